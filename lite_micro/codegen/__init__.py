@@ -1,0 +1,5 @@
+"""Codegen: prepared layers and a memory plan rendered into C through Jinja templates."""
+
+from .emit import generate
+
+__all__ = ["generate"]

@@ -1,0 +1,154 @@
+"""Render the model header and source. Python decides every number; templates only print."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jinja2
+import numpy as np
+
+from .. import __version__
+from ..ir import Graph, Tensor
+from ..ops.base import ConstArg, Layer, ParamsArg, ScratchArg, TensorArg
+from ..planner import Plan
+from ..resources import templates_dir
+from .names import Names
+
+RUNTIME_HEADERS = ("lm_common.h", "lm_kernels.h")
+VALUES_PER_LINE = 20
+
+
+@dataclass(frozen=True)
+class EmitInfo:
+    """What the banner says: no timestamps, no absolute paths."""
+    model_file: str
+    model_sha256: str
+    target: str
+    command: str
+
+
+def environment() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir())),
+                              undefined=jinja2.StrictUndefined, trim_blocks=True,
+                              lstrip_blocks=True, keep_trailing_newline=True,
+                              autoescape=False)
+
+
+def c_int(v: int) -> str:
+    v = int(v)
+    return "(-2147483647 - 1)" if v == -(1 << 31) else str(v)
+
+
+def c_float(v: float) -> str:
+    return f"{float(np.float32(v)):.9g}f"
+
+
+def c_value(v) -> str:
+    if isinstance(v, (list, tuple)):
+        return "{" + ", ".join(c_int(x) for x in v) + "}"
+    return c_int(v)
+
+
+def array_lines(values: np.ndarray) -> list[str]:
+    flat = values.reshape(-1).astype(np.int64).tolist()
+    text = [c_int(v) if v == -(1 << 31) else str(v) for v in flat]
+    return [", ".join(text[i:i + VALUES_PER_LINE]) + ","
+            for i in range(0, len(text), VALUES_PER_LINE)]
+
+
+def shape_text(t: Tensor) -> str:
+    return "x".join(str(d) for d in t.shape) or "scalar"
+
+
+def quant_text(t: Tensor) -> str:
+    if t.quant is None:
+        return "not quantized"
+    if t.quant.per_channel:
+        return f"per-channel ({len(t.quant.scales)} scales), zp {t.zero_point}"
+    return f"scale {float(np.float32(t.scale)):.6g}, zp {t.zero_point}"
+
+
+class _Renderer:
+    def __init__(self, graph: Graph, layers: list[Layer], plan: Plan, names: Names):
+        self.graph, self.layers, self.plan, self.names = graph, layers, plan, names
+
+    def ptr(self, t: Tensor) -> str:
+        return f"({self.names.arena} + {self.plan.tensor_offsets[t.index]})"
+
+    def arg(self, i: int, a) -> str:
+        if isinstance(a, TensorArg):
+            return self.ptr(a.tensor)
+        if isinstance(a, ConstArg):
+            return Names.layer(i, a.name)
+        if isinstance(a, ParamsArg):
+            return "&" + Names.layer(i, "params")
+        if isinstance(a, ScratchArg):
+            return f"({self.names.arena} + {self.plan.scratch_offsets[i]})"
+        return str(a)
+
+    def tensor_line(self, role: str, t: Tensor) -> str:
+        where = self.plan.tensor_offsets.get(t.index)
+        place = f"arena [{where}, {where + t.nbytes})" if where is not None else "flash"
+        return Names.comment_text(f"{role} '{t.name}' {shape_text(t)} {t.dtype}, {quant_text(t)}, {place}")
+
+    def layer(self, i: int, layer: Layer) -> dict:
+        op = layer.op
+        lines = [f"Layer {i}: {op.kind} (op #{op.index}, v{op.version})"]
+        lines += [self.tensor_line("in ", t) for t in layer.inputs]
+        lines += [self.tensor_line("out", t) for t in layer.outputs]
+        kernel = layer.kernel or "none"
+        lines.append(Names.comment_text(f"kernel {kernel}: {layer.note}" + (f", {layer.macs} MACs" if layer.macs else "")))
+        call = None
+        if layer.kernel:
+            call = f"{layer.kernel}({', '.join(self.arg(i, a) for a in layer.args)});"
+        consts = [dict(decl=f"static const {c.ctype} {Names.layer(i, c.name)}[{max(c.values.size, 1)}]",
+                       comment=Names.comment_text(c.comment),
+                       lines=array_lines(c.values) if c.values.size else ["0,"])
+                  for c in layer.consts]
+        params = None
+        if layer.params_type:
+            params = dict(decl=f"static const {layer.params_type} {Names.layer(i, 'params')}",
+                          fields=[(k, c_value(v)) for k, v in layer.params])
+        return dict(index=i, comment=lines, call=call, consts=consts, params=params)
+
+    def io(self, kind: str, tensors: list[Tensor]) -> list[dict]:
+        out = []
+        for k, t in enumerate(tensors):
+            q = t.quant
+            out.append(dict(macro=self.names.define(f"{kind}{k}"), name=Names.comment_text(t.name),
+                            size=t.nbytes, dims=len(t.shape),
+                            shape="{" + ", ".join(str(d) for d in t.shape) + "}",
+                            scale=c_float(q.scale if q else 0.0), zero_point=q.zero_point if q else 0,
+                            offset=self.plan.tensor_offsets[t.index], dtype=t.dtype))
+        return out
+
+    def plan_rows(self) -> list[str]:
+        rows = [f"{'offset':>8} {'bytes':>8}  live      buffer"]
+        for name, off, size, first, last in self.plan.table():
+            rows.append(Names.comment_text(f"{off:>8} {size:>8}  {first:>3}..{last:<3}  {name}"))
+        return rows
+
+
+def generate(graph: Graph, layers: list[Layer], plan: Plan, prefix: str, info: EmitInfo) -> dict[str, str]:
+    """Return {file name: text}: `<prefix>.h`, `<prefix>.c` and the runtime files used."""
+    names = Names(prefix)
+    r = _Renderer(graph, layers, plan, names)
+    runtime_c = sorted({f for layer in layers for f in layer.runtime})
+    banner = [f"Generated by litemicro {__version__}. Do not edit: regenerate instead.",
+              f"model  {Names.comment_text(info.model_file)} (sha256 {info.model_sha256[:16]})",
+              f"target {info.target}",
+              f"command: {Names.comment_text(info.command)}"]
+    macs = sum(layer.macs for layer in layers)
+    ctx = dict(names=names, banner=banner, arena_size=plan.arena_bytes,
+               lower_bound=plan.lower_bound_bytes, strategy=plan.strategy,
+               inputs=r.io("INPUT", graph.inputs), outputs=r.io("OUTPUT", graph.outputs),
+               layers=[r.layer(i, layer) for i, layer in enumerate(layers)],
+               plan_rows=r.plan_rows(), macs=macs, num_layers=len(layers),
+               guard=f"{names.macro}_H", runtime_headers=RUNTIME_HEADERS)
+    env = environment()
+    files = {f"{names.prefix}.h": env.get_template("model/model.h.j2").render(ctx),
+             f"{names.prefix}.c": env.get_template("model/model.c.j2").render(ctx)}
+    rt = templates_dir() / "runtime"
+    for fname in RUNTIME_HEADERS + tuple(runtime_c):
+        files[fname] = (rt / fname).read_text()
+    return files

@@ -1,0 +1,159 @@
+"""Read a .tflite flatbuffer into the IR, validating structure as it goes.
+
+Uses the `tflite` package from PyPI: flatbuffers bindings generated from TensorFlow's
+schema.fbs, so the field names match the schema and need no hand-written parser.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from pathlib import Path
+
+import numpy as np
+import tflite
+from tflite.BuiltinOperator import BuiltinOperator
+from tflite.BuiltinOptions import BuiltinOptions
+from tflite.TensorType import TensorType
+
+from ..errors import LiteMicroError, UnsupportedError
+from ..ir import Graph, Op, QuantParams, Tensor
+
+OP_NAMES = {v: k for k, v in vars(BuiltinOperator).items() if not k.startswith("_")}
+OPTION_NAMES = {v: k for k, v in vars(BuiltinOptions).items() if not k.startswith("_")}
+TYPE_NAMES = {v: k.lower() for k, v in vars(TensorType).items() if not k.startswith("_")}
+NUMPY_TYPES = {"int8": np.int8, "uint8": np.uint8, "int16": np.int16, "int32": np.int32,
+               "int64": np.int64, "float32": np.float32, "bool": np.bool_, "float16": np.float16}
+
+_ENUM_FIELDS = {"padding": "Padding", "fused_activation_function": "ActivationFunctionType"}
+
+
+def read_model(path: str | Path) -> Graph:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LiteMicroError(f"{path}: cannot read model file ({exc.strerror})") from None
+    return read_model_bytes(data, name=path.stem)
+
+
+def read_model_bytes(data: bytes, name: str = "model") -> Graph:
+    if len(data) < 8 or data[4:8] != b"TFL3":
+        raise LiteMicroError(f"{name}: not a TensorFlow Lite model (no TFL3 flatbuffer identifier)")
+    try:
+        return _read(data, name)
+    except LiteMicroError:
+        raise
+    except Exception as exc:  # flatbuffers raises assorted errors on truncated input
+        raise LiteMicroError(f"{name}: truncated or corrupt .tflite flatbuffer "
+                             f"({type(exc).__name__})") from None
+
+
+def _read(data: bytes, name: str) -> Graph:
+    model = tflite.Model.GetRootAsModel(data, 0)
+    if model.SubgraphsLength() != 1:
+        raise UnsupportedError(f"{name}: the model has {model.SubgraphsLength()} subgraphs; "
+                               "litemicro compiles single-subgraph models only")
+    sub = model.Subgraphs(0)
+    buffers = [_buffer_bytes(model, data, i) for i in range(model.BuffersLength())]
+    tensors = [_read_tensor(sub.Tensors(i), i, buffers, name) for i in range(sub.TensorsLength())]
+    ops = [_read_op(model, sub.Operators(i), i, tensors, name) for i in range(sub.OperatorsLength())]
+    inputs = [tensors[i] for i in sub.InputsAsNumpy()] if sub.InputsLength() else []
+    outputs = [tensors[i] for i in sub.OutputsAsNumpy()] if sub.OutputsLength() else []
+    desc = model.Description().decode("utf-8", "replace") if model.Description() else ""
+    return Graph(name=name, tensors=tensors, ops=ops, inputs=inputs, outputs=outputs,
+                 description=desc)
+
+
+def _buffer_bytes(model, data: bytes, index: int) -> bytes | None:
+    buf = model.Buffers(index)
+    if buf.Offset() > 1:
+        end = buf.Offset() + buf.Size()
+        if end > len(data):
+            raise LiteMicroError(f"buffer {index} points past the end of the file (truncated model)")
+        return data[buf.Offset():end]
+    if buf.DataLength() == 0:
+        return None
+    return buf.DataAsNumpy().tobytes()
+
+
+def _read_tensor(t, index: int, buffers, model_name: str) -> Tensor:
+    tname = t.Name().decode("utf-8", "replace") if t.Name() else f"tensor_{index}"
+    dtype = TYPE_NAMES.get(t.Type(), f"type{t.Type()}")
+    shape = tuple(int(d) for d in t.ShapeAsNumpy()) if t.ShapeLength() else ()
+    if any(d < 0 for d in shape):
+        raise UnsupportedError(f"tensor {index} '{tname}': dynamic shape {shape}; litemicro needs "
+                               "static shapes (re-export the model with a fixed input shape)")
+    quant = _read_quant(t.Quantization())
+    const = None
+    raw = buffers[t.Buffer()] if t.Buffer() < len(buffers) else None
+    if raw is not None:
+        if dtype not in NUMPY_TYPES:
+            raise UnsupportedError(f"tensor {index} '{tname}': constant of type {dtype}")
+        arr = np.frombuffer(raw, dtype=NUMPY_TYPES[dtype])
+        count = int(np.prod(shape)) if shape else 1
+        if arr.size != count:
+            raise LiteMicroError(f"tensor {index} '{tname}': buffer holds {arr.size} values, "
+                                 f"shape {shape} needs {count}")
+        const = arr.reshape(shape).copy()
+    return Tensor(index=index, name=tname, shape=shape, dtype=dtype, quant=quant,
+                  data=const, is_variable=bool(t.IsVariable()))
+
+
+def _read_quant(q) -> QuantParams | None:
+    if q is None or q.ScaleLength() == 0:
+        return None
+    scales = tuple(float(s) for s in q.ScaleAsNumpy())
+    zps = tuple(int(z) for z in q.ZeroPointAsNumpy()) if q.ZeroPointLength() else (0,) * len(scales)
+    if len(zps) == 1 and len(scales) > 1:
+        zps = zps * len(scales)
+    return QuantParams(scales=scales, zero_points=zps, axis=int(q.QuantizedDimension()))
+
+
+def _read_op(model, o, index: int, tensors, model_name: str) -> Op:
+    code = model.OperatorCodes(o.OpcodeIndex())
+    builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
+    kind = OP_NAMES.get(builtin, f"BUILTIN_{builtin}")
+    if kind == "CUSTOM":
+        custom = code.CustomCode().decode() if code.CustomCode() else "?"
+        kind = f"CUSTOM({custom})"
+    ins = [tensors[i] if i >= 0 else None for i in o.InputsAsNumpy()] if o.InputsLength() else []
+    outs = [tensors[i] for i in o.OutputsAsNumpy()] if o.OutputsLength() else []
+    options = _read_options(o)
+    return Op(index=index, kind=kind, version=int(code.Version()), inputs=ins,
+              outputs=outs, options=options)
+
+
+def _read_options(o) -> dict:
+    opt_type = o.BuiltinOptionsType()
+    if opt_type == 0:
+        return {}
+    cls_name = OPTION_NAMES[opt_type]
+    cls = getattr(importlib.import_module(f"tflite.{cls_name}"), cls_name)
+    table = o.BuiltinOptions()
+    opts = cls()
+    opts.Init(table.Bytes, table.Pos)
+    result = {}
+    for attr in dir(cls):
+        if (attr.startswith("_") or attr in ("Init", "GetRootAs") or attr.startswith("GetRootAs")
+                or attr.endswith(("BufferHasIdentifier", "IsNone", "Length"))):
+            continue
+        key = _snake(attr.removesuffix("AsNumpy"))
+        if attr.endswith("AsNumpy"):
+            if getattr(opts, attr[:-7] + "Length")() == 0:
+                result[key] = []
+            else:
+                result[key] = [int(v) for v in getattr(opts, attr)()]
+            continue
+        if key in result:
+            continue
+        try:
+            value = getattr(opts, attr)()
+        except TypeError:
+            continue  # vector element getters take an index; the AsNumpy form covers them
+        result[key] = value
+    return result
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()

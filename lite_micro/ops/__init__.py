@@ -1,0 +1,59 @@
+"""One module per op: its Prepare step turns an IR op into a Layer (a kernel call with constants)."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ..errors import LiteMicroError, UnsupportedError
+from ..ir import Graph, Op
+from . import add, conv, fully_connected, pooling, reshape, softmax
+from .base import Layer
+
+PREPARE: dict[str, Callable[[Op], Layer]] = {
+    "CONV_2D": conv.prepare_conv,
+    "DEPTHWISE_CONV_2D": conv.prepare_depthwise,
+    "FULLY_CONNECTED": fully_connected.prepare,
+    "AVERAGE_POOL_2D": pooling.prepare_average,
+    "MAX_POOL_2D": pooling.prepare_max,
+    "ADD": add.prepare,
+    "RESHAPE": reshape.prepare,
+    "SQUEEZE": reshape.prepare,
+    "EXPAND_DIMS": reshape.prepare,
+    "SOFTMAX": softmax.prepare,
+}
+
+
+def supported_ops() -> list[str]:
+    return sorted(PREPARE)
+
+
+def prepare_op(op: Op) -> Layer:
+    fn = PREPARE.get(op.kind)
+    if fn is None:
+        raise UnsupportedError(f"{op.describe()}: operator {op.kind} is not supported "
+                               f"(output tensor {_out_name(op)})")
+    try:
+        return fn(op)
+    except LiteMicroError:
+        raise
+    except (KeyError, IndexError, ValueError, TypeError) as exc:
+        raise UnsupportedError(f"{op.describe()}: malformed op ({type(exc).__name__}: {exc})") from None
+
+
+def prepare_graph(graph: Graph) -> tuple[list[Layer], list[str]]:
+    """Prepare every op; returns the layers and every problem found (all of them, not the first)."""
+    layers, problems = [], []
+    for t in graph.inputs + graph.outputs:
+        if t.dtype != "int8":
+            problems.append(f"model {'input' if t in graph.inputs else 'output'} tensor {t.index} "
+                            f"'{t.name}' is {t.dtype}; litemicro compiles int8 models")
+    for op in graph.ops:
+        try:
+            layers.append(prepare_op(op))
+        except LiteMicroError as exc:
+            problems.append(str(exc))
+    return layers, problems
+
+
+def _out_name(op: Op) -> str:
+    return f"{op.outputs[0].index} '{op.outputs[0].name}'" if op.outputs else "none"

@@ -1,0 +1,142 @@
+"""Liveness and placement.
+
+Every activation tensor (model inputs and outputs included) and every layer's scratch area
+becomes a Buffer with a lifetime [first, last] in layer indices. Aliases (RESHAPE and kin)
+share their input's buffer. Placement tries several orders (by size, by first use, by
+lifetime) with best-fit offsets and keeps the smallest arena.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..ir import Graph, Tensor
+from ..ops.base import Layer
+
+ALIGN = 4
+
+
+@dataclass
+class Buffer:
+    name: str
+    size: int
+    first: int
+    last: int
+    tensors: list[Tensor] = field(default_factory=list)
+    offset: int = -1
+
+    def overlaps_in_time(self, other: "Buffer") -> bool:
+        return self.first <= other.last and other.first <= self.last
+
+
+@dataclass
+class Plan:
+    buffers: list[Buffer]
+    arena_bytes: int
+    lower_bound_bytes: int
+    strategy: str
+    tensor_offsets: dict[int, int]          # tensor index -> arena offset
+    scratch_offsets: dict[int, int]         # layer index -> arena offset
+
+    def table(self) -> list[tuple[str, int, int, int, int]]:
+        """(name, offset, size, first, last) sorted by offset."""
+        rows = [(b.name, b.offset, b.size, b.first, b.last) for b in self.buffers]
+        return sorted(rows, key=lambda r: (r[1], r[3]))
+
+
+def _align(n: int) -> int:
+    return (n + ALIGN - 1) // ALIGN * ALIGN
+
+
+def build_buffers(graph: Graph, layers: list[Layer]) -> tuple[list[Buffer], dict[int, Buffer], dict[int, Buffer]]:
+    n = len(layers)
+    by_tensor: dict[int, Buffer] = {}
+    buffers: list[Buffer] = []
+
+    def buffer_for(t: Tensor, at: int) -> Buffer:
+        if t.index not in by_tensor:
+            b = Buffer(name=t.name, size=t.nbytes, first=at, last=at, tensors=[t])
+            by_tensor[t.index] = b
+            buffers.append(b)
+        return by_tensor[t.index]
+
+    for t in graph.inputs:
+        buffer_for(t, 0)
+    scratch: dict[int, Buffer] = {}
+    for i, layer in enumerate(layers):
+        for t in layer.inputs:
+            buffer_for(t, i).last = max(by_tensor[t.index].last, i)
+        if layer.alias_of is not None:
+            src = by_tensor[layer.alias_of.index]
+            for t in layer.outputs:
+                src.tensors.append(t)
+                by_tensor[t.index] = src
+                src.size = max(src.size, t.nbytes)
+            continue
+        for t in layer.outputs:
+            b = buffer_for(t, i)
+            b.first = min(b.first, i)
+        if layer.scratch_bytes:
+            sb = Buffer(name=f"scratch of layer {i}", size=layer.scratch_bytes, first=i, last=i)
+            scratch[i] = sb
+            buffers.append(sb)
+    for t in graph.outputs:
+        by_tensor[t.index].last = n
+    return buffers, by_tensor, scratch
+
+
+def lower_bound(buffers: list[Buffer]) -> int:
+    """Peak over time of the bytes alive together: no placement can beat it."""
+    if not buffers:
+        return 0
+    end = max(b.last for b in buffers)
+    return max(sum(b.size for b in buffers if b.first <= t <= b.last) for t in range(end + 1))
+
+
+def _place(buffers: list[Buffer], order: list[Buffer]) -> int:
+    placed: list[Buffer] = []
+    for b in order:
+        conflicts = sorted((p for p in placed if p.overlaps_in_time(b)), key=lambda p: p.offset)
+        best, best_gap = None, None
+        cursor = 0
+        for p in conflicts:
+            gap = p.offset - cursor
+            if gap >= b.size and (best_gap is None or gap < best_gap):
+                best, best_gap = cursor, gap
+            cursor = max(cursor, _align(p.offset + p.size))
+        b.offset = best if best is not None else cursor
+        placed.append(b)
+    return max((_align(b.offset + b.size) for b in buffers), default=0)
+
+
+STRATEGIES = {
+    "greedy-by-size": lambda bs: sorted(bs, key=lambda b: (-b.size, b.first)),
+    "by-first-use": lambda bs: sorted(bs, key=lambda b: (b.first, -b.size)),
+    "by-lifetime": lambda bs: sorted(bs, key=lambda b: (-(b.last - b.first), -b.size)),
+    "by-area": lambda bs: sorted(bs, key=lambda b: (-b.size * (b.last - b.first + 1), b.first)),
+}
+
+
+def plan_memory(graph: Graph, layers: list[Layer]) -> Plan:
+    buffers, by_tensor, scratch = build_buffers(graph, layers)
+    best = None
+    for name, order in STRATEGIES.items():
+        size = _place(buffers, order(buffers))
+        if best is None or size < best[0]:
+            best = (size, name, [b.offset for b in buffers])
+    size, name, offsets = best
+    for b, off in zip(buffers, offsets):
+        b.offset = off
+    check_no_overlap(buffers)
+    return Plan(buffers=buffers, arena_bytes=size, lower_bound_bytes=lower_bound(buffers),
+                strategy=name,
+                tensor_offsets={i: b.offset for i, b in by_tensor.items()},
+                scratch_offsets={i: b.offset for i, b in scratch.items()})
+
+
+def check_no_overlap(buffers: list[Buffer]) -> None:
+    """Raise AssertionError if two buffers alive at the same time share bytes."""
+    for i, a in enumerate(buffers):
+        for b in buffers[i + 1:]:
+            if a.overlaps_in_time(b) and a.offset < b.offset + b.size and b.offset < a.offset + a.size:
+                raise AssertionError(f"buffers '{a.name}' and '{b.name}' overlap in the arena")

@@ -1,0 +1,76 @@
+/* litemicro runtime: int8 kernels (NHWC activations).
+ *
+ * Every layer's parameters are a `static const` struct computed by the compiler, so the
+ * kernels read them and never compute a scale, a padding or a clamp at run time.
+ * Convolution-like kernels take biases with the input zero-point term folded in
+ * (bias[c] - in_zp * sum(weights[c])); taps that fall in the padding therefore read the
+ * input zero point instead of being skipped, which gives exactly TFLM's sums.
+ */
+#ifndef LM_KERNELS_H
+#define LM_KERNELS_H
+
+#include <stdint.h>
+
+#define LM_RUNTIME_VERSION 1
+
+typedef struct {
+    int32_t batches, in_h, in_w, in_c;
+    int32_t out_h, out_w, out_c;
+    int32_t k_h, k_w, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left;
+    int32_t groups;            /* in_c / groups channels per group */
+    int32_t in_zp;             /* value of a padded input element */
+    int32_t out_zp, act_min, act_max;
+} lm_conv_params;
+
+/* CONV_2D. in: [b, in_h, in_w, in_c], w: [out_c, k_h, k_w, in_c / groups], out: [b, out_h, out_w, out_c]. */
+void lm_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
+                const int32_t *mult, const int32_t *shift, int8_t *out);
+
+/* DEPTHWISE_CONV_2D. w: [k_h, k_w, out_c], out_c = in_c * depth multiplier. groups holds the multiplier. */
+void lm_dwconv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
+                  const int32_t *mult, const int32_t *shift, int8_t *out);
+
+typedef struct {
+    int32_t batches, in_depth, out_depth;
+    int32_t out_zp, act_min, act_max;
+    int32_t per_channel;       /* 0: mult[0]/shift[0] for every output */
+} lm_fc_params;
+
+/* FULLY_CONNECTED. in: [batches, in_depth], w: [out_depth, in_depth], out: [batches, out_depth]. */
+void lm_fc_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
+              const int32_t *mult, const int32_t *shift, int8_t *out);
+
+typedef struct {
+    int32_t batches, in_h, in_w, channels, out_h, out_w;
+    int32_t k_h, k_w, stride_h, stride_w, pad_top, pad_left;
+    int32_t act_min, act_max;
+} lm_pool_params;
+
+void lm_avgpool_s8(const lm_pool_params *p, const int8_t *in, int8_t *out);
+void lm_maxpool_s8(const lm_pool_params *p, const int8_t *in, int8_t *out);
+
+#define LM_MAX_DIMS 6
+
+typedef struct {
+    int32_t in1_offset, in2_offset, left_shift;
+    int32_t in1_mult, in1_shift, in2_mult, in2_shift;
+    int32_t out_mult, out_shift, out_zp, act_min, act_max;
+    int32_t size;                      /* output elements */
+    int32_t dims;                      /* 0: no broadcast, same shapes */
+    int32_t out_shape[LM_MAX_DIMS];
+    int32_t in1_strides[LM_MAX_DIMS];  /* 0 along broadcast dimensions */
+    int32_t in2_strides[LM_MAX_DIMS];
+} lm_add_params;
+
+/* ADD (int8, TFLM's general rescaling path), with N-d broadcasting. */
+void lm_add_s8(const lm_add_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+
+typedef struct {
+    int32_t rows, depth;
+    int32_t input_mult, input_left_shift, diff_min;
+} lm_softmax_params;
+
+/* SOFTMAX int8 -> int8 (output scale 1/256, zero point -128), gemmlowp fixed point. */
+void lm_softmax_s8(const lm_softmax_params *p, const int8_t *in, int8_t *out);
+
+#endif /* LM_KERNELS_H */
