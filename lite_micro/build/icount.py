@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lite_micro.errors import LiteMicroError
+from lite_micro.resources import templates_dir
+from lite_micro.targets import Target, load_target
 
 MARKERS = {"begin": "lm_bench_begin", "end": "lm_bench_end", "layer": "lm_layer_mark"}
 MARKER_OVERHEAD_INSNS = 2
@@ -47,12 +49,7 @@ class Counts:
 
 
 def plugin_source_dir() -> Path:
-    """templates/qemu_plugin, in a source checkout or inside the installed package."""
-    here = Path(__file__).resolve().parent.parent
-    for cand in (here.parent / "templates" / "qemu_plugin", here / "data" / "templates" / "qemu_plugin"):
-        if (cand / "lm_icount.c").is_file():
-            return cand
-    raise LiteMicroError("QEMU plugin sources (templates/qemu_plugin) not found")
+    return templates_dir() / "qemu_plugin"
 
 
 def cache_dir() -> Path:
@@ -152,20 +149,20 @@ def parse_counts(text: str) -> Counts:
     return Counts(marks, *total)
 
 
-def count_elf(elf: Path, machine: str = "mps2-an386", *, timeout: float = 120) -> Counts:
-    """Run the ELF in qemu-system-arm (semihosting) with the plugin; return its counts."""
+def count_elf(elf: Path, target: Target | None = None, *, timeout: float = 120) -> Counts:
+    """Run the ELF on the target's QEMU board (default cortex-m4) with the plugin; its counts."""
+    from lite_micro.build.qemu import run_elf
+
+    target = target or load_target("cortex-m4")
     with tempfile.TemporaryDirectory(prefix="lm_icount") as tmp:
         out = Path(tmp) / "counts.txt"
-        cmd = ["qemu-system-arm", "-M", machine, "-nographic", "-semihosting",
-               "-kernel", str(elf), "-plugin", plugin_spec(Path(elf), out)]
-        try:
-            res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise LiteMicroError(f"{elf}: QEMU did not exit within {timeout} s") from None
-        if res.returncode != 0:
-            raise LiteMicroError(f"{elf}: QEMU exited with {res.returncode}: {res.stderr.strip()[-300:]}")
+        result = run_elf(elf, target, timeout=timeout,
+                         plugin_args=["-plugin", plugin_spec(Path(elf), out)])
+        if result.exit_code != 0:
+            last = (result.stderr.strip() or result.stdout.strip() or "no output").splitlines()[-1]
+            raise LiteMicroError(f"{Path(elf).name} exited with code {result.exit_code}: {last}")
         if not out.is_file():
-            raise LiteMicroError(f"{elf}: the QEMU plugin wrote no output")
+            raise LiteMicroError(f"{Path(elf).name}: the QEMU plugin wrote no output")
         return parse_counts(out.read_text())
 
 

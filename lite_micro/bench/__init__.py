@@ -1,0 +1,79 @@
+"""`litemicro bench`: what one inference costs.
+
+On a Cortex-M target: the exact number of instructions one invoke executes in QEMU
+(counted by the project's TCG plugin), a Cortex-M4 cycle estimate, per layer, and
+the RAM and flash of the firmware. On the host: wall-clock time against the TFLM
+interpreter on the same input.
+
+    result = bench("model.tflite", "cortex-m4")
+    print(render_text(result))
+"""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from lite_micro.bench.cycles import cycle_model_note, measured_invoke, per_mac
+from lite_micro.bench.report import render_text
+from lite_micro.errors import LiteMicroError
+
+__all__ = ["bench", "render_text"]
+
+
+def bench(model_path, target: str = "cortex-m4", *, per_layer: bool = True) -> dict:
+    """Benchmark one model on one target; a JSON-ready dict (see render_text for the keys)."""
+    from lite_micro.api import Options, compile_model
+    from lite_micro.targets import load_target
+
+    tgt = load_target(target)
+    model_bytes = _read(model_path)
+    gen = compile_model(Path(model_path), Options(target=target))
+    if tgt.is_host:
+        from lite_micro.bench.host import bench_host
+        return bench_host(gen, model_bytes)
+    return bench_firmware(gen, tgt, per_layer=per_layer)
+
+
+def bench_firmware(gen, target, *, per_layer: bool = True) -> dict:
+    from lite_micro.bench.host import random_inputs
+    from lite_micro.build import icount
+    from lite_micro.build.firmware import build_firmware, elf_sizes
+
+    with tempfile.TemporaryDirectory(prefix="lm_bench") as tmp:
+        elf = build_firmware(gen, target, [random_inputs(gen)], Path(tmp), bench=True)
+        counts = icount.count_elf(elf, target)
+        sizes = elf_sizes(elf)
+    m = measured_invoke(counts, len(gen.layers))
+    macs = sum(layer.macs for layer in gen.layers)
+    result = {
+        "model": gen.prefix,
+        "target": target.name,
+        "instructions": m.total.instructions,
+        "cycles_est": m.total.cycles_est,
+        "cycle_model": cycle_model_note(target.name),
+        "arena_bytes": gen.arena_bytes,
+        **sizes,
+        "macs": macs,
+        "cycles_per_mac": per_mac(m.total.cycles_est, macs),
+        "overhead_instructions": m.overhead.instructions,
+        "overhead_cycles_est": m.overhead.cycles_est,
+    }
+    if per_layer:
+        result["layers"] = [_layer_row(i, layer, cost) for i, (layer, cost)
+                            in enumerate(zip(gen.layers, m.layers))]
+    return result
+
+
+def _layer_row(index, layer, cost) -> dict:
+    op = layer.op if isinstance(layer.op, str) else layer.op.kind
+    return {"index": index, "op": op, "instructions": cost.instructions,
+            "cycles_est": cost.cycles_est, "macs": layer.macs,
+            "cycles_per_mac": per_mac(cost.cycles_est, layer.macs)}
+
+
+def _read(model_path) -> bytes:
+    try:
+        return Path(model_path).read_bytes()
+    except OSError as exc:
+        raise LiteMicroError(f"cannot read model {model_path}: {exc.strerror}") from None
+
