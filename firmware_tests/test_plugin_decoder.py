@@ -97,3 +97,9 @@ def test_decoder_known_encodings(tmp_path):
 def test_decoder_rejects_wrong_size():
     with pytest.raises(ValueError):
         icount.classify(bytes.fromhex("d0f8"))  # first half of ldr.w alone
+
+
+def test_plugin_sources_compile_without_warnings(tmp_path):
+    src = icount.plugin_source_dir()
+    subprocess.run(["gcc", "-std=c11", "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-fPIC", "-shared",
+                    "-o", tmp_path / "p.so", src / "lm_icount.c", src / "lm_cycles.c"], check=True)

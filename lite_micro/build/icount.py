@@ -53,8 +53,15 @@ def plugin_source_dir() -> Path:
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "litemicro"
+    """~/.cache/litemicro (or $XDG_CACHE_HOME/litemicro); a temporary folder if not writable."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "litemicro"
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        if os.access(base, os.W_OK):
+            return base
+    except OSError:
+        pass
+    return Path(tempfile.gettempdir()) / "litemicro-cache"
 
 
 def _build_shared(name: str, sources: list[str], extra_flags: list[str] = ()) -> Path:
@@ -112,7 +119,10 @@ def _decoder():
 
 def marker_addresses(elf: Path) -> dict[str, int]:
     """Plugin marker name -> function address (Thumb bit cleared), for markers in the ELF."""
-    from elftools.elf.elffile import ELFFile
+    try:
+        from elftools.elf.elffile import ELFFile
+    except ModuleNotFoundError:
+        raise LiteMicroError("instruction counting needs pyelftools (pip install pyelftools)") from None
 
     with open(elf, "rb") as f:
         symtab = ELFFile(f).get_section_by_name(".symtab")

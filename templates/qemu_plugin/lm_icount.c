@@ -108,7 +108,7 @@ static int mark_at(uint64_t pc)
     return MARK_NONE;
 }
 
-/* Records are never freed: QEMU may still run a TB after retranslation. */
+/* Records are never freed: the translated code keeps pointers to them. */
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
     size_t n = qemu_plugin_tb_n_insns(tb);
