@@ -83,7 +83,7 @@ def compile_model(model: Union[str, Path, bytes], options: Options = Options()) 
         more = f" (and {len(problems) - 1} more problems: run 'litemicro inspect')" if len(problems) > 1 else ""
         raise UnsupportedError(problems[0] + more)
     plan = plan_memory(graph, layers)
-    prefix = sanitize(options.prefix or graph.name)
+    prefix = sanitize(options.prefix or Path(graph.name).stem)
     sha = hashlib.sha256(data).hexdigest()
     command = options.command or f"litemicro gen {file_name} --target {options.target}"
     files = generate(graph, layers, plan, prefix, EmitInfo(file_name, sha, options.target, command))

@@ -34,7 +34,7 @@ def read_model(path: str | Path) -> Graph:
         data = path.read_bytes()
     except OSError as exc:
         raise LiteMicroError(f"{path}: cannot read model file ({exc.strerror})") from None
-    return read_model_bytes(data, name=path.stem)
+    return read_model_bytes(data, name=path.name)
 
 
 def read_model_bytes(data: bytes, name: str = "model") -> Graph:
@@ -46,7 +46,7 @@ def read_model_bytes(data: bytes, name: str = "model") -> Graph:
         raise
     except Exception as exc:  # flatbuffers raises assorted errors on truncated input
         raise LiteMicroError(f"{name}: truncated or corrupt .tflite flatbuffer "
-                             f"({type(exc).__name__})") from None
+                             "(a table points outside the file)") from None
 
 
 def _read(data: bytes, name: str) -> Graph:

@@ -43,15 +43,15 @@ def prepare_op(op: Op) -> Layer:
 def prepare_graph(graph: Graph) -> tuple[list[Layer], list[str]]:
     """Prepare every op; returns the layers and every problem found (all of them, not the first)."""
     layers, problems = [], []
-    for t in graph.inputs + graph.outputs:
-        if t.dtype != "int8":
-            problems.append(f"model {'input' if t in graph.inputs else 'output'} tensor {t.index} "
-                            f"'{t.name}' is {t.dtype}; litemicro compiles int8 models")
     for op in graph.ops:
         try:
             layers.append(prepare_op(op))
         except LiteMicroError as exc:
             problems.append(str(exc))
+    for t in graph.inputs + graph.outputs:
+        if t.dtype != "int8":
+            problems.append(f"model {'input' if t in graph.inputs else 'output'} tensor {t.index} "
+                            f"'{t.name}' is {t.dtype}; litemicro compiles int8 models")
     return layers, problems
 
 

@@ -1,0 +1,151 @@
+"""Command line: gen, inspect, verify, bench, project.
+
+Every command prints a one-line error and exits 2 on bad input (unreadable or unsupported
+model, unknown target, a model that does not fit); verify exits 1 on a mismatch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import LiteMicroError
+
+EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="litemicro", description="Compile int8 TensorFlow Lite models to C.")
+    p.add_argument("--version", action="version", version=f"litemicro {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("gen", help="generate C for a model")
+    g.add_argument("model")
+    g.add_argument("--target", default="host")
+    g.add_argument("-o", "--output", help="output folder (default: ./<prefix>)")
+    g.add_argument("--prefix", help="C symbol prefix (default: the sanitized model name)")
+    g.add_argument("--ram", type=int, help="RAM budget in bytes (default: the target's)")
+    g.add_argument("--flash", type=int, help="flash budget in bytes (default: the target's)")
+    g.add_argument("--no-budget", action="store_true", help="skip the RAM/flash fit check")
+
+    i = sub.add_parser("inspect", help="list ops, memory plan and anything unsupported")
+    i.add_argument("model")
+    i.add_argument("--target", default="host")
+    i.add_argument("--json", action="store_true")
+
+    v = sub.add_parser("verify", help="compare every output byte with the TFLM interpreter")
+    v.add_argument("model")
+    v.add_argument("--target", default="host")
+    v.add_argument("--inputs", type=int, default=20)
+    v.add_argument("--seed", type=int, default=0)
+    v.add_argument("--json", action="store_true")
+
+    b = sub.add_parser("bench", help="exact instruction counts (QEMU) or host timing")
+    b.add_argument("model")
+    b.add_argument("--target", default="cortex-m4")
+    b.add_argument("--json", action="store_true")
+    b.add_argument("--per-layer", action="store_true")
+
+    pr = sub.add_parser("project", help="write a PlatformIO project for a board")
+    pr.add_argument("model")
+    pr.add_argument("--board", required=True)
+    pr.add_argument("-o", "--output", default=None)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command = "litemicro " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    try:
+        return COMMANDS[args.command](args, command)
+    except LiteMicroError as exc:
+        print(f"litemicro: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("litemicro: interrupted", file=sys.stderr)
+        return EXIT_INTERNAL
+    except Exception as exc:  # a bug of ours: still one line, and say so
+        print(f"litemicro: internal error: {type(exc).__name__}: {exc} (please report this)",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def cmd_gen(args, command: str) -> int:
+    from .api import Options, compile_model
+    from .memory import check_budget, flash_const_bytes
+    from .targets import load_target
+
+    target = load_target(args.target)
+    model_name = Path(args.model).name
+    banner = f"litemicro gen {shlex.quote(model_name)} --target {args.target}"
+    if args.prefix:
+        banner += f" --prefix {shlex.quote(args.prefix)}"
+    gen = compile_model(args.model, Options(target=args.target, prefix=args.prefix, command=banner))
+    if not args.no_budget:
+        check_budget(gen, target, ram=args.ram, flash=args.flash)
+    out = Path(args.output) if args.output else Path(gen.prefix)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, text in gen.files.items():
+            (out / name).write_text(text)
+    except OSError as exc:
+        raise LiteMicroError(f"cannot write to {out}: {exc.strerror}") from None
+    print(f"{model_name}: {len(gen.layers)} layers, {gen.macs:,} MACs -> {out}/ "
+          f"({', '.join(sorted(gen.files))})")
+    print(f"arena {gen.arena_bytes:,} bytes (live-set lower bound {gen.plan.lower_bound_bytes:,}), "
+          f"constants {flash_const_bytes(gen):,} bytes")
+    return EXIT_OK
+
+
+def cmd_inspect(args, command: str) -> int:
+    from .inspection import inspect_model, render_text
+    from .targets import load_target
+
+    load_target(args.target)
+    report = inspect_model(args.model, args.target)
+    print(json.dumps(report, indent=2) if args.json else render_text(report))
+    return EXIT_OK if not report["unsupported"] else EXIT_BAD_INPUT
+
+
+def cmd_verify(args, command: str) -> int:
+    from .verify import verify
+
+    if args.inputs < 1:
+        raise LiteMicroError("--inputs must be at least 1")
+    result = verify(args.model, target=args.target, count=args.inputs, seed=args.seed)
+    if args.json:
+        print(json.dumps(result.as_dict(), indent=2))
+    elif result.ok:
+        print(f"{result.model} on {result.target}: bit-exact with TFLM on {result.inputs} inputs "
+              f"({result.total_bytes:,} output bytes compared)")
+    else:
+        print(f"{result.model} on {result.target}: MISMATCH on {result.mismatched_inputs} of "
+              f"{result.inputs} inputs ({result.mismatched_bytes} bytes); first: {result.first_mismatch}")
+    return EXIT_OK if result.ok else EXIT_MISMATCH
+
+
+def cmd_bench(args, command: str) -> int:
+    from .bench import bench, render
+
+    report = bench(args.model, target=args.target, per_layer=True)
+    print(json.dumps(report, indent=2) if args.json else render(report, per_layer=args.per_layer))
+    return EXIT_OK
+
+
+def cmd_project(args, command: str) -> int:
+    from .project import write_project
+
+    out = write_project(args.model, args.board, args.output)
+    print(f"PlatformIO project for {args.board} written to {out}/")
+    return EXIT_OK
+
+
+COMMANDS = {"gen": cmd_gen, "inspect": cmd_inspect, "verify": cmd_verify, "bench": cmd_bench,
+            "project": cmd_project}
+
+if __name__ == "__main__":
+    sys.exit(main())

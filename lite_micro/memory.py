@@ -1,0 +1,29 @@
+"""Does a generated model fit a target? Arena (RAM) and constant tables (flash)."""
+
+from __future__ import annotations
+
+from .errors import LiteMicroError
+
+# Code size of the runtime kernels and startup is not known before linking; leave headroom.
+CODE_HEADROOM_BYTES = 16 * 1024
+STACK_HEADROOM_BYTES = 2 * 1024
+
+
+def flash_const_bytes(gen) -> int:
+    """Bytes of every `static const` table (weights, biases, multipliers)."""
+    return sum(c.values.size * (1 if c.ctype == "int8_t" else 4) for layer in gen.layers for c in layer.consts)
+
+
+def check_budget(gen, target, ram: int | None = None, flash: int | None = None) -> None:
+    ram_budget = ram if ram is not None else target.ram_bytes
+    flash_budget = flash if flash is not None else target.flash_bytes
+    need_ram = gen.arena_bytes + STACK_HEADROOM_BYTES
+    if ram_budget is not None and need_ram > ram_budget:
+        raise LiteMicroError(f"model needs {need_ram:,} bytes of RAM (arena {gen.arena_bytes:,} + "
+                             f"{STACK_HEADROOM_BYTES:,} stack) but {target.name} has {ram_budget:,}; "
+                             "use --ram BYTES for a bigger part or --no-budget to skip the check")
+    need_flash = flash_const_bytes(gen) + CODE_HEADROOM_BYTES
+    if flash_budget is not None and need_flash > flash_budget:
+        raise LiteMicroError(f"model needs about {need_flash:,} bytes of flash (constants "
+                             f"{flash_const_bytes(gen):,} + {CODE_HEADROOM_BYTES:,} code) but "
+                             f"{target.name} has {flash_budget:,}; use --flash BYTES or --no-budget")
