@@ -7,7 +7,11 @@ from typing import Callable
 from ..errors import LiteMicroError, UnsupportedError
 from ..ir import Graph, Op
 from . import add, conv, fully_connected, pooling, reshape, softmax
+from . import activations, elementwise, layers_extra, reduce, shape_ops, quantize
 from .base import Layer
+
+# Op families in modules of their own; each exports PREPARE: {builtin name: prepare function}.
+FAMILIES = (elementwise, activations, shape_ops, reduce, quantize, layers_extra)
 
 PREPARE: dict[str, Callable[[Op], Layer]] = {
     "CONV_2D": conv.prepare_conv,
@@ -21,6 +25,8 @@ PREPARE: dict[str, Callable[[Op], Layer]] = {
     "EXPAND_DIMS": reshape.prepare,
     "SOFTMAX": softmax.prepare,
 }
+for _family in FAMILIES:
+    PREPARE.update(_family.PREPARE)
 
 
 def supported_ops() -> list[str]:

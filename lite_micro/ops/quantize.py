@@ -1,0 +1,5 @@
+"""QUANTIZE, DEQUANTIZE: Prepare steps."""
+
+from __future__ import annotations
+
+PREPARE: dict = {}
