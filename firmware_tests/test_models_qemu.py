@@ -1,0 +1,126 @@
+"""Every example model as firmware on every Cortex-M target it fits, in QEMU, against the
+TFLM interpreter: all -128, all 127 and two random inputs, every output byte equal.
+
+One compile and one firmware build per (model, target); builds run two at a time, each
+test starting its own job and the next one so that both cores stay busy.
+"""
+
+from __future__ import annotations
+
+import functools
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lite_micro.api import Options, compile_model
+from lite_micro.build.firmware import build_firmware, elf_sizes
+from lite_micro.build.qemu import parse_outputs, run_elf, stack_used_bytes
+from lite_micro.errors import LiteMicroError, UnsupportedError
+from lite_micro.reference import Reference, input_sets
+from lite_micro.targets import Target, list_targets, load_target
+
+MODELS = sorted((Path(__file__).resolve().parent.parent / "examples" / "models").glob("*.tflite"))
+CORTEX_M = [name for name in list_targets() if load_target(name).emulator is not None]
+CASES = [(model.name, target) for model in MODELS for target in CORTEX_M]
+NUM_INPUT_SETS = 4
+SEED = 7
+
+
+@dataclass
+class Outcome:
+    skip: str = ""  # reason the case does not apply (unsupported op, does not fit)
+    sets: list | None = None
+    outputs: list | None = None
+
+
+def fit_problem(target: Target, arena_bytes: int, sizes: dict | None = None, stack: int = 0) -> str:
+    """Why the model does not fit the target's real part, or "" if it does."""
+    ram = arena_bytes if sizes is None else sizes["ram_static_bytes"] + stack
+    if ram > target.ram_bytes:
+        return f"needs {ram} B of RAM, {target.part} has {target.ram_bytes}"
+    if sizes is not None:
+        flash = sizes["flash_code_bytes"] + sizes["flash_data_bytes"]
+        if flash > target.flash_bytes:
+            return f"needs {flash} B of flash, {target.part} has {target.flash_bytes}"
+    return ""
+
+
+def _run_case(model_name: str, target_name: str, workdir: Path) -> Outcome:
+    target = load_target(target_name)
+    try:
+        gen = compile_model(str(MODELS[0].parent / model_name), Options(target=target_name))
+    except UnsupportedError as exc:
+        return Outcome(skip=f"unsupported: {exc}")
+    problem = fit_problem(target, gen.arena_bytes)
+    if problem:
+        return Outcome(skip=problem)
+    sets = input_sets(gen.inputs, NUM_INPUT_SETS, SEED)
+    elf = build_firmware(gen, target, sets, workdir / f"{Path(model_name).stem}-{target_name}")
+    result = run_elf(elf, target, timeout=120)
+    if result.exit_code != 0:
+        raise LiteMicroError(f"exit code {result.exit_code}: {result.stderr or result.stdout[-200:]}")
+    problem = fit_problem(target, gen.arena_bytes, elf_sizes(elf), stack_used_bytes(result.stdout))
+    return Outcome(skip=problem, sets=sets, outputs=parse_outputs(result.stdout))
+
+
+class Pipeline:
+    """Runs cases on two workers; asking for one case also starts the next."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.pool = ThreadPoolExecutor(max_workers=2)
+        self.jobs: dict[tuple[str, str], Future] = {}
+
+    def _submit(self, case):
+        if case not in self.jobs:
+            self.jobs[case] = self.pool.submit(_run_case, *case, self.workdir)
+
+    def result(self, case) -> Outcome:
+        self._submit(case)
+        following = CASES.index(case) + 1
+        if following < len(CASES):
+            self._submit(CASES[following])
+        return self.jobs[case].result()
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    pipe = Pipeline(tmp_path_factory.mktemp("models-qemu"))
+    yield pipe
+    pipe.pool.shutdown(cancel_futures=True)
+
+
+@functools.lru_cache(maxsize=None)
+def _oracle(model_name: str) -> Reference:
+    return Reference((MODELS[0].parent / model_name).read_bytes())
+
+
+@pytest.mark.parametrize("model_name, target_name", CASES)
+def test_model_bit_exact_in_qemu(pipeline, model_name, target_name):
+    outcome = pipeline.result((model_name, target_name))
+    if outcome.skip:
+        pytest.skip(outcome.skip)
+    reference = _oracle(model_name)
+    assert len(outcome.outputs) == len(outcome.sets)
+    for k, (inputs, got) in enumerate(zip(outcome.sets, outcome.outputs)):
+        want = reference.run(inputs, len(got))
+        for j, (w, g) in enumerate(zip(want, got)):
+            w = np.asarray(w)
+            assert g.dtype == w.dtype and g.size == w.size, f"set {k} output {j}"
+            mismatch = np.flatnonzero(g.reshape(-1) != w.reshape(-1))
+            assert mismatch.size == 0, (f"set {k} output {j}: {mismatch.size} bytes differ, first at "
+                                        f"{mismatch[0]}: TFLM {w.reshape(-1)[mismatch[0]]}, "
+                                        f"firmware {g.reshape(-1)[mismatch[0]]}")
+
+
+def test_fit_problem_names_the_short_resource():
+    m3 = load_target("cortex-m3")  # 64 KiB RAM, 512 KiB flash
+    assert fit_problem(m3, 60_000) == ""
+    assert "RAM" in fit_problem(m3, 70_000)
+    sizes = {"flash_code_bytes": 10_000, "flash_data_bytes": 100_000, "ram_static_bytes": 65_000}
+    assert "65600 B of RAM" in fit_problem(m3, 60_000, sizes, stack=600)
+    sizes.update(ram_static_bytes=1000, flash_data_bytes=600_000)
+    assert "flash" in fit_problem(m3, 60_000, sizes)
