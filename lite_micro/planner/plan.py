@@ -82,6 +82,9 @@ def build_buffers(graph: Graph, layers: list[Layer]) -> tuple[list[Buffer], dict
             buffers.append(sb)
     for t in graph.outputs:
         by_tensor[t.index].last = n
+    for b in buffers:
+        if any(t.is_variable for t in b.tensors):  # state kept across invokes: never shared
+            b.first, b.last = 0, n
     return buffers, by_tensor, scratch
 
 
