@@ -129,10 +129,15 @@ def cmd_verify(args, command: str) -> int:
 
 
 def cmd_bench(args, command: str) -> int:
-    from .bench import bench, render
+    from .bench import bench, render_text
 
     report = bench(args.model, target=args.target, per_layer=True)
-    print(json.dumps(report, indent=2) if args.json else render(report, per_layer=args.per_layer))
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        if not args.per_layer:
+            report = {k: v for k, v in report.items() if k != "layers"}
+        print(render_text(report))
     return EXIT_OK
 
 

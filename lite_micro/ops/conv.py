@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import quant
 from ..ir import Op
-from .base import (ConstArg, ConstArray, Layer, ParamsArg, TensorArg, require,
+from .base import (ConstArg, ConstArray, Layer, ParamsArg, ScratchArg, TensorArg, require,
                    require_int8)
 from .common import fold_bias, spatial
 
@@ -29,10 +29,13 @@ def _common(op: Op):
     return inp, weights, bias, out
 
 
-def _conv_layer(op: Op, kernel: str, params: dict, weights: np.ndarray, bias, mults, shifts, macs, note):
+def _conv_layer(op: Op, kernel: str, params: dict, weights: np.ndarray, bias, mults, shifts, macs, note,
+                scratch_bytes: int = 0):
     fields = list(params.items())
+    scratch = [] if kernel != "lm_conv_s8" else [ScratchArg() if scratch_bytes else "NULL"]
     return Layer(
-        op=op, kernel=kernel, runtime=("lm_conv.c",), params_type="lm_conv_params", params=fields,
+        op=op, kernel=kernel, runtime=("lm_dot.h", "lm_conv.c"), params_type="lm_conv_params", params=fields,
+        scratch_bytes=scratch_bytes,
         consts=[
             ConstArray("weights", "int8_t", weights, f"weights {list(weights.shape)}"),
             ConstArray("bias", "int32_t", bias, "bias with the input zero-point term folded in"),
@@ -40,7 +43,7 @@ def _conv_layer(op: Op, kernel: str, params: dict, weights: np.ndarray, bias, mu
             ConstArray("shift", "int32_t", np.asarray(shifts, dtype=np.int64), "requantization shifts"),
         ],
         args=[ParamsArg(), TensorArg(op.inputs[0], const=True), ConstArg("weights"), ConstArg("bias"),
-              ConstArg("mult"), ConstArg("shift"), TensorArg(op.outputs[0])],
+              ConstArg("mult"), ConstArg("shift"), *scratch, TensorArg(op.outputs[0])],
         macs=macs, note=note)
 
 
@@ -70,7 +73,10 @@ def prepare_conv(op: Op) -> Layer:
                   pad_left=pad_left, groups=groups, in_zp=inp.zero_point, out_zp=out.zero_point,
                   act_min=act_min, act_max=act_max)
     macs = b * out_h * out_w * out_c * k_h * k_w * group_in
-    return _conv_layer(op, "lm_conv_s8", params, w, folded, mults, shifts, macs, "generic convolution")
+    direct = k_h == 1 and k_w == 1 and pad_top == 0 and pad_left == 0
+    note = "1x1, patch read in place" if direct else f"patch of {k_h * k_w * group_in} bytes per pixel"
+    return _conv_layer(op, "lm_conv_s8", params, w, folded, mults, shifts, macs, note,
+                       scratch_bytes=0 if direct else k_h * k_w * group_in)
 
 
 def prepare_depthwise(op: Op) -> Layer:

@@ -44,7 +44,7 @@ def prepare(op: Op) -> Layer:
               ("out_zp", out.zero_point), ("act_min", act_min), ("act_max", act_max),
               ("per_channel", int(per_channel))]
     return Layer(
-        op=op, kernel="lm_fc_s8", runtime=("lm_fc.c",), params_type="lm_fc_params", params=params,
+        op=op, kernel="lm_fc_s8", runtime=("lm_dot.h", "lm_fc.c"), params_type="lm_fc_params", params=params,
         consts=[ConstArray("weights", "int8_t", w, f"weights {list(w.shape)}"),
                 ConstArray("bias", "int32_t", folded, "bias with the input zero-point term folded in"),
                 ConstArray("mult", "int32_t", np.asarray(mults, dtype=np.int64), "requantization multipliers"),
