@@ -9,10 +9,13 @@ The C program mixes loads, stores, LDM/STM, PUSH/POP, TBB, SDIV/UDIV and calls.
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from lite_micro.build import icount
+from lite_micro.build.qemu import qemu_command
+from lite_micro.targets import load_target
 
 pytestmark = pytest.mark.skipif(
     shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
@@ -79,6 +82,7 @@ __attribute__((section(".vectors"), used)) static void (*const vectors[2])(void)
     (void (*)(void))0x20008000, Reset_Handler,
 };
 """
+HELLO = Path(__file__).resolve().parent.parent / "examples" / "models" / "hello_world_int8.tflite"
 TRACE_PC = re.compile(r"^Trace \d+: \S+ \[[0-9a-f]+/([0-9a-f]+)/", re.M)
 
 
@@ -95,18 +99,20 @@ def elf(tmp_path_factory):
 
 def trace_pcs(elf, tmp_path):
     log = tmp_path / "trace.log"
-    subprocess.run(["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-semihosting",
-                    "-kernel", elf, "-singlestep", "-d", "nochain,exec", "-D", log],
-                   check=True, timeout=60)
+    command = qemu_command(elf, load_target("cortex-m4"))
+    subprocess.run([*command, "-singlestep", "-d", "nochain,exec", "-D", log],
+                   check=True, timeout=60, capture_output=True)
     return [int(pc, 16) for pc in TRACE_PC.findall(log.read_text())]
 
 
 def estimate(pcs, image):
     """Cycles by the documented rules, from the executed pc sequence."""
-    cycles, prev = 0, None   # prev = (pc, size, kind)
+    cycles, prev, decoded = 0, None, {}   # prev = (pc, size, kind)
     for pc in pcs:
-        size = icount.thumb_size(image[pc] | image[pc + 1] << 8)
-        kind, base = icount.classify(image[pc:pc + size])
+        if pc not in decoded:
+            size = icount.thumb_size(image[pc] | image[pc + 1] << 8)
+            decoded[pc] = (size, *icount.classify(image[pc:pc + size]))
+        size, kind, base = decoded[pc]
         if prev is not None:
             if pc != prev[0] + prev[1]:
                 cycles += 2
@@ -117,7 +123,7 @@ def estimate(pcs, image):
     return cycles
 
 
-def test_counts_match_qemu_trace(elf, tmp_path):
+def check_against_trace(elf, tmp_path):
     counts = icount.count_elf(elf)
     pcs = trace_pcs(elf, tmp_path)
     assert counts.insns == len(pcs)
@@ -128,4 +134,21 @@ def test_counts_match_qemu_trace(elf, tmp_path):
     addr = {v: k for k, v in icount.marker_addresses(elf).items()}
     hits = [(addr[pc], i) for i, pc in enumerate(pcs) if pc in addr]
     assert [(m.name, m.insns) for m in counts.marks] == hits
+    return counts
+
+
+def test_counts_match_qemu_trace(elf, tmp_path):
+    counts = check_against_trace(elf, tmp_path)
     assert [m.name for m in counts.marks] == ["begin", "layer", "layer", "layer", "end"]
+
+
+def test_counts_match_qemu_trace_on_model_firmware(tmp_path):
+    """A whole benchmark firmware: startup, newlib, semihosting output, the model."""
+    from lite_micro.api import Options, compile_model
+    from lite_micro.bench.host import random_inputs
+    from lite_micro.build.firmware import build_firmware
+
+    gen = compile_model(HELLO, Options(target="cortex-m4"))
+    elf = build_firmware(gen, load_target("cortex-m4"), [random_inputs(gen)], tmp_path, bench=True)
+    counts = check_against_trace(elf, tmp_path)
+    assert [m.name for m in counts.marks].count("layer") == 2 * (len(gen.layers) + 1)

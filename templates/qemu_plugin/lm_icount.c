@@ -120,9 +120,16 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     }
     for (size_t i = 0; i < n; i++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+        const uint8_t *data = qemu_plugin_insn_data(insn);
         size_t size = qemu_plugin_insn_size(insn);
         unsigned kind = LM_KIND_OTHER, cycles = 1;
-        lm_classify(qemu_plugin_insn_data(insn), size, &kind, &cycles);
+        /* Near the end of a page QEMU 7.2 also hands over the next halfword, which
+         * it read to see whether the next instruction crosses the page: the
+         * instruction's own size comes from its first halfword. */
+        unsigned own = lm_thumb_size((uint16_t)(data[0] | data[1] << 8));
+        if (size > own)
+            size = own;
+        lm_classify(data, size, &kind, &cycles);
         info[i].pc = qemu_plugin_insn_vaddr(insn);
         info[i].size = (uint8_t)size;
         info[i].kind = (uint8_t)kind;
