@@ -25,7 +25,7 @@ COMPILER = "arm-none-eabi-gcc"
 STACK_PAINT_BYTES = 64 * 1024  # stack room checked at link time and painted at reset
 TEST_DATA_SECTION = ".lm_test_data"  # harness inputs: left out of elf_sizes
 STATIC_FILES = ("fw_startup.c", "fw_startup.h", "fw_bench.h")
-COMMON_FLAGS = ("-ffunction-sections", "-fdata-sections")
+COMMON_FLAGS = ("-ffunction-sections", "-fdata-sections", "-Werror=implicit-function-declaration")
 LINK_FLAGS = ("-Wl,--gc-sections", "--specs=nano.specs", "--specs=rdimon.specs", "-nostartfiles")
 BENCH_FLAGS = ("-DFW_BENCH", "-DLM_LAYER_HOOK(i)=lm_layer_mark()", "-include", "fw_bench.h")
 
