@@ -58,9 +58,8 @@ def bench_firmware(gen, target, *, per_layer: bool = True) -> dict:
         "overhead_instructions": m.overhead.instructions,
         "overhead_cycles_est": m.overhead.cycles_est,
     }
-    if per_layer:
-        result["layers"] = [_layer_row(i, layer, cost) for i, (layer, cost)
-                            in enumerate(zip(gen.layers, m.layers))]
+    result["layers"] = [_layer_row(i, layer, cost) for i, (layer, cost)
+                        in enumerate(zip(gen.layers, m.layers))] if per_layer else []
     return result
 
 
