@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-MODELS_DIR = ROOT / "examples" / "models"
-INT8_MODELS = ["hello_world_int8", "micro_speech_quantized", "kws_ref_model", "ad01_int8",
-               "vww_96_int8", "pretrainedResnet_quant", "person_detect"]
-
-
-def model_path(name: str) -> Path:
-    return MODELS_DIR / f"{name}.tflite"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 @pytest.fixture(scope="session")

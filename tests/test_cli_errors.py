@@ -13,7 +13,7 @@ import tflite
 from lite_micro.testing import oneop
 from lite_micro.testing.oneop import TensorSpec, build_model
 
-from conftest import model_path
+from model_zoo import model_path
 
 
 def run_cli(*args, timeout=120):

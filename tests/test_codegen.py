@@ -13,7 +13,7 @@ from lite_micro.api import Options, compile_model
 from lite_micro.build.host import build_host
 from lite_micro.reference import Reference, input_sets
 
-from conftest import INT8_MODELS, model_path
+from model_zoo import INT8_MODELS, model_path
 
 STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2", "-c"]
 

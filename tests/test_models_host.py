@@ -10,7 +10,7 @@ import pytest
 
 from lite_micro.verify import verify
 
-from conftest import INT8_MODELS, model_path
+from model_zoo import INT8_MODELS, model_path
 
 
 @pytest.mark.parametrize("name", INT8_MODELS)

@@ -11,7 +11,7 @@ from lite_micro.ops.base import Layer
 from lite_micro.planner import check_no_overlap, plan_memory
 from lite_micro.planner.plan import Buffer
 
-from conftest import INT8_MODELS, model_path
+from model_zoo import INT8_MODELS, model_path
 
 
 def _invariants(plan):
