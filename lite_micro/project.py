@@ -1,0 +1,368 @@
+"""`litemicro project`: a PlatformIO project that runs a compiled model on a board.
+
+    path = write_project("model.tflite", "mps2-an386", "out")   # then: cd out && pio test
+
+Boards are data, one file each in targets/boards/: the litemicro target of the board's core,
+its RAM and flash, and either the official PlatformIO platform, board id and framework (real
+boards) or the QEMU machine (emulated boards). An emulated board's project carries the
+offline development platform and SCons package of targets/platformio/, so it builds and runs
+with no network. The demo prints every output of one run on an embedded test input; the
+custom `pio test` runner compares each printed line with lines computed here, with the TFLM
+interpreter when it is installed.
+
+project_files() is pure ({relative path: text}); only write_project() touches the disk.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import importlib.util
+import json
+import shlex
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import numpy as np
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+from . import __version__
+from .api import Options, compile_model
+from .build.firmware import COMMON_FLAGS, LINK_FLAGS, render_linker_script
+from .build.qemu import qemu_command
+from .errors import LiteMicroError
+from .memory import check_budget
+from .resources import targets_dir, templates_dir
+from .targets import Target, load_target
+
+TEST_INPUT_SEED = 0
+TEST_FILLS = (0x80, 0x7F)  # after the test input, every input byte -128, then 127 (as int8)
+FNV_OFFSET, FNV_PRIME = 0x811C9DC5, 0x01000193
+OUTPUTS = ("semihosting", "serial", "hook")
+OUTPUT_NOTES = {
+    "semihosting": "printed over semihosting (LM_BOARD_SEMIHOSTING), shown by QEMU on the console",
+    "serial": "sent to the Arduino Serial port at 115200 baud by src/lm_board_arduino.cpp",
+    "hook": "dropped until you define lm_board_putc() for a UART, ITM or RTT (see README.md)",
+}
+SCONS_FALLBACK = ("6.2.0", "~4.41101.0")  # PlatformIO version, the tool-scons it asks for
+ELF_IN_BUILD_DIR = "${platformio.build_dir}/${this.__env__}/firmware.elf"
+
+
+@dataclass(frozen=True)
+class Board:
+    name: str
+    description: str
+    core: str  # the litemicro target: generated code, compiler flags
+    ram_bytes: int
+    flash_bytes: int
+    output: str  # where main.c's text goes: one of OUTPUTS
+    pio_board: str  # PlatformIO board id
+    pio_platform: str | None = None  # None: the offline QEMU platform inside the project
+    framework: str | None = None
+    qemu_machine: str | None = None
+
+    @property
+    def emulated(self) -> bool:
+        return self.qemu_machine is not None
+
+
+def boards_dir() -> Path:
+    return targets_dir() / "boards"
+
+
+def list_boards() -> list[str]:
+    """Names of all known boards, sorted."""
+    return sorted(path.stem for path in boards_dir().glob("*.toml"))
+
+
+@functools.lru_cache(maxsize=None)
+def load_board(name: str) -> Board:
+    """The board called `name`; LiteMicroError listing the known ones if there is none."""
+    known = list_boards()
+    if name not in known:
+        raise LiteMicroError(f"unknown board '{name}'; known boards: {', '.join(known)}")
+    path = boards_dir() / f"{name}.toml"
+    try:
+        board = _board_from_dict(tomllib.loads(path.read_text()))
+    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise LiteMicroError(f"board file {path.name} is malformed: {exc}") from None
+    if board.output not in OUTPUTS or board.emulated != (board.output == "semihosting"):
+        raise LiteMicroError(f"board file {path.name} is malformed: output '{board.output}'")
+    return board
+
+
+def _board_from_dict(data: dict) -> Board:
+    common = {key: data[key] for key in ("name", "description", "core", "ram_bytes", "flash_bytes")}
+    if "qemu" in data:
+        return Board(**common, output="semihosting", pio_board=data["name"],
+                     qemu_machine=data["qemu"]["machine"])
+    pio = data["platformio"]
+    return Board(**common, output=pio["output"], pio_board=pio["board"],
+                 pio_platform=pio["platform"], framework=pio.get("framework"))
+
+
+def write_project(model_path, board, out_dir=None) -> Path:
+    """Compile `model_path` for `board` and write its PlatformIO project to `out_dir`
+    (default: ./<prefix>-<board>). Returns the project folder."""
+    spec = load_board(board)
+    target = _board_target(spec)
+    command = f"litemicro project {shlex.quote(Path(model_path).name)} --board {spec.name}"
+    gen = compile_model(model_path, Options(target=target.name, command=command))
+    check_budget(gen, dataclasses.replace(target, name=spec.name),
+                 ram=spec.ram_bytes, flash=spec.flash_bytes)
+    sets = input_sets(gen)
+    outputs, oracle = reference_outputs(gen, Path(model_path).read_bytes(), sets)
+    files = project_files(gen, spec, target, Vectors(sets, outputs, oracle), command)
+    out = Path(out_dir) if out_dir else Path(f"{gen.prefix}-{spec.name}")
+    _write_files(out, files)
+    return out
+
+
+def _board_target(board: Board) -> Target:
+    target = load_target(board.core)
+    if board.emulated and (target.emulator is None or target.emulator.machine != board.qemu_machine):
+        raise LiteMicroError(f"board {board.name} runs on QEMU {board.qemu_machine}, but target "
+                             f"{target.name} builds firmware for another machine")
+    return target
+
+
+@dataclass(frozen=True)
+class Vectors:
+    inputs: list  # [set][input index] -> array
+    outputs: list  # [set][output index] -> array
+    oracle: str  # what computed the outputs
+
+
+def input_sets(gen) -> list[list[np.ndarray]]:
+    """Set 0: seeded random values (the demo's input); then each TEST_FILLS byte everywhere."""
+    rng = np.random.default_rng(TEST_INPUT_SEED)
+    first = [_random_input(rng, info) for info in gen.inputs]
+    return [first] + [[_filled(info, byte) for info in gen.inputs] for byte in TEST_FILLS]
+
+
+def _random_input(rng, info) -> np.ndarray:
+    if info.dtype == "float32":
+        return rng.uniform(-1.0, 1.0, size=info.shape).astype(np.float32)
+    return rng.integers(-128, 128, size=info.shape, dtype=np.int8)
+
+
+def _filled(info, byte: int) -> np.ndarray:
+    raw = np.frombuffer(bytes([byte]) * info.nbytes, dtype=np.dtype(info.dtype).newbyteorder("<"))
+    return raw.astype(info.dtype).reshape(info.shape)
+
+
+def reference_outputs(gen, model_bytes: bytes, sets) -> tuple[list[list[np.ndarray]], str]:
+    """Outputs for each input set, run in order, and which oracle computed them."""
+    if importlib.util.find_spec("tflite_micro") is not None:
+        from .reference import Reference
+
+        reference = Reference(model_bytes)
+        return ([reference.run(s, len(gen.outputs)) for s in sets],
+                "the TFLM interpreter of the tflite-micro package")
+    from .build.host import build_host
+
+    host_gen = compile_model(model_bytes, Options(target="host", prefix=gen.prefix))
+    with tempfile.TemporaryDirectory() as workdir:
+        module = build_host([host_gen], workdir)
+        return ([module.run(gen.prefix, s) for s in sets],
+                "litemicro's host build, since the TFLM interpreter (tflite-micro) was not installed")
+
+
+def expected_lines(gen, outputs) -> list[tuple[str, str]]:
+    """(test case name, line) for everything the test program prints, in order."""
+    lines = []
+    for s, arrays in enumerate(outputs):
+        digest = FNV_OFFSET
+        for k, (info, array) in enumerate(zip(gen.outputs, arrays)):
+            raw = _le_bytes(info, array)
+            lines.append((f"set{s}.output{k}", f"{gen.prefix} set {s} output {k} {_describe(info)}:"
+                          + "".join(" " + v for v in _values(info, raw))))
+            digest = fnv1a(digest, raw)
+        lines.append((f"set{s}.checksum", f"{gen.prefix} set {s} checksum 0x{digest:08x}"))
+    lines.append(("done", f"{gen.prefix} done"))
+    return lines
+
+
+def fnv1a(digest: int, data: bytes) -> int:
+    for byte in data:
+        digest = ((digest ^ byte) * FNV_PRIME) & 0xFFFFFFFF
+    return digest
+
+
+def _le_bytes(info, array) -> bytes:
+    return np.ascontiguousarray(array, dtype=np.dtype(info.dtype).newbyteorder("<")).tobytes()
+
+
+def _values(info, raw: bytes) -> list[str]:
+    if info.dtype == "float32":
+        return [f"0x{word:08x}" for word in np.frombuffer(raw, dtype="<u4")]
+    return [str(v) for v in np.frombuffer(raw, dtype=np.int8)]
+
+
+def _describe(info) -> str:
+    return f"{info.dtype} {'x'.join(str(d) for d in info.shape) or 'scalar'}"
+
+
+def project_files(gen, board: Board, target: Target, vectors: Vectors,
+                  command: str) -> dict[str, str]:
+    """Every file of the project, {path relative to the project: text}."""
+    ctx = _context(gen, board, target, vectors, command)
+    files = {
+        "platformio.ini": _render("platformio.ini.j2", ctx),
+        "README.md": _render("README.md.j2", ctx),
+        ".gitignore": _static("gitignore"),
+        "include/lm_app.h": _render("lm_app.h.j2", ctx),
+        "src/main.c": _render("main.c.j2", ctx),
+        "test/test_model/test_model.c": _render("test_model.c.j2", ctx),
+        "test/test_custom_runner.py": _render("test_custom_runner.py.j2", ctx),
+    }
+    if board.output == "serial":
+        files["src/lm_board_arduino.cpp"] = _static("lm_board_arduino.cpp")
+    files.update({f"lib/{gen.prefix}/{name}": text for name, text in gen.files.items()})
+    files[f"lib/{gen.prefix}/library.json"] = _json(_library_manifest(gen, target))
+    if board.emulated:
+        files.update(qemu_platform_files(board, target))
+        files.update(scons_package_files())
+    return files
+
+
+def _context(gen, board: Board, target: Target, vectors: Vectors, command: str) -> dict:
+    expected = expected_lines(gen, vectors.outputs)
+    return {
+        "prefix": gen.prefix, "version": __version__, "board": board, "command": command,
+        "model_file": shlex.split(command)[2], "model_sha": gen.model_sha256[:16], "optimize": target.optimize,
+        "oracle": vectors.oracle, "output_note": OUTPUT_NOTES[board.output],
+        "input_note": f"seeded random values (numpy default_rng({TEST_INPUT_SEED}))",
+        "inputs": [_blob(_le_bytes(info, a)) for info, a in zip(gen.inputs, vectors.inputs[0])],
+        "outputs": [{"size": info.nbytes, "desc": f'"{_describe(info)}"',
+                     "is_float": int(info.dtype == "float32")} for info in gen.outputs],
+        "fills": [f"0x{byte:02x}u" for byte in TEST_FILLS],
+        "fills_note": ", ".join(f"0x{b:02x} (set {i + 1})" for i, b in enumerate(TEST_FILLS)),
+        "platform": "symlink://${PROJECT_DIR}/platform" if board.emulated else board.pio_platform,
+        "testing_command": qemu_command(ELF_IN_BUILD_DIR, target) if board.emulated else [],
+        "line_prefix": repr(f"{gen.prefix} "),
+        "expected": [(repr(name), repr(line)) for name, line in expected],
+        "demo_lines": [line for name, line in expected if name.startswith("set0.")]
+        + [expected[-1][1]],
+        "pio_version": _scons_requirement()[0], "scons_version": _scons_requirement()[1],
+    }
+
+
+def _blob(raw: bytes) -> dict:
+    rows = [" ".join(f"0x{b:02x}," for b in raw[i:i + 16]) for i in range(0, len(raw), 16)]
+    return {"size": len(raw), "rows": rows}
+
+
+def _library_manifest(gen, target: Target) -> dict:
+    return {
+        "name": gen.prefix,
+        "version": __version__,
+        "description": f"{gen.prefix}: a TensorFlow Lite model compiled to C by litemicro "
+                       f"for {target.name}",
+        "keywords": ["litemicro", "tflite", "neural network"],
+        "build": {"flags": [target.optimize]},
+    }
+
+
+def qemu_platform_files(board: Board, target: Target) -> dict[str, str]:
+    """The offline development platform for an emulated board (platform/ in the project)."""
+    source = targets_dir() / "platformio" / "platform"
+    files = {f"platform/{name}": (source / name).read_text()
+             for name in ("platform.json", "builder/main.py")}
+    files[f"platform/boards/{board.pio_board}.json"] = _json(_board_manifest(board, target))
+    files[f"platform/ldscripts/{board.name}.ld"] = render_linker_script(target)
+    for name in ("fw_startup.c", "fw_startup.h"):
+        files[f"platform/startup/{name}"] = (templates_dir() / "firmware" / name).read_text()
+    return files
+
+
+def _board_manifest(board: Board, target: Target) -> dict:
+    """PlatformIO board manifest; builder/main.py reads the flags and commands from it."""
+    return {
+        "name": board.description,
+        "vendor": "Arm",
+        "url": "https://www.qemu.org/docs/master/system/arm/mps2.html",
+        "frameworks": [],
+        "build": {
+            "cpu": target.name,
+            "mcu": board.qemu_machine,
+            "cpu_flags": list(target.cflags),
+            "cflags": [target.optimize, *COMMON_FLAGS],
+            "ldflags": list(LINK_FLAGS),
+            "defines": ["LM_BOARD_SEMIHOSTING"],
+            "ldscript": f"{board.name}.ld",
+        },
+        "upload": {
+            "maximum_ram_size": board.ram_bytes,
+            "maximum_size": board.flash_bytes,
+            "protocol": "qemu",
+            "protocols": ["qemu"],
+            "qemu_command": qemu_command("$SOURCE", target),
+        },
+    }
+
+
+def scons_package_files() -> dict[str, str]:
+    """packages/tool-scons: the SCons that PlatformIO would download, taken from its Python."""
+    source = targets_dir() / "platformio" / "tool-scons"
+    version = _scons_requirement()[1].lstrip("~^=")
+    manifest = {**json.loads((source / "package.json").read_text()), "version": version}
+    installed = {"type": "tool", "name": "tool-scons", "version": version,
+                 "spec": {"owner": "platformio", "id": None, "name": "tool-scons",
+                          "requirements": None, "uri": None}}
+    return {"packages/tool-scons/package.json": _json(manifest),
+            "packages/tool-scons/.piopm": _json(installed),
+            "packages/tool-scons/scons.py": (source / "scons.py").read_text()}
+
+
+@functools.lru_cache(maxsize=1)
+def _scons_requirement() -> tuple[str, str]:
+    """(PlatformIO version, the tool-scons version it requires) of the installed PlatformIO."""
+    try:
+        import platformio
+        from platformio.dependencies import get_core_dependencies
+
+        return platformio.__version__, get_core_dependencies()["tool-scons"]
+    except (ImportError, KeyError):
+        return SCONS_FALLBACK
+
+
+def _write_files(out: Path, files: dict[str, str]) -> None:
+    ini = out / "platformio.ini"
+    if ini.is_file() and "Generated by litemicro" not in ini.read_text(errors="replace"):
+        raise LiteMicroError(f"{out} holds a PlatformIO project not written by litemicro; "
+                             "choose another folder with -o")
+    try:
+        for name, text in files.items():
+            path = out / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+    except OSError as exc:
+        raise LiteMicroError(f"cannot write to {out}: {exc.strerror}") from None
+
+
+def _json(data: dict) -> str:
+    return json.dumps(data, indent=2) + "\n"
+
+
+def _static(name: str) -> str:
+    return (templates_dir() / "platformio" / name).read_text()
+
+
+def _render(name: str, ctx: dict) -> str:
+    return _environment().get_template(name).render(**ctx)
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir() / "platformio"),
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
