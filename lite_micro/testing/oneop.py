@@ -156,7 +156,8 @@ def _buffer(b, data):
         b.StartVector(1, len(raw), 16)        # 16-byte aligned, as the converter does
         b.head -= len(raw)
         b.Bytes[b.head:b.head + len(raw)] = raw
-        payload = b.EndVector(len(raw))
+        b.vectorNumElems = len(raw)
+        payload = b.EndVector()
     tflite.BufferStart(b)
     if payload is not None:
         tflite.BufferAddData(b, payload)

@@ -29,6 +29,11 @@ def log_uniform(lo: float, hi: float):
 
 
 zero_points = st.integers(-128, 127)
+
+
+def fused_activation(out_scale: float):
+    """A fused activation whose clamp TFLM can quantize: 6/scale must fit in int32."""
+    return st.sampled_from(ACTIVATIONS if out_scale > 1e-8 else ["NONE", "RELU"])
 activation_scales = log_uniform(1e-6, 10.0)
 
 
@@ -130,7 +135,7 @@ def conv_2d(draw):
                           kh * kw * cin))
     options = dict(padding=padding, stride_h=sh, stride_w=sw, dilation_h_factor=dh,
                    dilation_w_factor=dw,
-                   fused_activation_function=draw(st.sampled_from(ACTIVATIONS)))
+                   fused_activation_function=draw(fused_activation(out.scale)))
     inputs = [inp, filt] + ([b] if draw(st.integers(0, 9)) else [])
     return OpCase("CONV_2D", inputs, [out], options)
 
@@ -149,7 +154,7 @@ def depthwise_conv_2d(draw):
                           kh * kw))
     options = dict(padding=padding, stride_h=sh, stride_w=sw, dilation_h_factor=dh,
                    dilation_w_factor=dw, depth_multiplier=mult,
-                   fused_activation_function=draw(st.sampled_from(ACTIVATIONS)))
+                   fused_activation_function=draw(fused_activation(out.scale)))
     inputs = [inp, filt] + ([b] if draw(st.integers(0, 9)) else [])
     return OpCase("DEPTHWISE_CONV_2D", inputs, [out], options)
 
@@ -168,7 +173,7 @@ def fully_connected(draw):
     out_shape = shape[:-1] + (units,) if keep_num_dims else (batch, units)
     out = draw(output_for(out_shape, inp.scale * float(np.max(filt.scale)), depth))
     options = dict(keep_num_dims=keep_num_dims,
-                   fused_activation_function=draw(st.sampled_from(ACTIVATIONS)))
+                   fused_activation_function=draw(fused_activation(out.scale)))
     with_bias = draw(st.integers(0, 9)) > 0
     version = 5 if keep_num_dims else (4 if with_bias else 6)
     return OpCase("FULLY_CONNECTED", [inp, filt] + ([b] if with_bias else []), [out],
@@ -190,7 +195,7 @@ def _pool(op):
         out = TensorSpec((n, oh, ow, c), "int8", inp.scale, inp.zero_point)
         options = dict(padding=padding, stride_h=sh, stride_w=sw, filter_height=kh,
                        filter_width=kw,
-                       fused_activation_function=draw(st.sampled_from(ACTIVATIONS)))
+                       fused_activation_function=draw(fused_activation(out.scale)))
         return OpCase(op, [inp], [out], options)
     return strategy()
 
@@ -218,7 +223,7 @@ def add(draw, op="ADD"):
     in1 = draw(activation(s1, st.just(float(np.float32(base * 10 ** draw(spread))))))
     in2 = draw(activation(s2, st.just(float(np.float32(base * 10 ** draw(spread))))))
     out = draw(activation(so, st.just(float(np.float32(base * 10 ** draw(spread))))))
-    options = dict(fused_activation_function=draw(st.sampled_from(ACTIVATIONS)))
+    options = dict(fused_activation_function=draw(fused_activation(out.scale)))
     return OpCase(op, [in1, in2], [out], options)
 
 
