@@ -74,9 +74,10 @@ def prepare_conv(op: Op) -> Layer:
                   act_min=act_min, act_max=act_max)
     macs = b * out_h * out_w * out_c * k_h * k_w * group_in
     direct = k_h == 1 and k_w == 1 and pad_top == 0 and pad_left == 0
-    note = "1x1, patch read in place" if direct else f"patch of {k_h * k_w * group_in} bytes per pixel"
+    note = ("1x1, two pixels per pass, read in place" if direct
+            else f"two pixels per pass, patches of {k_h * k_w * group_in} bytes")
     return _conv_layer(op, "lm_conv_s8", params, w, folded, mults, shifts, macs, note,
-                       scratch_bytes=0 if direct else k_h * k_w * group_in)
+                       scratch_bytes=0 if direct else 2 * k_h * k_w * group_in)
 
 
 def prepare_depthwise(op: Op) -> Layer:
@@ -104,5 +105,6 @@ def prepare_depthwise(op: Op) -> Layer:
                   pad_left=pad_left, groups=mult, in_zp=inp.zero_point, out_zp=out.zero_point,
                   act_min=act_min, act_max=act_max)
     macs = b * out_h * out_w * out_c * k_h * k_w
-    return _conv_layer(op, "lm_dwconv_s8", params, w.reshape(k_h, k_w, out_c), folded, mults, shifts,
-                       macs, f"generic depthwise, multiplier {mult}")
+    kernel = "lm_dwconv_m1_s8" if mult == 1 else "lm_dwconv_s8"
+    note = "depthwise, 4 channels per pass" if mult == 1 else f"depthwise, multiplier {mult}"
+    return _conv_layer(op, kernel, params, w.reshape(k_h, k_w, out_c), folded, mults, shifts, macs, note)

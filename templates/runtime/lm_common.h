@@ -37,13 +37,24 @@ LM_INLINE int32_t lm_rdbpot(int32_t x, int32_t exponent)
     return (x >> exponent) + (remainder > threshold ? 1 : 0);
 }
 
-/* MultiplyByQuantizedMultiplier: x * multiplier * 2^(shift - 31), shift > 0 is a left shift. */
+/* MultiplyByQuantizedMultiplier: x * multiplier * 2^(shift - 31), shift > 0 is a left shift.
+ *
+ * The same two roundings as lm_rdbpot(lm_srdhm(x << left, multiplier), right), in fewer
+ * instructions: for a multiplier >= 0 (QuantizeMultiplier never makes a negative one) the
+ * saturating case of lm_srdhm cannot happen, and its truncating division of ab + nudge by
+ * 2^31 equals the arithmetic shift (ab + 2^30) >> 31; RoundingDivideByPOT is a shift of
+ * x + 2^(right-1) - (x < 0), taken in 64 bits so that it cannot overflow.
+ */
 LM_INLINE int32_t lm_requantize(int32_t x, int32_t multiplier, int32_t shift)
 {
     const int32_t left = shift > 0 ? shift : 0;
     const int32_t right = shift > 0 ? 0 : -shift;
-    const int32_t shifted = (int32_t)((uint32_t)x << left);
-    return lm_rdbpot(lm_srdhm(shifted, multiplier), right);
+    const int64_t ab = (int64_t)(int32_t)((uint32_t)x << left) * (int64_t)multiplier;
+    const int32_t high = (int32_t)((ab + ((int64_t)1 << 30)) >> 31);
+    if (right == 0) {
+        return high;
+    }
+    return (int32_t)(((int64_t)high + ((int64_t)1 << (right - 1)) - (high < 0 ? 1 : 0)) >> right);
 }
 
 LM_INLINE int8_t lm_clamp_s8(int32_t v, int32_t lo, int32_t hi)

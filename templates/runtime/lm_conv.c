@@ -11,69 +11,130 @@
 #include "lm_dot.h"
 #include "lm_kernels.h"
 
-/* Copy the receptive field of the output pixel at (iy0, ix0) for channels [ch0, ch0 + n). */
-static void lm_conv_patch(const lm_conv_params *p, const int8_t *in_b, int32_t iy0, int32_t ix0,
-                          int32_t ch0, int32_t n, int8_t *patch)
+/* Copy n bytes; short copies (a few channels) are cheaper as a loop than as a call. */
+LM_INLINE void lm_copy(int8_t *dst, const int8_t *src, int32_t n)
 {
-    int32_t ky, kx;
-    for (ky = 0; ky < p->k_h; ++ky) {
-        const int32_t iy = iy0 + ky * p->dil_h;
-        for (kx = 0; kx < p->k_w; ++kx) {
-            const int32_t ix = ix0 + kx * p->dil_w;
-            if (iy >= 0 && iy < p->in_h && ix >= 0 && ix < p->in_w) {
-                memcpy(patch, in_b + (iy * p->in_w + ix) * p->in_c + ch0, (size_t)n);
-            } else {
-                memset(patch, p->in_zp, (size_t)n);
-            }
-            patch += n;
+    if (n >= 16) {
+        memcpy(dst, src, (size_t)n);
+    } else {
+        while (n-- > 0) {
+            *dst++ = *src++;
         }
     }
 }
 
-void lm_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
-                const int32_t *mult, const int32_t *shift, int8_t *scratch, int8_t *out)
+LM_INLINE void lm_fill(int8_t *dst, int8_t value, int32_t n)
 {
-    const int32_t in_c = p->in_c, out_c = p->out_c;
-    const int32_t group_in = in_c / p->groups, group_out = out_c / p->groups;
-    const int32_t patch_len = p->k_h * p->k_w * group_in;
-    const int direct = scratch == NULL;
-    int32_t b, oy, ox, g, oc;
-    for (b = 0; b < p->batches; ++b) {
-        const int8_t *in_b = in + b * p->in_h * p->in_w * in_c;
-        for (oy = 0; oy < p->out_h; ++oy) {
-            const int32_t iy0 = oy * p->stride_h - p->pad_top;
-            for (ox = 0; ox < p->out_w; ++ox) {
-                const int32_t ix0 = ox * p->stride_w - p->pad_left;
-                for (g = 0; g < p->groups; ++g) {
-                    const int8_t *patch;
-                    const int32_t oc_end = (g + 1) * group_out;
-                    if (direct) {
-                        patch = in_b + (iy0 * p->in_w + ix0) * in_c + g * group_in;
-                    } else {
-                        lm_conv_patch(p, in_b, iy0, ix0, g * group_in, group_in, scratch);
-                        patch = scratch;
-                    }
-                    for (oc = g * group_out; oc + 1 < oc_end; oc += 2) {
-                        int32_t acc[2];
-                        acc[0] = bias[oc];
-                        acc[1] = bias[oc + 1];
-                        lm_dot2_s8(w + oc * patch_len, w + (oc + 1) * patch_len, patch, patch_len, acc);
-                        out[oc] = lm_clamp_s8(lm_requantize(acc[0], mult[oc], shift[oc]) + p->out_zp,
-                                              p->act_min, p->act_max);
-                        out[oc + 1] = lm_clamp_s8(lm_requantize(acc[1], mult[oc + 1], shift[oc + 1]) + p->out_zp,
-                                                  p->act_min, p->act_max);
-                    }
-                    if (oc < oc_end) {
-                        const int32_t acc = bias[oc] + lm_dot_s8(w + oc * patch_len, patch, patch_len);
-                        out[oc] = lm_clamp_s8(lm_requantize(acc, mult[oc], shift[oc]) + p->out_zp,
-                                              p->act_min, p->act_max);
-                    }
+    while (n-- > 0) {
+        *dst++ = value;
+    }
+}
+
+/* Copy the receptive field of the output pixel at (iy0, ix0) for channels [ch0, ch0 + n). */
+static void lm_conv_patch(const lm_conv_params *p, const int8_t *in_b, int32_t iy0, int32_t ix0,
+                          int32_t ch0, int32_t n, int8_t *patch)
+{
+    const int32_t k_h = p->k_h, k_w = p->k_w, in_w = p->in_w, in_c = p->in_c;
+    const int32_t dil_w = p->dil_w, row = k_w * n;
+    const int8_t pad = (int8_t)p->in_zp;
+    const int whole_rows = dil_w == 1 && n == in_c && ix0 >= 0 && ix0 + k_w <= in_w;
+    int32_t ky, kx;
+    for (ky = 0; ky < k_h; ++ky, patch += row) {
+        const int32_t iy = iy0 + ky * p->dil_h;
+        if (iy < 0 || iy >= p->in_h) {
+            lm_fill(patch, pad, row);
+        } else if (whole_rows) {
+            lm_copy(patch, in_b + (iy * in_w + ix0) * in_c, row);
+        } else {
+            for (kx = 0; kx < k_w; ++kx) {
+                const int32_t ix = ix0 + kx * dil_w;
+                if (ix >= 0 && ix < in_w) {
+                    lm_copy(patch + kx * n, in_b + (iy * in_w + ix) * in_c + ch0, n);
+                } else {
+                    lm_fill(patch + kx * n, pad, n);
                 }
-                out += out_c;
             }
         }
     }
 }
+
+/* Requantize one accumulator for output channel oc. */
+#define LM_OUT(acc, oc) lm_clamp_s8(lm_requantize((acc), mult[(oc)], shift[(oc)]) + out_zp, act_min, act_max)
+
+void lm_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
+                const int32_t *mult, const int32_t *shift, int8_t *scratch, int8_t *out)
+{
+    const int32_t in_w = p->in_w, in_c = p->in_c, out_c = p->out_c, groups = p->groups;
+    const int32_t out_w = p->out_w, stride_h = p->stride_h, stride_w = p->stride_w;
+    const int32_t pad_top = p->pad_top, pad_left = p->pad_left;
+    const int32_t out_zp = p->out_zp, act_min = p->act_min, act_max = p->act_max;
+    const int32_t group_in = in_c / groups, group_out = out_c / groups;
+    const int32_t patch_len = p->k_h * p->k_w * group_in;
+    const int32_t batches = p->batches, in_batch = p->in_h * in_w * in_c, pixels = p->out_h * out_w;
+    const int direct = scratch == NULL;
+    int32_t b, pix, g, oc;
+    for (b = 0; b < batches; ++b) {
+        const int8_t *in_b = in + b * in_batch;
+        int32_t oy = 0, ox = 0;
+        /* output pixels two at a time: each weight row is read once for both */
+        for (pix = 0; pix < pixels; pix += 2) {
+            const int32_t iy0 = oy * stride_h - pad_top, ix0 = ox * stride_w - pad_left;
+            const int pair = pix + 1 < pixels;
+            int32_t iy1, ix1;
+            int8_t *out0 = out + pix * out_c;
+            int8_t *out1 = out0 + out_c;
+            if (++ox == out_w) {
+                ox = 0;
+                ++oy;
+            }
+            iy1 = oy * stride_h - pad_top;
+            ix1 = ox * stride_w - pad_left;
+            if (++ox == out_w) {
+                ox = 0;
+                ++oy;
+            }
+            for (g = 0; g < groups; ++g) {
+                const int32_t oc_end = (g + 1) * group_out;
+                const int8_t *x0;
+                const int8_t *x1;
+                if (direct) {
+                    x0 = in_b + (iy0 * in_w + ix0) * in_c + g * group_in;
+                    x1 = in_b + (iy1 * in_w + ix1) * in_c + g * group_in;
+                } else {
+                    lm_conv_patch(p, in_b, iy0, ix0, g * group_in, group_in, scratch);
+                    if (pair) {
+                        lm_conv_patch(p, in_b, iy1, ix1, g * group_in, group_in, scratch + patch_len);
+                    }
+                    x0 = scratch;
+                    x1 = scratch + patch_len;
+                }
+                if (!pair) {
+                    for (oc = g * group_out; oc < oc_end; ++oc) {
+                        out0[oc] = LM_OUT(bias[oc] + lm_dot_s8(w + oc * patch_len, x0, patch_len), oc);
+                    }
+                    continue;
+                }
+                for (oc = g * group_out; oc + 1 < oc_end; oc += 2) {
+                    int32_t acc[4];
+                    acc[0] = acc[2] = bias[oc];
+                    acc[1] = acc[3] = bias[oc + 1];
+                    lm_dot2x2_s8(w + oc * patch_len, w + (oc + 1) * patch_len, x0, x1, patch_len, acc);
+                    out0[oc] = LM_OUT(acc[0], oc);
+                    out0[oc + 1] = LM_OUT(acc[1], oc + 1);
+                    out1[oc] = LM_OUT(acc[2], oc);
+                    out1[oc + 1] = LM_OUT(acc[3], oc + 1);
+                }
+                if (oc < oc_end) {
+                    out0[oc] = LM_OUT(bias[oc] + lm_dot_s8(w + oc * patch_len, x0, patch_len), oc);
+                    out1[oc] = LM_OUT(bias[oc] + lm_dot_s8(w + oc * patch_len, x1, patch_len), oc);
+                }
+            }
+        }
+        out += pixels * out_c;
+    }
+}
+
+#undef LM_OUT
 
 /* First tap index k in [0, k_n) with origin + k * dil inside [0, size), and one past the last. */
 static void lm_valid_taps(int32_t origin, int32_t dil, int32_t k_n, int32_t size, int32_t *k0, int32_t *k1)
@@ -112,40 +173,47 @@ static int32_t lm_dw_channel(const lm_conv_params *p, const int8_t *in_b, const 
 void lm_dwconv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
                   const int32_t *mult, const int32_t *shift, int8_t *out)
 {
-    const int32_t in_w = p->in_w, in_c = p->in_c, out_c = p->out_c, k_w = p->k_w;
-    const int32_t depth_mult = p->groups;
+    const int32_t in_h = p->in_h, in_w = p->in_w, in_c = p->in_c, out_c = p->out_c;
+    const int32_t k_h = p->k_h, k_w = p->k_w, dil_h = p->dil_h, dil_w = p->dil_w;
+    const int32_t out_h = p->out_h, out_w = p->out_w, stride_h = p->stride_h, stride_w = p->stride_w;
+    const int32_t pad_top = p->pad_top, pad_left = p->pad_left, in_zp = p->in_zp;
+    const int32_t out_zp = p->out_zp, act_min = p->act_min, act_max = p->act_max;
+    const int32_t depth_mult = p->groups, batches = p->batches;
     int32_t b, oy, ox, oc, ky, kx, j;
-    for (b = 0; b < p->batches; ++b) {
-        const int8_t *in_b = in + b * p->in_h * in_w * in_c;
-        for (oy = 0; oy < p->out_h; ++oy) {
-            const int32_t iy0 = oy * p->stride_h - p->pad_top;
+    for (b = 0; b < batches; ++b) {
+        const int8_t *in_b = in + b * in_h * in_w * in_c;
+        for (oy = 0; oy < out_h; ++oy) {
+            const int32_t iy0 = oy * stride_h - pad_top;
             int32_t ky0, ky1;
-            lm_valid_taps(iy0, p->dil_h, p->k_h, p->in_h, &ky0, &ky1);
-            for (ox = 0; ox < p->out_w; ++ox) {
-                const int32_t ix0 = ox * p->stride_w - p->pad_left;
+            lm_valid_taps(iy0, dil_h, k_h, in_h, &ky0, &ky1);
+            for (ox = 0; ox < out_w; ++ox) {
+                const int32_t ix0 = ox * stride_w - pad_left;
                 int32_t kx0, kx1;
-                lm_valid_taps(ix0, p->dil_w, k_w, in_w, &kx0, &kx1);
+                lm_valid_taps(ix0, dil_w, k_w, in_w, &kx0, &kx1);
                 oc = 0;
-                if (depth_mult == 1) {
-                    const int border = !(ky0 == 0 && ky1 == p->k_h && kx0 == 0 && kx1 == k_w);
-                    /* four channels at a time over the valid taps; padded taps read the zero point */
+                {
+                    const int border = !(ky0 == 0 && ky1 == k_h && kx0 == 0 && kx1 == k_w);
+                    /* four output channels at a time over the valid taps; padded taps add the zero point */
                     for (; oc + 3 < out_c; oc += 4) {
+                        /* input channel of each of the four output channels */
+                        const int32_t i0 = oc / depth_mult, i1 = (oc + 1) / depth_mult;
+                        const int32_t i2 = (oc + 2) / depth_mult, i3 = (oc + 3) / depth_mult;
                         int32_t a0 = bias[oc], a1 = bias[oc + 1], a2 = bias[oc + 2], a3 = bias[oc + 3];
                         for (ky = ky0; ky < ky1; ++ky) {
-                            const int8_t *xr = in_b + ((iy0 + ky * p->dil_h) * in_w + ix0) * in_c + oc;
+                            const int8_t *xr = in_b + ((iy0 + ky * dil_h) * in_w + ix0) * in_c;
                             const int8_t *wr = w + ky * k_w * out_c + oc;
                             for (kx = kx0; kx < kx1; ++kx) {
-                                const int8_t *x = xr + kx * p->dil_w * in_c;
+                                const int8_t *x = xr + kx * dil_w * in_c;
                                 const int8_t *wt = wr + kx * out_c;
-                                a0 += (int32_t)wt[0] * x[0];
-                                a1 += (int32_t)wt[1] * x[1];
-                                a2 += (int32_t)wt[2] * x[2];
-                                a3 += (int32_t)wt[3] * x[3];
+                                a0 += (int32_t)wt[0] * x[i0];
+                                a1 += (int32_t)wt[1] * x[i1];
+                                a2 += (int32_t)wt[2] * x[i2];
+                                a3 += (int32_t)wt[3] * x[i3];
                             }
                         }
                         if (border) {
                             int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                            for (ky = 0; ky < p->k_h; ++ky) {
+                            for (ky = 0; ky < k_h; ++ky) {
                                 for (kx = 0; kx < k_w; ++kx) {
                                     if (ky >= ky0 && ky < ky1 && kx >= kx0 && kx < kx1) {
                                         continue;
@@ -159,26 +227,107 @@ void lm_dwconv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, co
                                     }
                                 }
                             }
-                            a0 += s0 * p->in_zp;
-                            a1 += s1 * p->in_zp;
-                            a2 += s2 * p->in_zp;
-                            a3 += s3 * p->in_zp;
+                            a0 += s0 * in_zp;
+                            a1 += s1 * in_zp;
+                            a2 += s2 * in_zp;
+                            a3 += s3 * in_zp;
                         }
                         {
                             const int32_t accs[4] = {a0, a1, a2, a3};
                             for (j = 0; j < 4; ++j) {
-                                out[oc + j] = lm_clamp_s8(lm_requantize(accs[j], mult[oc + j], shift[oc + j]) + p->out_zp,
-                                                          p->act_min, p->act_max);
+                                out[oc + j] = lm_clamp_s8(lm_requantize(accs[j], mult[oc + j], shift[oc + j]) + out_zp,
+                                                          act_min, act_max);
                             }
                         }
                     }
                 }
                 for (; oc < out_c; ++oc) {
                     const int32_t acc = lm_dw_channel(p, in_b, w, oc, oc / depth_mult, iy0, ix0, bias[oc]);
-                    out[oc] = lm_clamp_s8(lm_requantize(acc, mult[oc], shift[oc]) + p->out_zp,
-                                          p->act_min, p->act_max);
+                    out[oc] = lm_clamp_s8(lm_requantize(acc, mult[oc], shift[oc]) + out_zp, act_min, act_max);
                 }
                 out += out_c;
+            }
+        }
+    }
+}
+
+/* Sum of the weights of the taps outside [ky0, ky1) x [kx0, kx1), for four channels. */
+static void lm_dw_pad_sums(const int8_t *w, int32_t k_h, int32_t k_w, int32_t out_c, int32_t ky0,
+                           int32_t ky1, int32_t kx0, int32_t kx1, int32_t *sums)
+{
+    int32_t ky, kx;
+    sums[0] = sums[1] = sums[2] = sums[3] = 0;
+    for (ky = 0; ky < k_h; ++ky) {
+        for (kx = 0; kx < k_w; ++kx) {
+            if (ky < ky0 || ky >= ky1 || kx < kx0 || kx >= kx1) {
+                const int8_t *wt = w + (ky * k_w + kx) * out_c;
+                sums[0] += wt[0];
+                sums[1] += wt[1];
+                sums[2] += wt[2];
+                sums[3] += wt[3];
+            }
+        }
+    }
+}
+
+void lm_dwconv_m1_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
+                     const int32_t *mult, const int32_t *shift, int8_t *out)
+{
+    const int32_t in_h = p->in_h, in_w = p->in_w, ch = p->out_c;
+    const int32_t k_h = p->k_h, k_w = p->k_w, dil_h = p->dil_h, dil_w = p->dil_w;
+    const int32_t out_h = p->out_h, out_w = p->out_w, stride_h = p->stride_h, stride_w = p->stride_w;
+    const int32_t pad_top = p->pad_top, pad_left = p->pad_left, in_zp = p->in_zp;
+    const int32_t out_zp = p->out_zp, act_min = p->act_min, act_max = p->act_max, batches = p->batches;
+    const int32_t x_step = dil_w * ch, row_step = dil_h * in_w * ch, w_row = k_w * ch;
+    int32_t b, oy, ox, c, ky, kx;
+    for (b = 0; b < batches; ++b) {
+        const int8_t *in_b = in + b * in_h * in_w * ch;
+        for (oy = 0; oy < out_h; ++oy) {
+            const int32_t iy0 = oy * stride_h - pad_top;
+            int32_t ky0, ky1;
+            lm_valid_taps(iy0, dil_h, k_h, in_h, &ky0, &ky1);
+            for (ox = 0; ox < out_w; ++ox) {
+                const int32_t ix0 = ox * stride_w - pad_left;
+                int32_t kx0, kx1;
+                const int8_t *x_first;
+                const int8_t *w_first;
+                int32_t border;
+                lm_valid_taps(ix0, dil_w, k_w, in_w, &kx0, &kx1);
+                border = ky0 != 0 || ky1 != k_h || kx0 != 0 || kx1 != k_w;
+                x_first = in_b + ((iy0 + ky0 * dil_h) * in_w + ix0 + kx0 * dil_w) * ch;
+                w_first = w + (ky0 * k_w + kx0) * ch;
+                for (c = 0; c + 3 < ch; c += 4) {
+                    int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
+                    const int8_t *xr = x_first + c;
+                    const int8_t *wr = w_first + c;
+                    for (ky = ky0; ky < ky1; ++ky, xr += row_step, wr += w_row) {
+                        const int8_t *x = xr;
+                        const int8_t *wt = wr;
+                        for (kx = kx0; kx < kx1; ++kx, x += x_step, wt += ch) {
+                            a0 += wt[0] * x[0];
+                            a1 += wt[1] * x[1];
+                            a2 += wt[2] * x[2];
+                            a3 += wt[3] * x[3];
+                        }
+                    }
+                    if (border) {
+                        int32_t sums[4];
+                        lm_dw_pad_sums(w + c, k_h, k_w, ch, ky0, ky1, kx0, kx1, sums);
+                        a0 += sums[0] * in_zp;
+                        a1 += sums[1] * in_zp;
+                        a2 += sums[2] * in_zp;
+                        a3 += sums[3] * in_zp;
+                    }
+                    out[c] = lm_clamp_s8(lm_requantize(a0, mult[c], shift[c]) + out_zp, act_min, act_max);
+                    out[c + 1] = lm_clamp_s8(lm_requantize(a1, mult[c + 1], shift[c + 1]) + out_zp, act_min, act_max);
+                    out[c + 2] = lm_clamp_s8(lm_requantize(a2, mult[c + 2], shift[c + 2]) + out_zp, act_min, act_max);
+                    out[c + 3] = lm_clamp_s8(lm_requantize(a3, mult[c + 3], shift[c + 3]) + out_zp, act_min, act_max);
+                }
+                for (; c < ch; ++c) {
+                    const int32_t acc = lm_dw_channel(p, in_b, w, c, c, iy0, ix0, bias[c]);
+                    out[c] = lm_clamp_s8(lm_requantize(acc, mult[c], shift[c]) + out_zp, act_min, act_max);
+                }
+                out += ch;
             }
         }
     }

@@ -27,10 +27,16 @@ LM_INLINE int32_t lm_read_s8x4(const int8_t *p)
     return v;
 }
 
-/* Rotate right by 8: the compiler folds it into SXTB16's rotate operand. */
-LM_INLINE int32_t lm_ror8(int32_t v)
+/* SXTB16 of v rotated right by 8: bytes 1 and 3 sign-extended to two int16 lanes. */
+LM_INLINE int32_t lm_sxtb16_odd(int32_t v)
 {
-    return (int32_t)(((uint32_t)v >> 8) | ((uint32_t)v << 24));
+#if defined(__GNUC__)
+    int32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+    return r;
+#else
+    return __sxtb16((int32_t)(((uint32_t)v >> 8) | ((uint32_t)v << 24)));
+#endif
 }
 #endif
 
@@ -42,7 +48,7 @@ LM_INLINE int32_t lm_dot_s8(const int8_t *w, const int8_t *x, int32_t n)
     for (; n >= 4; n -= 4, w += 4, x += 4) {
         const int32_t a = lm_read_s8x4(w), b = lm_read_s8x4(x);
         sum = __smlad(__sxtb16(a), __sxtb16(b), sum);
-        sum = __smlad(__sxtb16(lm_ror8(a)), __sxtb16(lm_ror8(b)), sum);
+        sum = __smlad(lm_sxtb16_odd(a), lm_sxtb16_odd(b), sum);
     }
 #endif /* LM_USE_DSP */
     for (; n > 0; --n) {
@@ -58,12 +64,12 @@ LM_INLINE void lm_dot2_s8(const int8_t *w0, const int8_t *w1, const int8_t *x, i
 #if LM_USE_DSP
     for (; n >= 4; n -= 4, w0 += 4, w1 += 4, x += 4) {
         const int32_t b = lm_read_s8x4(x);
-        const int32_t b_even = __sxtb16(b), b_odd = __sxtb16(lm_ror8(b));
+        const int32_t b_even = __sxtb16(b), b_odd = lm_sxtb16_odd(b);
         const int32_t a0 = lm_read_s8x4(w0), a1 = lm_read_s8x4(w1);
         s0 = __smlad(__sxtb16(a0), b_even, s0);
-        s0 = __smlad(__sxtb16(lm_ror8(a0)), b_odd, s0);
+        s0 = __smlad(lm_sxtb16_odd(a0), b_odd, s0);
         s1 = __smlad(__sxtb16(a1), b_even, s1);
-        s1 = __smlad(__sxtb16(lm_ror8(a1)), b_odd, s1);
+        s1 = __smlad(lm_sxtb16_odd(a1), b_odd, s1);
     }
 #endif /* LM_USE_DSP */
     for (; n > 0; --n) {
@@ -73,6 +79,38 @@ LM_INLINE void lm_dot2_s8(const int8_t *w0, const int8_t *w1, const int8_t *x, i
     }
     sums[0] = s0;
     sums[1] = s1;
+}
+
+/* Two weight rows against two inputs: sums[0..3] += w0.x0, w1.x0, w0.x1, w1.x1. */
+LM_INLINE void lm_dot2x2_s8(const int8_t *w0, const int8_t *w1, const int8_t *x0, const int8_t *x1,
+                            int32_t n, int32_t *sums)
+{
+    int32_t s00 = sums[0], s10 = sums[1], s01 = sums[2], s11 = sums[3];
+#if LM_USE_DSP
+    for (; n >= 4; n -= 4, w0 += 4, w1 += 4, x0 += 4, x1 += 4) {
+        const int32_t a0 = lm_read_s8x4(w0), a1 = lm_read_s8x4(w1);
+        const int32_t b0 = lm_read_s8x4(x0), b1 = lm_read_s8x4(x1);
+        const int32_t a0e = __sxtb16(a0), a0o = lm_sxtb16_odd(a0);
+        const int32_t a1e = __sxtb16(a1), a1o = lm_sxtb16_odd(a1);
+        const int32_t b0e = __sxtb16(b0), b0o = lm_sxtb16_odd(b0);
+        const int32_t b1e = __sxtb16(b1), b1o = lm_sxtb16_odd(b1);
+        s00 = __smlad(a0e, b0e, __smlad(a0o, b0o, s00));
+        s10 = __smlad(a1e, b0e, __smlad(a1o, b0o, s10));
+        s01 = __smlad(a0e, b1e, __smlad(a0o, b1o, s01));
+        s11 = __smlad(a1e, b1e, __smlad(a1o, b1o, s11));
+    }
+#endif /* LM_USE_DSP */
+    for (; n > 0; --n) {
+        const int32_t wa = *w0++, wb = *w1++, xa = *x0++, xb = *x1++;
+        s00 += wa * xa;
+        s10 += wb * xa;
+        s01 += wa * xb;
+        s11 += wb * xb;
+    }
+    sums[0] = s00;
+    sums[1] = s10;
+    sums[2] = s01;
+    sums[3] = s11;
 }
 
 #endif /* LM_DOT_H */

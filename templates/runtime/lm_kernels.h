@@ -23,13 +23,16 @@ typedef struct {
 } lm_conv_params;
 
 /* CONV_2D. in: [b, in_h, in_w, in_c], w: [out_c, k_h, k_w, in_c / groups], out: [b, out_h, out_w, out_c]. */
-/* scratch: k_h * k_w * in_c / groups bytes for the patch, or NULL for a 1x1 unpadded convolution. */
+/* scratch: 2 * k_h * k_w * in_c / groups bytes for two patches, or NULL for a 1x1 unpadded convolution. */
 void lm_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
                 const int32_t *mult, const int32_t *shift, int8_t *scratch, int8_t *out);
 
 /* DEPTHWISE_CONV_2D. w: [k_h, k_w, out_c], out_c = in_c * depth multiplier. groups holds the multiplier. */
 void lm_dwconv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
                   const int32_t *mult, const int32_t *shift, int8_t *out);
+/* DEPTHWISE_CONV_2D with depth multiplier 1: channels four at a time, pointer-stepped taps. */
+void lm_dwconv_m1_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
+                     const int32_t *mult, const int32_t *shift, int8_t *out);
 
 typedef struct {
     int32_t batches, in_depth, out_depth;

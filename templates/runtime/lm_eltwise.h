@@ -1,0 +1,39 @@
+/* litemicro runtime: int8 element-wise binary ops (SUB, MUL, MAXIMUM, MINIMUM) with
+ * broadcasting, bit-exact with TFLM's reference kernels.
+ *
+ * Broadcasting is a loop nest computed by the compiler: the output is `rows` rows of
+ * `inner` elements; along a row input k steps by ink_inner (1, or 0 when broadcast); between
+ * rows an odometer over `outer_dims` loops (extents outer_shape, outermost first) moves each
+ * input by its ink_strides (0 along broadcast loops). No broadcasting: one row.
+ */
+#ifndef LM_ELTWISE_H
+#define LM_ELTWISE_H
+
+#include <stdint.h>
+
+#define LM_ELTWISE_MAX_DIMS 6
+
+typedef struct {
+    /* arithmetic (unused fields are 0) */
+    int32_t in1_offset, in2_offset;    /* minus the input zero points */
+    int32_t left_shift;                /* SUB: headroom shift before rescaling the inputs */
+    int32_t in1_mult, in1_shift, in2_mult, in2_shift;
+    int32_t out_mult, out_shift, out_zp, act_min, act_max;
+    /* loop nest */
+    int32_t rows, inner, in1_inner, in2_inner, outer_dims;
+    int32_t outer_shape[LM_ELTWISE_MAX_DIMS - 1];
+    int32_t in1_strides[LM_ELTWISE_MAX_DIMS - 1];
+    int32_t in2_strides[LM_ELTWISE_MAX_DIMS - 1];
+} lm_eltwise_params;
+
+/* out = in1 - in2, TFLM's int8 rescaling path (inputs shifted left by 20, rescaled, subtracted). */
+void lm_sub_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+
+/* out = requantize((in1 - zp1) * (in2 - zp2)). */
+void lm_mul_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+
+/* out = max / min of the raw int8 values (TFLM ignores the quantization of these ops). */
+void lm_max_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+void lm_min_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+
+#endif /* LM_ELTWISE_H */

@@ -1,0 +1,127 @@
+/* litemicro runtime: UNIDIRECTIONAL_SEQUENCE_LSTM, int8 x int8 -> int16 cell, TFLM's arithmetic.
+ *
+ * Per unit j of a step: each gate is sat16(FC_in) + sat16(FC_rec) saturated to int16 (Q3.12),
+ * then sigmoid (tanh for the cell gate) to Q0.15; the cell becomes
+ * sat16(forget * cell + input * cell_gate), optionally clipped, and the hidden value is
+ * tanh(cell) * output requantized to int8. All units of a step read the previous hidden
+ * vector, so the new one is written to the output first and copied back after the step.
+ */
+#include <string.h>
+
+#include "lm_common.h"
+#include "lm_lstm.h"
+
+LM_INLINE int32_t lm_sat_s16(int32_t v)
+{
+    return v < -32768 ? -32768 : (v > 32767 ? 32767 : v);
+}
+
+/* (v + 128) mod 256 - 128: the int8 value of v wrapped, with no implementation-defined cast. */
+LM_INLINE int8_t lm_wrap_s8(int32_t v)
+{
+    return (int8_t)(((v + 128) & 255) - 128);
+}
+
+/* Sigmoid of a Q3.12 value to Q0.15: the input is scaled by 3 so that 2^9 steps one table entry. */
+LM_INLINE int16_t lm_sigmoid_s16(int32_t x, const uint16_t *table)
+{
+    const int32_t v = x * 3;
+    const uint32_t a = (uint32_t)(v < 0 ? -v : v);
+    const uint32_t i = a >> 9;
+    uint32_t r = 0x7FFFu << 10;
+    if (i < 255) {
+        const uint32_t lo = table[i], hi = table[i + 1];
+        r = (lo << 9) + (a & 0x1FFu) * (hi - lo);
+    }
+    r = v >= 0 ? r + (1u << 9) : (1u << 25) - r + (1u << 9) - 1u;
+    return (int16_t)(r >> 10);
+}
+
+/* Tanh to Q0.15 through the same table (tanh(x) = 2 sigmoid(2x) - 1); the input is first
+ * scaled by (x * mult + round) >> shift so that 2^8 steps one table entry. */
+LM_INLINE int16_t lm_tanh_s16(int32_t x, int32_t mult, int32_t shift, const uint16_t *table)
+{
+    const int32_t round = shift > 0 ? (1 << (shift - 1)) : 0;
+    const int32_t v = (x * mult + round) >> shift;
+    const uint32_t a = (uint32_t)(v < 0 ? -v : v);
+    const uint32_t i = a >> 8;
+    int32_t r = 0xFFFF << 8;
+    if (i < 255) {
+        const uint32_t lo = table[i], hi = table[i + 1];
+        r = (int32_t)((lo << 8) + (a & 0xFFu) * (hi - lo));
+    }
+    r = v >= 0 ? r - (1 << 23) + (1 << 7) : -r + (1 << 23) + (1 << 7) - 1;
+    return (int16_t)(r >> 8);
+}
+
+typedef struct {
+    const int8_t *w_in, *w_rec;
+    const int32_t *b_in, *b_rec;
+    const uint16_t *sigmoid;
+} lm_lstm_weights;
+
+/* Gate g of unit j: activation(sat16(sat16(FC_in) + sat16(FC_rec))). */
+static int16_t lm_lstm_gate(const lm_lstm_params *p, const lm_lstm_weights *wt, int32_t g, int32_t j,
+                            const int8_t *x, const int8_t *h)
+{
+    const int32_t depth = p->in_depth, units = p->units, row = g * units + j;
+    const int8_t *wi = wt->w_in + row * depth;
+    const int8_t *wr = wt->w_rec + row * units;
+    int32_t acc_in = wt->b_in[row], acc_rec = wt->b_rec[row], k, sum;
+    for (k = 0; k < depth; ++k) {
+        acc_in += wi[k] * x[k];
+    }
+    for (k = 0; k < units; ++k) {
+        acc_rec += wr[k] * h[k];
+    }
+    sum = lm_sat_s16(lm_requantize(acc_in, p->in_mult[g], p->in_shift[g])) +
+          lm_sat_s16(lm_requantize(acc_rec, p->rec_mult[g], p->rec_shift[g]));
+    sum = lm_sat_s16(sum);
+    return g == 2 ? lm_tanh_s16(sum, 3, 0, wt->sigmoid) : lm_sigmoid_s16(sum, wt->sigmoid);
+}
+
+/* One step of one batch: reads x and the previous hidden vector h, updates the cell c in
+ * place and writes the new hidden vector to y. */
+static void lm_lstm_step(const lm_lstm_params *p, const lm_lstm_weights *wt, const int8_t *x,
+                         const int8_t *h, int16_t *c, int8_t *y)
+{
+    int32_t j;
+    for (j = 0; j < p->units; ++j) {
+        const int32_t in_gate = lm_lstm_gate(p, wt, 0, j, x, h);
+        const int32_t forget = lm_lstm_gate(p, wt, 1, j, x, h);
+        const int32_t cell_gate = lm_lstm_gate(p, wt, 2, j, x, h);
+        const int32_t out_gate = lm_lstm_gate(p, wt, 3, j, x, h);
+        int32_t cs = lm_sat_s16(lm_requantize(forget * c[j], p->forget_mult, p->forget_shift));
+        cs = lm_sat_s16(cs + lm_sat_s16(lm_requantize(in_gate * cell_gate, p->update_mult, p->update_shift)));
+        if (p->clip_cell) {
+            cs = LM_MAX(LM_MIN(cs, p->cell_clip), -p->cell_clip);
+        }
+        c[j] = (int16_t)cs;
+        y[j] = lm_clamp_s8(lm_requantize(lm_tanh_s16(cs, p->tanh_mult, p->tanh_shift, wt->sigmoid) * out_gate,
+                                         p->hidden_mult, p->hidden_shift) + p->hidden_zp, -128, 127);
+    }
+}
+
+void lm_lstm_s8(const lm_lstm_params *p, const int8_t *in, const int8_t *w_in, const int32_t *b_in,
+                const int8_t *w_rec, const int32_t *b_rec, const uint16_t *sigmoid, int8_t *hidden,
+                int8_t *cell, int8_t *scratch, int8_t *out)
+{
+    const lm_lstm_weights wt = {w_in, w_rec, b_in, b_rec, sigmoid};
+    const int32_t units = p->units, n = p->batches * units;
+    int16_t *cells = (int16_t *)(void *)cell;
+    int32_t b, t, k;
+    for (k = 0; k < n; ++k) {
+        scratch[k] = lm_wrap_s8(hidden[k] + p->hidden_zp);
+    }
+    for (b = 0; b < p->batches; ++b) {
+        int8_t *h = scratch + b * units;
+        for (t = 0; t < p->steps; ++t) {
+            int8_t *y = out + b * p->out_batch_stride + t * p->out_step_stride;
+            lm_lstm_step(p, &wt, in + b * p->in_batch_stride + t * p->in_step_stride, h, cells + b * units, y);
+            memcpy(h, y, (size_t)units);
+        }
+    }
+    for (k = 0; k < n; ++k) {
+        hidden[k] = lm_wrap_s8(scratch[k] - p->hidden_zp);
+    }
+}

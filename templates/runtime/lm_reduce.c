@@ -1,0 +1,121 @@
+/* litemicro runtime: MEAN, ARG_MAX, and the float32 <-> int8 conversions. */
+#include <string.h>
+
+#include "lm_common.h"
+#include "lm_reduce.h"
+
+/* Sum of the reduced elements whose first one is in[0]. */
+static int32_t lm_mean_sum(const lm_mean_params *p, const int8_t *in)
+{
+    const int32_t rank = p->red_rank;
+    int32_t idx[LM_REDUCE_MAX_RANK] = {0};
+    int32_t off = 0, sum = 0, d, k, n, s;
+    if (rank == 0) {
+        return in[0];
+    }
+    n = p->red_extent[rank - 1];
+    s = p->red_stride[rank - 1];
+    for (;;) {
+        for (k = 0; k < n; ++k) {
+            sum += in[off + k * s];
+        }
+        for (d = rank - 2; d >= 0; --d) {
+            off += p->red_stride[d];
+            if (++idx[d] < p->red_extent[d]) {
+                break;
+            }
+            off -= p->red_stride[d] * p->red_extent[d];
+            idx[d] = 0;
+        }
+        if (d < 0) {
+            return sum;
+        }
+    }
+}
+
+void lm_mean_s8(const lm_mean_params *p, const int8_t *in, int8_t *out)
+{
+    const int32_t rank = p->out_rank;
+    int32_t idx[LM_REDUCE_MAX_RANK] = {0};
+    int32_t off = 0, d;
+    for (;;) {
+        const int32_t sum = lm_mean_sum(p, in + off) + p->sum_offset;
+        *out++ = lm_clamp_s8(lm_requantize(sum, p->mult, p->shift) + p->out_zp, -128, 127);
+        for (d = rank - 1; d >= 0; --d) {
+            off += p->out_stride[d];
+            if (++idx[d] < p->out_extent[d]) {
+                break;
+            }
+            off -= p->out_stride[d] * p->out_extent[d];
+            idx[d] = 0;
+        }
+        if (d < 0) {
+            return;
+        }
+    }
+}
+
+void lm_argmax_s8(const lm_argmax_params *p, const int8_t *in, void *out)
+{
+    int32_t *dst = (int32_t *)out;
+    const int32_t n = p->axis_size, inner = p->inner;
+    int32_t o, i, a;
+    for (o = 0; o < p->outer; ++o) {
+        const int8_t *base = in + o * n * inner;
+        for (i = 0; i < inner; ++i) {
+            int32_t best = base[i], arg = 0;
+            for (a = 1; a < n; ++a) {
+                if (base[a * inner + i] > best) {
+                    best = base[a * inner + i];
+                    arg = a;
+                }
+            }
+            *dst++ = arg;
+        }
+    }
+}
+
+static float lm_f32_from_bits(int32_t bits)
+{
+    const uint32_t u = (uint32_t)bits;
+    float f;
+    memcpy(&f, &u, sizeof(f));
+    return f;
+}
+
+void lm_quantize_f32_s8(const lm_convert_params *p, const void *in, int8_t *out)
+{
+    const float *x = (const float *)in;
+    const float scale = lm_f32_from_bits(p->scale_bits);
+    int32_t i;
+    for (i = 0; i < p->size; ++i) {
+        float q = x[i] / scale;
+        float frac;
+        int32_t t;
+        if (!(q >= -256.0f)) {         /* also NaN: every value below -256 saturates anyway */
+            q = -256.0f;
+        }
+        if (q > 256.0f) {
+            q = 256.0f;
+        }
+        t = (int32_t)q;                /* truncates; q - t is exact */
+        frac = q - (float)t;
+        if (frac >= 0.5f) {
+            ++t;
+        } else if (frac <= -0.5f) {
+            --t;
+        }
+        out[i] = lm_clamp_s8(t + p->zero_point, -128, 127);
+    }
+}
+
+void lm_dequantize_s8_f32(const lm_convert_params *p, const int8_t *in, void *out)
+{
+    float *y = (float *)out;
+    const float scale = lm_f32_from_bits(p->scale_bits);
+    int32_t i;
+    for (i = 0; i < p->size; ++i) {
+        /* scale * q is exact in double, so one float multiply rounds it as TFLM's double does */
+        y[i] = scale * (float)(in[i] - p->zero_point);
+    }
+}
