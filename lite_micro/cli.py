@@ -54,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("model")
     pr.add_argument("--board", required=True)
     pr.add_argument("-o", "--output", default=None)
+    pr.add_argument("--ram", type=int, help="RAM budget in bytes (default: the board's)")
+    pr.add_argument("--flash", type=int, help="flash budget in bytes (default: the board's)")
+    pr.add_argument("--no-budget", action="store_true", help="skip the RAM/flash fit check")
     return p
 
 
@@ -144,7 +147,8 @@ def cmd_bench(args, command: str) -> int:
 def cmd_project(args, command: str) -> int:
     from .project import write_project
 
-    out = write_project(args.model, args.board, args.output)
+    out = write_project(args.model, args.board, args.output, ram=args.ram, flash=args.flash,
+                        budget=not args.no_budget)
     print(f"PlatformIO project for {args.board} written to {out}/")
     return EXIT_OK
 

@@ -107,15 +107,18 @@ def _board_from_dict(data: dict) -> Board:
                  pio_platform=pio["platform"], framework=pio.get("framework"))
 
 
-def write_project(model_path, board, out_dir=None) -> Path:
+def write_project(model_path, board, out_dir=None, *, ram=None, flash=None, budget=True) -> Path:
     """Compile `model_path` for `board` and write its PlatformIO project to `out_dir`
-    (default: ./<prefix>-<board>). Returns the project folder."""
+    (default: ./<prefix>-<board>). Returns the project folder. `ram`/`flash` replace the
+    board's memory sizes in the fit check; budget=False skips it."""
     spec = load_board(board)
     target = _board_target(spec)
     command = f"litemicro project {shlex.quote(Path(model_path).name)} --board {spec.name}"
     gen = compile_model(model_path, Options(target=target.name, command=command))
-    check_budget(gen, dataclasses.replace(target, name=spec.name),
-                 ram=spec.ram_bytes, flash=spec.flash_bytes)
+    if budget:
+        check_budget(gen, dataclasses.replace(target, name=spec.name),
+                     ram=ram if ram is not None else spec.ram_bytes,
+                     flash=flash if flash is not None else spec.flash_bytes)
     sets = input_sets(gen)
     outputs, oracle = reference_outputs(gen, Path(model_path).read_bytes(), sets)
     files = project_files(gen, spec, target, Vectors(sets, outputs, oracle), command)
