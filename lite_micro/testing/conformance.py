@@ -22,6 +22,7 @@ from lite_micro.api import Options, compile_model
 from lite_micro.build.host import build_host
 from lite_micro.errors import LiteMicroError
 from lite_micro.testing.describe import describe_model
+from lite_micro.testing.isolate import Crashed, run_isolated
 
 NP_DTYPES = {"int8": np.int8, "int16": np.int16, "int32": np.int32, "float32": np.float32}
 
@@ -67,14 +68,20 @@ def run_cases(models: list, inputs_per_model: int = 3, seed: int = 0,
             problems.append(_problem("error", i, model, f"compile_model raised {exc!r}"))
     with tempfile.TemporaryDirectory() as tmp:
         for module, batch, failure in _build(compiled, workdir or tmp):
-            for i, gen in batch:
-                if module is None:
-                    problems.append(_problem("error", i, models[i], failure))
-                    continue
-                problem = _compare(module, i, gen, models[i], inputs_per_model,
-                                   seed + zlib.crc32(models[i]))
-                if problem is not None:
-                    problems.append(problem)
+            if module is None:
+                problems += [_problem("error", i, models[i], failure) for i, _ in batch]
+                continue
+
+            def check(item, module=module):
+                i, gen = item
+                return _compare(module, i, gen, models[i], inputs_per_model,
+                                seed + zlib.crc32(models[i]))
+
+            for (i, _), result in zip(batch, run_isolated(batch, check)):
+                if isinstance(result, Crashed):
+                    result = _problem("error", i, models[i], f"checking crashed: {result.reason}")
+                if result is not None:
+                    problems.append(result)
     return sorted(problems, key=lambda p: p.index)
 
 

@@ -1,9 +1,14 @@
 """The conformance runner itself: it must see a wrong byte, and must not count an
 unsupported op as a pass."""
+import os
+import signal
+import time
+
 import numpy as np
 
 from lite_micro.build import host
 from lite_micro.testing.conformance import model_inputs, run_cases, save_regression
+from lite_micro.testing.isolate import Crashed, run_isolated
 from lite_micro.testing.oneop import OpCase, TensorSpec
 
 
@@ -57,3 +62,18 @@ def test_inputs_cover_random_and_saturating_values():
     assert len(sets) == 5
     assert (sets[3][0] == -128).all() and (sets[4][0] == 127).all()
     assert len({s[0].tobytes() for s in sets[:3]}) == 3
+
+
+def _check(item):
+    if item == "segv":
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if item == "hang":
+        time.sleep(30)
+    return item.upper()
+
+
+def test_a_crash_or_hang_is_charged_to_its_own_item():
+    results = run_isolated(["a", "segv", "b", "hang", "c"], _check, timeout_s=2)
+    assert results[0::2] == ["A", "B", "C"]
+    assert isinstance(results[1], Crashed) and "-11" in results[1].reason
+    assert isinstance(results[3], Crashed) and "within 2 s" in results[3].reason
