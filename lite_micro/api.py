@@ -37,6 +37,7 @@ class IOInfo:
     scale: float
     zero_point: int
     nbytes: int
+    value_range: tuple = (-128, 127)    # float I/O: the real range its QUANTIZE can represent
 
 
 @dataclass
@@ -88,10 +89,25 @@ def compile_model(model: Union[str, Path, bytes], options: Options = Options()) 
     command = options.command or f"litemicro gen {file_name} --target {options.target}"
     files = generate(graph, layers, plan, prefix, EmitInfo(file_name, sha, options.target, command))
     return Generated(prefix=prefix, files=files, graph=graph, layers=layers, plan=plan,
-                     inputs=[_io(t) for t in graph.inputs], outputs=[_io(t) for t in graph.outputs],
+                     inputs=[_io(t, graph) for t in graph.inputs],
+                     outputs=[_io(t, graph) for t in graph.outputs],
                      target=options.target, model_sha256=sha)
 
 
-def _io(t: Tensor) -> IOInfo:
+def _io(t: Tensor, graph: Graph) -> IOInfo:
     return IOInfo(name=t.name, shape=tuple(t.shape), dtype=t.dtype,
-                  scale=t.scale, zero_point=t.zero_point, nbytes=t.nbytes)
+                  scale=t.scale, zero_point=t.zero_point, nbytes=t.nbytes,
+                  value_range=_value_range(t, graph))
+
+
+def _value_range(t: Tensor, graph: Graph) -> tuple:
+    """For a float tensor next to a quantized one (QUANTIZE's input, DEQUANTIZE's output), the
+    real values the int8 side can represent; int8 tensors: the int8 range."""
+    if t.dtype != "float32":
+        return (-128, 127)
+    for op in graph.ops:
+        near = [o for o in op.outputs if o.quant] if t in op.inputs else []
+        near += [i for i in op.inputs if i is not None and i.quant] if t in op.outputs else []
+        for q in near:
+            return (float((-128 - q.zero_point) * q.scale), float((127 - q.zero_point) * q.scale))
+    return (-1.0, 1.0)

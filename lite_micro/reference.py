@@ -28,18 +28,28 @@ class Reference:
 
 
 def input_sets(infos, count: int, seed: int) -> list[list[np.ndarray]]:
-    """All -128, all 127, then random int8 vectors: `count` sets in all (at least the two edges)."""
+    """All lowest, all highest, then random vectors: `count` sets in all (at least the two edges).
+
+    int8 inputs span -128..127; float32 inputs span a little beyond the range their QUANTIZE
+    can represent (so saturation is exercised too).
+    """
     rng = np.random.default_rng(seed)
     sets = []
     for k in range(max(count, 2)):
-        one = []
-        for info in infos:
-            if k == 0:
-                x = np.full(info.shape, -128, dtype=np.int8)
-            elif k == 1:
-                x = np.full(info.shape, 127, dtype=np.int8)
-            else:
-                x = rng.integers(-128, 128, size=info.shape, dtype=np.int8)
-            one.append(x)
-        sets.append(one)
+        sets.append([_one_input(info, k, rng) for info in infos])
     return sets
+
+
+def _one_input(info, k: int, rng) -> np.ndarray:
+    if info.dtype == "float32":
+        lo, hi = getattr(info, "value_range", (-1.0, 1.0))
+        span = hi - lo
+        lo, hi = lo - 0.1 * span, hi + 0.1 * span
+        if k < 2:
+            return np.full(info.shape, lo if k == 0 else hi, dtype=np.float32)
+        return rng.uniform(lo, hi, size=info.shape).astype(np.float32)
+    if k == 0:
+        return np.full(info.shape, -128, dtype=np.int8)
+    if k == 1:
+        return np.full(info.shape, 127, dtype=np.int8)
+    return rng.integers(-128, 128, size=info.shape, dtype=np.int8)

@@ -60,8 +60,9 @@ def verify(model_path: str, target: str = "host", count: int = 20, seed: int = 0
         want = ref.run(s, len(gen.outputs))
         bad = 0
         for j, (w, g) in enumerate(zip(want, got)):
-            w = w.reshape(-1).view(np.int8) if w.dtype == np.int8 else w.reshape(-1)
-            g = g.reshape(-1)
+            # compare raw bytes (a float output must match bit for bit, not within a tolerance)
+            w = np.ascontiguousarray(w).reshape(-1).view(np.uint8)
+            g = np.ascontiguousarray(g).reshape(-1).view(np.uint8)
             result.total_bytes += w.size
             diff = np.nonzero(w != g)[0] if w.size == g.size else np.arange(max(w.size, g.size))
             bad += diff.size

@@ -31,8 +31,8 @@ def assert_one_line_error(proc, *needles):
 
 
 def _fc(in_dtype="int8", out_dtype="int8", shape=(1, 4), w_dtype="int8"):
-    q = dict(scale=0.1, zero_point=0) if in_dtype == "int8" else {}
-    qo = dict(scale=0.1, zero_point=0) if out_dtype == "int8" else {}
+    q = dict(scale=0.1, zero_point=0) if in_dtype in ("int8", "int16") else {}
+    qo = dict(scale=0.1, zero_point=0) if out_dtype in ("int8", "int16") else {}
     qw = dict(scale=0.05, zero_point=0) if w_dtype == "int8" else {}
     w = np.ones((3, 4), np.int8 if w_dtype == "int8" else np.float32)
     return build_model("FULLY_CONNECTED",
@@ -132,8 +132,9 @@ def test_inspect_lists_every_problem(tmp_path):
     report = json.loads(proc.stdout)
     assert len(report["unsupported"]) == 1 and "UNIDIRECTIONAL_SEQUENCE_LSTM" in report["unsupported"][0]
     assert report["arena_bytes"] is None
-    p = tmp_path / "float.tflite"
-    p.write_bytes(_fc("float32", "float32"))
+    p = tmp_path / "int16.tflite"
+    p.write_bytes(_fc("int16", "int16"))
     report = json.loads(run_cli("inspect", p, "--json").stdout)
-    # the graph input, the graph output and the op: all reported at once
-    assert len(report["unsupported"]) == 3
+    # the op, the graph input and the graph output: all reported at once
+    assert len(report["unsupported"]) == 3, report["unsupported"]
+    assert "op #0 FULLY_CONNECTED" in report["unsupported"][0]

@@ -35,10 +35,10 @@ class HostModule:
             raise LiteMicroError(f"{prefix}: {len(gen.inputs)} inputs expected, got {len(inputs)}")
         lib, ffi = self._lib, self._ffi
         for k, (info, arr) in enumerate(zip(gen.inputs, inputs)):
-            data = np.ascontiguousarray(arr, dtype=np.int8).reshape(-1)
-            if data.size != info.nbytes:
-                raise LiteMicroError(f"{prefix}: input {k} needs {info.nbytes} values, got {data.size}")
-            ffi.memmove(getattr(lib, f"{prefix}_input")(k), data.tobytes(), data.size)
+            raw = np.ascontiguousarray(arr, dtype=np.dtype(info.dtype)).tobytes()
+            if len(raw) != info.nbytes:
+                raise LiteMicroError(f"{prefix}: input {k} needs {info.nbytes} bytes, got {len(raw)}")
+            ffi.memmove(getattr(lib, f"{prefix}_input")(k), raw, len(raw))
         status = getattr(lib, f"{prefix}_invoke")()
         if status != 0:
             raise LiteMicroError(f"{prefix}: invoke returned {status}")
@@ -46,7 +46,7 @@ class HostModule:
         for k, info in enumerate(gen.outputs):
             ptr = getattr(lib, f"{prefix}_output")(k)
             raw = bytes(ffi.buffer(ptr, info.nbytes))
-            outs.append(np.frombuffer(raw, dtype=np.int8).reshape(info.shape).copy())
+            outs.append(np.frombuffer(raw, dtype=np.dtype(info.dtype)).reshape(info.shape).copy())
         return outs
 
 

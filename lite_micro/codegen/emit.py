@@ -15,6 +15,7 @@ from ..resources import templates_dir
 from .names import Names
 
 RUNTIME_HEADERS = ("lm_common.h", "lm_kernels.h")
+CTYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int32_t", "float32": "float"}
 VALUES_PER_LINE = 20
 
 
@@ -116,6 +117,7 @@ class _Renderer:
         for k, t in enumerate(tensors):
             q = t.quant
             out.append(dict(macro=self.names.define(f"{kind}{k}"), name=Names.comment_text(t.name),
+                            ctype=CTYPES[t.dtype],
                             size=t.nbytes, dims=len(t.shape),
                             shape="{" + ", ".join(str(d) for d in t.shape) + "}",
                             scale=c_float(q.scale if q else 0.0), zero_point=q.zero_point if q else 0,
@@ -145,6 +147,7 @@ def generate(graph: Graph, layers: list[Layer], plan: Plan, prefix: str, info: E
                inputs=r.io("INPUT", graph.inputs), outputs=r.io("OUTPUT", graph.outputs),
                layers=[r.layer(i, layer) for i, layer in enumerate(layers)],
                plan_rows=r.plan_rows(), macs=macs, num_layers=len(layers),
+               float_io=any(t.dtype == "float32" for t in graph.inputs + graph.outputs),
                guard=f"{names.macro}_H", extra_headers=extra_headers)
     env = environment()
     files = {f"{names.prefix}.h": env.get_template("model/model.h.j2").render(ctx),

@@ -29,6 +29,11 @@ for _family in FAMILIES:
     PREPARE.update(_family.PREPARE)
 
 
+# float32 model inputs/outputs are fine around an int8 core (QUANTIZE first, DEQUANTIZE last);
+# every op still checks its own tensor types.
+IO_DTYPES = ("int8", "float32")
+
+
 def supported_ops() -> list[str]:
     return sorted(PREPARE)
 
@@ -55,9 +60,9 @@ def prepare_graph(graph: Graph) -> tuple[list[Layer], list[str]]:
         except LiteMicroError as exc:
             problems.append(str(exc))
     for t in graph.inputs + graph.outputs:
-        if t.dtype != "int8":
+        if t.dtype not in IO_DTYPES:
             problems.append(f"model {'input' if t in graph.inputs else 'output'} tensor {t.index} "
-                            f"'{t.name}' is {t.dtype}; litemicro compiles int8 models")
+                            f"'{t.name}' is {t.dtype}; model inputs and outputs must be int8 or float32")
     return layers, problems
 
 
