@@ -109,11 +109,15 @@ def conv_out_size(size, kernel, stride, dilation, padding):
 
 @st.composite
 def window(draw, height, width, max_kernel=5, max_stride=3, max_dilation=3):
-    """(kh, kw, sh, sw, dh, dw, padding) with a non-empty output."""
+    """(kh, kw, sh, sw, dh, dw, padding) with a non-empty output; 1x1 and 3x3
+    kernels, stride 1 and no dilation come up more often (specialized kernels)."""
     padding = draw(st.sampled_from(PADDINGS))
-    kh, kw = draw(st.integers(1, max_kernel)), draw(st.integers(1, max_kernel))
-    sh, sw = draw(st.integers(1, max_stride)), draw(st.integers(1, max_stride))
-    dh, dw = draw(st.integers(1, max_dilation)), draw(st.integers(1, max_dilation))
+    kernel = st.sampled_from([1, 3]) | st.integers(1, max_kernel)
+    stride = st.sampled_from([1, 1, 2]) | st.integers(1, max_stride)
+    dilation = st.just(1) | st.integers(1, max_dilation)
+    kh, kw = draw(kernel), draw(kernel)
+    sh, sw = draw(stride), draw(stride)
+    dh, dw = draw(dilation), draw(dilation)
     if padding == "VALID":
         kh = min(kh, 1 + (height - 1) // dh)
         kw = min(kw, 1 + (width - 1) // dw)
@@ -125,25 +129,27 @@ def window(draw, height, width, max_kernel=5, max_stride=3, max_dilation=3):
 @st.composite
 def conv_2d(draw):
     n, h, w = draw(st.integers(1, 2)), draw(st.integers(1, 9)), draw(st.integers(1, 9))
-    cin, cout = draw(st.integers(1, 8)), draw(st.integers(1, 8))
+    groups = draw(st.sampled_from([1] * 6 + [2, 3]))
+    group_in, cout = draw(st.integers(1, 8)), groups * draw(st.integers(1, 8 // groups + 1))
+    cin = group_in * groups
     kh, kw, sh, sw, dh, dw, padding = draw(window(h, w))
     inp = draw(activation((n, h, w, cin)))
-    filt = draw(weights((cout, kh, kw, cin), 0))
+    filt = draw(weights((cout, kh, kw, group_in), 0))
     b = draw(bias(cout, inp.scale, filt.scale))
     oh, ow = conv_out_size(h, kh, sh, dh, padding), conv_out_size(w, kw, sw, dw, padding)
     out = draw(output_for((n, oh, ow, cout), inp.scale * float(np.max(filt.scale)),
-                          kh * kw * cin))
+                          kh * kw * group_in))
     options = dict(padding=padding, stride_h=sh, stride_w=sw, dilation_h_factor=dh,
                    dilation_w_factor=dw,
                    fused_activation_function=draw(fused_activation(out.scale)))
     inputs = [inp, filt] + ([b] if draw(st.integers(0, 9)) else [])
-    return OpCase("CONV_2D", inputs, [out], options)
+    return OpCase("CONV_2D", inputs, [out], options, 6 if groups > 1 else 3)
 
 
 @st.composite
 def depthwise_conv_2d(draw):
     n, h, w = draw(st.integers(1, 2)), draw(st.integers(1, 9)), draw(st.integers(1, 9))
-    cin, mult = draw(st.integers(1, 8)), draw(st.integers(1, 3))
+    cin, mult = draw(st.integers(1, 12)), draw(st.sampled_from([1, 1, 2, 3]))
     cout = cin * mult
     kh, kw, sh, sw, dh, dw, padding = draw(window(h, w))
     inp = draw(activation((n, h, w, cin)))
