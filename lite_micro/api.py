@@ -19,7 +19,10 @@ from .frontend import read_model, read_model_bytes
 from .ir import Graph, Tensor
 from .ops import prepare_graph
 from .ops.base import Layer
+from .ops.specialize import specialize
+from .passes import run_passes
 from .planner import Plan, plan_memory
+from .targets import load_target
 
 
 @dataclass(frozen=True)
@@ -66,10 +69,10 @@ def load(model: Union[str, Path, bytes]) -> tuple[Graph, bytes, str]:
     if isinstance(model, (bytes, bytearray)):
         data = bytes(model)
         graph = read_model_bytes(data, name="model")
-        return graph, data, "model.tflite"
+        return run_passes(graph), data, "model.tflite"
     path = Path(model)
     graph = read_model(path)
-    return graph, path.read_bytes(), path.name
+    return run_passes(graph), path.read_bytes(), path.name
 
 
 def analyze(graph: Graph) -> tuple[list[Layer], list[str]]:
@@ -83,6 +86,7 @@ def compile_model(model: Union[str, Path, bytes], options: Options = Options()) 
     if problems:
         more = f" (and {len(problems) - 1} more problems: run 'litemicro inspect')" if len(problems) > 1 else ""
         raise UnsupportedError(problems[0] + more)
+    layers = specialize(layers, load_target(options.target).features)
     plan = plan_memory(graph, layers)
     prefix = sanitize(options.prefix or Path(graph.name).stem)
     sha = hashlib.sha256(data).hexdigest()

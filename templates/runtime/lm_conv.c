@@ -11,20 +11,26 @@
 #include "lm_dot.h"
 #include "lm_kernels.h"
 
-/* Copy n bytes; short copies (a few channels) are cheaper as a loop than as a call. */
+/* Copy n bytes a word at a time (a C library's small-size memcpy is often a byte loop); the
+ * fixed 4-byte memcpy compiles to one load and one store where unaligned access is allowed. */
 LM_INLINE void lm_copy(int8_t *dst, const int8_t *src, int32_t n)
 {
-    if (n >= 16) {
-        memcpy(dst, src, (size_t)n);
-    } else {
-        while (n-- > 0) {
-            *dst++ = *src++;
-        }
+    for (; n >= 4; n -= 4, dst += 4, src += 4) {
+        uint32_t v;
+        memcpy(&v, src, 4);
+        memcpy(dst, &v, 4);
+    }
+    while (n-- > 0) {
+        *dst++ = *src++;
     }
 }
 
 LM_INLINE void lm_fill(int8_t *dst, int8_t value, int32_t n)
 {
+    const uint32_t v = 0x01010101u * (uint8_t)value;
+    for (; n >= 4; n -= 4, dst += 4) {
+        memcpy(dst, &v, 4);
+    }
     while (n-- > 0) {
         *dst++ = value;
     }
@@ -326,6 +332,79 @@ void lm_dwconv_m1_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w,
                 for (; c < ch; ++c) {
                     const int32_t acc = lm_dw_channel(p, in_b, w, c, c, iy0, ix0, bias[c]);
                     out[c] = lm_clamp_s8(lm_requantize(acc, mult[c], shift[c]) + out_zp, act_min, act_max);
+                }
+                out += ch;
+            }
+        }
+    }
+}
+
+/* Depthwise (multiplier 1, channels a multiple of 4) with weights packed for SMLAD.
+ *
+ * wp holds, per block of four channels and per pair of taps (t, t + 1), four words: for
+ * channel j the int16 pair (w[t][j] low, w[t + 1][j] high); an odd tap count ends with a
+ * zero-weight tap. taps[t] is the byte offset of tap t from the pixel's first tap in the
+ * input (interior pixels); patch_taps[t] the same in the scratch patch (border pixels, whose
+ * padded taps hold the input zero point).
+ */
+void lm_dwconv_m1_packed_s8(const lm_conv_params *p, const int8_t *in, const int32_t *wp,
+                            const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                            const int32_t *taps, const int32_t *patch_taps, int8_t *scratch,
+                            int8_t *out)
+{
+    const int32_t in_h = p->in_h, in_w = p->in_w, ch = p->out_c;
+    const int32_t k_h = p->k_h, k_w = p->k_w, dil_h = p->dil_h, dil_w = p->dil_w;
+    const int32_t out_h = p->out_h, out_w = p->out_w, stride_h = p->stride_h, stride_w = p->stride_w;
+    const int32_t pad_top = p->pad_top, pad_left = p->pad_left;
+    const int32_t out_zp = p->out_zp, act_min = p->act_min, act_max = p->act_max, batches = p->batches;
+    const int32_t pairs = (k_h * k_w + 1) / 2;
+    int32_t b, oy, ox, c, q;
+    for (b = 0; b < batches; ++b) {
+        const int8_t *in_b = in + b * in_h * in_w * ch;
+        for (oy = 0; oy < out_h; ++oy) {
+            const int32_t iy0 = oy * stride_h - pad_top;
+            for (ox = 0; ox < out_w; ++ox) {
+                const int32_t ix0 = ox * stride_w - pad_left;
+                const int interior = iy0 >= 0 && iy0 + (k_h - 1) * dil_h < in_h &&
+                                     ix0 >= 0 && ix0 + (k_w - 1) * dil_w < in_w;
+                const int8_t *base;
+                const int32_t *offs;
+                const int32_t *w = wp;
+                if (interior) {
+                    base = in_b + (iy0 * in_w + ix0) * ch;
+                    offs = taps;
+                } else {
+                    lm_conv_patch(p, in_b, iy0, ix0, 0, ch, scratch);
+                    base = scratch;
+                    offs = patch_taps;
+                }
+                for (c = 0; c < ch; c += 4) {
+                    int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
+                    const int8_t *xc = base + c;
+                    const int32_t *o = offs;
+                    for (q = pairs; q > 0; --q, w += 4, o += 2) {
+                        const int8_t *xa = xc + o[0];
+                        const int8_t *xb = xc + o[1];
+#if LM_USE_DSP
+                        const int32_t va = lm_read_s8x4(xa), vb = lm_read_s8x4(xb);
+                        const int32_t ae = __sxtb16(va), ao = lm_sxtb16_odd(va);
+                        const int32_t be = __sxtb16(vb), bo = lm_sxtb16_odd(vb);
+                        /* per channel: (tap t low, tap t + 1 high), as the weights are packed */
+                        a0 = __smlad(lm_pack_bottoms(ae, be), w[0], a0);
+                        a1 = __smlad(lm_pack_bottoms(ao, bo), w[1], a1);
+                        a2 = __smlad(lm_pack_tops(ae, be), w[2], a2);
+                        a3 = __smlad(lm_pack_tops(ao, bo), w[3], a3);
+#else
+                        a0 += (int16_t)(w[0] & 0xFFFF) * xa[0] + (int16_t)(w[0] >> 16) * xb[0];
+                        a1 += (int16_t)(w[1] & 0xFFFF) * xa[1] + (int16_t)(w[1] >> 16) * xb[1];
+                        a2 += (int16_t)(w[2] & 0xFFFF) * xa[2] + (int16_t)(w[2] >> 16) * xb[2];
+                        a3 += (int16_t)(w[3] & 0xFFFF) * xa[3] + (int16_t)(w[3] >> 16) * xb[3];
+#endif /* LM_USE_DSP */
+                    }
+                    out[c] = lm_clamp_s8(lm_requantize(a0, mult[c], shift[c]) + out_zp, act_min, act_max);
+                    out[c + 1] = lm_clamp_s8(lm_requantize(a1, mult[c + 1], shift[c + 1]) + out_zp, act_min, act_max);
+                    out[c + 2] = lm_clamp_s8(lm_requantize(a2, mult[c + 2], shift[c + 2]) + out_zp, act_min, act_max);
+                    out[c + 3] = lm_clamp_s8(lm_requantize(a3, mult[c + 3], shift[c + 3]) + out_zp, act_min, act_max);
                 }
                 out += ch;
             }

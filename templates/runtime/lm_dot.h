@@ -38,7 +38,31 @@ LM_INLINE int32_t lm_sxtb16_odd(int32_t v)
     return __sxtb16((int32_t)(((uint32_t)v >> 8) | ((uint32_t)v << 24)));
 #endif
 }
+
+/* (lo & 0xFFFF) | (hi << 16): PKHBT. */
+LM_INLINE int32_t lm_pack_bottoms(int32_t lo, int32_t hi)
+{
+#if defined(__GNUC__)
+    int32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
+    return r;
+#else
+    return (int32_t)(((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16));
 #endif
+}
+
+/* (lo >> 16) | (hi & 0xFFFF0000): PKHTB. */
+LM_INLINE int32_t lm_pack_tops(int32_t lo, int32_t hi)
+{
+#if defined(__GNUC__)
+    int32_t r;
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(hi), "r"(lo));
+    return r;
+#else
+    return (int32_t)(((uint32_t)lo >> 16) | ((uint32_t)hi & 0xFFFF0000u));
+#endif
+}
+#endif /* LM_USE_DSP */
 
 /* sum(w[i] * x[i]) for i < n. */
 LM_INLINE int32_t lm_dot_s8(const int8_t *w, const int8_t *x, int32_t n)
