@@ -28,3 +28,21 @@ def test_cli_verify_json_exit_zero(host_workdir):
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert report["bit_exact"] is True and report["inputs"] == 20
+
+
+@pytest.mark.parametrize("name", ["kws_ref_model", "person_detect"])
+def test_dsp_layouts_bit_exact_through_portable_path(name, host_workdir):
+    """A cortex-m4 generation (DSP kernels, packed weights) built for the host runs the
+    kernels' portable paths over the same packed constants: still bit-exact."""
+    import numpy as np
+
+    from lite_micro.api import Options, compile_model
+    from lite_micro.build.host import build_host
+    from lite_micro.reference import Reference, input_sets
+
+    gen = compile_model(model_path(name), Options(target="cortex-m4", prefix=f"{name}_m4"))
+    assert any(layer.kernel == "lm_dwconv_m1_packed_s8" for layer in gen.layers)
+    module = build_host([gen], host_workdir)
+    ref = Reference(model_path(name).read_bytes())
+    for s in input_sets(gen.inputs, 6, 3):
+        assert np.array_equal(module.run(gen.prefix, s)[0], ref.run(s, 1)[0])
