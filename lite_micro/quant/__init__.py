@@ -95,9 +95,10 @@ def conv_channel_multipliers(input_scale: float, filter_scales, output_scale: fl
 
 
 def fc_tensor_multiplier(input_scale: float, filter_scale: float, output_scale: float) -> tuple[int, int]:
-    """GetQuantizedConvolutionMultipler: the product input*filter scale is taken in float32."""
-    product = f64(np.float32(input_scale) * np.float32(filter_scale))
-    return quantize_multiplier(product / f64(output_scale))
+    """GetQuantizedConvolutionMultipler, as the TFLM interpreter runs it: the scales widened to
+    double before the product (an older form took the product in float32; the interpreter's
+    outputs follow the double product, see tests/conformance/regressions)."""
+    return quantize_multiplier(f64(input_scale) * f64(filter_scale) / f64(output_scale))
 
 
 def f64(x) -> float:
