@@ -5,7 +5,9 @@ from __future__ import annotations
 from .api import analyze, load
 from .ir import Graph
 from .ops.base import Layer
+from .ops.specialize import specialize
 from .planner import plan_memory
+from .targets import load_target
 
 
 def _shape(t) -> str:
@@ -30,6 +32,7 @@ def inspect_model(model_path: str, target: str = "host") -> dict:
                   macs=sum(layer.macs for layer in layers),
                   arena_bytes=None, live_lower_bound_bytes=None, plan=[])
     if not problems:
+        layers = specialize(layers, load_target(target).features)
         plan = plan_memory(graph, layers)
         report.update(arena_bytes=plan.arena_bytes, live_lower_bound_bytes=plan.lower_bound_bytes,
                       plan_strategy=plan.strategy,
