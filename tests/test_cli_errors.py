@@ -13,6 +13,7 @@ import tflite
 from lite_micro.testing import oneop
 from lite_micro.testing.oneop import TensorSpec, build_model
 
+from lstm_cases import unsupported_lstm_model
 from model_zoo import model_path
 
 
@@ -79,8 +80,14 @@ def test_truncated_model(tmp_path, keep):
     assert_one_line_error(run_cli("gen", p, "-o", tmp_path / "out"), "cut.tflite")
 
 
+def _unsupported_lstm(tmp_path):
+    p = tmp_path / "lstm_projection.tflite"
+    p.write_bytes(unsupported_lstm_model())
+    return p
+
+
 def test_unsupported_op_names_op_and_tensor(tmp_path):
-    proc = run_cli("gen", model_path("trained_lstm_int8"), "-o", tmp_path / "out")
+    proc = run_cli("gen", _unsupported_lstm(tmp_path), "-o", tmp_path / "out")
     assert_one_line_error(proc, "op #0", "UNIDIRECTIONAL_SEQUENCE_LSTM", "tensor")
 
 
@@ -126,7 +133,7 @@ def test_model_too_big_for_target(tmp_path):
 
 
 def test_inspect_lists_every_problem(tmp_path):
-    proc = run_cli("inspect", model_path("trained_lstm_int8"), "--json")
+    proc = run_cli("inspect", _unsupported_lstm(tmp_path), "--json")
     assert proc.returncode == 2
     import json
     report = json.loads(proc.stdout)

@@ -64,8 +64,9 @@ def build_buffers(graph: Graph, layers: list[Layer]) -> tuple[list[Buffer], dict
         buffer_for(t, 0)
     scratch: dict[int, Buffer] = {}
     for i, layer in enumerate(layers):
-        for t in layer.inputs:
-            buffer_for(t, i).last = max(by_tensor[t.index].last, i)
+        for t in layer.inputs:  # a variable (state) tensor is first seen here, as an input
+            b = buffer_for(t, i)
+            b.last = max(b.last, i)
         if layer.alias_of is not None:
             src = by_tensor[layer.alias_of.index]
             for t in layer.outputs:
