@@ -28,54 +28,103 @@ static void lm_eltwise_run(const lm_eltwise_params *p, const int8_t *in1, const 
     }
 }
 
-static void lm_sub_row(const lm_eltwise_params *p, const int8_t *a, int32_t sa,
-                       const int8_t *b, int32_t sb, int8_t *out, int32_t n)
+/* MultiplyByQuantizedMultiplier for a multiplier >= 0, its shift split in advance into
+ * left, right and the rounding mask (1 << right) - 1. With the multiplier non-negative the
+ * doubling high multiply never saturates, and its rounding is (a * b + 2^30) >> 31. */
+typedef struct {
+    int32_t mult, left, right, mask;
+} lm_eltwise_rq;
+
+LM_INLINE lm_eltwise_rq lm_eltwise_rq_make(int32_t mult, int32_t shift)
+{
+    lm_eltwise_rq q;
+    q.mult = mult;
+    q.left = shift > 0 ? shift : 0;
+    q.right = shift > 0 ? 0 : -shift;
+    q.mask = (int32_t)((1u << q.right) - 1u);
+    return q;
+}
+
+LM_INLINE int32_t lm_eltwise_requantize(int32_t x, const lm_eltwise_rq *q)
+{
+    const int64_t ab = (int64_t)(int32_t)((uint32_t)x << q->left) * q->mult;
+    const int32_t high = (int32_t)((ab + ((int64_t)1 << 30)) >> 31);
+    const int32_t threshold = (q->mask >> 1) + (high < 0 ? 1 : 0);
+    return (high >> q->right) + ((high & q->mask) > threshold ? 1 : 0);
+}
+
+/* Each row kernel is written once as an always-inline span over constant strides and
+ * instantiated for the three stride pairs a row can have (an inner loop both inputs
+ * broadcast along does not exist): both contiguous, or one input fixed along the row. */
+#define LM_ELTWISE_ROW(name, span)                                                        \
+    static void name(const lm_eltwise_params *p, const int8_t *a, int32_t sa,             \
+                     const int8_t *b, int32_t sb, int8_t *out, int32_t n)                 \
+    {                                                                                     \
+        if (sa == sb) {                                                                   \
+            span(p, a, 1, b, 1, out, n);                                                  \
+        } else if (sb == 0) {                                                             \
+            span(p, a, 1, b, 0, out, n);                                                  \
+        } else {                                                                          \
+            span(p, a, 0, b, 1, out, n);                                                  \
+        }                                                                                 \
+    }
+
+LM_INLINE void lm_sub_span(const lm_eltwise_params *p, const int8_t *a, int32_t sa,
+                           const int8_t *b, int32_t sb, int8_t *out, int32_t n)
 {
     const int32_t off1 = p->in1_offset, off2 = p->in2_offset, left_shift = p->left_shift;
-    const int32_t m1 = p->in1_mult, s1 = p->in1_shift, m2 = p->in2_mult, s2 = p->in2_shift;
-    const int32_t mo = p->out_mult, so = p->out_shift, zp = p->out_zp;
-    const int32_t lo = p->act_min, hi = p->act_max;
+    const lm_eltwise_rq q1 = lm_eltwise_rq_make(p->in1_mult, p->in1_shift);
+    const lm_eltwise_rq q2 = lm_eltwise_rq_make(p->in2_mult, p->in2_shift);
+    const lm_eltwise_rq qo = lm_eltwise_rq_make(p->out_mult, p->out_shift);
+    const int32_t zp = p->out_zp, lo = p->act_min, hi = p->act_max;
     int32_t i;
-    for (i = 0; i < n; ++i, a += sa, b += sb) {
-        const int32_t x1 = lm_requantize((int32_t)((uint32_t)(*a + off1) << left_shift), m1, s1);
-        const int32_t x2 = lm_requantize((int32_t)((uint32_t)(*b + off2) << left_shift), m2, s2);
+    for (i = 0; i < n; ++i) {
+        const int32_t v1 = (int32_t)((uint32_t)(a[i * sa] + off1) << left_shift);
+        const int32_t v2 = (int32_t)((uint32_t)(b[i * sb] + off2) << left_shift);
+        const int32_t x1 = lm_eltwise_requantize(v1, &q1);
+        const int32_t x2 = lm_eltwise_requantize(v2, &q2);
         const int32_t diff = (int32_t)((uint32_t)x1 - (uint32_t)x2);
-        out[i] = lm_clamp_s8(lm_requantize(diff, mo, so) + zp, lo, hi);
+        out[i] = lm_clamp_s8(lm_eltwise_requantize(diff, &qo) + zp, lo, hi);
     }
 }
 
-static void lm_mul_row(const lm_eltwise_params *p, const int8_t *a, int32_t sa,
-                       const int8_t *b, int32_t sb, int8_t *out, int32_t n)
+LM_INLINE void lm_mul_span(const lm_eltwise_params *p, const int8_t *a, int32_t sa,
+                           const int8_t *b, int32_t sb, int8_t *out, int32_t n)
 {
     const int32_t off1 = p->in1_offset, off2 = p->in2_offset;
-    const int32_t mo = p->out_mult, so = p->out_shift, zp = p->out_zp;
-    const int32_t lo = p->act_min, hi = p->act_max;
+    const lm_eltwise_rq qo = lm_eltwise_rq_make(p->out_mult, p->out_shift);
+    const int32_t zp = p->out_zp, lo = p->act_min, hi = p->act_max;
     int32_t i;
-    for (i = 0; i < n; ++i, a += sa, b += sb) {
-        const int32_t prod = (*a + off1) * (*b + off2);
-        out[i] = lm_clamp_s8(lm_requantize(prod, mo, so) + zp, lo, hi);
+    for (i = 0; i < n; ++i) {
+        const int32_t prod = (a[i * sa] + off1) * (b[i * sb] + off2);
+        out[i] = lm_clamp_s8(lm_eltwise_requantize(prod, &qo) + zp, lo, hi);
     }
 }
 
-static void lm_max_row(const lm_eltwise_params *p, const int8_t *a, int32_t sa,
-                       const int8_t *b, int32_t sb, int8_t *out, int32_t n)
+LM_INLINE void lm_max_span(const lm_eltwise_params *p, const int8_t *a, int32_t sa,
+                           const int8_t *b, int32_t sb, int8_t *out, int32_t n)
 {
     int32_t i;
     (void)p;
-    for (i = 0; i < n; ++i, a += sa, b += sb) {
-        out[i] = *a > *b ? *a : *b;
+    for (i = 0; i < n; ++i) {
+        out[i] = LM_MAX(a[i * sa], b[i * sb]);
     }
 }
 
-static void lm_min_row(const lm_eltwise_params *p, const int8_t *a, int32_t sa,
-                       const int8_t *b, int32_t sb, int8_t *out, int32_t n)
+LM_INLINE void lm_min_span(const lm_eltwise_params *p, const int8_t *a, int32_t sa,
+                           const int8_t *b, int32_t sb, int8_t *out, int32_t n)
 {
     int32_t i;
     (void)p;
-    for (i = 0; i < n; ++i, a += sa, b += sb) {
-        out[i] = *a < *b ? *a : *b;
+    for (i = 0; i < n; ++i) {
+        out[i] = LM_MIN(a[i * sa], b[i * sb]);
     }
 }
+
+LM_ELTWISE_ROW(lm_sub_row, lm_sub_span)
+LM_ELTWISE_ROW(lm_mul_row, lm_mul_span)
+LM_ELTWISE_ROW(lm_max_row, lm_max_span)
+LM_ELTWISE_ROW(lm_min_row, lm_min_span)
 
 void lm_sub_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, int8_t *out)
 {
