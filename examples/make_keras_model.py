@@ -48,7 +48,7 @@ def convert(tf, model, float_io: bool, seed: int) -> bytes:
 
     def representative():
         for _ in range(32):
-            yield [rng.uniform(-1.0, 1.0, size=(1, 24, 24, 3)).astype(np.float32)]
+            yield [rng.uniform(-1.0, 1.0, size=tuple(model.input_shape)).astype(np.float32)]
 
     conv = tf.lite.TFLiteConverter.from_keras_model(model)
     conv.optimizations = [tf.lite.Optimize.DEFAULT]
