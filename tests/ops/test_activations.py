@@ -1,7 +1,7 @@
 """LOGISTIC, TANH, RELU, RELU6, LEAKY_RELU, HARD_SWISH (int8): the compile-time tables
 against the TFLM interpreter over all 256 input values, tolerance 0.
 
-Random quantizations include extreme scales and zero points. LITEMICRO_OPS_CASES sets the
+Random quantizations include extreme scales and zero points. LITEMICRO_ELTWISE_CASES sets the
 number per op for the table check (default 150; 2000 passes too).
 """
 
@@ -18,7 +18,7 @@ from lite_micro.errors import UnsupportedError
 from lite_micro.ops import activations as act
 from lite_micro.testing.oneop import build_model, TensorSpec
 
-CASES = int(os.environ.get("LITEMICRO_OPS_CASES", "150"))
+CASES = int(os.environ.get("LITEMICRO_ELTWISE_CASES", "150"))
 ALL_INPUTS = np.arange(-128, 128, dtype=np.int8)
 OPS = ["LOGISTIC", "TANH", "RELU", "RELU6", "LEAKY_RELU", "HARD_SWISH"]
 ALPHAS = [0.0, 0.01, 0.2, 1.0, 1.5, -0.3]
