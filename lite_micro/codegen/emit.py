@@ -51,8 +51,11 @@ def c_value(v) -> str:
 
 
 def array_lines(values: np.ndarray) -> list[str]:
-    flat = values.reshape(-1).astype(np.int64).tolist()
-    text = [c_int(v) if v == -(1 << 31) else str(v) for v in flat]
+    if values.dtype.kind == "f":
+        text = [c_float(v) for v in values.reshape(-1).tolist()]
+    else:
+        flat = values.reshape(-1).astype(np.int64).tolist()
+        text = [c_int(v) if v == -(1 << 31) else str(v) for v in flat]
     return [", ".join(text[i:i + VALUES_PER_LINE]) + ","
             for i in range(0, len(text), VALUES_PER_LINE)]
 
@@ -69,11 +72,28 @@ def quant_text(t: Tensor) -> str:
     return f"scale {float(np.float32(t.scale)):.6g}, zp {t.zero_point}"
 
 
+def const_tensor_name(t: Tensor) -> str:
+    return f"t{t.index}_const"
+
+
 class _Renderer:
     def __init__(self, graph: Graph, layers: list[Layer], plan: Plan, names: Names):
         self.graph, self.layers, self.plan, self.names = graph, layers, plan, names
+        self.const_tensors: dict[int, Tensor] = {}
+
+    def const_tables(self) -> list[dict]:
+        """Constant tensors that layers read as plain inputs, each emitted once."""
+        return [dict(decl=f"static const {CTYPES[t.dtype]} {const_tensor_name(t)}[{max(t.size, 1)}]",
+                     comment=Names.comment_text(f"tensor {t.index} '{t.name}' {shape_text(t)} {t.dtype}, "
+                                                f"{quant_text(t)}"),
+                     lines=array_lines(t.data) if t.size else ["0,"])
+                for _, t in sorted(self.const_tensors.items())]
 
     def ptr(self, t: Tensor) -> str:
+        if t.is_const:  # a constant tensor passed where an activation usually goes
+            self.const_tensors.setdefault(t.index, t)
+            cast = "" if t.dtype == "int8" else "(const int8_t *)(const void *)"
+            return f"{cast}{const_tensor_name(t)}"
         return f"({self.names.arena} + {self.plan.tensor_offsets[t.index]})"
 
     def arg(self, i: int, a) -> str:
@@ -142,10 +162,11 @@ def generate(graph: Graph, layers: list[Layer], plan: Plan, prefix: str, info: E
               f"target {info.target}",
               f"command: {Names.comment_text(info.command)}"]
     macs = sum(layer.macs for layer in layers)
+    rendered_layers = [r.layer(i, layer) for i, layer in enumerate(layers)]
     ctx = dict(names=names, banner=banner, arena_size=plan.arena_bytes,
                lower_bound=plan.lower_bound_bytes, strategy=plan.strategy,
                inputs=r.io("INPUT", graph.inputs), outputs=r.io("OUTPUT", graph.outputs),
-               layers=[r.layer(i, layer) for i, layer in enumerate(layers)],
+               layers=rendered_layers, const_tensors=r.const_tables(),
                plan_rows=r.plan_rows(), macs=macs, num_layers=len(layers),
                float_io=any(t.dtype == "float32" for t in graph.inputs + graph.outputs),
                guard=f"{names.macro}_H", extra_headers=extra_headers)
