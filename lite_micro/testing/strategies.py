@@ -214,11 +214,23 @@ def broadcast_shapes(draw, max_rank=4):
         return out, out, out
     shapes = []
     for _ in range(2):
-        rank = draw(st.integers(1, len(out)))
+        rank = draw(st.integers(0, len(out)))           # rank 0: a scalar
         tail = out[len(out) - rank:]
         shapes.append(tuple(d if draw(st.booleans()) else 1 for d in tail))
     result = tuple(np.broadcast_shapes(*shapes))
     return shapes[0], shapes[1], result
+
+
+@st.composite
+def binary_inputs(draw, in1, in2):
+    """Both operands as graph inputs, or one of them (never both) a constant
+    tensor, as converted models have for `x * 0.5` or `1 - x`."""
+    which = draw(st.sampled_from([None, None, 0, 1]))
+    specs = [in1, in2]
+    if which is not None:
+        spec = specs[which]
+        spec.data = draw(random_array(spec.shape, -128, 127))
+    return specs
 
 
 @st.composite
@@ -230,7 +242,7 @@ def add(draw, op="ADD"):
     in2 = draw(activation(s2, st.just(float(np.float32(base * 10 ** draw(spread))))))
     out = draw(activation(so, st.just(float(np.float32(base * 10 ** draw(spread))))))
     options = dict(fused_activation_function=draw(fused_activation(out.scale)))
-    return OpCase(op, [in1, in2], [out], options)
+    return OpCase(op, draw(binary_inputs(in1, in2)), [out], options)
 
 
 @st.composite

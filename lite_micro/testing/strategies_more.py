@@ -5,10 +5,11 @@ import numpy as np
 from hypothesis import strategies as st
 
 from lite_micro.testing.oneop import OpCase, TensorSpec
-from lite_micro.testing.strategies import (
-    PADDINGS, activation, fused_activation, activation_scales, add, bias, broadcast_shapes,
-    log_uniform, output_for, random_array, small_shape, weights, zero_points)
 from lite_micro.testing.strategies import STRATEGIES as FIRST_EIGHT
+from lite_micro.testing.strategies import (
+    PADDINGS, activation, activation_scales, add, bias, binary_inputs, broadcast_shapes,
+    fused_activation, log_uniform, output_for, random_array, small_shape, weights,
+    zero_points)
 
 
 def _f32(x):
@@ -41,7 +42,7 @@ def mul(draw):
     in1, in2 = draw(activation(s1)), draw(activation(s2))
     out = draw(output_for(so, in1.scale * in2.scale, 128))
     options = dict(fused_activation_function=draw(fused_activation(out.scale)))
-    return OpCase("MUL", [in1, in2], [out], options)
+    return OpCase("MUL", draw(binary_inputs(in1, in2)), [out], options)
 
 
 def _max_min(op):
@@ -49,7 +50,8 @@ def _max_min(op):
     def strategy(draw):
         s1, s2, so = draw(broadcast_shapes())
         in1 = draw(activation(s1))
-        return OpCase(op, [in1, _same_quant(in1, s2)], [_same_quant(in1, so)])
+        inputs = draw(binary_inputs(in1, _same_quant(in1, s2)))
+        return OpCase(op, inputs, [_same_quant(in1, so)])
     return strategy()
 
 
