@@ -28,9 +28,25 @@ def test_generated_c_has_no_warnings(compiler, tmp_path):
         out.mkdir()
         for fname, text in gen.files.items():
             (out / fname).write_text(text)
+        (out / "user.c").write_text(_user_of_header(gen))
         sources = sorted(str(p) for p in out.glob("*.c"))
         proc = subprocess.run([compiler, *STRICT, *sources], cwd=out, capture_output=True, text=True)
         assert proc.returncode == 0, f"{name}: {proc.stderr[:2000]}"
+
+
+def _user_of_header(gen) -> str:
+    """A user's file that touches every macro of the header, so each must be valid C."""
+    m = gen.prefix.upper()
+    uses = [f"(double){m}_ARENA_SIZE", f"(double){m}_NUM_INPUTS", f"(double){m}_NUM_OUTPUTS"]
+    arrays = []
+    for kind, infos in (("INPUT", gen.inputs), ("OUTPUT", gen.outputs)):
+        for k in range(len(infos)):
+            p = f"{m}_{kind}{k}"
+            arrays.append(f"    static const int {p.lower()}_shape[{p}_DIMS] = {p}_SHAPE;")
+            uses += [f"(double){p}_SIZE", f"(double){p}_SCALE", f"(double){p}_ZERO_POINT",
+                     f"(double){p.lower()}_shape[0]", f"(double)sizeof({p}_TYPE)"]
+    return (f'#include "{gen.prefix}.h"\n\ndouble user_of_header(void);\n\ndouble user_of_header(void)\n{{\n'
+            + "\n".join(arrays) + "\n    return " + " + ".join(uses) + ";\n}\n")
 
 
 def test_output_is_byte_identical_across_runs():

@@ -41,7 +41,12 @@ def c_int(v: int) -> str:
 
 
 def c_float(v: float) -> str:
-    return f"{float(np.float32(v)):.9g}f"
+    text = f"{float(np.float32(v)):.9g}"
+    if not np.isfinite(np.float32(v)):
+        return "(1.0f / 0.0f)" if v > 0 else ("(-1.0f / 0.0f)" if v < 0 else "(0.0f / 0.0f)")
+    if not any(ch in text for ch in ".e"):
+        text += ".0"
+    return text + "f"
 
 
 def c_value(v) -> str:
