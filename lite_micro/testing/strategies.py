@@ -196,6 +196,9 @@ def _pool(op):
         n, h, w = draw(st.integers(1, 2)), draw(st.integers(1, 11)), draw(st.integers(1, 11))
         c = draw(st.integers(1, 8))
         kh, kw, sh, sw, _, _, padding = draw(window(h, w, max_kernel=4, max_dilation=1))
+        if draw(st.integers(0, 4)) == 0:              # global pooling, up to 16x16
+            h, w = draw(st.integers(1, 16)), draw(st.integers(1, 16))
+            kh, kw, sh, sw, padding = h, w, 1, 1, "VALID"
         inp = draw(activation((n, h, w, c)))
         oh, ow = conv_out_size(h, kh, sh, 1, padding), conv_out_size(w, kw, sw, 1, padding)
         out = TensorSpec((n, oh, ow, c), "int8", inp.scale, inp.zero_point)
