@@ -180,7 +180,7 @@ def prepare(op: Op) -> Layer:
             ConstArg("b_rec"), ConstArg("sigmoid"), TensorArg(hidden), TensorArg(cell), ScratchArg(),
             TensorArg(out)]
     steps = size["steps"] * size["batches"]
-    return Layer(op=op, kernel="lm_lstm_s8", runtime=("lm_lstm.h", "lm_lstm.c"), params_type="lm_lstm_params",
+    return Layer(op=op, kernel="lm_lstm_s8", runtime=("lm_dot.h", "lm_lstm.h", "lm_lstm.c"), params_type="lm_lstm_params",
                  params=params, consts=consts, args=args, scratch_bytes=size["batches"] * units,
                  macs=steps * 4 * units * (in_depth + units),
                  note=f"{size['steps']} steps x {size['batches']} batches, int16 cell, table sigmoid/tanh")

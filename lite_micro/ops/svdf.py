@@ -21,8 +21,13 @@ LIMITS = {"int8": (-128, 127), "int16": (-32768, 32767)}
 
 
 def _scale_ratio(a: float, b: float, c: float) -> tuple[int, int]:
-    """QuantizeMultiplier(double(a * b / c)) with the product and quotient taken in float32."""
-    return quant.quantize_multiplier(float(np.float32(a) * np.float32(b) / np.float32(c)))
+    """PrepareSvdf's effective scales: QuantizeMultiplier(a * b / c), computed in double.
+
+    (The 2026-08 source snapshot multiplies in float32; the interpreter the output is checked
+    against computes in double: a multiplier of exactly one in float32 is 1 - 1e-8 in double,
+    which moves the shift, and with it the wrap of an overflowing accumulator.)
+    """
+    return quant.quantize_multiplier(quant.f64(a) * quant.f64(b) / quant.f64(c))
 
 
 def prepare(op: Op) -> Layer:
@@ -67,7 +72,7 @@ def prepare(op: Op) -> Layer:
               ConstArray("feature_zp", "int32_t", wf_term, "input zero-point term of each filter"),
               ConstArray("time", "int16_t" if wide else "int8_t", time.data, f"time weights [{filters}][{memory}]"),
               ConstArray("bias", "int32_t", b_data, "bias")]
-    return Layer(op=op, kernel="lm_svdf_s8_s16" if wide else "lm_svdf_s8", runtime=("lm_svdf.h", "lm_svdf.c"),
+    return Layer(op=op, kernel="lm_svdf_s8_s16" if wide else "lm_svdf_s8", runtime=("lm_dot.h", "lm_svdf.h", "lm_svdf.c"),
                  params_type="lm_svdf_params", params=params, consts=consts,
                  args=[ParamsArg(), TensorArg(inp, const=True), ConstArg("feature"), ConstArg("feature_zp"),
                        ConstArg("time"), ConstArg("bias"), TensorArg(state), TensorArg(out)],

@@ -9,11 +9,26 @@
 #include <string.h>
 
 #include "lm_common.h"
+#include "lm_dot.h"
 #include "lm_lstm.h"
 
 LM_INLINE int32_t lm_sat_s16(int32_t v)
 {
     return v < -32768 ? -32768 : (v > 32767 ? 32767 : v);
+}
+
+/* MultiplyByQuantizedMultiplier (TFLM's two roundings), in 32-bit steps after one 32x32->64
+ * multiply: for a multiplier >= 0, SaturatingRoundingDoublingHighMul is (a * m + 2^30) >> 31,
+ * and RoundingDivideByPOT rounds half away from zero. */
+LM_INLINE int32_t lm_lstm_scale(int32_t x, int32_t multiplier, int32_t shift)
+{
+    const int32_t left = shift > 0 ? shift : 0;
+    const int32_t right = shift > 0 ? 0 : -shift;
+    const int32_t a = (int32_t)((uint32_t)x << left);
+    const int32_t high = (int32_t)(((int64_t)a * multiplier + ((int64_t)1 << 30)) >> 31);
+    const int32_t mask = (int32_t)((1u << right) - 1u);
+    const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
+    return (high >> right) + ((high & mask) > threshold ? 1 : 0);
 }
 
 /* (v + 128) mod 256 - 128: the int8 value of v wrapped, with no implementation-defined cast. */
@@ -60,24 +75,30 @@ typedef struct {
     const uint16_t *sigmoid;
 } lm_lstm_weights;
 
-/* Gate g of unit j: activation(sat16(sat16(FC_in) + sat16(FC_rec))). */
-static int16_t lm_lstm_gate(const lm_lstm_params *p, const lm_lstm_weights *wt, int32_t g, int32_t j,
-                            const int8_t *x, const int8_t *h)
+/* FC of one unit for the four gates: acc[g] = bias[g][j] + w[g][j] . x, two rows per pass. */
+LM_INLINE void lm_lstm_fc4(const int8_t *w, const int32_t *bias, int32_t units, int32_t j, const int8_t *x,
+                           int32_t depth, int32_t *acc)
 {
-    const int32_t depth = p->in_depth, units = p->units, row = g * units + j;
-    const int8_t *wi = wt->w_in + row * depth;
-    const int8_t *wr = wt->w_rec + row * units;
-    int32_t acc_in = wt->b_in[row], acc_rec = wt->b_rec[row], k, sum;
-    for (k = 0; k < depth; ++k) {
-        acc_in += wi[k] * x[k];
+    int32_t g;
+    for (g = 0; g < LM_LSTM_GATES; ++g) {
+        acc[g] = bias[g * units + j];
     }
-    for (k = 0; k < units; ++k) {
-        acc_rec += wr[k] * h[k];
+    lm_dot2_s8(w + j * depth, w + (units + j) * depth, x, depth, acc);
+    lm_dot2_s8(w + (2 * units + j) * depth, w + (3 * units + j) * depth, x, depth, acc + 2);
+}
+
+/* The four gates of unit j: activation(sat16(sat16(FC_in) + sat16(FC_rec))), Q0.15. */
+static void lm_lstm_gates(const lm_lstm_params *p, const lm_lstm_weights *wt, int32_t j, const int8_t *x,
+                          const int8_t *h, int32_t *gate)
+{
+    int32_t in_acc[LM_LSTM_GATES], rec_acc[LM_LSTM_GATES], g;
+    lm_lstm_fc4(wt->w_in, wt->b_in, p->units, j, x, p->in_depth, in_acc);
+    lm_lstm_fc4(wt->w_rec, wt->b_rec, p->units, j, h, p->units, rec_acc);
+    for (g = 0; g < LM_LSTM_GATES; ++g) {
+        const int32_t sum = lm_sat_s16(lm_sat_s16(lm_lstm_scale(in_acc[g], p->in_mult[g], p->in_shift[g])) +
+                                       lm_sat_s16(lm_lstm_scale(rec_acc[g], p->rec_mult[g], p->rec_shift[g])));
+        gate[g] = g == 2 ? lm_tanh_s16(sum, 3, 0, wt->sigmoid) : lm_sigmoid_s16(sum, wt->sigmoid);
     }
-    sum = lm_sat_s16(lm_requantize(acc_in, p->in_mult[g], p->in_shift[g])) +
-          lm_sat_s16(lm_requantize(acc_rec, p->rec_mult[g], p->rec_shift[g]));
-    sum = lm_sat_s16(sum);
-    return g == 2 ? lm_tanh_s16(sum, 3, 0, wt->sigmoid) : lm_sigmoid_s16(sum, wt->sigmoid);
 }
 
 /* One step of one batch: reads x and the previous hidden vector h, updates the cell c in
@@ -85,19 +106,17 @@ static int16_t lm_lstm_gate(const lm_lstm_params *p, const lm_lstm_weights *wt, 
 static void lm_lstm_step(const lm_lstm_params *p, const lm_lstm_weights *wt, const int8_t *x,
                          const int8_t *h, int16_t *c, int8_t *y)
 {
-    int32_t j;
+    int32_t j, gate[LM_LSTM_GATES];
     for (j = 0; j < p->units; ++j) {
-        const int32_t in_gate = lm_lstm_gate(p, wt, 0, j, x, h);
-        const int32_t forget = lm_lstm_gate(p, wt, 1, j, x, h);
-        const int32_t cell_gate = lm_lstm_gate(p, wt, 2, j, x, h);
-        const int32_t out_gate = lm_lstm_gate(p, wt, 3, j, x, h);
-        int32_t cs = lm_sat_s16(lm_requantize(forget * c[j], p->forget_mult, p->forget_shift));
-        cs = lm_sat_s16(cs + lm_sat_s16(lm_requantize(in_gate * cell_gate, p->update_mult, p->update_shift)));
+        int32_t cs;
+        lm_lstm_gates(p, wt, j, x, h, gate);
+        cs = lm_sat_s16(lm_lstm_scale(gate[1] * c[j], p->forget_mult, p->forget_shift));
+        cs = lm_sat_s16(cs + lm_sat_s16(lm_lstm_scale(gate[0] * gate[2], p->update_mult, p->update_shift)));
         if (p->clip_cell) {
             cs = LM_MAX(LM_MIN(cs, p->cell_clip), -p->cell_clip);
         }
         c[j] = (int16_t)cs;
-        y[j] = lm_clamp_s8(lm_requantize(lm_tanh_s16(cs, p->tanh_mult, p->tanh_shift, wt->sigmoid) * out_gate,
+        y[j] = lm_clamp_s8(lm_lstm_scale(lm_tanh_s16(cs, p->tanh_mult, p->tanh_shift, wt->sigmoid) * gate[3],
                                          p->hidden_mult, p->hidden_shift) + p->hidden_zp, -128, 127);
     }
 }

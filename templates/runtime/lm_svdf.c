@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "lm_common.h"
+#include "lm_dot.h"
 #include "lm_svdf.h"
 
 /* Two's complement value of a 32-bit pattern, without an implementation-defined cast. */
@@ -14,12 +15,8 @@ LM_INLINE int32_t lm_svdf_s32(uint32_t v)
 static int32_t lm_svdf_feature(const lm_svdf_params *p, const int8_t *x, const int8_t *feature,
                                const int32_t *feature_zp, int32_t f)
 {
-    const int8_t *w = feature + f * p->input_size;
-    int32_t acc = feature_zp[f], c;
-    for (c = 0; c < p->input_size; ++c) {
-        acc += w[c] * x[c];
-    }
-    acc = lm_requantize(acc, p->feature_mult, p->feature_shift);
+    const int32_t acc = lm_requantize(feature_zp[f] + lm_dot_s8(feature + f * p->input_size, x, p->input_size),
+                                      p->feature_mult, p->feature_shift);
     return LM_MIN(LM_MAX(acc, p->state_min), p->state_max);
 }
 

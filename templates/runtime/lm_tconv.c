@@ -1,5 +1,6 @@
 /* litemicro runtime: TRANSPOSE_CONV, int8, gathered per output pixel (no output-sized scratch). */
 #include "lm_common.h"
+#include "lm_dot.h"
 #include "lm_tconv.h"
 
 /* The input index whose tap `k` lands on output position `o`, or -1 if none does. */
@@ -16,7 +17,7 @@ static int32_t lm_tconv_acc(const lm_tconv_params *p, const int8_t *in, const in
                             int32_t oy, int32_t ox, int32_t oc)
 {
     const int32_t in_c = p->in_c;
-    int32_t acc = 0, ky, kx, c;
+    int32_t acc = 0, ky, kx;
     for (ky = 0; ky < p->k_h; ++ky) {
         const int32_t iy = lm_tconv_source(oy, p->pad_top, ky, p->stride_h, p->in_h);
         if (iy < 0) {
@@ -30,10 +31,7 @@ static int32_t lm_tconv_acc(const lm_tconv_params *p, const int8_t *in, const in
             }
             x = in + (iy * p->in_w + ix) * in_c;
             wk = w + ((oc * p->k_h + ky) * p->k_w + kx) * in_c;
-            acc += taps[(ky * p->k_w + kx) * p->out_c + oc];
-            for (c = 0; c < in_c; ++c) {
-                acc += x[c] * wk[c];
-            }
+            acc += taps[(ky * p->k_w + kx) * p->out_c + oc] + lm_dot_s8(wk, x, in_c);
         }
     }
     return acc;

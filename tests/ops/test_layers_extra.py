@@ -1,7 +1,8 @@
 """TRANSPOSE_CONV, BATCH_MATMUL, UNIDIRECTIONAL_SEQUENCE_LSTM, SVDF: one-op models against TFLM.
 
-Random configurations are checked in batches (one C compile per batch) with tolerance 0.
-LITEMICRO_LAYERS_CASES raises the number of random cases per op (default: a quick CI run).
+Every model of this file is checked in ONE batch (one C compile, see `checked`), with
+tolerance 0; each test then looks at its own group. LITEMICRO_LAYERS_CASES sets the number of
+random cases per op (default: a quick CI run; tests/conformance adds 30 more per op).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from lite_micro.testing.strategies_more import STRATEGIES
 
 from lstm_cases import lstm_case, random_lstm_case, unsupported_lstm_model
 
-CASES = int(os.environ.get("LITEMICRO_LAYERS_CASES", "40"))
+CASES = int(os.environ.get("LITEMICRO_LAYERS_CASES", "16"))
 RUNTIME = templates_dir() / "runtime"
 KERNELS = ("lm_lstm.c", "lm_tconv.c", "lm_matmul.c", "lm_svdf.c")
 
@@ -44,7 +45,10 @@ def _unary16(op: str, x: np.ndarray, in_scale: float) -> np.ndarray:
     return _oracle(model, x.astype(np.int16)).astype(np.int64)
 
 
-def _report(problems, cases):
+def _report(group):
+    """group: (cases, problems) from `checked`."""
+    cases, problems = group
+    assert cases
     assert not problems, f"{len(problems)} of {len(cases)} differ from TFLM; first: {problems[0].summary()}"
 
 
@@ -98,19 +102,44 @@ def test_int16_sigmoid_and_tanh_exhaustive(lstm_functions):
         np.testing.assert_array_equal(_call(lstm_functions.t_tanh, x, m, s), _unary16("TANH", x, 2.0 ** power))
 
 
-def test_lstm_random_cases_match_tflm(tmp_path):
+LAYOUTS = [dict(time_major=True, batches=3), dict(batches=2, hidden_zp=-77),
+           dict(cell_clip=0.5, cell_scale=2.0 ** -10), dict(cell_scale=2.0 ** -15, units=1, in_depth=1),
+           dict(cell_scale=3e-4, steps=7)]
+
+
+def _groups() -> dict:
+    """Every model this file checks against TFLM, by group."""
     rng = np.random.default_rng(20261101)
-    cases = [random_lstm_case(rng) for _ in range(CASES)]
-    _report(run_cases(cases, inputs_per_model=3, seed=11, workdir=tmp_path), cases)
+    groups = {"lstm random": [random_lstm_case(rng) for _ in range(2 * CASES)]}
+    for k, kw in enumerate(LAYOUTS):
+        groups[f"lstm layout {k}"] = [lstm_case(np.random.default_rng(k), **kw) for k in range(2)]
+    for op in ("TRANSPOSE_CONV", "BATCH_MATMUL", "SVDF"):
+        groups[op] = sample_cases(STRATEGIES[op], CASES, 1234)
+    groups["edge"] = _edge_cases(np.random.default_rng(99))
+    return groups
 
 
-@pytest.mark.parametrize("kw", [dict(time_major=True, batches=3), dict(batches=2, hidden_zp=-77),
-                                dict(cell_clip=0.5, cell_scale=2.0 ** -10),
-                                dict(cell_scale=2.0 ** -15, units=1, in_depth=1),
-                                dict(cell_scale=3e-4, steps=7)])
-def test_lstm_layouts_and_scales(kw, tmp_path):
-    cases = [lstm_case(np.random.default_rng(k), **kw) for k in range(3)]
-    _report(run_cases(cases, inputs_per_model=4, seed=5, workdir=tmp_path), cases)
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory):
+    """{group: (cases, problems)} from one run of every model."""
+    groups = _groups()
+    everything = [c for cases in groups.values() for c in cases]
+    problems = run_cases(everything, inputs_per_model=3, seed=11, workdir=tmp_path_factory.mktemp("layers"))
+    out, start = {}, 0
+    for name, cases in groups.items():
+        out[name] = (cases, [p for p in problems if start <= p.index < start + len(cases)])
+        start += len(cases)
+    return out
+
+
+def test_lstm_random_cases_match_tflm(checked):
+    _report(checked["lstm random"])
+
+
+@pytest.mark.parametrize("k", range(len(LAYOUTS)), ids=[",".join(kw) for kw in LAYOUTS])
+def test_lstm_layouts_and_scales(k, checked):
+    """Time-major batches, a hidden zero point far from 0, clipping, every tanh input scaling."""
+    _report(checked[f"lstm layout {k}"])
 
 
 def test_lstm_unsupported_variant_is_one_line_error():
@@ -126,12 +155,11 @@ def test_checked_log2():
     assert lstm.tanh_input_scaling(-15) == (3, 3)
 
 
-# ---- TRANSPOSE_CONV, BATCH_MATMUL, SVDF: random cases from the conformance strategies -----
+# ---- TRANSPOSE_CONV, BATCH_MATMUL, SVDF -----------------------------------------------------
 
 @pytest.mark.parametrize("op", ["TRANSPOSE_CONV", "BATCH_MATMUL", "SVDF"])
-def test_random_cases_match_tflm(op, tmp_path):
-    cases = sample_cases(STRATEGIES[op], CASES, 1234)
-    _report(run_cases(cases, inputs_per_model=3, seed=7, workdir=tmp_path), cases)
+def test_random_cases_match_tflm(op, checked):
+    _report(checked[op])
 
 
 def _act(shape, scale=0.05, zp=3):
@@ -194,11 +222,10 @@ def _edge_cases(rng):
                _svdf(rng, True), _svdf(rng, True, rank=3, memory=8, batches=1)])
 
 
-def test_edge_cases_match_tflm(tmp_path):
+def test_edge_cases_match_tflm(checked):
     """Strides and paddings, per-channel weights, every broadcast and adjoint form, constant
     operands, int8 state with a zero point far from 0 (its wrapped stores), int16 state."""
-    cases = _edge_cases(np.random.default_rng(99))
-    _report(run_cases(cases, inputs_per_model=4, seed=3, workdir=tmp_path), cases)
+    _report(checked["edge"])
 
 
 def test_svdf_without_bias_compiles():
