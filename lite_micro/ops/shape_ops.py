@@ -131,6 +131,20 @@ def encode_block(op: Op, b: Block, esize: int) -> list[int]:
     return words
 
 
+def describe_table(table: list[int], count: int, shown: int = 4) -> str:
+    """'3 blocks (layout in lm_shape.h): copy 6x15 B, fill 1x24 B, ...' for the table's comment."""
+    parts, k = [], 0
+    for _ in range(count):
+        mode, rank, run = table[k], table[k + 1], table[k + 4]
+        k += 5 + {BLOCK_COPY: 0, BLOCK_FILL: 1}.get(mode, 4)
+        runs = "x".join(str(table[k + 3 * d]) for d in range(rank)) or "1"
+        parts.append(f"{('copy', 'fill', 'requantize')[mode]} {runs}x{run} B")
+        k += 3 * rank
+    more = f", ... ({count - shown} more)" if count > shown else ""
+    noun = "block" if count == 1 else "blocks"
+    return f"{count} {noun} (layout in lm_shape.h): " + ", ".join(parts[:shown]) + more
+
+
 def copy_layer(op: Op, blocks: list[Block], note: str) -> Layer:
     """One lm_copy_blocks call: the block table in flash, then (source, destination) per block."""
     blocks = [b for b in blocks if all(e > 0 for e in b.extents)]
@@ -154,8 +168,7 @@ def copy_layer(op: Op, blocks: list[Block], note: str) -> Layer:
             src = TensorArg(b.src, const=True)
         args += [src, TensorArg(b.dst)]
     consts.insert(0, ConstArray("blocks", "int32_t", np.asarray(table, dtype=np.int32),
-                                f"{len(blocks)} blocks: mode, rank, src, dst, run, extras, "
-                                "(extent, src stride, dst stride)..."))
+                                describe_table(table, len(blocks))))
     return Layer(op=op, kernel="lm_copy_blocks", runtime=RUNTIME, consts=consts, args=args,
                  note=f"block copy, {note}")
 

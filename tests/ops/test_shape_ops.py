@@ -116,6 +116,8 @@ def test_mixed_scale_concatenation_requantizes_like_tflm_quantize(tmp_path):
         ins = [TensorSpec((2, int(rng.integers(1, 5))), "int8",     # the middle one needs no rescaling
                           scale if j == 1 else float(np.float32(scale * 4 ** rng.uniform(-1.5, 1.5))),
                           zp if j == 1 else int(rng.integers(-128, 128))) for j in range(3)]
+        if len(cases) == 5:                                      # a constant, rescaled at run time
+            ins[2].data = rng.integers(-128, 128, ins[2].shape).astype(np.int8)
         out = TensorSpec((2, sum(t.shape[1] for t in ins)), "int8", scale, zp)
         cases.append((ins, out, build_model("CONCATENATION", ins, [out], dict(axis=1))))
     gens = [compile_model(m, Options(prefix=f"mq{k}")) for k, (_, _, m) in enumerate(cases)]
@@ -123,9 +125,11 @@ def test_mixed_scale_concatenation_requantizes_like_tflm_quantize(tmp_path):
     for gen, (ins, out, _) in zip(gens, cases):
         assert "requantized" in gen.layers[0].note
         for _ in range(3):
-            xs = [rng.integers(-128, 128, t.shape).astype(np.int8) for t in ins]
+            xs = [rng.integers(-128, 128, t.shape).astype(np.int8) if t.data is None else t.data
+                  for t in ins]
             expect = np.concatenate([_requantize_with_tflm(x, t, out) for x, t in zip(xs, ins)], axis=1)
-            assert np.array_equal(module.run(gen.prefix, xs)[0], expect)
+            fed = [x for x, t in zip(xs, ins) if t.data is None]
+            assert np.array_equal(module.run(gen.prefix, fed)[0], expect)
 
 
 def _numpy_slice(x, begin, end, strides, masks):
