@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+import traceback
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,10 +47,8 @@ class Mismatch:
     tflm: list = field(default_factory=list)
 
     def summary(self) -> str:
-        text = f"[{self.kind}] case {self.index} {self.op}: {self.message}"
-        if self.kind == "mismatch":
-            text += f" | {self.config.get('summary', '')}"
-        return text
+        return f"[{self.kind}] case {self.index} {self.op}: {self.message} | " \
+               f"{self.config.get('summary', '')}"
 
 
 def run_cases(models: list, inputs_per_model: int = 3, seed: int = 0,
@@ -65,7 +64,9 @@ def run_cases(models: list, inputs_per_model: int = 3, seed: int = 0,
         except LiteMicroError as exc:
             problems.append(_problem("unsupported", i, model, str(exc)))
         except Exception as exc:               # a traceback is a compiler bug
-            problems.append(_problem("error", i, model, f"compile_model raised {exc!r}"))
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            problems.append(_problem("error", i, model, f"compile_model raised {exc!r} at "
+                                     f"{Path(where.filename).name}:{where.lineno}"))
     with tempfile.TemporaryDirectory() as tmp:
         for module, batch, failure in _build(compiled, workdir or tmp):
             if module is None:
