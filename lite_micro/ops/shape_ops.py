@@ -1,4 +1,4 @@
-"""CONCATENATION, PAD, PADV2, TRANSPOSE, STRIDED_SLICE, SPLIT, SPLIT_V, PACK, UNPACK,
+"""CONCATENATION, PAD, PADV2, TRANSPOSE, STRIDED_SLICE, SLICE, SPLIT, SPLIT_V, PACK, UNPACK,
 RESIZE_NEAREST_NEIGHBOR: Prepare steps.
 
 All but the resize are strided block copies run by one kernel, `lm_copy_blocks`: Python
@@ -437,6 +437,22 @@ def prepare_strided_slice(op: Op) -> Layer:
                       " step " + str([step for _, step, _ in axes]))
 
 
+def prepare_slice(op: Op) -> Layer:
+    inp, out = op.inputs[0], op.outputs[0]
+    data_tensors(op, [inp, out])
+    begin, size = const_ints(op, op.inputs[1], "begin"), const_ints(op, op.inputs[2], "size")
+    require(len(begin) == len(size) == len(inp.shape), op,
+            f"begin {begin} and size {size} must have one entry per input axis")
+    size = [n - b if s == -1 else s for b, s, n in zip(begin, size, inp.shape)]
+    require(all(0 <= b and 0 < s and b + s <= n for b, s, n in zip(begin, size, inp.shape)), op,
+            f"slice begin {begin} size {size} does not fit in {list(inp.shape)}")
+    _shape_is(op, out, size, "output")
+    strides = contiguous_strides(inp.shape)
+    block = Block(dst=out, extents=size, dst_strides=contiguous_strides(size), src=inp,
+                  src_offset=sum(b * st for b, st in zip(begin, strides)), src_strides=strides)
+    return copy_layer(op, [block], f"begin {begin}")
+
+
 # ---- resize -----------------------------------------------------------------------------
 
 def nearest_index(x: int, in_size: int, out_size: int, align: bool, half: bool) -> int:
@@ -487,5 +503,6 @@ PREPARE = {
     "PAD": prepare_pad,
     "PADV2": prepare_pad,
     "STRIDED_SLICE": prepare_strided_slice,
+    "SLICE": prepare_slice,
     "RESIZE_NEAREST_NEIGHBOR": prepare_resize_nearest,
 }

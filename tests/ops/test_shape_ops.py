@@ -1,5 +1,5 @@
-"""Data-movement ops (CONCATENATION, PAD, PADV2, TRANSPOSE, STRIDED_SLICE, SPLIT, SPLIT_V, PACK,
-UNPACK, RESIZE_NEAREST_NEIGHBOR): generated C against TFLM with tolerance 0, and the block
+"""Data-movement ops (CONCATENATION, PAD, PADV2, TRANSPOSE, STRIDED_SLICE, SLICE, SPLIT, SPLIT_V,
+PACK, UNPACK, RESIZE_NEAREST_NEIGHBOR): generated C against TFLM with tolerance 0, and the block
 tables those ops compile to.
 
 Random cases are checked in one batch (one C compile). LITEMICRO_SHAPE_CASES sets the number
@@ -22,6 +22,7 @@ from lite_micro.errors import UnsupportedError
 from lite_micro.frontend import read_model_bytes
 from lite_micro.ops import prepare_op
 from lite_micro.ops.shape_ops import BLOCK_COPY, BLOCK_FILL
+from lite_micro.testing import oneop
 from lite_micro.testing.conformance import run_cases
 from lite_micro.testing.oneop import OpCase, TensorSpec, build_model
 from lite_micro.testing.sampling import sample_cases
@@ -85,9 +86,26 @@ def edge_cases() -> list[OpCase]:
     return cases
 
 
-def test_random_and_edge_cases_match_tflm(tmp_path):
+def slice_cases(count: int, seed: int) -> list[OpCase]:
+    """SLICE (tf.slice) has no strategy of its own: begin/size drawn here, size -1 included."""
+    rng, cases = np.random.default_rng(seed), []
+    for _ in range(count):
+        shape = tuple(int(d) for d in rng.integers(1, 7, size=rng.integers(1, 5)))
+        begin = [int(rng.integers(0, d)) for d in shape]
+        size = [-1 if rng.random() < 0.25 else int(rng.integers(1, d - b + 1)) for b, d in zip(begin, shape)]
+        out = [d - b if n == -1 else n for b, n, d in zip(begin, size, shape)]
+        cases.append(OpCase("SLICE", [_q(shape), _i32(begin), _i32(size)], [_q(out)]))
+    return cases
+
+
+@pytest.fixture
+def slice_op(monkeypatch):
+    monkeypatch.setitem(oneop.OPS, "SLICE", ("SliceOptions", 2))
+
+
+def test_random_and_edge_cases_match_tflm(tmp_path, slice_op):
     cases = [c for op in OPS for c in sample_cases(STRATEGIES[op], CASES, zlib.crc32(op.encode()) + 1)]
-    cases += edge_cases()
+    cases += edge_cases() + slice_cases(max(CASES, 8), 4)
     _report(run_cases(cases, inputs_per_model=2, workdir=tmp_path), len(cases))
 
 
