@@ -6,11 +6,15 @@ models and compare the generated C with the TFLM interpreter (tolerance 0).
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import flatbuffers
 import numpy as np
 import pytest
 import tflite
 
+import lite_micro.ops
 from lite_micro.api import compile_model
 from lite_micro.ir import Graph, Op, QuantParams, Tensor
 from lite_micro.ops.shape_ops import strided_slice_plan
@@ -244,6 +248,56 @@ def float_roundtrip_model() -> bytes:
     ops = [("DEQUANTIZE", None, {}, [0], [1]), ("QUANTIZE", None, {}, [1], [2]),
            ("CONCATENATION", "ConcatenationOptions", {"axis": 1}, [2, 3], [4])]
     return build_graph(t, ops, [0], [4])
+
+
+def pipeline_model() -> bytes:
+    """Every op of the family in one graph: float in -> QUANTIZE -> PAD -> TRANSPOSE ->
+    STRIDED_SLICE -> SPLIT -> CONCATENATION -> RESIZE -> MEAN -> RESHAPE -> UNPACK -> PACK ->
+    DEQUANTIZE -> float out, and ARG_MAX -> int32 out."""
+    def q(shape, s=0.05, z=-3):
+        return TensorSpec(tuple(shape), "int8", s, z)
+    t = [TensorSpec((1, 6, 5, 3), "float32"), q((1, 6, 5, 3)),               # 0-1
+         _i32([[0, 0], [1, 2], [2, 1], [0, 0]]), q((1, 9, 8, 3)),            # 2-3 pad
+         _i32([0, 2, 1, 3]), q((1, 8, 9, 3)),                                # 4-5 transpose
+         _i32([0, -1, 0, 0]), _i32([1, 0, 9, 3]), _i32([1, -1, 2, 1]), q((1, 7, 5, 3)),  # 6-9 slice
+         _i32(3, ()), q((1, 7, 5, 1)), q((1, 7, 5, 1)), q((1, 7, 5, 1)),    # 10-13 split
+         q((1, 7, 5, 3)), _i32([10, 4]), q((1, 10, 4, 3)),                   # 14-16 concat, resize
+         _i32([1, 2]), q((1, 1, 1, 3), 0.02, 5), q((1, 3), 0.02, 5),        # 17-19 mean, reshape
+         q((3,), 0.02, 5), TensorSpec((1,), "int8"), q((2, 3), 0.02, 5),    # 20-22 unpack, (unused), pack
+         TensorSpec((2, 3), "float32"), _i32([3]), TensorSpec((1, 10, 4), "int32"),  # 23-25
+         _i32([1, 3])]                                                      # 26
+    ops = [("QUANTIZE", None, {}, [0], [1]),
+           ("PAD", "PadOptions", {}, [1, 2], [3]),
+           ("TRANSPOSE", "TransposeOptions", {}, [3, 4], [5]),
+           ("STRIDED_SLICE", "StridedSliceOptions", {}, [5, 6, 7, 8], [9]),
+           ("SPLIT", "SplitOptions", {"num_splits": 3}, [10, 9], [11, 12, 13]),
+           ("CONCATENATION", "ConcatenationOptions", {"axis": 3}, [13, 11, 12], [14]),
+           ("RESIZE_NEAREST_NEIGHBOR", "ResizeNearestNeighborOptions", {"half_pixel_centers": True},
+            [14, 15], [16]),
+           ("MEAN", "ReducerOptions", {"keep_dims": True}, [16, 17], [18]),
+           ("RESHAPE", "ReshapeOptions", {}, [18, 26], [19]),
+           ("UNPACK", "UnpackOptions", {"num": 1, "axis": 0}, [19], [20]),
+           ("PACK", "PackOptions", {"values_count": 2, "axis": 0}, [20, 20], [22]),
+           ("DEQUANTIZE", None, {}, [22], [23]),
+           ("ARG_MAX", "ArgMaxOptions", {"output_type": tflite.TensorType.INT32}, [16, 24], [25])]
+    return build_graph(t, ops, [0], [23, 25])
+
+
+def test_whole_family_in_one_graph_matches_tflm_and_is_pedantic_c(tmp_path, monkeypatch):
+    monkeypatch.setattr(lite_micro.ops, "IO_DTYPES", lite_micro.ops.IO_DTYPES + ("int32",))
+    model = pipeline_model()
+    problems = run_cases([model], inputs_per_model=6, workdir=tmp_path)
+    assert not problems, problems[0].summary()
+    gen = compile_model(model)
+    for name, text in gen.files.items():
+        (tmp_path / name).write_text(text)
+    for cc in ("gcc", "clang"):
+        if shutil.which(cc) is None:
+            pytest.fail(f"{cc} is not installed")
+        proc = subprocess.run([cc, "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-O2", "-c",
+                               *sorted(n for n in gen.files if n.endswith(".c"))],
+                              cwd=tmp_path, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr[:2000]
 
 
 def test_flatten_chain_compiles_to_no_code_and_matches_tflm(tmp_path):
