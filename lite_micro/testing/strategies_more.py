@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import strategies as st
+from hypothesis import assume, strategies as st
 
 from lite_micro.testing.oneop import OpCase, TensorSpec
 from lite_micro.testing.strategies import STRATEGIES as FIRST_EIGHT
@@ -340,6 +340,9 @@ def svdf(draw):
         state_scale = _f32(state_scale / 256)
     state = TensorSpec((batch, memory * filters), time_dtype, state_scale,
                        0 if wide else draw(zero_points), variable=True)
+    # TFLM requires |bias scale - state scale * time scale| < 1e-5 (in double); a float32
+    # bias scale is that close only when the product is below about 160
+    assume(state.scale * time.scale < 100.0)
     b = draw(bias(units, state.scale, time.scale))
     out = draw(output_for((batch, units), state.scale * time.scale, memory * rank))
     options = dict(rank=rank, fused_activation_function=draw(st.sampled_from(
