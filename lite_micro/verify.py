@@ -39,6 +39,7 @@ def run_ours(gen, target_name: str, sets, workdir: Path) -> list[list[np.ndarray
     if target.is_host:
         from .build.host import build_host
         module = build_host([gen], workdir / "host")
+        module.reset(gen.prefix)  # a module loaded before keeps its state: start fresh, as TFLM does
         return [module.run(gen.prefix, s) for s in sets]
     from .build.firmware import build_firmware
     from .build.qemu import run_firmware

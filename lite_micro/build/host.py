@@ -29,6 +29,10 @@ class HostModule:
         self._ffi = module.ffi
         self._gens = {g.prefix: g for g in gens}
 
+    def reset(self, prefix: str) -> None:
+        """Clear the model's state (recurrent layers), as a fresh TFLM interpreter has it."""
+        getattr(self._lib, f"{prefix}_reset")()
+
     def run(self, prefix: str, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
         gen = self._gens[prefix]
         if len(inputs) != len(gen.inputs):
@@ -53,6 +57,7 @@ class HostModule:
 def _cdef(gen) -> str:
     p = gen.prefix
     return (f"int {p}_invoke(void);\n"
+            f"void {p}_reset(void);\n"
             f"int8_t *{p}_input(int index);\n"
             f"const int8_t *{p}_output(int index);\n")
 

@@ -172,6 +172,9 @@ def generate(graph: Graph, layers: list[Layer], plan: Plan, prefix: str, info: E
                lower_bound=plan.lower_bound_bytes, strategy=plan.strategy,
                inputs=r.io("INPUT", graph.inputs), outputs=r.io("OUTPUT", graph.outputs),
                layers=rendered_layers, const_tensors=r.const_tables(),
+               state=[dict(offset=b.offset, size=b.size, name=Names.comment_text(b.name))
+                      for b in sorted(plan.buffers, key=lambda b: b.offset)
+                      if any(t.is_variable for t in b.tensors)],
                plan_rows=r.plan_rows(), macs=macs, num_layers=len(layers),
                float_io=any(t.dtype == "float32" for t in graph.inputs + graph.outputs),
                guard=f"{names.macro}_H", extra_headers=extra_headers)
