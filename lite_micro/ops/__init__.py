@@ -45,8 +45,10 @@ def prepare_op(op: Op) -> Layer:
                                f"(output tensor {_out_name(op)})")
     try:
         return fn(op)
-    except LiteMicroError:
-        raise
+    except LiteMicroError as exc:
+        if str(exc).startswith("op #"):
+            raise
+        raise UnsupportedError(f"{op.describe()}: {exc}") from None
     except (KeyError, IndexError, ValueError, TypeError) as exc:
         raise UnsupportedError(f"{op.describe()}: malformed op ({type(exc).__name__}: {exc})") from None
 

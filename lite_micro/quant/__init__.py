@@ -57,7 +57,14 @@ def quantize_multiplier_greater_than_one(real: float) -> tuple[int, int]:
 
 def quantize_value(scale: float, zero_point: int, value: float) -> int:
     """Quantize (kernel_util.cc): zero_point + round(value / scale), with the division in float32."""
-    tmp = tflite_round(float(np.float32(value) / np.float32(scale)))
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        ratio = float(np.float32(value) / np.float32(scale))
+    if not np.isfinite(ratio):
+        raise UnsupportedError(f"{value} / scale {scale} is not a finite number")
+    tmp = tflite_round(ratio)
+    if not float(np.float32(-(2 ** 31))) <= tmp <= float(np.float32(2 ** 31 - 1)):
+        raise UnsupportedError(f"quantizing {value} with scale {scale} overflows int32 "
+                               "(TFLM rejects this activation range)")
     return int(zero_point) + int(tmp)
 
 
