@@ -47,9 +47,28 @@ def _conv_layer(op: Op, kernel: str, params: dict, weights: np.ndarray, bias, mu
         macs=macs, note=note)
 
 
+def _window(op: Op, inp, weights, out, k_h: int, k_w: int, out_c: int, groups: int):
+    """Shared by both convolutions: padding, clamp and per-channel multipliers, as the
+    lm_conv_params fields plus (mults, shifts)."""
+    o = op.options
+    b, in_h, in_w, in_c = inp.shape
+    _, out_h, out_w, _ = out.shape
+    wq = weights.quant
+    require(len(wq.scales) in (1, out_c), op, "weights need one scale or one per output channel")
+    pad_top, pad_left = spatial(op, o["padding"], (in_h, in_w), (k_h, k_w), (o["stride_h"], o["stride_w"]),
+                                (o["dilation_hfactor"], o["dilation_wfactor"]), (out_h, out_w))
+    act_min, act_max = quant.activation_range(o["fused_activation_function"], out.scale, out.zero_point)
+    mults, shifts = quant.conv_channel_multipliers(inp.scale, wq.scales, out.scale, out_c)
+    params = dict(batches=b, in_h=in_h, in_w=in_w, in_c=in_c, out_h=out_h, out_w=out_w, out_c=out_c,
+                  k_h=k_h, k_w=k_w, stride_h=o["stride_h"], stride_w=o["stride_w"],
+                  dil_h=o["dilation_hfactor"], dil_w=o["dilation_wfactor"], pad_top=pad_top,
+                  pad_left=pad_left, groups=groups, in_zp=inp.zero_point, out_zp=out.zero_point,
+                  act_min=act_min, act_max=act_max)
+    return params, mults, shifts
+
+
 def prepare_conv(op: Op) -> Layer:
     inp, weights, bias, out = _common(op)
-    o = op.options
     b, in_h, in_w, in_c = inp.shape
     out_c, k_h, k_w, group_in = weights.shape
     _, out_h, out_w, out_c2 = out.shape
@@ -58,22 +77,12 @@ def prepare_conv(op: Op) -> Layer:
             f"input channels {in_c} not a multiple of weight channels {group_in}")
     groups = in_c // group_in
     require(out_c % groups == 0, op, f"output channels {out_c} not divisible into {groups} groups")
-    wq = weights.quant
-    require(len(wq.scales) in (1, out_c), op, "weights need one scale or one per output channel")
-    pad_top, pad_left = spatial(op, o["padding"], (in_h, in_w), (k_h, k_w), (o["stride_h"], o["stride_w"]),
-                                (o["dilation_hfactor"], o["dilation_wfactor"]), (out_h, out_w))
-    act_min, act_max = quant.activation_range(o["fused_activation_function"], out.scale, out.zero_point)
-    mults, shifts = quant.conv_channel_multipliers(inp.scale, wq.scales, out.scale, out_c)
+    params, mults, shifts = _window(op, inp, weights, out, k_h, k_w, out_c, groups)
     w = weights.data
     folded = fold_bias(op, None if bias is None else bias.data,
                        w.reshape(out_c, -1).astype(np.int64).sum(axis=1), inp.zero_point)
-    params = dict(batches=b, in_h=in_h, in_w=in_w, in_c=in_c, out_h=out_h, out_w=out_w, out_c=out_c,
-                  k_h=k_h, k_w=k_w, stride_h=o["stride_h"], stride_w=o["stride_w"],
-                  dil_h=o["dilation_hfactor"], dil_w=o["dilation_wfactor"], pad_top=pad_top,
-                  pad_left=pad_left, groups=groups, in_zp=inp.zero_point, out_zp=out.zero_point,
-                  act_min=act_min, act_max=act_max)
     macs = b * out_h * out_w * out_c * k_h * k_w * group_in
-    direct = k_h == 1 and k_w == 1 and pad_top == 0 and pad_left == 0
+    direct = k_h == 1 and k_w == 1 and params["pad_top"] == 0 and params["pad_left"] == 0
     note = ("1x1, two pixels per pass, read in place" if direct
             else f"two pixels per pass, patches of {k_h * k_w * group_in} bytes")
     return _conv_layer(op, "lm_conv_s8", params, w, folded, mults, shifts, macs, note,
@@ -82,7 +91,6 @@ def prepare_conv(op: Op) -> Layer:
 
 def prepare_depthwise(op: Op) -> Layer:
     inp, weights, bias, out = _common(op)
-    o = op.options
     b, in_h, in_w, in_c = inp.shape
     one, k_h, k_w, out_c = weights.shape
     _, out_h, out_w, out_c2 = out.shape
@@ -90,20 +98,10 @@ def prepare_depthwise(op: Op) -> Layer:
     require(in_c > 0 and out_c % in_c == 0, op,
             f"output channels {out_c} not a multiple of input channels {in_c}")
     mult = out_c // in_c
-    wq = weights.quant
-    require(len(wq.scales) in (1, out_c), op, "weights need one scale or one per output channel")
-    pad_top, pad_left = spatial(op, o["padding"], (in_h, in_w), (k_h, k_w), (o["stride_h"], o["stride_w"]),
-                                (o["dilation_hfactor"], o["dilation_wfactor"]), (out_h, out_w))
-    act_min, act_max = quant.activation_range(o["fused_activation_function"], out.scale, out.zero_point)
-    mults, shifts = quant.conv_channel_multipliers(inp.scale, wq.scales, out.scale, out_c)
+    params, mults, shifts = _window(op, inp, weights, out, k_h, k_w, out_c, mult)
     w = weights.data
     folded = fold_bias(op, None if bias is None else bias.data,
                        w.reshape(-1, out_c).astype(np.int64).sum(axis=0), inp.zero_point)
-    params = dict(batches=b, in_h=in_h, in_w=in_w, in_c=in_c, out_h=out_h, out_w=out_w, out_c=out_c,
-                  k_h=k_h, k_w=k_w, stride_h=o["stride_h"], stride_w=o["stride_w"],
-                  dil_h=o["dilation_hfactor"], dil_w=o["dilation_wfactor"], pad_top=pad_top,
-                  pad_left=pad_left, groups=mult, in_zp=inp.zero_point, out_zp=out.zero_point,
-                  act_min=act_min, act_max=act_max)
     macs = b * out_h * out_w * out_c * k_h * k_w
     kernel = "lm_dwconv_m1_s8" if mult == 1 else "lm_dwconv_s8"
     note = "depthwise, 4 channels per pass" if mult == 1 else f"depthwise, multiplier {mult}"
