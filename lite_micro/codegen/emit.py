@@ -16,6 +16,7 @@ from .names import Names
 
 RUNTIME_HEADERS = ("lm_common.h", "lm_kernels.h")
 CTYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int32_t", "float32": "float"}
+IO_SUFFIX = {"int16": "i16", "int32": "i32", "float32": "f32"}    # typed accessors <prefix>_input_<suffix>
 VALUES_PER_LINE = 20
 
 
@@ -176,7 +177,8 @@ def generate(graph: Graph, layers: list[Layer], plan: Plan, prefix: str, info: E
                       for b in sorted(plan.buffers, key=lambda b: b.offset)
                       if any(t.is_variable for t in b.tensors)],
                plan_rows=r.plan_rows(), macs=macs, num_layers=len(layers),
-               float_io=any(t.dtype == "float32" for t in graph.inputs + graph.outputs),
+               typed_io=[dict(ctype=CTYPES[d], suffix=IO_SUFFIX[d]) for d in sorted(
+                   {t.dtype for t in graph.inputs + graph.outputs} - {"int8"})],
                guard=f"{names.macro}_H", extra_headers=extra_headers)
     env = environment()
     files = {f"{names.prefix}.h": env.get_template("model/model.h.j2").render(ctx),

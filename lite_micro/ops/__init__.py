@@ -29,9 +29,9 @@ for _family in FAMILIES:
     PREPARE.update(_family.PREPARE)
 
 
-# float32 model inputs/outputs are fine around an int8 core (QUANTIZE first, DEQUANTIZE last);
-# every op still checks its own tensor types.
-IO_DTYPES = ("int8", "float32")
+# float32 model inputs/outputs are fine around an int8 core (QUANTIZE first, DEQUANTIZE last),
+# and int32 outputs (ARG_MAX); every op still checks its own tensor types.
+IO_DTYPES = ("int8", "float32", "int32")
 
 
 def supported_ops() -> list[str]:
@@ -64,7 +64,7 @@ def prepare_graph(graph: Graph) -> tuple[list[Layer], list[str]]:
     for t in graph.inputs + graph.outputs:
         if t.dtype not in IO_DTYPES:
             problems.append(f"model {'input' if t in graph.inputs else 'output'} tensor {t.index} "
-                            f"'{t.name}' is {t.dtype}; model inputs and outputs must be int8 or float32")
+                            f"'{t.name}' is {t.dtype}; model inputs and outputs must be int8, float32 or int32")
     return layers, problems
 
 
