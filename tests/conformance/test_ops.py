@@ -2,8 +2,8 @@
 
 N configurations per op (30 by default; LITEMICRO_CONFORMANCE_CASES=500 for the
 thorough mode; LITEMICRO_CONFORMANCE_SEED=k draws another set) are checked in one
-batch (one C compile). On a mismatch the failing
-configuration is shrunk with hypothesis and kept under regressions/ for replay.
+batch (one C compile). On a mismatch the failing configuration is shrunk with
+hypothesis and kept under regressions/ for replay.
 """
 import os
 import time
