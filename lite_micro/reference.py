@@ -1,4 +1,5 @@
-"""The oracle: the TFLM interpreter from PyPI (`tflite-micro`, reference kernels)."""
+"""The oracle: the TFLM interpreter from PyPI (`tflite-micro`, reference kernels); a TILE,
+which TFLM lacks, runs as the equivalent BROADCAST_TO (see `tflm_compat`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Sequence
 import numpy as np
 
 from .errors import LiteMicroError
+from .tflm_compat import for_tflm
 
 
 class Reference:
@@ -16,7 +18,9 @@ class Reference:
         except ImportError:
             raise LiteMicroError("the TFLM interpreter is not installed: pip install tflite-micro") from None
         try:
-            self._it = runtime.Interpreter.from_bytes(model_bytes)
+            self._it = runtime.Interpreter.from_bytes(for_tflm(model_bytes))
+        except LiteMicroError:
+            raise
         except Exception as exc:
             raise LiteMicroError(f"the TFLM interpreter rejects the model: {str(exc).splitlines()[0]}") from None
 

@@ -1,6 +1,9 @@
-"""MEAN, ARG_MAX: Prepare steps (reduce_common.cc and arg_min_max.cc moved to compile time)."""
+"""MEAN, SUM, REDUCE_MAX, REDUCE_MIN, ARG_MAX: Prepare steps (reduce_common.cc and
+arg_min_max.cc moved to compile time)."""
 
 from __future__ import annotations
+
+import numpy as np
 
 from .. import quant
 from ..ir import Op
@@ -35,13 +38,19 @@ def _loops(shape, axes: list[int], strides: list[int]) -> list[tuple[int, int]]:
     return [(e, s) for e, s, _ in merge_dims(extents, picked, picked)]
 
 
-def prepare_mean(op: Op) -> Layer:
+def reduction(op: Op, same_quant: bool) -> tuple[list, int, str]:
+    """Checks shared by the int8 reductions; returns the loop-nest params (the kept and the
+    reduced dimensions as (extent, stride) lists), the number of elements per output and
+    a description of the axes."""
     inp, out = op.inputs[0], op.outputs[0]
     require_int8(op, inp, "input")
     require_int8(op, out, "output")
     for t, role in ((inp, "input"), (out, "output")):
         require(not t.quant.per_channel, op, f"{role} must be quantized per tensor")
     require(not inp.is_const, op, "the input must be an activation tensor")
+    if same_quant:
+        require(inp.zero_point == out.zero_point and np.float32(inp.scale) == np.float32(out.scale),
+                op, "input and output quantization must be equal (as TFLM requires)")
     rank = len(inp.shape)
     axes = resolve_axes(op, const_ints(op, op.inputs[1], "axis"), rank)
     kept = [d for d in range(rank) if d not in axes]
@@ -51,8 +60,7 @@ def prepare_mean(op: Op) -> Layer:
     require(list(out.shape) == expect, op, f"output shape is {list(out.shape)} in the model "
             f"but {expect} from the input and axes")
     count = prod(inp.shape[d] for d in axes)
-    require(0 < count < (1 << 23), op, f"{count} elements per mean is out of range")
-    mult, shift = mean_multiplier(op, inp.scale, out.scale, count)
+    require(0 < count < (1 << 23), op, f"{count} elements per output is out of range")
     strides = contiguous_strides(inp.shape)
     outer, reduced = _loops(inp.shape, kept, strides), _loops(inp.shape, sorted(axes), strides)
     require(max(len(outer), len(reduced)) <= REDUCE_MAX_RANK, op, "too many dimensions")
@@ -62,12 +70,36 @@ def prepare_mean(op: Op) -> Layer:
               ("out_stride", [s for _, s in outer + pad][:REDUCE_MAX_RANK]),
               ("red_rank", len(reduced)),
               ("red_extent", [e for e, _ in reduced + pad][:REDUCE_MAX_RANK]),
-              ("red_stride", [s for _, s in reduced + pad][:REDUCE_MAX_RANK]),
-              ("sum_offset", -inp.zero_point * count), ("mult", mult), ("shift", shift),
-              ("out_zp", out.zero_point)]
+              ("red_stride", [s for _, s in reduced + pad][:REDUCE_MAX_RANK])]
+    return params, count, f"of {count} over axes {sorted(axes)}"
+
+
+def prepare_mean_or_sum(op: Op) -> Layer:
+    """MEAN and SUM share TFLM's QuantizedMeanOrSum: requantize (sum - count * in_zp) with
+    in_scale / out_scale, with 1/count folded into the multiplier for MEAN."""
+    inp, out = op.inputs[0], op.outputs[0]
+    params, count, what = reduction(op, same_quant=False)
+    if op.kind == "MEAN":
+        mult, shift = mean_multiplier(op, inp.scale, out.scale, count)
+    else:
+        mult, shift = quant.quantize_multiplier(quant.f64(inp.scale) / quant.f64(out.scale))
+    params += [("sum_offset", -inp.zero_point * count), ("mult", mult), ("shift", shift),
+               ("out_zp", out.zero_point)]
     return Layer(op=op, kernel="lm_mean_s8", runtime=RUNTIME, params_type="lm_mean_params",
                  params=params, args=[ParamsArg(), TensorArg(inp, const=True), TensorArg(out)],
-                 macs=inp.size, note=f"mean of {count} over axes {sorted(axes)}")
+                 macs=inp.size, note=f"{op.kind.lower()} {what}")
+
+
+def prepare_max_or_min(op: Op) -> Layer:
+    """REDUCE_MAX, REDUCE_MIN (TFLM's ReduceGeneric): bytes compared as they are, so input and
+    output share one quantization. REDUCE_MIN runs as the maximum of the one's complement
+    (~x = -1 - x reverses the order of int8 values), complemented back."""
+    inp, out = op.inputs[0], op.outputs[0]
+    params, _, what = reduction(op, same_quant=True)
+    params.append(("flip", -1 if op.kind == "REDUCE_MIN" else 0))
+    return Layer(op=op, kernel="lm_reduce_max_s8", runtime=RUNTIME, params_type="lm_reduce_max_params",
+                 params=params, args=[ParamsArg(), TensorArg(inp, const=True), TensorArg(out)],
+                 note=f"{op.kind[7:].lower()} {what}")
 
 
 def prepare_arg_max(op: Op) -> Layer:
@@ -88,4 +120,5 @@ def prepare_arg_max(op: Op) -> Layer:
                  note=f"first largest along axis {axis}")
 
 
-PREPARE = {"MEAN": prepare_mean, "ARG_MAX": prepare_arg_max}
+PREPARE = {"MEAN": prepare_mean_or_sum, "SUM": prepare_mean_or_sum, "REDUCE_MAX": prepare_max_or_min,
+           "REDUCE_MIN": prepare_max_or_min, "ARG_MAX": prepare_arg_max}

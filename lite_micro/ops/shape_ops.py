@@ -1,5 +1,5 @@
 """CONCATENATION, PAD, PADV2, TRANSPOSE, STRIDED_SLICE, SLICE, SPLIT, SPLIT_V, PACK, UNPACK,
-RESIZE_NEAREST_NEIGHBOR: Prepare steps.
+TILE, BROADCAST_TO, RESIZE_NEAREST_NEIGHBOR: Prepare steps.
 
 All but the resize are strided block copies run by one kernel, `lm_copy_blocks`: Python
 works out each block's offsets, extents and strides, merges the dimensions that are
@@ -453,6 +453,64 @@ def prepare_slice(op: Op) -> Layer:
     return copy_layer(op, [block], f"begin {begin}")
 
 
+# ---- tile --------------------------------------------------------------------------------
+
+TILE_MAX_BLOCKS = 64
+
+
+def within_rank(op: Op, block: Block) -> list[Block]:
+    """`block` as blocks of at most BLOCK_MAX_RANK loops (plus a contiguous run): outermost
+    loops are unrolled into blocks of their own while there are too many."""
+    dims = merge_dims(block.extents, block.src_strides, block.dst_strides)
+    limit = BLOCK_MAX_RANK + (1 if dims and dims[-1][1:] == (1, 1) else 0)
+    blocks = [(block.src_offset, block.dst_offset)]
+    while len(dims) > limit:
+        e, s, d = dims.pop(0)
+        blocks = [(so + i * s, do + i * d) for so, do in blocks for i in range(e)]
+    require(len(blocks) <= TILE_MAX_BLOCKS, op, f"the copy needs {len(blocks)} blocks; "
+            f"at most {TILE_MAX_BLOCKS} are supported")
+    return [Block(dst=block.dst, extents=[e for e, _, _ in dims], src=block.src,
+                  src_strides=[s for _, s, _ in dims], dst_strides=[d for _, _, d in dims],
+                  src_offset=so, dst_offset=do) for so, do in blocks]
+
+
+def prepare_tile(op: Op) -> Layer:
+    """TILE (TensorFlow Lite's reference; TFLM has no TILE kernel): the input repeated
+    multiples[d] times along each axis d, bytes as they are. One block: per axis, a loop
+    over the repeats (source stride 0) around a loop over the input's extent."""
+    inp, out = op.inputs[0], op.outputs[0]
+    data_tensors(op, [inp, out])
+    multiples = const_ints(op, op.inputs[1], "multiples")
+    require(len(multiples) == len(inp.shape) and min(multiples, default=1) >= 1, op,
+            f"multiples {multiples} must be one positive count per input axis")
+    _shape_is(op, out, [n * m for n, m in zip(inp.shape, multiples)], "output")
+    extents, src_strides, dst_strides = [], [], []
+    for n, m, s, d in zip(inp.shape, multiples, contiguous_strides(inp.shape),
+                          contiguous_strides(out.shape)):
+        extents += [m, n]
+        src_strides += [0, s]
+        dst_strides += [n * d, d]
+    block = Block(dst=out, extents=extents, dst_strides=dst_strides, src=inp, src_strides=src_strides)
+    return copy_layer(op, within_rank(op, block), f"multiples {multiples}")
+
+
+def prepare_broadcast_to(op: Op) -> Layer:
+    """BROADCAST_TO: the input's axes aligned to the output's last ones; an axis of size one
+    is read with stride 0."""
+    inp, out = op.inputs[0], op.outputs[0]
+    data_tensors(op, [inp, out])
+    shape = const_ints(op, op.inputs[1], "shape")
+    _shape_is(op, out, shape, "output")
+    extra = len(shape) - len(inp.shape)
+    require(extra >= 0 and all(n in (1, m) for n, m in zip(inp.shape, shape[extra:])), op,
+            f"input shape {list(inp.shape)} does not broadcast to {shape}")
+    src_strides = [0] * extra + [0 if n == 1 else s for n, s in
+                                 zip(inp.shape, contiguous_strides(inp.shape))]
+    block = Block(dst=out, extents=list(shape), dst_strides=contiguous_strides(shape), src=inp,
+                  src_strides=src_strides)
+    return copy_layer(op, within_rank(op, block), f"from {list(inp.shape)}")
+
+
 # ---- resize -----------------------------------------------------------------------------
 
 def nearest_index(x: int, in_size: int, out_size: int, align: bool, half: bool) -> int:
@@ -504,5 +562,7 @@ PREPARE = {
     "PADV2": prepare_pad,
     "STRIDED_SLICE": prepare_strided_slice,
     "SLICE": prepare_slice,
+    "TILE": prepare_tile,
+    "BROADCAST_TO": prepare_broadcast_to,
     "RESIZE_NEAREST_NEIGHBOR": prepare_resize_nearest,
 }

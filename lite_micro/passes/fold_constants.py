@@ -92,6 +92,8 @@ MOVES: dict[str, Callable[[Op, list], list]] = {
         else _fail("batch_dims"),
     "PAD": _pad,
     "PADV2": _pad,
+    "TILE": lambda op, x: [np.tile(x[0], x[1].reshape(-1).tolist())],
+    "BROADCAST_TO": lambda op, x: [np.broadcast_to(x[0], x[1].reshape(-1).tolist())],
 }
 
 # Integer arithmetic on tensors without quantization (shape computations).

@@ -222,6 +222,16 @@ def unpack(draw):
 
 
 @st.composite
+def broadcast_to(draw):
+    """TFLM's BROADCAST_TO: at most 5 dimensions."""
+    shape = draw(small_shape(1, 5, max_dim=5, max_elems=512))
+    keep = draw(st.integers(0, len(shape)))                    # input rank, right-aligned
+    in_shape = tuple(1 if draw(st.booleans()) else d for d in shape[len(shape) - keep:]) or (1,)
+    inp = draw(activation(in_shape))
+    return OpCase("BROADCAST_TO", [inp, _const(shape)], [_same_quant(inp, shape)])
+
+
+@st.composite
 def resize_nearest_neighbor(draw):
     n, h, w, c = [draw(st.integers(1, k)) for k in (2, 7, 7, 5)]
     oh, ow = draw(st.integers(1, 14)), draw(st.integers(1, 14))
@@ -234,20 +244,44 @@ def resize_nearest_neighbor(draw):
 
 # ---- reductions and conversions ---------------------------------------------
 
+def _reduce(op):
+    """MEAN and SUM requantize (any output quantization); REDUCE_MAX/MIN need the input's."""
+    @st.composite
+    def strategy(draw):
+        shape = draw(small_shape(1, 4, max_elems=1024))
+        axes = draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, unique=True))
+        written = [a - len(shape) if draw(st.booleans()) else a for a in axes]
+        if draw(st.integers(0, 4)) == 0:                      # an axis named twice
+            twin = draw(st.sampled_from(axes)) - len(shape)
+            written.insert(draw(st.integers(0, len(written))), twin)
+        keep = draw(st.booleans())
+        out_shape = [1 if i in axes else d for i, d in enumerate(shape)] if keep else \
+            [d for i, d in enumerate(shape) if i not in axes]
+        inp = draw(activation(shape))
+        count = int(np.prod([shape[a] for a in axes]))
+        if op in ("REDUCE_MAX", "REDUCE_MIN") or draw(st.booleans()):
+            out = _same_quant(inp, out_shape)
+        else:
+            spread = np.sqrt(count) if op == "SUM" else 1.0   # a sum grows with its count
+            out = TensorSpec(tuple(out_shape), "int8",
+                             _f32(inp.scale * spread * 10 ** draw(st.floats(-1.5, 1.5))),
+                             draw(zero_points))
+        return OpCase(op, [inp, _const(written)], [out], dict(keep_dims=keep))
+    return strategy()
+
+
+mean = _reduce("MEAN")
+
+
 @st.composite
-def mean(draw):
-    shape = draw(small_shape(1, 4, max_elems=1024))
-    axes = draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, unique=True))
-    written = [a - len(shape) if draw(st.booleans()) else a for a in axes]
-    keep = draw(st.booleans())
-    out_shape = [1 if i in axes else d for i, d in enumerate(shape)] if keep else \
-        [d for i, d in enumerate(shape) if i not in axes]
+def tile(draw):
+    """TILE for the tests that check it against numpy (TFLM has no TILE kernel, so the
+    conformance runner cannot judge it)."""
+    shape = draw(small_shape(1, 5, max_dim=5, max_elems=256))
+    multiples = [draw(st.integers(1, 3)) for _ in shape]
     inp = draw(activation(shape))
-    same = draw(st.booleans())
-    out = _same_quant(inp, out_shape) if same else TensorSpec(
-        tuple(out_shape), "int8", _f32(inp.scale * 10 ** draw(st.floats(-1.5, 1.5))),
-        draw(zero_points))
-    return OpCase("MEAN", [inp, _const(written)], [out], dict(keep_dims=keep))
+    out = _same_quant(inp, [d * m for d, m in zip(shape, multiples)])
+    return OpCase("TILE", [inp, _const(multiples)], [out])
 
 
 @st.composite
@@ -373,7 +407,11 @@ STRATEGIES = {
     "PACK": pack(),
     "UNPACK": unpack(),
     "RESIZE_NEAREST_NEIGHBOR": resize_nearest_neighbor(),
-    "MEAN": mean(),
+    "BROADCAST_TO": broadcast_to(),
+    "MEAN": mean,
+    "SUM": _reduce("SUM"),
+    "REDUCE_MAX": _reduce("REDUCE_MAX"),
+    "REDUCE_MIN": _reduce("REDUCE_MIN"),
     "ARG_MAX": arg_max(),
     "QUANTIZE": quantize(),
     "DEQUANTIZE": dequantize(),
@@ -383,3 +421,6 @@ STRATEGIES = {
 }
 
 ALL_STRATEGIES = {**FIRST_EIGHT, **STRATEGIES}
+
+# Ops TFLM has no kernel for: checked against numpy in tests/ops, not by the conformance runner.
+WITHOUT_TFLM = {"TILE": tile()}

@@ -1,58 +1,83 @@
-/* litemicro runtime: MEAN, ARG_MAX, and the float32 <-> int8 conversions. */
+/* litemicro runtime: MEAN, SUM, REDUCE_MAX, REDUCE_MIN, ARG_MAX, and the float32 <-> int8
+ * conversions. */
 #include <string.h>
 
 #include "lm_common.h"
 #include "lm_reduce.h"
+
+/* Step the multi-index `idx` of a loop nest of `rank` (extent, stride) loops and move `*off`
+ * with it; returns 0 after the last index (when idx and *off are back at the start). */
+static int lm_nest_next(int32_t rank, const int32_t *extent, const int32_t *stride,
+                        int32_t *idx, int32_t *off)
+{
+    int32_t d;
+    for (d = rank - 1; d >= 0; --d) {
+        *off += stride[d];
+        if (++idx[d] < extent[d]) {
+            return 1;
+        }
+        *off -= stride[d] * extent[d];
+        idx[d] = 0;
+    }
+    return 0;
+}
 
 /* Sum of the reduced elements whose first one is in[0]. */
 static int32_t lm_mean_sum(const lm_mean_params *p, const int8_t *in)
 {
     const int32_t rank = p->red_rank;
     int32_t idx[LM_REDUCE_MAX_RANK] = {0};
-    int32_t off = 0, sum = 0, d, k, n, s;
+    int32_t off = 0, sum = 0, k, n, s;
     if (rank == 0) {
         return in[0];
     }
     n = p->red_extent[rank - 1];
     s = p->red_stride[rank - 1];
-    for (;;) {
+    do {
         for (k = 0; k < n; ++k) {
             sum += in[off + k * s];
         }
-        for (d = rank - 2; d >= 0; --d) {
-            off += p->red_stride[d];
-            if (++idx[d] < p->red_extent[d]) {
-                break;
-            }
-            off -= p->red_stride[d] * p->red_extent[d];
-            idx[d] = 0;
-        }
-        if (d < 0) {
-            return sum;
-        }
-    }
+    } while (lm_nest_next(rank - 1, p->red_extent, p->red_stride, idx, &off));
+    return sum;
 }
 
 void lm_mean_s8(const lm_mean_params *p, const int8_t *in, int8_t *out)
 {
-    const int32_t rank = p->out_rank;
     int32_t idx[LM_REDUCE_MAX_RANK] = {0};
-    int32_t off = 0, d;
-    for (;;) {
+    int32_t off = 0;
+    do {
         const int32_t sum = lm_mean_sum(p, in + off) + p->sum_offset;
         *out++ = lm_clamp_s8(lm_requantize(sum, p->mult, p->shift) + p->out_zp, -128, 127);
-        for (d = rank - 1; d >= 0; --d) {
-            off += p->out_stride[d];
-            if (++idx[d] < p->out_extent[d]) {
-                break;
-            }
-            off -= p->out_stride[d] * p->out_extent[d];
-            idx[d] = 0;
-        }
-        if (d < 0) {
-            return;
-        }
+    } while (lm_nest_next(p->out_rank, p->out_extent, p->out_stride, idx, &off));
+}
+
+/* The largest of (reduced element ^ flip) whose first one is in[0]. */
+static int32_t lm_reduce_max_one(const lm_reduce_max_params *p, const int8_t *in)
+{
+    const int32_t rank = p->red_rank, flip = p->flip;
+    int32_t idx[LM_REDUCE_MAX_RANK] = {0};
+    int32_t off = 0, best = -128, k, n, s;
+    if (rank == 0) {
+        return in[0] ^ flip;
     }
+    n = p->red_extent[rank - 1];
+    s = p->red_stride[rank - 1];
+    do {
+        for (k = 0; k < n; ++k) {
+            const int32_t v = in[off + k * s] ^ flip;
+            best = v > best ? v : best;
+        }
+    } while (lm_nest_next(rank - 1, p->red_extent, p->red_stride, idx, &off));
+    return best;
+}
+
+void lm_reduce_max_s8(const lm_reduce_max_params *p, const int8_t *in, int8_t *out)
+{
+    int32_t idx[LM_REDUCE_MAX_RANK] = {0};
+    int32_t off = 0;
+    do {
+        *out++ = (int8_t)(lm_reduce_max_one(p, in + off) ^ p->flip);
+    } while (lm_nest_next(p->out_rank, p->out_extent, p->out_stride, idx, &off));
 }
 
 void lm_argmax_s8(const lm_argmax_params *p, const int8_t *in, void *out)

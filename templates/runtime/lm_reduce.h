@@ -1,5 +1,5 @@
-/* litemicro runtime: reductions and conversions (MEAN, ARG_MAX, QUANTIZE from float32,
- * DEQUANTIZE to float32).
+/* litemicro runtime: reductions and conversions (MEAN, SUM, REDUCE_MAX, REDUCE_MIN, ARG_MAX,
+ * QUANTIZE from float32, DEQUANTIZE to float32).
  *
  * Reductions see the input as two nested index spaces the compiler derives from the axes:
  * the kept dimensions (one output element each) and the reduced dimensions, each a list of
@@ -24,8 +24,22 @@ typedef struct {
     int32_t out_zp;
 } lm_mean_params;
 
-/* MEAN int8: out = clamp(requantize(sum + sum_offset) + out_zp), TFLM's QuantizedMeanOrSum. */
+/* MEAN and SUM int8: out = clamp(requantize(sum + sum_offset) + out_zp), TFLM's
+ * QuantizedMeanOrSum (for SUM the multiplier has no 1/count in it). */
 void lm_mean_s8(const lm_mean_params *p, const int8_t *in, int8_t *out);
+
+typedef struct {
+    int32_t out_rank;
+    int32_t out_extent[LM_REDUCE_MAX_RANK];
+    int32_t out_stride[LM_REDUCE_MAX_RANK];
+    int32_t red_rank;
+    int32_t red_extent[LM_REDUCE_MAX_RANK];
+    int32_t red_stride[LM_REDUCE_MAX_RANK];
+    int32_t flip;              /* 0: maximum; -1: minimum, as ~max(~x) */
+} lm_reduce_max_params;
+
+/* REDUCE_MAX / REDUCE_MIN int8 (input and output share one quantization). */
+void lm_reduce_max_s8(const lm_reduce_max_params *p, const int8_t *in, int8_t *out);
 
 typedef struct {
     int32_t outer, axis_size, inner;
