@@ -7,7 +7,6 @@ test starting its own job and the next one so that both cores stay busy.
 
 from __future__ import annotations
 
-import functools
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,8 +92,9 @@ def pipeline(tmp_path_factory):
     pipe.pool.shutdown(cancel_futures=True)
 
 
-@functools.lru_cache(maxsize=None)
 def _oracle(model_name: str) -> Reference:
+    """A fresh interpreter per case: a stateful model (LSTM) must start from a clean state, as
+    the firmware does."""
     return Reference((MODELS[0].parent / model_name).read_bytes())
 
 
