@@ -14,7 +14,7 @@ import pytest
 from lite_micro.verify import verify
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-NAMES = ("keras_mix_int8", "keras_mix_float_io")
+NAMES = ("keras_mix_int8", "keras_mix_float_io", "keras_mix1d_int8")
 INPUTS = 20
 
 

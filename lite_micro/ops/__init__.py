@@ -7,11 +7,11 @@ from typing import Callable
 from ..errors import LiteMicroError, UnsupportedError
 from ..ir import Graph, Op
 from . import add, conv, fully_connected, pooling, reshape, softmax
-from . import activations, elementwise, layers_extra, reduce, shape_ops, quantize
+from . import activations, elementwise, layers_extra, prelu, reduce, shape_ops, quantize
 from .base import Layer
 
 # Op families in modules of their own; each exports PREPARE: {builtin name: prepare function}.
-FAMILIES = (elementwise, activations, shape_ops, reduce, quantize, layers_extra)
+FAMILIES = (elementwise, activations, shape_ops, reduce, quantize, layers_extra, prelu)
 
 PREPARE: dict[str, Callable[[Op], Layer]] = {
     "CONV_2D": conv.prepare_conv,

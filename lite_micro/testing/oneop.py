@@ -61,6 +61,7 @@ OPS = {
     "REDUCE_MIN": ("ReducerOptions", 2),
     "TILE": (None, 3),
     "BROADCAST_TO": (None, 2),
+    "PRELU": (None, 1),
     "ARG_MAX": ("ArgMaxOptions", 2),
     "QUANTIZE": ("QuantizeOptions", 1),
     "DEQUANTIZE": ("DequantizeOptions", 2),

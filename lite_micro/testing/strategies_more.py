@@ -77,6 +77,25 @@ leaky_relu = _unary("LEAKY_RELU", options=st.fixed_dictionaries(
 hard_swish = _unary("HARD_SWISH", out_ratio=(-1.5, 1.5))
 
 
+@st.composite
+def prelu(draw):
+    """Alpha as Keras' PReLU makes it: constant, one value per element of the trailing axes
+    or shared along some of them (size 1); sometimes a single value, sometimes an activation."""
+    shape = draw(small_shape(1, 4, max_elems=1024))
+    trailing = shape[len(shape) - draw(st.integers(0, len(shape))):]
+    alpha_shape = tuple(1 if draw(st.booleans()) else d for d in trailing) or (1,)
+    inp = draw(activation(shape))
+    scale, zp = draw(log_uniform(1e-3, 0.5)), draw(zero_points)
+    if draw(st.integers(0, 4)):
+        alpha = TensorSpec(alpha_shape, "int8", scale, zp,
+                           data=draw(random_array(alpha_shape, -128, 127)))
+    else:
+        alpha = TensorSpec(alpha_shape, "int8", scale, zp)
+    out = TensorSpec(shape, "int8", _f32(inp.scale * 10 ** draw(st.floats(-1.0, 1.0))),
+                     draw(zero_points))
+    return OpCase("PRELU", [inp, alpha], [out])
+
+
 # ---- data movement ----------------------------------------------------------
 
 @st.composite
@@ -395,6 +414,7 @@ STRATEGIES = {
     "RELU6": relu6,
     "LEAKY_RELU": leaky_relu,
     "HARD_SWISH": hard_swish,
+    "PRELU": prelu(),
     "CONCATENATION": concatenation(),
     "PAD": _pad("PAD"),
     "PADV2": _pad("PADV2"),
