@@ -45,7 +45,9 @@ def tflm_invoke(model_bytes: bytes, inputs):
         from tflite_micro.python.tflite_micro import runtime
     except ImportError:
         raise LiteMicroError("host bench needs the TFLM interpreter: pip install tflite-micro") from None
-    it = runtime.Interpreter.from_bytes(model_bytes)
+    from lite_micro.tflm_compat import for_tflm
+
+    it = runtime.Interpreter.from_bytes(for_tflm(model_bytes))
     for k, x in enumerate(inputs):
         it.set_input(x, k)
     return it.invoke
