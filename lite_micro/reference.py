@@ -16,7 +16,8 @@ class Reference:
         try:
             from tflite_micro.python.tflite_micro import runtime
         except ImportError:
-            raise LiteMicroError("the TFLM interpreter is not installed: pip install tflite-micro") from None
+            raise LiteMicroError("the TFLM interpreter (tflite-micro, Linux x86_64 only) is not installed: "
+                               "pip install 'litemicro[verify]'") from None
         try:
             self._it = runtime.Interpreter.from_bytes(for_tflm(model_bytes))
         except LiteMicroError:
