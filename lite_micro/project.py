@@ -34,6 +34,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 from . import __version__
 from .api import Options, compile_model
+from .board_uart import uart_context
 from .build.firmware import COMMON_FLAGS, LINK_FLAGS, render_linker_script
 from .build.qemu import qemu_command
 from .errors import LiteMicroError
@@ -44,10 +45,11 @@ from .targets import Target, load_target
 TEST_INPUT_SEED = 0
 TEST_FILLS = (0x80, 0x7F)  # after the test input, every input byte -128, then 127 (as int8)
 FNV_OFFSET, FNV_PRIME = 0x811C9DC5, 0x01000193
-OUTPUTS = ("semihosting", "serial", "hook")
+OUTPUTS = ("semihosting", "serial", "uart", "hook")
 OUTPUT_NOTES = {
     "semihosting": "printed over semihosting (LM_BOARD_SEMIHOSTING), shown by QEMU on the console",
     "serial": "sent to the Arduino Serial port at 115200 baud by src/lm_board_arduino.cpp",
+    "uart": "sent to the debug probe's virtual COM port at 115200 baud by src/lm_board_uart.c",
     "hook": "dropped until you define lm_board_putc() for a UART, ITM or RTT (see README.md)",
 }
 SCONS_FALLBACK = ("6.2.0", "~4.41101.0")  # PlatformIO version, the tool-scons it asks for
@@ -66,6 +68,7 @@ class Board:
     pio_platform: str | None = None  # None: the offline QEMU platform inside the project
     framework: str | None = None
     qemu_machine: str | None = None
+    uart: dict | None = None  # the board file's [uart] table (output "uart")
 
     @property
     def emulated(self) -> bool:
@@ -92,7 +95,8 @@ def load_board(name: str) -> Board:
         board = _board_from_dict(tomllib.loads(path.read_text()))
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
         raise LiteMicroError(f"board file {path.name} is malformed: {exc}") from None
-    if board.output not in OUTPUTS or board.emulated != (board.output == "semihosting"):
+    if (board.output not in OUTPUTS or board.emulated != (board.output == "semihosting")
+            or (board.output == "uart") != (board.uart is not None)):
         raise LiteMicroError(f"board file {path.name} is malformed: output '{board.output}'")
     return board
 
@@ -104,7 +108,7 @@ def _board_from_dict(data: dict) -> Board:
                      qemu_machine=data["qemu"]["machine"])
     pio = data["platformio"]
     return Board(**common, output=pio["output"], pio_board=pio["board"],
-                 pio_platform=pio["platform"], framework=pio.get("framework"))
+                 pio_platform=pio["platform"], framework=pio.get("framework"), uart=data.get("uart"))
 
 
 def write_project(model_path, board, out_dir=None, *, ram=None, flash=None, budget=True) -> Path:
@@ -227,6 +231,8 @@ def project_files(gen, board: Board, target: Target, vectors: Vectors,
     }
     if board.output == "serial":
         files["src/lm_board_arduino.cpp"] = _static("lm_board_arduino.cpp")
+    if board.output == "uart":
+        files["src/lm_board_uart.c"] = _render("lm_board_uart.c.j2", _uart_context(board))
     files.update({f"lib/{gen.prefix}/{name}": text for name, text in gen.files.items()})
     files[f"lib/{gen.prefix}/library.json"] = _json(_library_manifest(gen, target))
     if board.emulated:
@@ -255,6 +261,12 @@ def _context(gen, board: Board, target: Target, vectors: Vectors, command: str) 
         + [expected[-1][1]],
         "pio_version": _scons_requirement()[0], "scons_version": _scons_requirement()[1],
     }
+
+
+def _uart_context(board: Board) -> dict:
+    uart = uart_context(board.name, board.core, board.uart)
+    timer = "DWT cycle counter" if uart["dwt"] else "nothing: this core has no DWT cycle counter"
+    return {"board": board, "version": __version__, "uart": uart, "dwt": uart["dwt"], "timer_note": timer}
 
 
 def _blob(raw: bytes) -> dict:
