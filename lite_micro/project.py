@@ -35,6 +35,7 @@ except ModuleNotFoundError:  # Python 3.10
 from . import __version__
 from .api import Options, compile_model
 from .board_uart import uart_context
+from .project_formats import FORMATS, arduino_files, cmake_files
 from .build.firmware import COMMON_FLAGS, LINK_FLAGS, render_linker_script
 from .build.qemu import qemu_command
 from .errors import LiteMicroError
@@ -111,13 +112,18 @@ def _board_from_dict(data: dict) -> Board:
                  pio_platform=pio["platform"], framework=pio.get("framework"), uart=data.get("uart"))
 
 
-def write_project(model_path, board, out_dir=None, *, ram=None, flash=None, budget=True) -> Path:
-    """Compile `model_path` for `board` and write its PlatformIO project to `out_dir`
-    (default: ./<prefix>-<board>). Returns the project folder. `ram`/`flash` replace the
-    board's memory sizes in the fit check; budget=False skips it."""
+def write_project(model_path, board, out_dir=None, *, ram=None, flash=None, budget=True,
+                  fmt: str = "platformio") -> Path:
+    """Compile `model_path` for `board` and write its project to `out_dir` (default:
+    ./<prefix>-<board>): PlatformIO, CMake or an Arduino library, by `fmt`. Returns the
+    project folder. `ram`/`flash` replace the board's memory sizes in the fit check;
+    budget=False skips it."""
+    if fmt not in FORMATS:
+        raise LiteMicroError(f"unknown project format '{fmt}'; known formats: {', '.join(FORMATS)}")
     spec = load_board(board)
     target = _board_target(spec)
     command = f"litemicro project {shlex.quote(Path(model_path).name)} --board {spec.name}"
+    command += f" --format {fmt}" if fmt != "platformio" else ""
     gen = compile_model(model_path, Options(target=target.name, command=command))
     if budget:
         check_budget(gen, dataclasses.replace(target, name=spec.name),
@@ -125,7 +131,7 @@ def write_project(model_path, board, out_dir=None, *, ram=None, flash=None, budg
                      flash=flash if flash is not None else spec.flash_bytes)
     sets = input_sets(gen)
     outputs, oracle = reference_outputs(gen, Path(model_path).read_bytes(), sets)
-    files = project_files(gen, spec, target, Vectors(sets, outputs, oracle), command)
+    files = project_files(gen, spec, target, Vectors(sets, outputs, oracle), command, fmt)
     out = Path(out_dir) if out_dir else Path(f"{gen.prefix}-{spec.name}")
     _write_files(out, files)
     return out
@@ -217,9 +223,13 @@ def _describe(info) -> str:
 
 
 def project_files(gen, board: Board, target: Target, vectors: Vectors,
-                  command: str) -> dict[str, str]:
+                  command: str, fmt: str = "platformio") -> dict[str, str]:
     """Every file of the project, {path relative to the project: text}."""
     ctx = _context(gen, board, target, vectors, command)
+    if fmt == "cmake":
+        return cmake_files(gen, board, target, ctx, _render, _demo_files(board, ctx, arduino=False))
+    if fmt == "arduino":
+        return arduino_files(gen, ctx, _render, _demo_files(board, ctx, arduino=True))
     files = {
         "platformio.ini": _render("platformio.ini.j2", ctx),
         "README.md": _render("README.md.j2", ctx),
@@ -261,6 +271,14 @@ def _context(gen, board: Board, target: Target, vectors: Vectors, command: str) 
         + [expected[-1][1]],
         "pio_version": _scons_requirement()[0], "scons_version": _scons_requirement()[1],
     }
+
+
+def _demo_files(board: Board, ctx: dict, *, arduino: bool) -> dict[str, str]:
+    """The demo program: main.c, lm_app.h and the board's own hooks where they fit the format."""
+    files = {"src/main.c": _render("main.c.j2", ctx), "include/lm_app.h": _render("lm_app.h.j2", ctx)}
+    if board.output == "uart" and not arduino:
+        files["src/lm_board_uart.c"] = _render("lm_board_uart.c.j2", _uart_context(board))
+    return files
 
 
 def _uart_context(board: Board) -> dict:
@@ -377,7 +395,7 @@ def _render(name: str, ctx: dict) -> str:
 @functools.lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir() / "platformio"),
+        loader=jinja2.FileSystemLoader([templates_dir() / "platformio", templates_dir()]),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True,
     )
