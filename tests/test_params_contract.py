@@ -12,11 +12,14 @@ import importlib
 import re
 from pathlib import Path
 
-import pytest
-
 from lite_micro.api import analyze, load
-from lite_micro.codegen.cstructs import (parse_defines, parse_structs, params_mismatches, params_problems,
-                                         runtime_structs)
+from lite_micro.codegen.cstructs import (
+    params_mismatches,
+    params_problems,
+    parse_defines,
+    parse_structs,
+    runtime_structs,
+)
 from lite_micro.ops.specialize import specialize
 from lite_micro.resources import targets_dir, templates_dir
 from lite_micro.targets import load_target
@@ -71,7 +74,7 @@ def all_layers() -> tuple:
     from lite_micro.testing.strategies_more import ALL_STRATEGIES, WITHOUT_TFLM
 
     layers = [layer for p in sorted(MODELS_DIR.glob("*.tflite")) for layer in _prepared(p)]
-    for op, strategy in sorted({**ALL_STRATEGIES, **WITHOUT_TFLM}.items()):
+    for _, strategy in sorted({**ALL_STRATEGIES, **WITHOUT_TFLM}.items()):
         for case in sample_cases(strategy, CASES_PER_OP, 1):
             layers += _prepared(case.build())
     return tuple(layers)

@@ -224,8 +224,8 @@ class _Renderer:
         if layer.params_type:
             params = dict(decl=f"static const {layer.params_type} {layer_symbol(self.names, i, 'params')}",
                           fields=[(k, c_value(v)) for k, v in layer.params])
-        return dict(index=i, comment=lines, call=call, consts=[self.table(t) for t in layer_tables(i, layer, self.names)],
-                    params=params)
+        consts = [self.table(t) for t in layer_tables(i, layer, self.names)]
+        return dict(index=i, comment=lines, call=call, consts=consts, params=params)
 
     def io(self, kind: str, tensors: list[Tensor]) -> list[dict]:
         out = []
