@@ -24,7 +24,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
 import numpy as np
 
 try:
@@ -36,6 +35,7 @@ from . import __version__
 from .api import Options, compile_model
 from .build.firmware import COMMON_FLAGS, LINK_FLAGS, render_linker_script
 from .build.qemu import qemu_command
+from .codegen.emit import environment
 from .errors import LiteMicroError
 from .memory import check_budget
 from .resources import targets_dir, templates_dir
@@ -359,13 +359,5 @@ def _static(name: str) -> str:
 
 
 def _render(name: str, ctx: dict) -> str:
-    return _environment().get_template(name).render(**ctx)
+    return environment("platformio").get_template(name).render(**ctx)
 
-
-@functools.lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir() / "platformio"),
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )

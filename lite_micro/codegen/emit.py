@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import jinja2
@@ -50,8 +51,11 @@ class FlashTable:
         return array_lines(self.values) if self.values.size else ["0,"]
 
 
-def environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir())),
+@functools.lru_cache(maxsize=None)
+def environment(folder: str = "") -> jinja2.Environment:
+    """The one Jinja setup for every template (model, firmware harness, PlatformIO project):
+    undefined names are errors, block tags leave no blank lines, output is plain text."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir() / folder)),
                               undefined=jinja2.StrictUndefined, trim_blocks=True,
                               lstrip_blocks=True, keep_trailing_newline=True,
                               autoescape=False)
