@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lite_micro.build.icount import Counts, interval
+from lite_micro.bench.icount import Counts, interval
 from lite_micro.errors import LiteMicroError
 from lite_micro.targets import load_target
 

@@ -11,7 +11,7 @@ import numpy as np
 from .. import __version__
 from ..ir import Graph, Tensor
 from ..ir.dtypes import by_ctype, ctype_of
-from ..ops.base import ConstArg, Layer, ParamsArg, ScratchArg, TensorArg
+from ..ir.layer import ConstArg, Layer, ParamsArg, ScratchArg, TensorArg
 from ..planner import Plan
 from ..resources import templates_dir
 from .names import Names
