@@ -12,6 +12,8 @@ import importlib
 import re
 from pathlib import Path
 
+import pytest
+
 from lite_micro.api import analyze, load
 from lite_micro.codegen.cstructs import (
     params_mismatches,
@@ -165,3 +167,14 @@ def test_every_limit_is_paired():
           for n in re.findall(r"^([A-Z_]+)\s*=", p.read_text(), re.M) if LIMIT_NAME.search(n)}
     unpaired_py = sorted(py - {(m, n) for m, n, _ in LIMITS} - set(PYTHON_ONLY))
     assert not unpaired_c and not unpaired_py, f"C: {unpaired_c}, Python: {unpaired_py}"
+
+
+def test_parser_reads_pointers_and_qualifiers():
+    text = "typedef struct lm_y { const int8_t *table; int32_t a, *b; int16_t d[3]; } lm_y_params;"
+    s = parse_structs(text)["lm_y_params"]
+    assert [(f.name, f.ctype, f.count, f.pointer) for f in s.fields] == [
+        ("table", "const int8_t", None, True), ("a", "int32_t", None, False),
+        ("b", "int32_t", None, True), ("d", "int16_t", 3, False)]
+    assert s.nbytes == 20           # 32-bit pointers, int16 tail padded to 4
+    with pytest.raises(ValueError, match="cannot read field"):
+        parse_structs("typedef struct { int32_t a : 3; } lm_z_params;")

@@ -20,15 +20,28 @@ from ..resources import templates_dir
 _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 _DEFINE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)[ \t]+([^\n]+)$", re.M)
 _STRUCT = re.compile(r"typedef\s+struct\s*\w*\s*\{(.*?)\}\s*(\w+)\s*;", re.S)
-_DECLARATOR = re.compile(r"^\s*(\w+)\s*(?:\[([^\]]+)\])?\s*$")
+_DECL = re.compile(r"^\s*((?:(?:const|volatile|signed|unsigned|struct)\s+)*\w+)\s*(.*)$", re.S)
+_DECLARATOR = re.compile(r"^\s*(\*\s*(?:const\s*)?)?(\w+)\s*(?:\[([^\]]+)\])?\s*$")
+POINTER_BYTES = 4           # every Cortex-M target is 32-bit
 _ARITH = re.compile(r"^[\d\s+\-*/()]+$")
 
 
 @dataclass(frozen=True)
 class CField:
     name: str
-    ctype: str
+    ctype: str                         # element type, qualifiers kept ("const int8_t")
     count: Optional[int] = None        # array length; None for a scalar
+    pointer: bool = False
+
+    @property
+    def elem_bytes(self) -> int:
+        if self.pointer:
+            return POINTER_BYTES
+        base = re.sub(r"\b(const|volatile)\s+", "", self.ctype)
+        try:
+            return by_ctype(base).size
+        except KeyError:
+            raise ValueError(f"field {self.name}: no size known for C type '{base}'") from None
 
 
 @dataclass(frozen=True)
@@ -46,7 +59,7 @@ class CStruct:
         """sizeof on a target with natural alignment (every supported target)."""
         size, align = 0, 1
         for f in self.fields:
-            elem = by_ctype(f.ctype).size
+            elem = f.elem_bytes
             size = -(-size // elem) * elem + elem * (f.count or 1)
             align = max(align, elem)
         return -(-size // align) * align
@@ -81,13 +94,13 @@ def parse_structs(text: str, defines: Optional[dict[str, str]] = None, header: s
     for body, name in _STRUCT.findall(_COMMENT.sub(" ", text)):
         fields = []
         for decl in filter(str.strip, body.split(";")):
-            ctype, _, rest = decl.strip().partition(" ")
-            for d in rest.split(","):
+            typed = _DECL.match(decl)
+            for d in typed.group(2).split(",") if typed else [decl]:
                 m = _DECLARATOR.match(d)
-                if m is None:
+                if typed is None or m is None:
                     raise ValueError(f"{header or 'header'}: struct {name}: cannot read field '{d.strip()}'")
-                count = eval_int(m.group(2), defines) if m.group(2) else None
-                fields.append(CField(m.group(1), ctype, count))
+                count = eval_int(m.group(3), defines) if m.group(3) else None
+                fields.append(CField(m.group(2), typed.group(1), count, pointer=bool(m.group(1))))
         out[name] = CStruct(name, tuple(fields), header)
     return out
 
