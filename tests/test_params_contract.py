@@ -98,9 +98,10 @@ def test_every_layer_matches_its_c_struct():
 
 
 def test_every_struct_is_exercised():
-    """A struct no layer fills is either dead or untested here."""
+    """A params struct no layer fills is either dead or untested here (other structs, helpers
+    of the kernels, are not part of the contract)."""
     used = {layer.params_type for layer in all_layers()}
-    unused = sorted(set(runtime_structs()) - used)
+    unused = sorted({s for s in runtime_structs() if s.endswith("_params")} - used)
     assert not unused, f"no example model or one-op case produces a layer with params {unused}"
 
 
