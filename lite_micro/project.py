@@ -24,7 +24,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
 import numpy as np
 
 try:
@@ -35,11 +34,12 @@ except ModuleNotFoundError:  # Python 3.10
 from . import __version__
 from .api import Options, compile_model
 from .board_uart import uart_context
-from .project_formats import FORMATS, arduino_files, cmake_files
 from .build.firmware import COMMON_FLAGS, LINK_FLAGS, render_linker_script
 from .build.qemu import qemu_command
+from .codegen.emit import environment
 from .errors import LiteMicroError
 from .memory import check_budget
+from .project_formats import FORMATS, arduino_files, cmake_files
 from .resources import targets_dir, templates_dir
 from .targets import Target, load_target
 
@@ -389,13 +389,6 @@ def _static(name: str) -> str:
 
 
 def _render(name: str, ctx: dict) -> str:
-    return _environment().get_template(name).render(**ctx)
-
-
-@functools.lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader([templates_dir() / "platformio", templates_dir()]),
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    """A template of templates/platformio/, or of templates/ when the name has a folder
+    (cmake/..., arduino/...)."""
+    return environment("" if "/" in name else "platformio").get_template(name).render(**ctx)
