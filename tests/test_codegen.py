@@ -114,3 +114,14 @@ def test_verification_catches_a_wrong_constant(host_workdir):
     for s in input_sets(gen.inputs, 10, 0):
         diffs += int(not np.array_equal(module.run(gen.prefix, s)[0], ref.run(s, 1)[0]))
     assert diffs > 0
+
+
+def test_long_names_are_shortened_and_wrapped():
+    from lite_micro.codegen.emit import comment_lines, short_name
+
+    name = "functional_1/activation/Relu;functional_1/batch_normalization/FusedBatchNormV3;functional_1/conv2d"
+    assert short_name(name) == "functional_1/activation/Relu;..."
+    assert short_name("m/" * 40) == "..." + ("m/" * 40)[-37:] and len(short_name("x" * 99 + ";y")) == 40
+    lines = comment_lines("in " + name * 3, 50)
+    assert all(len(line) <= 50 for line in lines) and lines[1].startswith("  ")
+    assert "".join(lines).replace(" ", "") == ("in " + name * 3).replace(" ", "")    # nothing lost

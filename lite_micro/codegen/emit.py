@@ -102,20 +102,21 @@ def array_lines(values: np.ndarray) -> list[str]:
     return fill_lines(text, MAX_COLUMNS - 4)
 
 
-def chunks(text: str, width: int) -> list[str]:
-    """`text` cut into pieces of at most `width`, after a space, ';' or '/' where one is near."""
-    out = []
-    while len(text) > width:
-        cut = max(text.rfind(ch, width // 2, width) for ch in " ;/") + 1 or width
+def chunks(text: str, width: int, later: int = 0) -> list[str]:
+    """`text` cut into pieces of at most `width` (`later` for all but the first), after a
+    space, ';' or '/' where one is near, else anywhere."""
+    out, w = [], width
+    while len(text) > w:
+        cut = max(text.rfind(ch, w // 2, w) for ch in " ;/") + 1 or w
         out.append(text[:cut].rstrip())
-        text = text[cut:].lstrip()
+        text, w = text[cut:].lstrip(), later or width
     return out + [text]
 
 
 def comment_lines(text: str, width: int) -> list[str]:
     """Comment text wrapped to `width`; continuation lines indented by two spaces."""
-    first, *rest = chunks(Names.comment_text(text), width)
-    return [first] + ["  " + line for line in chunks(" ".join(rest), width - 2)] if rest else [first]
+    first, *rest = chunks(Names.comment_text(text), width, width - 2)
+    return [first] + ["  " + line for line in rest]
 
 
 def short_name(name: str, limit: int = SHORT_NAME) -> str:
