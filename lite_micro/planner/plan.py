@@ -2,8 +2,10 @@
 
 Every activation tensor (model inputs and outputs included) and every layer's scratch area
 becomes a Buffer with a lifetime [first, last] in layer indices. Aliases (RESHAPE and kin)
-share their input's buffer. Placement tries several orders (by size, by first use, by
-lifetime) with best-fit offsets and keeps the smallest arena.
+share their input's buffer. A pointwise layer may write over an input that dies there (its
+output joins that input's buffer). Placement tries several orders (by size, by first use, by
+lifetime) with best-fit offsets and keeps the smallest arena. The execution order is the
+stored one unless a searched order (planner/order.py) gives a smaller arena.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from dataclasses import dataclass, field
 
 from ..ir import Graph, Tensor
 from ..ops.base import Layer
+from .inplace import merge_in_place
+from .order import best_order
 
 ALIGN = 4
 
@@ -37,6 +41,11 @@ class Plan:
     strategy: str
     tensor_offsets: dict[int, int]          # tensor index -> arena offset
     scratch_offsets: dict[int, int]         # layer index -> arena offset
+    layers: list[Layer] = field(default_factory=list)       # in execution order
+    order: list[int] = field(default_factory=list)          # execution position -> stored position
+    in_place: dict[int, int] = field(default_factory=dict)  # layer index -> input position overwritten
+    live_set_bound_bytes: int = 0           # the bound of separate buffers in the stored order
+    savings: dict[str, int] = field(default_factory=dict)   # technique -> arena bytes it saved
 
     def table(self) -> list[tuple[str, int, int, int, int]]:
         """(name, offset, size, first, last) sorted by offset."""
@@ -121,11 +130,33 @@ STRATEGIES = {
 }
 
 
-def plan_memory(graph: Graph, layers: list[Layer]) -> Plan:
-    buffers, by_tensor, scratch = build_buffers(graph, layers)
+def plan_memory(graph: Graph, layers: list[Layer], in_place: bool = True, reorder: bool = True) -> Plan:
+    """Plan the arena: separate buffers in the stored order, then with in-place layers, then in
+    the searched order; each step is kept only when it makes the arena smaller."""
+    plain = _plan_in_order(graph, layers, list(range(len(layers))), in_place=False)
+    best, savings = plain, {}
+    if in_place:
+        merged = _plan_in_order(graph, layers, list(range(len(layers))), in_place=True)
+        savings["in_place"] = plain.arena_bytes - min(merged.arena_bytes, plain.arena_bytes)
+        best = merged if merged.arena_bytes < plain.arena_bytes else plain
+    if reorder:
+        order = best_order(graph, layers)
+        if order != best.order:
+            searched = _plan_in_order(graph, layers, order, in_place=in_place)
+            savings["order"] = max(0, best.arena_bytes - searched.arena_bytes)
+            best = searched if searched.arena_bytes < best.arena_bytes else best
+    best.live_set_bound_bytes = plain.lower_bound_bytes
+    best.savings = savings
+    return best
+
+
+def _plan_in_order(graph: Graph, layers: list[Layer], order: list[int], in_place: bool) -> Plan:
+    ordered = [layers[k] for k in order]
+    buffers, by_tensor, scratch = build_buffers(graph, ordered)
+    chosen = merge_in_place(ordered, buffers, by_tensor) if in_place else {}
     best = None
-    for name, order in STRATEGIES.items():
-        size = _place(buffers, order(buffers))
+    for name, strategy in STRATEGIES.items():
+        size = _place(buffers, strategy(buffers))
         if best is None or size < best[0]:
             best = (size, name, [b.offset for b in buffers])
     size, name, offsets = best
@@ -135,7 +166,8 @@ def plan_memory(graph: Graph, layers: list[Layer]) -> Plan:
     return Plan(buffers=buffers, arena_bytes=size, lower_bound_bytes=lower_bound(buffers),
                 strategy=name,
                 tensor_offsets={i: b.offset for i, b in by_tensor.items()},
-                scratch_offsets={i: b.offset for i, b in scratch.items()})
+                scratch_offsets={i: b.offset for i, b in scratch.items()},
+                layers=ordered, order=list(order), in_place=chosen)
 
 
 def check_no_overlap(buffers: list[Buffer]) -> None:

@@ -1,0 +1,63 @@
+"""How kernels walk their tensors, as far as the planner relies on it.
+
+A kernel listed here is *pointwise*: it produces output element e from element e of each input
+of the same size (or from the element a broadcast maps to e), and it reads those elements
+before it writes output element e, never reading an element after a later one was written.
+Its output may then share the buffer of an input of the same shape and element size that dies
+at that layer. Every other kernel is treated as reading and writing in an unknown order: its
+outputs and scratch must not share a byte with its inputs.
+
+The read/write-order argument for each kernel (templates/runtime):
+- lm_lut_s8: loads four inputs i..i+3, then stores outputs i..i+3; tail one by one.
+- lm_add_s8: out[i] = f(in1[o1(i)], in2[o2(i)]) for i = 0, 1, ...; one element at a time.
+- lm_sub_s8, lm_mul_s8, lm_max_s8, lm_min_s8: rows in output order; in a row,
+  out[i] = f(a[i * sa], b[i * sb]) for i = 0, 1, ...
+- lm_copy_blocks for QUANTIZE int8 -> int8: one requantizing run, d[i] = g(s[i]) in order.
+A block of loads before its stores (lm_lut_s8) reads no later than the one-element order, so
+the one-element model the simulator replays is the stricter of the two.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..ir import Tensor
+from ..ops.base import Layer
+
+POINTWISE_KERNELS = frozenset({"lm_lut_s8", "lm_add_s8", "lm_sub_s8", "lm_mul_s8", "lm_max_s8",
+                               "lm_min_s8"})
+
+
+def is_pointwise(layer: Layer) -> bool:
+    """True when the layer's kernel has the documented element-by-element order above."""
+    if len(layer.outputs) != 1 or layer.alias_of is not None:
+        return False
+    if layer.kernel in POINTWISE_KERNELS:
+        return True
+    return (layer.kernel == "lm_copy_blocks" and layer.op.kind == "QUANTIZE"
+            and all(t.dtype == "int8" for t in layer.inputs + layer.outputs))
+
+
+def in_place_inputs(layer: Layer) -> tuple[int, ...]:
+    """Positions in op.inputs whose buffer the output may overwrite: same element count and
+    bytes as the output (no broadcast on that input), an activation, not a state tensor."""
+    if not is_pointwise(layer):
+        return ()
+    out = layer.outputs[0]
+    return tuple(k for k, t in enumerate(layer.op.inputs)
+                 if t is not None and not t.is_const and not t.is_variable
+                 and t.size == out.size and t.nbytes == out.nbytes)
+
+
+def element_bytes(t: Tensor) -> int:
+    return t.nbytes // max(t.size, 1)
+
+
+def read_map(t: Tensor, out: Tensor) -> np.ndarray:
+    """For a pointwise layer: the element of input t read at output step e, for every e."""
+    out_shape = tuple(out.shape) or (1,)
+    shape = (1,) * (len(out_shape) - len(t.shape)) + tuple(t.shape)
+    if t.size == out.size:
+        return np.arange(out.size, dtype=np.int64)
+    idx = np.arange(t.size, dtype=np.int64).reshape(shape)
+    return np.broadcast_to(idx, out_shape).reshape(-1)
