@@ -67,6 +67,8 @@ def _memory_report(graph: Graph, plan, ops: list[dict]) -> dict:
         row["position"] = pos
         k = plan.in_place.get(pos)
         row["in_place"] = None if k is None else dict(input=k, tensor=layer.op.inputs[k].name)
+        if pos in plan.placed:
+            row["kernel"] = "placement"
     scratch = [layer.scratch_bytes for layer in plan.layers]
     return dict(arena_bytes=plan.arena_bytes, peak_ram_bytes=plan.arena_bytes,
                 scratch_bytes=max(scratch, default=0),
@@ -120,4 +122,6 @@ def _memory_lines(r: dict) -> list[str]:
              f"({r['stack_note']})"]
     lines += [f"  op {op['index']} ({op['op']}) writes over input {op['in_place']['input']} "
               f"'{op['in_place']['tensor']}'" for op in in_place]
+    lines += [f"  op {op['index']} (CONCATENATION) by placement: its inputs are made in their slices"
+              for op in r["ops"] if op["kernel"] == "placement"]
     return lines

@@ -191,3 +191,41 @@ def test_order_search_runs_one_branch_to_its_end_first():
     assert plan.order in ([0, 2, 1, 3, 4], [1, 3, 0, 2, 4]) and plan.savings["order"] > 0
     simulate(graph, plan)
     assert plan_memory(graph, layers).order == plan.order      # deterministic
+
+
+def _concat_graph(axis_shapes, axis, same_quant=True):
+    """x -> two opaque layers -> CONCATENATION (-> opaque layer)."""
+    q, q2 = QuantParams((1.0,), (0,)), QuantParams((0.5,), (3,))
+    x = Tensor(0, "x", (4,), "int8", q)
+    a = Tensor(1, "a", axis_shapes[0], "int8", q)
+    b = Tensor(2, "b", axis_shapes[1], "int8", q if same_quant else q2)
+    out_shape = list(axis_shapes[0])
+    out_shape[axis] += axis_shapes[1][axis]
+    c = Tensor(3, "c", tuple(out_shape), "int8", q)
+    y = Tensor(4, "y", (4,), "int8", q)
+    ops = [Op(0, "FAKE", 1, [x], [a]), Op(1, "FAKE", 1, [x], [b]),
+           Op(2, "CONCATENATION", 1, [a, b], [c], options={"axis": axis}), Op(3, "FAKE", 1, [c], [y])]
+    layers = [Layer(op=op, kernel="fake") for op in ops]
+    layers[2] = Layer(op=ops[2], kernel="lm_copy_blocks")
+    return Graph("g", [x, a, b, c, y], ops, [x], [y]), layers
+
+
+def test_concatenation_by_placement():
+    graph, layers = _concat_graph([(1, 3, 8), (1, 5, 8)], axis=1)
+    plan = plan_memory(graph, layers)
+    assert plan.placed == [2] and plan.layers[2].kernel is None
+    off = plan.tensor_offsets
+    assert off[1] == off[3] and off[2] == off[3] + 24
+    simulate(graph, plan)
+    off[1], off[2] = off[3] + 40, off[3]             # the inputs in each other's slice
+    with pytest.raises(PlanError, match="not in its slice"):
+        simulate(graph, plan)
+
+
+@pytest.mark.parametrize("shapes, axis, same", [([(1, 3, 8), (1, 3, 5)], 2, True),    # strided slices
+                                                ([(1, 3, 8), (1, 5, 8)], 1, False)])  # requantized
+def test_concatenation_copied_when_not_placeable(shapes, axis, same):
+    graph, layers = _concat_graph(shapes, axis, same)
+    plan = plan_memory(graph, layers)
+    assert plan.placed == [] and plan.layers[2].kernel == "lm_copy_blocks"
+    simulate(graph, plan)

@@ -61,3 +61,40 @@ def read_map(t: Tensor, out: Tensor) -> np.ndarray:
         return np.arange(out.size, dtype=np.int64)
     idx = np.arange(t.size, dtype=np.int64).reshape(shape)
     return np.broadcast_to(idx, out_shape).reshape(-1)
+
+
+def concat_slices(layer: Layer) -> list[tuple[Tensor, int]]:
+    """For a CONCATENATION whose inputs are contiguous slices of its output with the output's
+    type and quantization: (input, byte offset of its slice). Empty when it is not so."""
+    op = layer.op
+    if op.kind != "CONCATENATION" or len(layer.outputs) != 1:
+        return []
+    out, ins = layer.outputs[0], list(op.inputs)
+    rank = len(out.shape)
+    axis = int(op.options.get("axis", 0))
+    axis = axis + rank if axis < 0 else axis
+    if not 0 <= axis < rank or any(d != 1 for d in out.shape[:axis]):
+        return []
+    if len({id(t) for t in ins}) != len(ins) or sum(t.nbytes for t in ins if t is not None) != out.nbytes:
+        return []
+    slices, at = [], 0
+    for t in ins:
+        if t is None or t.is_const or t.is_variable or t.dtype != out.dtype or not _same_quant(t, out):
+            return []
+        slices.append((t, at))
+        at += t.nbytes
+    return slices
+
+
+def is_placed_concat(layer: Layer) -> bool:
+    """A CONCATENATION done by placement: its producers wrote their slices, it runs no code."""
+    return layer.kernel is None and layer.alias_of is None and bool(concat_slices(layer))
+
+
+def _same_quant(a: Tensor, b: Tensor) -> bool:
+    """The copy moves bytes unchanged (shape_ops.requant_params returns None)."""
+    if a.quant == b.quant:
+        return True
+    return (a.quant is not None and b.quant is not None and not a.quant.per_channel
+            and not b.quant.per_channel and np.float32(a.scale) == np.float32(b.scale)
+            and a.zero_point == b.zero_point)

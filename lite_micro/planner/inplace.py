@@ -21,7 +21,7 @@ def merge_in_place(layers: list[Layer], buffers: list, by_tensor: dict) -> dict[
 
 
 def _can_merge(layer: Layer, k: int, i: int, src, dst, by_tensor: dict) -> bool:
-    if src is dst or src.last != i or dst.first != i:
+    if src is dst or src.last != i or dst.first != i or src.inner or dst.inner:
         return False
     if any(t.is_variable for t in src.tensors + dst.tensors):
         return False

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ..ir import Graph, Tensor
 from ..ops.base import Layer
+from .concat import place_concats
 from .inplace import merge_in_place
 from .order import best_order
 
@@ -28,6 +29,7 @@ class Buffer:
     last: int
     tensors: list[Tensor] = field(default_factory=list)
     offset: int = -1
+    inner: dict[int, int] = field(default_factory=dict)     # tensor index -> offset inside (concat by placement)
 
     def overlaps_in_time(self, other: "Buffer") -> bool:
         return self.first <= other.last and other.first <= self.last
@@ -44,6 +46,7 @@ class Plan:
     layers: list[Layer] = field(default_factory=list)       # in execution order
     order: list[int] = field(default_factory=list)          # execution position -> stored position
     in_place: dict[int, int] = field(default_factory=dict)  # layer index -> input position overwritten
+    placed: list[int] = field(default_factory=list)         # concatenations done by placement
     live_set_bound_bytes: int = 0           # the bound of separate buffers in the stored order
     savings: dict[str, int] = field(default_factory=dict)   # technique -> arena bytes it saved
 
@@ -130,19 +133,31 @@ STRATEGIES = {
 }
 
 
-def plan_memory(graph: Graph, layers: list[Layer], in_place: bool = True, reorder: bool = True) -> Plan:
-    """Plan the arena: separate buffers in the stored order, then with in-place layers, then in
-    the searched order; each step is kept only when it makes the arena smaller."""
-    plain = _plan_in_order(graph, layers, list(range(len(layers))), in_place=False)
-    best, savings = plain, {}
-    if in_place:
-        merged = _plan_in_order(graph, layers, list(range(len(layers))), in_place=True)
-        savings["in_place"] = plain.arena_bytes - min(merged.arena_bytes, plain.arena_bytes)
-        best = merged if merged.arena_bytes < plain.arena_bytes else plain
+# planner techniques that go below separate buffers, each kept only if the arena shrinks
+TECHNIQUES = ("in_place", "concat")
+FREE = ("concat",)          # also kept at an equal arena: it removes a copy
+
+
+def plan_memory(graph: Graph, layers: list[Layer], in_place: bool = True, reorder: bool = True,
+                concat: bool = True) -> Plan:
+    """Plan the arena: separate buffers in the stored order, then each technique in turn, then
+    the searched order; each step is kept only when it makes the arena smaller (a FREE one
+    also when the arena stays the same)."""
+    stored = list(range(len(layers)))
+    best = plain = _plan_in_order(graph, layers, stored, set())
+    wanted = {name for name, on in zip(TECHNIQUES, (in_place, concat)) if on}
+    used: set = set()
+    savings = {}
+    for name in TECHNIQUES:
+        if name in wanted:
+            trial = _plan_in_order(graph, layers, stored, used | {name})
+            savings[name] = max(0, best.arena_bytes - trial.arena_bytes)
+            if trial.arena_bytes < best.arena_bytes or (name in FREE and trial.arena_bytes == best.arena_bytes):
+                best, used = trial, used | {name}
     if reorder:
         order = best_order(graph, layers)
         if order != best.order:
-            searched = _plan_in_order(graph, layers, order, in_place=in_place)
+            searched = _plan_in_order(graph, layers, order, wanted)
             savings["order"] = max(0, best.arena_bytes - searched.arena_bytes)
             best = searched if searched.arena_bytes < best.arena_bytes else best
     best.live_set_bound_bytes = plain.lower_bound_bytes
@@ -150,10 +165,11 @@ def plan_memory(graph: Graph, layers: list[Layer], in_place: bool = True, reorde
     return best
 
 
-def _plan_in_order(graph: Graph, layers: list[Layer], order: list[int], in_place: bool) -> Plan:
+def _plan_in_order(graph: Graph, layers: list[Layer], order: list[int], techniques: set) -> Plan:
     ordered = [layers[k] for k in order]
     buffers, by_tensor, scratch = build_buffers(graph, ordered)
-    chosen = merge_in_place(ordered, buffers, by_tensor) if in_place else {}
+    placed = place_concats(graph, ordered, buffers, by_tensor) if "concat" in techniques else []
+    chosen = merge_in_place(ordered, buffers, by_tensor) if "in_place" in techniques else {}
     best = None
     for name, strategy in STRATEGIES.items():
         size = _place(buffers, strategy(buffers))
@@ -165,9 +181,9 @@ def _plan_in_order(graph: Graph, layers: list[Layer], order: list[int], in_place
     check_no_overlap(buffers)
     return Plan(buffers=buffers, arena_bytes=size, lower_bound_bytes=lower_bound(buffers),
                 strategy=name,
-                tensor_offsets={i: b.offset for i, b in by_tensor.items()},
+                tensor_offsets={i: b.offset + b.inner.get(i, 0) for i, b in by_tensor.items()},
                 scratch_offsets={i: b.offset for i, b in scratch.items()},
-                layers=ordered, order=list(order), in_place=chosen)
+                layers=ordered, order=list(order), in_place=chosen, placed=placed)
 
 
 def check_no_overlap(buffers: list[Buffer]) -> None:
