@@ -3,9 +3,11 @@
 Every activation tensor (model inputs and outputs included) and every layer's scratch area
 becomes a Buffer with a lifetime [first, last] in layer indices. Aliases (RESHAPE and kin)
 share their input's buffer. A pointwise layer may write over an input that dies there (its
-output joins that input's buffer). Placement tries several orders (by size, by first use, by
+output joins that input's buffer); a concatenation may be done by placement (its inputs'
+buffers join the output's at their slices). Placement tries several orders (by size, by first use, by
 lifetime) with best-fit offsets and keeps the smallest arena. The execution order is the
-stored one unless a searched order (planner/order.py) gives a smaller arena.
+stored one unless a searched order (planner/order.py) gives a smaller arena. The plan chosen
+is replayed byte by byte (planner/simulate.py) before it is returned.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from ..ops.base import Layer
 from .concat import place_concats
 from .inplace import merge_in_place
 from .order import best_order
+from .simulate import simulate
 
 ALIGN = 4
 
@@ -162,6 +165,7 @@ def plan_memory(graph: Graph, layers: list[Layer], in_place: bool = True, reorde
             best = searched if searched.arena_bytes < best.arena_bytes else best
     best.live_set_bound_bytes = plain.lower_bound_bytes
     best.savings = savings
+    simulate(graph, best)           # every plan is replayed byte by byte before it is used
     return best
 
 
