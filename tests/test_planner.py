@@ -233,3 +233,28 @@ def test_concatenation_copied_when_not_placeable(shapes, axis, same):
     plan = plan_memory(graph, layers)
     assert plan.placed == [] and plan.layers[2].kernel == "lm_copy_blocks"
     simulate(graph, plan)
+
+
+def test_inspect_reports_peak_bound_savings_and_in_place():
+    from lite_micro.inspection import inspect_model, render_text
+    from lite_micro.planner.access import POINTWISE_KERNELS
+
+    r = inspect_model(str(model_path("keras_mix_int8")))
+    assert r["peak_ram_bytes"] == r["arena_bytes"] < r["live_lower_bound_bytes"]
+    assert r["savings"]["in_place"] == r["live_lower_bound_bytes"] - r["arena_bytes"]
+    assert r["scratch_bytes"] > 0 and r["stack_bytes"] is None and "host" in r["stack_note"]
+    rows = [op for op in r["ops"] if op["in_place"]]
+    assert rows and all(op["kernel"] in POINTWISE_KERNELS | {"lm_copy_blocks"} for op in rows)
+    assert all(op["tile"] is None and op["position"] is not None for op in r["ops"])
+    assert "writes over input 0" in render_text(r)
+
+
+def test_inspect_measures_the_stack_of_invoke_on_cortex_m():
+    import shutil
+
+    from lite_micro.inspection import inspect_model
+
+    if shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("arm-none-eabi-gcc is not installed")
+    r = inspect_model(str(model_path("hello_world_int8")), "cortex-m4")
+    assert 16 <= r["stack_bytes"] <= 4096, r["stack_note"]
