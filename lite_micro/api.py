@@ -88,6 +88,7 @@ def compile_model(model: Union[str, Path, bytes], options: Options = Options()) 
         raise UnsupportedError(problems[0] + more)
     layers = specialize(layers, load_target(options.target).features)
     plan = plan_memory(graph, layers)
+    layers = plan.layers                   # in the execution order the plan chose
     prefix = sanitize(options.prefix or Path(graph.name).stem)
     sha = hashlib.sha256(data).hexdigest()
     command = options.command or f"litemicro gen {file_name} --target {options.target}"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from .api import analyze, load
+from .api import Options, analyze, compile_model, load
+from .errors import LiteMicroError
 from .ir import Graph
 from .ops.base import Layer
 from .ops.specialize import specialize
 from .planner import plan_memory
+from .stack_usage import invoke_stack
 from .targets import load_target
 
 
@@ -26,19 +28,55 @@ def inspect_model(model_path: str, target: str = "host") -> dict:
                         output_name=op.outputs[0].name if op.outputs else "",
                         supported=layer is not None,
                         kernel=(layer.kernel or "alias") if layer else None,
-                        macs=layer.macs if layer else None))
+                        macs=layer.macs if layer else None, in_place=None, tile=None, position=None))
     report = dict(model=file_name, target=target, ops=ops, unsupported=problems,
                   inputs=[_io(t) for t in graph.inputs], outputs=[_io(t) for t in graph.outputs],
                   macs=sum(layer.macs for layer in layers),
-                  arena_bytes=None, live_lower_bound_bytes=None, plan=[])
+                  arena_bytes=None, live_lower_bound_bytes=None, peak_ram_bytes=None,
+                  scratch_bytes=None, stack_bytes=None, plan=[])
     if not problems:
         layers = specialize(layers, load_target(target).features)
-        plan = plan_memory(graph, layers)
-        report.update(arena_bytes=plan.arena_bytes, live_lower_bound_bytes=plan.lower_bound_bytes,
-                      plan_strategy=plan.strategy,
-                      plan=[dict(buffer=n, offset=o, bytes=s, first_layer=f, last_layer=l)
-                            for n, o, s, f, l in plan.table()])
+        report.update(_memory_report(graph, plan_memory(graph, layers), ops))
+        report.update(_stack_report(model_path, target))
     return report
+
+
+def _stack_report(model_path: str, target: str) -> dict:
+    """Bytes of stack invoke needs: the deepest call path of the compiled code (Cortex-M only)."""
+    tgt = load_target(target)
+    if tgt.is_host:
+        return dict(stack_bytes=None, stack_note="not measured for the host; use a Cortex-M --target")
+    try:
+        usage = invoke_stack(compile_model(model_path, Options(target=target)), tgt)
+    except LiteMicroError as exc:
+        return dict(stack_bytes=None, stack_note=str(exc))
+    note = "deepest call path from invoke, from the compiler's call graph (-fcallgraph-info=su)"
+    if usage.uncounted:
+        note += "; not counted: " + ", ".join(usage.uncounted)
+    if not usage.bounded:
+        note += "; some frames are dynamic or recursive: a lower bound"
+    return dict(stack_bytes=usage.bytes, stack_note=note)
+
+
+def _memory_report(graph: Graph, plan, ops: list[dict]) -> dict:
+    """Peak RAM against the live-set bound, what each technique saved, and per layer the
+    execution position and the input it overwrites in place."""
+    by_index = {op["index"]: op for op in ops}
+    for pos, layer in enumerate(plan.layers):
+        row = by_index[layer.op.index]
+        row["position"] = pos
+        k = plan.in_place.get(pos)
+        row["in_place"] = None if k is None else dict(input=k, tensor=layer.op.inputs[k].name)
+        if pos in plan.placed:
+            row["kernel"] = "placement"
+    scratch = [layer.scratch_bytes for layer in plan.layers]
+    return dict(arena_bytes=plan.arena_bytes, peak_ram_bytes=plan.arena_bytes,
+                scratch_bytes=max(scratch, default=0),
+                live_lower_bound_bytes=plan.live_set_bound_bytes,
+                plan_lower_bound_bytes=plan.lower_bound_bytes, savings=plan.savings,
+                reordered=plan.order != sorted(plan.order), plan_strategy=plan.strategy,
+                plan=[dict(buffer=n, offset=o, bytes=s, first_layer=f, last_layer=l)
+                      for n, o, s, f, l in plan.table()])
 
 
 def _io(t) -> dict:
@@ -52,16 +90,16 @@ def render_text(r: dict) -> str:
     for io in r["outputs"]:
         lines.append(f"  output {io['name']} {io['shape']} {io['dtype']} scale {io['scale']:.6g} zp {io['zero_point']}")
     lines.append("")
-    lines.append(f"  {'#':>3}  {'op':<26} {'out shape':<14} {'MACs':>11}  kernel")
+    lines.append(f"  {'#':>3} {'run':>3}  {'op':<26} {'out shape':<14} {'MACs':>11}  kernel")
     for op in r["ops"]:
         macs = f"{op['macs']:,}" if op["macs"] is not None else "-"
         kernel = op["kernel"] or "UNSUPPORTED"
-        lines.append(f"  {op['index']:>3}  {op['op'] + ' v' + str(op['version']):<26} "
+        run = "-" if op["position"] is None else op["position"]
+        lines.append(f"  {op['index']:>3} {run:>3}  {op['op'] + ' v' + str(op['version']):<26} "
                      f"{(op['outputs'] or ['-'])[0]:<14} {macs:>11}  {kernel}")
     lines.append("")
     if r["arena_bytes"] is not None:
-        lines.append(f"arena {r['arena_bytes']:,} bytes ({r['plan_strategy']}), "
-                     f"live-set lower bound {r['live_lower_bound_bytes']:,} bytes")
+        lines += _memory_lines(r)
         lines.append(f"  {'offset':>8} {'bytes':>8}  {'layers':<9} buffer")
         for row in r["plan"]:
             lines.append(f"  {row['offset']:>8} {row['bytes']:>8}  {row['first_layer']:>3}..{row['last_layer']:<4} {row['buffer']}")
@@ -71,3 +109,19 @@ def render_text(r: dict) -> str:
     else:
         lines.append("everything is supported")
     return "\n".join(lines)
+
+
+def _memory_lines(r: dict) -> list[str]:
+    saved = ", ".join(f"{k.replace('_', '-')} {v:,}" for k, v in r["savings"].items()) or "nothing"
+    in_place = [op for op in r["ops"] if op["in_place"]]
+    lines = [f"peak RAM {r['peak_ram_bytes']:,} bytes = arena ({r['plan_strategy']}), scratch included "
+             f"(largest {r['scratch_bytes']:,}); live-set bound {r['live_lower_bound_bytes']:,} bytes",
+             f"  saved below separate buffers: {saved} bytes"
+             + ("; execution order searched" if r["reordered"] else ""),
+             f"stack of invoke: {r['stack_bytes'] if r['stack_bytes'] is not None else '-'} bytes "
+             f"({r['stack_note']})"]
+    lines += [f"  op {op['index']} ({op['op']}) writes over input {op['in_place']['input']} "
+              f"'{op['in_place']['tensor']}'" for op in in_place]
+    lines += [f"  op {op['index']} (CONCATENATION) by placement: its inputs are made in their slices"
+              for op in r["ops"] if op["kernel"] == "placement"]
+    return lines

@@ -2,8 +2,12 @@
 
 Every activation tensor (model inputs and outputs included) and every layer's scratch area
 becomes a Buffer with a lifetime [first, last] in layer indices. Aliases (RESHAPE and kin)
-share their input's buffer. Placement tries several orders (by size, by first use, by
-lifetime) with best-fit offsets and keeps the smallest arena.
+share their input's buffer. A pointwise layer may write over an input that dies there (its
+output joins that input's buffer); a concatenation may be done by placement (its inputs'
+buffers join the output's at their slices). Placement tries several orders (by size, by first use, by
+lifetime) with best-fit offsets and keeps the smallest arena. The execution order is the
+stored one unless a searched order (planner/order.py) gives a smaller arena. The plan chosen
+is replayed byte by byte (planner/simulate.py) before it is returned.
 """
 
 from __future__ import annotations
@@ -12,6 +16,10 @@ from dataclasses import dataclass, field
 
 from ..ir import Graph, Tensor
 from ..ops.base import Layer
+from .concat import place_concats
+from .inplace import merge_in_place
+from .order import best_order
+from .simulate import simulate
 
 ALIGN = 4
 
@@ -24,6 +32,7 @@ class Buffer:
     last: int
     tensors: list[Tensor] = field(default_factory=list)
     offset: int = -1
+    inner: dict[int, int] = field(default_factory=dict)     # tensor index -> offset inside (concat by placement)
 
     def overlaps_in_time(self, other: "Buffer") -> bool:
         return self.first <= other.last and other.first <= self.last
@@ -37,6 +46,12 @@ class Plan:
     strategy: str
     tensor_offsets: dict[int, int]          # tensor index -> arena offset
     scratch_offsets: dict[int, int]         # layer index -> arena offset
+    layers: list[Layer] = field(default_factory=list)       # in execution order
+    order: list[int] = field(default_factory=list)          # execution position -> stored position
+    in_place: dict[int, int] = field(default_factory=dict)  # layer index -> input position overwritten
+    placed: list[int] = field(default_factory=list)         # concatenations done by placement
+    live_set_bound_bytes: int = 0           # the bound of separate buffers in the stored order
+    savings: dict[str, int] = field(default_factory=dict)   # technique -> arena bytes it saved
 
     def table(self) -> list[tuple[str, int, int, int, int]]:
         """(name, offset, size, first, last) sorted by offset."""
@@ -121,11 +136,47 @@ STRATEGIES = {
 }
 
 
-def plan_memory(graph: Graph, layers: list[Layer]) -> Plan:
-    buffers, by_tensor, scratch = build_buffers(graph, layers)
+# planner techniques that go below separate buffers, each kept only if the arena shrinks
+TECHNIQUES = ("in_place", "concat")
+FREE = ("concat",)          # also kept at an equal arena: it removes a copy
+
+
+def plan_memory(graph: Graph, layers: list[Layer], in_place: bool = True, reorder: bool = True,
+                concat: bool = True) -> Plan:
+    """Plan the arena: separate buffers in the stored order, then each technique in turn, then
+    the searched order; each step is kept only when it makes the arena smaller (a FREE one
+    also when the arena stays the same)."""
+    stored = list(range(len(layers)))
+    best = plain = _plan_in_order(graph, layers, stored, set())
+    wanted = {name for name, on in zip(TECHNIQUES, (in_place, concat)) if on}
+    used: set = set()
+    savings = {}
+    for name in TECHNIQUES:
+        if name in wanted:
+            trial = _plan_in_order(graph, layers, stored, used | {name})
+            savings[name] = max(0, best.arena_bytes - trial.arena_bytes)
+            if trial.arena_bytes < best.arena_bytes or (name in FREE and trial.arena_bytes == best.arena_bytes):
+                best, used = trial, used | {name}
+    if reorder:
+        order = best_order(graph, layers)
+        if order != best.order:
+            searched = _plan_in_order(graph, layers, order, wanted)
+            savings["order"] = max(0, best.arena_bytes - searched.arena_bytes)
+            best = searched if searched.arena_bytes < best.arena_bytes else best
+    best.live_set_bound_bytes = plain.lower_bound_bytes
+    best.savings = savings
+    simulate(graph, best)           # every plan is replayed byte by byte before it is used
+    return best
+
+
+def _plan_in_order(graph: Graph, layers: list[Layer], order: list[int], techniques: set) -> Plan:
+    ordered = [layers[k] for k in order]
+    buffers, by_tensor, scratch = build_buffers(graph, ordered)
+    placed = place_concats(graph, ordered, buffers, by_tensor) if "concat" in techniques else []
+    chosen = merge_in_place(ordered, buffers, by_tensor) if "in_place" in techniques else {}
     best = None
-    for name, order in STRATEGIES.items():
-        size = _place(buffers, order(buffers))
+    for name, strategy in STRATEGIES.items():
+        size = _place(buffers, strategy(buffers))
         if best is None or size < best[0]:
             best = (size, name, [b.offset for b in buffers])
     size, name, offsets = best
@@ -134,8 +185,9 @@ def plan_memory(graph: Graph, layers: list[Layer]) -> Plan:
     check_no_overlap(buffers)
     return Plan(buffers=buffers, arena_bytes=size, lower_bound_bytes=lower_bound(buffers),
                 strategy=name,
-                tensor_offsets={i: b.offset for i, b in by_tensor.items()},
-                scratch_offsets={i: b.offset for i, b in scratch.items()})
+                tensor_offsets={i: b.offset + b.inner.get(i, 0) for i, b in by_tensor.items()},
+                scratch_offsets={i: b.offset for i, b in scratch.items()},
+                layers=ordered, order=list(order), in_place=chosen, placed=placed)
 
 
 def check_no_overlap(buffers: list[Buffer]) -> None:

@@ -1,0 +1,146 @@
+"""Byte-level replay of a plan: every read must find the bytes its tensor was given.
+
+Each arena byte carries a tag: the tensor whose value it holds, or none. A tensor expects one
+tag per byte: its own; an alias expects its source's; a concatenation done by placement
+expects, slice by slice, its inputs' (those bytes were never copied). The replay walks the
+layers in execution order. A pointwise kernel (planner/access.py) reads element e of each
+input, then writes output element e, for e = 0, 1, ...; any other kernel is assumed to write
+any byte of its outputs and scratch before reading any input byte, so those may share no byte
+with its inputs. A read fails when the byte was overwritten before it: by an earlier layer
+(its tag is not the one expected) or by the same layer at an earlier step. Two outputs (or an
+output and the scratch) of one layer must not share a byte. At the end the model outputs and
+the state tensors must still hold their values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..ir import Graph, Tensor
+from ..ops.base import Layer
+from .access import concat_slices, element_bytes, is_placed_concat, is_pointwise, read_map
+
+NONE, SCRATCH = -1, -2
+EARLY, LATE = 0, 1           # unknown-order kernels: every write at EARLY, every read at LATE
+
+
+class PlanError(AssertionError):
+    """The plan lets a kernel read a byte after it was overwritten."""
+
+
+@dataclass
+class _Access:
+    addr: np.ndarray          # byte addresses
+    time: np.ndarray          # step at which each byte is touched
+    tag: np.ndarray           # read: the tag expected per byte; write: the tag left behind
+    what: str
+
+
+class _Replay:
+    def __init__(self, graph: Graph, plan):
+        self.plan, self.offsets = plan, plan.tensor_offsets
+        self.owner = np.full(max(plan.arena_bytes, 1), NONE, dtype=np.int64)
+        self.expect: dict[int, np.ndarray] = {}
+        state = [t for layer in plan.layers for t in layer.inputs if t.is_variable]
+        for t in graph.inputs + state:
+            self.expect[t.index] = np.full(t.nbytes, t.index, dtype=np.int64)
+            self.owner[self.span(t)] = t.index
+
+    def span(self, t: Tensor) -> np.ndarray:
+        off, arena = self.offsets[t.index], self.plan.arena_bytes
+        if off < 0 or off + t.nbytes > arena:
+            raise PlanError(f"tensor '{t.name}' [{off}, {off + t.nbytes}) is outside the arena of {arena} bytes")
+        return np.arange(off, off + t.nbytes, dtype=np.int64)
+
+    def whole(self, t: Tensor, time: int) -> _Access:
+        addr = self.span(t)
+        return _Access(addr, np.full(addr.size, time, dtype=np.int64), self.expect[t.index], f"tensor '{t.name}'")
+
+    def elements(self, t: Tensor, elements: np.ndarray, read: bool) -> _Access:
+        """Element k of `elements` touched at step k (its bytes)."""
+        esize = element_bytes(t)
+        rel = np.repeat(elements * esize, esize) + np.tile(np.arange(esize, dtype=np.int64), elements.size)
+        steps = np.repeat(np.arange(elements.size, dtype=np.int64), esize)
+        addr = self.span(t)[rel]
+        tag = self.expect[t.index][rel] if read else np.full(rel.size, t.index, dtype=np.int64)
+        return _Access(addr, steps, tag, f"tensor '{t.name}'")
+
+    def check(self, reads: list[_Access], writes: list[_Access], i: int) -> None:
+        first_write = np.full(self.owner.size, np.iinfo(np.int64).max, dtype=np.int64)
+        for w in writes:
+            np.minimum.at(first_write, w.addr, w.time)
+        for r in reads:
+            early = first_write[r.addr] < r.time
+            bad = np.nonzero(early | (self.owner[r.addr] != r.tag))[0]
+            if bad.size:
+                k = bad[0]
+                why = "overwritten earlier in this layer" if early[k] else f"holds tag {self.owner[r.addr[k]]}"
+                raise PlanError(f"layer {i} reads byte {r.addr[k]} of {r.what} after it was overwritten ({why})")
+
+
+def simulate(graph: Graph, plan) -> None:
+    """Replay `plan` (a planner Plan); raise PlanError at the first read of a clobbered byte."""
+    rp = _Replay(graph, plan)
+    for i, layer in enumerate(plan.layers):
+        if layer.alias_of is not None or is_placed_concat(layer):
+            _no_code(rp, layer, i)
+            continue
+        for t in layer.outputs:
+            rp.expect[t.index] = np.full(t.nbytes, t.index, dtype=np.int64)
+        reads, writes = _accesses(rp, layer, i)
+        rp.check(reads, writes, i)
+        _check_disjoint(writes, i)
+        for w in writes:
+            rp.owner[w.addr] = w.tag
+    end = len(plan.layers)
+    state = [t for layer in plan.layers for t in layer.inputs if t.is_variable]
+    rp.check([rp.whole(t, LATE) for t in graph.outputs + state], [], end)
+
+
+def _no_code(rp: _Replay, layer: Layer, i: int) -> None:
+    """An alias, or a concatenation by placement: its inputs must be intact (and in their
+    slices); the output expects the bytes they hold."""
+    rp.check([rp.whole(t, LATE) for t in layer.inputs], [], i)
+    out = layer.outputs[0]
+    if layer.alias_of is not None:
+        for t in layer.outputs:
+            rp.expect[t.index] = rp.expect[layer.alias_of.index][:t.nbytes]
+        return
+    for t, at in concat_slices(layer):
+        if rp.offsets[t.index] != rp.offsets[out.index] + at:
+            raise PlanError(f"layer {i} concatenates by placement but input '{t.name}' is at "
+                            f"{rp.offsets[t.index]}, not in its slice at {rp.offsets[out.index] + at}")
+    rp.expect[out.index] = np.concatenate([rp.expect[t.index] for t, _ in concat_slices(layer)])
+
+
+def _accesses(rp: _Replay, layer: Layer, i: int) -> tuple[list[_Access], list[_Access]]:
+    if is_pointwise(layer):
+        out = layer.outputs[0]
+        reads = [rp.elements(t, read_map(t, out), read=True) for t in layer.inputs]
+        writes = [rp.elements(out, np.arange(out.size, dtype=np.int64), read=False)]
+    else:
+        reads = [rp.whole(t, LATE) for t in layer.inputs]
+        writes = []
+        for t in layer.outputs:
+            w = rp.whole(t, EARLY)
+            writes.append(_Access(w.addr, w.time, np.full(w.addr.size, t.index, dtype=np.int64), w.what))
+    if layer.scratch_bytes:
+        off, size = rp.plan.scratch_offsets[i], layer.scratch_bytes
+        if off < 0 or off + size > rp.plan.arena_bytes:
+            raise PlanError(f"scratch of layer {i} [{off}, {off + size}) is outside the arena")
+        addr = np.arange(off, off + size, dtype=np.int64)
+        writes.append(_Access(addr, np.full(size, -1, dtype=np.int64), np.full(size, SCRATCH, dtype=np.int64),
+                              f"scratch of layer {i}"))
+    return reads, writes
+
+
+def _check_disjoint(writes: list[_Access], i: int) -> None:
+    if len(writes) < 2:
+        return
+    addr = np.concatenate([np.unique(w.addr) for w in writes])
+    uniq, counts = np.unique(addr, return_counts=True)
+    if np.any(counts > 1):
+        raise PlanError(f"layer {i} writes byte {uniq[counts > 1][0]} from two destinations "
+                        f"({', '.join(w.what for w in writes)})")

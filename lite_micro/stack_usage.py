@@ -1,0 +1,88 @@
+"""Stack of `<prefix>_invoke` on a Cortex-M target, from the compiler's own call graph.
+
+The generated sources are compiled (not linked) with the target's flags plus
+`-fcallgraph-info=su`: GCC writes, per translation unit, every function's static frame size
+and its direct calls. The stack of invoke is the deepest path from it. An indirect call (a
+kernel passing one of its file-local row functions by pointer) counts as a call to the largest
+file-local function nobody calls directly. Library functions (memcpy, memset) have no frame
+information; they are listed, not counted.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .build.firmware import COMMON_FLAGS, COMPILER
+from .errors import LiteMicroError
+
+_NODE = re.compile(r'node: \{ title: "([^"]+)" label: "[^\\"]*(?:\\n[^\\"]*\\n(\d+) bytes \(([\w,]+)\))?')
+_EDGE = re.compile(r'edge: \{ sourcename: "([^"]+)" targetname: "([^"]+)"')
+INDIRECT = "__indirect_call"
+
+
+@dataclass
+class StackUsage:
+    bytes: int
+    bounded: bool                                        # every frame known and static
+    uncounted: list[str] = field(default_factory=list)   # callees without frame information
+
+
+def invoke_stack(gen, target) -> StackUsage:
+    """Compile gen.files for `target` and measure the deepest call path from invoke."""
+    if shutil.which(COMPILER) is None:
+        raise LiteMicroError(f"{COMPILER} not found: cannot measure the stack")
+    with tempfile.TemporaryDirectory(prefix="lm_stack") as tmp:
+        for name, text in gen.files.items():
+            (Path(tmp) / name).write_text(text)
+        sources = sorted(n for n in gen.files if n.endswith(".c"))
+        cmd = [COMPILER, *target.cflags, target.optimize, *COMMON_FLAGS, "-I.", "-c",
+               "-fcallgraph-info=su", *sources]
+        proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise LiteMicroError(f"compiling for the stack measure failed: {proc.stderr.strip()[:200]}")
+        graphs = [p.read_text() for p in sorted(Path(tmp).glob("*.ci"))]
+    return deepest(graphs, f"{gen.prefix}_invoke")
+
+
+def deepest(graphs: list[str], root: str) -> StackUsage:
+    """Deepest stack from `root` over GCC call-graph files (one text per translation unit)."""
+    frames: dict[str, tuple[int, bool]] = {}
+    calls: dict[str, list[str]] = {}
+    for text in graphs:
+        unit = _unit(text)
+        local_targets: list[str] = []
+        for name, size, kind in _NODE.findall(text):
+            if size:
+                frames[name] = (int(size), kind == "static")
+        edges = _EDGE.findall(text)
+        called = {dst for _, dst in edges}
+        local_targets = [n for n in frames if n.startswith(unit + ":") and n not in called]
+        for src, dst in edges:
+            calls.setdefault(src, []).extend(local_targets if dst == INDIRECT else [dst])
+    usage = StackUsage(0, True)
+    usage.bytes = _depth(root, frames, calls, usage, ())
+    return usage
+
+
+def _unit(text: str) -> str:
+    m = re.search(r'graph: \{ title: "([^"]+)"', text)
+    return m.group(1) if m else ""
+
+
+def _depth(name: str, frames: dict, calls: dict, usage: StackUsage, path: tuple) -> int:
+    if name in path:
+        usage.bounded = False               # recursion: no static bound
+        return 0
+    if name not in frames:
+        if name not in usage.uncounted:
+            usage.uncounted.append(name)
+        return 0
+    size, static = frames[name]
+    usage.bounded &= static
+    below = [_depth(c, frames, calls, usage, path + (name,)) for c in calls.get(name, [])]
+    return size + max(below, default=0)
