@@ -19,10 +19,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
+from run import load_reference, millions  # noqa: E402
+
 from lite_micro.bench import bench  # noqa: E402
 from lite_micro.errors import LiteMicroError  # noqa: E402
 from lite_micro.inspection import inspect_model  # noqa: E402
-from run import load_reference, millions  # noqa: E402
 
 MODELS = ROOT / "examples" / "models"
 # peak RAM targets (bytes): at most half of TFLM's arena; person_detect as VWW (same network)

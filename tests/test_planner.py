@@ -151,7 +151,7 @@ def test_simulator_catches_a_corrupted_plan():
     graph, plan = _planned("keras_mix_int8")
     simulate(graph, plan)
     # put some layer's output over the input it reads, for a kernel with no documented order
-    i, layer = next((i, l) for i, l in enumerate(plan.layers) if l.kernel and l.kernel.startswith("lm_conv"))
+    i, layer = next((i, x) for i, x in enumerate(plan.layers) if x.kernel and x.kernel.startswith("lm_conv"))
     plan.tensor_offsets[layer.outputs[0].index] = plan.tensor_offsets[layer.inputs[0].index]
     with pytest.raises(PlanError, match=f"layer {i} reads"):
         simulate(graph, plan)

@@ -25,7 +25,7 @@ def place_concats(graph: Graph, layers: list[Layer], buffers: list, by_tensor: d
         parts = [by_tensor[t.index] for t, _ in slices]
         if not slices or not _can_place(slices, parts, region, io):
             continue
-        for (t, at), part in zip(slices, parts):
+        for (_, at), part in zip(slices, parts):
             _join(region, part, at, buffers, by_tensor)
         layers[i] = dataclasses.replace(layer, kernel=None, args=[], consts=[], params_type=None,
                                         params=[], runtime=(),
