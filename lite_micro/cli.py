@@ -1,4 +1,4 @@
-"""Command line: gen, inspect, verify, bench, project.
+"""Command line: gen, inspect, verify, bench, project, report.
 
 Every command prints a one-line error and exits 2 on bad input (unreadable or unsupported
 model, unknown target, a model that does not fit); verify exits 1 on a mismatch.
@@ -49,6 +49,13 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--target", default="cortex-m4")
     b.add_argument("--json", action="store_true")
     b.add_argument("--per-layer", action="store_true")
+
+    rp = sub.add_parser("report", help="one self-contained HTML page: layers, cycles, arena plan, fit")
+    rp.add_argument("model")
+    rp.add_argument("--target", default="cortex-m4", help="a target, or several separated by commas")
+    rp.add_argument("-o", "--output", default="report.html")
+    rp.add_argument("--png", metavar="FILE", help="also draw the arena plan and cycle bars (matplotlib)")
+    rp.add_argument("--no-measure", action="store_true", help="skip firmware link and QEMU counts")
 
     pr = sub.add_parser("project", help="write a PlatformIO project for a board")
     pr.add_argument("model")
@@ -153,8 +160,14 @@ def cmd_project(args, command: str) -> int:
     return EXIT_OK
 
 
+def cmd_report(args, command: str) -> int:
+    from .report.command import run_report
+
+    return run_report(args, command)
+
+
 COMMANDS = {"gen": cmd_gen, "inspect": cmd_inspect, "verify": cmd_verify, "bench": cmd_bench,
-            "project": cmd_project}
+            "project": cmd_project, "report": cmd_report}
 
 if __name__ == "__main__":
     sys.exit(main())
