@@ -43,6 +43,11 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--inputs", type=int, default=20)
     v.add_argument("--seed", type=int, default=0)
     v.add_argument("--json", action="store_true")
+    v.add_argument("--data", metavar="FILE", help="your samples: .npy, .npz or a folder of .bin files")
+    v.add_argument("--float", dest="float_model", metavar="MODEL",
+                   help="the float model: error of the int8 model's dequantized outputs against it")
+    v.add_argument("--per-layer", action="store_true",
+                   help="compare every layer's output with TFLM's and name the first that differs")
 
     b = sub.add_parser("bench", help="exact instruction counts (QEMU) or host timing")
     b.add_argument("model")
@@ -122,20 +127,9 @@ def cmd_inspect(args, command: str) -> int:
 
 
 def cmd_verify(args, command: str) -> int:
-    from .verify import verify
+    from .verify_command import run_verify
 
-    if args.inputs < 1:
-        raise LiteMicroError("--inputs must be at least 1")
-    result = verify(args.model, target=args.target, count=args.inputs, seed=args.seed)
-    if args.json:
-        print(json.dumps(result.as_dict(), indent=2))
-    elif result.ok:
-        print(f"{result.model} on {result.target}: bit-exact with TFLM on {result.inputs} inputs "
-              f"({result.total_bytes:,} output bytes compared)")
-    else:
-        print(f"{result.model} on {result.target}: MISMATCH on {result.mismatched_inputs} of "
-              f"{result.inputs} inputs ({result.mismatched_bytes} bytes); first: {result.first_mismatch}")
-    return EXIT_OK if result.ok else EXIT_MISMATCH
+    return run_verify(args)
 
 
 def cmd_bench(args, command: str) -> int:
