@@ -2,7 +2,8 @@
 
 The int8 model's outputs (from our generated code), dequantized with each output's scale and
 zero point, against the float model's outputs on the same samples, run by the TFLM
-interpreter (its reference kernels run float32 models too). Per output: max-abs error, RMSE,
+interpreter (its reference kernels run float32 models too; a TILE runs as the BROADCAST_TO
+that moves the same values, see `tflm_compat`). Per output: max-abs error, RMSE,
 cosine similarity and top-1 agreement (the index of the largest value, per sample).
 """
 
@@ -34,8 +35,11 @@ def run_float_model(path, sets, progress=None) -> list[list[np.ndarray]]:
         model_bytes = Path(path).read_bytes()
     except OSError as exc:
         raise LiteMicroError(f"cannot read float model {path}: {exc.strerror}") from None
+    from .tflm_compat import for_tflm
     try:
-        it = runtime.Interpreter.from_bytes(model_bytes)
+        it = runtime.Interpreter.from_bytes(for_tflm(model_bytes))  # TILE runs as BROADCAST_TO
+    except LiteMicroError:
+        raise
     except Exception as exc:
         raise LiteMicroError(f"the TFLM interpreter cannot run the float model {Path(path).name}: "
                              f"{str(exc).splitlines()[0]} (an op TFLM has no float kernel for needs "
@@ -97,11 +101,11 @@ def metrics(int8_outs, float_outs, infos) -> list[dict]:
 
 
 def render_table(rows: list[dict]) -> str:
-    head = f"  {'output':<24} {'samples':>7} {'max-abs err':>12} {'RMSE':>11} {'cosine':>9} {'top-1 agree':>11}"
+    head = f"  {'#':>2} {'output':<24} {'samples':>7} {'max-abs err':>12} {'RMSE':>11} {'cosine':>9} {'top-1 agree':>11}"
     lines = ["int8 (dequantized) vs float model:", head]
     for r in rows:
         cos = "-" if r["cosine_similarity"] is None else f"{r['cosine_similarity']:.6f}"
         top1 = "-" if r["top1_agreement"] is None else f"{100 * r['top1_agreement']:.1f}%"
-        lines.append(f"  {r['name'][:24]:<24} {r['samples']:>7} {r['max_abs_error']:>12.6g} "
+        lines.append(f"  {r['output']:>2} {r['name'][:24]:<24} {r['samples']:>7} {r['max_abs_error']:>12.6g} "
                      f"{r['rmse']:>11.5g} {cos:>9} {top1:>11}")
     return "\n".join(lines)

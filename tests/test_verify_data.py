@@ -160,3 +160,15 @@ def test_float_metrics_by_hand():
     assert row["max_abs_error"] == 1.0 and row["rmse"] == pytest.approx(0.5)
     assert row["cosine_similarity"] == pytest.approx(3 / (np.sqrt(5) * np.sqrt(2)))
     assert row["top1_agreement"] == 1.0
+
+
+@pytest.mark.parametrize("stem, shape, top1", [("keras_mix", (1, 24, 24, 3), 0.9), ("keras_mix1d", (1, 30, 4), 0.8)])
+def test_verify_float_keras(stem, shape, top1, tmp_path, capsys):
+    """The Keras example models against their float twins (same weights) on 20 real samples."""
+    x = np.random.default_rng(11).uniform(-1, 1, size=(20, *shape)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    assert main(["verify", str(MODELS / f"{stem}_int8.tflite"), "--data", str(tmp_path / "x.npy"),
+                 "--float", str(MODELS / "float" / f"{stem}_float.tflite"), "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)["float_comparison"][0]
+    assert row["samples"] == 20 and 0 < row["max_abs_error"] < 0.05
+    assert row["cosine_similarity"] > 0.999 and row["top1_agreement"] >= top1
