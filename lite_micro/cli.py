@@ -61,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("-o", "--output", default="report.html")
     rp.add_argument("--png", metavar="FILE", help="also draw the arena plan and cycle bars (matplotlib)")
     rp.add_argument("--no-measure", action="store_true", help="skip firmware link and QEMU counts")
+    rp.add_argument("--clock-mhz", type=float, help="core clock: estimated cycles become milliseconds")
 
     pr = sub.add_parser("project", help="write a PlatformIO project for a board")
     pr.add_argument("model")

@@ -36,6 +36,8 @@ def run_float_model(path, sets, progress=None) -> list[list[np.ndarray]]:
     except OSError as exc:
         raise LiteMicroError(f"cannot read float model {path}: {exc.strerror}") from None
     from .tflm_compat import for_tflm
+    if model_bytes[4:8] != b"TFL3":
+        raise LiteMicroError(f"--float {Path(path).name} is not a .tflite model (no TFL3 identifier)")
     try:
         it = runtime.Interpreter.from_bytes(for_tflm(model_bytes))  # TILE runs as BROADCAST_TO
     except LiteMicroError:

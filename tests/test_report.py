@@ -63,12 +63,24 @@ def _chromium(page: Path, profile: Path, *extra: str) -> subprocess.CompletedPro
     return subprocess.run(command, capture_output=True, text=True, timeout=120)
 
 
+def _row_cells(page: Elements, key: str) -> list[str]:
+    """The number cells of the summary row `key` (elements come in document order)."""
+    start = next(k for k, i in enumerate(page.items) if i[0] == "tr" and i[1].get("data-key") == key)
+    cells = []
+    for tag, attrs, text in page.items[start + 1:]:
+        if tag == "tr":
+            break
+        if tag == "td" and attrs.get("class") == "num":
+            cells.append(text)
+    return cells
+
+
 def _console_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if ":CONSOLE" in line or "Uncaught" in line]
 
 
 def _render(model: str, target: str, tmp_path: Path, measure: bool) -> tuple[Path, dict]:
-    facts = collect(MODELS / model, target, measure=measure)
+    facts = collect(MODELS / model, target, measure=measure, clock_mhz=100)
     page = tmp_path / f"{Path(model).stem}.html"
     page.write_text(render_html([facts], command=f"litemicro report {model} --target {target}"))
     return page, facts
@@ -116,8 +128,11 @@ def _check_dom(page: Elements, facts: dict, gen) -> None:
         bars = [int(i[1]["data-value"]) for i in page.items if i[0] == "rect" and i[1].get("class") == "bar"]
         n = len(gen.layers)
         assert sum(bars[n:2 * n]) + facts["cycles"]["overhead_cycles_est"] == facts["cycles"]["cycles_est"]
+        cells = _row_cells(page, "latency")
+        assert cells == [f"{facts['cycles']['cycles_est'] / 1e5:,.3f} ms at 100 MHz"]
     else:
         assert charts == {"macs", "flash_bytes", "live_bytes"}
+        assert _row_cells(page, "latency") == ["n/a"]  # a clock, but no cycles to turn into time
 
 
 def test_page_is_self_contained(tmp_path):

@@ -22,6 +22,8 @@ def target_names(spec: str) -> list[str]:
 
 def run_report(args, command: str) -> int:
     names = target_names(args.target)
+    if args.clock_mhz is not None and not args.clock_mhz > 0:
+        raise LiteMicroError("--clock-mhz must be a positive number of MHz")
     if args.png:
         from .png import _pyplot
         _pyplot()  # fail early, before minutes of measuring, when matplotlib is missing
@@ -29,7 +31,8 @@ def run_report(args, command: str) -> int:
     facts = []
     for k, name in enumerate(names):
         progress(f"[{k + 1}/{len(names)}] {name}: compiling")
-        facts.append(collect(args.model, name, measure=not args.no_measure, progress=progress))
+        facts.append(collect(args.model, name, measure=not args.no_measure, progress=progress,
+                             clock_mhz=args.clock_mhz))
     progress.done()
     out = Path(args.output)
     _write(out, render_html(facts, command=_short(command, args.model)))

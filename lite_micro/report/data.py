@@ -19,8 +19,10 @@ from ..memory import STACK_HEADROOM_BYTES
 from ..targets import load_target
 
 
-def collect(model_path, target_name: str, *, measure: bool = True, progress=None) -> dict:
-    """Facts about `model_path` compiled for `target_name`; measure=False skips firmware runs."""
+def collect(model_path, target_name: str, *, measure: bool = True, progress=None,
+            clock_mhz: float | None = None) -> dict:
+    """Facts about `model_path` compiled for `target_name`; measure=False skips firmware runs;
+    clock_mhz turns the estimated cycles into an estimated latency."""
     target = load_target(target_name)
     gen = compile_model(Path(model_path), Options(target=target_name))
     layers = [_layer(i, layer, gen.plan) for i, layer in enumerate(gen.layers)]
@@ -35,6 +37,9 @@ def collect(model_path, target_name: str, *, measure: bool = True, progress=None
     elif target.is_host:
         facts["notes"].append("host target: no firmware, so no code size and no instruction counts")
     facts["fit"] = _fit(facts, target)
+    facts["clock_mhz"] = clock_mhz
+    facts["latency_ms_est"] = (round(facts["cycles"]["cycles_est"] / (clock_mhz * 1e3), 3)
+                               if clock_mhz and facts["cycles"] else None)
     return facts
 
 

@@ -39,6 +39,7 @@ def _summary(facts_list: list[dict]) -> list[dict]:
         row("cycles", "est. cycles (QEMU count)", lambda f: _n((f["cycles"] or {}).get("cycles_est"))),
         row("instructions", "instructions (QEMU count)",
             lambda f: _n((f["cycles"] or {}).get("instructions"))),
+        row("latency", "est. latency", _latency),
         row("arena", "arena (RAM)", lambda f: _n(f["plan"]["arena_bytes"], " B")),
         row("bound", "live-set lower bound", lambda f: _n(f["plan"]["lower_bound_bytes"], " B")),
         row("consts", "constant tables (flash)", lambda f: _n(f["const_bytes"], " B")),
@@ -46,6 +47,12 @@ def _summary(facts_list: list[dict]) -> list[dict]:
         row("ram_fit", "RAM used of the part", lambda f: _percent(f["fit"]["ram_percent"])),
         row("flash_fit", "flash used of the part", lambda f: _percent(f["fit"]["flash_percent"])),
     ]
+
+
+def _latency(f: dict) -> str:
+    if f["latency_ms_est"] is None:
+        return "n/a" if f["clock_mhz"] else "n/a (--clock-mhz)"
+    return f"{f['latency_ms_est']:,.3f} ms at {f['clock_mhz']:g} MHz"
 
 
 def _percent(p) -> str:
