@@ -1,8 +1,9 @@
 """`verify --per-layer`: every layer's output against TFLM's, and the first layer that differs.
 
-Our side: the generated C built for the host as a shared library, with the model's layer hook
-(`LM_LAYER_HOOK(i)`, called before layer i and after the last layer) defined to copy the whole
-arena after every layer; each layer's output is read at its planned offset from the copy taken
+Our side: the generated C with the model's layer hook (`LM_LAYER_HOOK(i)`, called before layer
+i and after the last layer) defined to copy the whole arena at every hook: for the host, built
+as a shared library into a buffer; for a Cortex-M target, as firmware on its QEMU board,
+printing the arena (lite_micro.per_layer_firmware); each layer's output is read at its planned offset from the copy taken
 right after it ran (so in-place and reused buffers hold exactly what the layer wrote). TFLM's
 side: the interpreter with every tensor kept (`kPreserveAllTensors`) and read by tensor index.
 
@@ -57,7 +58,7 @@ class Divergence:
 
 def first_divergence(gen, model_bytes: bytes, inputs, *, show: int = 5) -> tuple[Divergence | None, int]:
     """Run one input set through both sides: (the first layer, in execution order, whose output
-    differs, or None; how many layer outputs were compared). `gen` is generated for the host."""
+    differs, or None; how many layer outputs were compared)."""
     ours = layer_outputs(gen, inputs)
     theirs = _tflm_tensors(model_bytes, inputs)
     compared = 0
@@ -80,17 +81,13 @@ def first_divergence(gen, model_bytes: bytes, inputs, *, show: int = 5) -> tuple
 
 
 def layer_outputs(gen, inputs) -> list[dict[int, np.ndarray]]:
-    """For each layer, {tensor index: our output right after the layer ran}."""
-    if gen.target != "host":
-        raise LiteMicroError("per-layer comparison runs the host build: compile for --target host")
-    with tempfile.TemporaryDirectory(prefix="lm_per_layer") as tmp:
-        lib = _build(gen, Path(tmp))
-        size = gen.arena_bytes
-        steps = len(gen.layers) + 1
-        snapshots = (ctypes.c_int8 * (size * steps))()
-        ctypes.c_void_p.in_dll(lib, "lm_tap_buffer").value = ctypes.addressof(snapshots)
-        _invoke(lib, gen, inputs)
-        data = np.frombuffer(snapshots, dtype=np.int8).reshape(steps, size).copy()
+    """For each layer, {tensor index: our output right after the layer ran}: the host build,
+    or the target's firmware on its QEMU board."""
+    if gen.target == "host":
+        data = _host_snapshots(gen, inputs)
+    else:
+        from .per_layer_firmware import firmware_snapshots
+        data = firmware_snapshots(gen, inputs)
     outs = []
     for i, layer in enumerate(gen.layers):
         row = {}
@@ -100,6 +97,18 @@ def layer_outputs(gen, inputs) -> list[dict[int, np.ndarray]]:
             row[t.index] = np.frombuffer(raw, dtype=np.dtype(t.dtype)).reshape(t.shape)
         outs.append(row)
     return outs
+
+
+def _host_snapshots(gen, inputs) -> np.ndarray:
+    """[step, arena byte]: the arena at every layer hook of one invoke of the host build."""
+    with tempfile.TemporaryDirectory(prefix="lm_per_layer") as tmp:
+        lib = _build(gen, Path(tmp))
+        size = gen.arena_bytes
+        steps = len(gen.layers) + 1
+        snapshots = (ctypes.c_int8 * (size * steps))()
+        ctypes.c_void_p.in_dll(lib, "lm_tap_buffer").value = ctypes.addressof(snapshots)
+        _invoke(lib, gen, inputs)
+        return np.frombuffer(snapshots, dtype=np.int8).reshape(steps, size).copy()
 
 
 def _build(gen, folder: Path):

@@ -1,7 +1,7 @@
 """`litemicro verify MODEL [--target T] [--inputs N | --data FILE] [--float MODEL] [--per-layer] [--json]`.
 
 Exit 0 iff every output byte equals TFLM's. On a mismatch, or always with --per-layer, the
-host build is compared with TFLM layer by layer and the first layer that differs is named.
+target's build is compared with TFLM layer by layer and the first layer that differs is named.
 """
 
 from __future__ import annotations
@@ -60,21 +60,19 @@ def _float_rows(args, result, progress) -> list[dict]:
 
 
 def _per_layer(model: str, result, progress) -> tuple[dict, str]:
-    """Layer-by-layer comparison on the first mismatching input set (else the last set: with
-    random inputs, a random one rather than the all-lowest or all-highest edge)."""
+    """Layer-by-layer comparison of the verified target's build on the first mismatching input
+    set (else the last set: with random inputs, a random one rather than an edge)."""
     from .api import Options, compile_model
     from .per_layer import first_divergence
 
     k = result.first_mismatch_set if result.first_mismatch_set >= 0 else len(result.sets) - 1
     if progress:
-        progress(f"per-layer comparison on input set {k} (host build)")
-    gen = compile_model(model, Options(target="host"))
+        progress(f"per-layer comparison on input set {k} ({result.target})")
+    gen = compile_model(model, Options(target=result.target))
     found, compared = first_divergence(gen, Path(model).read_bytes(), result.sets[k])
-    report = dict(input_set=k, build="host", layers_compared=compared,
+    report = dict(input_set=k, build=result.target, layers_compared=compared,
                   first_divergence=found.as_dict() if found else None)
+    where = f"per layer (input set {k}, {result.target})"
     if found:
-        return report, f"per layer (input set {k}, host build): {found.describe()}"
-    text = f"per layer (input set {k}, host build): all {compared} layer outputs equal TFLM's"
-    if not result.ok and result.target != "host":
-        text += f"; the difference is in the {result.target} build only (its target-specific kernels)"
-    return report, text
+        return report, f"{where}: {found.describe()}"
+    return report, f"{where}: all {compared} layer outputs equal TFLM's"

@@ -2,12 +2,13 @@
 
 A faulty kernel is injected into the generated C (a test-only edit of the generated text: one
 output byte of one layer flipped right after the layer runs); the comparison must name that
-layer, its op, the index and both values.
+layer, its op, the index and both values, on the host build and on cortex-m4 firmware in QEMU.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import shutil
 
 import numpy as np
 import pytest
@@ -36,11 +37,16 @@ def with_faulty_layer(gen, layer: int, flat_index: int):
     return dataclasses.replace(gen, files=files)
 
 
-@pytest.mark.parametrize("model, layer, flat_index", [("kws_ref_model", 5, 777),
-                                                       ("keras_mix_int8", 9, 3)])
-def test_names_the_faulty_layer(model, layer, flat_index):
+has_firmware = shutil.which("arm-none-eabi-gcc") is not None and shutil.which("qemu-system-arm") is not None
+on_cortex_m4 = pytest.mark.skipif(not has_firmware, reason="needs arm-none-eabi-gcc and qemu-system-arm")
+
+
+@pytest.mark.parametrize("model, target, layer, flat_index", [
+    ("kws_ref_model", "host", 5, 777), ("keras_mix_int8", "host", 9, 3),
+    pytest.param("kws_ref_model", "cortex-m4", 1, 2000, marks=on_cortex_m4)])
+def test_names_the_faulty_layer(model, target, layer, flat_index):
     path = model_path(model)
-    gen = compile_model(path, Options(target="host"))
+    gen = compile_model(path, Options(target=target))
     inputs = input_sets(gen.inputs, 3, seed=1)[2]
     clean, compared = first_divergence(gen, path.read_bytes(), inputs)
     assert clean is None and compared == len(gen.layers)
@@ -72,4 +78,4 @@ def test_cli_mismatch_runs_per_layer(monkeypatch, capsys):
 def test_cli_per_layer_clean(capsys):
     assert main(["verify", str(model_path("hello_world_int8")), "--inputs", "3", "--per-layer"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[1] == "per layer (input set 2, host build): all 3 layer outputs equal TFLM's"
+    assert out[1] == "per layer (input set 2, host): all 3 layer outputs equal TFLM's"
