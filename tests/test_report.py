@@ -151,7 +151,8 @@ def test_cli_report_two_targets(tmp_path, capsys):
     assert code == 0
     text = out.read_text()
     assert 'data-target="cortex-m4"' in text and 'data-target="cortex-m55"' in text
-    assert str(MODELS) not in text  # no folders of the machine that made it
+    assert str(MODELS) not in text and str(tmp_path) not in text  # no folders of the machine
+    assert "litemicro report hello_world_int8.tflite --target cortex-m4,cortex-m55 --no-measure -o r.html" in text
     assert "cortex-m4, cortex-m55" in capsys.readouterr().out
 
 

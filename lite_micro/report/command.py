@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 from ..errors import LiteMicroError
@@ -35,7 +36,7 @@ def run_report(args, command: str) -> int:
                              clock_mhz=args.clock_mhz))
     progress.done()
     out = Path(args.output)
-    _write(out, render_html(facts, command=_short(command, args.model)))
+    _write(out, render_html(facts, command=_short(command)))
     lines = [f"report for {facts[0]['model']} on {', '.join(names)} -> {out}"]
     if args.png:
         from .png import write_png
@@ -46,9 +47,9 @@ def run_report(args, command: str) -> int:
     return 0
 
 
-def _short(command: str, model: str) -> str:
+def _short(command: str) -> str:
     """The command line without folders (no paths of this machine in a shared page)."""
-    return command.replace(model, Path(model).name)
+    return " ".join(Path(word).name if "/" in word else word for word in shlex.split(command))
 
 
 def _write(path: Path, text: str) -> None:

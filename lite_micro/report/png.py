@@ -53,7 +53,7 @@ def _plan_axes(ax, plan: dict) -> None:
     ax.set_xlabel("layer (time)")
     ax.set_ylabel("arena offset (bytes)")
     ax.set_title("arena plan")
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize=8, frameon=False)
 
 
 def _rect(b: dict):
