@@ -103,7 +103,8 @@ def metrics(int8_outs, float_outs, infos) -> list[dict]:
 
 
 def render_table(rows: list[dict]) -> str:
-    head = f"  {'#':>2} {'output':<24} {'samples':>7} {'max-abs err':>12} {'RMSE':>11} {'cosine':>9} {'top-1 agree':>11}"
+    head = (f"  {'#':>2} {'output':<24} {'samples':>7} {'max-abs err':>12} {'RMSE':>11} "
+            f"{'cosine':>9} {'top-1 agree':>11}")
     lines = ["int8 (dequantized) vs float model:", head]
     for r in rows:
         cos = "-" if r["cosine_similarity"] is None else f"{r['cosine_similarity']:.6f}"

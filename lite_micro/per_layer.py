@@ -3,11 +3,12 @@
 Our side: the generated C with the model's layer hook (`LM_LAYER_HOOK(i)`, called before layer
 i and after the last layer) defined to copy the whole arena at every hook: for the host, built
 as a shared library into a buffer; for a Cortex-M target, as firmware on its QEMU board,
-printing the arena (lite_micro.per_layer_firmware); each layer's output is read at its planned offset from the copy taken
-right after it ran (so in-place and reused buffers hold exactly what the layer wrote). TFLM's
-side: the interpreter with every tensor kept (`kPreserveAllTensors`) and read by tensor index.
+printing the arena (lite_micro.per_layer_firmware). Each layer's output is read at its planned
+offset from the copy taken right after it ran (so in-place and reused buffers hold exactly what
+the layer wrote). TFLM's side: the interpreter with every tensor kept (`kPreserveAllTensors`),
+read by tensor index.
 
-    diff = first_divergence(gen, model_bytes, input_set)   # None when every layer agrees
+    found, compared = first_divergence(gen, model_bytes, input_set)  # found None: all agree
 """
 
 from __future__ import annotations
