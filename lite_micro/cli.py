@@ -54,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--target", default="cortex-m4")
     b.add_argument("--json", action="store_true")
     b.add_argument("--per-layer", action="store_true")
+    b.add_argument("--clock-mhz", type=float, help="core clock: estimated cycles become milliseconds")
 
     rp = sub.add_parser("report", help="one self-contained HTML page: layers, cycles, arena plan, fit")
     rp.add_argument("model")
@@ -135,14 +136,20 @@ def cmd_verify(args, command: str) -> int:
 
 def cmd_bench(args, command: str) -> int:
     from .bench import bench, render_text
+    from .latency import add_to_bench, bench_line, latency_ms
+    from .progress import Progress
 
-    report = bench(args.model, target=args.target, per_layer=True)
+    latency_ms(None, args.clock_mhz)  # a bad clock is an error before minutes of work
+    progress = Progress.for_stderr()
+    progress(f"bench {Path(args.model).name} on {args.target}: build and run")
+    report = add_to_bench(bench(args.model, target=args.target, per_layer=True), args.clock_mhz)
+    progress.done()
     if args.json:
         print(json.dumps(report, indent=2))
     else:
         if not args.per_layer:
             report = {k: v for k, v in report.items() if k != "layers"}
-        print(render_text(report))
+        print(render_text(report) + bench_line(report))
     return EXIT_OK
 
 

@@ -181,3 +181,18 @@ def test_png_with_matplotlib(tmp_path):
     facts = collect(MODELS / "hello_world_int8.tflite", "cortex-m4", measure=False)
     path = write_png(facts, tmp_path / "plan.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
+
+
+def test_latency_from_cycles():
+    from lite_micro.latency import add_to_bench, bench_line, latency_ms
+    assert latency_ms(754_087, 80) == 9.426 and latency_ms(None, 80) is None and latency_ms(5, None) is None
+    result = add_to_bench({"cycles_est": 2_000_000, "layers": [{"cycles_est": 500_000}]}, 100.0)
+    assert result["latency_ms_est"] == 20.0 and result["layers"][0]["latency_ms_est"] == 5.0
+    assert "20.000 ms at 100 MHz" in bench_line(result) and bench_line({"cycles_est": 1}) == ""
+
+
+@pytest.mark.parametrize("command", ["bench", "report"])
+def test_bad_clock_is_one_line(command, tmp_path, capsys):
+    args = [command, str(MODELS / "hello_world_int8.tflite"), "--clock-mhz", "0"]
+    assert main(args + (["-o", str(tmp_path / "r.html")] if command == "report" else [])) == 2
+    assert capsys.readouterr().err.strip() == "litemicro: error: --clock-mhz must be a positive number of MHz"

@@ -6,6 +6,7 @@ import shlex
 from pathlib import Path
 
 from ..errors import LiteMicroError
+from ..latency import latency_ms
 from ..progress import Progress
 from ..targets import load_target
 from .data import collect
@@ -23,8 +24,7 @@ def target_names(spec: str) -> list[str]:
 
 def run_report(args, command: str) -> int:
     names = target_names(args.target)
-    if args.clock_mhz is not None and not args.clock_mhz > 0:
-        raise LiteMicroError("--clock-mhz must be a positive number of MHz")
+    latency_ms(None, args.clock_mhz)  # a bad clock is an error before any work
     if args.png:
         from .png import _pyplot
         _pyplot()  # fail early, before minutes of measuring, when matplotlib is missing

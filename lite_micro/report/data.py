@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..api import Options, compile_model
 from ..errors import LiteMicroError
+from ..latency import latency_ms
 from ..memory import STACK_HEADROOM_BYTES
 from ..targets import load_target
 
@@ -38,8 +39,7 @@ def collect(model_path, target_name: str, *, measure: bool = True, progress=None
         facts["notes"].append("host target: no firmware, so no code size and no instruction counts")
     facts["fit"] = _fit(facts, target)
     facts["clock_mhz"] = clock_mhz
-    facts["latency_ms_est"] = (round(facts["cycles"]["cycles_est"] / (clock_mhz * 1e3), 3)
-                               if clock_mhz and facts["cycles"] else None)
+    facts["latency_ms_est"] = latency_ms((facts["cycles"] or {}).get("cycles_est"), clock_mhz)
     return facts
 
 
