@@ -140,10 +140,9 @@ def cmd_bench(args, command: str) -> int:
     from .progress import Progress
 
     latency_ms(None, args.clock_mhz)  # a bad clock is an error before minutes of work
-    progress = Progress.for_stderr()
-    progress(f"bench {Path(args.model).name} on {args.target}: build and run")
-    report = add_to_bench(bench(args.model, target=args.target, per_layer=True), args.clock_mhz)
-    progress.done()
+    with Progress.for_stderr() as progress:
+        progress(f"bench {Path(args.model).name} on {args.target}: build and run")
+        report = add_to_bench(bench(args.model, target=args.target, per_layer=True), args.clock_mhz)
     if args.json:
         print(json.dumps(report, indent=2))
     else:

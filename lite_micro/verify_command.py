@@ -20,21 +20,19 @@ def run_verify(args) -> int:
 
     if args.inputs < 1:
         raise LiteMicroError("--inputs must be at least 1")
-    progress = Progress.for_stderr()
-    result = verify(args.model, target=args.target, count=args.inputs, seed=args.seed,
-                    data=args.data, progress=progress)
-    report, lines = result.as_dict(), [_summary(result, args)]
-    if args.data:
-        report["data"] = Path(args.data).name
-    if args.float_model:
-        rows = _float_rows(args, result, progress)
-        report["float_comparison"] = rows
-        from .float_check import render_table
-        lines.append(render_table(rows))
-    if args.per_layer or not result.ok:
-        report["per_layer"], text = _per_layer(args.model, result, progress)
-        lines.append(text)
-    progress.done()
+    with Progress.for_stderr() as progress:
+        result = verify(args.model, target=args.target, count=args.inputs, seed=args.seed,
+                        data=args.data, progress=progress)
+        report, lines = result.as_dict(), [_summary(result, args)]
+        if args.data:
+            report["data"] = Path(args.data).name
+        if args.float_model:
+            from .float_check import render_table
+            report["float_comparison"] = rows = _float_rows(args, result, progress)
+            lines.append(render_table(rows))
+        if args.per_layer or not result.ok:
+            report["per_layer"], text = _per_layer(args.model, result, progress)
+            lines.append(text)
     print(json.dumps(report, indent=2) if args.json else "\n".join(lines))
     return EXIT_OK if result.ok else EXIT_MISMATCH
 

@@ -54,3 +54,32 @@ def test_report_progress_on_a_terminal(tmp_path):
             "--no-measure", "-o", str(tmp_path / "r.html")]
     code, out, err = _run(args, terminal=True)
     assert code == 0 and "[2/2] cortex-m55: compiling" in err
+
+
+class _Terminal:
+    def __init__(self):
+        self.text = ""
+
+    def write(self, s):
+        self.text += s
+
+    def flush(self):
+        pass
+
+
+def test_line_cleared_on_error_and_clock_ticks():
+    from lite_micro.progress import Progress
+    term = _Terminal()
+    with pytest.raises(RuntimeError):
+        with Progress(term, enabled=True, tick=0.05) as progress:
+            progress.count(1, 4, "building")
+            import time
+            time.sleep(0.3)
+            raise RuntimeError("boom")
+    assert term.text.count("litemicro: [1/4] building") >= 3  # redrawn while the step ran
+    assert term.text.endswith("\r")  # cleared: an error message starts on a clean line
+    assert term.text.rsplit("\r", 2)[-2].strip() == ""
+    quiet = _Terminal()
+    with Progress(quiet, enabled=False) as progress:
+        progress("nothing")
+    assert quiet.text == ""

@@ -28,13 +28,12 @@ def run_report(args, command: str) -> int:
     if args.png:
         from .png import _pyplot
         _pyplot()  # fail early, before minutes of measuring, when matplotlib is missing
-    progress = Progress.for_stderr()
     facts = []
-    for k, name in enumerate(names):
-        progress(f"[{k + 1}/{len(names)}] {name}: compiling")
-        facts.append(collect(args.model, name, measure=not args.no_measure, progress=progress,
-                             clock_mhz=args.clock_mhz))
-    progress.done()
+    with Progress.for_stderr() as progress:
+        for k, name in enumerate(names):
+            progress(f"[{k + 1}/{len(names)}] {name}: compiling")
+            facts.append(collect(args.model, name, measure=not args.no_measure, progress=progress,
+                                 clock_mhz=args.clock_mhz))
     out = Path(args.output)
     _write(out, render_html(facts, command=_short(command)))
     lines = [f"report for {facts[0]['model']} on {', '.join(names)} -> {out}"]
