@@ -18,6 +18,7 @@ from zero, then clamped), as TFLite's QUANTIZE does.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -148,19 +149,34 @@ def run_batched(gen, target_name: str, sets, workdir: Path, progress=None) -> li
 
 
 def _run_firmware_batches(gen, target, sets, workdir: Path, progress) -> list[list[np.ndarray]]:
-    from .build.firmware import build_firmware
     from .build.qemu import run_firmware
 
     size = batch_size(gen, target)
     outs: list[list[np.ndarray]] = []
-    batches = range(0, len(sets), size)
-    for b, start in enumerate(batches):
-        chunk = sets[start:start + size]
+    b = 0
+    while len(outs) < len(sets):
+        chunk = sets[len(outs):len(outs) + size]
         if progress:
-            progress(f"firmware batch {b + 1}/{len(batches)} ({len(chunk)} input sets): build and run")
-        elf = build_firmware(gen, target, chunk, workdir / f"{target.name}_batch{b}")
+            progress(f"firmware batch {b + 1} (input sets {len(outs) + 1}..{len(outs) + len(chunk)} "
+                     f"of {len(sets)}): build and run")
+        elf, size = _link_batch(gen, target, chunk, workdir / f"{target.name}_batch{b}")
         got = run_firmware(elf, target)
-        if len(got) != len(chunk):
-            raise LiteMicroError(f"firmware batch {b + 1} returned {len(got)} outputs for {len(chunk)} sets")
+        if len(got) != size:
+            raise LiteMicroError(f"firmware batch {b + 1} returned {len(got)} outputs for {size} sets")
         outs += got
+        b += 1
     return outs
+
+
+def _link_batch(gen, target, chunk, folder: Path) -> tuple[Path, int]:
+    """Link an image for as many sets of `chunk` as fit: should the code outgrow the reserve
+    and the linker find the flash full, half as many, until one set is left."""
+    from .build.firmware import build_firmware
+
+    while True:
+        try:
+            return build_firmware(gen, target, chunk, folder), len(chunk)
+        except LiteMicroError as exc:
+            if len(chunk) == 1 or not re.search(r"will not fit|overflowed", str(exc)):
+                raise
+            chunk = chunk[:len(chunk) // 2]

@@ -86,6 +86,21 @@ def test_firmware_batches(tmp_path, monkeypatch):
     assert result.ok and result.inputs == 7 and len(result.outputs) == 7
 
 
+@pytest.mark.skipif(not has_firmware, reason="needs arm-none-eabi-gcc and qemu-system-arm")
+def test_batch_too_big_for_the_flash_is_halved(tmp_path):
+    """Should the estimate be wrong and the linker find the flash full, fewer sets per image:
+    KWS (490 bytes a set) on a board cut to 192 KiB of flash, 400 sets asked for."""
+    import dataclasses
+    from lite_micro.targets import MemoryRegion, load_target
+    m4 = load_target("cortex-m4")
+    small = dataclasses.replace(m4, emulator=dataclasses.replace(
+        m4.emulator, flash=MemoryRegion(m4.emulator.flash.origin, 192 * 1024)))
+    kws = compile_model(MODELS / "kws_ref_model.tflite", Options(target="cortex-m4"))
+    x = np.zeros((1, 49, 10, 1), np.int8)
+    elf, n = verify_data._link_batch(kws, small, [[x]] * 400, tmp_path)
+    assert elf.is_file() and n == 200
+
+
 def test_batch_size_from_flash_left():
     """VWW on cortex-m4: 27,648 bytes a sample; one image holds what the flash leaves."""
     from lite_micro.memory import flash_const_bytes
