@@ -9,7 +9,7 @@ export DEBIAN_FRONTEND=noninteractive
 PYTHON="${PYTHON:-python3}"
 
 need_apt=0
-for tool in arm-none-eabi-gcc qemu-system-arm clang gcc; do
+for tool in arm-none-eabi-gcc qemu-system-arm clang gcc cmake ninja; do
   command -v "$tool" >/dev/null || need_apt=1
 done
 [ -d /usr/lib/arm-none-eabi/newlib ] || need_apt=1
@@ -20,7 +20,7 @@ sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Pyth
 if [ "$need_apt" = 1 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends gcc-arm-none-eabi libnewlib-arm-none-eabi \
-    qemu-system-arm clang gcc python3-venv python3-dev >/dev/null
+    qemu-system-arm clang gcc cmake ninja-build python3-venv python3-dev >/dev/null
 fi
 
 # The HTML report's browser test (tests/test_report.py) renders pages in headless chromium.

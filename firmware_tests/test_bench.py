@@ -6,9 +6,9 @@ import pytest
 
 from lite_micro.bench import bench, render_text
 from lite_micro.bench.cycles import CYCLE_MODEL, cycle_model_note, measured_invoke
-from lite_micro.build.icount import MARKER_OVERHEAD_CYCLES as OC
-from lite_micro.build.icount import MARKER_OVERHEAD_INSNS as OI
-from lite_micro.build.icount import Counts, Mark
+from lite_micro.bench.icount import MARKER_OVERHEAD_CYCLES as OC
+from lite_micro.bench.icount import MARKER_OVERHEAD_INSNS as OI
+from lite_micro.bench.icount import Counts, Mark
 from lite_micro.errors import LiteMicroError
 
 MODELS = Path(__file__).resolve().parent.parent / "examples" / "models"

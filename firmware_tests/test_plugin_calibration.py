@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from lite_micro.build import icount
+from lite_micro.bench import icount
 
 pytestmark = pytest.mark.skipif(
     shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,

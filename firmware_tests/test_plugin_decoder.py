@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from lite_micro.build import icount
+from lite_micro.bench import icount
 
 pytestmark = pytest.mark.skipif(shutil.which("arm-none-eabi-as") is None,
                                 reason="arm-none-eabi-as not installed")

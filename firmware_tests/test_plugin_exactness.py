@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from lite_micro.build import icount
+from lite_micro.bench import icount
 from lite_micro.build.qemu import qemu_command
 from lite_micro.targets import load_target
 

@@ -64,13 +64,15 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--no-measure", action="store_true", help="skip firmware link and QEMU counts")
     rp.add_argument("--clock-mhz", type=float, help="core clock: estimated cycles become milliseconds")
 
-    pr = sub.add_parser("project", help="write a PlatformIO project for a board")
+    pr = sub.add_parser("project", help="write a PlatformIO or CMake project, or an Arduino library, for a board")
     pr.add_argument("model")
     pr.add_argument("--board", required=True)
     pr.add_argument("-o", "--output", default=None)
     pr.add_argument("--ram", type=int, help="RAM budget in bytes (default: the board's)")
     pr.add_argument("--flash", type=int, help="flash budget in bytes (default: the board's)")
     pr.add_argument("--no-budget", action="store_true", help="skip the RAM/flash fit check")
+    pr.add_argument("--format", default="platformio", choices=("platformio", "cmake", "arduino"),
+                    help="project kind (default: platformio)")
     return p
 
 
@@ -156,8 +158,9 @@ def cmd_project(args, command: str) -> int:
     from .project import write_project
 
     out = write_project(args.model, args.board, args.output, ram=args.ram, flash=args.flash,
-                        budget=not args.no_budget)
-    print(f"PlatformIO project for {args.board} written to {out}/")
+                        budget=not args.no_budget, fmt=args.format)
+    kind = {"platformio": "PlatformIO project", "cmake": "CMake project", "arduino": "Arduino library"}
+    print(f"{kind[args.format]} for {args.board} written to {out}/")
     return EXIT_OK
 
 

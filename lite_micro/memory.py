@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from .codegen.cstructs import runtime_structs
+from .codegen.emit import flash_tables
+from .codegen.names import Names
 from .errors import LiteMicroError
 
 # Code size of the runtime kernels and startup is not known before linking; leave headroom.
@@ -9,9 +12,21 @@ CODE_HEADROOM_BYTES = 16 * 1024
 STACK_HEADROOM_BYTES = 2 * 1024
 
 
+def flash_table_bytes(gen) -> int:
+    """Bytes of the `static const` tables the generated source defines (weights, biases,
+    multipliers, constant tensors), sized by their C element types."""
+    return sum(t.nbytes for t in flash_tables(gen.layers, Names(gen.prefix)))
+
+
+def flash_params_bytes(gen) -> int:
+    """Bytes of the per-layer `static const` params structs, sized from the runtime headers."""
+    structs = runtime_structs()
+    return sum(structs[layer.params_type].nbytes for layer in gen.layers if layer.params_type)
+
+
 def flash_const_bytes(gen) -> int:
-    """Bytes of every `static const` table (weights, biases, multipliers)."""
-    return sum(c.values.size * (1 if c.ctype == "int8_t" else 4) for layer in gen.layers for c in layer.consts)
+    """Every byte of constant data the generated model puts in flash: tables and params."""
+    return flash_table_bytes(gen) + flash_params_bytes(gen)
 
 
 def check_budget(gen, target, ram: int | None = None, flash: int | None = None) -> None:

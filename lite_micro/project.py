@@ -24,7 +24,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
 import numpy as np
 
 try:
@@ -34,20 +33,24 @@ except ModuleNotFoundError:  # Python 3.10
 
 from . import __version__
 from .api import Options, compile_model
+from .board_uart import uart_context
 from .build.firmware import COMMON_FLAGS, LINK_FLAGS, render_linker_script
 from .build.qemu import qemu_command
+from .codegen.emit import environment
 from .errors import LiteMicroError
 from .memory import check_budget
+from .project_formats import FORMATS, arduino_files, cmake_files
 from .resources import targets_dir, templates_dir
 from .targets import Target, load_target
 
 TEST_INPUT_SEED = 0
 TEST_FILLS = (0x80, 0x7F)  # after the test input, every input byte -128, then 127 (as int8)
 FNV_OFFSET, FNV_PRIME = 0x811C9DC5, 0x01000193
-OUTPUTS = ("semihosting", "serial", "hook")
+OUTPUTS = ("semihosting", "serial", "uart", "hook")
 OUTPUT_NOTES = {
     "semihosting": "printed over semihosting (LM_BOARD_SEMIHOSTING), shown by QEMU on the console",
     "serial": "sent to the Arduino Serial port at 115200 baud by src/lm_board_arduino.cpp",
+    "uart": "sent to the debug probe's virtual COM port at 115200 baud by src/lm_board_uart.c",
     "hook": "dropped until you define lm_board_putc() for a UART, ITM or RTT (see README.md)",
 }
 SCONS_FALLBACK = ("6.2.0", "~4.41101.0")  # PlatformIO version, the tool-scons it asks for
@@ -66,6 +69,7 @@ class Board:
     pio_platform: str | None = None  # None: the offline QEMU platform inside the project
     framework: str | None = None
     qemu_machine: str | None = None
+    uart: dict | None = None  # the board file's [uart] table (output "uart")
 
     @property
     def emulated(self) -> bool:
@@ -92,7 +96,8 @@ def load_board(name: str) -> Board:
         board = _board_from_dict(tomllib.loads(path.read_text()))
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
         raise LiteMicroError(f"board file {path.name} is malformed: {exc}") from None
-    if board.output not in OUTPUTS or board.emulated != (board.output == "semihosting"):
+    if (board.output not in OUTPUTS or board.emulated != (board.output == "semihosting")
+            or (board.output == "uart") != (board.uart is not None)):
         raise LiteMicroError(f"board file {path.name} is malformed: output '{board.output}'")
     return board
 
@@ -104,16 +109,21 @@ def _board_from_dict(data: dict) -> Board:
                      qemu_machine=data["qemu"]["machine"])
     pio = data["platformio"]
     return Board(**common, output=pio["output"], pio_board=pio["board"],
-                 pio_platform=pio["platform"], framework=pio.get("framework"))
+                 pio_platform=pio["platform"], framework=pio.get("framework"), uart=data.get("uart"))
 
 
-def write_project(model_path, board, out_dir=None, *, ram=None, flash=None, budget=True) -> Path:
-    """Compile `model_path` for `board` and write its PlatformIO project to `out_dir`
-    (default: ./<prefix>-<board>). Returns the project folder. `ram`/`flash` replace the
-    board's memory sizes in the fit check; budget=False skips it."""
+def write_project(model_path, board, out_dir=None, *, ram=None, flash=None, budget=True,
+                  fmt: str = "platformio") -> Path:
+    """Compile `model_path` for `board` and write its project to `out_dir` (default:
+    ./<prefix>-<board>): PlatformIO, CMake or an Arduino library, by `fmt`. Returns the
+    project folder. `ram`/`flash` replace the board's memory sizes in the fit check;
+    budget=False skips it."""
+    if fmt not in FORMATS:
+        raise LiteMicroError(f"unknown project format '{fmt}'; known formats: {', '.join(FORMATS)}")
     spec = load_board(board)
     target = _board_target(spec)
     command = f"litemicro project {shlex.quote(Path(model_path).name)} --board {spec.name}"
+    command += f" --format {fmt}" if fmt != "platformio" else ""
     gen = compile_model(model_path, Options(target=target.name, command=command))
     if budget:
         check_budget(gen, dataclasses.replace(target, name=spec.name),
@@ -121,7 +131,7 @@ def write_project(model_path, board, out_dir=None, *, ram=None, flash=None, budg
                      flash=flash if flash is not None else spec.flash_bytes)
     sets = input_sets(gen)
     outputs, oracle = reference_outputs(gen, Path(model_path).read_bytes(), sets)
-    files = project_files(gen, spec, target, Vectors(sets, outputs, oracle), command)
+    files = project_files(gen, spec, target, Vectors(sets, outputs, oracle), command, fmt)
     out = Path(out_dir) if out_dir else Path(f"{gen.prefix}-{spec.name}")
     _write_files(out, files)
     return out
@@ -213,9 +223,13 @@ def _describe(info) -> str:
 
 
 def project_files(gen, board: Board, target: Target, vectors: Vectors,
-                  command: str) -> dict[str, str]:
+                  command: str, fmt: str = "platformio") -> dict[str, str]:
     """Every file of the project, {path relative to the project: text}."""
     ctx = _context(gen, board, target, vectors, command)
+    if fmt == "cmake":
+        return cmake_files(gen, board, target, ctx, _render, _demo_files(board, ctx, arduino=False))
+    if fmt == "arduino":
+        return arduino_files(gen, ctx, _render, _demo_files(board, ctx, arduino=True))
     files = {
         "platformio.ini": _render("platformio.ini.j2", ctx),
         "README.md": _render("README.md.j2", ctx),
@@ -227,6 +241,8 @@ def project_files(gen, board: Board, target: Target, vectors: Vectors,
     }
     if board.output == "serial":
         files["src/lm_board_arduino.cpp"] = _static("lm_board_arduino.cpp")
+    if board.output == "uart":
+        files["src/lm_board_uart.c"] = _render("lm_board_uart.c.j2", _uart_context(board))
     files.update({f"lib/{gen.prefix}/{name}": text for name, text in gen.files.items()})
     files[f"lib/{gen.prefix}/library.json"] = _json(_library_manifest(gen, target))
     if board.emulated:
@@ -255,6 +271,20 @@ def _context(gen, board: Board, target: Target, vectors: Vectors, command: str) 
         + [expected[-1][1]],
         "pio_version": _scons_requirement()[0], "scons_version": _scons_requirement()[1],
     }
+
+
+def _demo_files(board: Board, ctx: dict, *, arduino: bool) -> dict[str, str]:
+    """The demo program: main.c, lm_app.h and the board's own hooks where they fit the format."""
+    files = {"src/main.c": _render("main.c.j2", ctx), "include/lm_app.h": _render("lm_app.h.j2", ctx)}
+    if board.output == "uart" and not arduino:
+        files["src/lm_board_uart.c"] = _render("lm_board_uart.c.j2", _uart_context(board))
+    return files
+
+
+def _uart_context(board: Board) -> dict:
+    uart = uart_context(board.name, board.core, board.uart)
+    timer = "DWT cycle counter" if uart["dwt"] else "nothing: this core has no DWT cycle counter"
+    return {"board": board, "version": __version__, "uart": uart, "dwt": uart["dwt"], "timer_note": timer}
 
 
 def _blob(raw: bytes) -> dict:
@@ -359,13 +389,6 @@ def _static(name: str) -> str:
 
 
 def _render(name: str, ctx: dict) -> str:
-    return _environment().get_template(name).render(**ctx)
-
-
-@functools.lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir() / "platformio"),
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    """A template of templates/platformio/, or of templates/ when the name has a folder
+    (cmake/..., arduino/...)."""
+    return environment("" if "/" in name else "platformio").get_template(name).render(**ctx)

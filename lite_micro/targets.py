@@ -51,6 +51,7 @@ class Target:
     ram_bytes: int | None  # None: no limit (host)
     flash_bytes: int | None
     emulator: Emulator | None  # None: runs natively (host)
+    cycle_model: str | None = None  # the timing table bench's cycle estimate follows, if it fits this core
 
     @property
     def is_host(self) -> bool:
@@ -91,6 +92,7 @@ def _target_from_dict(data: dict) -> Target:
         ram_bytes=data.get("ram_bytes"),
         flash_bytes=data.get("flash_bytes"),
         emulator=_emulator_from_dict(qemu) if qemu is not None else None,
+        cycle_model=data.get("cycle_model"),
     )
 
 

@@ -47,7 +47,7 @@ def test_boards_are_data():
         assert (board.ram_bytes, board.flash_bytes) == (target.emulator.ram.length, target.emulator.flash.length)
     for name in REAL_BOARDS:
         board = project.load_board(name)
-        assert not board.emulated and board.output in ("serial", "hook")
+        assert not board.emulated and board.output in ("serial", "uart", "hook")
         assert board.pio_platform in ("ststm32", "nordicnrf52", "raspberrypi") and board.framework
         assert load_target(board.core).ram_bytes <= board.ram_bytes
     assert project.load_board("pico").core == "cortex-m0plus"

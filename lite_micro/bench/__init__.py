@@ -35,8 +35,8 @@ def bench(model_path, target: str = "cortex-m4", *, per_layer: bool = True) -> d
 
 
 def bench_firmware(gen, target, *, per_layer: bool = True) -> dict:
+    from lite_micro.bench import icount
     from lite_micro.bench.host import random_inputs
-    from lite_micro.build import icount
     from lite_micro.build.firmware import build_firmware, elf_sizes
 
     with tempfile.TemporaryDirectory(prefix="lm_bench") as tmp:

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lite_micro.build.icount import Counts, interval
+from lite_micro.bench.icount import Counts, interval
 from lite_micro.errors import LiteMicroError
+from lite_micro.targets import load_target
 
-CYCLE_MODEL = "cortex-m4-trm, no wait states"
-M4_TARGETS = ("cortex-m4",)
+PLUGIN_MODEL = "cortex-m4-trm"          # the timing table of templates/qemu_plugin/lm_cycles.h
+CYCLE_MODEL = f"{PLUGIN_MODEL}, no wait states"
 
 
 def cycle_model_note(target: str) -> str:
-    if target in M4_TARGETS:
+    """How far the cycle estimate holds on `target`: its TOML names the model that fits it."""
+    if load_target(target).cycle_model == PLUGIN_MODEL:
         return CYCLE_MODEL
     return f"{CYCLE_MODEL} (the cycle model is Cortex-M4 only: not a {target} estimate)"
 

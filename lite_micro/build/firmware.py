@@ -8,15 +8,14 @@ linked with arm-none-eabi-gcc, newlib-nano and semihosting (rdimon).
 
 from __future__ import annotations
 
-import functools
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
-import jinja2
 import numpy as np
 
+from lite_micro.codegen.emit import environment
 from lite_micro.errors import LiteMicroError
 from lite_micro.resources import templates_dir
 from lite_micro.targets import Target
@@ -69,7 +68,7 @@ def render_harness(gen, input_sets) -> str:
             blobs.append({"name": name, "size": len(raw), "rows": _c_byte_rows(raw)})
             names.append(name)
         sets.append(names)
-    return _environment().get_template("main.c.j2").render(
+    return environment("firmware").get_template("main.c.j2").render(
         prefix=gen.prefix, blobs=blobs, sets=sets,
         num_sets=len(sets), num_inputs=len(gen.inputs), num_outputs=len(gen.outputs),
         input_bytes=[info.nbytes for info in gen.inputs],
@@ -84,7 +83,7 @@ def render_linker_script(target: Target) -> str:
     named += [("FLASH", "rx", emu.flash), ("RAM", "rwx", emu.ram)]
     regions = [{"name": n, "attributes": a, "origin": f"0x{r.origin:08X}",
                 "length": f"0x{r.length:08X}"} for n, a, r in named]
-    return _environment().get_template("link.ld.j2").render(
+    return environment("firmware").get_template("link.ld.j2").render(
         target_name=target.name, machine=emu.machine, regions=regions,
         vectors_region="VECTORS" if emu.vectors else "FLASH",
         stack_paint_bytes=f"0x{STACK_PAINT_BYTES:X}",
@@ -137,14 +136,6 @@ def _describe(info) -> str:
     """dtype and shape as the harness prints them, e.g. 'int8 1x12' ('scalar' for ())."""
     return f"{info.dtype} {'x'.join(str(d) for d in info.shape) or 'scalar'}"
 
-
-@functools.lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir() / "firmware"),
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
 
 
 def _run_compiler(command: list[str], workdir: Path, target: Target) -> None:

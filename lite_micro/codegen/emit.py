@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import jinja2
@@ -9,15 +10,16 @@ import numpy as np
 
 from .. import __version__
 from ..ir import Graph, Tensor
-from ..ops.base import ConstArg, Layer, ParamsArg, ScratchArg, TensorArg
+from ..ir.dtypes import by_ctype, ctype_of
+from ..ir.layer import ConstArg, Layer, ParamsArg, ScratchArg, TensorArg
 from ..planner import Plan
 from ..resources import templates_dir
 from .names import Names
 
-RUNTIME_HEADERS = ("lm_common.h", "lm_kernels.h")
-CTYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int32_t", "float32": "float"}
+RUNTIME_HEADERS = ("lm_common.h", "lm_kernels.h", "lm_attrs.h")
 IO_SUFFIX = {"int16": "i16", "int32": "i32", "float32": "f32"}    # typed accessors <prefix>_input_<suffix>
-VALUES_PER_LINE = 20
+MAX_COLUMNS = 120           # no generated line is longer
+SHORT_NAME = 40             # converter tensor names longer than this are shortened in comments
 
 
 @dataclass(frozen=True)
@@ -29,8 +31,31 @@ class EmitInfo:
     command: str
 
 
-def environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir())),
+@dataclass(frozen=True)
+class FlashTable:
+    """One `static const <ctype> <symbol>[count]` table the generated source defines."""
+    symbol: str
+    ctype: str
+    values: np.ndarray
+    comment: str
+
+    @property
+    def count(self) -> int:
+        return max(self.values.size, 1)        # an empty table still holds one element
+
+    @property
+    def nbytes(self) -> int:
+        return self.count * by_ctype(self.ctype).size
+
+    def lines(self) -> list[str]:
+        return array_lines(self.values) if self.values.size else ["0,"]
+
+
+@functools.lru_cache(maxsize=None)
+def environment(folder: str = "") -> jinja2.Environment:
+    """The one Jinja setup for every template (model, firmware harness, PlatformIO project):
+    undefined names are errors, block tags leave no blank lines, output is plain text."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir() / folder)),
                               undefined=jinja2.StrictUndefined, trim_blocks=True,
                               lstrip_blocks=True, keep_trailing_newline=True,
                               autoescape=False)
@@ -56,14 +81,53 @@ def c_value(v) -> str:
     return c_int(v)
 
 
+def fill_lines(items: list[str], width: int, sep: str = ", ", end: str = ",") -> list[str]:
+    """`items` joined by `sep`, each line ending in `end`, packed into lines of at most `width`."""
+    lines, cur = [], ""
+    for item in items:
+        if cur and len(cur) + len(sep) + len(item) + len(end) > width:
+            lines.append(cur + end)
+            cur = item
+        else:
+            cur = f"{cur}{sep}{item}" if cur else item
+    return lines + [cur + end] if cur else lines
+
+
 def array_lines(values: np.ndarray) -> list[str]:
+    """Table initializer lines (printed with a 4-space indent)."""
     if values.dtype.kind == "f":
         text = [c_float(v) for v in values.reshape(-1).tolist()]
     else:
-        flat = values.reshape(-1).astype(np.int64).tolist()
-        text = [c_int(v) if v == -(1 << 31) else str(v) for v in flat]
-    return [", ".join(text[i:i + VALUES_PER_LINE]) + ","
-            for i in range(0, len(text), VALUES_PER_LINE)]
+        text = [c_int(v) for v in values.reshape(-1).astype(np.int64).tolist()]
+    return fill_lines(text, MAX_COLUMNS - 4)
+
+
+def chunks(text: str, width: int, later: int = 0) -> list[str]:
+    """`text` cut into pieces of at most `width` (`later` for all but the first), after a
+    space, ';' or '/' where one is near, else anywhere."""
+    out, w = [], width
+    while len(text) > w:
+        cut = max(text.rfind(ch, w // 2, w) for ch in " ;/") + 1 or w
+        out.append(text[:cut].rstrip())
+        text, w = text[cut:].lstrip(), later or width
+    return out + [text]
+
+
+def comment_lines(text: str, width: int) -> list[str]:
+    """Comment text wrapped to `width`; continuation lines indented by two spaces."""
+    first, *rest = chunks(Names.comment_text(text), width, width - 2)
+    return [first] + ["  " + line for line in rest]
+
+
+def short_name(name: str, limit: int = SHORT_NAME) -> str:
+    """A converter tensor name cut for a comment: its first ';' part, its tail if still long."""
+    if len(name) <= limit:
+        return name
+    head = name.split(";")[0]
+    more = ";..." if head != name else ""
+    if len(head) + len(more) > limit:
+        head = "..." + head[len(head) + len(more) + 3 - limit:]
+    return head + more
 
 
 def shape_text(t: Tensor) -> str:
@@ -78,37 +142,72 @@ def quant_text(t: Tensor) -> str:
     return f"scale {float(np.float32(t.scale)):.6g}, zp {t.zero_point}"
 
 
-def const_tensor_name(t: Tensor) -> str:
-    return f"t{t.index}_const"
+def tensor_label(t: Tensor) -> str:
+    """How comments name a tensor: its index (the plan table has the full name) and a short name."""
+    return f"t{t.index} '{short_name(t.name)}'"
+
+
+def const_tensor_inputs(layers: list[Layer]) -> list[Tensor]:
+    """Constant tensors passed where a kernel reads an activation, each once, by index."""
+    found = {a.tensor.index: a.tensor for layer in layers for a in layer.args
+             if isinstance(a, TensorArg) and a.tensor.is_const}
+    return [found[k] for k in sorted(found)]
+
+
+def flash_tables(layers: list[Layer], names: Names) -> list[FlashTable]:
+    """Every table the generated source defines, in the order it defines them."""
+    return const_tensor_tables(layers, names) + [
+        t for i, layer in enumerate(layers) for t in layer_tables(i, layer, names)]
+
+
+def const_tensor_tables(layers: list[Layer], names: Names) -> list[FlashTable]:
+    return [FlashTable(const_tensor_symbol(names, t), ctype_of(t.dtype), t.data,
+                       f"tensor {tensor_label(t)} {shape_text(t)} {t.dtype}, {quant_text(t)}")
+            for t in const_tensor_inputs(layers)]
+
+
+def layer_tables(index: int, layer: Layer, names: Names) -> list[FlashTable]:
+    return [FlashTable(layer_symbol(names, index, c.name), c.ctype, c.values, c.comment) for c in layer.consts]
+
+
+def layer_symbol(names: Names, index: int, what: str) -> str:
+    return names.fn(Names.layer(index, what))
+
+
+def const_tensor_symbol(names: Names, t: Tensor) -> str:
+    return names.fn(f"t{t.index}_const")
+
+
+def call_lines(kernel: str, args: list[str], width: int) -> list[str]:
+    """`kernel(args);` on one line, or its arguments packed onto indented continuation lines."""
+    one = f"{kernel}({', '.join(args)});"
+    if len(one) <= width:
+        return [one]
+    lines = fill_lines(args, width - 5)      # room for the closing ");"
+    return [f"{kernel}("] + ["    " + line for line in lines[:-1]] + ["    " + lines[-1][:-1] + ");"]
 
 
 class _Renderer:
     def __init__(self, graph: Graph, layers: list[Layer], plan: Plan, names: Names):
         self.graph, self.layers, self.plan, self.names = graph, layers, plan, names
-        self.const_tensors: dict[int, Tensor] = {}
 
-    def const_tables(self) -> list[dict]:
-        """Constant tensors that layers read as plain inputs, each emitted once."""
-        return [dict(decl=f"static const {CTYPES[t.dtype]} {const_tensor_name(t)}[{max(t.size, 1)}]",
-                     comment=Names.comment_text(f"tensor {t.index} '{t.name}' {shape_text(t)} {t.dtype}, "
-                                                f"{quant_text(t)}"),
-                     lines=array_lines(t.data) if t.size else ["0,"])
-                for _, t in sorted(self.const_tensors.items())]
+    def table(self, t: FlashTable) -> dict:
+        return dict(decl=f"static const {t.ctype} {t.symbol}[{t.count}]",
+                    comment=comment_lines(t.comment, MAX_COLUMNS - 6), lines=t.lines())
 
     def ptr(self, t: Tensor) -> str:
         if t.is_const:  # a constant tensor passed where an activation usually goes
-            self.const_tensors.setdefault(t.index, t)
             cast = "" if t.dtype == "int8" else "(const int8_t *)(const void *)"
-            return f"{cast}{const_tensor_name(t)}"
+            return f"{cast}{const_tensor_symbol(self.names, t)}"
         return f"({self.names.arena} + {self.plan.tensor_offsets[t.index]})"
 
     def arg(self, i: int, a) -> str:
         if isinstance(a, TensorArg):
             return self.ptr(a.tensor)
         if isinstance(a, ConstArg):
-            return Names.layer(i, a.name)
+            return layer_symbol(self.names, i, a.name)
         if isinstance(a, ParamsArg):
-            return "&" + Names.layer(i, "params")
+            return "&" + layer_symbol(self.names, i, "params")
         if isinstance(a, ScratchArg):
             return f"({self.names.arena} + {self.plan.scratch_offsets[i]})"
         return str(a)
@@ -116,34 +215,29 @@ class _Renderer:
     def tensor_line(self, role: str, t: Tensor) -> str:
         where = self.plan.tensor_offsets.get(t.index)
         place = f"arena [{where}, {where + t.nbytes})" if where is not None else "flash"
-        return Names.comment_text(f"{role} '{t.name}' {shape_text(t)} {t.dtype}, {quant_text(t)}, {place}")
+        return f"{role} {tensor_label(t)} {shape_text(t)} {t.dtype}, {quant_text(t)}, {place}"
 
     def layer(self, i: int, layer: Layer) -> dict:
         op = layer.op
-        lines = [f"Layer {i}: {op.kind} (op #{op.index}, v{op.version})"]
-        lines += [self.tensor_line("in ", t) for t in layer.inputs]
-        lines += [self.tensor_line("out", t) for t in layer.outputs]
-        kernel = layer.kernel or "none"
-        lines.append(Names.comment_text(f"kernel {kernel}: {layer.note}" + (f", {layer.macs} MACs" if layer.macs else "")))
-        call = None
-        if layer.kernel:
-            call = f"{layer.kernel}({', '.join(self.arg(i, a) for a in layer.args)});"
-        consts = [dict(decl=f"static const {c.ctype} {Names.layer(i, c.name)}[{max(c.values.size, 1)}]",
-                       comment=Names.comment_text(c.comment),
-                       lines=array_lines(c.values) if c.values.size else ["0,"])
-                  for c in layer.consts]
+        text = [f"Layer {i}: {op.kind} (op #{op.index}, v{op.version})"]
+        text += [self.tensor_line("in ", t) for t in layer.inputs]
+        text += [self.tensor_line("out", t) for t in layer.outputs]
+        text.append(f"kernel {layer.kernel or 'none'}: {layer.note}" + (f", {layer.macs} MACs" if layer.macs else ""))
+        lines = [line for t in text for line in comment_lines(t, MAX_COLUMNS - 7)]
+        call = call_lines(layer.kernel, [self.arg(i, a) for a in layer.args], MAX_COLUMNS - 4) if layer.kernel else []
         params = None
         if layer.params_type:
-            params = dict(decl=f"static const {layer.params_type} {Names.layer(i, 'params')}",
+            params = dict(decl=f"static const {layer.params_type} {layer_symbol(self.names, i, 'params')}",
                           fields=[(k, c_value(v)) for k, v in layer.params])
+        consts = [self.table(t) for t in layer_tables(i, layer, self.names)]
         return dict(index=i, comment=lines, call=call, consts=consts, params=params)
 
     def io(self, kind: str, tensors: list[Tensor]) -> list[dict]:
         out = []
         for k, t in enumerate(tensors):
             q = t.quant
-            out.append(dict(macro=self.names.define(f"{kind}{k}"), name=Names.comment_text(t.name),
-                            ctype=CTYPES[t.dtype],
+            out.append(dict(macro=self.names.define(f"{kind}{k}"), name=Names.comment_text(tensor_label(t)),
+                            ctype=ctype_of(t.dtype),
                             size=t.nbytes, dims=len(t.shape),
                             shape="{" + ", ".join(str(d) for d in t.shape) + "}",
                             scale=c_float(q.scale if q else 0.0), zero_point=q.zero_point if q else 0,
@@ -151,9 +245,16 @@ class _Renderer:
         return out
 
     def plan_rows(self) -> list[str]:
-        rows = [f"{'offset':>8} {'bytes':>8}  live      buffer"]
-        for name, off, size, first, last in self.plan.table():
-            rows.append(Names.comment_text(f"{off:>8} {size:>8}  {first:>3}..{last:<3}  {name}"))
+        """The arena plan; the one place that prints each tensor's full name (wrapped)."""
+        rows = [f"{'offset':>8} {'bytes':>8}  live      tensor buffer"]
+        for b in sorted(self.plan.buffers, key=lambda b: (b.offset, b.first)):
+            cells = f"{b.offset:>8} {b.size:>8}  {b.first:>3}..{b.last:<3}  "
+            lead = " " * (len(cells) + 7)
+            labels = [(f"t{t.index:<5}", t.name) for t in b.tensors] or [("", b.name)]
+            for k, (tid, name) in enumerate(labels):
+                start = (cells if k == 0 else " " * len(cells)) + f"{tid:<7}"
+                for j, part in enumerate(chunks(Names.comment_text(name), MAX_COLUMNS - 3 - len(lead))):
+                    rows.append((start if j == 0 else lead) + part)
         return rows
 
 
@@ -163,21 +264,21 @@ def generate(graph: Graph, layers: list[Layer], plan: Plan, prefix: str, info: E
     r = _Renderer(graph, layers, plan, names)
     runtime = sorted({f for layer in layers for f in layer.runtime})
     extra_headers = [f for f in runtime if f.endswith(".h")]
-    banner = [f"Generated by litemicro {__version__}. Do not edit: regenerate instead.",
-              f"model  {Names.comment_text(info.model_file)} (sha256 {info.model_sha256[:16]})",
-              f"target {info.target}",
-              f"command: {Names.comment_text(info.command)}"]
+    banner = [line for text in (f"Generated by litemicro {__version__}. Do not edit: regenerate instead.",
+                                f"model  {info.model_file} (sha256 {info.model_sha256[:16]})",
+                                f"target {info.target}", f"command: {info.command}")
+              for line in comment_lines(text, MAX_COLUMNS - 3)]
     macs = sum(layer.macs for layer in layers)
     rendered_layers = [r.layer(i, layer) for i, layer in enumerate(layers)]
     ctx = dict(names=names, banner=banner, arena_size=plan.arena_bytes,
                lower_bound=plan.lower_bound_bytes, strategy=plan.strategy,
                inputs=r.io("INPUT", graph.inputs), outputs=r.io("OUTPUT", graph.outputs),
-               layers=rendered_layers, const_tensors=r.const_tables(),
-               state=[dict(offset=b.offset, size=b.size, name=Names.comment_text(b.name))
+               layers=rendered_layers, const_tensors=[r.table(t) for t in const_tensor_tables(layers, names)],
+               state=[dict(offset=b.offset, size=b.size, name=Names.comment_text(tensor_label(b.tensors[0])))
                       for b in sorted(plan.buffers, key=lambda b: b.offset)
                       if any(t.is_variable for t in b.tensors)],
                plan_rows=r.plan_rows(), macs=macs, num_layers=len(layers),
-               typed_io=[dict(ctype=CTYPES[d], suffix=IO_SUFFIX[d]) for d in sorted(
+               typed_io=[dict(ctype=ctype_of(d), suffix=IO_SUFFIX[d]) for d in sorted(
                    {t.dtype for t in graph.inputs + graph.outputs} - {"int8"})],
                guard=f"{names.macro}_H", extra_headers=extra_headers)
     env = environment()

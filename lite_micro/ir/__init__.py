@@ -7,8 +7,9 @@ from typing import Any, Optional
 
 import numpy as np
 
-DTYPE_BYTES = {"int8": 1, "uint8": 1, "int16": 2, "int32": 4, "int64": 8,
-               "float32": 4, "bool": 1}
+from .dtypes import DTYPES
+
+DTYPE_BYTES = {name: d.size for name, d in DTYPES.items()}   # kept for existing callers
 
 
 @dataclass(frozen=True)

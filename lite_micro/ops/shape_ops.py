@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import quant
 from ..ir import DTYPE_BYTES, Op, Tensor
+from ..ir.dtypes import dtype
 from .base import ConstArg, ConstArray, Layer, ParamsArg, TensorArg, require
 
 PAD_MAX_DIMS = 6
@@ -316,7 +317,7 @@ def pad_value(op: Op, inp: Tensor, out: Tensor) -> int:
 
 
 def value_dtype(t: Tensor):
-    return {"int8": np.int8, "int16": np.int16, "int32": np.int32, "float32": np.float32}[t.dtype]
+    return dtype(t.dtype).numpy
 
 
 def prepare_pad(op: Op) -> Layer:
