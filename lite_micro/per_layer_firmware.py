@@ -81,8 +81,7 @@ def parse_taps(stdout: str, steps: int, size: int) -> np.ndarray:
 
 
 def _build(gen, target, inputs, folder: Path) -> Path:
-    from .build.firmware import (STATIC_FILES, first_error, gcc_command, render_harness,
-                                 render_linker_script)
+    from .build.firmware import STATIC_FILES, first_error, gcc_command, render_harness, render_linker_script
 
     if shutil.which("arm-none-eabi-gcc") is None:
         raise LiteMicroError("per-layer on a Cortex-M target needs arm-none-eabi-gcc")

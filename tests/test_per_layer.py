@@ -19,7 +19,8 @@ from lite_micro.api import Options, compile_model
 from lite_micro.cli import main
 from lite_micro.per_layer import first_divergence
 from lite_micro.reference import input_sets
-from tests.model_zoo import model_path
+
+from model_zoo import model_path
 
 pytest.importorskip("tflite_micro", reason="per-layer needs the TFLM interpreter (pip install tflite-micro)")
 
@@ -65,7 +66,7 @@ def test_cli_mismatch_runs_per_layer(monkeypatch, capsys):
     good = compile_model(path, Options(target="host"))
     bad = with_faulty_layer(good, 11, 0)  # the logits: the flipped value changes the softmax
 
-    def compile_faulty(model, options=Options()):
+    def compile_faulty(model, options=None):
         return bad if options.target == "host" else compile_model(model, options)
     monkeypatch.setattr(verify_module, "compile_model", compile_faulty)
     monkeypatch.setattr(api, "compile_model", compile_faulty)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.model_zoo import model_path
+from model_zoo import model_path
 
 ROOT = Path(__file__).resolve().parent.parent
 pytest.importorskip("tflite_micro", reason="verify needs the TFLM interpreter (pip install tflite-micro)")

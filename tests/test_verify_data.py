@@ -19,7 +19,8 @@ from lite_micro.api import Options, compile_model
 from lite_micro.cli import main
 from lite_micro.testing.oneop import TensorSpec, build_model
 from lite_micro.verify import verify
-from tests.model_zoo import MODELS_DIR as MODELS
+
+from model_zoo import MODELS_DIR as MODELS
 
 pytest.importorskip("tflite_micro", reason="verify needs the TFLM interpreter (pip install tflite-micro)")
 has_firmware = shutil.which("arm-none-eabi-gcc") is not None and shutil.which("qemu-system-arm") is not None
@@ -91,6 +92,7 @@ def test_batch_too_big_for_the_flash_is_halved(tmp_path):
     """Should the estimate be wrong and the linker find the flash full, fewer sets per image:
     KWS (490 bytes a set) on a board cut to 192 KiB of flash, 400 sets asked for."""
     import dataclasses
+
     from lite_micro.targets import MemoryRegion, load_target
     m4 = load_target("cortex-m4")
     small = dataclasses.replace(m4, emulator=dataclasses.replace(
