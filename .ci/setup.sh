@@ -23,6 +23,9 @@ if [ "$need_apt" = 1 ]; then
     qemu-system-arm clang gcc cmake ninja-build python3-venv python3-dev >/dev/null
 fi
 
+# The HTML report's browser test (tests/test_report.py) renders pages in headless chromium.
+command -v chromium >/dev/null || { apt-get update -qq; apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi

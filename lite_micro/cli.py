@@ -1,4 +1,4 @@
-"""Command line: gen, inspect, verify, bench, project.
+"""Command line: gen, inspect, verify, bench, project, report.
 
 Every command prints a one-line error and exits 2 on bad input (unreadable or unsupported
 model, unknown target, a model that does not fit); verify exits 1 on a mismatch.
@@ -43,12 +43,26 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--inputs", type=int, default=20)
     v.add_argument("--seed", type=int, default=0)
     v.add_argument("--json", action="store_true")
+    v.add_argument("--data", metavar="FILE", help="your samples: .npy, .npz or a folder of .bin files")
+    v.add_argument("--float", dest="float_model", metavar="MODEL",
+                   help="the float model: error of the int8 model's dequantized outputs against it")
+    v.add_argument("--per-layer", action="store_true",
+                   help="compare every layer's output with TFLM's and name the first that differs")
 
     b = sub.add_parser("bench", help="exact instruction counts (QEMU) or host timing")
     b.add_argument("model")
     b.add_argument("--target", default="cortex-m4")
     b.add_argument("--json", action="store_true")
     b.add_argument("--per-layer", action="store_true")
+    b.add_argument("--clock-mhz", type=float, help="core clock: estimated cycles become milliseconds")
+
+    rp = sub.add_parser("report", help="one self-contained HTML page: layers, cycles, arena plan, fit")
+    rp.add_argument("model")
+    rp.add_argument("--target", default="cortex-m4", help="a target, or several separated by commas")
+    rp.add_argument("-o", "--output", default="report.html")
+    rp.add_argument("--png", metavar="FILE", help="also draw the arena plan and cycle bars (matplotlib)")
+    rp.add_argument("--no-measure", action="store_true", help="skip firmware link and QEMU counts")
+    rp.add_argument("--clock-mhz", type=float, help="core clock: estimated cycles become milliseconds")
 
     pr = sub.add_parser("project", help="write a PlatformIO or CMake project, or an Arduino library, for a board")
     pr.add_argument("model")
@@ -117,32 +131,26 @@ def cmd_inspect(args, command: str) -> int:
 
 
 def cmd_verify(args, command: str) -> int:
-    from .verify import verify
+    from .verify_command import run_verify
 
-    if args.inputs < 1:
-        raise LiteMicroError("--inputs must be at least 1")
-    result = verify(args.model, target=args.target, count=args.inputs, seed=args.seed)
-    if args.json:
-        print(json.dumps(result.as_dict(), indent=2))
-    elif result.ok:
-        print(f"{result.model} on {result.target}: bit-exact with TFLM on {result.inputs} inputs "
-              f"({result.total_bytes:,} output bytes compared)")
-    else:
-        print(f"{result.model} on {result.target}: MISMATCH on {result.mismatched_inputs} of "
-              f"{result.inputs} inputs ({result.mismatched_bytes} bytes); first: {result.first_mismatch}")
-    return EXIT_OK if result.ok else EXIT_MISMATCH
+    return run_verify(args)
 
 
 def cmd_bench(args, command: str) -> int:
     from .bench import bench, render_text
+    from .latency import add_to_bench, bench_line, latency_ms
+    from .progress import Progress
 
-    report = bench(args.model, target=args.target, per_layer=True)
+    latency_ms(None, args.clock_mhz)  # a bad clock is an error before minutes of work
+    with Progress.for_stderr() as progress:
+        progress(f"bench {Path(args.model).name} on {args.target}: build and run")
+        report = add_to_bench(bench(args.model, target=args.target, per_layer=True), args.clock_mhz)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
         if not args.per_layer:
             report = {k: v for k, v in report.items() if k != "layers"}
-        print(render_text(report))
+        print(render_text(report) + bench_line(report))
     return EXIT_OK
 
 
@@ -156,8 +164,14 @@ def cmd_project(args, command: str) -> int:
     return EXIT_OK
 
 
+def cmd_report(args, command: str) -> int:
+    from .report.command import run_report
+
+    return run_report(args, command)
+
+
 COMMANDS = {"gen": cmd_gen, "inspect": cmd_inspect, "verify": cmd_verify, "bench": cmd_bench,
-            "project": cmd_project}
+            "project": cmd_project, "report": cmd_report}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -23,6 +23,9 @@ class VerifyResult:
     total_bytes: int = 0
     first_mismatch: str = ""
     details: list = field(default_factory=list)
+    outputs: list = field(default_factory=list, repr=False)  # ours, [set][output index]
+    sets: list = field(default_factory=list, repr=False)     # the inputs, [set][input index]
+    first_mismatch_set: int = -1
 
     @property
     def ok(self) -> bool:
@@ -34,30 +37,21 @@ class VerifyResult:
                     total_bytes=self.total_bytes, first_mismatch=self.first_mismatch)
 
 
-def run_ours(gen, target_name: str, sets, workdir: Path) -> list[list[np.ndarray]]:
-    target = load_target(target_name)
-    if target.is_host:
-        from .build.host import build_host
-        module = build_host([gen], workdir / "host")
-        module.reset(gen.prefix)  # a module loaded before keeps its state: start fresh, as TFLM does
-        return [module.run(gen.prefix, s) for s in sets]
-    from .build.firmware import build_firmware
-    from .build.qemu import run_firmware
-    elf = build_firmware(gen, target, sets, workdir / target.name)
-    return run_firmware(elf, target)
-
-
 def verify(model_path: str, target: str = "host", count: int = 20, seed: int = 0,
-           workdir: Path | None = None) -> VerifyResult:
+           workdir: Path | None = None, *, data=None, progress=None) -> VerifyResult:
+    """`data`: a samples file or folder (lite_micro.verify_data) instead of `count` random sets."""
+    from .verify_data import load_samples, run_batched
+
     load_target(target)
     gen = compile_model(model_path, Options(target=target))
-    data = Path(model_path).read_bytes()
-    ref = Reference(data)
-    sets = input_sets(gen.inputs, count, seed)
+    ref = Reference(Path(model_path).read_bytes())
+    sets = load_samples(data, gen.inputs) if data else input_sets(gen.inputs, count, seed)
     with tempfile.TemporaryDirectory(prefix="litemicro-verify-") as tmp:
-        ours = run_ours(gen, target, sets, Path(workdir or tmp))
-    result = VerifyResult(model=Path(model_path).name, target=target, inputs=len(sets))
+        ours = run_batched(gen, target, sets, Path(workdir or tmp), progress)
+    result = VerifyResult(model=Path(model_path).name, target=target, inputs=len(sets), outputs=ours, sets=sets)
     for k, (s, got) in enumerate(zip(sets, ours)):
+        if progress:
+            progress.count(k + 1, len(sets), "TFLM and compare")
         want = ref.run(s, len(gen.outputs))
         bad = 0
         for j, (w, g) in enumerate(zip(want, got)):
@@ -73,6 +67,7 @@ def verify(model_path: str, target: str = "host", count: int = 20, seed: int = 0
                                          f"TFLM {int(w[i]) if i < w.size else None}, "
                                          f"litemicro {int(g[i]) if i < g.size else None}")
         if bad:
+            result.first_mismatch_set = k if result.first_mismatch_set < 0 else result.first_mismatch_set
             result.mismatched_inputs += 1
             result.mismatched_bytes += bad
     return result
