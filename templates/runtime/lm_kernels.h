@@ -27,19 +27,7 @@ typedef struct {
 void lm_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
                 const int32_t *mult, const int32_t *shift, int8_t *scratch, int8_t *out);
 
-/* DEPTHWISE_CONV_2D. w: [k_h, k_w, out_c], out_c = in_c * depth multiplier. groups holds the multiplier. */
-void lm_dwconv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
-                  const int32_t *mult, const int32_t *shift, int8_t *out);
-/* DEPTHWISE_CONV_2D with depth multiplier 1: channels four at a time, pointer-stepped taps. */
-void lm_dwconv_m1_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
-                     const int32_t *mult, const int32_t *shift, int8_t *out);
-
-/* DEPTHWISE_CONV_2D, multiplier 1, channels a multiple of 4, weights packed as int16 tap
- * pairs for SMLAD (see lm_conv.c); scratch: k_h * k_w * channels bytes for border pixels. */
-void lm_dwconv_m1_packed_s8(const lm_conv_params *p, const int8_t *in, const int32_t *wp,
-                            const int32_t *bias, const int32_t *mult, const int32_t *shift,
-                            const int32_t *taps, const int32_t *patch_taps, int8_t *scratch,
-                            int8_t *out);
+/* DEPTHWISE_CONV_2D: lm_dwconv.h. */
 
 typedef struct {
     int32_t batches, in_depth, out_depth;
