@@ -57,8 +57,11 @@ def _window(op: Op, inp, weights, out, k_h: int, k_w: int, out_c: int, groups: i
     _, out_h, out_w, _ = out.shape
     wq = weights.quant
     require(len(wq.scales) in (1, out_c), op, "weights need one scale or one per output channel")
-    pad_top, pad_left = spatial(op, o["padding"], (in_h, in_w), (k_h, k_w), (o["stride_h"], o["stride_w"]),
+    pre = o.get("pre_pad", (0, 0, 0, 0))      # a PAD folded in front (passes/fold_pad.py)
+    pad_top, pad_left = spatial(op, o["padding"], (in_h + pre[0] + pre[1], in_w + pre[2] + pre[3]), (k_h, k_w),
+                                (o["stride_h"], o["stride_w"]),
                                 (o["dilation_hfactor"], o["dilation_wfactor"]), (out_h, out_w))
+    pad_top, pad_left = pad_top + pre[0], pad_left + pre[2]
     act_min, act_max = quant.activation_range(o["fused_activation_function"], out.scale, out.zero_point)
     mults, shifts = quant.conv_channel_multipliers(inp.scale, wq.scales, out.scale, out_c)
     params = dict(batches=b, in_h=in_h, in_w=in_w, in_c=in_c, out_h=out_h, out_w=out_w, out_c=out_c,

@@ -366,7 +366,7 @@ LM_INLINE lm_dw_acc lm_dw_block4(const int8_t *x, int32_t row, int32_t col, cons
         }
         acc = lm_dw_pair(xa, xb, w, shared, acc);
     }
-    return lm_dw_last(x + kx * col, w, shared, acc);
+    return (taps & 1) ? lm_dw_last(x + kx * col, w, shared, acc) : acc;
 }
 
 /* Every output channel of one pixel: blocks of four through lm_dw_block4, then a scalar

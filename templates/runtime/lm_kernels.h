@@ -48,21 +48,7 @@ typedef struct {
 void lm_avgpool_s8(const lm_pool_params *p, const int8_t *in, int8_t *out);
 void lm_maxpool_s8(const lm_pool_params *p, const int8_t *in, int8_t *out);
 
-#define LM_MAX_DIMS 6
-
-typedef struct {
-    int32_t in1_offset, in2_offset, left_shift;
-    int32_t in1_mult, in1_shift, in2_mult, in2_shift;
-    int32_t out_mult, out_shift, out_zp, act_min, act_max;
-    int32_t size;                      /* output elements */
-    int32_t dims;                      /* 0: no broadcast, same shapes */
-    int32_t out_shape[LM_MAX_DIMS];
-    int32_t in1_strides[LM_MAX_DIMS];  /* 0 along broadcast dimensions */
-    int32_t in2_strides[LM_MAX_DIMS];
-} lm_add_params;
-
-/* ADD (int8, TFLM's general rescaling path), with N-d broadcasting. */
-void lm_add_s8(const lm_add_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+/* ADD: lm_eltwise.h. */
 
 typedef struct {
     int32_t rows, depth;
