@@ -158,15 +158,17 @@ def _needs_patch(p: dict) -> bool:
 
 
 def depthwise_for_target(layer: Layer, features) -> Layer:
-    """On cores with the DSP extension: the SMLAD kernels (multiplier 1, or a multiple of 4),
+    """On cores with the DSP extension: the SMLAD kernels (multiplier 1, 2 or a multiple of 4),
     3x3 unrolled, weights laid out offline for them. Elsewhere: the portable kernel as is."""
     p = dict(layer.params)
-    if "dsp" not in features or not (p["depth_mult"] == 1 or p["depth_mult"] % 4 == 0):
+    dm = p["depth_mult"]
+    if "dsp" not in features or not (dm in (1, 2) or dm % 4 == 0):
         return layer
     consts = {c.name: c for c in layer.consts}
     w = consts["weights"].values
-    if p["depth_mult"] > 1:
-        kernel, note = "lm_dwconv_mult_dsp_s8", f"depthwise, multiplier {p['depth_mult']}, SMLAD on tap pairs"
+    if dm > 1:
+        kernel = "lm_dwconv_mult2_dsp_s8" if dm == 2 else "lm_dwconv_mult_dsp_s8"
+        note = f"depthwise, multiplier {dm}, SMLAD on tap pairs"
     elif (p["k_h"], p["k_w"]) == (3, 3):
         kernel, note = "lm_dwconv_3x3_dsp_s8", "depthwise 3x3 unrolled, SMLAD on tap pairs"
     else:

@@ -220,7 +220,8 @@ void lm_dwconv_m1_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *
  *
  * The input side gets the same pairs from the two taps' words with one PKHBT and one PKHTB
  * (channels sharing a tap pair), or, when four output channels share an input channel
- * (depth multiplier a multiple of 4), from two byte loads packed once for four SMLADs.
+ * (depth multiplier a multiple of 4), from two byte loads packed once for four SMLADs, or
+ * two output channels share one (multiplier 2), two such packs.
  * Other cores compile the same walk in plain C over the same layout.
  */
 
@@ -266,18 +267,25 @@ typedef struct {
 } lm_dw_acc;
 
 /* acc += one tap pair (xa: tap t, xb: tap t + 1) of four output channels; w: the pair's two
- * weight words. shared: xa and xb point at the one input channel the four share. */
-LM_INLINE lm_dw_acc lm_dw_pair(const int8_t *xa, const int8_t *xb, const int8_t *w, const int shared,
+ * weight words. share: how many of the four output channels read one input channel (1, 2 or
+ * 4: depth multiplier 1, 2 or a multiple of 4); xa and xb point at the first one's. */
+LM_INLINE lm_dw_acc lm_dw_pair(const int8_t *xa, const int8_t *xb, const int8_t *w, const int32_t share,
                                lm_dw_acc acc)
 {
 #if LM_USE_DSP
     const int32_t w01 = lm_read_s8x4(w), w23 = lm_read_s8x4(w + 4);
-    if (shared) {
+    if (share == 4) {
         const int32_t pair = lm_pack_bottoms(*xa, *xb);
         acc.a0 = __smlad(pair, __sxtb16(w01), acc.a0);
         acc.a1 = __smlad(pair, lm_sxtb16_odd(w01), acc.a1);
         acc.a2 = __smlad(pair, __sxtb16(w23), acc.a2);
         acc.a3 = __smlad(pair, lm_sxtb16_odd(w23), acc.a3);
+    } else if (share == 2) {
+        const int32_t p01 = lm_pack_bottoms(xa[0], xb[0]), p23 = lm_pack_bottoms(xa[1], xb[1]);
+        acc.a0 = __smlad(p01, __sxtb16(w01), acc.a0);
+        acc.a1 = __smlad(p01, lm_sxtb16_odd(w01), acc.a1);
+        acc.a2 = __smlad(p23, __sxtb16(w23), acc.a2);
+        acc.a3 = __smlad(p23, lm_sxtb16_odd(w23), acc.a3);
     } else {
         const int32_t va = lm_read_s8x4(xa), vb = lm_read_s8x4(xb);
         const int32_t lo = lm_pack_bottoms(va, vb), hi = lm_pack_tops(va, vb);
@@ -287,27 +295,26 @@ LM_INLINE lm_dw_acc lm_dw_pair(const int8_t *xa, const int8_t *xb, const int8_t 
         acc.a3 = __smlad(lm_sxtb16_odd(hi), lm_sxtb16_odd(w23), acc.a3);
     }
 #else
-    const int32_t s = shared ? 0 : 1;
     acc.a0 += xa[0] * w[0] + xb[0] * w[2];
-    acc.a1 += xa[s] * w[1] + xb[s] * w[3];
-    acc.a2 += xa[2 * s] * w[4] + xb[2 * s] * w[6];
-    acc.a3 += xa[3 * s] * w[5] + xb[3 * s] * w[7];
+    acc.a1 += xa[1 / share] * w[1] + xb[1 / share] * w[3];
+    acc.a2 += xa[2 / share] * w[4] + xb[2 / share] * w[6];
+    acc.a3 += xa[3 / share] * w[5] + xb[3 / share] * w[7];
 #endif /* LM_USE_DSP */
     return acc;
 }
 
 /* acc += the last tap of an odd tap count, one 16x16 multiply-accumulate per channel. */
-LM_INLINE lm_dw_acc lm_dw_last(const int8_t *x, const int8_t *w, const int shared, lm_dw_acc acc)
+LM_INLINE lm_dw_acc lm_dw_last(const int8_t *x, const int8_t *w, const int32_t share, lm_dw_acc acc)
 {
 #if LM_USE_DSP
     const int32_t wv = lm_read_s8x4(w);
     const int32_t we = __sxtb16(wv), wo = lm_sxtb16_odd(wv);
-    if (shared) {
-        const int32_t v = *x;
-        acc.a0 = __smlabb(v, we, acc.a0);
-        acc.a1 = __smlabb(v, wo, acc.a1);
-        acc.a2 = __smlabt(v, we, acc.a2);
-        acc.a3 = __smlabt(v, wo, acc.a3);
+    if (share > 1) {
+        const int32_t v01 = x[0], v23 = x[share == 2 ? 1 : 0];
+        acc.a0 = __smlabb(v01, we, acc.a0);
+        acc.a1 = __smlabb(v01, wo, acc.a1);
+        acc.a2 = __smlabt(v23, we, acc.a2);
+        acc.a3 = __smlabt(v23, wo, acc.a3);
     } else {
         const int32_t v = lm_read_s8x4(x);
         const int32_t ve = __sxtb16(v), vo = lm_sxtb16_odd(v);
@@ -317,37 +324,36 @@ LM_INLINE lm_dw_acc lm_dw_last(const int8_t *x, const int8_t *w, const int share
         acc.a3 = __smlatt(vo, wo, acc.a3);
     }
 #else
-    const int32_t s = shared ? 0 : 1;
     acc.a0 += x[0] * w[0];
-    acc.a1 += x[s] * w[1];
-    acc.a2 += x[2 * s] * w[2];
-    acc.a3 += x[3 * s] * w[3];
+    acc.a1 += x[1 / share] * w[1];
+    acc.a2 += x[2 / share] * w[2];
+    acc.a3 += x[3 / share] * w[3];
 #endif /* LM_USE_DSP */
     return acc;
 }
 
-/* acc += every tap of four output channels. x: the pixel's first tap at the block's channel
- * (shared: at the one input channel the four share); taps step by col within a kernel row and
+/* acc += every tap of four output channels. x: the pixel's first tap at the block's first
+ * input channel (share as for lm_dw_pair); taps step by col within a kernel row and
  * by row between rows; w: the block's weights. fixed3x3 (a constant at every call): a 3x3
  * kernel, unrolled with constant offsets. An even k_w pairs taps within rows; an odd one
  * pairs across rows too (row-major order), as the weights are laid out. */
 LM_INLINE lm_dw_acc lm_dw_block4(const int8_t *x, int32_t row, int32_t col, const int8_t *w, const int32_t k_h,
-                                 const int32_t k_w, const int shared, const int fixed3x3, lm_dw_acc acc)
+                                 const int32_t k_w, const int32_t share, const int fixed3x3, lm_dw_acc acc)
 {
     const int32_t taps = k_h * k_w;
     int32_t t, ky, kx;
     if (fixed3x3) {
-        acc = lm_dw_pair(x, x + col, w, shared, acc);
-        acc = lm_dw_pair(x + 2 * col, x + row, w + 8, shared, acc);
-        acc = lm_dw_pair(x + row + col, x + row + 2 * col, w + 16, shared, acc);
-        acc = lm_dw_pair(x + 2 * row, x + 2 * row + col, w + 24, shared, acc);
-        return lm_dw_last(x + 2 * row + 2 * col, w + 32, shared, acc);
+        acc = lm_dw_pair(x, x + col, w, share, acc);
+        acc = lm_dw_pair(x + 2 * col, x + row, w + 8, share, acc);
+        acc = lm_dw_pair(x + row + col, x + row + 2 * col, w + 16, share, acc);
+        acc = lm_dw_pair(x + 2 * row, x + 2 * row + col, w + 24, share, acc);
+        return lm_dw_last(x + 2 * row + 2 * col, w + 32, share, acc);
     }
     if ((k_w & 1) == 0) {
         for (ky = 0; ky < k_h; ++ky, x += row) {
             const int8_t *xp = x;
             for (kx = 0; kx < k_w; kx += 2, xp += 2 * col, w += 8) {
-                acc = lm_dw_pair(xp, xp + col, w, shared, acc);
+                acc = lm_dw_pair(xp, xp + col, w, share, acc);
             }
         }
         return acc;
@@ -364,16 +370,16 @@ LM_INLINE lm_dw_acc lm_dw_block4(const int8_t *x, int32_t row, int32_t col, cons
             kx = 0;
             x += row;
         }
-        acc = lm_dw_pair(xa, xb, w, shared, acc);
+        acc = lm_dw_pair(xa, xb, w, share, acc);
     }
-    return (taps & 1) ? lm_dw_last(x + kx * col, w, shared, acc) : acc;
+    return (taps & 1) ? lm_dw_last(x + kx * col, w, share, acc) : acc;
 }
 
 /* Every output channel of one pixel: blocks of four through lm_dw_block4, then a scalar
  * tail. x, row, col as for lm_dw_block4, at channel 0. */
 LM_INLINE void lm_dw_pixel(const lm_dwconv_params *p, const int8_t *x, int32_t row, int32_t col,
                            const int8_t *wp, const int32_t *bias, const int32_t *mult, const int32_t *shift,
-                           int8_t *out, const int32_t k_h, const int32_t k_w, const int shared,
+                           int8_t *out, const int32_t k_h, const int32_t k_w, const int32_t share,
                            const int fixed3x3)
 {
     const int32_t out_c = p->out_c, full = out_c & ~3, tail = out_c - full, taps = k_h * k_w;
@@ -385,14 +391,14 @@ LM_INLINE void lm_dw_pixel(const lm_dwconv_params *p, const int8_t *x, int32_t r
         acc.a1 = bias[c + 1];
         acc.a2 = bias[c + 2];
         acc.a3 = bias[c + 3];
-        acc = lm_dw_block4(x + (shared ? c / dm : c), row, col, wp, k_h, k_w, shared, fixed3x3, acc);
+        acc = lm_dw_block4(x + (share == 1 ? c : c / dm), row, col, wp, k_h, k_w, share, fixed3x3, acc);
         out[c] = lm_clamp_s8(lm_requantize(acc.a0, mult[c], shift[c]) + out_zp, act_min, act_max);
         out[c + 1] = lm_clamp_s8(lm_requantize(acc.a1, mult[c + 1], shift[c + 1]) + out_zp, act_min, act_max);
         out[c + 2] = lm_clamp_s8(lm_requantize(acc.a2, mult[c + 2], shift[c + 2]) + out_zp, act_min, act_max);
         out[c + 3] = lm_clamp_s8(lm_requantize(acc.a3, mult[c + 3], shift[c + 3]) + out_zp, act_min, act_max);
     }
     for (j = 0; j < tail; ++j, ++c) {
-        const int8_t *xc = x + (shared ? c / dm : c);
+        const int8_t *xc = x + (share == 1 ? c : c / dm);
         const int8_t *wt = wp + j;
         int32_t acc = bias[c];
         for (ky = 0; ky < k_h; ++ky) {
@@ -407,7 +413,7 @@ LM_INLINE void lm_dw_pixel(const lm_dwconv_params *p, const int8_t *x, int32_t r
 /* The pixel walk: interior pixels read the input in place, border pixels a patch. */
 LM_INLINE void lm_dwconv_dsp(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp, const int32_t *bias,
                              const int32_t *mult, const int32_t *shift, int8_t *scratch, int8_t *out,
-                             const int shared, const int fixed3x3)
+                             const int32_t share, const int fixed3x3)
 {
     const int32_t k_h = fixed3x3 ? 3 : p->k_h, k_w = fixed3x3 ? 3 : p->k_w;
     const int32_t in_h = p->in_h, in_w = p->in_w, in_c = p->in_c, out_c = p->out_c;
@@ -431,7 +437,7 @@ LM_INLINE void lm_dwconv_dsp(const lm_dwconv_params *p, const int8_t *in, const 
                     r = k_w * in_c;
                     cl = in_c;
                 }
-                lm_dw_pixel(p, x, r, cl, wp, bias, mult, shift, out, k_h, k_w, shared, fixed3x3);
+                lm_dw_pixel(p, x, r, cl, wp, bias, mult, shift, out, k_h, k_w, share, fixed3x3);
             }
         }
     }
@@ -440,18 +446,25 @@ LM_INLINE void lm_dwconv_dsp(const lm_dwconv_params *p, const int8_t *in, const 
 void lm_dwconv_3x3_dsp_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp, const int32_t *bias,
                           const int32_t *mult, const int32_t *shift, int8_t *scratch, int8_t *out)
 {
-    lm_dwconv_dsp(p, in, wp, bias, mult, shift, scratch, out, 0, 1);
+    lm_dwconv_dsp(p, in, wp, bias, mult, shift, scratch, out, 1, 1);
 }
 
 void lm_dwconv_dsp_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp, const int32_t *bias,
                       const int32_t *mult, const int32_t *shift, int8_t *scratch, int8_t *out)
 {
-    lm_dwconv_dsp(p, in, wp, bias, mult, shift, scratch, out, 0, 0);
+    lm_dwconv_dsp(p, in, wp, bias, mult, shift, scratch, out, 1, 0);
 }
 
 void lm_dwconv_mult_dsp_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp,
                            const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *scratch,
                            int8_t *out)
 {
-    lm_dwconv_dsp(p, in, wp, bias, mult, shift, scratch, out, 1, 0);
+    lm_dwconv_dsp(p, in, wp, bias, mult, shift, scratch, out, 4, 0);
+}
+
+void lm_dwconv_mult2_dsp_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp,
+                            const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *scratch,
+                            int8_t *out)
+{
+    lm_dwconv_dsp(p, in, wp, bias, mult, shift, scratch, out, 2, 0);
 }

@@ -10,19 +10,20 @@
 #define LM_RESTRICT
 #endif
 
-/* One row: n outputs; a and b advance by sa and sb (0 or 1) per element. table: the rescaled
- * inputs of the table variants of ADD/SUB, NULL otherwise. */
-typedef void (*lm_eltwise_row)(const lm_eltwise_params *p, const int8_t *a, int32_t sa, const int8_t *b,
-                               int32_t sb, const int32_t *table, int8_t *out, int32_t n);
+/* One row: n outputs; a and b advance by (steps & 1) and (steps >> 1) per element. table: the
+ * rescaled inputs of the table variants of ADD/SUB, NULL otherwise. */
+typedef void (*lm_eltwise_row)(const lm_eltwise_params *p, const int8_t *a, const int8_t *b, int32_t steps,
+                               const int32_t *table, int8_t *out, int32_t n);
 
 static void lm_eltwise_run(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2,
                            const int32_t *table, int8_t *out, lm_eltwise_row row)
 {
     int32_t idx[LM_ELTWISE_MAX_DIMS - 1] = {0};
+    const int32_t steps = p->in1_inner | (p->in2_inner << 1);
     int32_t off1 = 0, off2 = 0;
     int32_t r, d;
     for (r = 0; r < p->rows; ++r) {
-        row(p, in1 + off1, p->in1_inner, in2 + off2, p->in2_inner, table, out, p->inner);
+        row(p, in1 + off1, in2 + off2, steps, table, out, p->inner);
         out += p->inner;
         for (d = p->outer_dims - 1; d >= 0; --d) {
             off1 += p->in1_strides[d];
@@ -37,18 +38,44 @@ static void lm_eltwise_run(const lm_eltwise_params *p, const int8_t *in1, const 
     }
 }
 
+/* MultiplyByQuantizedMultiplier (as lm_requantize) with its shift split once per row into
+ * left, right and the rounding mask (1 << right) - 1: the one requantization of this family.
+ * With the multiplier non-negative the doubling high multiply never saturates, and its
+ * rounding is (a * b + 2^30) >> 31. */
+typedef struct {
+    int32_t mult, left, right, mask;
+} lm_eltwise_rq;
+
+LM_INLINE lm_eltwise_rq lm_eltwise_rq_make(int32_t mult, int32_t shift)
+{
+    lm_eltwise_rq q;
+    q.mult = mult;
+    q.left = shift > 0 ? shift : 0;
+    q.right = shift > 0 ? 0 : -shift;
+    q.mask = (int32_t)((1u << q.right) - 1u);
+    return q;
+}
+
+LM_INLINE int32_t lm_eltwise_requantize(int32_t x, const lm_eltwise_rq *q)
+{
+    const int64_t ab = (int64_t)(int32_t)((uint32_t)x << q->left) * q->mult;
+    const int32_t high = (int32_t)((ab + ((int64_t)1 << 30)) >> 31);
+    const int32_t threshold = (q->mask >> 1) + (high < 0 ? 1 : 0);
+    return (high >> q->right) + ((high & q->mask) > threshold ? 1 : 0);
+}
+
 /* Each row kernel is written once as an always-inline span over constant strides and
  * instantiated for the three stride pairs a row can have (an inner loop both inputs
  * broadcast along does not exist): both contiguous, or one input fixed along the row.
  * Spans read every parameter into a local first: the int8 stores cannot then make the
  * compiler reload them (the output may be one of the inputs, so those are not restrict). */
 #define LM_ELTWISE_ROW(name, span, ...)                                                           \
-    static void name(const lm_eltwise_params *p, const int8_t *a, int32_t sa, const int8_t *b,   \
-                     int32_t sb, const int32_t *table, int8_t *out, int32_t n)                    \
+    static void name(const lm_eltwise_params *p, const int8_t *a, const int8_t *b, int32_t steps,  \
+                     const int32_t *table, int8_t *out, int32_t n)                                \
     {                                                                                            \
-        if (sa == sb) {                                                                          \
+        if (steps == 3) {                                                                        \
             span(p, a, 1, b, 1, table, out, n, __VA_ARGS__);                                     \
-        } else if (sb == 0) {                                                                    \
+        } else if (steps == 1) {                                                                 \
             span(p, a, 1, b, 0, table, out, n, __VA_ARGS__);                                     \
         } else {                                                                                 \
             span(p, a, 0, b, 1, table, out, n, __VA_ARGS__);                                     \
@@ -56,26 +83,30 @@ static void lm_eltwise_run(const lm_eltwise_params *p, const int8_t *in1, const 
     }
 
 /* ADD and SUB: both inputs rescaled (computed, or read from the table), added or subtracted,
- * requantized once. `negate` and `tabled` are constants at every call. */
+ * the sum requantized. `negate` and `tabled` are constants at every call. */
 LM_INLINE void lm_addsub_span(const lm_eltwise_params *LM_RESTRICT p, const int8_t *a, int32_t sa, const int8_t *b,
                               int32_t sb, const int32_t *LM_RESTRICT table, int8_t *out, int32_t n,
                               const int negate, const int tabled)
 {
     const int32_t off1 = p->in1_offset, off2 = p->in2_offset, left_shift = p->left_shift;
-    const int32_t m1 = p->in1_mult, s1 = p->in1_shift, m2 = p->in2_mult, s2 = p->in2_shift;
-    const int32_t mo = p->out_mult, so = p->out_shift, zp = p->out_zp, lo = p->act_min, hi = p->act_max;
+    const lm_eltwise_rq q1 = lm_eltwise_rq_make(p->in1_mult, p->in1_shift);
+    const lm_eltwise_rq q2 = lm_eltwise_rq_make(p->in2_mult, p->in2_shift);
+    const lm_eltwise_rq qo = lm_eltwise_rq_make(p->out_mult, p->out_shift);
+    const int32_t zp = p->out_zp, lo = p->act_min, hi = p->act_max;
+    const int32_t *LM_RESTRICT t1 = tabled ? table + 128 : NULL;        /* indexed by x, -128 .. 127 */
+    const int32_t *LM_RESTRICT t2 = tabled ? table + 256 + 128 : NULL;
     int32_t i;
     for (i = 0; i < n; ++i) {
         int32_t x1, x2;
         if (tabled) {
-            x1 = table[128 + a[i * sa]];
-            x2 = table[256 + 128 + b[i * sb]];
+            x1 = t1[a[i * sa]];
+            x2 = t2[b[i * sb]];
         } else {
-            x1 = lm_requantize((int32_t)((uint32_t)(a[i * sa] + off1) << left_shift), m1, s1);
-            x2 = lm_requantize((int32_t)((uint32_t)(b[i * sb] + off2) << left_shift), m2, s2);
+            x1 = lm_eltwise_requantize((int32_t)((uint32_t)(a[i * sa] + off1) << left_shift), &q1);
+            x2 = lm_eltwise_requantize((int32_t)((uint32_t)(b[i * sb] + off2) << left_shift), &q2);
         }
-        x1 = negate ? (int32_t)((uint32_t)x1 - (uint32_t)x2) : x1 + x2;
-        out[i] = lm_clamp_s8(lm_requantize(x1, mo, so) + zp, lo, hi);
+        x1 = (int32_t)(negate ? (uint32_t)x1 - (uint32_t)x2 : (uint32_t)x1 + (uint32_t)x2);
+        out[i] = lm_clamp_s8(lm_eltwise_requantize(x1, &qo) + zp, lo, hi);
     }
 }
 
@@ -83,13 +114,14 @@ LM_INLINE void lm_mul_span(const lm_eltwise_params *LM_RESTRICT p, const int8_t 
                            int32_t sb, const int32_t *table, int8_t *out, int32_t n, const int unused)
 {
     const int32_t off1 = p->in1_offset, off2 = p->in2_offset;
-    const int32_t mo = p->out_mult, so = p->out_shift, zp = p->out_zp, lo = p->act_min, hi = p->act_max;
+    const lm_eltwise_rq qo = lm_eltwise_rq_make(p->out_mult, p->out_shift);
+    const int32_t zp = p->out_zp, lo = p->act_min, hi = p->act_max;
     int32_t i;
     (void)table;
     (void)unused;
     for (i = 0; i < n; ++i) {
         const int32_t prod = (a[i * sa] + off1) * (b[i * sb] + off2);
-        out[i] = lm_clamp_s8(lm_requantize(prod, mo, so) + zp, lo, hi);
+        out[i] = lm_clamp_s8(lm_eltwise_requantize(prod, &qo) + zp, lo, hi);
     }
 }
 

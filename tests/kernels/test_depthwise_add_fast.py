@@ -79,6 +79,8 @@ DEPTHWISE = {
     "mult 8 3x3 c3": depthwise(6, 5, 3, mult=8, stride=2, seed=14),
     "mult 2 tail": depthwise(5, 5, 3, mult=2, seed=15),
     "mult 3": depthwise(5, 4, 2, mult=3, seed=16),
+    "mult 2 c8 3x3 stride 2": depthwise(9, 8, 8, mult=2, stride=2, seed=17),
+    "mult 2 5x5 c4": depthwise(7, 6, 4, mult=2, k=(5, 5), seed=18),
 }
 
 BINARY = {
@@ -92,7 +94,7 @@ BINARY = {
     "mul broadcast": binary("MUL", (1, 4, 4, 6), (1, 1, 1, 6), seed=8),
 }
 
-QEMU_CASES = ["3x3 c64", "3x3 c7 tail 3 stride 2", "5x5 c12 general", "mult 8 10x8 stride 2",
+QEMU_CASES = ["3x3 c64", "3x3 c7 tail 3 stride 2", "5x5 c12 general", "mult 8 10x8 stride 2", "mult 2 tail",
               "add broadcast rows table", "sub broadcast"]
 
 
@@ -160,7 +162,8 @@ def test_depthwise_matches_tflm(target, tmp_path):
         assert kernels["3x3 c64"] == ["lm_dwconv_3x3_dsp_s8"]
         assert kernels["5x5 c12 general"] == ["lm_dwconv_dsp_s8"]
         assert kernels["mult 8 10x8 stride 2"] == ["lm_dwconv_mult_dsp_s8"]
-        assert kernels["mult 3"] == ["lm_dwconv_s8"]        # no SIMD path for multipliers not a multiple of 4
+        assert kernels["mult 2 tail"] == ["lm_dwconv_mult2_dsp_s8"]
+        assert kernels["mult 3"] == ["lm_dwconv_s8"]        # no SIMD path for multiplier 3, 5, 6, 7, ...
 
 
 def test_dsp_weights_stay_one_byte_each():
