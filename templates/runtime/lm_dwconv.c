@@ -225,39 +225,58 @@ void lm_dwconv_m1_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *
  * Other cores compile the same walk in plain C over the same layout.
  */
 
-/* Copy n bytes a word at a time (a small C-library memcpy is often a byte loop). */
-LM_INLINE void lm_dw_copy(int8_t *dst, const int8_t *src, int32_t n, int32_t fill, int pad)
+/* Copy n bytes two words at a time (a small C-library memcpy is often a byte loop). */
+LM_INLINE void lm_dw_copy(int8_t *dst, const int8_t *src, int32_t n)
 {
-    const uint32_t v = 0x01010101u * (uint8_t)fill;
-    for (; n >= 4; n -= 4, dst += 4, src += 4) {
-        uint32_t word = v;
-        if (!pad) {
-            memcpy(&word, src, 4);
-        }
-        memcpy(dst, &word, 4);
+    for (; n >= 8; n -= 8, dst += 8, src += 8) {
+        uint32_t w0, w1;
+        memcpy(&w0, src, 4);
+        memcpy(&w1, src + 4, 4);
+        memcpy(dst, &w0, 4);
+        memcpy(dst + 4, &w1, 4);
     }
-    for (; n > 0; --n, ++dst, ++src) {
-        *dst = pad ? (int8_t)fill : *src;
+    for (; n > 0; --n) {
+        *dst++ = *src++;
+    }
+}
+
+LM_INLINE void lm_dw_fill(int8_t *dst, int32_t value, int32_t n)
+{
+    const uint32_t v = 0x01010101u * (uint8_t)value;
+    for (; n >= 8; n -= 8, dst += 8) {
+        memcpy(dst, &v, 4);
+        memcpy(dst + 4, &v, 4);
+    }
+    for (; n > 0; --n) {
+        *dst++ = (int8_t)value;
     }
 }
 
 /* Gather the taps of the output pixel at (iy0, ix0) into patch [k_h][k_w][in_c]; taps in the
- * padding hold the input zero point. */
+ * padding hold the input zero point. Along a kernel row the taps inside the input [kx0, kx1)
+ * are one contiguous copy when the kernel is not dilated along the width. */
 static void lm_dw_patch(const lm_dwconv_params *p, const int8_t *in_b, int32_t iy0, int32_t ix0, int8_t *patch)
 {
-    const int32_t in_c = p->in_c, in_w = p->in_w, in_h = p->in_h;
-    int32_t ky, kx;
-    for (ky = 0; ky < p->k_h; ++ky) {
+    const int32_t in_c = p->in_c, in_w = p->in_w, in_h = p->in_h, k_w = p->k_w, dil_w = p->dil_w;
+    const int32_t row = k_w * in_c;
+    int32_t ky, kx, kx0, kx1;
+    lm_valid_taps(ix0, dil_w, k_w, in_w, &kx0, &kx1);
+    for (ky = 0; ky < p->k_h; ++ky, patch += row) {
         const int32_t iy = iy0 + ky * p->dil_h;
-        for (kx = 0; kx < p->k_w; ++kx, patch += in_c) {
-            const int32_t ix = ix0 + kx * p->dil_w;
-            const int inside = iy >= 0 && iy < in_h && ix >= 0 && ix < in_w;
-            if (inside) {
-                lm_dw_copy(patch, in_b + (iy * in_w + ix) * in_c, in_c, 0, 0);
-            } else {
-                lm_dw_copy(patch, in_b, in_c, p->in_zp, 1);
+        const int8_t *src = in_b + (iy * in_w + ix0) * in_c;
+        if (iy < 0 || iy >= in_h || kx0 >= kx1) {
+            lm_dw_fill(patch, p->in_zp, row);
+            continue;
+        }
+        lm_dw_fill(patch, p->in_zp, kx0 * in_c);
+        if (dil_w == 1) {
+            lm_dw_copy(patch + kx0 * in_c, src + kx0 * in_c, (kx1 - kx0) * in_c);
+        } else {
+            for (kx = kx0; kx < kx1; ++kx) {
+                lm_dw_copy(patch + kx * in_c, src + kx * dil_w * in_c, in_c);
             }
         }
+        lm_dw_fill(patch + kx1 * in_c, p->in_zp, (k_w - kx1) * in_c);
     }
 }
 
