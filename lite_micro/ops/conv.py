@@ -167,7 +167,8 @@ def depthwise_for_target(layer: Layer, features) -> Layer:
     consts = {c.name: c for c in layer.consts}
     w = consts["weights"].values
     if dm > 1:
-        kernel = "lm_dwconv_mult2_dsp_s8" if dm == 2 else "lm_dwconv_mult_dsp_s8"
+        kernel = ("lm_dwconv_mult2_dsp_s8" if dm == 2 else
+                  "lm_dwconv_3x3_mult_dsp_s8" if (p["k_h"], p["k_w"]) == (3, 3) else "lm_dwconv_mult_dsp_s8")
         note = f"depthwise, multiplier {dm}, SMLAD on tap pairs"
     elif (p["k_h"], p["k_w"]) == (3, 3):
         kernel, note = "lm_dwconv_3x3_dsp_s8", "depthwise 3x3 unrolled, SMLAD on tap pairs"

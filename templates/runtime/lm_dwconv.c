@@ -481,6 +481,13 @@ void lm_dwconv_mult_dsp_s8(const lm_dwconv_params *p, const int8_t *in, const in
     lm_dwconv_dsp(p, in, wp, bias, mult, shift, scratch, out, 4, 0);
 }
 
+void lm_dwconv_3x3_mult_dsp_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp,
+                               const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *scratch,
+                               int8_t *out)
+{
+    lm_dwconv_dsp(p, in, wp, bias, mult, shift, scratch, out, 4, 1);
+}
+
 void lm_dwconv_mult2_dsp_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp,
                             const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *scratch,
                             int8_t *out)

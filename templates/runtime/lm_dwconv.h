@@ -34,7 +34,7 @@ void lm_dwconv_m1_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *
 /* DSP cores. wp: the SMLAD layout (lm_dwconv.c); scratch: k_h * k_w * in_c bytes (border patch).
  * _3x3: a 3x3 kernel (any stride, dilation, padding) with its taps unrolled at compile time.
  * _mult: depth multiplier a multiple of 4, one input channel shared by four output channels;
- * _mult2: depth multiplier 2. */
+ * _mult2: depth multiplier 2; _3x3_mult: both. */
 void lm_dwconv_3x3_dsp_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp, const int32_t *bias,
                           const int32_t *mult, const int32_t *shift, int8_t *scratch, int8_t *out);
 void lm_dwconv_dsp_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp, const int32_t *bias,
@@ -42,6 +42,9 @@ void lm_dwconv_dsp_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t 
 void lm_dwconv_mult_dsp_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp,
                            const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *scratch,
                            int8_t *out);
+void lm_dwconv_3x3_mult_dsp_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp,
+                               const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *scratch,
+                               int8_t *out);
 void lm_dwconv_mult2_dsp_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp,
                             const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *scratch,
                             int8_t *out);

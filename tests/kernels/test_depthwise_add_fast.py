@@ -94,7 +94,7 @@ BINARY = {
     "mul broadcast": binary("MUL", (1, 4, 4, 6), (1, 1, 1, 6), seed=8),
 }
 
-QEMU_CASES = ["3x3 c64", "3x3 c7 tail 3 stride 2", "5x5 c12 general", "mult 8 10x8 stride 2", "mult 2 tail",
+QEMU_CASES = ["3x3 c64", "3x3 c7 tail 3 stride 2", "5x5 c12 general", "mult 8 10x8 stride 2", "mult 2 tail", "mult 8 3x3 c3",
               "add broadcast rows table", "sub broadcast"]
 
 
@@ -163,6 +163,7 @@ def test_depthwise_matches_tflm(target, tmp_path):
         assert kernels["5x5 c12 general"] == ["lm_dwconv_dsp_s8"]
         assert kernels["mult 8 10x8 stride 2"] == ["lm_dwconv_mult_dsp_s8"]
         assert kernels["mult 2 tail"] == ["lm_dwconv_mult2_dsp_s8"]
+        assert kernels["mult 8 3x3 c3"] == ["lm_dwconv_3x3_mult_dsp_s8"]
         assert kernels["mult 3"] == ["lm_dwconv_s8"]        # no SIMD path for multiplier 3, 5, 6, 7, ...
 
 
