@@ -139,6 +139,7 @@ PAD_MODELS = {
     "pad then same": (pad_then(depthwise(8, 8, 4, padding="SAME", seed=22), (1, 1, 1, 1)), True),
     "padv2 zero point conv": (pad_then(_conv(7, 7, 3, 5, 3, 23), (1, 1, 1, 1), value=3), True),
     "padv2 other value": (pad_then(_conv(7, 7, 3, 5, 3, 24), (1, 1, 1, 1), value=9), False),
+    "pad before 1x1 conv": (pad_then(_conv(6, 6, 4, 4, 1, 25), (1, 0, 0, 1)), False),
 }
 
 
