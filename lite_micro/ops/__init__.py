@@ -6,7 +6,7 @@ from typing import Callable
 
 from ..errors import LiteMicroError, UnsupportedError
 from ..ir import Graph, Op
-from . import add, conv, fully_connected, pooling, reshape, softmax
+from . import conv, fully_connected, pooling, reshape, softmax
 from . import activations, elementwise, layers_extra, prelu, reduce, shape_ops, quantize
 from .base import Layer
 
@@ -19,7 +19,6 @@ PREPARE: dict[str, Callable[[Op], Layer]] = {
     "FULLY_CONNECTED": fully_connected.prepare,
     "AVERAGE_POOL_2D": pooling.prepare_average,
     "MAX_POOL_2D": pooling.prepare_max,
-    "ADD": add.prepare,
     "RESHAPE": reshape.prepare,
     "SQUEEZE": reshape.prepare,
     "EXPAND_DIMS": reshape.prepare,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from .. import quant
@@ -55,8 +57,11 @@ def _window(op: Op, inp, weights, out, k_h: int, k_w: int, out_c: int, groups: i
     _, out_h, out_w, _ = out.shape
     wq = weights.quant
     require(len(wq.scales) in (1, out_c), op, "weights need one scale or one per output channel")
-    pad_top, pad_left = spatial(op, o["padding"], (in_h, in_w), (k_h, k_w), (o["stride_h"], o["stride_w"]),
+    pre = o.get("pre_pad", (0, 0, 0, 0))      # a PAD folded in front (passes/fold_pad.py)
+    pad_top, pad_left = spatial(op, o["padding"], (in_h + pre[0] + pre[1], in_w + pre[2] + pre[3]), (k_h, k_w),
+                                (o["stride_h"], o["stride_w"]),
                                 (o["dilation_hfactor"], o["dilation_wfactor"]), (out_h, out_w))
+    pad_top, pad_left = pad_top + pre[0], pad_left + pre[2]
     act_min, act_max = quant.activation_range(o["fused_activation_function"], out.scale, out.zero_point)
     mults, shifts = quant.conv_channel_multipliers(inp.scale, wq.scales, out.scale, out_c)
     params = dict(batches=b, in_h=in_h, in_w=in_w, in_c=in_c, out_h=out_h, out_w=out_w, out_c=out_c,
@@ -89,7 +94,12 @@ def prepare_conv(op: Op) -> Layer:
                        scratch_bytes=0 if direct else 2 * k_h * k_w * group_in)
 
 
+DWCONV_RUNTIME = ("lm_dot.h", "lm_dwconv.h", "lm_dwconv.c")
+
+
 def prepare_depthwise(op: Op) -> Layer:
+    """Target-free Prepare: the portable kernel over the model's [k_h, k_w, out_c] weights;
+    depthwise_for_target re-chooses it from the target's features."""
     inp, weights, bias, out = _common(op)
     b, in_h, in_w, in_c = inp.shape
     one, k_h, k_w, out_c = weights.shape
@@ -99,10 +109,75 @@ def prepare_depthwise(op: Op) -> Layer:
             f"output channels {out_c} not a multiple of input channels {in_c}")
     mult = out_c // in_c
     params, mults, shifts = _window(op, inp, weights, out, k_h, k_w, out_c, mult)
+    params["depth_mult"] = params.pop("groups")
     w = weights.data
     folded = fold_bias(op, None if bias is None else bias.data,
                        w.reshape(-1, out_c).astype(np.int64).sum(axis=0), inp.zero_point)
     macs = b * out_h * out_w * out_c * k_h * k_w
     kernel = "lm_dwconv_m1_s8" if mult == 1 else "lm_dwconv_s8"
     note = "depthwise, 4 channels per pass" if mult == 1 else f"depthwise, multiplier {mult}"
-    return _conv_layer(op, kernel, params, w.reshape(k_h, k_w, out_c), folded, mults, shifts, macs, note)
+    return Layer(
+        op=op, kernel=kernel, runtime=DWCONV_RUNTIME, params_type="lm_dwconv_params",
+        params=list(params.items()),
+        consts=[ConstArray("weights", "int8_t", w.reshape(k_h, k_w, out_c), f"weights {[k_h, k_w, out_c]}"),
+                ConstArray("bias", "int32_t", folded, "bias with the input zero-point term folded in"),
+                ConstArray("mult", "int32_t", np.asarray(mults, dtype=np.int64), "requantization multipliers"),
+                ConstArray("shift", "int32_t", np.asarray(shifts, dtype=np.int64), "requantization shifts")],
+        args=[ParamsArg(), TensorArg(inp, const=True), ConstArg("weights"), ConstArg("bias"),
+              ConstArg("mult"), ConstArg("shift"), TensorArg(out)],
+        macs=macs, note=note)
+
+
+def dsp_depthwise_weights(w: np.ndarray) -> np.ndarray:
+    """[k_h, k_w, C] int8 -> the order lm_dw_block4 reads (lm_dwconv.c), still one byte per
+    weight: per block of 4 channels, per tap pair (t, t+1), the bytes
+    w[t,c] w[t,c+1] w[t+1,c] w[t+1,c+1] w[t,c+2] w[t,c+3] w[t+1,c+2] w[t+1,c+3]; an odd tap count
+    ends each block with w[t,c..c+3]; the last C % 4 channels follow as [tap][channel]."""
+    taps = w.reshape(-1, w.shape[-1])
+    n_taps, channels = taps.shape
+    full = channels - channels % 4
+    parts = []
+    for c in range(0, full, 4):
+        blk = taps[:, c:c + 4]                                           # [taps, 4]
+        even = n_taps - n_taps % 2
+        pairs = blk[:even].reshape(-1, 2, 2, 2)                          # [pair, tap, half, 2]
+        parts.append(pairs.transpose(0, 2, 1, 3).reshape(-1))            # [pair, half, tap, 2]
+        if n_taps % 2:
+            parts.append(blk[-1])
+    parts.append(taps[:, full:].reshape(-1))
+    return np.concatenate(parts).astype(np.int8)
+
+
+def _needs_patch(p: dict) -> bool:
+    """Whether some output pixel has a tap in the padding (then the kernel gathers a patch)."""
+    for n_in, n_out, k, s, d, pad in ((p["in_h"], p["out_h"], p["k_h"], p["stride_h"], p["dil_h"], p["pad_top"]),
+                                      (p["in_w"], p["out_w"], p["k_w"], p["stride_w"], p["dil_w"], p["pad_left"])):
+        if pad > 0 or (n_out - 1) * s - pad + (k - 1) * d >= n_in:
+            return True
+    return False
+
+
+def depthwise_for_target(layer: Layer, features) -> Layer:
+    """On cores with the DSP extension: the SMLAD kernels (multiplier 1, 2 or a multiple of 4),
+    3x3 unrolled, weights laid out offline for them. Elsewhere: the portable kernel as is."""
+    p = dict(layer.params)
+    dm = p["depth_mult"]
+    if "dsp" not in features or not (dm in (1, 2) or dm % 4 == 0):
+        return layer
+    consts = {c.name: c for c in layer.consts}
+    w = consts["weights"].values
+    if dm > 1:
+        kernel = ("lm_dwconv_mult2_dsp_s8" if dm == 2 else
+                  "lm_dwconv_3x3_mult_dsp_s8" if (p["k_h"], p["k_w"]) == (3, 3) else "lm_dwconv_mult_dsp_s8")
+        note = f"depthwise, multiplier {dm}, SMLAD on tap pairs"
+    elif (p["k_h"], p["k_w"]) == (3, 3):
+        kernel, note = "lm_dwconv_3x3_dsp_s8", "depthwise 3x3 unrolled, SMLAD on tap pairs"
+    else:
+        kernel, note = "lm_dwconv_dsp_s8", "depthwise, SMLAD on tap pairs"
+    scratch = p["k_h"] * p["k_w"] * p["in_c"] if _needs_patch(p) else 0
+    new_consts = [ConstArray("weights", "int8_t", dsp_depthwise_weights(w),
+                             f"weights {list(w.shape)} in SMLAD tap-pair order"),
+                  consts["bias"], consts["mult"], consts["shift"]]
+    args = [*layer.args[:-1], ScratchArg() if scratch else "NULL", layer.args[-1]]
+    return dataclasses.replace(layer, kernel=kernel, consts=new_consts, args=args, scratch_bytes=scratch,
+                               note=note + ", 4 channels per pass")

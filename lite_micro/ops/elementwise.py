@@ -1,10 +1,12 @@
-"""SUB, MUL, MAXIMUM, MINIMUM (int8, with broadcasting): Prepare steps.
+"""ADD, SUB, MUL, MAXIMUM, MINIMUM (int8, with broadcasting): Prepare steps.
 
 Broadcasting becomes a loop nest computed here: dimensions of extent 1 are dropped and
 neighbours that both inputs walk the same way are fused, so the kernel runs rows of
 `inner` elements (each input stepping 0 or 1) under an odometer over at most five outer
 loops. A binary op with a constant input that holds a single value repeated is a function
 of the other input alone: it becomes a 256-entry table (`lm_lut_s8`), like the unary ops.
+ADD and SUB on large tensors read each input's rescaled value from a table the compiler
+computes (256 int32 per input), so only the output is requantized at run time.
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ import numpy as np
 
 from .. import quant
 from ..ir import Op, Tensor
-from .add import broadcast_strides
 from .base import ConstArg, ConstArray, Layer, ParamsArg, TensorArg, require, require_int8
 
 MAX_DIMS = 6                     # LM_ELTWISE_MAX_DIMS: loops after fusing
 SUB_LEFT_SHIFT = 20              # TFLM's int8 SUB/ADD headroom shift
+RESCALE_TABLE_MIN = 512          # ADD/SUB with at least this many outputs read rescaled inputs from a table
 RUNTIME = ("lm_eltwise.h", "lm_eltwise.c")
 LUT_RUNTIME = ("lm_lut.h", "lm_lut.c")
 
@@ -53,6 +55,16 @@ def lut_layer(op: Op, inp: Tensor, table: np.ndarray, note: str) -> Layer:
 
 
 # ---- broadcasting -----------------------------------------------------------
+
+def broadcast_strides(shape: tuple, out_shape: tuple) -> list[int]:
+    """Element strides of `shape` seen through `out_shape` (0 along broadcast axes)."""
+    shape = (1,) * (len(out_shape) - len(shape)) + tuple(shape)
+    strides, step = [], 1
+    for dim in reversed(shape):
+        strides.append(step if dim != 1 else 0)
+        step *= dim
+    return list(reversed(strides))
+
 
 def loop_nest(shape1: tuple, shape2: tuple, out_shape: tuple) -> tuple[list[int], list[int], list[int]]:
     """(extents, strides of input 1, strides of input 2), outermost first, fused."""
@@ -103,15 +115,8 @@ def activation_range(op: Op, out: Tensor) -> tuple[int, int]:
     return quant.activation_range(act, out.scale, out.zero_point)
 
 
-def sub_params(op: Op, a: Tensor, b: Tensor, out: Tensor) -> dict:
-    """CalculateOpDataSub (int8): ADD's multipliers (CalculateOpDataAdd), with the ratios in
-    double. (The 2026-08 TFLM source takes them in float32, but the interpreter this project
-    checks against rounds as with double: float32 ratios differ from it by one in a few
-    outputs.)"""
-    twice_max = 2.0 * quant.f64(max(np.float32(a.scale), np.float32(b.scale)))
-    real_out = twice_max / ((1 << SUB_LEFT_SHIFT) * quant.f64(out.scale))
-    require(real_out < 1.0, op, f"output scale {out.scale:g} is too small for the input scales "
-                                f"(TFLM needs 2 * max input scale < 2^20 * output scale)")
+def add_params(op: Op, a: Tensor, b: Tensor, out: Tensor) -> dict:
+    """CalculateOpDataAdd (add_common.cc), int8 path: input and output multipliers."""
     q = quant.add_params(a.scale, b.scale, out.scale, SUB_LEFT_SHIFT)
     act_min, act_max = activation_range(op, out)
     return dict(in1_offset=-a.zero_point, in2_offset=-b.zero_point, left_shift=SUB_LEFT_SHIFT,
@@ -121,13 +126,43 @@ def sub_params(op: Op, a: Tensor, b: Tensor, out: Tensor) -> dict:
                 out_zp=out.zero_point, act_min=act_min, act_max=act_max)
 
 
+def sub_params(op: Op, a: Tensor, b: Tensor, out: Tensor) -> dict:
+    """CalculateOpDataSub (int8): ADD's multipliers (CalculateOpDataAdd), with the ratios in
+    double. (The 2026-08 TFLM source takes them in float32, but the interpreter this project
+    checks against rounds as with double: float32 ratios differ from it by one in a few
+    outputs.)"""
+    twice_max = 2.0 * quant.f64(max(np.float32(a.scale), np.float32(b.scale)))
+    real_out = twice_max / ((1 << SUB_LEFT_SHIFT) * quant.f64(out.scale))
+    require(real_out < 1.0, op, f"output scale {out.scale:g} is too small for the input scales "
+                                f"(TFLM needs 2 * max input scale < 2^20 * output scale)")
+    return add_params(op, a, b, out)
+
+
+def rescaled(p: dict, x: int, k: int) -> int:
+    """Input k's (1 or 2) value x shifted left and rescaled to the common scale of ADD/SUB."""
+    return quant.multiply_by_quantized_multiplier((x + p[f"in{k}_offset"]) << p["left_shift"],
+                                                  p[f"in{k}_mult"], p[f"in{k}_shift"])
+
+
+def _addsub_one(p: dict, x1: int, x2: int, sign: int) -> int:
+    raw = quant.multiply_by_quantized_multiplier(_wrap32(rescaled(p, x1, 1) + sign * rescaled(p, x2, 2)),
+                                                 p["out_mult"], p["out_shift"]) + p["out_zp"]
+    return min(p["act_max"], max(p["act_min"], raw))
+
+
+def add_one(p: dict, x1: int, x2: int) -> int:
+    """One element of TFLM's int8 ADD."""
+    return _addsub_one(p, x1, x2, 1)
+
+
 def sub_one(p: dict, x1: int, x2: int) -> int:
     """One element of TFLM's int8 SUB."""
-    mbqm = quant.multiply_by_quantized_multiplier
-    v1 = mbqm((x1 + p["in1_offset"]) << p["left_shift"], p["in1_mult"], p["in1_shift"])
-    v2 = mbqm((x2 + p["in2_offset"]) << p["left_shift"], p["in2_mult"], p["in2_shift"])
-    raw = mbqm(_wrap32(v1 - v2), p["out_mult"], p["out_shift"]) + p["out_zp"]
-    return min(p["act_max"], max(p["act_min"], raw))
+    return _addsub_one(p, x1, x2, -1)
+
+
+def rescale_table(p: dict) -> np.ndarray:
+    """lm_add_table_s8 / lm_sub_table_s8: rescaled(x) of input 1 for x = -128..127, then of input 2."""
+    return np.array([rescaled(p, x, k) for k in (1, 2) for x in range(-128, 128)], dtype=np.int64)
 
 
 def mul_params(op: Op, a: Tensor, b: Tensor, out: Tensor) -> dict:
@@ -158,6 +193,7 @@ def _wrap32(v: int) -> int:
 
 # kernel, prepare-params function, element function
 BINARY: dict[str, tuple[str, Callable, Callable]] = {
+    "ADD": ("lm_add_s8", add_params, add_one),
     "SUB": ("lm_sub_s8", sub_params, sub_one),
     "MUL": ("lm_mul_s8", mul_params, mul_one),
     "MAXIMUM": ("lm_max_s8", no_params, lambda p, x1, x2: max(x1, x2)),
@@ -177,11 +213,16 @@ def prepare(op: Op) -> Layer:
         return folded
     consts: list[ConstArray] = []
     args = [ParamsArg(), operand(a, "in1", consts), operand(b, "in2", consts), TensorArg(out)]
-    broadcast = tuple(a.shape) != tuple(b.shape)
+    note = (f"{dict(bparams)['outer_dims'] + 1} loop(s) of {dict(bparams)['inner']}"
+            + (", broadcast" if tuple(a.shape) != tuple(b.shape) else ""))
+    if op.kind in ("ADD", "SUB") and out.size >= RESCALE_TABLE_MIN:
+        kernel = kernel.replace("_s8", "_table_s8")
+        consts.append(ConstArray("rescale", "int32_t", rescale_table(p),
+                                 "each input's rescaled value of -128 .. 127 (input 1, then input 2)"))
+        args.insert(3, ConstArg("rescale"))
+        note += ", inputs rescaled by table"
     return Layer(op=op, kernel=kernel, runtime=RUNTIME, params_type="lm_eltwise_params",
-                 params=list(p.items()) + bparams, consts=consts, args=args, macs=0,
-                 note=f"{dict(bparams)['outer_dims'] + 1} loop(s) of {dict(bparams)['inner']}"
-                      + (", broadcast" if broadcast else ""))
+                 params=list(p.items()) + bparams, consts=consts, args=args, macs=0, note=note)
 
 
 def _fold_scalar_constant(op: Op, a: Tensor, b: Tensor, out: Tensor, one: Callable) -> Optional[Layer]:

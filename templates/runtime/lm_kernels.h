@@ -27,19 +27,7 @@ typedef struct {
 void lm_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
                 const int32_t *mult, const int32_t *shift, int8_t *scratch, int8_t *out);
 
-/* DEPTHWISE_CONV_2D. w: [k_h, k_w, out_c], out_c = in_c * depth multiplier. groups holds the multiplier. */
-void lm_dwconv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
-                  const int32_t *mult, const int32_t *shift, int8_t *out);
-/* DEPTHWISE_CONV_2D with depth multiplier 1: channels four at a time, pointer-stepped taps. */
-void lm_dwconv_m1_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
-                     const int32_t *mult, const int32_t *shift, int8_t *out);
-
-/* DEPTHWISE_CONV_2D, multiplier 1, channels a multiple of 4, weights packed as int16 tap
- * pairs for SMLAD (see lm_conv.c); scratch: k_h * k_w * channels bytes for border pixels. */
-void lm_dwconv_m1_packed_s8(const lm_conv_params *p, const int8_t *in, const int32_t *wp,
-                            const int32_t *bias, const int32_t *mult, const int32_t *shift,
-                            const int32_t *taps, const int32_t *patch_taps, int8_t *scratch,
-                            int8_t *out);
+/* DEPTHWISE_CONV_2D: lm_dwconv.h. */
 
 typedef struct {
     int32_t batches, in_depth, out_depth;
@@ -60,21 +48,7 @@ typedef struct {
 void lm_avgpool_s8(const lm_pool_params *p, const int8_t *in, int8_t *out);
 void lm_maxpool_s8(const lm_pool_params *p, const int8_t *in, int8_t *out);
 
-#define LM_MAX_DIMS 6
-
-typedef struct {
-    int32_t in1_offset, in2_offset, left_shift;
-    int32_t in1_mult, in1_shift, in2_mult, in2_shift;
-    int32_t out_mult, out_shift, out_zp, act_min, act_max;
-    int32_t size;                      /* output elements */
-    int32_t dims;                      /* 0: no broadcast, same shapes */
-    int32_t out_shape[LM_MAX_DIMS];
-    int32_t in1_strides[LM_MAX_DIMS];  /* 0 along broadcast dimensions */
-    int32_t in2_strides[LM_MAX_DIMS];
-} lm_add_params;
-
-/* ADD (int8, TFLM's general rescaling path), with N-d broadcasting. */
-void lm_add_s8(const lm_add_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+/* ADD: lm_eltwise.h. */
 
 typedef struct {
     int32_t rows, depth;

@@ -1,0 +1,209 @@
+"""Fast depthwise, ADD/SUB and PAD folding against the TFLM interpreter (tolerance 0).
+
+One-op models (and PAD -> convolution pairs) built in Python reach every specialization:
+the 3x3 unrolled and general SMLAD kernels, depth multiplier 1, 4 and 8, channel tails
+(channels % 4 = 1..3, and 1..3 channels in all), odd widths, SAME/VALID padding, stride 2,
+dilation; ADD/SUB with and without broadcasting, below and above the size that switches to
+rescale tables. Each case is compiled for the host (portable kernels) and for cortex-m4 (DSP
+kernels and weight layouts; on the host they run the same walk in plain C), and a few run as
+cortex-m4 firmware in QEMU (all of them with LITEMICRO_FAST_KERNELS_QEMU=all).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from lite_micro.api import Options, compile_model
+from lite_micro.build.host import build_host
+from lite_micro.reference import Reference, input_sets
+from lite_micro.testing import oneop
+from lite_micro.testing.oneop import OpCase, TensorSpec
+from test_passes import build_graph
+
+QEMU_ALL = os.environ.get("LITEMICRO_FAST_KERNELS_QEMU") == "all"
+
+
+def _out_size(size, k, stride, dil, padding):
+    eff = (k - 1) * dil + 1
+    return (size + stride - 1) // stride if padding == "SAME" else (size - eff + stride) // stride
+
+
+def depthwise(h, w, c, mult=1, k=(3, 3), stride=1, dil=1, padding="SAME", act="NONE", seed=0,
+              per_channel=True) -> OpCase:
+    rng = np.random.default_rng(seed)
+    out_c = c * mult
+    in_scale = 0.05
+    scales = [float(np.float32(s)) for s in rng.uniform(0.002, 0.02, out_c)] if per_channel else 0.01
+    w_data = rng.integers(-127, 128, (1, k[0], k[1], out_c)).astype(np.int8)
+    b_scales = [float(np.float32(in_scale * s)) for s in np.atleast_1d(scales)]
+    inp = TensorSpec((1, h, w, c), "int8", in_scale, int(rng.integers(-30, 30)))
+    filt = TensorSpec(w_data.shape, "int8", scales, 0, 3, w_data)
+    bias = TensorSpec((out_c,), "int32", b_scales if per_channel else b_scales[0], 0, 0,
+                      rng.integers(-3000, 3000, out_c).astype(np.int32))
+    oh, ow = _out_size(h, k[0], stride, dil, padding), _out_size(w, k[1], stride, dil, padding)
+    out = TensorSpec((1, oh, ow, out_c), "int8", float(np.float32(in_scale * 0.01 * 3 * k[0])),
+                     int(rng.integers(-10, 10)))
+    options = dict(padding=padding, stride_h=stride, stride_w=stride, dilation_h_factor=dil,
+                   dilation_w_factor=dil, depth_multiplier=mult, fused_activation_function=act)
+    return OpCase("DEPTHWISE_CONV_2D", [inp, filt, bias], [out], options)
+
+
+def binary(kind, shape1, shape2, seed=0, act="NONE") -> OpCase:
+    rng = np.random.default_rng(seed)
+    out_shape = tuple(np.broadcast_shapes(shape1, shape2))
+    a = TensorSpec(tuple(shape1), "int8", 0.03, int(rng.integers(-20, 20)))
+    b = TensorSpec(tuple(shape2), "int8", 0.05, int(rng.integers(-20, 20)))
+    out = TensorSpec(out_shape, "int8", 0.07, int(rng.integers(-20, 20)))
+    return OpCase(kind, [a, b], [out], dict(fused_activation_function=act))
+
+
+DEPTHWISE = {
+    "3x3 c64": depthwise(6, 5, 64),
+    "3x3 c8 odd width valid": depthwise(7, 9, 8, padding="VALID", seed=1),
+    "3x3 c6 tail 2": depthwise(5, 5, 6, seed=2, act="RELU6"),
+    "3x3 c7 tail 3 stride 2": depthwise(9, 7, 7, stride=2, seed=3),
+    "3x3 c5 tail 1 dilation 2": depthwise(8, 8, 5, dil=2, seed=4),
+    "3x3 c3 all tail": depthwise(5, 6, 3, seed=5),
+    "3x3 c1": depthwise(4, 5, 1, seed=6, per_channel=False),
+    "3x3 c2 stride 2 valid": depthwise(9, 9, 2, stride=2, padding="VALID", seed=7),
+    "5x5 c12 general": depthwise(7, 7, 12, k=(5, 5), seed=8),
+    "4x2 c8 even width": depthwise(6, 7, 8, k=(4, 2), seed=9, act="RELU"),
+    "1x1 c4": depthwise(3, 3, 4, k=(1, 1), seed=10),
+    "2x3 c9 stride 2": depthwise(8, 9, 9, k=(2, 3), stride=2, seed=11),
+    "mult 4 3x3": depthwise(5, 5, 2, mult=4, seed=12),
+    "mult 8 10x8 stride 2": depthwise(12, 10, 1, mult=8, k=(10, 8), stride=2, seed=13),
+    "mult 8 3x3 c3": depthwise(6, 5, 3, mult=8, stride=2, seed=14),
+    "mult 2 tail": depthwise(5, 5, 3, mult=2, seed=15),
+    "mult 3": depthwise(5, 4, 2, mult=3, seed=16),
+    "mult 2 c8 3x3 stride 2": depthwise(9, 8, 8, mult=2, stride=2, seed=17),
+    "mult 2 5x5 c4": depthwise(7, 6, 4, mult=2, k=(5, 5), seed=18),
+}
+
+BINARY = {
+    "add same shape small": binary("ADD", (1, 3, 5, 7), (1, 3, 5, 7), seed=1),
+    "add same shape table": binary("ADD", (1, 8, 8, 16), (1, 8, 8, 16), seed=2, act="RELU"),
+    "add broadcast channel": binary("ADD", (1, 6, 7, 12), (12,), seed=3),
+    "add broadcast rows table": binary("ADD", (1, 16, 16, 3), (1, 1, 16, 3), seed=4),
+    "add broadcast both": binary("ADD", (2, 1, 5), (1, 3, 5), seed=5),
+    "sub same shape table": binary("SUB", (1, 10, 10, 8), (1, 10, 10, 8), seed=6),
+    "sub broadcast": binary("SUB", (4, 5, 6), (1, 5, 1), seed=7, act="RELU6"),
+    "mul broadcast": binary("MUL", (1, 4, 4, 6), (1, 1, 1, 6), seed=8),
+}
+
+QEMU_CASES = ["3x3 c64", "3x3 c7 tail 3 stride 2", "5x5 c12 general", "mult 8 10x8 stride 2", "mult 2 tail", "mult 8 3x3 c3",
+              "add broadcast rows table", "sub broadcast"]
+
+
+# ---- PAD -> convolution models ---------------------------------------------------------
+
+def _two_op_model(first: OpCase, second: OpCase) -> bytes:
+    """Two ops in one subgraph, the first's output feeding the second's first input."""
+    specs = [s for s in first.inputs if s is not None] + list(first.outputs)
+    specs += [s for s in second.inputs[1:] if s is not None] + list(second.outputs)
+    ids = {id(s): i for i, s in enumerate(specs)}
+    ops = [(c.op, oneop.OPS[c.op][0], c.options, [ids[id(s)] for s in c.inputs], [ids[id(s)] for s in c.outputs])
+           for c in (first, second)]
+    return build_graph(specs, ops, [ids[id(first.inputs[0])]], [ids[id(second.outputs[0])]])
+
+
+def pad_then(conv: OpCase, pads, value=None) -> bytes:
+    """PAD (PADV2 when `value` is given) of conv's input by pads (top, bottom, left, right)."""
+    x = conv.inputs[0]
+    top, bottom, left, right = pads
+    n, h, w, c = x.shape
+    src = TensorSpec((n, h - top - bottom, w - left - right, c), "int8", x.scale, x.zero_point)
+    paddings = TensorSpec((4, 2), "int32", data=np.array([[0, 0], [top, bottom], [left, right], [0, 0]],
+                                                          dtype=np.int32))
+    inputs = [src, paddings]
+    if value is not None:
+        inputs.append(TensorSpec((1,), "int8", x.scale, x.zero_point, data=np.array([value], dtype=np.int8)))
+    return _two_op_model(OpCase("PADV2" if value is not None else "PAD", inputs, [x]), conv)
+
+
+def _conv(h, w, c, out_c, k, seed) -> OpCase:
+    rng = np.random.default_rng(seed)
+    w_data = rng.integers(-127, 128, (out_c, k, k, c)).astype(np.int8)
+    inp = TensorSpec((1, h, w, c), "int8", 0.05, 3)
+    filt = TensorSpec(w_data.shape, "int8", 0.01, 0, 0, w_data)
+    out = TensorSpec((1, h - k + 1, w - k + 1, out_c), "int8", 0.05, -2)
+    return OpCase("CONV_2D", [inp, filt], [out], dict(padding="VALID", stride_h=1, stride_w=1))
+
+
+PAD_MODELS = {
+    "pad 1 depthwise 3x3": (pad_then(depthwise(8, 7, 8, padding="VALID", seed=20), (1, 1, 1, 1)), True),
+    "pad asym depthwise": (pad_then(depthwise(9, 8, 6, padding="VALID", stride=2, seed=21), (2, 0, 0, 1)), True),
+    "pad then same": (pad_then(depthwise(8, 8, 4, padding="SAME", seed=22), (1, 1, 1, 1)), True),
+    "padv2 zero point conv": (pad_then(_conv(7, 7, 3, 5, 3, 23), (1, 1, 1, 1), value=3), True),
+    "padv2 other value": (pad_then(_conv(7, 7, 3, 5, 3, 24), (1, 1, 1, 1), value=9), False),
+    "pad before 1x1 conv": (pad_then(_conv(6, 6, 4, 4, 1, 25), (1, 0, 0, 1)), False),
+}
+
+
+# ---- checking -------------------------------------------------------------------------
+
+def _check_host(models: dict, target: str, workdir, expect_kernels=()):
+    gens = [compile_model(m, Options(target=target, prefix=f"k{i}")) for i, m in enumerate(models.values())]
+    module = build_host(gens, workdir)
+    for (name, model), gen in zip(models.items(), gens):
+        ref = Reference(model)
+        for s in input_sets(gen.inputs, 4, 11):
+            got, want = module.run(gen.prefix, s)[0], ref.run(s, 1)[0]
+            assert np.array_equal(got, want), f"{name} ({target}): {np.count_nonzero(got != want)} bytes differ"
+    return {name: [layer.kernel for layer in gen.layers] for name, gen in zip(models, gens)}
+
+
+@pytest.mark.parametrize("target", ["host", "cortex-m4"])
+def test_depthwise_matches_tflm(target, tmp_path):
+    kernels = _check_host({k: c.build() for k, c in DEPTHWISE.items()}, target, tmp_path)
+    if target == "cortex-m4":
+        assert kernels["3x3 c64"] == ["lm_dwconv_3x3_dsp_s8"]
+        assert kernels["5x5 c12 general"] == ["lm_dwconv_dsp_s8"]
+        assert kernels["mult 8 10x8 stride 2"] == ["lm_dwconv_mult_dsp_s8"]
+        assert kernels["mult 2 tail"] == ["lm_dwconv_mult2_dsp_s8"]
+        assert kernels["mult 8 3x3 c3"] == ["lm_dwconv_3x3_mult_dsp_s8"]
+        assert kernels["mult 3"] == ["lm_dwconv_s8"]        # no SIMD path for multiplier 3, 5, 6, 7, ...
+
+
+def test_dsp_weights_stay_one_byte_each():
+    from lite_micro.ops.conv import dsp_depthwise_weights
+    w = np.arange(5 * 5 * 7).reshape(5, 5, 7) % 251 - 125
+    packed = dsp_depthwise_weights(w)
+    assert packed.dtype == np.int8 and packed.size == w.size
+    assert sorted(packed.tolist()) == sorted(w.reshape(-1).tolist())
+
+
+@pytest.mark.parametrize("target", ["host", "cortex-m4"])
+def test_add_sub_mul_match_tflm(target, tmp_path):
+    kernels = _check_host({k: c.build() for k, c in BINARY.items()}, target, tmp_path)
+    assert kernels["add same shape small"] == ["lm_add_s8"]
+    assert kernels["add same shape table"] == ["lm_add_table_s8"]
+    assert kernels["sub same shape table"] == ["lm_sub_table_s8"]
+
+
+def test_pad_folds_into_the_convolution(tmp_path):
+    kernels = _check_host({k: m for k, (m, _) in PAD_MODELS.items()}, "cortex-m4", tmp_path)
+    for name, (_, folds) in PAD_MODELS.items():
+        assert (len(kernels[name]) == 1) == folds, (name, kernels[name])
+
+
+@pytest.mark.skipif(shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None,
+                    reason="needs qemu-system-arm and arm-none-eabi-gcc")
+@pytest.mark.parametrize("name", sorted({**DEPTHWISE, **BINARY}) if QEMU_ALL else QEMU_CASES)
+def test_cortex_m4_firmware_matches_tflm(name, tmp_path):
+    from lite_micro.build.firmware import build_firmware
+    from lite_micro.build.qemu import parse_outputs, run_elf
+    from lite_micro.targets import load_target
+
+    model = {**DEPTHWISE, **BINARY}[name].build()
+    target = load_target("cortex-m4")
+    gen = compile_model(model, Options(target="cortex-m4", prefix="fast"))
+    sets = input_sets(gen.inputs, 3, 5)
+    result = run_elf(build_firmware(gen, target, sets, tmp_path), target, timeout=60)
+    assert result.exit_code == 0, result.stderr
+    ref = Reference(model)
+    for s, got in zip(sets, parse_outputs(result.stdout)):
+        assert np.array_equal(got[0].reshape(-1), np.asarray(ref.run(s, 1)[0]).reshape(-1)), name
