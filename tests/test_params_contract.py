@@ -37,7 +37,6 @@ CASES_PER_OP = 6
 _ARITH = ("in1_offset", "in2_offset", "left_shift", "in1_mult", "in1_shift", "in2_mult", "in2_shift",
           "out_mult", "out_shift", "out_zp", "act_min", "act_max")
 KNOWN_GAPS = {
-    "lm_add_s8": {"out_shape", "in1_strides", "in2_strides"},
     "lm_mul_s8": {"left_shift", "in1_mult", "in1_shift", "in2_mult", "in2_shift"},
     "lm_max_s8": set(_ARITH),
     "lm_min_s8": set(_ARITH),
@@ -46,7 +45,6 @@ KNOWN_GAPS = {
 # Limits Python checks and C sizes arrays by: (ops module, Python name, C macro). len() of a
 # tuple counts its entries.
 LIMITS = [
-    ("add", "MAX_DIMS", "LM_MAX_DIMS"),
     ("elementwise", "MAX_DIMS", "LM_ELTWISE_MAX_DIMS"),
     ("elementwise", "MAX_DIMS", "LM_PRELU_MAX_DIMS"),     # PRELU uses elementwise's loop nest
     ("reduce", "REDUCE_MAX_RANK", "LM_REDUCE_MAX_RANK"),
