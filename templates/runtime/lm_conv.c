@@ -142,6 +142,169 @@ void lm_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, cons
 
 #undef LM_OUT
 
+/* Widen two pixels' patches (groups of 4 int8 taps) into the int16 lanes lm_conv_tile reads:
+ * per group, even(x0), odd(x0), even(x1), odd(x1), the same lanes the weights unpack to. */
+static void lm_widen_pair(const int8_t *x0, const int8_t *x1, int32_t groups, int32_t *dst)
+{
+    for (; groups > 0; --groups, x0 += 4, x1 += 4, dst += 4) {
+        const int32_t v0 = lm_read_word(x0), v1 = lm_read_word(x1);
+        dst[0] = lm_simd_even(v0);
+        dst[1] = lm_simd_odd(v0);
+        dst[2] = lm_simd_even(v1);
+        dst[3] = lm_simd_odd(v1);
+    }
+}
+
+#if LM_USE_DSP && defined(__GNUC__)
+/* One group of 4 taps of the 2x2 tile, advancing w by 2 words and xw by 4. The loads are
+ * grouped so that they pipeline (one cycle each after the first on Cortex-M4): the two weight
+ * words and pixel 0's two lanes, four SXTB16, four SMLAD, pixel 1's lanes, four SMLAD. */
+#define LM_TILE_GROUP()                                                                      \
+    do {                                                                                     \
+        int32_t w0, w1, x0, x1, t0, t1;                                                      \
+        __asm__("ldr %[w0], [%[w]], #4\n\t"                                                  \
+                "ldr %[w1], [%[w]], #4\n\t"                                                  \
+                "ldr %[x0], [%[x]], #4\n\t"                                                  \
+                "ldr %[x1], [%[x]], #4\n\t"                                                  \
+                "sxtb16 %[t0], %[w0]\n\t"                                                    \
+                "sxtb16 %[w0], %[w0], ror #8\n\t"                                            \
+                "sxtb16 %[t1], %[w1]\n\t"                                                    \
+                "sxtb16 %[w1], %[w1], ror #8\n\t"                                            \
+                "smlad %[a00], %[t0], %[x0], %[a00]\n\t"                                     \
+                "smlad %[a01], %[t1], %[x0], %[a01]\n\t"                                     \
+                "smlad %[a00], %[w0], %[x1], %[a00]\n\t"                                     \
+                "smlad %[a01], %[w1], %[x1], %[a01]\n\t"                                     \
+                "ldr %[x0], [%[x]], #4\n\t"                                                  \
+                "ldr %[x1], [%[x]], #4\n\t"                                                  \
+                "smlad %[a10], %[t0], %[x0], %[a10]\n\t"                                     \
+                "smlad %[a11], %[t1], %[x0], %[a11]\n\t"                                     \
+                "smlad %[a10], %[w0], %[x1], %[a10]\n\t"                                     \
+                "smlad %[a11], %[w1], %[x1], %[a11]"                                           \
+                : [w] "+r"(w), [x] "+r"(xw), [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), \
+                  [a11] "+r"(a11), [w0] "=&r"(w0), [w1] "=&r"(w1), [x0] "=&r"(x0), [x1] "=&r"(x1), \
+                  [t0] "=&r"(t0), [t1] "=&r"(t1)                                              \
+                :                                                                            \
+                : "memory");                                                                 \
+    } while (0)
+#else
+/* One group of 4 taps of the 2x2 tile, advancing w by 2 words and xw by 4 (portable). */
+#define LM_TILE_GROUP()                                                                      \
+    do {                                                                                     \
+        const int32_t w0e = lm_simd_even(w[0]), w0o = lm_simd_odd(w[0]);                     \
+        const int32_t w1e = lm_simd_even(w[1]), w1o = lm_simd_odd(w[1]);                     \
+        a00 = lm_simd_mac(w0o, xw[1], lm_simd_mac(w0e, xw[0], a00));                         \
+        a01 = lm_simd_mac(w1o, xw[1], lm_simd_mac(w1e, xw[0], a01));                         \
+        a10 = lm_simd_mac(w0o, xw[3], lm_simd_mac(w0e, xw[2], a10));                         \
+        a11 = lm_simd_mac(w1o, xw[3], lm_simd_mac(w1e, xw[2], a11));                         \
+        w += 2;                                                                              \
+        xw += 4;                                                                             \
+    } while (0)
+#endif /* LM_USE_DSP */
+
+/* acc[0..3] += (w0.x0, w1.x0, w0.x1, w1.x1): w holds the int8 weights of two output channels
+ * interleaved per group of 4 taps (w0's word, then w1's), xw the widened pixel pair. Four
+ * accumulators, four unpacked weights, two input words, two pointers and a counter: no
+ * spills; two groups per iteration to halve the loop overhead. */
+LM_INLINE const int32_t *lm_conv_tile(const int32_t *w, const int32_t *xw, int32_t groups, int32_t *acc)
+{
+    int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+    int32_t n;
+    for (n = groups >> 1; n > 0; --n) {
+        LM_TILE_GROUP();
+        LM_TILE_GROUP();
+    }
+    if (groups & 1) {
+        LM_TILE_GROUP();
+    }
+    acc[0] = a00;
+    acc[1] = a01;
+    acc[2] = a10;
+    acc[3] = a11;
+    return w;
+}
+
+#undef LM_TILE_GROUP
+
+/* The patch of output pixel `pix` (int8, kp bytes): the input itself for a 1x1 unpadded
+ * convolution whose channels are a multiple of 4, else gathered into `patch`. */
+static const int8_t *lm_pixel_patch(const lm_conv_params *p, const int8_t *in_b, int32_t pix, int32_t kp,
+                                    int8_t *patch)
+{
+    const int32_t oy = pix / p->out_w, ox = pix - oy * p->out_w;
+    const int32_t iy0 = oy * p->stride_h - p->pad_top, ix0 = ox * p->stride_w - p->pad_left;
+    if (p->k_h == 1 && p->k_w == 1 && p->pad_top == 0 && p->pad_left == 0 && kp == p->in_c) {
+        return in_b + (iy0 * p->in_w + ix0) * p->in_c;
+    }
+    lm_conv_patch(p, in_b, iy0, ix0, 0, p->in_c, patch);
+    return patch;
+}
+
+/* requantize and clamp */
+LM_INLINE int32_t lm_conv_rq(int32_t acc, int32_t m, int32_t hi_add, int32_t shift_hi, int32_t act_min,
+                             int32_t act_max)
+{
+    const int32_t v = lm_requantize_rq(acc, m, hi_add, shift_hi);
+    return LM_MIN(LM_MAX(v, act_min), act_max);
+}
+
+/* One channel's outputs for both pixels of a tile: *o0++ and *o1++ from sums a and b, the
+ * record's (multiplier, hi_add, shift_hi) loaded once for both. */
+#define LM_CHANNEL_OUT2(a, b, rec, act_min, act_max, o0, o1)                                   \
+    do {                                                                                       \
+        const int32_t m_ = (rec)[1], h_ = (rec)[2], s_ = (rec)[3];                             \
+        LM_REQUANTIZE_STORE(a, m_, h_, s_, act_min, act_max, o0);                              \
+        LM_REQUANTIZE_STORE(b, m_, h_, s_, act_min, act_max, o1);                              \
+    } while (0)
+
+/* One output from a tile sum and its channel record (bias, multiplier, hi_add, shift_hi). */
+LM_INLINE int8_t lm_conv_out(int32_t acc, const int32_t *rec, int32_t act_min, int32_t act_max)
+{
+    return (int8_t)lm_conv_rq(acc, rec[1], rec[2], rec[3], act_min, act_max);
+}
+
+/* All output channels of two pixels (o1 == o0 for a lone last pixel) from their widened pair. */
+static void lm_conv_pixel_pair(const lm_conv_params *p, const int32_t *w, const int32_t *rec,
+                               const int32_t *xw, int32_t groups, int8_t *o0, int8_t *o1)
+{
+    const int32_t act_min = p->act_min, act_max = p->act_max;
+    int32_t n, acc[4];
+    for (n = p->out_c >> 1; n > 0; --n, rec += 8) {
+        acc[0] = acc[2] = rec[0];
+        acc[1] = acc[3] = rec[4];
+        w = lm_conv_tile(w, xw, groups, acc);
+        LM_CHANNEL_OUT2(acc[0], acc[2], rec, act_min, act_max, o0, o1);
+        LM_CHANNEL_OUT2(acc[1], acc[3], rec + 4, act_min, act_max, o0, o1);
+    }
+    if (p->out_c & 1) {  /* the last channel's partner row is zeros */
+        acc[0] = acc[2] = rec[0];
+        acc[1] = acc[3] = 0;
+        lm_conv_tile(w, xw, groups, acc);
+        o0[0] = lm_conv_out(acc[0], rec, act_min, act_max);
+        o1[0] = lm_conv_out(acc[2], rec, act_min, act_max);
+    }
+}
+
+void lm_conv_fast_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rec,
+                     int8_t *scratch, int8_t *out)
+{
+    const int32_t out_c = p->out_c;
+    const int32_t kp = (p->k_h * p->k_w * p->in_c + 3) & ~3, groups = kp / 4;
+    const int32_t pixels = p->out_h * p->out_w, in_batch = p->in_h * p->in_w * p->in_c;
+    int32_t *xw = (int32_t *)(void *)scratch;
+    int8_t *patch = scratch + 4 * kp;
+    int32_t b, pix;
+    for (b = 0; b < p->batches; ++b) {
+        const int8_t *in_b = in + b * in_batch;
+        for (pix = 0; pix < pixels; pix += 2) {
+            const int pair = pix + 1 < pixels;
+            int8_t *out0 = out + (b * pixels + pix) * out_c;
+            const int8_t *x0 = lm_pixel_patch(p, in_b, pix, kp, patch);
+            lm_widen_pair(x0, pair ? lm_pixel_patch(p, in_b, pix + 1, kp, patch + kp) : x0, groups, xw);
+            lm_conv_pixel_pair(p, w, rec, xw, groups, out0, pair ? out0 + out_c : out0);
+        }
+    }
+}
+
 /* First tap index k in [0, k_n) with origin + k * dil inside [0, size), and one past the last. */
 static void lm_valid_taps(int32_t origin, int32_t dil, int32_t k_n, int32_t size, int32_t *k0, int32_t *k1)
 {
