@@ -15,6 +15,8 @@ def rq_triple(multiplier: int, shift: int, out_zp: int) -> Optional[tuple[int, i
     short form does not apply (a left shift, a right shift below 2, a multiplier outside
     QuantizeMultiplier's [2^30, 2^31) and not 0, or a zero point too large for the shift)."""
     right = -int(shift)
+    if multiplier == 0:          # a dead channel: 0 whatever the shift
+        right = max(right, 2)
     if right < 2 or right > 31 or not (multiplier == 0 or (1 << 30) <= multiplier < (1 << 31)):
         return None
     hi_add = (1 << (right - 2)) + int(out_zp) * (1 << (right - 1))
@@ -24,7 +26,8 @@ def rq_triple(multiplier: int, shift: int, out_zp: int) -> Optional[tuple[int, i
 
 
 def rq_table(mults, shifts, out_zp: int) -> Optional[np.ndarray]:
-    """[n, 3] int64 triples, one per (multiplier, shift), or None if any does not apply."""
+    """[n, 3] int64 triples, one per (multiplier, shift), or None if any does not apply
+    (out_zp 0: the zero point is added after the shift instead)."""
     triples = [rq_triple(int(m), int(s), out_zp) for m, s in zip(mults, shifts)]
     if any(t is None for t in triples):
         return None

@@ -115,7 +115,9 @@ def _conv_fast(layer: Layer):
     if p["groups"] != 1:
         return None
     consts = {c.name: c for c in layer.consts}
-    table = rq_table(consts["mult"].values, consts["shift"].values, p["out_zp"])
+    table, zp_post = rq_table(consts["mult"].values, consts["shift"].values, p["out_zp"]), 0
+    if table is None:        # large shifts leave no room for the zero point: add it after
+        table, zp_post = rq_table(consts["mult"].values, consts["shift"].values, 0), p["out_zp"]
     if table is None:
         return None
     w = consts["weights"].values
@@ -127,9 +129,9 @@ def _conv_fast(layer: Layer):
                    f"weights {list(w.shape)} as int8 words, channel pairs interleaved per 4 taps"),
         ConstArray("channels", "int32_t", records,
                    "per channel: bias with the input zero-point term folded in, multiplier, hi_add "
-                   "(rounding and output zero point), shift_hi")]
+                   "(rounding" + (")" if zp_post else " and output zero point)") + ", shift_hi")]
     args = [ParamsArg(), TensorArg(layer.op.inputs[0], const=True), ConstArg("weights"), ConstArg("channels"),
-            ScratchArg(), TensorArg(layer.op.outputs[0])]
+            str(zp_post), ScratchArg(), TensorArg(layer.op.outputs[0])]
     return dataclasses.replace(layer, kernel="lm_conv_fast_s8", consts=new_consts, args=args,
                                scratch_bytes=6 * kp,
                                note=f"2 channels x 2 pixels per pass, {kp} taps widened once per pixel pair")

@@ -99,34 +99,45 @@ LM_INLINE int8_t lm_requantize_out(int32_t acc, const int32_t *rq, int32_t act_m
     return lm_clamp_s8(lm_requantize_rq(acc, rq[0], rq[1], rq[2]), act_min, act_max);
 }
 
-/* *out++ = the clamped lm_requantize_rq(sum, m, hi_add, shift_hi): on ARMv7E-M one block of
- * 13 instructions with every operand in a register (the compiler would otherwise reload the
- * clamp bounds around each int8 store, which may alias them). */
+/* *out++ = the clamped lm_requantize_rq(sum, m, hi_add, shift_hi) (+ zp when `post`, for the
+ * layers whose zero point does not fit in hi_add): on ARMv7E-M one block of 13 (14)
+ * instructions with every operand in a register (the compiler would otherwise reload the
+ * clamp bounds around each int8 store, which may alias them). `post` must be a constant. */
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__)
-#define LM_REQUANTIZE_STORE(sum_, mul_, add_, shr_, min_, max_, out_)                          \
+#define LM_RQ_ASM_CORE                                                                         \
+    "and %[lo], %[a], #0x80000000\n\t"                                                         \
+    "orr %[lo], %[lo], #0x40000000\n\t"                                                        \
+    "add %[hi], %[h], %[a], asr #31\n\t"                                                       \
+    "smlal %[lo], %[hi], %[a], %[m]\n\t"                                                       \
+    "asr %[hi], %[hi], %[s]\n\t"
+#define LM_RQ_ASM_CLAMP_STORE                                                                  \
+    "cmp %[hi], %[lo_lim]\n\t"                                                                 \
+    "it lt\n\t"                                                                                \
+    "movlt %[hi], %[lo_lim]\n\t"                                                               \
+    "cmp %[hi], %[hi_lim]\n\t"                                                                 \
+    "it gt\n\t"                                                                                \
+    "movgt %[hi], %[hi_lim]\n\t"                                                               \
+    "strb %[hi], [%[o]], #1"
+#define LM_RQ_ASM_OPERANDS(sum_, mul_, add_, shr_, zp_, min_, max_, out_)                       \
+    : [o] "+r"(out_), [lo] "=&r"(lo_), [hi] "=&r"(hi_)                                         \
+    : [a] "r"(sum_), [m] "r"(mul_), [h] "r"(add_), [s] "r"(shr_), [zp] "r"(zp_),               \
+      [lo_lim] "r"(min_), [hi_lim] "r"(max_)                                                   \
+    : "cc", "memory"
+#define LM_REQUANTIZE_STORE(sum_, mul_, add_, shr_, zp_, post_, min_, max_, out_)              \
     do {                                                                                       \
         int32_t lo_, hi_;                                                                      \
-        __asm__ volatile("and %[lo], %[a], #0x80000000\n\t"                                    \
-                "orr %[lo], %[lo], #0x40000000\n\t"                                            \
-                "add %[hi], %[h], %[a], asr #31\n\t"                                           \
-                "smlal %[lo], %[hi], %[a], %[m]\n\t"                                           \
-                "asr %[hi], %[hi], %[s]\n\t"                                                   \
-                "cmp %[hi], %[lo_lim]\n\t"                                                     \
-                "it lt\n\t"                                                                    \
-                "movlt %[hi], %[lo_lim]\n\t"                                                   \
-                "cmp %[hi], %[hi_lim]\n\t"                                                     \
-                "it gt\n\t"                                                                    \
-                "movgt %[hi], %[hi_lim]\n\t"                                                   \
-                "strb %[hi], [%[o]], #1"                                                         \
-                : [o] "+r"(out_), [lo] "=&r"(lo_), [hi] "=&r"(hi_)                               \
-                : [a] "r"(sum_), [m] "r"(mul_), [h] "r"(add_), [s] "r"(shr_),                 \
-                  [lo_lim] "r"(min_), [hi_lim] "r"(max_)                                   \
-                : "cc", "memory");                                                             \
+        if (post_) {                                                                           \
+            __asm__ volatile(LM_RQ_ASM_CORE "add %[hi], %[hi], %[zp]\n\t" LM_RQ_ASM_CLAMP_STORE  \
+                             LM_RQ_ASM_OPERANDS(sum_, mul_, add_, shr_, zp_, min_, max_, out_)); \
+        } else {                                                                               \
+            __asm__ volatile(LM_RQ_ASM_CORE LM_RQ_ASM_CLAMP_STORE                              \
+                             LM_RQ_ASM_OPERANDS(sum_, mul_, add_, shr_, zp_, min_, max_, out_)); \
+        }                                                                                      \
     } while (0)
 #else
-#define LM_REQUANTIZE_STORE(sum_, mul_, add_, shr_, min_, max_, out_)                         \
+#define LM_REQUANTIZE_STORE(sum_, mul_, add_, shr_, zp_, post_, min_, max_, out_)              \
     do {                                                                                       \
-        const int32_t v_ = lm_requantize_rq((sum_), (mul_), (add_), (shr_));                   \
+        const int32_t v_ = lm_requantize_rq((sum_), (mul_), (add_), (shr_)) + ((post_) ? (zp_) : 0); \
         *(out_)++ = (int8_t)LM_MIN(LM_MAX(v_, (min_)), (max_));                                 \
     } while (0)
 #endif

@@ -155,75 +155,67 @@ static void lm_widen_pair(const int8_t *x0, const int8_t *x1, int32_t groups, in
     }
 }
 
-#if LM_USE_DSP && defined(__GNUC__)
-/* One group of 4 taps of the 2x2 tile, advancing w by 2 words and xw by 4. The loads are
- * grouped so that they pipeline (one cycle each after the first on Cortex-M4): the two weight
- * words and pixel 0's two lanes, four SXTB16, four SMLAD, pixel 1's lanes, four SMLAD. */
-#define LM_TILE_GROUP()                                                                      \
-    do {                                                                                     \
-        int32_t w0, w1, x0, x1, t0, t1;                                                      \
-        __asm__("ldr %[w0], [%[w]], #4\n\t"                                                  \
-                "ldr %[w1], [%[w]], #4\n\t"                                                  \
-                "ldr %[x0], [%[x]], #4\n\t"                                                  \
-                "ldr %[x1], [%[x]], #4\n\t"                                                  \
-                "sxtb16 %[t0], %[w0]\n\t"                                                    \
-                "sxtb16 %[w0], %[w0], ror #8\n\t"                                            \
-                "sxtb16 %[t1], %[w1]\n\t"                                                    \
-                "sxtb16 %[w1], %[w1], ror #8\n\t"                                            \
-                "smlad %[a00], %[t0], %[x0], %[a00]\n\t"                                     \
-                "smlad %[a01], %[t1], %[x0], %[a01]\n\t"                                     \
-                "smlad %[a00], %[w0], %[x1], %[a00]\n\t"                                     \
-                "smlad %[a01], %[w1], %[x1], %[a01]\n\t"                                     \
-                "ldr %[x0], [%[x]], #4\n\t"                                                  \
-                "ldr %[x1], [%[x]], #4\n\t"                                                  \
-                "smlad %[a10], %[t0], %[x0], %[a10]\n\t"                                     \
-                "smlad %[a11], %[t1], %[x0], %[a11]\n\t"                                     \
-                "smlad %[a10], %[w0], %[x1], %[a10]\n\t"                                     \
-                "smlad %[a11], %[w1], %[x1], %[a11]"                                           \
-                : [w] "+r"(w), [x] "+r"(xw), [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), \
-                  [a11] "+r"(a11), [w0] "=&r"(w0), [w1] "=&r"(w1), [x0] "=&r"(x0), [x1] "=&r"(x1), \
-                  [t0] "=&r"(t0), [t1] "=&r"(t1)                                              \
-                :                                                                            \
-                : "memory");                                                                 \
-    } while (0)
-#else
-/* One group of 4 taps of the 2x2 tile, advancing w by 2 words and xw by 4 (portable). */
-#define LM_TILE_GROUP()                                                                      \
-    do {                                                                                     \
-        const int32_t w0e = lm_simd_even(w[0]), w0o = lm_simd_odd(w[0]);                     \
-        const int32_t w1e = lm_simd_even(w[1]), w1o = lm_simd_odd(w[1]);                     \
-        a00 = lm_simd_mac(w0o, xw[1], lm_simd_mac(w0e, xw[0], a00));                         \
-        a01 = lm_simd_mac(w1o, xw[1], lm_simd_mac(w1e, xw[0], a01));                         \
-        a10 = lm_simd_mac(w0o, xw[3], lm_simd_mac(w0e, xw[2], a10));                         \
-        a11 = lm_simd_mac(w1o, xw[3], lm_simd_mac(w1e, xw[2], a11));                         \
-        w += 2;                                                                              \
-        xw += 4;                                                                             \
-    } while (0)
-#endif /* LM_USE_DSP */
-
 /* acc[0..3] += (w0.x0, w1.x0, w0.x1, w1.x1): w holds the int8 weights of two output channels
- * interleaved per group of 4 taps (w0's word, then w1's), xw the widened pixel pair. Four
- * accumulators, four unpacked weights, two input words, two pointers and a counter: no
- * spills; two groups per iteration to halve the loop overhead. */
+ * interleaved per group of 4 taps (w0's word, then w1's), xw the widened pixel pair (even x0,
+ * odd x0, even x1, odd x1 per group); returns w advanced past the channel pair. */
 LM_INLINE const int32_t *lm_conv_tile(const int32_t *w, const int32_t *xw, int32_t groups, int32_t *acc)
 {
     int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
-    int32_t n;
-    for (n = groups >> 1; n > 0; --n) {
-        LM_TILE_GROUP();
-        LM_TILE_GROUP();
-    }
+#if LM_USE_DSP && defined(__GNUC__)
+    /* The whole loop in registers: four sums, three pointers/counters, six loaded words and one
+     * unpacked weight (14 registers). The six loads of a group issue back to back, so they
+     * pipeline (7 cycles on Cortex-M4); then 4 SXTB16 and 8 SMLAD; two groups per iteration. */
+    int32_t w0, w1, x0e, x0o, x1e, x1o, t, n = groups >> 1;
+#define LM_TILE_GROUP_ASM                                                                      \
+    "ldr %[w0], [%[w]], #4\n\t"                                                                \
+    "ldr %[w1], [%[w]], #4\n\t"                                                                \
+    "ldr %[x0e], [%[x]], #4\n\t"                                                               \
+    "ldr %[x0o], [%[x]], #4\n\t"                                                               \
+    "ldr %[x1e], [%[x]], #4\n\t"                                                               \
+    "ldr %[x1o], [%[x]], #4\n\t"                                                               \
+    "sxtb16 %[t], %[w0]\n\t"                                                                   \
+    "smlad %[a00], %[t], %[x0e], %[a00]\n\t"                                                   \
+    "smlad %[a10], %[t], %[x1e], %[a10]\n\t"                                                   \
+    "sxtb16 %[t], %[w1]\n\t"                                                                   \
+    "smlad %[a01], %[t], %[x0e], %[a01]\n\t"                                                   \
+    "smlad %[a11], %[t], %[x1e], %[a11]\n\t"                                                   \
+    "sxtb16 %[w0], %[w0], ror #8\n\t"                                                          \
+    "smlad %[a00], %[w0], %[x0o], %[a00]\n\t"                                                  \
+    "smlad %[a10], %[w0], %[x1o], %[a10]\n\t"                                                  \
+    "sxtb16 %[w1], %[w1], ror #8\n\t"                                                          \
+    "smlad %[a01], %[w1], %[x0o], %[a01]\n\t"                                                  \
+    "smlad %[a11], %[w1], %[x1o], %[a11]\n\t"
+#define LM_TILE_OPERANDS                                                                       \
+    : [w] "+r"(w), [x] "+r"(xw), [n] "+r"(n), [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), \
+      [a11] "+r"(a11), [w0] "=&r"(w0), [w1] "=&r"(w1), [x0e] "=&r"(x0e), [x0o] "=&r"(x0o),       \
+      [x1e] "=&r"(x1e), [x1o] "=&r"(x1o), [t] "=&r"(t)                                           \
+    :                                                                                          \
+    : "cc", "memory"
     if (groups & 1) {
-        LM_TILE_GROUP();
+        __asm__(LM_TILE_GROUP_ASM LM_TILE_OPERANDS);
     }
+    if (n > 0) {
+        __asm__("1:\n\t" LM_TILE_GROUP_ASM LM_TILE_GROUP_ASM "subs %[n], %[n], #1\n\t"
+                "bne 1b" LM_TILE_OPERANDS);
+    }
+#undef LM_TILE_GROUP_ASM
+#undef LM_TILE_OPERANDS
+#else
+    for (; groups > 0; --groups, w += 2, xw += 4) {
+        const int32_t w0e = lm_simd_even(w[0]), w0o = lm_simd_odd(w[0]);
+        const int32_t w1e = lm_simd_even(w[1]), w1o = lm_simd_odd(w[1]);
+        a00 = lm_simd_mac(w0o, xw[1], lm_simd_mac(w0e, xw[0], a00));
+        a01 = lm_simd_mac(w1o, xw[1], lm_simd_mac(w1e, xw[0], a01));
+        a10 = lm_simd_mac(w0o, xw[3], lm_simd_mac(w0e, xw[2], a10));
+        a11 = lm_simd_mac(w1o, xw[3], lm_simd_mac(w1e, xw[2], a11));
+    }
+#endif /* LM_USE_DSP */
     acc[0] = a00;
     acc[1] = a01;
     acc[2] = a10;
     acc[3] = a11;
     return w;
 }
-
-#undef LM_TILE_GROUP
 
 /* The patch of output pixel `pix` (int8, kp bytes): the input itself for a 1x1 unpadded
  * convolution whose channels are a multiple of 4, else gathered into `patch`. */
@@ -249,22 +241,25 @@ LM_INLINE int32_t lm_conv_rq(int32_t acc, int32_t m, int32_t hi_add, int32_t shi
 
 /* One channel's outputs for both pixels of a tile: *o0++ and *o1++ from sums a and b, the
  * record's (multiplier, hi_add, shift_hi) loaded once for both. */
-#define LM_CHANNEL_OUT2(a, b, rec, act_min, act_max, o0, o1)                                   \
+#define LM_CHANNEL_OUT2(a, b, rec, zp, post, act_min, act_max, o0, o1)                         \
     do {                                                                                       \
         const int32_t m_ = (rec)[1], h_ = (rec)[2], s_ = (rec)[3];                             \
-        LM_REQUANTIZE_STORE(a, m_, h_, s_, act_min, act_max, o0);                              \
-        LM_REQUANTIZE_STORE(b, m_, h_, s_, act_min, act_max, o1);                              \
+        LM_REQUANTIZE_STORE(a, m_, h_, s_, zp, post, act_min, act_max, o0);                    \
+        LM_REQUANTIZE_STORE(b, m_, h_, s_, zp, post, act_min, act_max, o1);                    \
     } while (0)
 
-/* One output from a tile sum and its channel record (bias, multiplier, hi_add, shift_hi). */
-LM_INLINE int8_t lm_conv_out(int32_t acc, const int32_t *rec, int32_t act_min, int32_t act_max)
+/* One output from a tile sum, its channel record (bias, multiplier, hi_add, shift_hi) and the
+ * zero point added after the shift (0 when folded into hi_add). */
+LM_INLINE int8_t lm_conv_out(int32_t acc, const int32_t *rec, int32_t zp_post, int32_t act_min, int32_t act_max)
 {
-    return (int8_t)lm_conv_rq(acc, rec[1], rec[2], rec[3], act_min, act_max);
+    return (int8_t)lm_conv_rq(acc, rec[1], rec[2], rec[3], act_min - zp_post, act_max - zp_post) + zp_post;
 }
 
-/* All output channels of two pixels (o1 == o0 for a lone last pixel) from their widened pair. */
-static void lm_conv_pixel_pair(const lm_conv_params *p, const int32_t *w, const int32_t *rec,
-                               const int32_t *xw, int32_t groups, int8_t *o0, int8_t *o1)
+/* All output channels of two pixels (o1 == o0 for a lone last pixel) from their widened pair;
+ * `post` (a constant) adds zp_post after the shift. */
+LM_INLINE void lm_conv_pixel_pair_(const lm_conv_params *p, const int32_t *w, const int32_t *rec,
+                                   const int32_t *xw, int32_t groups, int8_t *o0, int8_t *o1,
+                                   int32_t zp_post, const int post)
 {
     const int32_t act_min = p->act_min, act_max = p->act_max;
     int32_t n, acc[4];
@@ -272,20 +267,30 @@ static void lm_conv_pixel_pair(const lm_conv_params *p, const int32_t *w, const 
         acc[0] = acc[2] = rec[0];
         acc[1] = acc[3] = rec[4];
         w = lm_conv_tile(w, xw, groups, acc);
-        LM_CHANNEL_OUT2(acc[0], acc[2], rec, act_min, act_max, o0, o1);
-        LM_CHANNEL_OUT2(acc[1], acc[3], rec + 4, act_min, act_max, o0, o1);
+        LM_CHANNEL_OUT2(acc[0], acc[2], rec, zp_post, post, act_min, act_max, o0, o1);
+        LM_CHANNEL_OUT2(acc[1], acc[3], rec + 4, zp_post, post, act_min, act_max, o0, o1);
     }
     if (p->out_c & 1) {  /* the last channel's partner row is zeros */
         acc[0] = acc[2] = rec[0];
         acc[1] = acc[3] = 0;
         lm_conv_tile(w, xw, groups, acc);
-        o0[0] = lm_conv_out(acc[0], rec, act_min, act_max);
-        o1[0] = lm_conv_out(acc[2], rec, act_min, act_max);
+        o0[0] = lm_conv_out(acc[0], rec, zp_post, act_min, act_max);
+        o1[0] = lm_conv_out(acc[2], rec, zp_post, act_min, act_max);
+    }
+}
+
+static void lm_conv_pixel_pair(const lm_conv_params *p, const int32_t *w, const int32_t *rec,
+                               const int32_t *xw, int32_t groups, int8_t *o0, int8_t *o1, int32_t zp_post)
+{
+    if (zp_post != 0) {
+        lm_conv_pixel_pair_(p, w, rec, xw, groups, o0, o1, zp_post, 1);
+    } else {
+        lm_conv_pixel_pair_(p, w, rec, xw, groups, o0, o1, 0, 0);
     }
 }
 
 void lm_conv_fast_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rec,
-                     int8_t *scratch, int8_t *out)
+                     int32_t zp_post, int8_t *scratch, int8_t *out)
 {
     const int32_t out_c = p->out_c;
     const int32_t kp = (p->k_h * p->k_w * p->in_c + 3) & ~3, groups = kp / 4;
@@ -300,7 +305,7 @@ void lm_conv_fast_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w
             int8_t *out0 = out + (b * pixels + pix) * out_c;
             const int8_t *x0 = lm_pixel_patch(p, in_b, pix, kp, patch);
             lm_widen_pair(x0, pair ? lm_pixel_patch(p, in_b, pix + 1, kp, patch + kp) : x0, groups, xw);
-            lm_conv_pixel_pair(p, w, rec, xw, groups, out0, pair ? out0 + out_c : out0);
+            lm_conv_pixel_pair(p, w, rec, xw, groups, out0, pair ? out0 + out_c : out0, zp_post);
         }
     }
 }

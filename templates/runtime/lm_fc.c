@@ -117,7 +117,7 @@ LM_INLINE const int32_t *lm_fc_block(const int32_t *w, const int8_t *x, int32_t 
 #define LM_FC_OUT(sum, r, act_min, act_max, out)                                               \
     do {                                                                                       \
         const int32_t m_ = (r)[0], h_ = (r)[1], s_ = (r)[2];                                   \
-        LM_REQUANTIZE_STORE(sum, m_, h_, s_, act_min, act_max, out);                           \
+        LM_REQUANTIZE_STORE(sum, m_, h_, s_, 0, 0, act_min, act_max, out);                           \
     } while (0)
 
 void lm_fc_fast_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *bias,

@@ -32,9 +32,10 @@ void lm_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, cons
  * output channels and per group of 4 taps the word of the first channel then of the second
  * (zero taps and an odd last channel's zero partner pad it); rec: per channel (folded bias,
  * multiplier, hi_add, shift_hi), the requantization of lm_requantize_rq with the output zero
- * point folded in; scratch: 6 * kp bytes, 4-aligned. */
+ * point folded in, or, where it does not fit (large shifts), zp_post = the zero point added
+ * after the shift (0 otherwise); scratch: 6 * kp bytes, 4-aligned. */
 void lm_conv_fast_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rec,
-                     int8_t *scratch, int8_t *out);
+                     int32_t zp_post, int8_t *scratch, int8_t *out);
 
 /* DEPTHWISE_CONV_2D. w: [k_h, k_w, out_c], out_c = in_c * depth multiplier. groups holds the multiplier. */
 void lm_dwconv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,

@@ -27,7 +27,7 @@ THOROUGH = os.environ.get("LM_THOROUGH") == "1"
 
 
 def _conv_case(seed, n, h, w, cin, cout, kh, kw, stride=(1, 1), padding="SAME", dil=(1, 1),
-               per_channel=True, act="NONE", mult=3e-3):
+               per_channel=True, act="NONE", mult=3e-3, out_zp=None):
     """A CONV_2D model whose effective multiplier is about `mult` (>= 1: a left shift)."""
     rng = np.random.default_rng(seed)
     in_scale, in_zp = 0.05, int(rng.integers(-20, 20))
@@ -41,7 +41,7 @@ def _conv_case(seed, n, h, w, cin, cout, kh, kw, stride=(1, 1), padding="SAME", 
     oh = (h + stride[0] - 1) // stride[0] if padding == "SAME" else (h - (kh - 1) * dil[0] - 1) // stride[0] + 1
     ow = (w + stride[1] - 1) // stride[1] if padding == "SAME" else (w - (kw - 1) * dil[1] - 1) // stride[1] + 1
     out = TensorSpec((n, oh, ow, cout), "int8", float(np.float32(in_scale * w_scales[0] / mult)),
-                     int(rng.integers(-10, 10)))
+                     int(rng.integers(-10, 10)) if out_zp is None else out_zp)
     options = dict(padding=padding, stride_h=stride[0], stride_w=stride[1], dilation_h_factor=dil[0],
                    dilation_w_factor=dil[1], fused_activation_function=act)
     return OpCase("CONV_2D", [inp, filt, bias], [out], options).build()
@@ -76,6 +76,8 @@ CASES = [
     ("conv5x5_c4_per_tensor_batch2", _conv_case(8, 2, 6, 6, 4, 6, 5, 5, per_channel=False, act="RELU"),
      "lm_conv_fast_s8"),
     ("conv3x3_c20_tiny_mult", _conv_case(9, 1, 4, 4, 20, 4, 3, 3, mult=2e-6), "lm_conv_fast_s8"),
+    ("conv3x3_huge_shift_zp_after", _conv_case(17, 1, 5, 4, 6, 6, 3, 3, mult=4e-9, out_zp=-128, act="RELU"),
+     "lm_conv_fast_s8"),
     ("conv1x1_shift_right_1", _conv_case(10, 1, 3, 3, 4, 4, 1, 1, mult=0.3), "lm_conv_s8"),
     ("conv1x1_left_shift", _conv_case(11, 1, 3, 3, 4, 4, 1, 1, mult=3.0), "lm_conv_s8"),
     ("fc_10_in_5_units", _fc_case(12, 1, 10, 5), "lm_fc_fast_s8"),
@@ -84,7 +86,8 @@ CASES = [
     ("fc_batch3_7_in_9_units", _fc_case(15, 3, 7, 9, act="RELU6"), "lm_fc_fast_s8"),
     ("fc_left_shift", _fc_case(16, 1, 8, 4, mult=2.5), "lm_fc_s8"),
 ]
-QEMU_CI = {"conv1x1_c6_odd_out", "conv3x3_c3_stride2_same", "conv10x4_c1_stride2", "fc_10_in_5_units"}
+QEMU_CI = {"conv1x1_c6_odd_out", "conv3x3_c3_stride2_same", "conv10x4_c1_stride2", "conv3x3_huge_shift_zp_after",
+           "fc_10_in_5_units"}
 
 
 def _compile(name, model):
@@ -105,6 +108,8 @@ def test_each_case_reaches_its_kernel():
     for name, model, kernel in CASES:
         gen = _compile(name, model)
         assert [layer.kernel for layer in gen.layers] == [kernel], name
+        if name == "conv3x3_huge_shift_zp_after":   # the zero point added after the shift
+            assert "-128" in gen.layers[0].args, gen.layers[0].args
 
 
 def test_fast_layouts_bit_exact_on_host(tmp_path):
