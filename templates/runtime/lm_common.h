@@ -54,7 +54,7 @@ LM_INLINE int32_t lm_requantize(int32_t x, int32_t multiplier, int32_t shift)
 {
     const int32_t left = shift > 0 ? shift : 0;
     const int32_t right = shift > 0 ? 0 : -shift;
-    if (right >= 2 && multiplier >= (1 << 30)) {
+    if (right >= 2 && right <= 31 && multiplier >= (1 << 30)) {
         return lm_requantize_rq(x, multiplier, (int32_t)1 << (right - 2), right - 1);
     }
     {
@@ -100,9 +100,10 @@ LM_INLINE int8_t lm_requantize_out(int32_t acc, const int32_t *rq, int32_t act_m
 }
 
 /* *out++ = the clamped lm_requantize_rq(sum, m, hi_add, shift_hi) (+ zp when `post`, for the
- * layers whose zero point does not fit in hi_add): on ARMv7E-M one block of 13 (14)
- * instructions with every operand in a register (the compiler would otherwise reload the
- * clamp bounds around each int8 store, which may alias them). `post` must be a constant. */
+ * layers whose zero point does not fit in hi_add). `full` (the clamp range is [-128, 127], as
+ * in most layers) clamps with one SSAT. On ARMv7E-M one block of 8 to 14 instructions with
+ * every operand in a register (the compiler would otherwise reload the clamp bounds around
+ * each int8 store, which may alias them). `post` and `full` must be constants. */
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__)
 #define LM_RQ_ASM_CORE                                                                         \
     "and %[lo], %[a], #0x80000000\n\t"                                                         \
@@ -110,6 +111,10 @@ LM_INLINE int8_t lm_requantize_out(int32_t acc, const int32_t *rq, int32_t act_m
     "add %[hi], %[h], %[a], asr #31\n\t"                                                       \
     "smlal %[lo], %[hi], %[a], %[m]\n\t"                                                       \
     "asr %[hi], %[hi], %[s]\n\t"
+#define LM_RQ_ASM_ZP "add %[hi], %[hi], %[zp]\n\t"
+#define LM_RQ_ASM_SSAT_STORE                                                                   \
+    "ssat %[hi], #8, %[hi]\n\t"                                                                \
+    "strb %[hi], [%[o]], #1"
 #define LM_RQ_ASM_CLAMP_STORE                                                                  \
     "cmp %[hi], %[lo_lim]\n\t"                                                                 \
     "it lt\n\t"                                                                                \
@@ -123,11 +128,17 @@ LM_INLINE int8_t lm_requantize_out(int32_t acc, const int32_t *rq, int32_t act_m
     : [a] "r"(sum_), [m] "r"(mul_), [h] "r"(add_), [s] "r"(shr_), [zp] "r"(zp_),               \
       [lo_lim] "r"(min_), [hi_lim] "r"(max_)                                                   \
     : "cc", "memory"
-#define LM_REQUANTIZE_STORE(sum_, mul_, add_, shr_, zp_, post_, min_, max_, out_)              \
+#define LM_REQUANTIZE_STORE(sum_, mul_, add_, shr_, zp_, post_, full_, min_, max_, out_)       \
     do {                                                                                       \
         int32_t lo_, hi_;                                                                      \
-        if (post_) {                                                                           \
-            __asm__ volatile(LM_RQ_ASM_CORE "add %[hi], %[hi], %[zp]\n\t" LM_RQ_ASM_CLAMP_STORE  \
+        if ((post_) && (full_)) {                                                              \
+            __asm__ volatile(LM_RQ_ASM_CORE LM_RQ_ASM_ZP LM_RQ_ASM_SSAT_STORE                  \
+                             LM_RQ_ASM_OPERANDS(sum_, mul_, add_, shr_, zp_, min_, max_, out_)); \
+        } else if (full_) {                                                                    \
+            __asm__ volatile(LM_RQ_ASM_CORE LM_RQ_ASM_SSAT_STORE                               \
+                             LM_RQ_ASM_OPERANDS(sum_, mul_, add_, shr_, zp_, min_, max_, out_)); \
+        } else if (post_) {                                                                    \
+            __asm__ volatile(LM_RQ_ASM_CORE LM_RQ_ASM_ZP LM_RQ_ASM_CLAMP_STORE                 \
                              LM_RQ_ASM_OPERANDS(sum_, mul_, add_, shr_, zp_, min_, max_, out_)); \
         } else {                                                                               \
             __asm__ volatile(LM_RQ_ASM_CORE LM_RQ_ASM_CLAMP_STORE                              \
@@ -135,7 +146,7 @@ LM_INLINE int8_t lm_requantize_out(int32_t acc, const int32_t *rq, int32_t act_m
         }                                                                                      \
     } while (0)
 #else
-#define LM_REQUANTIZE_STORE(sum_, mul_, add_, shr_, zp_, post_, min_, max_, out_)              \
+#define LM_REQUANTIZE_STORE(sum_, mul_, add_, shr_, zp_, post_, full_, min_, max_, out_)       \
     do {                                                                                       \
         const int32_t v_ = lm_requantize_rq((sum_), (mul_), (add_), (shr_)) + ((post_) ? (zp_) : 0); \
         *(out_)++ = (int8_t)LM_MIN(LM_MAX(v_, (min_)), (max_));                                 \

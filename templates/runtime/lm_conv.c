@@ -217,6 +217,29 @@ LM_INLINE const int32_t *lm_conv_tile(const int32_t *w, const int32_t *xw, int32
     return w;
 }
 
+/* The patch of the pixel at (iy0, ix0) for dil_w 1: each kernel row's taps are contiguous in
+ * the input, so a row is one copy of its valid span between two zero-point fills (KWS's 10x4
+ * first layer has padded rows and columns at every border). */
+static void lm_gather_rows(const lm_conv_params *p, const int8_t *in_b, int32_t iy0, int32_t ix0,
+                           int8_t *patch)
+{
+    const int32_t in_c = p->in_c, row = p->k_w * in_c, in_w = p->in_w;
+    const int32_t x0 = LM_MAX(ix0, 0), x1 = LM_MIN(ix0 + p->k_w, in_w);
+    const int32_t before = (x0 - ix0) * in_c, span = LM_MAX(x1 - x0, 0) * in_c;
+    const int8_t pad = (int8_t)p->in_zp;
+    int32_t ky;
+    for (ky = 0; ky < p->k_h; ++ky, patch += row) {
+        const int32_t iy = iy0 + ky * p->dil_h;
+        if (iy < 0 || iy >= p->in_h || span == 0) {
+            lm_fill(patch, pad, row);
+            continue;
+        }
+        lm_fill(patch, pad, before);
+        lm_copy(patch + before, in_b + (iy * in_w + x0) * in_c, span);
+        lm_fill(patch + before + span, pad, row - before - span);
+    }
+}
+
 /* The patch of output pixel `pix` (int8, kp bytes): the input itself for a 1x1 unpadded
  * convolution whose channels are a multiple of 4, else gathered into `patch`. */
 static const int8_t *lm_pixel_patch(const lm_conv_params *p, const int8_t *in_b, int32_t pix, int32_t kp,
@@ -227,7 +250,11 @@ static const int8_t *lm_pixel_patch(const lm_conv_params *p, const int8_t *in_b,
     if (p->k_h == 1 && p->k_w == 1 && p->pad_top == 0 && p->pad_left == 0 && kp == p->in_c) {
         return in_b + (iy0 * p->in_w + ix0) * p->in_c;
     }
-    lm_conv_patch(p, in_b, iy0, ix0, 0, p->in_c, patch);
+    if (p->dil_w == 1) {
+        lm_gather_rows(p, in_b, iy0, ix0, patch);
+    } else {
+        lm_conv_patch(p, in_b, iy0, ix0, 0, p->in_c, patch);
+    }
     return patch;
 }
 
@@ -241,11 +268,11 @@ LM_INLINE int32_t lm_conv_rq(int32_t acc, int32_t m, int32_t hi_add, int32_t shi
 
 /* One channel's outputs for both pixels of a tile: *o0++ and *o1++ from sums a and b, the
  * record's (multiplier, hi_add, shift_hi) loaded once for both. */
-#define LM_CHANNEL_OUT2(a, b, rec, zp, post, act_min, act_max, o0, o1)                         \
+#define LM_CHANNEL_OUT2(a, b, rec, zp, post, full, act_min, act_max, o0, o1)                   \
     do {                                                                                       \
         const int32_t m_ = (rec)[1], h_ = (rec)[2], s_ = (rec)[3];                             \
-        LM_REQUANTIZE_STORE(a, m_, h_, s_, zp, post, act_min, act_max, o0);                    \
-        LM_REQUANTIZE_STORE(b, m_, h_, s_, zp, post, act_min, act_max, o1);                    \
+        LM_REQUANTIZE_STORE(a, m_, h_, s_, zp, post, full, act_min, act_max, o0);              \
+        LM_REQUANTIZE_STORE(b, m_, h_, s_, zp, post, full, act_min, act_max, o1);              \
     } while (0)
 
 /* One output from a tile sum, its channel record (bias, multiplier, hi_add, shift_hi) and the
@@ -256,19 +283,22 @@ LM_INLINE int8_t lm_conv_out(int32_t acc, const int32_t *rec, int32_t zp_post, i
 }
 
 /* All output channels of two pixels (o1 == o0 for a lone last pixel) from their widened pair;
- * `post` (a constant) adds zp_post after the shift. */
+ * `post` (a constant) adds zp_post after the shift, `full` (a constant) says the clamp range
+ * is [-128, 127]. Two instances (full or not), both adding zp_post (0 when it is folded):
+ * one cycle per output spent to keep the kernel code small. */
 LM_INLINE void lm_conv_pixel_pair_(const lm_conv_params *p, const int32_t *w, const int32_t *rec,
                                    const int32_t *xw, int32_t groups, int8_t *o0, int8_t *o1,
-                                   int32_t zp_post, const int post)
+                                   int32_t zp_post, const int post, const int full)
 {
     const int32_t act_min = p->act_min, act_max = p->act_max;
     int32_t n, acc[4];
+    (void)full;  /* only the DSP path clamps differently */
     for (n = p->out_c >> 1; n > 0; --n, rec += 8) {
         acc[0] = acc[2] = rec[0];
         acc[1] = acc[3] = rec[4];
         w = lm_conv_tile(w, xw, groups, acc);
-        LM_CHANNEL_OUT2(acc[0], acc[2], rec, zp_post, post, act_min, act_max, o0, o1);
-        LM_CHANNEL_OUT2(acc[1], acc[3], rec + 4, zp_post, post, act_min, act_max, o0, o1);
+        LM_CHANNEL_OUT2(acc[0], acc[2], rec, zp_post, post, full, act_min, act_max, o0, o1);
+        LM_CHANNEL_OUT2(acc[1], acc[3], rec + 4, zp_post, post, full, act_min, act_max, o0, o1);
     }
     if (p->out_c & 1) {  /* the last channel's partner row is zeros */
         acc[0] = acc[2] = rec[0];
@@ -282,10 +312,10 @@ LM_INLINE void lm_conv_pixel_pair_(const lm_conv_params *p, const int32_t *w, co
 static void lm_conv_pixel_pair(const lm_conv_params *p, const int32_t *w, const int32_t *rec,
                                const int32_t *xw, int32_t groups, int8_t *o0, int8_t *o1, int32_t zp_post)
 {
-    if (zp_post != 0) {
-        lm_conv_pixel_pair_(p, w, rec, xw, groups, o0, o1, zp_post, 1);
+    if (p->act_min > -128 || p->act_max < 127) {
+        lm_conv_pixel_pair_(p, w, rec, xw, groups, o0, o1, zp_post, 1, 0);
     } else {
-        lm_conv_pixel_pair_(p, w, rec, xw, groups, o0, o1, 0, 0);
+        lm_conv_pixel_pair_(p, w, rec, xw, groups, o0, o1, zp_post, 1, 1);
     }
 }
 

@@ -117,15 +117,17 @@ LM_INLINE const int32_t *lm_fc_block(const int32_t *w, const int8_t *x, int32_t 
 #define LM_FC_OUT(sum, r, act_min, act_max, out)                                               \
     do {                                                                                       \
         const int32_t m_ = (r)[0], h_ = (r)[1], s_ = (r)[2];                                   \
-        LM_REQUANTIZE_STORE(sum, m_, h_, s_, 0, 0, act_min, act_max, out);                           \
+        LM_REQUANTIZE_STORE(sum, m_, h_, s_, 0, 0, full, act_min, act_max, out);               \
     } while (0)
 
-void lm_fc_fast_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *bias,
-                   const int32_t *rq, int8_t *out)
+/* lm_fc_fast_s8's loops; `full` (a constant) says the clamp range is [-128, 127]. */
+LM_INLINE void lm_fc_fast_(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *bias,
+                           const int32_t *rq, int8_t *out, const int full)
 {
     const int32_t in_depth = p->in_depth, out_depth = p->out_depth, act_min = p->act_min, act_max = p->act_max;
     const int32_t rq_step = p->per_channel ? 3 : 0;
     int32_t b, o;
+    (void)full;  /* only the DSP path clamps differently */
     for (b = 0; b < p->batches; ++b, in += in_depth) {
         const int32_t *wb = w, *r = rq;
         for (o = 0; o < out_depth; o += 4) {
@@ -148,6 +150,16 @@ void lm_fc_fast_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, co
                 }
             }
         }
+    }
+}
+
+void lm_fc_fast_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *bias,
+                   const int32_t *rq, int8_t *out)
+{
+    if (p->act_min > -128 || p->act_max < 127) {
+        lm_fc_fast_(p, in, w, bias, rq, out, 0);
+    } else {
+        lm_fc_fast_(p, in, w, bias, rq, out, 1);
     }
 }
 

@@ -78,6 +78,8 @@ CASES = [
     ("conv3x3_c20_tiny_mult", _conv_case(9, 1, 4, 4, 20, 4, 3, 3, mult=2e-6), "lm_conv_fast_s8"),
     ("conv3x3_huge_shift_zp_after", _conv_case(17, 1, 5, 4, 6, 6, 3, 3, mult=4e-9, out_zp=-128, act="RELU"),
      "lm_conv_fast_s8"),
+    ("conv1x1_huge_shift_zp_after_relu", _conv_case(18, 1, 3, 5, 8, 4, 1, 1, mult=1e-9, out_zp=5, act="RELU"),
+     "lm_conv_fast_s8"),
     ("conv1x1_shift_right_1", _conv_case(10, 1, 3, 3, 4, 4, 1, 1, mult=0.3), "lm_conv_s8"),
     ("conv1x1_left_shift", _conv_case(11, 1, 3, 3, 4, 4, 1, 1, mult=3.0), "lm_conv_s8"),
     ("fc_10_in_5_units", _fc_case(12, 1, 10, 5), "lm_fc_fast_s8"),
@@ -110,6 +112,8 @@ def test_each_case_reaches_its_kernel():
         assert [layer.kernel for layer in gen.layers] == [kernel], name
         if name == "conv3x3_huge_shift_zp_after":   # the zero point added after the shift
             assert "-128" in gen.layers[0].args, gen.layers[0].args
+        if name == "conv1x1_huge_shift_zp_after_relu":
+            assert "5" in gen.layers[0].args, gen.layers[0].args
 
 
 def test_fast_layouts_bit_exact_on_host(tmp_path):
