@@ -50,21 +50,42 @@ LM_INLINE int32_t lm_rdbpot(int32_t x, int32_t exponent)
  */
 LM_INLINE int32_t lm_requantize_rq(int32_t x, int32_t multiplier, int32_t hi_add, int32_t shift_hi);
 
+/* The general sequence (any shift, any multiplier >= 0). */
+LM_INLINE int32_t lm_requantize_double(int32_t x, int32_t multiplier, int32_t left, int32_t right)
+{
+    const int64_t ab = (int64_t)(int32_t)((uint32_t)x << left) * (int64_t)multiplier;
+    const int32_t high = (int32_t)((ab + ((int64_t)1 << 30)) >> 31);
+    if (right == 0) {
+        return high;
+    }
+    return (int32_t)(((int64_t)high + ((int64_t)1 << (right - 1)) - (high < 0 ? 1 : 0)) >> right);
+}
+
+/* The general sequence out of line: only left shifts, right shifts of 0, 1 or above 31 and
+ * multipliers below 2^30 take it, and keeping it out of the callers' loops spares them
+ * registers. */
+#if defined(__GNUC__)
+__attribute__((noinline, unused))
+#endif
+static int32_t lm_requantize_general(int32_t x, int32_t multiplier, int32_t left, int32_t right)
+{
+    return lm_requantize_double(x, multiplier, left, right);
+}
+
 LM_INLINE int32_t lm_requantize(int32_t x, int32_t multiplier, int32_t shift)
 {
     const int32_t left = shift > 0 ? shift : 0;
     const int32_t right = shift > 0 ? 0 : -shift;
+#if defined(__ARM_ARCH_6M__)
+    /* ARMv6-M has no 64-bit multiply instruction, and the one multiply-accumulate form below
+     * costs some callers' loops registers there (micro_speech's depthwise): keep this one. */
+    return lm_requantize_double(x, multiplier, left, right);
+#else
     if (right >= 2 && right <= 31 && multiplier >= (1 << 30)) {
         return lm_requantize_rq(x, multiplier, (int32_t)1 << (right - 2), right - 1);
     }
-    {
-        const int64_t ab = (int64_t)(int32_t)((uint32_t)x << left) * (int64_t)multiplier;
-        const int32_t high = (int32_t)((ab + ((int64_t)1 << 30)) >> 31);
-        if (right == 0) {
-            return high;
-        }
-        return (int32_t)(((int64_t)high + ((int64_t)1 << (right - 1)) - (high < 0 ? 1 : 0)) >> right);
-    }
+    return lm_requantize_general(x, multiplier, left, right);
+#endif
 }
 
 /* The double rounding of MultiplyByQuantizedMultiplier as one 64-bit multiply-accumulate.
