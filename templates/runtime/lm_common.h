@@ -149,15 +149,20 @@ LM_INLINE int8_t lm_requantize_out(int32_t acc, const int32_t *rq, int32_t act_m
     : [a] "r"(sum_), [m] "r"(mul_), [h] "r"(add_), [s] "r"(shr_), [zp] "r"(zp_),               \
       [lo_lim] "r"(min_), [hi_lim] "r"(max_)                                                   \
     : "cc", "memory"
+/* the SSAT forms read no clamp bounds: no registers held for them */
+#define LM_RQ_ASM_OPERANDS_SSAT(sum_, mul_, add_, shr_, zp_, out_)                              \
+    : [o] "+r"(out_), [lo] "=&r"(lo_), [hi] "=&r"(hi_)                                         \
+    : [a] "r"(sum_), [m] "r"(mul_), [h] "r"(add_), [s] "r"(shr_), [zp] "r"(zp_)                \
+    : "cc", "memory"
 #define LM_REQUANTIZE_STORE(sum_, mul_, add_, shr_, zp_, post_, full_, min_, max_, out_)       \
     do {                                                                                       \
         int32_t lo_, hi_;                                                                      \
         if ((post_) && (full_)) {                                                              \
             __asm__ volatile(LM_RQ_ASM_CORE LM_RQ_ASM_ZP LM_RQ_ASM_SSAT_STORE                  \
-                             LM_RQ_ASM_OPERANDS(sum_, mul_, add_, shr_, zp_, min_, max_, out_)); \
+                             LM_RQ_ASM_OPERANDS_SSAT(sum_, mul_, add_, shr_, zp_, out_));      \
         } else if (full_) {                                                                    \
             __asm__ volatile(LM_RQ_ASM_CORE LM_RQ_ASM_SSAT_STORE                               \
-                             LM_RQ_ASM_OPERANDS(sum_, mul_, add_, shr_, zp_, min_, max_, out_)); \
+                             LM_RQ_ASM_OPERANDS_SSAT(sum_, mul_, add_, shr_, zp_, out_));      \
         } else if (post_) {                                                                    \
             __asm__ volatile(LM_RQ_ASM_CORE LM_RQ_ASM_ZP LM_RQ_ASM_CLAMP_STORE                 \
                              LM_RQ_ASM_OPERANDS(sum_, mul_, add_, shr_, zp_, min_, max_, out_)); \
