@@ -43,6 +43,7 @@ def bench_firmware(gen, target, *, per_layer: bool = True) -> dict:
         elf = build_firmware(gen, target, [random_inputs(gen)], Path(tmp), bench=True)
         counts = icount.count_elf(elf, target)
         sizes = elf_sizes(elf)
+        kernel_code = kernel_code_bytes(elf)
     m = measured_invoke(counts, len(gen.layers))
     macs = sum(layer.macs for layer in gen.layers)
     result = {
@@ -53,6 +54,7 @@ def bench_firmware(gen, target, *, per_layer: bool = True) -> dict:
         "cycle_model": cycle_model_note(target.name),
         "arena_bytes": gen.arena_bytes,
         **sizes,
+        "kernel_code_bytes": kernel_code,
         "macs": macs,
         "cycles_per_mac": per_mac(m.total.cycles_est, macs),
         "overhead_instructions": m.overhead.instructions,
@@ -65,9 +67,26 @@ def bench_firmware(gen, target, *, per_layer: bool = True) -> dict:
 
 def _layer_row(index, layer, cost) -> dict:
     op = layer.op if isinstance(layer.op, str) else layer.op.kind
-    return {"index": index, "op": op, "instructions": cost.instructions,
+    return {"index": index, "op": op, "kernel": layer.kernel or "-", "instructions": cost.instructions,
             "cycles_est": cost.cycles_est, "macs": layer.macs,
             "cycles_per_mac": per_mac(cost.cycles_est, layer.macs)}
+
+
+def kernel_code_bytes(elf) -> int:
+    """Bytes of the runtime kernels' code (functions named lm_*, the harness's lm_bench_*,
+    lm_layer_mark, lm_fault_* and lm_stack_* markers left out): the code a model adds to flash
+    besides its constants."""
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.sections import SymbolTableSection
+
+    harness = ("lm_bench_", "lm_layer_mark", "lm_fault_", "lm_stack_")
+    with open(elf, "rb") as f:
+        symtab = ELFFile(f).get_section_by_name(".symtab")
+        if not isinstance(symtab, SymbolTableSection):
+            return 0
+        return sum(sym["st_size"] for sym in symtab.iter_symbols()
+                   if sym["st_info"]["type"] == "STT_FUNC" and sym.name.startswith("lm_")
+                   and not sym.name.startswith(harness))
 
 
 def _read(model_path) -> bytes:

@@ -44,11 +44,15 @@ LM_INLINE int32_t lm_rdbpot(int32_t x, int32_t exponent)
  * saturating case of lm_srdhm cannot happen, and its truncating division of ab + nudge by
  * 2^31 equals the arithmetic shift (ab + 2^30) >> 31; RoundingDivideByPOT is a shift of
  * x + 2^(right-1) - (x < 0), taken in 64 bits so that it cannot overflow.
+ *
+ * The usual case (a multiplier of QuantizeMultiplier, in [2^30, 2^31), and right >= 2) takes
+ * lm_requantize_rq's single multiply-accumulate; the others keep the general sequence.
  */
-LM_INLINE int32_t lm_requantize(int32_t x, int32_t multiplier, int32_t shift)
+LM_INLINE int32_t lm_requantize_rq(int32_t x, int32_t multiplier, int32_t hi_add, int32_t shift_hi);
+
+/* The general sequence (any shift, any multiplier >= 0). */
+LM_INLINE int32_t lm_requantize_double(int32_t x, int32_t multiplier, int32_t left, int32_t right)
 {
-    const int32_t left = shift > 0 ? shift : 0;
-    const int32_t right = shift > 0 ? 0 : -shift;
     const int64_t ab = (int64_t)(int32_t)((uint32_t)x << left) * (int64_t)multiplier;
     const int32_t high = (int32_t)((ab + ((int64_t)1 << 30)) >> 31);
     if (right == 0) {
@@ -57,9 +61,122 @@ LM_INLINE int32_t lm_requantize(int32_t x, int32_t multiplier, int32_t shift)
     return (int32_t)(((int64_t)high + ((int64_t)1 << (right - 1)) - (high < 0 ? 1 : 0)) >> right);
 }
 
+/* The general sequence out of line: only left shifts, right shifts of 0, 1 or above 31 and
+ * multipliers below 2^30 take it, and keeping it out of the callers' loops spares them
+ * registers. */
+#if defined(__GNUC__)
+__attribute__((noinline, unused))
+#endif
+static int32_t lm_requantize_general(int32_t x, int32_t multiplier, int32_t left, int32_t right)
+{
+    return lm_requantize_double(x, multiplier, left, right);
+}
+
+LM_INLINE int32_t lm_requantize(int32_t x, int32_t multiplier, int32_t shift)
+{
+    const int32_t left = shift > 0 ? shift : 0;
+    const int32_t right = shift > 0 ? 0 : -shift;
+#if defined(__ARM_ARCH_6M__)
+    /* ARMv6-M has no 64-bit multiply instruction, and the one multiply-accumulate form below
+     * costs some callers' loops registers there (micro_speech's depthwise): keep this one. */
+    return lm_requantize_double(x, multiplier, left, right);
+#else
+    if (right >= 2 && right <= 31 && multiplier >= (1 << 30)) {
+        return lm_requantize_rq(x, multiplier, (int32_t)1 << (right - 2), right - 1);
+    }
+    return lm_requantize_general(x, multiplier, left, right);
+#endif
+}
+
+/* The double rounding of MultiplyByQuantizedMultiplier as one 64-bit multiply-accumulate.
+ *
+ * For a right shift r >= 2 and P = x * m + 2^30, TFLM computes high = P >> 31 and then
+ * (high + 2^(r-1) - (high < 0)) >> r. Both floors merge into one:
+ *     result = (P + 2^(30+r) - (P < 0) * 2^31) >> (31 + r),
+ * and, m being 0 or in [2^30, 2^31), P < 0 exactly when x < 0 (x = -1 with m = 2^30 gives
+ * P = 0, where both forms give 0). The constant splits into a low word 2^30 - (x < 0) * 2^31
+ * (0x40000000 with x's sign bit, borrowing one from the high word) and a high word
+ * hi_add = 2^(r-2) (+ zp * 2^(r-1) to add an output zero point for free, as the compiler
+ * does when |zp| * 2^(r-1) leaves room); the result is the high word shifted right by
+ * shift_hi = r - 1. On ARMv7E-M: AND, ORR, ADD, SMLAL, ASR.
+ */
+LM_INLINE int32_t lm_requantize_rq(int32_t x, int32_t multiplier, int32_t hi_add, int32_t shift_hi)
+{
+    const uint32_t lo = 0x40000000u | ((uint32_t)x & 0x80000000u);
+    const int32_t hi = hi_add + (x >> 31);
+    const int64_t acc = (int64_t)(((uint64_t)(uint32_t)hi << 32) | lo) + (int64_t)x * multiplier;
+    return (int32_t)(acc >> 32) >> shift_hi;
+}
+
 LM_INLINE int8_t lm_clamp_s8(int32_t v, int32_t lo, int32_t hi)
 {
     return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
 }
+
+/* One output of a layer whose requantization the compiler prepared as lm_requantize_rq's
+ * (multiplier, hi_add with the output zero point, shift_hi) triple. */
+LM_INLINE int8_t lm_requantize_out(int32_t acc, const int32_t *rq, int32_t act_min, int32_t act_max)
+{
+    return lm_clamp_s8(lm_requantize_rq(acc, rq[0], rq[1], rq[2]), act_min, act_max);
+}
+
+/* *out++ = the clamped lm_requantize_rq(sum, m, hi_add, shift_hi) (+ zp when `post`, for the
+ * layers whose zero point does not fit in hi_add). `full` (the clamp range is [-128, 127], as
+ * in most layers) clamps with one SSAT. On ARMv7E-M one block of 8 to 14 instructions with
+ * every operand in a register (the compiler would otherwise reload the clamp bounds around
+ * each int8 store, which may alias them). `post` and `full` must be constants. */
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__)
+#define LM_RQ_ASM_CORE                                                                         \
+    "and %[lo], %[a], #0x80000000\n\t"                                                         \
+    "orr %[lo], %[lo], #0x40000000\n\t"                                                        \
+    "add %[hi], %[h], %[a], asr #31\n\t"                                                       \
+    "smlal %[lo], %[hi], %[a], %[m]\n\t"                                                       \
+    "asr %[hi], %[hi], %[s]\n\t"
+#define LM_RQ_ASM_ZP "add %[hi], %[hi], %[zp]\n\t"
+#define LM_RQ_ASM_SSAT_STORE                                                                   \
+    "ssat %[hi], #8, %[hi]\n\t"                                                                \
+    "strb %[hi], [%[o]], #1"
+#define LM_RQ_ASM_CLAMP_STORE                                                                  \
+    "cmp %[hi], %[lo_lim]\n\t"                                                                 \
+    "it lt\n\t"                                                                                \
+    "movlt %[hi], %[lo_lim]\n\t"                                                               \
+    "cmp %[hi], %[hi_lim]\n\t"                                                                 \
+    "it gt\n\t"                                                                                \
+    "movgt %[hi], %[hi_lim]\n\t"                                                               \
+    "strb %[hi], [%[o]], #1"
+#define LM_RQ_ASM_OPERANDS(sum_, mul_, add_, shr_, zp_, min_, max_, out_)                       \
+    : [o] "+r"(out_), [lo] "=&r"(lo_), [hi] "=&r"(hi_)                                         \
+    : [a] "r"(sum_), [m] "r"(mul_), [h] "r"(add_), [s] "r"(shr_), [zp] "r"(zp_),               \
+      [lo_lim] "r"(min_), [hi_lim] "r"(max_)                                                   \
+    : "cc", "memory"
+/* the SSAT forms read no clamp bounds: no registers held for them */
+#define LM_RQ_ASM_OPERANDS_SSAT(sum_, mul_, add_, shr_, zp_, out_)                              \
+    : [o] "+r"(out_), [lo] "=&r"(lo_), [hi] "=&r"(hi_)                                         \
+    : [a] "r"(sum_), [m] "r"(mul_), [h] "r"(add_), [s] "r"(shr_), [zp] "r"(zp_)                \
+    : "cc", "memory"
+#define LM_REQUANTIZE_STORE(sum_, mul_, add_, shr_, zp_, post_, full_, min_, max_, out_)       \
+    do {                                                                                       \
+        int32_t lo_, hi_;                                                                      \
+        if ((post_) && (full_)) {                                                              \
+            __asm__ volatile(LM_RQ_ASM_CORE LM_RQ_ASM_ZP LM_RQ_ASM_SSAT_STORE                  \
+                             LM_RQ_ASM_OPERANDS_SSAT(sum_, mul_, add_, shr_, zp_, out_));      \
+        } else if (full_) {                                                                    \
+            __asm__ volatile(LM_RQ_ASM_CORE LM_RQ_ASM_SSAT_STORE                               \
+                             LM_RQ_ASM_OPERANDS_SSAT(sum_, mul_, add_, shr_, zp_, out_));      \
+        } else if (post_) {                                                                    \
+            __asm__ volatile(LM_RQ_ASM_CORE LM_RQ_ASM_ZP LM_RQ_ASM_CLAMP_STORE                 \
+                             LM_RQ_ASM_OPERANDS(sum_, mul_, add_, shr_, zp_, min_, max_, out_)); \
+        } else {                                                                               \
+            __asm__ volatile(LM_RQ_ASM_CORE LM_RQ_ASM_CLAMP_STORE                              \
+                             LM_RQ_ASM_OPERANDS(sum_, mul_, add_, shr_, zp_, min_, max_, out_)); \
+        }                                                                                      \
+    } while (0)
+#else
+#define LM_REQUANTIZE_STORE(sum_, mul_, add_, shr_, zp_, post_, full_, min_, max_, out_)       \
+    do {                                                                                       \
+        const int32_t v_ = lm_requantize_rq((sum_), (mul_), (add_), (shr_)) + ((post_) ? (zp_) : 0); \
+        *(out_)++ = (int8_t)LM_MIN(LM_MAX(v_, (min_)), (max_));                                 \
+    } while (0)
+#endif
 
 #endif /* LM_COMMON_H */

@@ -141,3 +141,201 @@ void lm_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, cons
 }
 
 #undef LM_OUT
+
+/* Widen two pixels' patches (groups of 4 int8 taps) into the int16 lanes lm_conv_tile reads:
+ * per group, even(x0), odd(x0), even(x1), odd(x1), the same lanes the weights unpack to. */
+static void lm_widen_pair(const int8_t *x0, const int8_t *x1, int32_t groups, int32_t *dst)
+{
+    for (; groups > 0; --groups, x0 += 4, x1 += 4, dst += 4) {
+        const int32_t v0 = lm_read_word(x0), v1 = lm_read_word(x1);
+        dst[0] = lm_simd_even(v0);
+        dst[1] = lm_simd_odd(v0);
+        dst[2] = lm_simd_even(v1);
+        dst[3] = lm_simd_odd(v1);
+    }
+}
+
+/* acc[0..3] += (w0.x0, w1.x0, w0.x1, w1.x1): w holds the int8 weights of two output channels
+ * interleaved per group of 4 taps (w0's word, then w1's), xw the widened pixel pair (even x0,
+ * odd x0, even x1, odd x1 per group); returns w advanced past the channel pair. */
+LM_INLINE const int32_t *lm_conv_tile(const int32_t *w, const int32_t *xw, int32_t groups, int32_t *acc)
+{
+    int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+#if LM_USE_DSP && defined(__GNUC__)
+    /* The whole loop in registers: four sums, three pointers/counters, six loaded words and one
+     * unpacked weight (14 registers). The six loads of a group issue back to back, so they
+     * pipeline (7 cycles on Cortex-M4); then 4 SXTB16 and 8 SMLAD; two groups per iteration. */
+    int32_t w0, w1, x0e, x0o, x1e, x1o, t, n = groups >> 1;
+#define LM_TILE_GROUP_ASM                                                                      \
+    "ldr %[w0], [%[w]], #4\n\t"                                                                \
+    "ldr %[w1], [%[w]], #4\n\t"                                                                \
+    "ldr %[x0e], [%[x]], #4\n\t"                                                               \
+    "ldr %[x0o], [%[x]], #4\n\t"                                                               \
+    "ldr %[x1e], [%[x]], #4\n\t"                                                               \
+    "ldr %[x1o], [%[x]], #4\n\t"                                                               \
+    "sxtb16 %[t], %[w0]\n\t"                                                                   \
+    "smlad %[a00], %[t], %[x0e], %[a00]\n\t"                                                   \
+    "smlad %[a10], %[t], %[x1e], %[a10]\n\t"                                                   \
+    "sxtb16 %[t], %[w1]\n\t"                                                                   \
+    "smlad %[a01], %[t], %[x0e], %[a01]\n\t"                                                   \
+    "smlad %[a11], %[t], %[x1e], %[a11]\n\t"                                                   \
+    "sxtb16 %[w0], %[w0], ror #8\n\t"                                                          \
+    "smlad %[a00], %[w0], %[x0o], %[a00]\n\t"                                                  \
+    "smlad %[a10], %[w0], %[x1o], %[a10]\n\t"                                                  \
+    "sxtb16 %[w1], %[w1], ror #8\n\t"                                                          \
+    "smlad %[a01], %[w1], %[x0o], %[a01]\n\t"                                                  \
+    "smlad %[a11], %[w1], %[x1o], %[a11]\n\t"
+#define LM_TILE_OPERANDS                                                                       \
+    : [w] "+r"(w), [x] "+r"(xw), [n] "+r"(n), [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), \
+      [a11] "+r"(a11), [w0] "=&r"(w0), [w1] "=&r"(w1), [x0e] "=&r"(x0e), [x0o] "=&r"(x0o),       \
+      [x1e] "=&r"(x1e), [x1o] "=&r"(x1o), [t] "=&r"(t)                                           \
+    :                                                                                          \
+    : "cc", "memory"
+    if (groups & 1) {
+        __asm__(LM_TILE_GROUP_ASM LM_TILE_OPERANDS);
+    }
+    if (n > 0) {
+        __asm__("1:\n\t" LM_TILE_GROUP_ASM LM_TILE_GROUP_ASM "subs %[n], %[n], #1\n\t"
+                "bne 1b" LM_TILE_OPERANDS);
+    }
+#undef LM_TILE_GROUP_ASM
+#undef LM_TILE_OPERANDS
+#else
+    for (; groups > 0; --groups, w += 2, xw += 4) {
+        const int32_t w0e = lm_simd_even(w[0]), w0o = lm_simd_odd(w[0]);
+        const int32_t w1e = lm_simd_even(w[1]), w1o = lm_simd_odd(w[1]);
+        a00 = lm_simd_mac(w0o, xw[1], lm_simd_mac(w0e, xw[0], a00));
+        a01 = lm_simd_mac(w1o, xw[1], lm_simd_mac(w1e, xw[0], a01));
+        a10 = lm_simd_mac(w0o, xw[3], lm_simd_mac(w0e, xw[2], a10));
+        a11 = lm_simd_mac(w1o, xw[3], lm_simd_mac(w1e, xw[2], a11));
+    }
+#endif /* LM_USE_DSP */
+    acc[0] = a00;
+    acc[1] = a01;
+    acc[2] = a10;
+    acc[3] = a11;
+    return w;
+}
+
+/* The patch of the pixel at (iy0, ix0) for dil_w 1: each kernel row's taps are contiguous in
+ * the input, so a row is one copy of its valid span between two zero-point fills (KWS's 10x4
+ * first layer has padded rows and columns at every border). */
+static void lm_gather_rows(const lm_conv_params *p, const int8_t *in_b, int32_t iy0, int32_t ix0,
+                           int8_t *patch)
+{
+    const int32_t in_c = p->in_c, row = p->k_w * in_c, in_w = p->in_w;
+    const int32_t x0 = LM_MAX(ix0, 0), x1 = LM_MIN(ix0 + p->k_w, in_w);
+    const int32_t before = (x0 - ix0) * in_c, span = LM_MAX(x1 - x0, 0) * in_c;
+    const int8_t pad = (int8_t)p->in_zp;
+    int32_t ky;
+    for (ky = 0; ky < p->k_h; ++ky, patch += row) {
+        const int32_t iy = iy0 + ky * p->dil_h;
+        if (iy < 0 || iy >= p->in_h || span == 0) {
+            lm_fill(patch, pad, row);
+            continue;
+        }
+        lm_fill(patch, pad, before);
+        lm_copy(patch + before, in_b + (iy * in_w + x0) * in_c, span);
+        lm_fill(patch + before + span, pad, row - before - span);
+    }
+}
+
+/* The patch of output pixel `pix` (int8, kp bytes): the input itself for a 1x1 unpadded
+ * convolution whose channels are a multiple of 4, else gathered into `patch`. */
+static const int8_t *lm_pixel_patch(const lm_conv_params *p, const int8_t *in_b, int32_t pix, int32_t kp,
+                                    int8_t *patch)
+{
+    const int32_t oy = pix / p->out_w, ox = pix - oy * p->out_w;
+    const int32_t iy0 = oy * p->stride_h - p->pad_top, ix0 = ox * p->stride_w - p->pad_left;
+    if (p->k_h == 1 && p->k_w == 1 && p->pad_top == 0 && p->pad_left == 0 && kp == p->in_c) {
+        return in_b + (iy0 * p->in_w + ix0) * p->in_c;
+    }
+    if (p->dil_w == 1) {
+        lm_gather_rows(p, in_b, iy0, ix0, patch);
+    } else {
+        lm_conv_patch(p, in_b, iy0, ix0, 0, p->in_c, patch);
+    }
+    return patch;
+}
+
+/* requantize and clamp */
+LM_INLINE int32_t lm_conv_rq(int32_t acc, int32_t m, int32_t hi_add, int32_t shift_hi, int32_t act_min,
+                             int32_t act_max)
+{
+    const int32_t v = lm_requantize_rq(acc, m, hi_add, shift_hi);
+    return LM_MIN(LM_MAX(v, act_min), act_max);
+}
+
+/* One channel's outputs for both pixels of a tile: *o0++ and *o1++ from sums a and b, the
+ * record's (multiplier, hi_add, shift_hi) loaded once for both. */
+#define LM_CHANNEL_OUT2(a, b, rec, zp, post, full, act_min, act_max, o0, o1)                   \
+    do {                                                                                       \
+        const int32_t m_ = (rec)[1], h_ = (rec)[2], s_ = (rec)[3];                             \
+        LM_REQUANTIZE_STORE(a, m_, h_, s_, zp, post, full, act_min, act_max, o0);              \
+        LM_REQUANTIZE_STORE(b, m_, h_, s_, zp, post, full, act_min, act_max, o1);              \
+    } while (0)
+
+/* One output from a tile sum, its channel record (bias, multiplier, hi_add, shift_hi) and the
+ * zero point added after the shift (0 when folded into hi_add). */
+LM_INLINE int8_t lm_conv_out(int32_t acc, const int32_t *rec, int32_t zp_post, int32_t act_min, int32_t act_max)
+{
+    return (int8_t)lm_conv_rq(acc, rec[1], rec[2], rec[3], act_min - zp_post, act_max - zp_post) + zp_post;
+}
+
+/* All output channels of two pixels (o1 == o0 for a lone last pixel) from their widened pair;
+ * `post` (a constant) adds zp_post after the shift, `full` (a constant) says the clamp range
+ * is [-128, 127]. Two instances (full or not), both adding zp_post (0 when it is folded):
+ * one cycle per output spent to keep the kernel code small. */
+LM_INLINE void lm_conv_pixel_pair_(const lm_conv_params *p, const int32_t *w, const int32_t *rec,
+                                   const int32_t *xw, int32_t groups, int8_t *o0, int8_t *o1,
+                                   int32_t zp_post, const int post, const int full)
+{
+    const int32_t act_min = p->act_min, act_max = p->act_max;
+    int32_t n, acc[4];
+    (void)full;  /* only the DSP path clamps differently */
+    for (n = p->out_c >> 1; n > 0; --n, rec += 8) {
+        acc[0] = acc[2] = rec[0];
+        acc[1] = acc[3] = rec[4];
+        w = lm_conv_tile(w, xw, groups, acc);
+        LM_CHANNEL_OUT2(acc[0], acc[2], rec, zp_post, post, full, act_min, act_max, o0, o1);
+        LM_CHANNEL_OUT2(acc[1], acc[3], rec + 4, zp_post, post, full, act_min, act_max, o0, o1);
+    }
+    if (p->out_c & 1) {  /* the last channel's partner row is zeros */
+        acc[0] = acc[2] = rec[0];
+        acc[1] = acc[3] = 0;
+        lm_conv_tile(w, xw, groups, acc);
+        o0[0] = lm_conv_out(acc[0], rec, zp_post, act_min, act_max);
+        o1[0] = lm_conv_out(acc[2], rec, zp_post, act_min, act_max);
+    }
+}
+
+static void lm_conv_pixel_pair(const lm_conv_params *p, const int32_t *w, const int32_t *rec,
+                               const int32_t *xw, int32_t groups, int8_t *o0, int8_t *o1, int32_t zp_post)
+{
+    if (p->act_min > -128 || p->act_max < 127) {
+        lm_conv_pixel_pair_(p, w, rec, xw, groups, o0, o1, zp_post, 1, 0);
+    } else {
+        lm_conv_pixel_pair_(p, w, rec, xw, groups, o0, o1, zp_post, 1, 1);
+    }
+}
+
+void lm_conv_fast_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rec,
+                     int32_t zp_post, int8_t *scratch, int8_t *out)
+{
+    const int32_t out_c = p->out_c;
+    const int32_t kp = (p->k_h * p->k_w * p->in_c + 3) & ~3, groups = kp / 4;
+    const int32_t pixels = p->out_h * p->out_w, in_batch = p->in_h * p->in_w * p->in_c;
+    int32_t *xw = (int32_t *)(void *)scratch;
+    int8_t *patch = scratch + 4 * kp;
+    int32_t b, pix;
+    for (b = 0; b < p->batches; ++b) {
+        const int8_t *in_b = in + b * in_batch;
+        for (pix = 0; pix < pixels; pix += 2) {
+            const int pair = pix + 1 < pixels;
+            int8_t *out0 = out + (b * pixels + pix) * out_c;
+            const int8_t *x0 = lm_pixel_patch(p, in_b, pix, kp, patch);
+            lm_widen_pair(x0, pair ? lm_pixel_patch(p, in_b, pix + 1, kp, patch + kp) : x0, groups, xw);
+            lm_conv_pixel_pair(p, w, rec, xw, groups, out0, pair ? out0 + out_c : out0, zp_post);
+        }
+    }
+}

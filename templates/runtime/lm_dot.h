@@ -64,6 +64,37 @@ LM_INLINE int32_t lm_pack_tops(int32_t lo, int32_t hi)
 }
 #endif /* LM_USE_DSP */
 
+/* SIMD helpers that also exist in portable C, so that kernels written with them run (and are
+ * tested) everywhere: lm_simd_even/odd are SXTB16 of a word and of the word rotated by 8
+ * (bytes 0, 2 and bytes 1, 3 as two int16 lanes), lm_simd_mac is SMLAD. */
+#if LM_USE_DSP
+#define lm_simd_even(v) __sxtb16(v)
+#define lm_simd_odd(v) lm_sxtb16_odd(v)
+#define lm_simd_mac(a, b, acc) __smlad((a), (b), (acc))
+#else
+LM_INLINE int32_t lm_simd_even(int32_t v)
+{
+    return (int32_t)(((uint32_t)(int32_t)(int8_t)v & 0xFFFFu) | ((uint32_t)(int32_t)(int8_t)(v >> 16) << 16));
+}
+
+LM_INLINE int32_t lm_simd_odd(int32_t v)
+{
+    return lm_simd_even(v >> 8);
+}
+
+LM_INLINE int32_t lm_simd_mac(int32_t a, int32_t b, int32_t acc)
+{
+    return acc + (int32_t)(int16_t)a * (int16_t)b + (a >> 16) * (b >> 16);
+}
+#endif /* LM_USE_DSP */
+
+LM_INLINE int32_t lm_read_word(const int8_t *p)
+{
+    int32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
 /* sum(w[i] * x[i]) for i < n. */
 LM_INLINE int32_t lm_dot_s8(const int8_t *w, const int8_t *x, int32_t n)
 {

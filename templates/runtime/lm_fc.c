@@ -32,3 +32,135 @@ void lm_fc_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, const in
         }
     }
 }
+
+/* The last input word of a depth that is not a multiple of 4, padded with zeros (its weights
+ * are zero there too): read byte by byte, never past the input. */
+static int32_t lm_fc_tail_word(const int8_t *x, int32_t count)
+{
+    uint32_t v = 0;
+    while (count-- > 0) {
+        v = (v << 8) | (uint8_t)x[count];
+    }
+    return (int32_t)v;
+}
+
+#if LM_USE_DSP && defined(__GNUC__)
+/* One group of 4 inputs for the block's four units: the input word xv unpacked once, the four
+ * weight words loaded two at a time (loads pipeline), each unpacked and two SMLAD; advances w. */
+#define LM_FC_GROUP(xv)                                                                        \
+    do {                                                                                       \
+        int32_t xe_, xo_, w0_, w1_, t0_, t1_;                                                  \
+        __asm__("ldr %[w0], [%[w]], #4\n\t"                                                    \
+                "ldr %[w1], [%[w]], #4\n\t"                                                    \
+                "sxtb16 %[xe], %[x]\n\t"                                                       \
+                "sxtb16 %[xo], %[x], ror #8\n\t"                                               \
+                "sxtb16 %[t0], %[w0]\n\t"                                                      \
+                "sxtb16 %[w0], %[w0], ror #8\n\t"                                              \
+                "sxtb16 %[t1], %[w1]\n\t"                                                      \
+                "sxtb16 %[w1], %[w1], ror #8\n\t"                                              \
+                "smlad %[a0], %[t0], %[xe], %[a0]\n\t"                                         \
+                "smlad %[a0], %[w0], %[xo], %[a0]\n\t"                                         \
+                "smlad %[a1], %[t1], %[xe], %[a1]\n\t"                                         \
+                "smlad %[a1], %[w1], %[xo], %[a1]\n\t"                                         \
+                "ldr %[w0], [%[w]], #4\n\t"                                                    \
+                "ldr %[w1], [%[w]], #4\n\t"                                                    \
+                "sxtb16 %[t0], %[w0]\n\t"                                                      \
+                "sxtb16 %[w0], %[w0], ror #8\n\t"                                              \
+                "sxtb16 %[t1], %[w1]\n\t"                                                      \
+                "sxtb16 %[w1], %[w1], ror #8\n\t"                                              \
+                "smlad %[a2], %[t0], %[xe], %[a2]\n\t"                                         \
+                "smlad %[a2], %[w0], %[xo], %[a2]\n\t"                                         \
+                "smlad %[a3], %[t1], %[xe], %[a3]\n\t"                                         \
+                "smlad %[a3], %[w1], %[xo], %[a3]"                                               \
+                : [w] "+r"(w), [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),       \
+                  [xe] "=&r"(xe_), [xo] "=&r"(xo_), [w0] "=&r"(w0_), [w1] "=&r"(w1_),            \
+                  [t0] "=&r"(t0_), [t1] "=&r"(t1_)                                               \
+                : [x] "r"(xv)                                                                    \
+                : "memory");                                                                   \
+    } while (0)
+#else
+#define LM_FC_GROUP(xv)                                                                        \
+    do {                                                                                       \
+        const int32_t xe_ = lm_simd_even(xv), xo_ = lm_simd_odd(xv);                           \
+        a0 = lm_simd_mac(lm_simd_odd(w[0]), xo_, lm_simd_mac(lm_simd_even(w[0]), xe_, a0));     \
+        a1 = lm_simd_mac(lm_simd_odd(w[1]), xo_, lm_simd_mac(lm_simd_even(w[1]), xe_, a1));     \
+        a2 = lm_simd_mac(lm_simd_odd(w[2]), xo_, lm_simd_mac(lm_simd_even(w[2]), xe_, a2));     \
+        a3 = lm_simd_mac(lm_simd_odd(w[3]), xo_, lm_simd_mac(lm_simd_even(w[3]), xe_, a3));     \
+        w += 4;                                                                                \
+    } while (0)
+#endif /* LM_USE_DSP */
+
+/* Four output units against one input vector: w holds, per group of 4 inputs, the four units'
+ * int8 words; returns w advanced past the block. */
+LM_INLINE const int32_t *lm_fc_block(const int32_t *w, const int8_t *x, int32_t in_depth, int32_t *acc)
+{
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    int32_t n;
+    for (n = in_depth >> 2; n > 0; --n, x += 4) {
+        const int32_t xv = lm_read_word(x);
+        LM_FC_GROUP(xv);
+    }
+    if (in_depth & 3) {
+        const int32_t xv = lm_fc_tail_word(x, in_depth & 3);
+        LM_FC_GROUP(xv);
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+    return w;
+}
+
+#undef LM_FC_GROUP
+
+/* One output from a sum and its (multiplier, hi_add, shift_hi) triple at r. */
+#define LM_FC_OUT(sum, r, act_min, act_max, out)                                               \
+    do {                                                                                       \
+        const int32_t m_ = (r)[0], h_ = (r)[1], s_ = (r)[2];                                   \
+        LM_REQUANTIZE_STORE(sum, m_, h_, s_, 0, 0, full, act_min, act_max, out);               \
+    } while (0)
+
+/* lm_fc_fast_s8's loops; `full` (a constant) says the clamp range is [-128, 127]. */
+LM_INLINE void lm_fc_fast_(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *bias,
+                           const int32_t *rq, int8_t *out, const int full)
+{
+    const int32_t in_depth = p->in_depth, out_depth = p->out_depth, act_min = p->act_min, act_max = p->act_max;
+    const int32_t rq_step = p->per_channel ? 3 : 0;
+    int32_t b, o;
+    (void)full;  /* only the DSP path clamps differently */
+    for (b = 0; b < p->batches; ++b, in += in_depth) {
+        const int32_t *wb = w, *r = rq;
+        for (o = 0; o < out_depth; o += 4) {
+            int32_t acc[4];
+            acc[0] = bias[o];
+            acc[1] = bias[o + 1];
+            acc[2] = bias[o + 2];
+            acc[3] = bias[o + 3];
+            wb = lm_fc_block(wb, in, in_depth, acc);
+            if (o + 4 <= out_depth) {
+                LM_FC_OUT(acc[0], r, act_min, act_max, out);
+                LM_FC_OUT(acc[1], r + rq_step, act_min, act_max, out);
+                LM_FC_OUT(acc[2], r + 2 * rq_step, act_min, act_max, out);
+                LM_FC_OUT(acc[3], r + 3 * rq_step, act_min, act_max, out);
+                r += 4 * rq_step;
+            } else {
+                int32_t j;
+                for (j = 0; o + j < out_depth; ++j, r += rq_step) {
+                    LM_FC_OUT(acc[j], r, act_min, act_max, out);
+                }
+            }
+        }
+    }
+}
+
+void lm_fc_fast_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *bias,
+                   const int32_t *rq, int8_t *out)
+{
+    if (p->act_min > -128 || p->act_max < 127) {
+        lm_fc_fast_(p, in, w, bias, rq, out, 0);
+    } else {
+        lm_fc_fast_(p, in, w, bias, rq, out, 1);
+    }
+}
+
+#undef LM_FC_OUT

@@ -27,6 +27,16 @@ typedef struct {
 void lm_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
                 const int32_t *mult, const int32_t *shift, int8_t *scratch, int8_t *out);
 
+/* CONV_2D with groups 1, two output channels x two pixels per pass (DSP cores). K =
+ * k_h * k_w * in_c taps padded to kp, a multiple of 4. w: int8 weights as words, per pair of
+ * output channels and per group of 4 taps the word of the first channel then of the second
+ * (zero taps and an odd last channel's zero partner pad it); rec: per channel (folded bias,
+ * multiplier, hi_add, shift_hi), the requantization of lm_requantize_rq with the output zero
+ * point folded in, or, where it does not fit (large shifts), zp_post = the zero point added
+ * after the shift (0 otherwise); scratch: 6 * kp bytes, 4-aligned. */
+void lm_conv_fast_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rec,
+                     int32_t zp_post, int8_t *scratch, int8_t *out);
+
 /* DEPTHWISE_CONV_2D: lm_dwconv.h. */
 
 typedef struct {
@@ -38,6 +48,12 @@ typedef struct {
 /* FULLY_CONNECTED. in: [batches, in_depth], w: [out_depth, in_depth], out: [batches, out_depth]. */
 void lm_fc_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
               const int32_t *mult, const int32_t *shift, int8_t *out);
+
+/* FULLY_CONNECTED, four units per pass (DSP cores). w: int8 weights as words, per block of 4
+ * units and per group of 4 inputs the four units' words (zero inputs and units pad it); bias:
+ * out_depth rounded up to 4; rq: triples as for lm_conv_fast_s8, one per unit if per_channel. */
+void lm_fc_fast_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *bias,
+                   const int32_t *rq, int8_t *out);
 
 typedef struct {
     int32_t batches, in_h, in_w, channels, out_h, out_w;
