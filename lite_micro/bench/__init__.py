@@ -13,6 +13,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from lite_micro.bench.cycles import cycle_model_note, measured_invoke, per_mac
 from lite_micro.bench.report import render_text
 from lite_micro.errors import LiteMicroError
@@ -65,9 +67,28 @@ def bench_firmware(gen, target, *, per_layer: bool = True) -> dict:
     return result
 
 
+ELEMENTWISE = ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "SQUARED_DIFFERENCE", "PRELU")
+
+
+def op_category(layer) -> str:
+    """conv 1x1, conv kxk, depthwise, FC, elementwise or other: the rows of the benchmark's
+    cycles/MAC-by-op-type table."""
+    kind = layer.op if isinstance(layer.op, str) else layer.op.kind
+    params = dict(layer.params)
+    if kind == "CONV_2D":
+        return "conv 1x1" if params.get("k_h", 1) * params.get("k_w", 1) == 1 else "conv kxk"
+    if kind == "DEPTHWISE_CONV_2D":
+        return "depthwise"
+    if kind == "FULLY_CONNECTED":
+        return "FC"
+    return "elementwise" if kind in ELEMENTWISE else "other"
+
+
 def _layer_row(index, layer, cost) -> dict:
     op = layer.op if isinstance(layer.op, str) else layer.op.kind
-    return {"index": index, "op": op, "kernel": layer.kernel or "-", "instructions": cost.instructions,
+    return {"index": index, "op": op, "category": op_category(layer), "kernel": layer.kernel or "-",
+            "elements": int(np.prod(layer.outputs[0].shape)) if layer.outputs else 0,
+            "instructions": cost.instructions,
             "cycles_est": cost.cycles_est, "macs": layer.macs,
             "cycles_per_mac": per_mac(cost.cycles_est, layer.macs)}
 
