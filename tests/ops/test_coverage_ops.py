@@ -1,0 +1,139 @@
+"""Coverage ops against the TFLM interpreter, tolerance 0: SPACE_TO_BATCH_ND,
+BATCH_TO_SPACE_ND, DEPTH_TO_SPACE, SPACE_TO_DEPTH, GATHER, GATHER_ND, CAST,
+SQUARED_DIFFERENCE, ABS, RSQRT, LOG_SOFTMAX, L2_NORMALIZATION.
+
+Random cases from `strategies_coverage` (LITEMICRO_CASES per op; a few in CI, 500 for a
+thorough run), plus every int8 input value of the table ops under a few quantizations.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from lite_micro.api import Options, compile_model
+from lite_micro.build.host import build_host
+from lite_micro.errors import UnsupportedError
+from lite_micro.testing.conformance import run_cases
+from lite_micro.testing.oneop import OPS, OpCase, TensorSpec
+from lite_micro.testing.sampling import sample_cases
+from lite_micro.testing.strategies_coverage import STRATEGIES, TFLM_LACKS_INT8, space_to_batch_nd
+
+CASES = int(os.environ.get("LITEMICRO_CASES", "3"))
+ALL = np.arange(-128, 128, dtype=np.int8)
+
+
+def test_random_cases_match_tflm(tmp_path):
+    cases, names = [], []
+    for k, (op, strategy) in enumerate(sorted(STRATEGIES.items())):
+        drawn = sample_cases(strategy, CASES, 1300 + k)
+        cases += drawn
+        names += [op] * len(drawn)
+    problems = run_cases(cases, inputs_per_model=2, workdir=tmp_path)
+    assert not problems, (f"{len(problems)} of {len(cases)} differ; "
+                          + "; ".join(p.summary() for p in problems[:3]))
+
+
+def _tflm(model: bytes, x: np.ndarray) -> np.ndarray:
+    from tflite_micro.python.tflite_micro import runtime
+    it = runtime.Interpreter.from_bytes(model, arena_size=1 << 20)
+    it.set_input(x, 0)
+    it.invoke()
+    return np.array(it.get_output(0))
+
+
+def from_input(shape, blocks, pads) -> np.ndarray:
+    """True where SPACE_TO_BATCH_ND's output comes from the input, False in the padding
+    (TensorFlow's definition: pad, split each spatial axis by its block, blocks to batch)."""
+    x = np.ones(shape, dtype=bool)
+    if len(shape) == 3:
+        x, blocks, pads = x[:, :, None, :], list(blocks) + [1], list(pads) + [[0, 0]]
+    x = np.pad(x, [(0, 0)] + [tuple(p) for p in pads] + [(0, 0)])
+    n, h, w, c = x.shape
+    (bh, bw) = blocks
+    x = x.reshape(n, h // bh, bh, w // bw, bw, c).transpose(2, 4, 0, 1, 3, 5)
+    return x.reshape(bh * bw * n, h // bh, w // bw, c)
+
+
+def test_padded_space_to_batch_matches_tflm_off_the_padding(tmp_path):
+    """Where the output is padding, TFLM writes a byte its Prepare never sets; there ours
+    holds the zero point (the real 0.0), elsewhere every byte equals TFLM's."""
+    cases = [c for c in sample_cases(space_to_batch_nd(padded=True), 2 * CASES + 4, 77)
+             if c.inputs[0].dtype == "int8"]
+    models = [c.build() for c in cases]
+    gens = [compile_model(m, Options(prefix=f"stb{k}")) for k, m in enumerate(models)]
+    module = build_host(gens, tmp_path)
+    rng = np.random.default_rng(5)
+    for case, gen, model in zip(cases, gens, models):
+        x = rng.integers(-128, 128, case.inputs[0].shape, dtype=np.int8)
+        ours, theirs = module.run(gen.prefix, [x])[0], _tflm(model, x)
+        real = from_input(x.shape, case.inputs[1].data.tolist(), case.inputs[2].data.tolist())
+        real = real.reshape(ours.shape)
+        assert np.array_equal(ours[real], theirs[real]), gen.prefix
+        assert np.all(ours[~real] == case.outputs[0].zero_point), gen.prefix
+
+
+def _every_value(op, in_q, out_q, shape=(256,)):
+    return OpCase(op, [TensorSpec(shape, "int8", *in_q)], [TensorSpec(shape, "int8", *out_q)])
+
+
+EVERY_VALUE = [
+    _every_value("ABS", (0.05, -3), (0.04, -128)),
+    _every_value("ABS", (0.02, 7), (0.02, 7)),                  # same scale: no requantization
+    _every_value("ABS", (0.5, 100), (0.003, -20)),              # saturating
+    _every_value("RSQRT", (0.01, -128), (0.08, -100)),
+    _every_value("RSQRT", (0.5, -128), (0.01, 3)),
+    _every_value("L2_NORMALIZATION", (0.1, 5), (1 / 128, 0), (16, 16)),
+    _every_value("LOG_SOFTMAX", (0.1, 5), (16 / 256, 127), (16, 16)),
+    _every_value("LOG_SOFTMAX", (0.9, -3), (16 / 256, 127), (64, 4)),
+]
+
+
+def test_every_input_value_matches_tflm(tmp_path):
+    """The runner feeds random values; these models see all 256 int8 values at once."""
+    problems = run_cases(EVERY_VALUE, inputs_per_model=3, workdir=tmp_path)
+    assert not problems, problems[0].summary()
+
+
+def test_gather_with_one_scalar_index(tmp_path):
+    params = TensorSpec((4, 3, 5), "int8", 0.1, 2)
+    scalar = TensorSpec((), "int32", data=np.array(2, np.int32))
+    rows = TensorSpec((2, 2), "int32", data=np.array([[3, 0], [0, 3]], np.int32))
+    cases = [OpCase("GATHER", [params, scalar], [TensorSpec((4, 5), "int8", 0.1, 2)], dict(axis=1)),
+             OpCase("GATHER", [params, rows], [TensorSpec((2, 2, 3, 5), "int8", 0.1, 2)], dict(axis=0))]
+    problems = run_cases(cases, workdir=tmp_path)
+    assert not problems, problems[0].summary()
+
+
+def test_space_ops_are_block_copies():
+    case = sample_cases(STRATEGIES["SPACE_TO_BATCH_ND"], 1, 5)[0]
+    layer = compile_model(case.build()).layers[0]
+    assert layer.kernel == "lm_copy_blocks"
+
+
+@pytest.mark.parametrize("op", TFLM_LACKS_INT8)
+def test_int8_ops_tflm_lacks_are_refused_in_one_line(op, monkeypatch):
+    monkeypatch.setitem(OPS, op, (None, 1))          # the builder lists only ops we test
+    case = _every_value(op, (0.1, 0), (0.1, 0), (4,))
+    with pytest.raises(UnsupportedError) as info:
+        compile_model(case.build())
+    assert op in str(info.value) and "\n" not in str(info.value)
+
+
+def test_gather_with_indices_at_run_time_is_a_one_line_error():
+    case = OpCase("GATHER", [TensorSpec((4, 3), "int8", 0.1, 0), TensorSpec((2,), "int32")],
+                  [TensorSpec((2, 3), "int8", 0.1, 0)], dict(axis=0))
+    with pytest.raises(UnsupportedError) as info:
+        compile_model(case.build())
+    assert "indices must be a constant" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_out_of_range_index_is_a_one_line_error():
+    idx = TensorSpec((1,), "int32", data=np.array([4], np.int32))
+    case = OpCase("GATHER", [TensorSpec((4, 3), "int8", 0.1, 0), idx],
+                  [TensorSpec((1, 3), "int8", 0.1, 0)], dict(axis=0))
+    with pytest.raises(UnsupportedError) as info:
+        compile_model(case.build())
+    assert "out of range" in str(info.value)
