@@ -17,10 +17,18 @@ from lite_micro.testing import oneop
 
 @dataclass
 class Node:
+    """One operator; op "CUSTOM" with `custom_code` (the name) and `custom_options` bytes is a
+    custom operator."""
     op: str
     inputs: list
     outputs: list
     options: dict = field(default_factory=dict)
+    custom_code: str = ""
+    custom_options: bytes = b""
+
+    @property
+    def code(self) -> tuple[str, str]:
+        return self.op, self.custom_code
 
 
 def build_graph(nodes: list[Node], outputs: list | None = None) -> bytes:
@@ -37,10 +45,10 @@ def build_graph(nodes: list[Node], outputs: list | None = None) -> bytes:
     graph_out = [ids[id(s)] for s in (outputs or [s for s in specs if id(s) in written and id(s) not in read])]
     buffers = [oneop._buffer(b, None)] + [oneop._buffer(b, s.data) for s in specs]
     tensors = [oneop._tensor(b, s, i, i + 1) for i, s in enumerate(specs)]
-    kinds = sorted({n.op for n in nodes})
-    operators = [_operator(b, n, kinds.index(n.op), ids) for n in nodes]
+    codes = sorted({n.code for n in nodes})
+    operators = [_operator(b, n, codes.index(n.code), ids) for n in nodes]
     subgraph = _subgraph(b, tensors, operators, graph_in, graph_out)
-    opcodes = [oneop._opcode(b, k, oneop.OPS[k][1]) for k in kinds]
+    opcodes = [_opcode(b, op, custom) for op, custom in codes]
     description = b.CreateString("litemicro multi-op test model")
     opcode_vec, subgraph_vec = oneop._offsets(b, opcodes), oneop._offsets(b, [subgraph])
     buffer_vec = oneop._offsets(b, buffers)
@@ -54,12 +62,27 @@ def build_graph(nodes: list[Node], outputs: list | None = None) -> bytes:
     return bytes(b.Output())
 
 
+def _opcode(b, op: str, custom: str):
+    if op != "CUSTOM":
+        return oneop._opcode(b, op, oneop.OPS[op][1])
+    name = b.CreateString(custom)
+    tflite.OperatorCodeStart(b)
+    tflite.OperatorCodeAddDeprecatedBuiltinCode(b, tflite.BuiltinOperator.CUSTOM)
+    tflite.OperatorCodeAddBuiltinCode(b, tflite.BuiltinOperator.CUSTOM)
+    tflite.OperatorCodeAddCustomCode(b, name)
+    tflite.OperatorCodeAddVersion(b, 1)
+    return tflite.OperatorCodeEnd(b)
+
+
 def _operator(b, node: Node, opcode_index: int, ids: dict):
-    options_name = oneop.OPS[node.op][0]
+    options_name = None if node.op == "CUSTOM" else oneop.OPS[node.op][0]
     table = oneop._options(b, options_name, node.options) if options_name else None
+    custom = b.CreateByteVector(node.custom_options) if node.custom_options else None
     ins = oneop._ints(b, [-1 if s is None else ids[id(s)] for s in node.inputs])
     outs = oneop._ints(b, [ids[id(s)] for s in node.outputs])
     tflite.OperatorStart(b)
+    if custom is not None:
+        tflite.OperatorAddCustomOptions(b, custom)
     tflite.OperatorAddOpcodeIndex(b, opcode_index)
     tflite.OperatorAddInputs(b, ins)
     tflite.OperatorAddOutputs(b, outs)
