@@ -9,6 +9,10 @@ outputs whose window lies inside the image are compared.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -66,3 +70,17 @@ def test_chain_with_another_reader_is_left_as_three_ops():
     stb = graph.ops[0]
     graph.outputs.append(stb.outputs[0])            # the padded sub-images are also an output
     assert [op.kind for op in dilated_conv.run(graph).ops] == [op.kind for op in graph.ops]
+
+
+def test_keras_dilation_rate_2_model_is_bit_exact(tmp_path):
+    """Keras Conv2D, DepthwiseConv2D and SeparableConv2D with dilation_rate=2, converted by
+    TensorFlow (only when it is installed)."""
+    pytest.importorskip("tensorflow")
+    from lite_micro.verify import verify
+    script = Path(__file__).resolve().parent.parent / "examples" / "make_keras_dilated.py"
+    subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, capture_output=True)
+    model = tmp_path / "keras_dilated_int8.tflite"
+    kinds = [layer.op.kind for layer in compile_model(str(model)).layers]
+    assert "SPACE_TO_BATCH_ND" not in kinds and "BATCH_TO_SPACE_ND" not in kinds
+    result = verify(str(model), target="host", count=10)
+    assert result.ok, result.first_mismatch
