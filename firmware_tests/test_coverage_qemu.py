@@ -16,6 +16,7 @@ from lite_micro.build.qemu import run_firmware
 from lite_micro.reference import Reference, input_sets
 from lite_micro.targets import load_target
 from lite_micro.testing.multiop import dilated_models
+from lite_micro.testing.oneop import OpCase, TensorSpec
 from lite_micro.testing.sampling import sample_cases
 from lite_micro.testing.strategies_coverage import STRATEGIES
 
@@ -48,3 +49,19 @@ def test_coverage_model_bit_exact_in_qemu(name, tmp_path):
         for j, (w, g) in enumerate(zip(want, got)):
             w = np.asarray(w)
             assert g.dtype == w.dtype and np.array_equal(g.reshape(-1), w.reshape(-1)), f"{name} set {k} output {j}"
+
+
+def test_gather_with_run_time_indices_in_qemu(tmp_path):
+    """An embedding lookup: a constant int8 table, int32 indices as the model input (in range:
+    outside it TFLM stops the invoke)."""
+    rng = np.random.default_rng(4)
+    table = TensorSpec((40, 6), "int8", 0.02, -3, data=rng.integers(-128, 128, (40, 6)).astype(np.int8))
+    model = OpCase("GATHER", [table, TensorSpec((1, 9), "int32")], [TensorSpec((1, 9, 6), "int8", 0.02, -3)],
+                   dict(axis=0)).build()
+    gen = compile_model(model, Options(target=TARGET, prefix="embed"))
+    assert gen.layers[0].kernel == "lm_gather"
+    sets = [[rng.integers(0, 40, (1, 9), dtype=np.int32)] for _ in range(3)]
+    outputs = run_firmware(build_firmware(gen, load_target(TARGET), sets, tmp_path), load_target(TARGET))
+    for inputs, got in zip(sets, outputs):
+        want = Reference(model).run(inputs, 1)[0]
+        assert np.array_equal(got[0].reshape(-1), np.asarray(want).reshape(-1))

@@ -6,15 +6,17 @@ Each is a pure rearrangement of bytes, so each becomes strided block copies run 
 crops or indices, where every run of bytes comes from and goes to. Padding of
 SPACE_TO_BATCH_ND is a fill with the output zero point (int8) or 0.0 (float32), as TFLM's
 reference kernel writes it. GATHER and GATHER_ND need constant indices (TFLM also takes them
-at run time; that form is refused here with a one-line error).
+at run time; GATHER runs such indices with `lm_gather` when batch_dims is 0).
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..ir import Op, Tensor
-from .base import Layer, require
+from .base import ConstArg, ConstArray, Layer, ParamsArg, TensorArg, require
 from .shape_ops import (Block, const_ints, contiguous_strides, copy_layer, data_tensors,
-                        positive_axis, prod, _shape_is)
+                        element_bytes, positive_axis, prod, _shape_is)
 
 SPACE_DTYPES = ("int8", "float32")          # what TFLM's kernels take
 GATHER_MAX_BLOCKS = 4096
@@ -211,9 +213,11 @@ def prepare_gather(op: Op) -> Layer:
             tuple(inp.shape[:batch_dims]) == tuple(idx_t.shape[:batch_dims]), op,
             f"batch_dims {batch_dims} does not fit params {list(inp.shape)} and indices "
             f"{list(idx_t.shape)} on axis {axis}")
-    values = _indices(op, idx_t, inp.shape[axis], f"axis {axis}")
     _shape_is(op, out, tuple(inp.shape[:axis]) + tuple(idx_t.shape[batch_dims:])
               + tuple(inp.shape[axis + 1:]), "output")
+    if not idx_t.is_const:
+        return _gather_at_run_time(op, inp, idx_t, out, axis, batch_dims)
+    values = _indices(op, idx_t, inp.shape[axis], f"axis {axis}")
     batches = prod(inp.shape[:batch_dims])
     outer, inner = prod(inp.shape[batch_dims:axis]), prod(inp.shape[axis + 1:])
     per_batch = len(values) // max(batches, 1)
@@ -224,6 +228,26 @@ def prepare_gather(op: Op) -> Layer:
         blocks += _merged_blocks(op, inp, out, runs, inner, outer, inp.shape[axis] * inner,
                                  per_batch * inner)
     return copy_layer(op, blocks, f"{len(values)} constant indices on axis {axis}")
+
+
+def _gather_at_run_time(op: Op, inp: Tensor, idx_t: Tensor, out: Tensor, axis: int,
+                        batch_dims: int) -> Layer:
+    """Indices computed at run time (int32): `lm_gather` copies one slice per index."""
+    require(idx_t.dtype == "int32", op, f"indices are {idx_t.dtype}; TFLM takes int32 indices")
+    require(batch_dims == 0, op, "batch_dims with indices computed at run time is not supported")
+    params = [("outer", prod(inp.shape[:axis])), ("axis_size", inp.shape[axis]),
+              ("inner_bytes", prod(inp.shape[axis + 1:]) * element_bytes(op, inp)),
+              ("count", idx_t.size)]
+    consts: list = []
+    if inp.is_const:
+        raw = np.ascontiguousarray(inp.data).view(np.int8).reshape(-1)
+        consts.append(ConstArray("table", "int8_t", raw, f"constant input '{inp.name}' ({inp.dtype} bytes)"))
+        src = ConstArg("table")
+    else:
+        src = TensorArg(inp, const=True)
+    return Layer(op=op, kernel="lm_gather", runtime=("lm_gather.h", "lm_gather.c"), params_type="lm_gather_params",
+                 params=params, consts=consts, args=[ParamsArg(), src, TensorArg(idx_t, const=True), TensorArg(out)],
+                 note=f"{idx_t.size} run-time indices on axis {axis}")
 
 
 def prepare_gather_nd(op: Op) -> Layer:

@@ -1,0 +1,19 @@
+/* litemicro runtime: GATHER with indices known only at run time (an int32 model input or
+ * activation), bytes moved as they are.
+ *
+ * params is [outer][axis_size][inner_bytes]; for every outer slice and every index k < count,
+ * output slice k is params slice idx[k]. An index outside [0, axis_size), where TFLM stops
+ * the invoke with an error, gives a slice of zero bytes.
+ */
+#ifndef LM_GATHER_H
+#define LM_GATHER_H
+
+#include <stdint.h>
+
+typedef struct {
+    int32_t outer, axis_size, inner_bytes, count;
+} lm_gather_params;
+
+void lm_gather(const lm_gather_params *p, const void *params, const void *indices, void *out);
+
+#endif /* LM_GATHER_H */
