@@ -179,3 +179,16 @@ def test_out_of_range_index_is_a_one_line_error():
     with pytest.raises(UnsupportedError) as info:
         compile_model(case.build())
     assert "out of range" in str(info.value)
+
+
+def test_casts_through_int16_match_tflm(tmp_path):
+    """int16 is never a model input or output: CAST to int16 and back, from and to each of the
+    other types."""
+    from lite_micro.testing.multiop import Node, build_graph
+    models = []
+    for src in ("int8", "int32", "float32"):
+        for dst in ("int8", "int32", "float32"):
+            x, mid, y = TensorSpec((3, 7), src), TensorSpec((3, 7), "int16"), TensorSpec((3, 7), dst)
+            models.append(build_graph([Node("CAST", [x], [mid]), Node("CAST", [mid], [y])]))
+    problems = run_cases(models, inputs_per_model=3, workdir=tmp_path)
+    assert not problems, problems[0].summary()
