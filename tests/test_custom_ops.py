@@ -61,3 +61,15 @@ def test_bad_ops_file_is_a_one_line_error(tmp_path, text, message):
     with pytest.raises(LiteMicroError) as info:
         load_ops_file(path)
     assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_custom_ops_are_listed_with_their_origin_or_how_to_register(monkeypatch):
+    from lite_micro.frontend import read_model_bytes
+    from lite_micro.ops import custom
+    graph = read_model_bytes(make_model.model_bytes())
+    monkeypatch.setattr(custom, "INSTALLED", {})
+    [found] = custom.custom_ops_in(graph)
+    assert found["name"] == "MyClip" and found["ops"] == [0] and "--ops" in found["how_to_register"]
+    monkeypatch.setitem(custom.INSTALLED, "MyClip", str(EXAMPLE / "my_ops.py"))
+    [found] = custom.custom_ops_in(graph)
+    assert found["registered_from"].endswith("my_ops.py") and found["how_to_register"] is None

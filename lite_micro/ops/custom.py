@@ -40,6 +40,9 @@ from ..ir import Op
 from .base import Layer
 
 Prepare = Callable[[Op, bytes], Layer]
+HOW_TO_REGISTER = ("give its Prepare and C kernel with --ops FILE (a Python file defining "
+                   "register(registry); see examples/custom_op)")
+INSTALLED: dict[str, str] = {}         # custom op name -> ops file it was installed from
 
 
 def kind(name: str) -> str:
@@ -81,6 +84,7 @@ class Registry:
         """Make the ops known to the compiler."""
         from . import PREPARE
         PREPARE.update(self.table())
+        INSTALLED.update({op.name: op.origin for op in self.ops.values()})
 
 
 def _bridge(custom: CustomOp) -> Callable[[Op], Layer]:
@@ -130,3 +134,15 @@ def use_ops_file(path) -> Registry:
     registry = load_ops_file(path)
     registry.install()
     return registry
+
+
+def custom_ops_in(graph) -> list[dict]:
+    """For `inspect`: each custom op name in the graph, the ops using it, and where its Prepare
+    comes from (the ops file) or how to register one."""
+    found: dict[str, list[int]] = {}
+    for op in graph.ops:
+        if op.kind.startswith("CUSTOM(") and op.kind.endswith(")"):
+            found.setdefault(op.kind[len("CUSTOM("):-1], []).append(op.index)
+    return [dict(name=name, ops=indices, registered_from=INSTALLED.get(name),
+                 how_to_register=None if name in INSTALLED else HOW_TO_REGISTER)
+            for name, indices in sorted(found.items())]
