@@ -51,16 +51,18 @@ def test_coverage_model_bit_exact_in_qemu(name, tmp_path):
             assert g.dtype == w.dtype and np.array_equal(g.reshape(-1), w.reshape(-1)), f"{name} set {k} output {j}"
 
 
-def test_gather_with_run_time_indices_in_qemu(tmp_path):
+@pytest.mark.parametrize("op", ["GATHER", "GATHER_ND"])
+def test_gather_with_run_time_indices_in_qemu(op, tmp_path):
     """An embedding lookup: a constant int8 table, int32 indices as the model input (in range:
     outside it TFLM stops the invoke)."""
     rng = np.random.default_rng(4)
     table = TensorSpec((40, 6), "int8", 0.02, -3, data=rng.integers(-128, 128, (40, 6)).astype(np.int8))
-    model = OpCase("GATHER", [table, TensorSpec((1, 9), "int32")], [TensorSpec((1, 9, 6), "int8", 0.02, -3)],
-                   dict(axis=0)).build()
+    idx_shape = (1, 9) if op == "GATHER" else (1, 9, 1)
+    model = OpCase(op, [table, TensorSpec(idx_shape, "int32")], [TensorSpec((1, 9, 6), "int8", 0.02, -3)],
+                   dict(axis=0) if op == "GATHER" else {}).build()
     gen = compile_model(model, Options(target=TARGET, prefix="embed"))
-    assert gen.layers[0].kernel == "lm_gather"
-    sets = [[rng.integers(0, 40, (1, 9), dtype=np.int32)] for _ in range(3)]
+    assert gen.layers[0].kernel == ("lm_gather" if op == "GATHER" else "lm_gather_nd")
+    sets = [[rng.integers(0, 40, idx_shape, dtype=np.int32)] for _ in range(3)]
     outputs = run_firmware(build_firmware(gen, load_target(TARGET), sets, tmp_path), load_target(TARGET))
     for inputs, got in zip(sets, outputs):
         want = Reference(model).run(inputs, 1)[0]

@@ -6,7 +6,7 @@ Each is a pure rearrangement of bytes, so each becomes strided block copies run 
 crops or indices, where every run of bytes comes from and goes to. Padding of
 SPACE_TO_BATCH_ND is a fill with the output zero point (int8) or 0.0 (float32), as TFLM's
 reference kernel writes it. GATHER and GATHER_ND need constant indices (TFLM also takes them
-at run time; GATHER runs such indices with `lm_gather` when batch_dims is 0).
+at run time: `lm_gather` / `lm_gather_nd` run those, GATHER's when batch_dims is 0).
 """
 
 from __future__ import annotations
@@ -239,15 +239,34 @@ def _gather_at_run_time(op: Op, inp: Tensor, idx_t: Tensor, out: Tensor, axis: i
               ("inner_bytes", prod(inp.shape[axis + 1:]) * element_bytes(op, inp)),
               ("count", idx_t.size)]
     consts: list = []
-    if inp.is_const:
-        raw = np.ascontiguousarray(inp.data).view(np.int8).reshape(-1)
-        consts.append(ConstArray("table", "int8_t", raw, f"constant input '{inp.name}' ({inp.dtype} bytes)"))
-        src = ConstArg("table")
-    else:
-        src = TensorArg(inp, const=True)
+    src = _source(inp, consts)
     return Layer(op=op, kernel="lm_gather", runtime=("lm_gather.h", "lm_gather.c"), params_type="lm_gather_params",
                  params=params, consts=consts, args=[ParamsArg(), src, TensorArg(idx_t, const=True), TensorArg(out)],
                  note=f"{idx_t.size} run-time indices on axis {axis}")
+
+
+def _source(inp: Tensor, consts: list):
+    """The params argument: its arena buffer, or its bytes as a table in flash."""
+    if not inp.is_const:
+        return TensorArg(inp, const=True)
+    raw = np.ascontiguousarray(inp.data).view(np.int8).reshape(-1)
+    consts.append(ConstArray("table", "int8_t", raw, f"constant input '{inp.name}' ({inp.dtype} bytes)"))
+    return ConstArg("table")
+
+
+def _gather_nd_at_run_time(op: Op, inp: Tensor, idx_t: Tensor, out: Tensor, depth: int) -> Layer:
+    require(idx_t.dtype == "int32", op, f"indices are {idx_t.dtype}; TFLM takes int32 indices")
+    esize = element_bytes(op, inp)
+    strides = [s * esize for s in contiguous_strides(inp.shape)[:depth]]
+    consts = [ConstArray("dims", "int32_t", np.asarray(inp.shape[:depth], dtype=np.int32), "index limits"),
+              ConstArray("strides", "int32_t", np.asarray(strides, dtype=np.int32), "byte strides")]
+    src = _source(inp, consts)
+    params = [("count", idx_t.size // depth), ("depth", depth), ("slice_bytes", prod(inp.shape[depth:]) * esize)]
+    return Layer(op=op, kernel="lm_gather_nd", runtime=("lm_gather.h", "lm_gather.c"),
+                 params_type="lm_gather_nd_params", params=params, consts=consts,
+                 args=[ParamsArg(), ConstArg("dims"), ConstArg("strides"), src, TensorArg(idx_t, const=True),
+                       TensorArg(out)],
+                 note=f"{idx_t.size // depth} run-time index tuples of depth {depth}")
 
 
 def prepare_gather_nd(op: Op) -> Layer:
@@ -258,12 +277,14 @@ def prepare_gather_nd(op: Op) -> Layer:
     depth = idx_t.shape[-1]
     require(1 <= depth <= len(inp.shape), op,
             f"index depth {depth} does not fit params of rank {len(inp.shape)}")
+    _shape_is(op, out, tuple(idx_t.shape[:-1]) + tuple(inp.shape[depth:]), "output")
+    if not idx_t.is_const:
+        return _gather_nd_at_run_time(op, inp, idx_t, out, depth)
     values = _indices(op, idx_t, max(inp.shape[:depth]), "params")
     tuples = [values[k:k + depth] for k in range(0, len(values), depth)]
     for t in tuples:
         bad = [(d, v) for d, v in enumerate(t) if v >= inp.shape[d]]
         require(not bad, op, f"index {t} is out of range for params {list(inp.shape)}")
-    _shape_is(op, out, tuple(idx_t.shape[:-1]) + tuple(inp.shape[depth:]), "output")
     strides = contiguous_strides(inp.shape)
     inner = prod(inp.shape[depth:])
     runs = [(sum(v * s for v, s in zip(t, strides)), k * inner) for k, t in enumerate(tuples)]

@@ -130,46 +130,44 @@ def _run_time_gather(params: TensorSpec, idx_shape, axis: int, out_shape) -> OpC
     return OpCase("GATHER", [params, TensorSpec(idx_shape, "int32")], [out], dict(axis=axis))
 
 
+def _valid_indices(case: OpCase, rng) -> np.ndarray:
+    """Indices in range for the case's params (outside it TFLM stops the invoke)."""
+    params, idx = case.inputs
+    if case.op == "GATHER":
+        return rng.integers(0, params.shape[case.options["axis"]], idx.shape, dtype=np.int32)
+    limits = np.asarray(params.shape[:idx.shape[-1]])
+    return (rng.random(idx.shape) * limits).astype(np.int32)
+
+
 def test_gather_with_run_time_indices_matches_tflm(tmp_path):
-    """An embedding lookup (constant table, int32 indices as model input) and a gather from an
-    activation; indices in range (outside it TFLM stops the invoke)."""
+    """An embedding lookup (constant table, int32 indices as model input), gathers from an
+    activation, and GATHER_ND with run-time index tuples."""
     table = TensorSpec((50, 8), "int8", 0.02, -3,
                        data=np.random.default_rng(8).integers(-128, 128, (50, 8)).astype(np.int8))
+    act = TensorSpec((2, 7, 3), "int8", 0.1, 4)
     cases = [_run_time_gather(table, (1, 12), 0, (1, 12, 8)),
-             _run_time_gather(TensorSpec((2, 7, 3), "int8", 0.1, 4), (5,), 1, (2, 5, 3)),
-             _run_time_gather(TensorSpec((6, 4), "float32"), (3,), 0, (3, 4))]
+             _run_time_gather(act, (5,), 1, (2, 5, 3)),
+             _run_time_gather(TensorSpec((6, 4), "float32"), (3,), 0, (3, 4)),
+             OpCase("GATHER_ND", [act, TensorSpec((4, 2), "int32")], [TensorSpec((4, 3), "int8", 0.1, 4)]),
+             OpCase("GATHER_ND", [table, TensorSpec((2, 3, 1), "int32")], [TensorSpec((2, 3, 8), "int8", 0.02, -3)])]
     models = [c.build() for c in cases]
     gens = [compile_model(m, Options(prefix=f"gat{k}")) for k, m in enumerate(models)]
-    assert all(g.layers[0].kernel == "lm_gather" for g in gens)
+    assert [g.layers[0].kernel for g in gens] == ["lm_gather"] * 3 + ["lm_gather_nd"] * 2
     module = build_host(gens, tmp_path)
     rng = np.random.default_rng(9)
+    from tflite_micro.python.tflite_micro import runtime
     for case, gen, model in zip(cases, gens, models):
-        from tflite_micro.python.tflite_micro import runtime
         for _ in range(4):
-            feeds = []
-            for spec in case.inputs:
-                if spec.data is not None:
-                    continue
-                if spec.dtype == "int32":
-                    feeds.append(rng.integers(0, case.inputs[0].shape[case.options["axis"]], spec.shape,
-                                              dtype=np.int32))
-                elif spec.dtype == "int8":
-                    feeds.append(rng.integers(-128, 128, spec.shape, dtype=np.int8))
-                else:
-                    feeds.append(rng.normal(size=spec.shape).astype(np.float32))
+            feeds = [_valid_indices(case, rng)]
+            if case.inputs[0].data is None:
+                shape = case.inputs[0].shape
+                feeds.insert(0, rng.normal(size=shape).astype(np.float32) if case.inputs[0].dtype == "float32"
+                             else rng.integers(-128, 128, shape, dtype=np.int8))
             it = runtime.Interpreter.from_bytes(model, arena_size=1 << 20)
             for j, arr in enumerate(feeds):
                 it.set_input(arr, j)
             it.invoke()
             assert np.array_equal(module.run(gen.prefix, feeds)[0], np.array(it.get_output(0))), gen.prefix
-
-
-def test_gather_nd_with_indices_at_run_time_is_a_one_line_error():
-    case = OpCase("GATHER_ND", [TensorSpec((4, 3), "int8", 0.1, 0), TensorSpec((2, 1), "int32")],
-                  [TensorSpec((2, 3), "int8", 0.1, 0)])
-    with pytest.raises(UnsupportedError) as info:
-        compile_model(case.build())
-    assert "indices must be a constant" in str(info.value) and "\n" not in str(info.value)
 
 
 def test_out_of_range_index_is_a_one_line_error():
