@@ -15,7 +15,7 @@ from lite_micro.build.firmware import build_firmware
 from lite_micro.build.qemu import run_firmware
 from lite_micro.reference import Reference, input_sets
 from lite_micro.targets import load_target
-from lite_micro.testing.multiop import dilated_models
+from lite_micro.testing.multiop import dilated_models, int16_chain
 from lite_micro.testing.oneop import OpCase, TensorSpec
 from lite_micro.testing.sampling import sample_cases
 from lite_micro.testing.strategies_coverage import STRATEGIES
@@ -63,6 +63,24 @@ def test_gather_with_run_time_indices_in_qemu(op, tmp_path):
     gen = compile_model(model, Options(target=TARGET, prefix="embed"))
     assert gen.layers[0].kernel == ("lm_gather" if op == "GATHER" else "lm_gather_nd")
     sets = [[rng.integers(0, 40, idx_shape, dtype=np.int32)] for _ in range(3)]
+    outputs = run_firmware(build_firmware(gen, load_target(TARGET), sets, tmp_path), load_target(TARGET))
+    for inputs, got in zip(sets, outputs):
+        want = Reference(model).run(inputs, 1)[0]
+        assert np.array_equal(got[0].reshape(-1), np.asarray(want).reshape(-1))
+
+
+INT16 = {"ABS": int16_chain("ABS", [(3, 50)], (0.01, 0), (0.004, 0), (3, 50)),
+         "SQUARED_DIFFERENCE": int16_chain("SQUARED_DIFFERENCE", [(2, 1, 20), (3, 1)], (0.003, 0), (0.5, 0),
+                                           (2, 3, 20))}
+
+
+@pytest.mark.parametrize("op", sorted(INT16))
+def test_int16_op_in_qemu(op, tmp_path):
+    """int16 between CASTs from and to int32 model inputs and outputs."""
+    model = INT16[op]
+    gen = compile_model(model, Options(target=TARGET, prefix=f"{op.lower()}_s16"))
+    rng = np.random.default_rng(6)
+    sets = [[rng.integers(-32768, 32768, info.shape).astype(np.int32) for info in gen.inputs] for _ in range(3)]
     outputs = run_firmware(build_firmware(gen, load_target(TARGET), sets, tmp_path), load_target(TARGET))
     for inputs, got in zip(sets, outputs):
         want = Reference(model).run(inputs, 1)[0]

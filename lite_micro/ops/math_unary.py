@@ -1,10 +1,12 @@
-"""ABS, RSQRT, SQUARED_DIFFERENCE (int8) and CAST: Prepare steps.
+"""ABS, RSQRT, SQUARED_DIFFERENCE (int8; ABS and SQUARED_DIFFERENCE also int16) and CAST:
+Prepare steps.
 
 ABS and RSQRT are int8 -> int8 functions of one input: Prepare runs TFLM's integer
 arithmetic (elementwise.cc, Prepare and Eval) over all 256 input values and the kernel is
 the table lookup `lm_lut_s8`. SQUARED_DIFFERENCE is TFLM's quantized squared difference
 (squared_difference.cc) over the element-wise loop nest, or a table when one input is a
-constant holding a single value. CAST converts between int8, int16, int32 and float32 as
+constant holding a single value. Their int16 forms (zero points 0, as TFLM requires) are
+C loops: a table would have 65,536 entries. CAST converts between int8, int16, int32 and float32 as
 TFLM's `static_cast` does (quantization parameters are ignored, as TFLM ignores them).
 
 TFLM has no int8 EXP (float32 only) and no int8 NEG (float32 and int32 only): both are
@@ -25,7 +27,7 @@ from .elementwise import broadcast_params, check_int8_tensors, lut_layer, operan
 
 INPUTS = range(-128, 128)
 RSQRT_SHIFT = 20                      # kShift of RsqrtEvalQuantized
-SQDIFF_LEFT_SHIFT = 7                 # int8 headroom of SquaredDifferencePrepare
+SQDIFF_LEFT_SHIFT = {"int8": 7, "int16": 0}    # headroom of SquaredDifferencePrepare
 CAST_TYPES = {"int8": "s8", "int16": "s16", "int32": "s32", "float32": "f32"}
 
 
@@ -58,11 +60,32 @@ def abs_table(in_scale: float, in_zp: int, out_scale: float, out_zp: int) -> np.
 
 
 def prepare_abs(op: Op) -> Layer:
+    if op.inputs and op.inputs[0] is not None and op.inputs[0].dtype == "int16":
+        return _abs_int16(op)
     inp, out = _unary_int8(op)
     _, shift = quant.quantize_multiplier(quant.f64(inp.scale) / quant.f64(out.scale))
     require(shift <= 31, op, "input to output scale ratio is too large (TFLM's requantization overflows)")
     table = abs_table(inp.scale, inp.zero_point, out.scale, out.zero_point)
     return lut_layer(op, inp, table, "table: |x - zero point|, requantized")
+
+
+def _abs_int16(op: Op) -> Layer:
+    """AbsEval for int16: quantized (zero points 0, requantized when the scales differ) or,
+    without quantization, std::abs kept to 16 bits (-32768 stays -32768)."""
+    require(len(op.inputs) == 1 and len(op.outputs) == 1, op, "needs one input and one output")
+    inp, out = op.inputs[0], op.outputs[0]
+    require(out.dtype == "int16" and inp.size == out.size, op, "output must be int16 of the input's size")
+    if inp.quant is None:
+        mult, shift, rescale = 0, 0, 0
+    else:
+        check_int16_tensors(op, [(inp, "input"), (out, "output")])
+        mult, shift = quant.quantize_multiplier(quant.f64(inp.scale) / quant.f64(out.scale))
+        require(shift <= 31, op, "input to output scale ratio is too large")
+        rescale = int(np.float32(inp.scale) != np.float32(out.scale))
+    args = [TensorArg(inp, const=True), TensorArg(out), str(out.size), str(mult), str(shift), str(rescale),
+            str(int(inp.quant is not None))]
+    return Layer(op=op, kernel="lm_abs_s16", runtime=("lm_math16.h", "lm_math16.c"), args=args,
+                 note="int16 |x|" + (", requantized" if rescale else ""))
 
 
 # ---- RSQRT --------------------------------------------------------------------------------
@@ -126,33 +149,58 @@ def prepare_rsqrt(op: Op) -> Layer:
 # ---- SQUARED_DIFFERENCE -------------------------------------------------------------------
 
 def sqdiff_params(a: Tensor, b: Tensor, out: Tensor) -> dict:
-    """PrepareQuantized of squared_difference.cc (int8, left shift 7), ratios in double."""
+    """PrepareQuantized of squared_difference.cc (left shift 7 for int8, 0 for int16), ratios
+    in double."""
+    shift = SQDIFF_LEFT_SHIFT[a.dtype]
     twice_max = 2.0 * quant.f64(max(np.float32(a.scale), np.float32(b.scale)))
     m1, s1 = quant.quantize_multiplier(quant.f64(a.scale) / twice_max)
     m2, s2 = quant.quantize_multiplier(quant.f64(b.scale) / twice_max)
     mo, so = quant.quantize_multiplier(twice_max * twice_max /
-                                       ((1 << (2 * SQDIFF_LEFT_SHIFT)) * quant.f64(out.scale)))
-    return dict(in1_offset=-a.zero_point, in2_offset=-b.zero_point, in1_mult=m1, in1_shift=s1,
-                in2_mult=m2, in2_shift=s2, out_mult=mo, out_shift=so, out_zp=out.zero_point)
+                                       ((1 << (2 * shift)) * quant.f64(out.scale)))
+    return dict(in1_offset=-a.zero_point, in2_offset=-b.zero_point, left_shift=shift, in1_mult=m1,
+                in1_shift=s1, in2_mult=m2, in2_shift=s2, out_mult=mo, out_shift=so, out_zp=out.zero_point)
 
 
 def sqdiff_one(p: dict, x1: int, x2: int) -> int:
     """SquaredDifference<int8_t> with ArithmeticParams, for one pair."""
     mbqm = quant.multiply_by_quantized_multiplier
-    v1 = mbqm((x1 + p["in1_offset"]) << SQDIFF_LEFT_SHIFT, p["in1_mult"], p["in1_shift"])
-    v2 = mbqm((x2 + p["in2_offset"]) << SQDIFF_LEFT_SHIFT, p["in2_mult"], p["in2_shift"])
+    v1 = mbqm((x1 + p["in1_offset"]) << p["left_shift"], p["in1_mult"], p["in1_shift"])
+    v2 = mbqm((x2 + p["in2_offset"]) << p["left_shift"], p["in2_mult"], p["in2_shift"])
     diff = v1 - v2
     return _clamp8(mbqm(fp.wrap32(diff * diff), p["out_mult"], p["out_shift"]) + p["out_zp"])
+
+
+def check_int16_tensors(op: Op, tensors: list) -> None:
+    """int16, quantized per tensor with zero point 0 (TFLM's rule for int16 activations)."""
+    for t, role in tensors:
+        require(t is not None and t.dtype == "int16" and t.quant is not None and not t.quant.per_channel,
+                op, f"{role} must be int16 quantized per tensor")
+        require(t.zero_point == 0 and t.scale > 0, op, f"{role} zero point is {t.zero_point}; int16 "
+                                                       f"needs zero point 0 and a positive scale")
+
+
+def _int8_or_int16(op: Op, tensors: list) -> str:
+    if tensors[0][0] is not None and tensors[0][0].dtype == "int16":
+        check_int16_tensors(op, tensors)
+        return "int16"
+    check_int8_tensors(op, tensors)
+    return "int8"
 
 
 def prepare_squared_difference(op: Op) -> Layer:
     require(len(op.inputs) == 2 and len(op.outputs) == 1, op, "needs two inputs and one output")
     a, b, out = op.inputs[0], op.inputs[1], op.outputs[0]
-    check_int8_tensors(op, [(a, "first input"), (b, "second input"), (out, "output")])
+    dtype = _int8_or_int16(op, [(a, "first input"), (b, "second input"), (out, "output")])
     loops = broadcast_params(op, a, b, out)
     p = sqdiff_params(a, b, out)
     require(p["out_shift"] <= 31, op, "output scale is too small for the input scales "
                                       "(TFLM's requantization overflows)")
+    if dtype == "int16":
+        require(not a.is_const and not b.is_const, op, "constant int16 inputs are not supported")
+        return Layer(op=op, kernel="lm_sqdiff_s16", runtime=("lm_sqdiff.h", "lm_sqdiff.c"),
+                     params_type="lm_sqdiff_params", params=list(p.items()) + loops,
+                     args=[ParamsArg(), TensorArg(a, const=True), TensorArg(b, const=True), TensorArg(out)],
+                     note=f"int16, {dict(loops)['outer_dims'] + 1} loop(s) of {dict(loops)['inner']}")
     for var, const, first in ((a, b, True), (b, a, False)):
         values = np.unique(np.asarray(const.data).reshape(-1)) if const.is_const else []
         if not var.is_const and len(values) == 1 and var.size == out.size:

@@ -105,6 +105,21 @@ def _subgraph(b, tensors, operators, graph_in, graph_out):
     return tflite.SubGraphEnd(b)
 
 
+# ---- int16 inside a model -----------------------------------------------------------------------
+
+def int16_chain(op: str, shapes, q_in, q_out, out_shape, options=None) -> bytes:
+    """int32 model inputs -> CAST to int16 (quantized q_in) -> op -> int16 (q_out) -> CAST to
+    int32: int16 is never a model input or output."""
+    nodes, mids = [], []
+    for shape in shapes:
+        x, mid = oneop.TensorSpec(shape, "int32"), oneop.TensorSpec(shape, "int16", *q_in)
+        nodes.append(Node("CAST", [x], [mid]))
+        mids.append(mid)
+    y16, y = oneop.TensorSpec(out_shape, "int16", *q_out), oneop.TensorSpec(out_shape, "int32")
+    nodes += [Node(op, mids, [y16], options or {}), Node("CAST", [y16], [y])]
+    return build_graph(nodes)
+
+
 # ---- the converter's dilated convolution ------------------------------------------------------
 
 def _i32(values) -> oneop.TensorSpec:

@@ -17,6 +17,7 @@ from lite_micro.api import Options, compile_model
 from lite_micro.build.host import build_host
 from lite_micro.errors import UnsupportedError
 from lite_micro.testing.conformance import run_cases
+from lite_micro.testing.multiop import int16_chain
 from lite_micro.testing.oneop import OPS, OpCase, TensorSpec
 from lite_micro.testing.sampling import sample_cases
 from lite_micro.testing.strategies_coverage import STRATEGIES, TFLM_LACKS_INT8, space_to_batch_nd
@@ -190,3 +191,28 @@ def test_casts_through_int16_match_tflm(tmp_path):
             models.append(build_graph([Node("CAST", [x], [mid]), Node("CAST", [mid], [y])]))
     problems = run_cases(models, inputs_per_model=3, workdir=tmp_path)
     assert not problems, problems[0].summary()
+
+
+INT16_CASES = [
+    int16_chain("ABS", [(3, 50)], (0.01, 0), (0.01, 0), (3, 50)),
+    int16_chain("ABS", [(3, 50)], (0.01, 0), (0.004, 0), (3, 50)),          # requantized, saturating
+    int16_chain("ABS", [(3, 50)], (None, None), (None, None), (3, 50)),     # not quantized
+    int16_chain("SQUARED_DIFFERENCE", [(2, 3, 20), (2, 3, 20)], (0.001, 0), (0.02, 0), (2, 3, 20)),
+    int16_chain("SQUARED_DIFFERENCE", [(2, 1, 20), (3, 1)], (0.003, 0), (0.5, 0), (2, 3, 20)),
+]
+
+
+def test_int16_abs_and_squared_difference_match_tflm(tmp_path):
+    from tflite_micro.python.tflite_micro import runtime
+    gens = [compile_model(m, Options(prefix=f"i16_{k}")) for k, m in enumerate(INT16_CASES)]
+    module = build_host(gens, tmp_path)
+    rng = np.random.default_rng(16)
+    for gen, model in zip(gens, INT16_CASES):
+        for fill in (None, None, None, -32768, 32767):
+            feeds = [rng.integers(-32768, 32768, info.shape).astype(np.int32) if fill is None
+                     else np.full(info.shape, fill, np.int32) for info in gen.inputs]
+            it = runtime.Interpreter.from_bytes(model, arena_size=1 << 20)
+            for j, arr in enumerate(feeds):
+                it.set_input(arr, j)
+            it.invoke()
+            assert np.array_equal(module.run(gen.prefix, feeds)[0], np.array(it.get_output(0))), gen.prefix
