@@ -154,6 +154,7 @@ def prepare_depth_to_space(op: Op) -> Layer:
     inp, out = op.inputs[0], op.outputs[0]
     data_tensors(op, [inp, out])
     require(len(inp.shape) == 4, op, f"input must be 4-D NHWC, not {list(inp.shape)}")
+    _space_dtypes(op, inp)
     bs = _block_size(op)
     n, h, w, c = inp.shape
     require(c % (bs * bs) == 0, op, f"input depth {c} is not a multiple of block_size^2 {bs * bs}")
@@ -165,6 +166,7 @@ def prepare_space_to_depth(op: Op) -> Layer:
     inp, out = op.inputs[0], op.outputs[0]
     data_tensors(op, [inp, out])
     require(len(inp.shape) == 4, op, f"input must be 4-D NHWC, not {list(inp.shape)}")
+    _space_dtypes(op, inp)
     bs = _block_size(op)
     n, h, w, c = inp.shape
     require(h % bs == 0 and w % bs == 0, op, f"input {h}x{w} is not a multiple of block_size {bs}")

@@ -29,8 +29,10 @@ ALL = np.arange(-128, 128, dtype=np.int8)
 BATCH = 150                   # models per C compile
 
 
-def test_random_cases_match_tflm(tmp_path):
-    cases = []
+def test_cases_match_tflm(tmp_path):
+    """Random cases of every op, every int8 input value of the table ops, scalar gather
+    indices and CASTs through int16: one C compile per BATCH models."""
+    cases = EVERY_VALUE + gather_scalar_cases() + casts_through_int16()
     for k, (op, strategy) in enumerate(sorted(STRATEGIES.items())):
         cases += sample_cases(strategy, CASES, 1300 + k)
     problems = []
@@ -95,20 +97,12 @@ EVERY_VALUE = [
 ]
 
 
-def test_every_input_value_matches_tflm(tmp_path):
-    """The runner feeds random values; these models see all 256 int8 values at once."""
-    problems = run_cases(EVERY_VALUE, inputs_per_model=3, workdir=tmp_path)
-    assert not problems, problems[0].summary()
-
-
-def test_gather_with_one_scalar_index(tmp_path):
+def gather_scalar_cases() -> list[OpCase]:
     params = TensorSpec((4, 3, 5), "int8", 0.1, 2)
     scalar = TensorSpec((), "int32", data=np.array(2, np.int32))
     rows = TensorSpec((2, 2), "int32", data=np.array([[3, 0], [0, 3]], np.int32))
-    cases = [OpCase("GATHER", [params, scalar], [TensorSpec((4, 5), "int8", 0.1, 2)], dict(axis=1)),
-             OpCase("GATHER", [params, rows], [TensorSpec((2, 2, 3, 5), "int8", 0.1, 2)], dict(axis=0))]
-    problems = run_cases(cases, workdir=tmp_path)
-    assert not problems, problems[0].summary()
+    return [OpCase("GATHER", [params, scalar], [TensorSpec((4, 5), "int8", 0.1, 2)], dict(axis=1)),
+            OpCase("GATHER", [params, rows], [TensorSpec((2, 2, 3, 5), "int8", 0.1, 2)], dict(axis=0))]
 
 
 def test_space_ops_are_block_copies():
@@ -180,7 +174,7 @@ def test_out_of_range_index_is_a_one_line_error():
     assert "out of range" in str(info.value)
 
 
-def test_casts_through_int16_match_tflm(tmp_path):
+def casts_through_int16() -> list[bytes]:
     """int16 is never a model input or output: CAST to int16 and back, from and to each of the
     other types."""
     from lite_micro.testing.multiop import Node, build_graph
@@ -189,8 +183,7 @@ def test_casts_through_int16_match_tflm(tmp_path):
         for dst in ("int8", "int32", "float32"):
             x, mid, y = TensorSpec((3, 7), src), TensorSpec((3, 7), "int16"), TensorSpec((3, 7), dst)
             models.append(build_graph([Node("CAST", [x], [mid]), Node("CAST", [mid], [y])]))
-    problems = run_cases(models, inputs_per_model=3, workdir=tmp_path)
-    assert not problems, problems[0].summary()
+    return models
 
 
 INT16_CASES = [
