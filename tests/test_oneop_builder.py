@@ -10,6 +10,7 @@ from lite_micro.testing.oneop import OPS, OpCase, TensorSpec, build_model
 from lite_micro.testing.sampling import sample_cases
 from lite_micro.testing.strategies import conv_2d, depthwise_conv_2d, fully_connected
 from lite_micro.testing.strategies_more import ALL_STRATEGIES, WITHOUT_TFLM
+from lite_micro.testing.strategies_coverage import STRATEGIES as COVERAGE
 
 NP = {"int8": np.int8, "int16": np.int16, "int32": np.int32, "float32": np.float32}
 
@@ -27,7 +28,7 @@ def run_tflm(case: OpCase, inputs=None):
 
 
 def test_every_listed_op_has_a_strategy():
-    assert sorted({**ALL_STRATEGIES, **WITHOUT_TFLM}) == sorted(OPS)
+    assert sorted({**ALL_STRATEGIES, **WITHOUT_TFLM, **COVERAGE}) == sorted(OPS)
 
 
 @pytest.mark.parametrize("op", sorted(ALL_STRATEGIES))

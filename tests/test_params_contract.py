@@ -47,6 +47,7 @@ KNOWN_GAPS = {
 LIMITS = [
     ("elementwise", "MAX_DIMS", "LM_ELTWISE_MAX_DIMS"),
     ("elementwise", "MAX_DIMS", "LM_PRELU_MAX_DIMS"),     # PRELU uses elementwise's loop nest
+    ("elementwise", "MAX_DIMS", "LM_SQDIFF_MAX_DIMS"),    # so does SQUARED_DIFFERENCE
     ("reduce", "REDUCE_MAX_RANK", "LM_REDUCE_MAX_RANK"),
     ("shape_ops", "BLOCK_MAX_RANK", "LM_BLOCK_MAX_RANK"),
     ("lstm", "GATES", "LM_LSTM_GATES"),
@@ -71,13 +72,26 @@ def _prepared(model: bytes | Path) -> list:
 @functools.lru_cache(maxsize=1)
 def all_layers() -> tuple:
     from lite_micro.testing.sampling import sample_cases
+    from lite_micro.testing.strategies_coverage import STRATEGIES as COVERAGE
     from lite_micro.testing.strategies_more import ALL_STRATEGIES, WITHOUT_TFLM
 
     layers = [layer for p in sorted(MODELS_DIR.glob("*.tflite")) for layer in _prepared(p)]
-    for _, strategy in sorted({**ALL_STRATEGIES, **WITHOUT_TFLM}.items()):
+    for _, strategy in sorted({**ALL_STRATEGIES, **WITHOUT_TFLM, **COVERAGE}.items()):
         for case in sample_cases(strategy, CASES_PER_OP, 1):
             layers += _prepared(case.build())
+    for case in _run_time_gathers():
+        layers += _prepared(case.build())
     return tuple(layers)
+
+
+def _run_time_gathers():
+    """GATHER and GATHER_ND with indices computed at run time (the strategies draw constant ones)."""
+    from lite_micro.testing.oneop import OpCase, TensorSpec
+
+    act = TensorSpec((2, 7, 3), "int8", 0.1, 4)
+    return [OpCase("GATHER", [act, TensorSpec((5,), "int32")], [TensorSpec((2, 5, 3), "int8", 0.1, 4)],
+                   dict(axis=1)),
+            OpCase("GATHER_ND", [act, TensorSpec((4, 2), "int32")], [TensorSpec((4, 3), "int8", 0.1, 4)])]
 
 
 def contract_problems(layers, structs, tolerated: dict[str, set[str]]) -> list[str]:

@@ -285,6 +285,7 @@ def generate(graph: Graph, layers: list[Layer], plan: Plan, prefix: str, info: E
     files = {f"{names.prefix}.h": env.get_template("model/model.h.j2").render(ctx),
              f"{names.prefix}.c": env.get_template("model/model.c.j2").render(ctx)}
     rt = templates_dir() / "runtime"
+    sources = {name: text for layer in layers for name, text in layer.sources.items()}
     for fname in RUNTIME_HEADERS + tuple(runtime):
-        files[fname] = (rt / fname).read_text()
+        files[fname] = sources[fname] if fname in sources else (rt / fname).read_text()
     return files

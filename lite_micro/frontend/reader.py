@@ -120,6 +120,8 @@ def _read_op(model, o, index: int, tensors, model_name: str) -> Op:
     ins = [tensors[i] if i >= 0 else None for i in o.InputsAsNumpy()] if o.InputsLength() else []
     outs = [tensors[i] for i in o.OutputsAsNumpy()] if o.OutputsLength() else []
     options = _read_options(o)
+    if kind.startswith("CUSTOM(") and o.CustomOptionsLength():
+        options["custom_options"] = o.CustomOptionsAsNumpy().tobytes()   # for a custom op's Prepare
     return Op(index=index, kind=kind, version=int(code.Version()), inputs=ins,
               outputs=outs, options=options)
 

@@ -59,6 +59,7 @@ class Layer:
     scratch_bytes: int = 0
     alias_of: Optional[Tensor] = None        # the op's output shares this tensor's buffer
     note: str = ""                           # why this kernel was chosen
+    sources: dict = field(default_factory=dict)  # runtime files not shipped with litemicro (custom ops)
 
     @property
     def inputs(self) -> list[Tensor]:

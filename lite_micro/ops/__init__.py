@@ -8,10 +8,11 @@ from ..errors import LiteMicroError, UnsupportedError
 from ..ir import Graph, Op
 from . import conv, fully_connected, pooling, reshape, softmax
 from . import activations, elementwise, layers_extra, prelu, reduce, shape_ops, quantize
+from . import space, math_unary, norm
 from .base import Layer
 
 # Op families in modules of their own; each exports PREPARE: {builtin name: prepare function}.
-FAMILIES = (elementwise, activations, shape_ops, reduce, quantize, layers_extra, prelu)
+FAMILIES = (elementwise, activations, shape_ops, reduce, quantize, layers_extra, prelu, space, math_unary, norm)
 
 PREPARE: dict[str, Callable[[Op], Layer]] = {
     "CONV_2D": conv.prepare_conv,

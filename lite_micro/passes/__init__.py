@@ -8,9 +8,9 @@ never reaches the generated C.
 from __future__ import annotations
 
 from ..ir import Graph
-from . import dead_ops, fold_constants, fold_pad, static_reshape
+from . import dead_ops, dilated_conv, fold_constants, fold_pad, static_reshape
 
-PASSES = (fold_constants, static_reshape, fold_pad, dead_ops)
+PASSES = (fold_constants, static_reshape, dilated_conv, fold_pad, dead_ops)
 
 
 def run_passes(graph: Graph) -> Graph:

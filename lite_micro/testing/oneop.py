@@ -68,6 +68,13 @@ OPS = {
     "TRANSPOSE_CONV": ("TransposeConvOptions", 3),
     "BATCH_MATMUL": ("BatchMatMulOptions", 1),
     "SVDF": ("SVDFOptions", 3),
+    # model coverage (issue 13)
+    "SPACE_TO_BATCH_ND": ("SpaceToBatchNDOptions", 2), "BATCH_TO_SPACE_ND": ("BatchToSpaceNDOptions", 2),
+    "DEPTH_TO_SPACE": ("DepthToSpaceOptions", 2), "SPACE_TO_DEPTH": ("SpaceToDepthOptions", 2),
+    "GATHER": ("GatherOptions", 2), "GATHER_ND": ("GatherNdOptions", 2), "CAST": ("CastOptions", 1),
+    "SQUARED_DIFFERENCE": ("SquaredDifferenceOptions", 2), "RSQRT": (None, 2),
+    "LOG_SOFTMAX": ("LogSoftmaxOptions", 2), "L2_NORMALIZATION": ("L2NormOptions", 2),
+    "ABS": ("AbsOptions", 2),
 }
 
 # option fields whose string values name a schema enum
