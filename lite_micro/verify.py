@@ -34,7 +34,7 @@ class VerifyResult:
                     total_bytes=self.total_bytes, first_mismatch=self.first_mismatch)
 
 
-def run_ours(gen, target_name: str, sets, workdir: Path) -> list[list[np.ndarray]]:
+def run_ours(gen, target_name: str, sets, workdir: Path, timeout: float | None = None) -> list[list[np.ndarray]]:
     target = load_target(target_name)
     if target.is_host:
         from .build.host import build_host
@@ -44,18 +44,18 @@ def run_ours(gen, target_name: str, sets, workdir: Path) -> list[list[np.ndarray
     from .build.firmware import build_firmware
     from .build.qemu import run_firmware
     elf = build_firmware(gen, target, sets, workdir / target.name)
-    return run_firmware(elf, target)
+    return run_firmware(elf, target, timeout=timeout)
 
 
 def verify(model_path: str, target: str = "host", count: int = 20, seed: int = 0,
-           workdir: Path | None = None) -> VerifyResult:
+           workdir: Path | None = None, timeout: float | None = None) -> VerifyResult:
     load_target(target)
     gen = compile_model(model_path, Options(target=target))
     data = Path(model_path).read_bytes()
     ref = Reference(data)
     sets = input_sets(gen.inputs, count, seed)
     with tempfile.TemporaryDirectory(prefix="litemicro-verify-") as tmp:
-        ours = run_ours(gen, target, sets, Path(workdir or tmp))
+        ours = run_ours(gen, target, sets, Path(workdir or tmp), timeout)
     result = VerifyResult(model=Path(model_path).name, target=target, inputs=len(sets))
     for k, (s, got) in enumerate(zip(sets, ours)):
         want = ref.run(s, len(gen.outputs))
