@@ -11,6 +11,9 @@ from .errors import LiteMicroError
 from .tflm_compat import for_tflm
 
 
+TFLM_ARENA_BYTES = 64 << 20     # room for models with arenas of megabytes (pages never touched cost nothing)
+
+
 class Reference:
     def __init__(self, model_bytes: bytes):
         try:
@@ -18,7 +21,7 @@ class Reference:
         except ImportError:
             raise LiteMicroError("the TFLM interpreter is not installed: pip install tflite-micro") from None
         try:
-            self._it = runtime.Interpreter.from_bytes(for_tflm(model_bytes))
+            self._it = runtime.Interpreter.from_bytes(for_tflm(model_bytes), arena_size=TFLM_ARENA_BYTES)
         except LiteMicroError:
             raise
         except Exception as exc:

@@ -5,15 +5,19 @@ with its address."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import shutil
 import subprocess
 
+import numpy as np
 import pytest
 
 from lite_micro.build import qemu
 from lite_micro.errors import LiteMicroError
 from lite_micro.targets import MemoryRegion, load_target
+from lite_micro.testing.oneop import TensorSpec, build_model
+from lite_micro.verify import verify
 
 needs_arm = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which(qemu.QEMU) is None,
                                reason="needs arm-none-eabi-gcc and qemu-system-arm")
@@ -95,3 +99,29 @@ def test_target_memory_regions_exist_on_the_emulated_machine(name):
             if a <= covered <= b:
                 covered = b + 1
         assert covered > end, (name, hex(start), hex(end), hex(covered))
+
+
+def large_conv_model() -> bytes:
+    """CONV_2D 3x3, 48 -> 96 channels on 128x128: 679 M MACs, an arena of 2.36 MB."""
+    rng = np.random.default_rng(0)
+    cin, cout, hw = 48, 96, 128
+    w = rng.integers(-127, 128, size=(cout, 3, 3, cin)).astype(np.int8)
+    b = rng.integers(-2000, 2000, size=(cout,)).astype(np.int32)
+    return build_model(
+        "CONV_2D",
+        [TensorSpec((1, hw, hw, cin), scale=0.05, zero_point=-3),
+         TensorSpec(w.shape, data=w, scale=[0.004] * cout, zero_point=[0] * cout),
+         TensorSpec(b.shape, dtype="int32", data=b, scale=[0.0002] * cout, zero_point=[0] * cout)],
+        [TensorSpec((1, hw, hw, cout), scale=0.5, zero_point=2)],
+        {"padding": "SAME", "stride_w": 1, "stride_h": 1, "dilation_w_factor": 1,
+         "dilation_h_factor": 1, "fused_activation_function": "RELU"})
+
+
+@needs_arm
+@pytest.mark.skipif(not os.environ.get("LITEMICRO_LARGE_MODEL"),
+                    reason="minutes of emulation: set LITEMICRO_LARGE_MODEL=1")
+def test_large_model_runs_bit_exact_in_qemu(tmp_path):
+    model = tmp_path / "large_conv.tflite"
+    model.write_bytes(large_conv_model())
+    result = verify(str(model), target="cortex-m4", count=2)
+    assert result.ok, result.first_mismatch
