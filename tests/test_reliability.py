@@ -120,23 +120,24 @@ def test_int8_zero_point_outside_the_type(zp):
 
 @pytest.mark.parametrize("scale", [0.0, -0.5, float("inf"), float("nan")])
 def test_scale_not_finite_and_positive(scale):
-    refused(relu(scale=scale), "tensor 1", "quantization scale", "finite number greater than 0")
+    refused(relu(scale=scale), "tensor 1", "quantization scale",
+            "not positive" if scale <= 0 else "not a finite number")
 
 
 @pytest.mark.parametrize("make", [fc, conv], ids=["fc", "conv"])
 def test_output_scale_zero(make):
-    refused(make(out_scale=0.0), "quantization scale 0.0")
+    refused(make(out_scale=0.0), "quantization scale 0.0 is not positive")
 
 
 def test_requantization_shift_beyond_int32_is_refused_with_the_reason():
-    text = refused(fc(out_scale=1e-30), "op #0 FULLY_CONNECTED", "left shift of", "undefined behaviour")
+    text = refused(fc(out_scale=1e-30), "op #0 FULLY_CONNECTED", "too large (shift", "undefined behaviour")
     assert "TFLM" in text
 
 
 # ---- shapes and options ----
 
 def test_conv_input_without_channels():
-    refused(conv(in_channels=0), "dimension that is not positive")
+    refused(conv(in_channels=0), "tensor 0", "shape [1, 4, 4, 0] is empty")
 
 
 def test_dilation_beyond_any_image():
@@ -164,3 +165,24 @@ def test_error_text_is_one_escaped_line():
     data = patched(data, "zero_point", 0, 1 << 40)
     text = refused(data, "in\\n\\x1b[31mred")
     assert "\x1b" not in text
+
+
+# ---- options tables ----
+
+def _options_type_patched(data: bytes, value: int) -> bytes:
+    import tflite
+    op = tflite.Model.GetRootAsModel(data, 0).Subgraphs(0).Operators(0)
+    buf = bytearray(data)
+    buf[mutate._field(op._tab, 10)] = value                # Operator.builtin_options_type
+    return bytes(buf)
+
+
+def test_options_table_of_another_op_is_refused():
+    import tflite
+    data = _options_type_patched(fc(), tflite.BuiltinOptions.Conv2DOptions)
+    refused(data, "op #0 FULLY_CONNECTED", "Conv2DOptions", "takes FullyConnectedOptions")
+
+
+def test_missing_options_table_reads_the_schema_defaults():
+    gen = compile_model(_options_type_patched(fc(), 0))
+    assert gen.layers[0].kernel.startswith("lm_fc")

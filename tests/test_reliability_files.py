@@ -108,7 +108,7 @@ def test_inspect_refuses_a_malformed_model_with_exit_2(tmp_path):
                        [TensorSpec((1, 8), scale=0.0, zero_point=0)], {})
     p = tmp_path / "zero_scale.tflite"
     p.write_bytes(data)
-    assert_one_line_error(run_cli("inspect", p), "tensor 1", "quantization scale 0.0")
+    assert_one_line_error(run_cli("inspect", p), "tensor 1", "quantization scale 0.0 is not positive")
 
 
 BIG_FC = """

@@ -7,10 +7,12 @@ schema.fbs, so the field names match the schema and need no hand-written parser.
 from __future__ import annotations
 
 import importlib
+import inspect
 import math
 import re
 from pathlib import Path
 
+import flatbuffers
 import numpy as np
 import tflite
 from tflite.BuiltinOperator import BuiltinOperator
@@ -139,7 +141,7 @@ def _read_op(model, o, index: int, tensors, model_name: str) -> Op:
     ins = _tensor_list(o.InputsAsNumpy() if o.InputsLength() else [], tensors, f"{where} inputs",
                        optional=True)
     outs = _tensor_list(o.OutputsAsNumpy() if o.OutputsLength() else [], tensors, f"{where} outputs")
-    options = _read_options(o)
+    options = _read_options(o, kind, where)
     return Op(index=index, kind=kind, version=int(code.Version()), inputs=ins,
               outputs=outs, options=options)
 
@@ -159,15 +161,51 @@ def _tensor_list(indices, tensors, where: str, optional: bool = False) -> list:
     return result
 
 
-def _read_options(o) -> dict:
-    opt_type = o.BuiltinOptionsType()
+# Options tables shared by several ops; any other op X_Y takes XYOptions, if the schema has it.
+SHARED_OPTIONS = {"AVERAGE_POOL_2D": "Pool2DOptions", "MAX_POOL_2D": "Pool2DOptions",
+                  "MAXIMUM": "MaximumMinimumOptions", "MINIMUM": "MaximumMinimumOptions",
+                  "MEAN": "ReducerOptions", "SUM": "ReducerOptions", "REDUCE_MAX": "ReducerOptions",
+                  "REDUCE_MIN": "ReducerOptions", "REDUCE_PROD": "ReducerOptions",
+                  "REDUCE_ANY": "ReducerOptions"}
+_OPTIONS_BY_KEY = {name[:-7].replace("_", "").lower(): name
+                   for name in OPTION_NAMES.values() if name.endswith("Options")}
+
+
+def expected_options(kind: str) -> str | None:
+    """The options table the schema pairs with op `kind` (None: the op takes none)."""
+    return SHARED_OPTIONS.get(kind) or _OPTIONS_BY_KEY.get(kind.replace("_", "").lower())
+
+
+def _read_options(o, kind: str, where: str) -> dict:
+    """The op's options by snake_case field name. A table of another op's type is refused;
+    a missing table gives the schema's defaults, as TFLite reads it."""
+    expected, opt_type = expected_options(kind), o.BuiltinOptionsType()
     if opt_type == 0:
-        return {}
-    cls_name = OPTION_NAMES[opt_type]
-    cls = getattr(importlib.import_module(f"tflite.{cls_name}"), cls_name)
-    table = o.BuiltinOptions()
+        return _options_dict(_empty_table(expected)) if expected else {}
+    name = OPTION_NAMES.get(opt_type, f"options type {opt_type}")
+    if expected and name != expected:
+        raise LiteMicroError(f"{where}: its options table is {name}; {kind} takes {expected}")
+    cls = getattr(importlib.import_module(f"tflite.{name}"), name)
     opts = cls()
+    table = o.BuiltinOptions()
     opts.Init(table.Bytes, table.Pos)
+    return _options_dict(opts)
+
+
+def _empty_table(name: str):
+    """An options object over a table with no fields: every getter returns its default."""
+    b = flatbuffers.Builder(16)
+    b.StartObject(0)
+    b.Finish(b.EndObject())
+    cls = getattr(importlib.import_module(f"tflite.{name}"), name)
+    opts = cls()
+    data = bytes(b.Output())
+    opts.Init(data, int.from_bytes(data[:4], "little"))
+    return opts
+
+
+def _options_dict(opts) -> dict:
+    cls = type(opts)
     result = {}
     for attr in dir(cls):
         if (attr.startswith("_") or attr in ("Init", "GetRootAs") or attr.startswith("GetRootAs")
@@ -182,11 +220,9 @@ def _read_options(o) -> dict:
             continue
         if key in result:
             continue
-        try:
-            value = getattr(opts, attr)()
-        except TypeError:
+        if len(inspect.signature(getattr(cls, attr)).parameters) != 1:
             continue  # vector element getters take an index; the AsNumpy form covers them
-        result[key] = value
+        result[key] = getattr(opts, attr)()   # a corrupt table raises: "corrupt flatbuffer"
     return result
 
 

@@ -1,6 +1,6 @@
 """Checks run on a freshly read graph, before any pass: what the rest of the compiler assumes.
 
-Every check raises LiteMicroError with one line naming the op, the tensor and the bad value,
+Every check raises UnsupportedError (a LiteMicroError) with one line naming the op, the tensor and the bad value,
 so nothing malformed reaches the passes, the ops' Prepare steps, the planner or the C.
 """
 
@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import math
 
-from ..errors import LiteMicroError
+import numpy as np
+
+from ..errors import UnsupportedError
 from ..ir import DTYPE_BYTES, Graph, Op, Tensor
 
 INT32_MAX = (1 << 31) - 1
@@ -30,7 +32,7 @@ OPTION_RANGES = {
 
 
 def fail(where: str, what: str) -> None:
-    raise LiteMicroError(f"{where}: {what}")
+    raise UnsupportedError(f"{where}: {what}")
 
 
 def tensor_label(t: Tensor) -> str:
@@ -39,27 +41,32 @@ def tensor_label(t: Tensor) -> str:
 
 def validate(graph: Graph) -> Graph:
     """Raise LiteMicroError on the first structural problem; return the graph unchanged."""
-    used = _used_tensors(graph)
+    users = _first_users(graph)
     for t in graph.tensors:
-        if t.index in used:
-            check_tensor(t)
+        if t.index in users:
+            check_tensor(t, users[t.index])
     for op in graph.ops:
         check_options(op)
     check_order(graph)
     return graph
 
 
-def _used_tensors(graph: Graph) -> set[int]:
-    used = {t.index for t in graph.inputs + graph.outputs}
+def _first_users(graph: Graph) -> dict[int, str]:
+    """Tensor index -> where to say it is used: the first op reading or writing it."""
+    users: dict[int, str] = {}
     for op in graph.ops:
-        used.update(t.index for t in op.inputs + op.outputs if t is not None)
-    return used
+        for t in op.inputs + op.outputs:
+            if t is not None:
+                users.setdefault(t.index, f"{op.describe()}: ")
+    for t in graph.inputs + graph.outputs:
+        users.setdefault(t.index, "")
+    return users
 
 
-def check_tensor(t: Tensor) -> None:
-    where = tensor_label(t)
+def check_tensor(t: Tensor, user: str = "") -> None:
+    where = user + tensor_label(t)
     if any(d <= 0 for d in t.shape) and not t.is_const:
-        fail(where, f"shape {list(t.shape)} has a dimension that is not positive")
+        fail(where, f"shape {list(t.shape)} is empty (a dimension is 0 or less)")
     if not t.is_const and t.dtype not in DTYPE_BYTES:
         fail(where, f"type {t.dtype} is not supported for a tensor computed at run time")
     size = 1
@@ -70,11 +77,11 @@ def check_tensor(t: Tensor) -> None:
         fail(where, f"shape {list(t.shape)} needs {nbytes:,} bytes, more than an int32 "
              "byte count (2^31 - 1) can address")
     if t.quant is not None:
-        check_quant(t)
+        check_quant(t, where)
 
 
-def check_quant(t: Tensor) -> None:
-    where, q = tensor_label(t), t.quant
+def check_quant(t: Tensor, where: str) -> None:
+    q = t.quant
     if len(q.zero_points) != len(q.scales):
         fail(where, f"{len(q.scales)} scales but {len(q.zero_points)} zero points")
     if q.per_channel:
@@ -84,8 +91,10 @@ def check_quant(t: Tensor) -> None:
     if t.dtype not in ZERO_POINT_RANGE:
         return
     for s in q.scales:
-        if not (math.isfinite(s) and s > 0.0):
-            fail(where, f"quantization scale {s!r} is not a finite number greater than 0")
+        if not math.isfinite(s):
+            fail(where, f"quantization scale {str(np.float32(s))} is not a finite number")
+        if s <= 0.0:
+            fail(where, f"quantization scale {str(np.float32(s))} is not positive")
     lo, hi = ZERO_POINT_RANGE[t.dtype]
     for z in q.zero_points:
         if not lo <= z <= hi:

@@ -46,8 +46,8 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
     if shift < -31:
         shift, q_fixed = 0, 0
     if shift > MAX_LEFT_SHIFT:
-        raise UnsupportedError(f"requantization multiplier {real:.6g} (a ratio of scales) needs a left "
-                               f"shift of {shift}; TFLM's MultiplyByQuantizedMultiplier shifts int32 "
+        raise UnsupportedError(f"requantization multiplier {real:.6g} (a ratio of scales) is too large "
+                               f"(shift {shift}): TFLM's MultiplyByQuantizedMultiplier shifts int32 "
                                f"values, undefined behaviour beyond {MAX_LEFT_SHIFT} (check the scales)")
     return q_fixed, shift
 
