@@ -6,17 +6,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Optional, Union
 
 from .codegen import generate
 from .codegen.emit import EmitInfo
-from .codegen.names import sanitize
-from .errors import UnsupportedError
-from .frontend import read_model, read_model_bytes
+from .codegen.names import model_prefix
+from .errors import LiteMicroError, UnsupportedError
+from .frontend import read_file, read_model_bytes
 from .ir import Graph, Tensor
+from .memory import CODE_HEADROOM_BYTES, check_budget
 from .ops import prepare_graph
 from .ops.base import Layer
 from .ops.specialize import specialize
@@ -24,12 +27,18 @@ from .passes import run_passes
 from .planner import Plan, plan_memory
 from .targets import load_target
 
+ARENA_LIMIT = (1 << 31) - 1          # arena offsets are int32 in the generated C
+
 
 @dataclass(frozen=True)
 class Options:
     target: str = "host"
     prefix: Optional[str] = None
     command: str = ""                      # shown in the banner of generated files
+    budget: bool = False                   # refuse, before any C is rendered, what does not fit
+    ram: Optional[int] = None              # budgets in bytes (default: the target's)
+    flash: Optional[int] = None
+    part: Optional[str] = None             # the name budget errors give (a board); default: target
 
 
 @dataclass(frozen=True)
@@ -71,8 +80,8 @@ def load(model: Union[str, Path, bytes]) -> tuple[Graph, bytes, str]:
         graph = read_model_bytes(data, name="model")
         return run_passes(graph), data, "model.tflite"
     path = Path(model)
-    graph = read_model(path)
-    return run_passes(graph), path.read_bytes(), path.name
+    data = read_file(path)
+    return run_passes(read_model_bytes(data, name=path.name)), data, path.name
 
 
 def analyze(graph: Graph) -> tuple[list[Layer], list[str]]:
@@ -82,14 +91,18 @@ def analyze(graph: Graph) -> tuple[list[Layer], list[str]]:
 
 def compile_model(model: Union[str, Path, bytes], options: Options = Options()) -> Generated:
     graph, data, file_name = load(model)
+    if options.budget:
+        check_weights_fit(graph, budget_target(options), options.flash)
     layers, problems = analyze(graph)
     if problems:
         more = f" (and {len(problems) - 1} more problems: run 'litemicro inspect')" if len(problems) > 1 else ""
         raise UnsupportedError(problems[0] + more)
-    layers = specialize(layers, load_target(options.target).features)
+    target = load_target(options.target)
+    layers = specialize(layers, target.features)
     plan = plan_memory(graph, layers)
     layers = plan.layers                   # in the execution order the plan chose
-    prefix = sanitize(options.prefix or Path(graph.name).stem)
+    check_plan(plan, layers, target, options)
+    prefix = model_prefix(options.prefix, Path(graph.name).stem)
     sha = hashlib.sha256(data).hexdigest()
     command = options.command or f"litemicro gen {file_name} --target {options.target}"
     files = generate(graph, layers, plan, prefix, EmitInfo(file_name, sha, options.target, command))
@@ -97,6 +110,40 @@ def compile_model(model: Union[str, Path, bytes], options: Options = Options()) 
                      inputs=[_io(t, graph) for t in graph.inputs],
                      outputs=[_io(t, graph) for t in graph.outputs],
                      target=options.target, model_sha256=sha)
+
+
+# Ops whose weights (input 1) go to flash whole, as int8: a lower bound of the flash a model needs.
+WEIGHT_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV")
+
+
+def check_weights_fit(graph: Graph, target, flash: Optional[int]) -> None:
+    """Before any Prepare step: refuse a model whose weights alone exceed the flash budget
+    (a model of 50 MB is refused for a 2 MB part in a fraction of a second)."""
+    budget = flash if flash is not None else target.flash_bytes
+    weights = {op.inputs[1].index: op.inputs[1].nbytes for op in graph.ops
+               if op.kind in WEIGHT_OPS and len(op.inputs) > 1 and op.inputs[1] is not None
+               and op.inputs[1].is_const}
+    need = sum(weights.values()) + CODE_HEADROOM_BYTES
+    if budget is not None and need > budget:
+        raise LiteMicroError(f"model needs more than {need:,} bytes of flash (weights "
+                             f"{sum(weights.values()):,} + {CODE_HEADROOM_BYTES:,} code) but "
+                             f"{target.name} has {budget:,}; use --flash BYTES or --no-budget")
+
+
+def check_plan(plan: Plan, layers: list[Layer], target, options: Options) -> None:
+    """Refuse, before rendering, an arena no 32-bit address space holds, and (with
+    options.budget) a model that does not fit the target's RAM or flash."""
+    if plan.arena_bytes > ARENA_LIMIT:
+        raise LiteMicroError(f"the memory plan needs an arena of {plan.arena_bytes:,} bytes, more "
+                             f"than a 32-bit address space can hold ({ARENA_LIMIT:,})")
+    if options.budget:
+        check_budget(SimpleNamespace(arena_bytes=plan.arena_bytes, layers=layers),
+                     budget_target(options), ram=options.ram, flash=options.flash)
+
+
+def budget_target(options: Options):
+    target = load_target(options.target)
+    return dataclasses.replace(target, name=options.part) if options.part else target
 
 
 def _io(t: Tensor, graph: Graph) -> IOInfo:

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import LiteMicroError
+from .errors import LiteMicroError, one_line
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="the float model: error of the int8 model's dequantized outputs against it")
     v.add_argument("--per-layer", action="store_true",
                    help="compare every layer's output with TFLM's and name the first that differs")
+    v.add_argument("--timeout", type=float, help="emulator time limit in seconds (default: scaled with the MACs)")
 
     b = sub.add_parser("bench", help="exact instruction counts (QEMU) or host timing")
     b.add_argument("model")
@@ -55,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--json", action="store_true")
     b.add_argument("--per-layer", action="store_true")
     b.add_argument("--clock-mhz", type=float, help="core clock: estimated cycles become milliseconds")
+    b.add_argument("--timeout", type=float, help="emulator time limit in seconds (default: scaled with the MACs)")
 
     rp = sub.add_parser("report", help="one self-contained HTML page: layers, cycles, arena plan, fit")
     rp.add_argument("model")
@@ -82,38 +84,33 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args, command)
     except LiteMicroError as exc:
-        print(f"litemicro: error: {exc}", file=sys.stderr)
+        print(f"litemicro: error: {one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("litemicro: interrupted", file=sys.stderr)
         return EXIT_INTERNAL
     except Exception as exc:  # a bug of ours: still one line, and say so
-        print(f"litemicro: internal error: {type(exc).__name__}: {exc} (please report this)",
+        print(f"litemicro: internal error: {type(exc).__name__}: {one_line(exc)} (please report this)",
               file=sys.stderr)
         return EXIT_INTERNAL
 
 
 def cmd_gen(args, command: str) -> int:
     from .api import Options, compile_model
-    from .memory import check_budget, flash_const_bytes
+    from .memory import flash_const_bytes
+    from .outfiles import display_name, write_files
     from .targets import load_target
 
-    target = load_target(args.target)
+    load_target(args.target)
     model_name = Path(args.model).name
-    banner = f"litemicro gen {shlex.quote(model_name)} --target {args.target}"
+    banner = f"litemicro gen {display_name(model_name)} --target {args.target}"
     if args.prefix:
-        banner += f" --prefix {shlex.quote(args.prefix)}"
-    gen = compile_model(args.model, Options(target=args.target, prefix=args.prefix, command=banner))
-    if not args.no_budget:
-        check_budget(gen, target, ram=args.ram, flash=args.flash)
+        banner += f" --prefix {display_name(args.prefix)}"
+    gen = compile_model(args.model, Options(target=args.target, prefix=args.prefix, command=banner,
+                                            budget=not args.no_budget, ram=args.ram, flash=args.flash))
     out = Path(args.output) if args.output else Path(gen.prefix)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        for name, text in gen.files.items():
-            (out / name).write_text(text)
-    except OSError as exc:
-        raise LiteMicroError(f"cannot write to {out}: {exc.strerror}") from None
-    print(f"{model_name}: {len(gen.layers)} layers, {gen.macs:,} MACs -> {out}/ "
+    write_files(out, gen.files)
+    print(f"{display_name(model_name)}: {len(gen.layers)} layers, {gen.macs:,} MACs -> {out}/ "
           f"({', '.join(sorted(gen.files))})")
     print(f"arena {gen.arena_bytes:,} bytes (live-set lower bound {gen.plan.lower_bound_bytes:,}), "
           f"constants {flash_const_bytes(gen):,} bytes")
@@ -144,7 +141,8 @@ def cmd_bench(args, command: str) -> int:
     latency_ms(None, args.clock_mhz)  # a bad clock is an error before minutes of work
     with Progress.for_stderr() as progress:
         progress(f"bench {Path(args.model).name} on {args.target}: build and run")
-        report = add_to_bench(bench(args.model, target=args.target, per_layer=True), args.clock_mhz)
+        measured = bench(args.model, target=args.target, per_layer=True, timeout=args.timeout)
+        report = add_to_bench(measured, args.clock_mhz)
     if args.json:
         print(json.dumps(report, indent=2))
     else:

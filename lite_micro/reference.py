@@ -10,6 +10,8 @@ import numpy as np
 from .errors import LiteMicroError
 from .tflm_compat import for_tflm
 
+TFLM_ARENA_BYTES = 64 << 20     # room for models with arenas of megabytes (pages never touched cost nothing)
+
 
 class Reference:
     def __init__(self, model_bytes: bytes):
@@ -19,7 +21,7 @@ class Reference:
             raise LiteMicroError("the TFLM interpreter (tflite-micro, Linux x86_64 only) is not installed: "
                                "pip install 'litemicro[verify]'") from None
         try:
-            self._it = runtime.Interpreter.from_bytes(for_tflm(model_bytes))
+            self._it = runtime.Interpreter.from_bytes(for_tflm(model_bytes), arena_size=TFLM_ARENA_BYTES)
         except LiteMicroError:
             raise
         except Exception as exc:

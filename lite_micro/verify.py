@@ -38,7 +38,8 @@ class VerifyResult:
 
 
 def verify(model_path: str, target: str = "host", count: int = 20, seed: int = 0,
-           workdir: Path | None = None, *, data=None, progress=None) -> VerifyResult:
+           workdir: Path | None = None, *, data=None, progress=None,
+           timeout: float | None = None) -> VerifyResult:
     """`data`: a samples file or folder (lite_micro.verify_data) instead of `count` random sets."""
     from .verify_data import load_samples, run_batched
 
@@ -47,7 +48,7 @@ def verify(model_path: str, target: str = "host", count: int = 20, seed: int = 0
     ref = Reference(Path(model_path).read_bytes())
     sets = load_samples(data, gen.inputs) if data else input_sets(gen.inputs, count, seed)
     with tempfile.TemporaryDirectory(prefix="litemicro-verify-") as tmp:
-        ours = run_batched(gen, target, sets, Path(workdir or tmp), progress)
+        ours = run_batched(gen, target, sets, Path(workdir or tmp), progress, timeout)
     result = VerifyResult(model=Path(model_path).name, target=target, inputs=len(sets), outputs=ours, sets=sets)
     for k, (s, got) in enumerate(zip(sets, ours)):
         if progress:

@@ -129,7 +129,8 @@ def batch_size(gen, target) -> int:
     return max(left * 9 // 10 // per_set, 1)
 
 
-def run_batched(gen, target_name: str, sets, workdir: Path, progress=None) -> list[list[np.ndarray]]:
+def run_batched(gen, target_name: str, sets, workdir: Path, progress=None,
+                timeout: float | None = None) -> list[list[np.ndarray]]:
     """Our generated code on every input set: one host module, or as many firmware images as
     the sets need (each sized by batch_size)."""
     from .targets import load_target
@@ -145,10 +146,11 @@ def run_batched(gen, target_name: str, sets, workdir: Path, progress=None) -> li
                 progress.count(k + 1, len(sets), "litemicro (host)")
             outs.append(module.run(gen.prefix, s))
         return outs
-    return _run_firmware_batches(gen, target, sets, Path(workdir), progress)
+    return _run_firmware_batches(gen, target, sets, Path(workdir), progress, timeout)
 
 
-def _run_firmware_batches(gen, target, sets, workdir: Path, progress) -> list[list[np.ndarray]]:
+def _run_firmware_batches(gen, target, sets, workdir: Path, progress,
+                          timeout: float | None = None) -> list[list[np.ndarray]]:
     from .build.qemu import run_firmware
 
     size = batch_size(gen, target)
@@ -160,7 +162,7 @@ def _run_firmware_batches(gen, target, sets, workdir: Path, progress) -> list[li
             progress(f"firmware batch {b + 1} (input sets {len(outs) + 1}..{len(outs) + len(chunk)} "
                      f"of {len(sets)}): build and run")
         elf, size = _link_batch(gen, target, chunk, workdir / f"{target.name}_batch{b}")
-        got = run_firmware(elf, target)
+        got = run_firmware(elf, target, timeout=timeout)
         if len(got) != size:
             raise LiteMicroError(f"firmware batch {b + 1} returned {len(got)} outputs for {size} sets")
         outs += got

@@ -22,7 +22,7 @@ from lite_micro.errors import LiteMicroError
 __all__ = ["bench", "render_text"]
 
 
-def bench(model_path, target: str = "cortex-m4", *, per_layer: bool = True) -> dict:
+def bench(model_path, target: str = "cortex-m4", *, per_layer: bool = True, timeout: float | None = None) -> dict:
     """Benchmark one model on one target; a JSON-ready dict (see render_text for the keys)."""
     from lite_micro.api import Options, compile_model
     from lite_micro.targets import load_target
@@ -33,17 +33,17 @@ def bench(model_path, target: str = "cortex-m4", *, per_layer: bool = True) -> d
     if tgt.is_host:
         from lite_micro.bench.host import bench_host
         return bench_host(gen, model_bytes)
-    return bench_firmware(gen, tgt, per_layer=per_layer)
+    return bench_firmware(gen, tgt, per_layer=per_layer, timeout=timeout)
 
 
-def bench_firmware(gen, target, *, per_layer: bool = True) -> dict:
+def bench_firmware(gen, target, *, per_layer: bool = True, timeout: float | None = None) -> dict:
     from lite_micro.bench import icount
     from lite_micro.bench.host import random_inputs
     from lite_micro.build.firmware import build_firmware, elf_sizes
 
     with tempfile.TemporaryDirectory(prefix="lm_bench") as tmp:
         elf = build_firmware(gen, target, [random_inputs(gen)], Path(tmp), bench=True)
-        counts = icount.count_elf(elf, target)
+        counts = icount.count_elf(elf, target, timeout=timeout)
         sizes = elf_sizes(elf)
         kernel_code = kernel_code_bytes(elf)
     m = measured_invoke(counts, len(gen.layers))

@@ -159,7 +159,7 @@ def parse_counts(text: str) -> Counts:
     return Counts(marks, *total)
 
 
-def count_elf(elf: Path, target: Target | None = None, *, timeout: float = 120) -> Counts:
+def count_elf(elf: Path, target: Target | None = None, *, timeout: float | None = None) -> Counts:
     """Run the ELF on the target's QEMU board (default cortex-m4) with the plugin; its counts."""
     from lite_micro.build.qemu import run_elf
 

@@ -44,23 +44,88 @@ def qemu_command(elf, target: Target, plugin_args=None) -> list[str]:
             *(plugin_args or [])]
 
 
-def run_elf(elf, target: Target, *, timeout: float = 120, plugin_args=None) -> RunResult:
-    """Run `elf` to completion; LiteMicroError if it does not exit within `timeout` seconds."""
+def run_elf(elf, target: Target, *, timeout: float | None = None, plugin_args=None) -> RunResult:
+    """Run `elf` to completion; LiteMicroError if it does not exit within `timeout` seconds
+    (default: scaled with the work of the model in the ELF's folder, see default_timeout),
+    if its image does not fit the machine's memory map, or if the CPU locks up."""
     if shutil.which(QEMU) is None:
         raise LiteMicroError(f"{QEMU} not found: install qemu-system-arm")
     if not Path(elf).is_file():
         raise LiteMicroError(f"firmware file {elf} does not exist")
+    check_memory_map(elf, target)
+    timeout = timeout if timeout is not None else default_timeout(elf)
     command = qemu_command(elf, target, plugin_args)
     try:
         proc = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True,
                               text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        raise LiteMicroError(
-            f"{Path(elf).name} on {target.emulator.machine} timed out after {timeout:g} s") from None
+        raise LiteMicroError(f"{Path(elf).name} on {target.emulator.machine} timed out after "
+                             f"{timeout:g} s; give more time with --timeout SECONDS") from None
+    if proc.returncode < 0 or "Lockup" in proc.stderr:
+        raise LiteMicroError(lockup_message(Path(elf).name, target, proc.returncode, proc.stderr))
     return RunResult(proc.returncode, proc.stdout, proc.stderr)
 
 
-def run_firmware(elf, target: Target, timeout: float = 120) -> list[list[np.ndarray]]:
+# A generous rate for QEMU (TCG) running int8 kernels with a counting plugin: the time limit
+# is BASE + MACs x input sets / rate, so a model of 300 M MACs gets minutes, not 120 s.
+TIMEOUT_BASE_S = 120.0
+QEMU_MACS_PER_SECOND = 2e6
+_MACS_DEFINE = re.compile(r"^#define \w+_MACS (\d+)", re.M)
+_INPUT_SET = re.compile(r"\bfw_set(\d+)_input0\b")
+
+
+def default_timeout(elf) -> float:
+    """The time limit for a harness ELF built by build_firmware: the model's MACs are in the
+    generated header next to it, the number of input sets in the harness main.c."""
+    elf = Path(elf)
+    header, harness = elf.with_suffix(".h"), elf.parent / "main.c"
+    try:
+        macs = int(_MACS_DEFINE.search(header.read_text()).group(1))
+        sets = len(set(_INPUT_SET.findall(harness.read_text()))) or 1
+    except (OSError, AttributeError):
+        return TIMEOUT_BASE_S
+    return TIMEOUT_BASE_S + macs * sets / QEMU_MACS_PER_SECOND
+
+
+_PC = re.compile(r"\b(?:R15|PC)\s*=\s*([0-9a-fA-F]{8})")
+
+
+def lockup_message(name: str, target: Target, code: int, stderr: str) -> str:
+    """QEMU aborts when the CPU locks up (a fault while a fault is handled, e.g. a stack
+    outside RAM): report it as the fault it is, with the program counter."""
+    pc = _PC.search(stderr)
+    where = f" at pc=0x{pc.group(1).lower()}" if pc else ""
+    reason = next((ln.strip() for ln in stderr.splitlines() if "Lockup" in ln), f"QEMU exit {code}")
+    return (f"{name} on {target.emulator.machine}: CPU lock-up{where} (a fault while handling a "
+            f"fault: {reason.removeprefix('qemu: fatal: ')}); the firmware faulted")
+
+
+def check_memory_map(elf, target: Target) -> None:
+    """Every loadable segment of the ELF must lie in the emulated machine's flash, RAM (or
+    vector) region; otherwise refuse before the run, with the numbers."""
+    try:
+        from elftools.elf.elffile import ELFFile
+    except ModuleNotFoundError:
+        return
+    emu = target.emulator
+    regions = [r for r in (emu.vectors, emu.flash, emu.ram) if r is not None]
+    with open(elf, "rb") as f:
+        for seg in ELFFile(f).iter_segments():
+            if seg["p_type"] != "PT_LOAD" or seg["p_memsz"] == 0:
+                continue
+            for start, size in ((seg["p_vaddr"], seg["p_memsz"]), (seg["p_paddr"], seg["p_filesz"])):
+                if size and not any(r.origin <= start and start + size <= r.origin + r.length
+                                    for r in regions):
+                    raise LiteMicroError(
+                        f"{Path(elf).name}: {size:,} bytes at 0x{start:08x} lie outside the memory "
+                        f"of {emu.machine} ({_regions_text(regions)}); the model does not fit this machine")
+
+
+def _regions_text(regions) -> str:
+    return ", ".join(f"0x{r.origin:08x}+{r.length:,}" for r in regions)
+
+
+def run_firmware(elf, target: Target, timeout: float | None = None) -> list[list[np.ndarray]]:
     """Run a harness ELF (build_firmware) and return its outputs, [set][output index]."""
     result = run_elf(elf, target, timeout=timeout)
     if result.exit_code != 0:

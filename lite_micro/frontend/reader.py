@@ -7,9 +7,12 @@ schema.fbs, so the field names match the schema and need no hand-written parser.
 from __future__ import annotations
 
 import importlib
+import inspect
+import math
 import re
 from pathlib import Path
 
+import flatbuffers
 import numpy as np
 import tflite
 from tflite.BuiltinOperator import BuiltinOperator
@@ -18,6 +21,7 @@ from tflite.TensorType import TensorType
 
 from ..errors import LiteMicroError, UnsupportedError
 from ..ir import Graph, Op, QuantParams, Tensor
+from .validate import validate
 
 OP_NAMES = {v: k for k, v in vars(BuiltinOperator).items() if not k.startswith("_")}
 OPTION_NAMES = {v: k for k, v in vars(BuiltinOptions).items() if not k.startswith("_")}
@@ -30,23 +34,27 @@ _ENUM_FIELDS = {"padding": "Padding", "fused_activation_function": "ActivationFu
 
 def read_model(path: str | Path) -> Graph:
     path = Path(path)
+    return read_model_bytes(read_file(path), name=path.name)
+
+
+def read_file(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise LiteMicroError(f"{path}: cannot read model file ({exc.strerror})") from None
-    return read_model_bytes(data, name=path.name)
 
 
 def read_model_bytes(data: bytes, name: str = "model") -> Graph:
     if len(data) < 8 or data[4:8] != b"TFL3":
         raise LiteMicroError(f"{name}: not a TensorFlow Lite model (no TFL3 flatbuffer identifier)")
     try:
-        return _read(data, name)
+        graph = _read(data, name)
     except LiteMicroError:
         raise
     except Exception as exc:  # flatbuffers raises assorted errors on truncated input
         raise LiteMicroError(f"{name}: truncated or corrupt .tflite flatbuffer "
                              "(a table points outside the file)") from None
+    return validate(graph)
 
 
 def _read(data: bytes, name: str) -> Graph:
@@ -58,23 +66,25 @@ def _read(data: bytes, name: str) -> Graph:
     buffers = [_buffer_bytes(model, data, i) for i in range(model.BuffersLength())]
     tensors = [_read_tensor(sub.Tensors(i), i, buffers, name) for i in range(sub.TensorsLength())]
     ops = [_read_op(model, sub.Operators(i), i, tensors, name) for i in range(sub.OperatorsLength())]
-    inputs = [tensors[i] for i in sub.InputsAsNumpy()] if sub.InputsLength() else []
-    outputs = [tensors[i] for i in sub.OutputsAsNumpy()] if sub.OutputsLength() else []
+    inputs = _tensor_list(sub.InputsAsNumpy() if sub.InputsLength() else [], tensors, "model inputs")
+    outputs = _tensor_list(sub.OutputsAsNumpy() if sub.OutputsLength() else [], tensors, "model outputs")
     desc = model.Description().decode("utf-8", "replace") if model.Description() else ""
     return Graph(name=name, tensors=tensors, ops=ops, inputs=inputs, outputs=outputs,
                  description=desc)
 
 
-def _buffer_bytes(model, data: bytes, index: int) -> bytes | None:
+def _buffer_bytes(model, data: bytes, index: int):
+    """The bytes of buffer `index`: a view into the file, never a copy (a model's weights can
+    be tens of megabytes)."""
     buf = model.Buffers(index)
     if buf.Offset() > 1:
         end = buf.Offset() + buf.Size()
         if end > len(data):
             raise LiteMicroError(f"buffer {index} points past the end of the file (truncated model)")
-        return data[buf.Offset():end]
+        return memoryview(data)[buf.Offset():end]
     if buf.DataLength() == 0:
         return None
-    return buf.DataAsNumpy().tobytes()
+    return buf.DataAsNumpy()
 
 
 def _read_tensor(t, index: int, buffers, model_name: str) -> Tensor:
@@ -86,16 +96,23 @@ def _read_tensor(t, index: int, buffers, model_name: str) -> Tensor:
                                "static shapes (re-export the model with a fixed input shape)")
     quant = _read_quant(t.Quantization())
     const = None
+    if not 0 <= t.Buffer() < max(len(buffers), 1):
+        raise LiteMicroError(f"tensor {index} '{tname}': buffer index {t.Buffer()} is outside "
+                             f"the model's {len(buffers)} buffers")
     raw = buffers[t.Buffer()] if t.Buffer() < len(buffers) else None
     if raw is not None:
         if dtype not in NUMPY_TYPES:
             raise UnsupportedError(f"tensor {index} '{tname}': constant of type {dtype}")
+        itemsize = np.dtype(NUMPY_TYPES[dtype]).itemsize
+        if len(raw) % itemsize:
+            raise LiteMicroError(f"tensor {index} '{tname}': buffer of {len(raw)} bytes is not a "
+                                 f"whole number of {dtype} values")
         arr = np.frombuffer(raw, dtype=NUMPY_TYPES[dtype])
-        count = int(np.prod(shape)) if shape else 1
+        count = math.prod(shape)
         if arr.size != count:
             raise LiteMicroError(f"tensor {index} '{tname}': buffer holds {arr.size} values, "
                                  f"shape {shape} needs {count}")
-        const = arr.reshape(shape).copy()
+        const = arr.reshape(shape)            # read-only: constants are never written
     return Tensor(index=index, name=tname, shape=shape, dtype=dtype, quant=quant,
                   data=const, is_variable=bool(t.IsVariable()))
 
@@ -111,30 +128,86 @@ def _read_quant(q) -> QuantParams | None:
 
 
 def _read_op(model, o, index: int, tensors, model_name: str) -> Op:
+    if not 0 <= o.OpcodeIndex() < model.OperatorCodesLength():
+        raise LiteMicroError(f"op #{index}: operator code index {o.OpcodeIndex()} is outside "
+                             f"the model's {model.OperatorCodesLength()} operator codes")
     code = model.OperatorCodes(o.OpcodeIndex())
     builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
     kind = OP_NAMES.get(builtin, f"BUILTIN_{builtin}")
     if kind == "CUSTOM":
         custom = code.CustomCode().decode() if code.CustomCode() else "?"
         kind = f"CUSTOM({custom})"
-    ins = [tensors[i] if i >= 0 else None for i in o.InputsAsNumpy()] if o.InputsLength() else []
-    outs = [tensors[i] for i in o.OutputsAsNumpy()] if o.OutputsLength() else []
-    options = _read_options(o)
+    where = f"op #{index} {kind}"
+    ins = _tensor_list(o.InputsAsNumpy() if o.InputsLength() else [], tensors, f"{where} inputs",
+                       optional=True)
+    outs = _tensor_list(o.OutputsAsNumpy() if o.OutputsLength() else [], tensors, f"{where} outputs")
+    options = _read_options(o, kind, where)
     if kind.startswith("CUSTOM(") and o.CustomOptionsLength():
         options["custom_options"] = o.CustomOptionsAsNumpy().tobytes()   # for a custom op's Prepare
     return Op(index=index, kind=kind, version=int(code.Version()), inputs=ins,
               outputs=outs, options=options)
 
 
-def _read_options(o) -> dict:
-    opt_type = o.BuiltinOptionsType()
+def _tensor_list(indices, tensors, where: str, optional: bool = False) -> list:
+    """Tensors by index; -1 (an omitted optional input) becomes None where allowed. Any other
+    index outside the tensor table is an error, never Python's indexing from the end."""
+    result = []
+    for i in (int(v) for v in indices):
+        if optional and i == -1:
+            result.append(None)
+        elif 0 <= i < len(tensors):
+            result.append(tensors[i])
+        else:
+            raise LiteMicroError(f"{where}: tensor index {i} is outside the model's "
+                                 f"{len(tensors)} tensors")
+    return result
+
+
+# Options tables shared by several ops; any other op X_Y takes XYOptions, if the schema has it.
+SHARED_OPTIONS = {"AVERAGE_POOL_2D": "Pool2DOptions", "MAX_POOL_2D": "Pool2DOptions",
+                  "MAXIMUM": "MaximumMinimumOptions", "MINIMUM": "MaximumMinimumOptions",
+                  "MEAN": "ReducerOptions", "SUM": "ReducerOptions", "REDUCE_MAX": "ReducerOptions",
+                  "REDUCE_MIN": "ReducerOptions", "REDUCE_PROD": "ReducerOptions",
+                  "REDUCE_ANY": "ReducerOptions"}
+_OPTIONS_BY_KEY = {name[:-7].replace("_", "").lower(): name
+                   for name in OPTION_NAMES.values() if name.endswith("Options")}
+
+
+def expected_options(kind: str) -> str | None:
+    """The options table the schema pairs with op `kind` (None: the op takes none)."""
+    return SHARED_OPTIONS.get(kind) or _OPTIONS_BY_KEY.get(kind.replace("_", "").lower())
+
+
+def _read_options(o, kind: str, where: str) -> dict:
+    """The op's options by snake_case field name. A table of another op's type is refused;
+    a missing table gives the schema's defaults, as TFLite reads it."""
+    expected, opt_type = expected_options(kind), o.BuiltinOptionsType()
     if opt_type == 0:
-        return {}
-    cls_name = OPTION_NAMES[opt_type]
-    cls = getattr(importlib.import_module(f"tflite.{cls_name}"), cls_name)
-    table = o.BuiltinOptions()
+        return _options_dict(_empty_table(expected)) if expected else {}
+    name = OPTION_NAMES.get(opt_type, f"options type {opt_type}")
+    if expected and name != expected:
+        raise LiteMicroError(f"{where}: its options table is {name}; {kind} takes {expected}")
+    cls = getattr(importlib.import_module(f"tflite.{name}"), name)
     opts = cls()
+    table = o.BuiltinOptions()
     opts.Init(table.Bytes, table.Pos)
+    return _options_dict(opts)
+
+
+def _empty_table(name: str):
+    """An options object over a table with no fields: every getter returns its default."""
+    b = flatbuffers.Builder(16)
+    b.StartObject(0)
+    b.Finish(b.EndObject())
+    cls = getattr(importlib.import_module(f"tflite.{name}"), name)
+    opts = cls()
+    data = bytes(b.Output())
+    opts.Init(data, int.from_bytes(data[:4], "little"))
+    return opts
+
+
+def _options_dict(opts) -> dict:
+    cls = type(opts)
     result = {}
     for attr in dir(cls):
         if (attr.startswith("_") or attr in ("Init", "GetRootAs") or attr.startswith("GetRootAs")
@@ -149,11 +222,9 @@ def _read_options(o) -> dict:
             continue
         if key in result:
             continue
-        try:
-            value = getattr(opts, attr)()
-        except TypeError:
+        if len(inspect.signature(getattr(cls, attr)).parameters) != 1:
             continue  # vector element getters take an index; the AsNumpy form covers them
-        result[key] = value
+        result[key] = getattr(opts, attr)()   # a corrupt table raises: "corrupt flatbuffer"
     return result
 
 

@@ -43,14 +43,29 @@ def prepare_op(op: Op) -> Layer:
     if fn is None:
         raise UnsupportedError(f"{op.describe()}: operator {op.kind} is not supported "
                                f"(output tensor {_out_name(op)})")
+    op.inputs, op.outputs = Slots(op, "input", op.inputs), Slots(op, "output", op.outputs)
     try:
         return fn(op)
     except LiteMicroError as exc:
         if str(exc).startswith("op #"):
             raise
         raise UnsupportedError(f"{op.describe()}: {exc}") from None
-    except (KeyError, IndexError, ValueError, TypeError) as exc:
-        raise UnsupportedError(f"{op.describe()}: malformed op ({type(exc).__name__}: {exc})") from None
+
+
+class Slots(list):
+    """An op's inputs or outputs. A slot the model does not have is the model's fault: asking
+    for it raises a one-line UnsupportedError (any other exception in Prepare is our bug)."""
+
+    def __init__(self, op: Op, role: str, items):
+        super().__init__(items)
+        self.op, self.role = op, role
+
+    def __getitem__(self, key):
+        try:
+            return super().__getitem__(key)
+        except IndexError:
+            raise UnsupportedError(f"{self.op.describe()}: {self.role} {key} is missing "
+                                   f"(the op has {len(self)} {self.role}s)") from None
 
 
 def prepare_graph(graph: Graph) -> tuple[list[Layer], list[str]]:

@@ -8,6 +8,7 @@ resolved into one table of (lhs, rhs) offsets per output matrix.
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 
@@ -16,6 +17,7 @@ from ..ir import Op, Tensor
 from .base import ConstArg, ConstArray, Layer, ParamsArg, TensorArg, require, require_int8
 
 MAX_RANK = 5
+MAX_BATCHES = 1 << 16       # each batch has an entry in two offset tables
 
 
 def _batch_offsets(op: Op, lhs_batch: tuple, rhs_batch: tuple, lhs_matrix: int, rhs_matrix: int):
@@ -27,6 +29,7 @@ def _batch_offsets(op: Op, lhs_batch: tuple, rhs_batch: tuple, lhs_matrix: int, 
         require(a == b or a == 1 or b == 1, op, f"batch dimensions {list(lhs_batch)} and {list(rhs_batch)} "
                                                 "do not broadcast")
     out_batch = tuple(max(a, b) for a, b in zip(lb, rb))
+    require(math.prod(out_batch) <= MAX_BATCHES, op, f"{math.prod(out_batch):,} batches, at most {MAX_BATCHES:,}")
 
     def offsets(dims, matrix):
         strides = np.cumprod((1,) + dims[::-1][:-1])[::-1] * matrix if dims else ()

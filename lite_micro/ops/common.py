@@ -44,6 +44,8 @@ def spatial(op: Op, padding: int, in_hw, k_hw, strides, dilations, out_hw) -> tu
 def fold_bias(op: Op, bias, weight_sums: np.ndarray, input_zero_point: int) -> np.ndarray:
     """bias[c] + input_offset * sum(weights[c]): TFLM's (x + input_offset) terms, done once."""
     b = np.zeros(weight_sums.shape, dtype=np.int64) if bias is None else bias.astype(np.int64).reshape(-1)
+    if b.shape != weight_sums.shape:
+        raise UnsupportedError(f"{op.describe()}: bias has {b.size} values for {weight_sums.size} output channels")
     folded = b - int(input_zero_point) * weight_sums.astype(np.int64)
     if folded.min(initial=0) < -(1 << 31) or folded.max(initial=0) >= (1 << 31):
         raise UnsupportedError(f"{op.describe()}: folded bias overflows int32")

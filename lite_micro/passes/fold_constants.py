@@ -114,7 +114,11 @@ ARITHMETIC: dict[str, Callable[[Op, list], list]] = {
 
 def _evaluator(op: Op) -> Optional[Callable[[Op, list], list]]:
     ins = [t for t in op.inputs if t is not None]
+    if len(ins) < len(op.inputs) and op.kind not in ("PAD", "PADV2"):
+        return None                               # an omitted input: Prepare says which
     if op.kind == "SHAPE":
+        if not op.inputs or op.inputs[0] is None:
+            return None                           # Prepare reports the missing input
         return lambda op, x: [np.asarray(op.inputs[0].shape)]
     if not ins or not all(t.is_const for t in ins):
         return None

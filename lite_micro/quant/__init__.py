@@ -16,6 +16,7 @@ ACT_NONE, ACT_RELU, ACT_RELU_N1_TO_1, ACT_RELU6, ACT_TANH, ACT_SIGN_BIT = range(
 ACTIVATION_NAMES = {ACT_NONE: "NONE", ACT_RELU: "RELU", ACT_RELU_N1_TO_1: "RELU_N1_TO_1",
                     ACT_RELU6: "RELU6", ACT_TANH: "TANH", ACT_SIGN_BIT: "SIGN_BIT"}
 INT8_MIN, INT8_MAX = -128, 127
+MAX_LEFT_SHIFT = 31         # the largest requantization left shift with defined behaviour
 
 
 def tflite_round(x: float) -> float:
@@ -26,10 +27,16 @@ def tflite_round(x: float) -> float:
 def quantize_multiplier(real: float) -> tuple[int, int]:
     """QuantizeMultiplier (quantization_util.cc): real ~= m * 2^(shift - 31), m in [2^30, 2^31).
 
-    Returns (multiplier, shift) with shift > 0 meaning a left shift.
+    Returns (multiplier, shift) with shift > 0 meaning a left shift. Supported shifts are
+    [-31, MAX_LEFT_SHIFT]: below, TFLM flushes the multiplier to zero (as here); above, TFLM's
+    MultiplyByQuantizedMultiplier would compute x * (1 << shift) on int32, which is undefined
+    behaviour, so such a multiplier (a scale ratio of 2^31 or more) is refused.
     """
     if real == 0.0:
         return 0, 0
+    if not math.isfinite(real):
+        raise UnsupportedError(f"requantization multiplier {real!r} is not a finite number "
+                               "(check the tensors' scales)")
     q, shift = math.frexp(real)
     q_fixed = int(tflite_round(q * (1 << 31)))
     assert q_fixed <= (1 << 31)
@@ -38,6 +45,10 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
         shift += 1
     if shift < -31:
         shift, q_fixed = 0, 0
+    if shift > MAX_LEFT_SHIFT:
+        raise UnsupportedError(f"requantization multiplier {real:.6g} (a ratio of scales) is too large "
+                               f"(shift {shift}): TFLM's MultiplyByQuantizedMultiplier shifts int32 "
+                               f"values, undefined behaviour beyond {MAX_LEFT_SHIFT} (check the scales)")
     return q_fixed, shift
 
 

@@ -1,0 +1,178 @@
+"""Run one fuzz case in-process, as the command line would, and classify its outcome.
+
+Outcomes: "accepted" (C generated), "refused" (LiteMicroError: exit 2), "internal" (any other
+exception: exit 3, a bug of ours), "timeout" and "memory" (the per-case limits). A refused
+case is also checked for a one-line, non-empty message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import resource
+import signal
+import subprocess
+import tempfile
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from lite_micro.api import Options, compile_model
+from lite_micro.errors import LiteMicroError, one_line
+from lite_micro.inspection import inspect_model
+
+TARGETS = ("host", "cortex-m0plus", "cortex-m4")
+TIME_LIMIT_S = 20.0
+MEMORY_LIMIT_BYTES = 3 << 30
+SANITIZE_MAX_ARENA = 64 << 20       # larger static arenas are not run under ASan
+
+
+class CaseTimeout(BaseException):
+    """Raised by the timer inside a case that runs too long (not an Exception: no handler
+    in the compiler may swallow it)."""
+
+
+@dataclass
+class Outcome:
+    kind: str                   # accepted | refused | internal | timeout | memory
+    detail: str = ""            # refusal category, or exception site for internal errors
+    message: str = ""
+    gen: object = None          # the Generated result of an accepted host case
+
+
+def limit_memory(limit: int = MEMORY_LIMIT_BYTES) -> None:
+    """Cap this process's address space (call in a worker process, never in the test runner)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard == resource.RLIM_INFINITY or hard > limit:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _alarm(signum, frame):
+    raise CaseTimeout()
+
+
+def run_case(data: bytes, target: str, inspect: bool = False, time_limit: float = TIME_LIMIT_S) -> Outcome:
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, time_limit)
+    try:
+        if inspect:
+            inspect_model(data, target)
+            return Outcome("accepted")
+        gen = compile_model(data, Options(target=target, prefix="fz", budget=True))
+        return Outcome("accepted", gen=gen if target == "host" else None)
+    except CaseTimeout:
+        return Outcome("timeout")
+    except MemoryError:
+        return Outcome("memory")
+    except LiteMicroError as exc:
+        text = one_line(exc)
+        bad = "" if text.strip() and "\n" not in text else "bad-message:"
+        return Outcome("refused", bad + refusal_category(text), text)
+    except Exception as exc:  # noqa: BLE001 - every other exception is a bug of ours
+        return Outcome("internal", internal_site(exc), one_line(f"{type(exc).__name__}: {exc}"))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def refusal_category(text: str) -> str:
+    """A refusal message without its numbers and names: groups the same check together."""
+    text = re.sub(r"'[^']*'", "'_'", text)
+    text = re.sub(r"\([^)]*\)", "", text)
+    text = re.sub(r"-?\d[\d,.e+-]*|inf|nan", "N", text)
+    text = re.sub(r"op #N [A-Z0-9_()]+", "op", text)
+    return " ".join(text.split()[:9])
+
+
+def internal_site(exc: BaseException) -> str:
+    """Exception type and the innermost compiler frame: one site per bug."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "lite_micro" in f.filename]
+    where = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
+    return f"{type(exc).__name__}@{where}"
+
+
+# ---- accepted mutants under AddressSanitizer and UndefinedBehaviorSanitizer ----
+
+SAN_FLAGS = ["-O1", "-g", "-std=c99", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+             "-fno-omit-frame-pointer", "-w"]
+
+
+def _unlimit_memory() -> None:
+    """ASan reserves terabytes of address space: lift the worker's cap in its child."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+
+
+def harness(gen, seed: int) -> str:
+    """A main() that fills every input with values of its type, invokes twice and exits."""
+    rng = np.random.default_rng(seed)
+    lines = ["#include <string.h>", f'#include "{gen.prefix}.h"', "int main(void) {"]
+    for k, info in enumerate(gen.inputs):
+        if info.dtype == "float32":
+            lo, hi = info.value_range
+            values = rng.uniform(lo, hi, size=max(info.nbytes // 4, 1)).astype(np.float32)
+        else:
+            values = rng.integers(-128, 128, size=info.nbytes).astype(np.int8)
+        raw = values.tobytes()[:info.nbytes]
+        body = ",".join(str(b) for b in raw) or "0"
+        lines.append(f"  static const unsigned char in{k}[] = {{{body}}};")
+        lines.append(f"  memcpy((void *){gen.prefix}_input({k}), in{k}, {info.nbytes});")
+    lines += [f"  if ({gen.prefix}_invoke() != 0) return 1;",
+              f"  return {gen.prefix}_invoke() != 0;", "}", ""]
+    return "\n".join(lines)
+
+
+OBJECT_CACHE = Path(tempfile.gettempdir()) / "lm-fuzz-objects"
+
+
+def sanitize_run(gen, seed: int = 0, timeout: float = 120.0) -> str:
+    """Compile the generated C with ASan+UBSan and run it; '' when clean, else the finding.
+    Objects are cached by content: runtime kernels shared by many mutants compile once."""
+    with tempfile.TemporaryDirectory(prefix="lm-fuzz-") as tmp:
+        out = Path(tmp)
+        files = dict(gen.files, **{"main.c": harness(gen, seed)})
+        for name, text in files.items():
+            (out / name).write_text(text)
+        headers = "".join(files[n] for n in sorted(files) if n.endswith(".h"))
+        objects = []
+        for name in sorted(n for n in files if n.endswith(".c")):
+            obj, error = _object(out, name, files[name] + headers, timeout)
+            if error:
+                return "compile: " + one_line(error[-400:])
+            objects.append(str(obj))
+        cc = subprocess.run(["gcc", *SAN_FLAGS, "-o", str(out / "run"), *objects, "-lm"],
+                            capture_output=True, text=True, timeout=timeout)
+        if cc.returncode != 0:
+            return "link: " + one_line(cc.stderr[-400:])
+        return _run_sanitized(out / "run", timeout)
+
+
+def _object(folder: Path, name: str, key_text: str, timeout: float) -> tuple[Path, str]:
+    key = hashlib.sha256("\0".join([*SAN_FLAGS, name, key_text]).encode()).hexdigest()[:24]
+    obj = OBJECT_CACHE / f"{key}.o"
+    if obj.is_file():
+        return obj, ""
+    OBJECT_CACHE.mkdir(exist_ok=True)
+    tmp_obj = folder / f"{name}.o"
+    cc = subprocess.run(["gcc", *SAN_FLAGS, "-c", "-o", str(tmp_obj), str(folder / name)],
+                        capture_output=True, text=True, timeout=timeout)
+    if cc.returncode != 0:
+        return obj, cc.stderr or "failed"
+    os.replace(tmp_obj, obj)                   # both under the temporary folder: atomic
+    return obj, ""
+
+
+def _run_sanitized(exe: Path, timeout: float) -> str:
+    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0", UBSAN_OPTIONS="print_stacktrace=1")
+    try:
+        run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=timeout, env=env,
+                             preexec_fn=_unlimit_memory)
+    except subprocess.TimeoutExpired:
+        return "run: timeout"
+    if run.returncode != 0 or "runtime error" in run.stderr:
+        found = [ln for ln in run.stderr.splitlines() if "runtime error" in ln or "ERROR:" in ln]
+        return "run: " + one_line((found or [f"exit {run.returncode}"])[0])
+    return ""

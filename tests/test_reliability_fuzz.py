@@ -1,0 +1,61 @@
+"""A fixed slice of the fuzzer (tests/fuzz) and every kept regression, replayed forever.
+
+The slice fails on any internal error (exit 3), timeout or memory blow-up; a sample of the
+accepted mutants is compiled with ASan+UBSan and run. LITEMICRO_FUZZ_CASES sets the slice
+size (default 600, about 15 s on an idle machine); the long campaign is `python3 -m tests.fuzz --cases 1000000`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from fuzz import campaign, runner
+
+SLICE = int(os.environ.get("LITEMICRO_FUZZ_CASES", "600"))
+SANITIZED = int(os.environ.get("LITEMICRO_FUZZ_SANITIZED", "3"))
+REGRESSIONS = sorted(campaign.REGRESSIONS_DIR.glob("*.tflite"))
+
+
+def test_fuzz_slice_has_no_internal_errors():
+    summary = campaign.Summary()
+    for number in range(SLICE):
+        r = run_in_process(number)
+        summary.add(r)
+    assert not summary.failures, summary.report()
+    assert summary.kinds["accepted"] > SLICE // 20, summary.report()    # the slice reaches codegen
+    assert summary.kinds["refused"] > SLICE // 2, summary.report()
+
+
+def run_in_process(number: int) -> campaign.Result:
+    data, target, inspect, what = campaign.make_case(1, number)
+    out = runner.run_case(data, target, inspect)
+    return campaign.Result(number, out.kind, out.detail, out.message, what, target)
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+def test_accepted_mutants_are_clean_under_asan_and_ubsan():
+    done = 0
+    for number in range(SLICE):
+        data, target, inspect, what = campaign.make_case(1, number)
+        if target != "host" or inspect:
+            continue
+        out = runner.run_case(data, target)
+        if out.kind != "accepted" or out.gen.arena_bytes > runner.SANITIZE_MAX_ARENA:
+            continue
+        assert runner.sanitize_run(out.gen, seed=number) == "", what
+        done += 1
+        if done == SANITIZED:
+            break
+    assert done == SANITIZED
+
+
+@pytest.mark.parametrize("path", REGRESSIONS, ids=[p.name for p in REGRESSIONS])
+def test_kept_regression(path: Path):
+    target = path.name.split(".")[1]
+    out = runner.run_case(path.read_bytes(), target)
+    assert out.kind in ("accepted", "refused"), (out.kind, out.detail, out.message)
+    if out.kind == "accepted" and out.gen is not None and shutil.which("gcc"):
+        assert runner.sanitize_run(out.gen) == ""
