@@ -101,8 +101,8 @@ def compile_model(model: Union[str, Path, bytes], options: Options = Options()) 
     layers = specialize(layers, target.features)
     plan = plan_memory(graph, layers)
     layers = plan.layers                   # in the execution order the plan chose
-    check_plan(plan, layers, target, options)
     prefix = model_prefix(options.prefix, Path(graph.name).stem)
+    check_plan(plan, layers, prefix, options)
     sha = hashlib.sha256(data).hexdigest()
     command = options.command or f"litemicro gen {file_name} --target {options.target}"
     files = generate(graph, layers, plan, prefix, EmitInfo(file_name, sha, options.target, command))
@@ -130,14 +130,14 @@ def check_weights_fit(graph: Graph, target, flash: Optional[int]) -> None:
                              f"{target.name} has {budget:,}; use --flash BYTES or --no-budget")
 
 
-def check_plan(plan: Plan, layers: list[Layer], target, options: Options) -> None:
+def check_plan(plan: Plan, layers: list[Layer], prefix: str, options: Options) -> None:
     """Refuse, before rendering, an arena no 32-bit address space holds, and (with
     options.budget) a model that does not fit the target's RAM or flash."""
     if plan.arena_bytes > ARENA_LIMIT:
         raise LiteMicroError(f"the memory plan needs an arena of {plan.arena_bytes:,} bytes, more "
                              f"than a 32-bit address space can hold ({ARENA_LIMIT:,})")
     if options.budget:
-        check_budget(SimpleNamespace(arena_bytes=plan.arena_bytes, layers=layers),
+        check_budget(SimpleNamespace(arena_bytes=plan.arena_bytes, layers=layers, prefix=prefix),
                      budget_target(options), ram=options.ram, flash=options.flash)
 
 

@@ -8,41 +8,53 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
 
 from . import __version__
+from .cli_args import HelpFormatter, epilog, json_error, parse_size
 from .errors import LiteMicroError, one_line
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+# What --target means when it is not given: the host for the commands that compile and check
+# on this computer, the reference Cortex-M4 for the ones that measure an emulated core.
+DEFAULT_TARGETS = {"gen": "host", "inspect": "host", "verify": "host", "bench": "cortex-m4",
+                   "report": "cortex-m4", "project": None}
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="litemicro", description="Compile int8 TensorFlow Lite models to C.")
+    more = epilog()
+    p = argparse.ArgumentParser(prog="litemicro", description="Compile int8 TensorFlow Lite models to C.",
+                                epilog=more, formatter_class=HelpFormatter)
     p.add_argument("--version", action="version", version=f"litemicro {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    g = sub.add_parser("gen", help="generate C for a model")
-    g.add_argument("model")
-    g.add_argument("--target", default="host")
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        cmd = sub.add_parser(name, help=help_text, description=help_text, epilog=more, formatter_class=HelpFormatter)
+        cmd.add_argument("model", help="the .tflite file")
+        if name != "project":
+            cmd.add_argument("--target", default=DEFAULT_TARGETS[name],
+                             help="the core to compile for (see targets below)" if name != "report"
+                             else "a target, or several separated by commas")
+        cmd.add_argument("--ops", metavar="FILE", help="custom operators: a Python file defining register(registry)")
+        return cmd
+
+    g = add("gen", "generate C for a model")
     g.add_argument("-o", "--output", help="output folder (default: ./<prefix>)")
     g.add_argument("--prefix", help="C symbol prefix (default: the sanitized model name)")
-    g.add_argument("--ram", type=int, help="RAM budget in bytes (default: the target's)")
-    g.add_argument("--flash", type=int, help="flash budget in bytes (default: the target's)")
+    g.add_argument("--ram", type=parse_size, help="RAM budget: bytes, or 32k, 256KiB, 1M (default: the target's)")
+    g.add_argument("--flash", type=parse_size, help="flash budget: bytes, or 32k, 256KiB, 1M (default: the target's)")
     g.add_argument("--no-budget", action="store_true", help="skip the RAM/flash fit check")
 
-    i = sub.add_parser("inspect", help="list ops, memory plan and anything unsupported")
-    i.add_argument("model")
-    i.add_argument("--target", default="host")
-    i.add_argument("--json", action="store_true")
+    i = add("inspect", "list ops, memory plan and anything unsupported")
+    i.add_argument("--json", action="store_true", help="the report as JSON")
 
-    v = sub.add_parser("verify", help="compare every output byte with the TFLM interpreter")
-    v.add_argument("model")
-    v.add_argument("--target", default="host")
-    v.add_argument("--inputs", type=int, default=20)
-    v.add_argument("--seed", type=int, default=0)
-    v.add_argument("--json", action="store_true")
+    v = add("verify", "compare every output byte with the TFLM interpreter")
+    v.add_argument("--inputs", type=int, default=20, help="random input sets (after all -128 and all 127)")
+    v.add_argument("--seed", type=int, default=0, help="seed of the random input sets")
+    v.add_argument("--json", action="store_true", help="the result as JSON")
     v.add_argument("--data", metavar="FILE", help="your samples: .npy, .npz or a folder of .bin files")
     v.add_argument("--float", dest="float_model", metavar="MODEL",
                    help="the float model: error of the int8 model's dequantized outputs against it")
@@ -50,28 +62,23 @@ def _parser() -> argparse.ArgumentParser:
                    help="compare every layer's output with TFLM's and name the first that differs")
     v.add_argument("--timeout", type=float, help="emulator time limit in seconds (default: scaled with the MACs)")
 
-    b = sub.add_parser("bench", help="exact instruction counts (QEMU) or host timing")
-    b.add_argument("model")
-    b.add_argument("--target", default="cortex-m4")
-    b.add_argument("--json", action="store_true")
-    b.add_argument("--per-layer", action="store_true")
+    b = add("bench", "exact instruction counts (QEMU) or host timing")
+    b.add_argument("--json", action="store_true", help="the result as JSON")
+    b.add_argument("--per-layer", action="store_true", help="a row per layer")
     b.add_argument("--clock-mhz", type=float, help="core clock: estimated cycles become milliseconds")
     b.add_argument("--timeout", type=float, help="emulator time limit in seconds (default: scaled with the MACs)")
 
-    rp = sub.add_parser("report", help="one self-contained HTML page: layers, cycles, arena plan, fit")
-    rp.add_argument("model")
-    rp.add_argument("--target", default="cortex-m4", help="a target, or several separated by commas")
+    rp = add("report", "one self-contained HTML page: layers, cycles, arena plan, fit")
     rp.add_argument("-o", "--output", default="report.html")
     rp.add_argument("--png", metavar="FILE", help="also draw the arena plan and cycle bars (matplotlib)")
     rp.add_argument("--no-measure", action="store_true", help="skip firmware link and QEMU counts")
     rp.add_argument("--clock-mhz", type=float, help="core clock: estimated cycles become milliseconds")
 
-    pr = sub.add_parser("project", help="write a PlatformIO or CMake project, or an Arduino library, for a board")
-    pr.add_argument("model")
-    pr.add_argument("--board", required=True)
-    pr.add_argument("-o", "--output", default=None)
-    pr.add_argument("--ram", type=int, help="RAM budget in bytes (default: the board's)")
-    pr.add_argument("--flash", type=int, help="flash budget in bytes (default: the board's)")
+    pr = add("project", "write a PlatformIO or CMake project, or an Arduino library, for a board")
+    pr.add_argument("--board", required=True, help="see boards below")
+    pr.add_argument("-o", "--output", default=None, help="project folder (default: ./<prefix>-<board>)")
+    pr.add_argument("--ram", type=parse_size, help="RAM budget: bytes, or 32k, 256KiB, 1M (default: the board's)")
+    pr.add_argument("--flash", type=parse_size, help="flash budget: bytes, or 32k, 256KiB, 1M (default: the board's)")
     pr.add_argument("--no-budget", action="store_true", help="skip the RAM/flash fit check")
     pr.add_argument("--format", default="platformio", choices=("platformio", "cmake", "arduino"),
                     help="project kind (default: platformio)")
@@ -82,17 +89,30 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = "litemicro " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     try:
+        if args.ops:
+            from .ops import custom
+            custom.use_ops_file(args.ops)
         return COMMANDS[args.command](args, command)
+    except BrokenPipeError:  # the reader went away (`litemicro bench ... | head`): end quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except LiteMicroError as exc:
-        print(f"litemicro: error: {one_line(exc)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _error(args, one_line(exc), EXIT_BAD_INPUT)
     except KeyboardInterrupt:
         print("litemicro: interrupted", file=sys.stderr)
         return EXIT_INTERNAL
     except Exception as exc:  # a bug of ours: still one line, and say so
-        print(f"litemicro: internal error: {type(exc).__name__}: {one_line(exc)} (please report this)",
-              file=sys.stderr)
-        return EXIT_INTERNAL
+        return _error(args, f"internal error: {type(exc).__name__}: {one_line(exc)} (please report this)",
+                      EXIT_INTERNAL)
+
+
+def _error(args, message: str, code: int) -> int:
+    """One line on stderr; with --json also the JSON object {"error", "exit"} on stdout."""
+    if getattr(args, "json", False):
+        print(json_error(message, code))
+    prefix = "litemicro: " if message.startswith("internal error") else "litemicro: error: "
+    print(prefix + message, file=sys.stderr)
+    return code
 
 
 def cmd_gen(args, command: str) -> int:

@@ -6,6 +6,7 @@ from .api import Options, analyze, compile_model, load
 from .errors import LiteMicroError
 from .ir import Graph
 from .ops.base import Layer
+from .ops.custom import custom_ops_in
 from .ops.specialize import specialize
 from .planner import plan_memory
 from .stack_usage import invoke_stack
@@ -33,7 +34,7 @@ def inspect_model(model_path: str, target: str = "host") -> dict:
                   inputs=[_io(t) for t in graph.inputs], outputs=[_io(t) for t in graph.outputs],
                   macs=sum(layer.macs for layer in layers),
                   arena_bytes=None, live_lower_bound_bytes=None, peak_ram_bytes=None,
-                  scratch_bytes=None, stack_bytes=None, plan=[])
+                  scratch_bytes=None, stack_bytes=None, plan=[], custom_ops=custom_ops_in(graph))
     if not problems:
         layers = specialize(layers, load_target(target).features)
         report.update(_memory_report(graph, plan_memory(graph, layers), ops))
@@ -103,6 +104,9 @@ def render_text(r: dict) -> str:
         lines.append(f"  {'offset':>8} {'bytes':>8}  {'layers':<9} buffer")
         for row in r["plan"]:
             lines.append(f"  {row['offset']:>8} {row['bytes']:>8}  {row['first_layer']:>3}..{row['last_layer']:<4} {row['buffer']}")
+    for c in r["custom_ops"]:
+        where = f"from {c['registered_from']}" if c["registered_from"] else f"not registered: {c['how_to_register']}"
+        lines.append(f"custom op {c['name']} (ops {', '.join(map(str, c['ops']))}): {where}")
     if r["unsupported"]:
         lines.append(f"{len(r['unsupported'])} unsupported:")
         lines += [f"  - {p}" for p in r["unsupported"]]
