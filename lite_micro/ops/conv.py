@@ -11,6 +11,7 @@ from ..ir import Op
 from .base import (ConstArg, ConstArray, Layer, ParamsArg, ScratchArg, TensorArg, require,
                    require_int8)
 from .common import fold_bias, spatial
+from .requant import rq_table
 
 
 def _common(op: Op):
@@ -159,7 +160,9 @@ def _needs_patch(p: dict) -> bool:
 
 def depthwise_for_target(layer: Layer, features) -> Layer:
     """On cores with the DSP extension: the SMLAD kernels (multiplier 1, 2 or a multiple of 4),
-    3x3 unrolled, weights laid out offline for them. Elsewhere: the portable kernel as is."""
+    3x3 unrolled, weights laid out offline for them, requantization records per channel for
+    lm_requantize_rq. Elsewhere, or where the short requantization does not apply (a scale of
+    1/8 or more): the portable kernel as is."""
     p = dict(layer.params)
     dm = p["depth_mult"]
     if "dsp" not in features or not (dm in (1, 2) or dm % 4 == 0):
@@ -174,10 +177,30 @@ def depthwise_for_target(layer: Layer, features) -> Layer:
         kernel, note = "lm_dwconv_3x3_dsp_s8", "depthwise 3x3 unrolled, SMLAD on tap pairs"
     else:
         kernel, note = "lm_dwconv_dsp_s8", "depthwise, SMLAD on tap pairs"
+    records, zp_post = _depthwise_records(consts, p["out_zp"])
+    if records is None:
+        return layer
     scratch = p["k_h"] * p["k_w"] * p["in_c"] if _needs_patch(p) else 0
     new_consts = [ConstArray("weights", "int8_t", dsp_depthwise_weights(w),
                              f"weights {list(w.shape)} in SMLAD tap-pair order"),
-                  consts["bias"], consts["mult"], consts["shift"]]
-    args = [*layer.args[:-1], ScratchArg() if scratch else "NULL", layer.args[-1]]
+                  ConstArray("channels", "int32_t", records,
+                             "per channel: bias with the input zero-point term folded in, multiplier, hi_add "
+                             "(rounding" + (")" if zp_post else " and output zero point)") + ", shift_hi")]
+    args = [ParamsArg(), TensorArg(layer.op.inputs[0], const=True), ConstArg("weights"), ConstArg("channels"),
+            str(zp_post), ScratchArg() if scratch else "NULL", TensorArg(layer.op.outputs[0])]
     return dataclasses.replace(layer, kernel=kernel, consts=new_consts, args=args, scratch_bytes=scratch,
-                               note=note + ", 4 channels per pass")
+                               note=note + ", 4 channels per pass, one-multiply requantization")
+
+
+def _depthwise_records(consts: dict, out_zp: int):
+    """[C, 4] (bias, multiplier, hi_add, shift_hi) for lm_requantize_rq and the zero point the
+    kernel adds after the shift (0 when hi_add holds it), or (None, 0) when the short form
+    does not apply to some channel."""
+    mult, shift = consts["mult"].values, consts["shift"].values
+    table, zp_post = rq_table(mult, shift, out_zp), 0
+    if table is None:        # large shifts leave no room for the zero point: add it after
+        table, zp_post = rq_table(mult, shift, 0), out_zp
+    if table is None:
+        return None, 0
+    bias = consts["bias"].values.astype(np.int64).reshape(-1, 1)
+    return np.concatenate([bias, table], axis=1), zp_post
