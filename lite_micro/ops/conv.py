@@ -160,9 +160,8 @@ def _needs_patch(p: dict) -> bool:
 
 def depthwise_for_target(layer: Layer, features) -> Layer:
     """On cores with the DSP extension: the SMLAD kernels (multiplier 1, 2 or a multiple of 4),
-    3x3 unrolled, weights laid out offline for them, requantization records per channel for
-    lm_requantize_rq. Elsewhere, or where the short requantization does not apply (a scale of
-    1/8 or more): the portable kernel as is."""
+    3x3 unrolled, weights laid out offline for them, bias and requantization in one record per
+    channel (_depthwise_records). Elsewhere: the portable kernel as is."""
     p = dict(layer.params)
     dm = p["depth_mult"]
     if "dsp" not in features or not (dm in (1, 2) or dm % 4 == 0):
@@ -177,30 +176,29 @@ def depthwise_for_target(layer: Layer, features) -> Layer:
         kernel, note = "lm_dwconv_3x3_dsp_s8", "depthwise 3x3 unrolled, SMLAD on tap pairs"
     else:
         kernel, note = "lm_dwconv_dsp_s8", "depthwise, SMLAD on tap pairs"
-    records, zp_post = _depthwise_records(consts, p["out_zp"])
-    if records is None:
-        return layer
+    records, usual = _depthwise_records(consts, p)
     scratch = p["k_h"] * p["k_w"] * p["in_c"] if _needs_patch(p) else 0
     new_consts = [ConstArray("weights", "int8_t", dsp_depthwise_weights(w),
                              f"weights {list(w.shape)} in SMLAD tap-pair order"),
-                  ConstArray("channels", "int32_t", records,
-                             "per channel: bias with the input zero-point term folded in, multiplier, hi_add "
-                             "(rounding" + (")" if zp_post else " and output zero point)") + ", shift_hi")]
+                  ConstArray("channels", "int32_t", records, "per channel: bias with the input zero-point term "
+                             "folded in, " + ("multiplier, hi_add (rounding and output zero point), shift_hi"
+                                              if usual else "multiplier, shift, 0"))]
     args = [ParamsArg(), TensorArg(layer.op.inputs[0], const=True), ConstArg("weights"), ConstArg("channels"),
-            str(zp_post), ScratchArg() if scratch else "NULL", TensorArg(layer.op.outputs[0])]
+            str(int(usual)), ScratchArg() if scratch else "NULL", TensorArg(layer.op.outputs[0])]
+    requant = "one multiply-accumulate requantization" if usual else "general requantization"
     return dataclasses.replace(layer, kernel=kernel, consts=new_consts, args=args, scratch_bytes=scratch,
-                               note=note + ", 4 channels per pass, one-multiply requantization")
+                               note=f"{note}, 4 channels per pass, {requant}")
 
 
-def _depthwise_records(consts: dict, out_zp: int):
-    """[C, 4] (bias, multiplier, hi_add, shift_hi) for lm_requantize_rq and the zero point the
-    kernel adds after the shift (0 when hi_add holds it), or (None, 0) when the short form
-    does not apply to some channel."""
+def _depthwise_records(consts: dict, p: dict):
+    """[C, 4] channel records and whether they are the usual kind: (bias, multiplier, hi_add,
+    shift_hi) for lm_requantize_rq with the output zero point folded in, when every channel
+    takes that form and the clamp range is [-128, 127]; else (bias, multiplier, shift, 0)."""
     mult, shift = consts["mult"].values, consts["shift"].values
-    table, zp_post = rq_table(mult, shift, out_zp), 0
-    if table is None:        # large shifts leave no room for the zero point: add it after
-        table, zp_post = rq_table(mult, shift, 0), out_zp
-    if table is None:
-        return None, 0
     bias = consts["bias"].values.astype(np.int64).reshape(-1, 1)
-    return np.concatenate([bias, table], axis=1), zp_post
+    full = (p["act_min"], p["act_max"]) == (-128, 127)
+    table = rq_table(mult, shift, p["out_zp"]) if full else None
+    if table is not None:
+        return np.concatenate([bias, table], axis=1), True
+    general = np.stack([np.asarray(mult, np.int64), np.asarray(shift, np.int64), np.zeros(len(mult), np.int64)], 1)
+    return np.concatenate([bias, general], axis=1), False

@@ -394,26 +394,35 @@ LM_INLINE lm_dw_acc lm_dw_block4(const int8_t *x, int32_t row, int32_t col, cons
     return (taps & 1) ? lm_dw_last(x + kx * col, w, share, acc) : acc;
 }
 
-/* The four outputs of a block: requantized with their channels' records (bias, multiplier,
- * hi_add, shift_hi), zp_post added after the shift (0 when folded into hi_add), clamped; `full`
- * (a constant): the clamp range is [-128, 127], one SSAT. */
-LM_INLINE int8_t *lm_dw_store4(lm_dw_acc acc, const int32_t *rec, int32_t zp_post, int32_t act_min,
-                               int32_t act_max, int8_t *out, const int full)
+/* The four outputs of a block. `usual` (a constant): the records hold (bias, multiplier, hi_add,
+ * shift_hi) for lm_requantize_rq with the output zero point folded in, and the clamp range is
+ * [-128, 127]: one multiply-accumulate, one SSAT. Otherwise they hold (bias, multiplier, shift, 0)
+ * and the general requantization, zero point and clamp follow. */
+LM_INLINE int8_t *lm_dw_store4(lm_dw_acc acc, const int32_t *rec, const lm_dwconv_params *p, int8_t *out,
+                               const int usual)
 {
-    (void)full;  /* only the DSP path clamps differently */
-    LM_REQUANTIZE_STORE(acc.a0, rec[1], rec[2], rec[3], zp_post, 1, full, act_min, act_max, out);
-    LM_REQUANTIZE_STORE(acc.a1, rec[5], rec[6], rec[7], zp_post, 1, full, act_min, act_max, out);
-    LM_REQUANTIZE_STORE(acc.a2, rec[9], rec[10], rec[11], zp_post, 1, full, act_min, act_max, out);
-    LM_REQUANTIZE_STORE(acc.a3, rec[13], rec[14], rec[15], zp_post, 1, full, act_min, act_max, out);
+    if (usual) {
+        LM_REQUANTIZE_STORE(acc.a0, rec[1], rec[2], rec[3], 0, 0, 1, -128, 127, out);
+        LM_REQUANTIZE_STORE(acc.a1, rec[5], rec[6], rec[7], 0, 0, 1, -128, 127, out);
+        LM_REQUANTIZE_STORE(acc.a2, rec[9], rec[10], rec[11], 0, 0, 1, -128, 127, out);
+        LM_REQUANTIZE_STORE(acc.a3, rec[13], rec[14], rec[15], 0, 0, 1, -128, 127, out);
+    } else {
+        const int32_t out_zp = p->out_zp, act_min = p->act_min, act_max = p->act_max;
+        out[0] = lm_clamp_s8(lm_requantize(acc.a0, rec[1], rec[2]) + out_zp, act_min, act_max);
+        out[1] = lm_clamp_s8(lm_requantize(acc.a1, rec[5], rec[6]) + out_zp, act_min, act_max);
+        out[2] = lm_clamp_s8(lm_requantize(acc.a2, rec[9], rec[10]) + out_zp, act_min, act_max);
+        out[3] = lm_clamp_s8(lm_requantize(acc.a3, rec[13], rec[14]) + out_zp, act_min, act_max);
+        out += 4;
+    }
     return out;
 }
 
 /* Every output channel of one pixel: blocks of four through lm_dw_block4, then a scalar
  * tail. x, row, col as for lm_dw_block4, at channel 0; rec: four words per channel. */
 LM_INLINE void lm_dw_pixel(const lm_dwconv_params *p, const int8_t *x, int32_t row, int32_t col,
-                           const int8_t *wp, const int32_t *rec, int32_t zp_post, int8_t *out,
+                           const int8_t *wp, const int32_t *rec, int8_t *out,
                            const int32_t k_h, const int32_t k_w, const int32_t share, const int fixed3x3,
-                           const int full)
+                           const int usual)
 {
     const int32_t out_c = p->out_c, full_c = out_c & ~3, tail = out_c - full_c, taps = k_h * k_w;
     const int32_t dm = p->depth_mult, act_min = p->act_min, act_max = p->act_max;
@@ -425,7 +434,7 @@ LM_INLINE void lm_dw_pixel(const lm_dwconv_params *p, const int8_t *x, int32_t r
         acc.a2 = rec[8];
         acc.a3 = rec[12];
         acc = lm_dw_block4(x + (share == 1 ? c : c / dm), row, col, wp, k_h, k_w, share, fixed3x3, acc);
-        out = lm_dw_store4(acc, rec, zp_post, act_min, act_max, out, full);
+        out = lm_dw_store4(acc, rec, p, out, usual);
     }
     for (j = 0; j < tail; ++j, ++c, rec += 4) {
         const int8_t *xc = x + (share == 1 ? c : c / dm);
@@ -436,15 +445,16 @@ LM_INLINE void lm_dw_pixel(const lm_dwconv_params *p, const int8_t *x, int32_t r
                 acc += (int32_t)*wt * xc[ky * row + kx * col];
             }
         }
-        acc = lm_requantize_rq(acc, rec[1], rec[2], rec[3]) + zp_post;
+        acc = usual ? lm_requantize_rq(acc, rec[1], rec[2], rec[3])
+                    : lm_requantize(acc, rec[1], rec[2]) + p->out_zp;
         *out++ = lm_clamp_s8(acc, act_min, act_max);
     }
 }
 
 /* The pixel walk: interior pixels read the input in place, border pixels a patch. */
 LM_INLINE void lm_dwconv_dsp(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp, const int32_t *rec,
-                             int32_t zp_post, int8_t *scratch, int8_t *out, const int32_t share,
-                             const int fixed3x3, const int full)
+                             int8_t *scratch, int8_t *out, const int32_t share,
+                             const int fixed3x3, const int usual)
 {
     const int32_t k_h = fixed3x3 ? 3 : p->k_h, k_w = fixed3x3 ? 3 : p->k_w;
     const int32_t in_h = p->in_h, in_w = p->in_w, in_c = p->in_c, out_c = p->out_c;
@@ -468,21 +478,21 @@ LM_INLINE void lm_dwconv_dsp(const lm_dwconv_params *p, const int8_t *in, const 
                     r = k_w * in_c;
                     cl = in_c;
                 }
-                lm_dw_pixel(p, x, r, cl, wp, rec, zp_post, out, k_h, k_w, share, fixed3x3, full);
+                lm_dw_pixel(p, x, r, cl, wp, rec, out, k_h, k_w, share, fixed3x3, usual);
             }
         }
     }
 }
 
-/* One exported kernel: two instances of the walk, the clamp range [-128, 127] or not. */
+/* One exported kernel: two instances of the walk, `usual` or not (lm_dw_store4). */
 #define LM_DW_KERNEL(name, share, fixed3x3)                                                          \
     void name(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp, const int32_t *rec,     \
-              int32_t zp_post, int8_t *scratch, int8_t *out)                                         \
+              int32_t usual, int8_t *scratch, int8_t *out)                                           \
     {                                                                                                \
-        if (p->act_min > -128 || p->act_max < 127) {                                                 \
-            lm_dwconv_dsp(p, in, wp, rec, zp_post, scratch, out, share, fixed3x3, 0);                \
+        if (usual) {                                                                                 \
+            lm_dwconv_dsp(p, in, wp, rec, scratch, out, share, fixed3x3, 1);                         \
         } else {                                                                                     \
-            lm_dwconv_dsp(p, in, wp, rec, zp_post, scratch, out, share, fixed3x3, 1);                \
+            lm_dwconv_dsp(p, in, wp, rec, scratch, out, share, fixed3x3, 0);                         \
         }                                                                                            \
     }
 

@@ -82,10 +82,11 @@ DEPTHWISE = {
     "mult 3": depthwise(5, 4, 2, mult=3, seed=16),
     "mult 2 c8 3x3 stride 2": depthwise(9, 8, 8, mult=2, stride=2, seed=17),
     "mult 2 5x5 c4": depthwise(7, 6, 4, mult=2, k=(5, 5), seed=18),
-    # requantization: the zero point added after the shift (too large to fold at this shift) ...
+    # requantization off the usual path (the general sequence in the DSP kernels): a zero point
+    # too large to fold at this shift, ...
     "3x3 c8 zero point after shift": depthwise(6, 7, 8, seed=19, per_channel=False, out_q=(23170.0, 100)),
     "mult 4 zero point after shift": depthwise(5, 6, 2, mult=4, seed=20, per_channel=False, out_q=(23170.0, -90)),
-    # ... and a scale above 1/8 (a right shift below 2): the portable kernel
+    # ... a scale above 1/8 (a right shift below 2), a clamp range other than [-128, 127]
     "3x3 c4 large scale": depthwise(5, 5, 4, seed=21, per_channel=False, out_q=(1.6e-3, 3)),
     "3x3 c6 relu6 tail 2 odd width": depthwise(6, 7, 6, seed=22, act="RELU6"),
     "3x3 c11 stride 2 dilation 2 valid": depthwise(11, 9, 11, stride=2, dil=2, padding="VALID", seed=23),
@@ -176,7 +177,7 @@ def test_depthwise_matches_tflm(target, tmp_path):
         assert kernels["mult 8 3x3 c3"] == ["lm_dwconv_3x3_mult_dsp_s8"]
         assert kernels["mult 3"] == ["lm_dwconv_s8"]        # no SIMD path for multiplier 3, 5, 6, 7, ...
         assert kernels["3x3 c8 zero point after shift"] == ["lm_dwconv_3x3_dsp_s8"]
-        assert kernels["3x3 c4 large scale"] == ["lm_dwconv_m1_s8"]
+        assert kernels["3x3 c4 large scale"] == ["lm_dwconv_3x3_dsp_s8"]
 
 
 def test_dsp_weights_stay_one_byte_each():
