@@ -225,15 +225,29 @@ void lm_dwconv_m1_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *
  * Other cores compile the same walk in plain C over the same layout.
  */
 
-/* Copy n bytes two words at a time (a small C-library memcpy is often a byte loop). */
+/* Copy n bytes four words at a time (a small C-library memcpy is often a byte loop). */
 LM_INLINE void lm_dw_copy(int8_t *dst, const int8_t *src, int32_t n)
 {
-    for (; n >= 8; n -= 8, dst += 8, src += 8) {
+    for (; n >= 16; n -= 16, dst += 16, src += 16) {
+        uint32_t w0, w1, w2, w3;
+        memcpy(&w0, src, 4);
+        memcpy(&w1, src + 4, 4);
+        memcpy(&w2, src + 8, 4);
+        memcpy(&w3, src + 12, 4);
+        memcpy(dst, &w0, 4);
+        memcpy(dst + 4, &w1, 4);
+        memcpy(dst + 8, &w2, 4);
+        memcpy(dst + 12, &w3, 4);
+    }
+    if (n >= 8) {
         uint32_t w0, w1;
         memcpy(&w0, src, 4);
         memcpy(&w1, src + 4, 4);
         memcpy(dst, &w0, 4);
         memcpy(dst + 4, &w1, 4);
+        n -= 8;
+        dst += 8;
+        src += 8;
     }
     for (; n > 0; --n) {
         *dst++ = *src++;
