@@ -11,6 +11,7 @@ from ..ir import Op
 from .base import (ConstArg, ConstArray, Layer, ParamsArg, ScratchArg, TensorArg, require,
                    require_int8)
 from .common import fold_bias, spatial
+from .requant import rq_table
 
 
 def _common(op: Op):
@@ -159,7 +160,8 @@ def _needs_patch(p: dict) -> bool:
 
 def depthwise_for_target(layer: Layer, features) -> Layer:
     """On cores with the DSP extension: the SMLAD kernels (multiplier 1, 2 or a multiple of 4),
-    3x3 unrolled, weights laid out offline for them. Elsewhere: the portable kernel as is."""
+    3x3 unrolled, weights laid out offline for them, bias and requantization in one record per
+    channel (_depthwise_records). Elsewhere: the portable kernel as is."""
     p = dict(layer.params)
     dm = p["depth_mult"]
     if "dsp" not in features or not (dm in (1, 2) or dm % 4 == 0):
@@ -174,10 +176,29 @@ def depthwise_for_target(layer: Layer, features) -> Layer:
         kernel, note = "lm_dwconv_3x3_dsp_s8", "depthwise 3x3 unrolled, SMLAD on tap pairs"
     else:
         kernel, note = "lm_dwconv_dsp_s8", "depthwise, SMLAD on tap pairs"
+    records, usual = _depthwise_records(consts, p)
     scratch = p["k_h"] * p["k_w"] * p["in_c"] if _needs_patch(p) else 0
     new_consts = [ConstArray("weights", "int8_t", dsp_depthwise_weights(w),
                              f"weights {list(w.shape)} in SMLAD tap-pair order"),
-                  consts["bias"], consts["mult"], consts["shift"]]
-    args = [*layer.args[:-1], ScratchArg() if scratch else "NULL", layer.args[-1]]
+                  ConstArray("channels", "int32_t", records, "per channel: bias with the input zero-point term "
+                             "folded in, " + ("multiplier, hi_add (rounding and output zero point), shift_hi"
+                                              if usual else "multiplier, shift, 0"))]
+    args = [ParamsArg(), TensorArg(layer.op.inputs[0], const=True), ConstArg("weights"), ConstArg("channels"),
+            str(int(usual)), ScratchArg() if scratch else "NULL", TensorArg(layer.op.outputs[0])]
+    requant = "one multiply-accumulate requantization" if usual else "general requantization"
     return dataclasses.replace(layer, kernel=kernel, consts=new_consts, args=args, scratch_bytes=scratch,
-                               note=note + ", 4 channels per pass")
+                               note=f"{note}, 4 channels per pass, {requant}")
+
+
+def _depthwise_records(consts: dict, p: dict):
+    """[C, 4] channel records and whether they are the usual kind: (bias, multiplier, hi_add,
+    shift_hi) for lm_requantize_rq with the output zero point folded in, when every channel
+    takes that form and the clamp range is [-128, 127]; else (bias, multiplier, shift, 0)."""
+    mult, shift = consts["mult"].values, consts["shift"].values
+    bias = consts["bias"].values.astype(np.int64).reshape(-1, 1)
+    full = (p["act_min"], p["act_max"]) == (-128, 127)
+    table = rq_table(mult, shift, p["out_zp"]) if full else None
+    if table is not None:
+        return np.concatenate([bias, table], axis=1), True
+    general = np.stack([np.asarray(mult, np.int64), np.asarray(shift, np.int64), np.zeros(len(mult), np.int64)], 1)
+    return np.concatenate([bias, general], axis=1), False

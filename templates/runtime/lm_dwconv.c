@@ -225,15 +225,29 @@ void lm_dwconv_m1_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *
  * Other cores compile the same walk in plain C over the same layout.
  */
 
-/* Copy n bytes two words at a time (a small C-library memcpy is often a byte loop). */
+/* Copy n bytes four words at a time (a small C-library memcpy is often a byte loop). */
 LM_INLINE void lm_dw_copy(int8_t *dst, const int8_t *src, int32_t n)
 {
-    for (; n >= 8; n -= 8, dst += 8, src += 8) {
+    for (; n >= 16; n -= 16, dst += 16, src += 16) {
+        uint32_t w0, w1, w2, w3;
+        memcpy(&w0, src, 4);
+        memcpy(&w1, src + 4, 4);
+        memcpy(&w2, src + 8, 4);
+        memcpy(&w3, src + 12, 4);
+        memcpy(dst, &w0, 4);
+        memcpy(dst + 4, &w1, 4);
+        memcpy(dst + 8, &w2, 4);
+        memcpy(dst + 12, &w3, 4);
+    }
+    if (n >= 8) {
         uint32_t w0, w1;
         memcpy(&w0, src, 4);
         memcpy(&w1, src + 4, 4);
         memcpy(dst, &w0, 4);
         memcpy(dst + 4, &w1, 4);
+        n -= 8;
+        dst += 8;
+        src += 8;
     }
     for (; n > 0; --n) {
         *dst++ = *src++;
@@ -394,45 +408,67 @@ LM_INLINE lm_dw_acc lm_dw_block4(const int8_t *x, int32_t row, int32_t col, cons
     return (taps & 1) ? lm_dw_last(x + kx * col, w, share, acc) : acc;
 }
 
-/* Every output channel of one pixel: blocks of four through lm_dw_block4, then a scalar
- * tail. x, row, col as for lm_dw_block4, at channel 0. */
-LM_INLINE void lm_dw_pixel(const lm_dwconv_params *p, const int8_t *x, int32_t row, int32_t col,
-                           const int8_t *wp, const int32_t *bias, const int32_t *mult, const int32_t *shift,
-                           int8_t *out, const int32_t k_h, const int32_t k_w, const int32_t share,
-                           const int fixed3x3)
+/* The four outputs of a block. `usual` (a constant): the records hold (bias, multiplier, hi_add,
+ * shift_hi) for lm_requantize_rq with the output zero point folded in, and the clamp range is
+ * [-128, 127]: one multiply-accumulate, one SSAT. Otherwise they hold (bias, multiplier, shift, 0)
+ * and the general requantization, zero point and clamp follow. */
+LM_INLINE int8_t *lm_dw_store4(lm_dw_acc acc, const int32_t *rec, const lm_dwconv_params *p, int8_t *out,
+                               const int usual)
 {
-    const int32_t out_c = p->out_c, full = out_c & ~3, tail = out_c - full, taps = k_h * k_w;
-    const int32_t dm = p->depth_mult, out_zp = p->out_zp, act_min = p->act_min, act_max = p->act_max;
-    int32_t c, j, ky, kx;
-    for (c = 0; c < full; c += 4, wp += 4 * taps) {
-        lm_dw_acc acc;
-        acc.a0 = bias[c];
-        acc.a1 = bias[c + 1];
-        acc.a2 = bias[c + 2];
-        acc.a3 = bias[c + 3];
-        acc = lm_dw_block4(x + (share == 1 ? c : c / dm), row, col, wp, k_h, k_w, share, fixed3x3, acc);
-        out[c] = lm_clamp_s8(lm_requantize(acc.a0, mult[c], shift[c]) + out_zp, act_min, act_max);
-        out[c + 1] = lm_clamp_s8(lm_requantize(acc.a1, mult[c + 1], shift[c + 1]) + out_zp, act_min, act_max);
-        out[c + 2] = lm_clamp_s8(lm_requantize(acc.a2, mult[c + 2], shift[c + 2]) + out_zp, act_min, act_max);
-        out[c + 3] = lm_clamp_s8(lm_requantize(acc.a3, mult[c + 3], shift[c + 3]) + out_zp, act_min, act_max);
+    if (usual) {
+        LM_REQUANTIZE_STORE(acc.a0, rec[1], rec[2], rec[3], 0, 0, 1, -128, 127, out);
+        LM_REQUANTIZE_STORE(acc.a1, rec[5], rec[6], rec[7], 0, 0, 1, -128, 127, out);
+        LM_REQUANTIZE_STORE(acc.a2, rec[9], rec[10], rec[11], 0, 0, 1, -128, 127, out);
+        LM_REQUANTIZE_STORE(acc.a3, rec[13], rec[14], rec[15], 0, 0, 1, -128, 127, out);
+    } else {
+        const int32_t out_zp = p->out_zp, act_min = p->act_min, act_max = p->act_max;
+        out[0] = lm_clamp_s8(lm_requantize(acc.a0, rec[1], rec[2]) + out_zp, act_min, act_max);
+        out[1] = lm_clamp_s8(lm_requantize(acc.a1, rec[5], rec[6]) + out_zp, act_min, act_max);
+        out[2] = lm_clamp_s8(lm_requantize(acc.a2, rec[9], rec[10]) + out_zp, act_min, act_max);
+        out[3] = lm_clamp_s8(lm_requantize(acc.a3, rec[13], rec[14]) + out_zp, act_min, act_max);
+        out += 4;
     }
-    for (j = 0; j < tail; ++j, ++c) {
+    return out;
+}
+
+/* Every output channel of one pixel: blocks of four through lm_dw_block4, then a scalar
+ * tail. x, row, col as for lm_dw_block4, at channel 0; rec: four words per channel. */
+LM_INLINE void lm_dw_pixel(const lm_dwconv_params *p, const int8_t *x, int32_t row, int32_t col,
+                           const int8_t *wp, const int32_t *rec, int8_t *out,
+                           const int32_t k_h, const int32_t k_w, const int32_t share, const int fixed3x3,
+                           const int usual)
+{
+    const int32_t out_c = p->out_c, full_c = out_c & ~3, tail = out_c - full_c, taps = k_h * k_w;
+    const int32_t dm = p->depth_mult, act_min = p->act_min, act_max = p->act_max;
+    int32_t c, j, ky, kx;
+    for (c = 0; c < full_c; c += 4, wp += 4 * taps, rec += 16) {
+        lm_dw_acc acc;
+        acc.a0 = rec[0];
+        acc.a1 = rec[4];
+        acc.a2 = rec[8];
+        acc.a3 = rec[12];
+        acc = lm_dw_block4(x + (share == 1 ? c : c / dm), row, col, wp, k_h, k_w, share, fixed3x3, acc);
+        out = lm_dw_store4(acc, rec, p, out, usual);
+    }
+    for (j = 0; j < tail; ++j, ++c, rec += 4) {
         const int8_t *xc = x + (share == 1 ? c : c / dm);
         const int8_t *wt = wp + j;
-        int32_t acc = bias[c];
+        int32_t acc = rec[0];
         for (ky = 0; ky < k_h; ++ky) {
             for (kx = 0; kx < k_w; ++kx, wt += tail) {
                 acc += (int32_t)*wt * xc[ky * row + kx * col];
             }
         }
-        out[c] = lm_clamp_s8(lm_requantize(acc, mult[c], shift[c]) + out_zp, act_min, act_max);
+        acc = usual ? lm_requantize_rq(acc, rec[1], rec[2], rec[3])
+                    : lm_requantize(acc, rec[1], rec[2]) + p->out_zp;
+        *out++ = lm_clamp_s8(acc, act_min, act_max);
     }
 }
 
 /* The pixel walk: interior pixels read the input in place, border pixels a patch. */
-LM_INLINE void lm_dwconv_dsp(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp, const int32_t *bias,
-                             const int32_t *mult, const int32_t *shift, int8_t *scratch, int8_t *out,
-                             const int32_t share, const int fixed3x3)
+LM_INLINE void lm_dwconv_dsp(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp, const int32_t *rec,
+                             int8_t *scratch, int8_t *out, const int32_t share,
+                             const int fixed3x3, const int usual)
 {
     const int32_t k_h = fixed3x3 ? 3 : p->k_h, k_w = fixed3x3 ? 3 : p->k_w;
     const int32_t in_h = p->in_h, in_w = p->in_w, in_c = p->in_c, out_c = p->out_c;
@@ -456,41 +492,26 @@ LM_INLINE void lm_dwconv_dsp(const lm_dwconv_params *p, const int8_t *in, const 
                     r = k_w * in_c;
                     cl = in_c;
                 }
-                lm_dw_pixel(p, x, r, cl, wp, bias, mult, shift, out, k_h, k_w, share, fixed3x3);
+                lm_dw_pixel(p, x, r, cl, wp, rec, out, k_h, k_w, share, fixed3x3, usual);
             }
         }
     }
 }
 
-void lm_dwconv_3x3_dsp_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp, const int32_t *bias,
-                          const int32_t *mult, const int32_t *shift, int8_t *scratch, int8_t *out)
-{
-    lm_dwconv_dsp(p, in, wp, bias, mult, shift, scratch, out, 1, 1);
-}
+/* One exported kernel: two instances of the walk, `usual` or not (lm_dw_store4). */
+#define LM_DW_KERNEL(name, share, fixed3x3)                                                          \
+    void name(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp, const int32_t *rec,     \
+              int32_t usual, int8_t *scratch, int8_t *out)                                           \
+    {                                                                                                \
+        if (usual) {                                                                                 \
+            lm_dwconv_dsp(p, in, wp, rec, scratch, out, share, fixed3x3, 1);                         \
+        } else {                                                                                     \
+            lm_dwconv_dsp(p, in, wp, rec, scratch, out, share, fixed3x3, 0);                         \
+        }                                                                                            \
+    }
 
-void lm_dwconv_dsp_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp, const int32_t *bias,
-                      const int32_t *mult, const int32_t *shift, int8_t *scratch, int8_t *out)
-{
-    lm_dwconv_dsp(p, in, wp, bias, mult, shift, scratch, out, 1, 0);
-}
-
-void lm_dwconv_mult_dsp_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp,
-                           const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *scratch,
-                           int8_t *out)
-{
-    lm_dwconv_dsp(p, in, wp, bias, mult, shift, scratch, out, 4, 0);
-}
-
-void lm_dwconv_3x3_mult_dsp_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp,
-                               const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *scratch,
-                               int8_t *out)
-{
-    lm_dwconv_dsp(p, in, wp, bias, mult, shift, scratch, out, 4, 1);
-}
-
-void lm_dwconv_mult2_dsp_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp,
-                            const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *scratch,
-                            int8_t *out)
-{
-    lm_dwconv_dsp(p, in, wp, bias, mult, shift, scratch, out, 2, 0);
-}
+LM_DW_KERNEL(lm_dwconv_3x3_dsp_s8, 1, 1)
+LM_DW_KERNEL(lm_dwconv_dsp_s8, 1, 0)
+LM_DW_KERNEL(lm_dwconv_mult_dsp_s8, 4, 0)
+LM_DW_KERNEL(lm_dwconv_3x3_mult_dsp_s8, 4, 1)
+LM_DW_KERNEL(lm_dwconv_mult2_dsp_s8, 2, 0)

@@ -31,22 +31,21 @@ void lm_dwconv_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, 
 void lm_dwconv_m1_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
                      const int32_t *mult, const int32_t *shift, int8_t *out);
 
-/* DSP cores. wp: the SMLAD layout (lm_dwconv.c); scratch: k_h * k_w * in_c bytes (border patch).
+/* DSP cores. wp: the SMLAD layout (lm_dwconv.c); rec: per output channel four words, the bias
+ * (input zero-point term folded in) and then, when `usual` (clamp range [-128, 127] and a
+ * requantization of lm_requantize_rq's short form), multiplier, hi_add (rounding and output
+ * zero point), shift_hi; otherwise multiplier, shift, 0. scratch: k_h * k_w * in_c bytes (border
+ * patch).
  * _3x3: a 3x3 kernel (any stride, dilation, padding) with its taps unrolled at compile time.
  * _mult: depth multiplier a multiple of 4, one input channel shared by four output channels;
  * _mult2: depth multiplier 2; _3x3_mult: both. */
-void lm_dwconv_3x3_dsp_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp, const int32_t *bias,
-                          const int32_t *mult, const int32_t *shift, int8_t *scratch, int8_t *out);
-void lm_dwconv_dsp_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp, const int32_t *bias,
-                      const int32_t *mult, const int32_t *shift, int8_t *scratch, int8_t *out);
-void lm_dwconv_mult_dsp_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp,
-                           const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *scratch,
-                           int8_t *out);
-void lm_dwconv_3x3_mult_dsp_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp,
-                               const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *scratch,
-                               int8_t *out);
-void lm_dwconv_mult2_dsp_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp,
-                            const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *scratch,
-                            int8_t *out);
+#define LM_DW_DSP_ARGS                                                                           \
+    const lm_dwconv_params *p, const int8_t *in, const int8_t *wp, const int32_t *rec, int32_t usual, \
+        int8_t *scratch, int8_t *out
+void lm_dwconv_3x3_dsp_s8(LM_DW_DSP_ARGS);
+void lm_dwconv_dsp_s8(LM_DW_DSP_ARGS);
+void lm_dwconv_mult_dsp_s8(LM_DW_DSP_ARGS);
+void lm_dwconv_3x3_mult_dsp_s8(LM_DW_DSP_ARGS);
+void lm_dwconv_mult2_dsp_s8(LM_DW_DSP_ARGS);
 
 #endif /* LM_DWCONV_H */

@@ -33,7 +33,8 @@ def _out_size(size, k, stride, dil, padding):
 
 
 def depthwise(h, w, c, mult=1, k=(3, 3), stride=1, dil=1, padding="SAME", act="NONE", seed=0,
-              per_channel=True) -> OpCase:
+              per_channel=True, out_q=None) -> OpCase:
+    """out_q: (scale, zero point) of the output instead of the usual ones."""
     rng = np.random.default_rng(seed)
     out_c = c * mult
     in_scale = 0.05
@@ -45,8 +46,8 @@ def depthwise(h, w, c, mult=1, k=(3, 3), stride=1, dil=1, padding="SAME", act="N
     bias = TensorSpec((out_c,), "int32", b_scales if per_channel else b_scales[0], 0, 0,
                       rng.integers(-3000, 3000, out_c).astype(np.int32))
     oh, ow = _out_size(h, k[0], stride, dil, padding), _out_size(w, k[1], stride, dil, padding)
-    out = TensorSpec((1, oh, ow, out_c), "int8", float(np.float32(in_scale * 0.01 * 3 * k[0])),
-                     int(rng.integers(-10, 10)))
+    out_scale, out_zp = out_q or (float(np.float32(in_scale * 0.01 * 3 * k[0])), int(rng.integers(-10, 10)))
+    out = TensorSpec((1, oh, ow, out_c), "int8", out_scale, out_zp)
     options = dict(padding=padding, stride_h=stride, stride_w=stride, dilation_h_factor=dil,
                    dilation_w_factor=dil, depth_multiplier=mult, fused_activation_function=act)
     return OpCase("DEPTHWISE_CONV_2D", [inp, filt, bias], [out], options)
@@ -81,6 +82,14 @@ DEPTHWISE = {
     "mult 3": depthwise(5, 4, 2, mult=3, seed=16),
     "mult 2 c8 3x3 stride 2": depthwise(9, 8, 8, mult=2, stride=2, seed=17),
     "mult 2 5x5 c4": depthwise(7, 6, 4, mult=2, k=(5, 5), seed=18),
+    # requantization off the usual path (the general sequence in the DSP kernels): a zero point
+    # too large to fold at this shift, ...
+    "3x3 c8 zero point after shift": depthwise(6, 7, 8, seed=19, per_channel=False, out_q=(23170.0, 100)),
+    "mult 4 zero point after shift": depthwise(5, 6, 2, mult=4, seed=20, per_channel=False, out_q=(23170.0, -90)),
+    # ... a scale above 1/8 (a right shift below 2), a clamp range other than [-128, 127]
+    "3x3 c4 large scale": depthwise(5, 5, 4, seed=21, per_channel=False, out_q=(1.6e-3, 3)),
+    "3x3 c6 relu6 tail 2 odd width": depthwise(6, 7, 6, seed=22, act="RELU6"),
+    "3x3 c11 stride 2 dilation 2 valid": depthwise(11, 9, 11, stride=2, dil=2, padding="VALID", seed=23),
 }
 
 BINARY = {
@@ -94,7 +103,8 @@ BINARY = {
     "mul broadcast": binary("MUL", (1, 4, 4, 6), (1, 1, 1, 6), seed=8),
 }
 
-QEMU_CASES = ["3x3 c64", "3x3 c7 tail 3 stride 2", "5x5 c12 general", "mult 8 10x8 stride 2", "mult 2 tail",
+QEMU_CASES = ["3x3 c64", "3x3 c7 tail 3 stride 2", "3x3 c8 zero point after shift",
+              "5x5 c12 general", "mult 8 10x8 stride 2", "mult 2 tail",
               "mult 8 3x3 c3", "add broadcast rows table", "sub broadcast"]
 
 
@@ -166,6 +176,8 @@ def test_depthwise_matches_tflm(target, tmp_path):
         assert kernels["mult 2 tail"] == ["lm_dwconv_mult2_dsp_s8"]
         assert kernels["mult 8 3x3 c3"] == ["lm_dwconv_3x3_mult_dsp_s8"]
         assert kernels["mult 3"] == ["lm_dwconv_s8"]        # no SIMD path for multiplier 3, 5, 6, 7, ...
+        assert kernels["3x3 c8 zero point after shift"] == ["lm_dwconv_3x3_dsp_s8"]
+        assert kernels["3x3 c4 large scale"] == ["lm_dwconv_3x3_dsp_s8"]
 
 
 def test_dsp_weights_stay_one_byte_each():
