@@ -52,9 +52,10 @@ class Mismatch:
 
 
 def run_cases(models: list, inputs_per_model: int = 3, seed: int = 0,
-              workdir=None) -> list[Mismatch]:
+              workdir=None, replay=None) -> list[Mismatch]:
     """Check every model (bytes, or anything with .build() -> bytes); return the
-    problems found. Models that are not in the list returned matched TFLM exactly."""
+    problems found. Models that are not in the list returned matched TFLM exactly.
+    `replay` (one list of input sets per model) is run before the random inputs."""
     models = [m if isinstance(m, (bytes, bytearray)) else m.build() for m in models]
     problems, compiled = [], []
     for i, model in enumerate(models):
@@ -75,8 +76,9 @@ def run_cases(models: list, inputs_per_model: int = 3, seed: int = 0,
 
             def check(item, module=module):
                 i, gen = item
+                fixed = replay[i] if replay else []
                 return _compare(module, i, gen, models[i], inputs_per_model,
-                                seed + zlib.crc32(models[i]))
+                                seed + zlib.crc32(models[i]), fixed)
 
             for (i, _), result in zip(batch, run_isolated(batch, check)):
                 if isinstance(result, Crashed):
@@ -137,14 +139,16 @@ def _float_range(gen):
     return scale * (-128 - out.zero_point), scale * (127 - out.zero_point)
 
 
-def _compare(module, index, gen, model, count, seed):
+def _compare(module, index, gen, model, count, seed, fixed=()):
     from tflite_micro.python.tflite_micro import runtime
 
     try:
         oracle = runtime.Interpreter.from_bytes(bytes(model), arena_size=max(1 << 20, 10 * len(model)))
     except Exception as exc:
         return _problem("tflm", index, model, f"TFLM rejects the model: {exc}")
-    for k, inputs in enumerate(model_inputs(gen, count, seed)):
+    sets = [[np.asarray(a, NP_DTYPES[info.dtype]).reshape(info.shape) for a, info in
+             zip(inputs, gen.inputs)] for inputs in fixed] + model_inputs(gen, count, seed)
+    for k, inputs in enumerate(sets):
         for j, arr in enumerate(inputs):
             oracle.set_input(arr, j)
         oracle.invoke()
