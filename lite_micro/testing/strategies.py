@@ -46,10 +46,18 @@ def output_quant(draw, lo: float, hi: float, multiplier_of=None) -> tuple[float,
     point with the scale fitted to the side it leaves, a scale 2-6x too small
     (the tails saturate), or, when `multiplier_of` = (scale, factor) gives the multiplier as
     scale * factor / output scale, an output scale that makes the multiplier an exact
-    float32 tie near the fitted one.
+    float32 tie near the fitted one, or an exact power of two (when scale * factor is exact
+    in float32), so that requantized values land on exact .5 ties.
     """
     scale, zp = fit(lo, hi)
-    mode = draw(st.sampled_from(["fit"] * 7 + ["zero point", "saturate", "tie", "tie"]))
+    mode = draw(st.sampled_from(["fit"] * 6 + ["zero point", "saturate", "tie", "exact", "exact"]))
+    if mode == "exact":      # a power-of-two multiplier, exact in double: requantized values
+        product = np.float64(np.float32(multiplier_of[0])) * np.float32(multiplier_of[1]) \
+            if multiplier_of is not None else 0.0
+        if product and np.float32(product) == product:       # land on exact .5 ties
+            scale = float(product * 2.0 ** round(np.log2(scale / product)))
+        else:
+            mode = "tie"
     if mode == "fit":
         scale *= draw(st.floats(0.8, 1.25))
     elif mode == "zero point":                      # an extreme one the outputs can use
@@ -99,7 +107,8 @@ def fused_activation(out_scale: float, zero_point: int = 0):
     return st.integers(0, 19).flatmap(lambda k: st.sampled_from(every if k == 7 else useful))
 
 
-activation_scales = log_uniform(1e-6, 10.0)
+activation_scales = st.one_of(log_uniform(1e-6, 10.0), log_uniform(1e-6, 10.0),
+                              st.integers(-20, 3).map(lambda e: 2.0 ** e))  # exact products
 
 
 @st.composite

@@ -95,8 +95,15 @@ logistic = _unary("LOGISTIC", fixed=(1.0 / 256, -128),
                   in_scale=_mostly(log_uniform(4e-3, 0.12), log_uniform(1e-4, 0.5)))
 tanh = _unary("TANH", fixed=(1.0 / 128, 0),
               in_scale=_mostly(log_uniform(2e-3, 0.05), log_uniform(1e-4, 0.2)))
-relu = _unary("RELU", _relu, min_ratio=2.0 ** -30,
-              in_zp=_mostly(st.integers(-128, 64), zero_points))  # above zp: values to keep
+def _relu_with_room(x, alpha=0.0):
+    """RELU's outputs, plus room below zero: fitted so, zero is not the int8 minimum and
+    the clamped half of the outputs is not mistaken for saturation."""
+    y = _relu(x, alpha)
+    return np.append(y, -0.3 * max(float(y.max()), 0.0))
+
+
+relu = _unary("RELU", _relu_with_room, min_ratio=2.0 ** -30,
+              in_zp=st.integers(-128, 64))                    # inputs above zp: values to keep
 relu6 = _unary("RELU6", in_scale=_mostly(log_uniform(1e-4, 0.09), activation_scales),
                in_zp=_mostly(st.integers(-128, 60), zero_points))   # [zp, six] holds values
 leaky_relu = _unary("LEAKY_RELU", _relu, min_ratio=2.0 ** -30, options=st.fixed_dictionaries(

@@ -205,6 +205,28 @@ def clamp_tie_cases() -> list:
     return cases
 
 
+def exact_tie_cases() -> list:
+    """Multipliers that are exact powers of two in double as in float32 (input scale 2^-7):
+    requantized accumulators land on exact .5 ties, positive and negative, so these check
+    the rounding of the requantization itself rather than the precision of a ratio."""
+    from lite_micro.testing.oneop import OpCase
+    cases = []
+    for j, (op, layout) in enumerate(LAYOUTS.items()):
+        in_shape, w_shape, out_shape, options = layout
+        w = _spec(w_shape, 0.05, data=_small(w_shape, j, -9, 9))
+        inputs = [_spec(in_shape, 2.0 ** -7, zp=-3), w]
+        if op == "TRANSPOSE_CONV":
+            inputs = [_const_ints(out_shape), w, inputs[0]]
+        out_s = float(f32(2.0 ** -7 * f32(0.05)) * 2.0 ** 5)      # multiplier 2^-5
+        cases.append(OpCase(op, inputs, [_spec(out_shape, out_s, zp=2)], dict(options)))
+    for op in ("ADD", "SUB", "MUL"):
+        ins = [_spec((16, 16), 2.0 ** -7, -3), _spec((16, 16), 2.0 ** -7, 6)]
+        out_s = 2.0 ** -7 if op == "MUL" else 2.0 ** -5      # multiplier 2^-7 or 2^-2
+        cases.append(OpCase(op, ins, [_spec((16, 16), out_s, 1)],
+                            dict(fused_activation_function="NONE")))
+    return cases
+
+
 def all_tie_cases() -> list:
     return (weighted_tie_cases() + binary_tie_cases() + requantize_tie_cases()
-            + table_tie_cases() + hard_swish_tie_cases() + clamp_tie_cases())
+            + table_tie_cases() + hard_swish_tie_cases() + clamp_tie_cases() + exact_tie_cases())

@@ -6,6 +6,8 @@ LITEMICRO_SEED=1,2,3 give the thorough mode. Each op's cases run in one batch (o
 compile). Every problem fails the op: a mismatch, a crash, a model TFLM rejects, and a
 model our compiler refuses (a strategy draws only configurations we mean to support).
 A failing configuration is shrunk with hypothesis and kept under regressions/ for replay.
+Each op with a requantization also runs, with every seed, the fixed models of
+ties.exact_tie_cases (multipliers that are exact powers of two: values on exact .5 ties).
 
 An op also fails when fewer than INFORMATIVE_FLOOR of its cases are informative: TFLM's
 outputs over the random inputs are neither (nearly) constant nor (mostly) saturated; see
@@ -18,10 +20,10 @@ import zlib
 import pytest
 
 from lite_micro.testing.conformance import run_cases, save_regression
-from lite_micro.testing.describe import describe_model
 from lite_micro.testing.runs import case_count, describe, seeds
 from lite_micro.testing.sampling import minimize, sample_cases
 from lite_micro.testing.strategies_more import ALL_STRATEGIES
+from lite_micro.testing.ties import exact_tie_cases
 
 CASES = case_count(30)
 INFORMATIVE_FLOOR = 0.7   # measured shares are 83-100% (60 cases per op, two seeds); the margin
@@ -32,10 +34,15 @@ SHRINK_SECONDS = {"left": 240.0}   # for the whole session: a broken kernel shar
                                    # many ops must not turn CI into hours of shrinking
 
 
+EXACT_TIES = {}   # op -> models whose requantization lands on exact .5 ties (every seed)
+for _case in exact_tie_cases():
+    EXACT_TIES.setdefault(_case.op, []).append(bytes(_case.build()))
+
+
 def distinct_cases(strategy, n: int, seed: int) -> tuple[list, int]:
     """The first n distinct models among the strategy's draws, and how many draws that took
     (for replaying the same draws when shrinking)."""
-    draws = sample_cases(strategy, n + n // 2 + 5, seed)
+    draws = sample_cases(strategy, n + n // 8 + 3, seed)       # duplicates are rare
     cases, seen = [], set()
     for k, case in enumerate(draws):
         model = bytes(case.build())
@@ -47,11 +54,11 @@ def distinct_cases(strategy, n: int, seed: int) -> tuple[list, int]:
     return cases, len(draws)
 
 
-def configuration(model: bytes) -> tuple:
+def configuration(case) -> tuple:
     """What a case exercises apart from its numbers: options, shapes, dtypes, constness."""
-    desc = describe_model(model)
-    tensors = tuple((tuple(t["shape"]), t["dtype"], t["constant"]) for t in desc["tensors"])
-    return desc["op"], repr(sorted(desc["options"].items())), tensors
+    tensors = tuple((tuple(t.shape), t.dtype, t.data is not None)
+                    for t in case.inputs + case.outputs if t is not None)
+    return case.op, repr(sorted(case.options.items())), tensors
 
 
 @pytest.mark.parametrize("op", sorted(ALL_STRATEGIES))
@@ -71,12 +78,12 @@ def test_op_matches_tflm(op, conformance_results, tmp_path):
 def _check_seed(op, seed, totals, tmp_path):
     strategy = ALL_STRATEGIES[op]
     cases, draws = distinct_cases(strategy, CASES, seed)
-    models = [bytes(c.build()) for c in cases]
+    models = [bytes(c.build()) for c in cases] + EXACT_TIES.get(op, [])
     spread = {}
     problems = run_cases(models, workdir=tmp_path, spread=spread)
     failures = [p for p in problems if p.kind in FAILURES]
-    totals["cases"] += len(cases)
-    totals["configs"].update(configuration(m) for m in models)
+    totals["cases"] += len(models)
+    totals["configs"].update(configuration(c) for c in cases)
     totals["informative"] += sum(1 for v in spread.values() if v.informative())
     totals["failures"] += len(failures)
     if failures:
