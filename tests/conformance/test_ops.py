@@ -42,7 +42,7 @@ for _case in exact_tie_cases():
 def distinct_cases(strategy, n: int, seed: int) -> tuple[list, int]:
     """The first n distinct models among the strategy's draws, and how many draws that took
     (for replaying the same draws when shrinking)."""
-    draws = sample_cases(strategy, n + n // 8 + 3, seed)       # duplicates are rare
+    draws = sample_cases(strategy, n + n // 2 + 5, seed)
     cases, seen = [], set()
     for k, case in enumerate(draws):
         model = bytes(case.build())
