@@ -7,6 +7,7 @@ test starting its own job and the next one so that both cores stay busy.
 
 from __future__ import annotations
 
+import subprocess
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest
 from lite_micro.api import Options, compile_model
 from lite_micro.build.firmware import build_firmware, elf_sizes
 from lite_micro.build.qemu import parse_outputs, run_elf, stack_used_bytes
-from lite_micro.errors import LiteMicroError, UnsupportedError
+from lite_micro.errors import LiteMicroError
 from lite_micro.reference import Reference, input_sets
 from lite_micro.targets import Target, list_targets, load_target
 
@@ -30,9 +31,11 @@ SEED = 7
 
 @dataclass
 class Outcome:
-    skip: str = ""  # reason the case does not apply (unsupported op, does not fit)
+    skip: str = ""  # reason the case does not apply (the model does not fit the part)
     sets: list | None = None
     outputs: list | None = None
+    num_outputs: int = 0  # from the compiled model, not from what the firmware printed
+    elf: Path | None = None
 
 
 def fit_problem(target: Target, arena_bytes: int, sizes: dict | None = None, stack: int = 0) -> str:
@@ -49,10 +52,7 @@ def fit_problem(target: Target, arena_bytes: int, sizes: dict | None = None, sta
 
 def _run_case(model_name: str, target_name: str, workdir: Path) -> Outcome:
     target = load_target(target_name)
-    try:
-        gen = compile_model(str(MODELS[0].parent / model_name), Options(target=target_name))
-    except UnsupportedError as exc:
-        return Outcome(skip=f"unsupported: {exc}")
+    gen = compile_model(str(MODELS[0].parent / model_name), Options(target=target_name))  # a refusal fails
     problem = fit_problem(target, gen.arena_bytes)
     if problem:
         return Outcome(skip=problem)
@@ -62,7 +62,8 @@ def _run_case(model_name: str, target_name: str, workdir: Path) -> Outcome:
     if result.exit_code != 0:
         raise LiteMicroError(f"exit code {result.exit_code}: {result.stderr or result.stdout[-200:]}")
     problem = fit_problem(target, gen.arena_bytes, elf_sizes(elf), stack_used_bytes(result.stdout))
-    return Outcome(skip=problem, sets=sets, outputs=parse_outputs(result.stdout))
+    return Outcome(skip=problem, sets=sets, outputs=parse_outputs(result.stdout),
+                   num_outputs=len(gen.outputs), elf=elf)
 
 
 class Pipeline:
@@ -103,10 +104,14 @@ def test_model_bit_exact_in_qemu(pipeline, model_name, target_name):
     outcome = pipeline.result((model_name, target_name))
     if outcome.skip:
         pytest.skip(outcome.skip)
+    if "-mcpu=cortex-m0plus" in load_target(target_name).cflags:   # QEMU runs it on an M3
+        illegal = non_armv6m_instructions(outcome.elf)
+        assert not illegal, f"{len(illegal)} instructions ARMv6-M lacks, first: {illegal[0]}"
     reference = _oracle(model_name)
-    assert len(outcome.outputs) == len(outcome.sets)
+    assert len(outcome.outputs) == len(outcome.sets), "firmware printed fewer input sets"
     for k, (inputs, got) in enumerate(zip(outcome.sets, outcome.outputs)):
-        want = reference.run(inputs, len(got))
+        want = reference.run(inputs, outcome.num_outputs)
+        assert len(got) == len(want), f"set {k}: firmware printed {len(got)} of {len(want)} outputs"
         for j, (w, g) in enumerate(zip(want, got)):
             w = np.asarray(w)
             assert g.dtype == w.dtype and g.size == w.size, f"set {k} output {j}"
@@ -114,6 +119,44 @@ def test_model_bit_exact_in_qemu(pipeline, model_name, target_name):
             assert mismatch.size == 0, (f"set {k} output {j}: {mismatch.size} bytes differ, first at "
                                         f"{mismatch[0]}: TFLM {w.reshape(-1)[mismatch[0]]}, "
                                         f"firmware {g.reshape(-1)[mismatch[0]]}")
+
+
+# ARMv6-M Thumb (ARMv6-M ARM, A5/A6): every mnemonic objdump may print for it
+ARMV6M = set("""adc adcs add adds adr and ands asr asrs b bl blx bx bic bics bkpt cmn cmp cpsid
+cpsie dmb dsb eor eors isb ldm ldmia ldmfd ldr ldrb ldrh ldrsb ldrsh lsl lsls lsr lsrs mov movs
+mrs msr mul muls mvn mvns neg negs nop orr orrs pop push rev rev16 revsh ror rors rsb rsbs sbc
+sbcs sev stm stmia stmea str strb strh sub subs svc sxtb sxth tst udf uxtb uxth wfe wfi yield
+""".split())
+CONDITIONS = "eq ne cs hs cc lo mi pl vs vc hi ls ge lt gt le al".split()
+
+
+def non_armv6m_instructions(elf: Path) -> list[str]:
+    """Lines of `arm-none-eabi-objdump -d` whose instruction is not ARMv6-M Thumb."""
+    text = subprocess.run(["arm-none-eabi-objdump", "-d", str(elf)], capture_output=True,
+                          text=True, check=True).stdout
+    bad = []
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) < 3 or not parts[0].strip().endswith(":") or parts[2].startswith("."):
+            continue                                   # not an instruction, or literal data
+        mnemonic = parts[2].split()[0].lower() if parts[2].split() else ""
+        mnemonic = mnemonic[:-2] if mnemonic.endswith(".n") else mnemonic
+        if mnemonic.startswith("b") and mnemonic[1:] in CONDITIONS:
+            mnemonic = "b"
+        if mnemonic not in ARMV6M:
+            bad.append(line.strip())
+    return bad
+
+
+def test_armv6m_check_sees_armv7m_code(tmp_path):
+    """The check itself: Cortex-M4 firmware has instructions ARMv6-M lacks, M0+ has none."""
+    gen = compile_model(str(MODELS[0].parent / "hello_world_int8.tflite"), Options(target="cortex-m4"))
+    sets = input_sets(gen.inputs, 2, SEED)
+    m4 = build_firmware(gen, load_target("cortex-m4"), sets, tmp_path / "m4")
+    assert non_armv6m_instructions(m4)
+    gen = compile_model(str(MODELS[0].parent / "hello_world_int8.tflite"), Options(target="cortex-m0plus"))
+    m0 = build_firmware(gen, load_target("cortex-m0plus"), sets, tmp_path / "m0")
+    assert non_armv6m_instructions(m0) == []
 
 
 def test_fit_problem_names_the_short_resource():

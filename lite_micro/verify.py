@@ -50,25 +50,39 @@ def verify(model_path: str, target: str = "host", count: int = 20, seed: int = 0
     with tempfile.TemporaryDirectory(prefix="litemicro-verify-") as tmp:
         ours = run_batched(gen, target, sets, Path(workdir or tmp), progress, timeout)
     result = VerifyResult(model=Path(model_path).name, target=target, inputs=len(sets), outputs=ours, sets=sets)
-    for k, (s, got) in enumerate(zip(sets, ours)):
+    for k, s in enumerate(sets):
         if progress:
             progress.count(k + 1, len(sets), "TFLM and compare")
         want = ref.run(s, len(gen.outputs))
-        bad = 0
-        for j, (w, g) in enumerate(zip(want, got)):
-            # compare raw bytes (a float output must match bit for bit, not within a tolerance)
-            w = np.ascontiguousarray(w).reshape(-1).view(np.uint8)
-            g = np.ascontiguousarray(g).reshape(-1).view(np.uint8)
-            result.total_bytes += w.size
-            diff = np.nonzero(w != g)[0] if w.size == g.size else np.arange(max(w.size, g.size))
-            bad += diff.size
-            if diff.size and not result.first_mismatch:
-                i = int(diff[0])
-                result.first_mismatch = (f"input set {k}, output {j}, byte {i}: "
-                                         f"TFLM {int(w[i]) if i < w.size else None}, "
-                                         f"litemicro {int(g[i]) if i < g.size else None}")
-        if bad:
+        got = ours[k] if k < len(ours) else []
+        if len(got) != len(want):   # a missing set or output is a mismatch, not a shorter check
             result.first_mismatch_set = k if result.first_mismatch_set < 0 else result.first_mismatch_set
             result.mismatched_inputs += 1
-            result.mismatched_bytes += bad
+            result.mismatched_bytes += sum(np.asarray(w).nbytes for w in want[len(got):])
+            result.total_bytes += sum(np.asarray(w).nbytes for w in want)
+            if not result.first_mismatch:
+                result.first_mismatch = (f"input set {k}: litemicro gave {len(got)} of "
+                                         f"{len(want)} outputs")
+            continue
+        _compare_set(result, k, want, got)
     return result
+
+
+def _compare_set(result: VerifyResult, k: int, want: list, got: list) -> None:
+    bad = 0
+    for j, (w, g) in enumerate(zip(want, got)):
+        # compare raw bytes (a float output must match bit for bit, not within a tolerance)
+        w = np.ascontiguousarray(w).reshape(-1).view(np.uint8)
+        g = np.ascontiguousarray(g).reshape(-1).view(np.uint8)
+        result.total_bytes += w.size
+        diff = np.nonzero(w != g)[0] if w.size == g.size else np.arange(max(w.size, g.size))
+        bad += diff.size
+        if diff.size and not result.first_mismatch:
+            i = int(diff[0])
+            result.first_mismatch = (f"input set {k}, output {j}, byte {i}: "
+                                     f"TFLM {int(w[i]) if i < w.size else None}, "
+                                     f"litemicro {int(g[i]) if i < g.size else None}")
+    if bad:
+        result.first_mismatch_set = k if result.first_mismatch_set < 0 else result.first_mismatch_set
+        result.mismatched_inputs += 1
+        result.mismatched_bytes += bad

@@ -151,3 +151,16 @@ def test_optional_inputs_and_variables():
 def test_builder_rejects_bad_specs(bad, match):
     with pytest.raises(ValueError, match=match):
         bad()
+
+
+def test_testing_package_imports_without_hypothesis():
+    """hypothesis is a test extra: only the strategies need it, and they say so."""
+    import subprocess
+    import sys
+    code = ("import sys; sys.modules['hypothesis'] = None\n"
+            "import lite_micro.testing.conformance, lite_micro.testing.sampling, lite_micro.testing.ties\n"
+            "import lite_micro.testing.ranges, lite_micro.testing.runs, lite_micro.testing.oneop\n"
+            "try:\n    import lite_micro.testing.strategies\nexcept ImportError as exc:\n"
+            "    print(exc)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "need hypothesis: pip install hypothesis" in done.stdout

@@ -155,15 +155,9 @@ def test_write_project_refuses_a_foreign_project(tmp_path):
         project.write_project(MODEL, "mps2-an386", tmp_path)
 
 
-def test_host_build_stands_in_when_tflm_is_missing(tmp_path, monkeypatch):
-    out = project.write_project(MODEL, "nucleo_f446re", tmp_path / "tflm")
+def test_missing_tflm_is_an_error_not_a_host_build_oracle(tmp_path, monkeypatch):
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name == "tflite_micro" else real_find_spec(name, *a))
-    fallback = project.write_project(MODEL, "nucleo_f446re", tmp_path / "host")
-    with_tflm = (out / "test/test_custom_runner.py").read_text()
-    with_host = (fallback / "test/test_custom_runner.py").read_text()
-    assert "the TFLM interpreter of the tflite-micro package" in with_tflm
-    assert "litemicro's host build" in with_host
-    expected = [line for line in with_tflm.splitlines() if line.startswith("    ('set")]
-    assert expected and expected == [line for line in with_host.splitlines() if line.startswith("    ('set")]
+    with pytest.raises(LiteMicroError, match="TFLM interpreter, which is not installed: pip install tflite-micro"):
+        project.write_project(MODEL, "nucleo_f446re", tmp_path / "host")

@@ -88,15 +88,26 @@ def tanh_table(input_scale: float, input_zp: int) -> np.ndarray:
 
 # ---- RELU, RELU6, LEAKY_RELU: requantization and clamps --------------------
 
+def scale_ratio(numerator: float, denominator: float, factor: float = 1.0) -> float:
+    """numerator * factor / denominator with the float32 scales widened to double first.
+
+    TFLM's source writes these ratios (RELU, LEAKY_RELU, HARD_SWISH) in float32, but the
+    interpreter rounds as with double: on scales whose float32 ratio is an exact tie
+    (tests/conformance/test_ties.py) only the double ratio matches its outputs.
+    """
+    return quant.f64(numerator) * quant.f64(factor) / quant.f64(denominator)
+
+
 def relu_table(input_scale: float, input_zp: int, output_scale: float, output_zp: int) -> np.ndarray:
     """CalculateReluOpData + ReluQuantized (int8): requantize, clamp at the output's zero."""
-    mult, shift = quant.quantize_multiplier(float(_f32(input_scale) / _f32(output_scale)))
+    mult, shift = quant.quantize_multiplier(scale_ratio(input_scale, output_scale))
     act_min = max(-128, output_zp)
     return _table(lambda x: min(127, max(act_min, output_zp + _mbqm(x - input_zp, mult, shift))))
 
 
 def relu6_bounds(input_scale: float, input_zp: int) -> tuple[int, int]:
-    """Relu6Prepare (int8): (zero, six) in the input's quantization, clamped to int8."""
+    """Relu6Prepare (int8): (zero, six) in the input's quantization, clamped to int8.
+    6 / scale in float32: on exact float32 ties the interpreter rounds as float32 does."""
     six = round_half_away(float(_f32(6.0) / _f32(input_scale))) + input_zp
     return input_zp, max(-128, min(127, six))
 
@@ -112,9 +123,9 @@ def relu6_table(input_scale: float, input_zp: int) -> np.ndarray:
 
 
 def leaky_relu_params(input_scale: float, output_scale: float, alpha: float) -> tuple[int, int, int, int]:
-    """CalculateOpDataLeakyRelu: (identity mult, shift, alpha mult, shift), ratios in float32."""
-    mi, si = quant.quantize_multiplier(float(_f32(input_scale) / _f32(output_scale)))
-    ma, sa = quant.quantize_multiplier(float(_f32(input_scale) * _f32(alpha) / _f32(output_scale)))
+    """CalculateOpDataLeakyRelu: (identity mult, shift, alpha mult, shift), ratios in double."""
+    mi, si = quant.quantize_multiplier(scale_ratio(input_scale, output_scale))
+    ma, sa = quant.quantize_multiplier(scale_ratio(input_scale, output_scale, alpha))
     return mi, si, ma, sa
 
 
@@ -143,11 +154,12 @@ def downscale_to_int16(multiplier: int) -> int:
 
 
 def hard_swish_params(input_scale: float, output_scale: float) -> dict:
-    """HardSwishPrepare (int8): int16 multipliers and exponents, ratios in float32."""
+    """HardSwishPrepare (int8): int16 multipliers and exponents; the hi-res input scale
+    (input scale / 128, exact) in float32, the ratios in double."""
     hires = _f32(1.0 / 128.0) * _f32(input_scale)
     reluish_scale = _f32(3.0) / _f32(32768.0)
-    om, oe = quant.quantize_multiplier(float(hires / _f32(output_scale)))
-    rm, re = quant.quantize_multiplier(float(hires / reluish_scale))
+    om, oe = quant.quantize_multiplier(scale_ratio(hires, output_scale))
+    rm, re = quant.quantize_multiplier(scale_ratio(hires, reluish_scale))
     return dict(output_multiplier=downscale_to_int16(om), output_exponent=oe,
                 reluish_multiplier=downscale_to_int16(rm), reluish_exponent=re)
 
@@ -212,7 +224,7 @@ def _sigmoid_like(op: Op, inp, table_fn) -> np.ndarray:
 
 def prepare_relu(op: Op) -> Layer:
     inp, out = _unary(op)
-    _, shift = quant.quantize_multiplier(float(_f32(inp.scale) / _f32(out.scale)))
+    _, shift = quant.quantize_multiplier(scale_ratio(inp.scale, out.scale))
     _require_shift(op, shift, "input to output scale ratio")
     return lut_layer(op, inp, relu_table(inp.scale, inp.zero_point, out.scale, out.zero_point),
                      "table: requantize and clamp")

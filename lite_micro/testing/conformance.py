@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import tflite
 
 from lite_micro.api import Options, compile_model
 from lite_micro.build.host import build_host
@@ -52,9 +53,12 @@ class Mismatch:
 
 
 def run_cases(models: list, inputs_per_model: int = 3, seed: int = 0,
-              workdir=None) -> list[Mismatch]:
+              workdir=None, replay=None, spread: dict | None = None) -> list[Mismatch]:
     """Check every model (bytes, or anything with .build() -> bytes); return the
-    problems found. Models that are not in the list returned matched TFLM exactly."""
+    problems found. Models that are not in the list returned matched TFLM exactly.
+    `replay` (one list of input sets per model) is run before the random inputs.
+    `spread`, if given, receives index -> Spread of TFLM's outputs for the random input
+    sets (how informative a matching case was)."""
     models = [m if isinstance(m, (bytes, bytearray)) else m.build() for m in models]
     problems, compiled = [], []
     for i, model in enumerate(models):
@@ -75,15 +79,45 @@ def run_cases(models: list, inputs_per_model: int = 3, seed: int = 0,
 
             def check(item, module=module):
                 i, gen = item
+                fixed = replay[i] if replay else []
                 return _compare(module, i, gen, models[i], inputs_per_model,
-                                seed + zlib.crc32(models[i]))
+                                seed + zlib.crc32(models[i]), fixed)
 
             for (i, _), result in zip(batch, run_isolated(batch, check)):
                 if isinstance(result, Crashed):
                     result = _problem("error", i, models[i], f"checking crashed: {result.reason}")
+                elif isinstance(result, Spread):
+                    if spread is not None:
+                        spread[i] = result
+                    result = None
                 if result is not None:
                     problems.append(result)
     return sorted(problems, key=lambda p: p.index)
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How TFLM's outputs spread over the random inputs of a case: the number of distinct
+    values, the share of the most common value, and the share of int8 values at -128 or 127."""
+    distinct: int
+    top_share: float
+    saturated_share: float
+
+    @staticmethod
+    def of(outputs) -> "Spread":
+        if not outputs:
+            return Spread(0, 1.0, 0.0)
+        flat = np.concatenate([np.asarray(o, np.float64).reshape(-1) for o in outputs])
+        _, counts = np.unique(flat, return_counts=True)
+        int8 = np.concatenate([np.asarray(o).reshape(-1) for o in outputs if np.asarray(o).dtype == np.int8]
+                              or [np.zeros(0, np.int8)])
+        saturated = float(np.mean((int8 == -128) | (int8 == 127))) if int8.size else 0.0
+        return Spread(len(counts), float(counts.max() / flat.size), saturated)
+
+    def informative(self, top: float = 0.75, saturated: float = 0.75) -> bool:
+        """At least two values, none taking more than `top` of the outputs, and at most
+        `saturated` of the int8 outputs at the ends of the range."""
+        return self.distinct >= 2 and self.top_share <= top and self.saturated_share <= saturated
 
 
 def _problem(kind, index, model, message, **extra) -> Mismatch:
@@ -137,18 +171,21 @@ def _float_range(gen):
     return scale * (-128 - out.zero_point), scale * (127 - out.zero_point)
 
 
-def _compare(module, index, gen, model, count, seed):
+def _compare(module, index, gen, model, count, seed, fixed=()):
     from tflite_micro.python.tflite_micro import runtime
 
     try:
         oracle = runtime.Interpreter.from_bytes(bytes(model), arena_size=max(1 << 20, 10 * len(model)))
     except Exception as exc:
         return _problem("tflm", index, model, f"TFLM rejects the model: {exc}")
-    for k, inputs in enumerate(model_inputs(gen, count, seed)):
+    sets = [[np.asarray(a, NP_DTYPES[info.dtype]).reshape(info.shape) for a, info in
+             zip(inputs, gen.inputs)] for inputs in fixed] + model_inputs(gen, count, seed)
+    seen = []
+    for k, inputs in enumerate(sets):
         for j, arr in enumerate(inputs):
             oracle.set_input(arr, j)
         oracle.invoke()
-        expected = [oracle.get_output(j) for j in range(len(gen.outputs))]
+        expected = [np.asarray(oracle.get_output(j)) for j in range(_graph_outputs(model))]
         try:
             ours = module.run(gen.prefix, inputs)
         except LiteMicroError as exc:
@@ -157,14 +194,24 @@ def _compare(module, index, gen, model, count, seed):
         if diff:
             return _problem("mismatch", index, model, f"input set {k}: {diff}",
                             inputs=inputs, ours=ours, tflm=expected)
-    return None
+        if len(fixed) <= k < len(fixed) + count:
+            seen += expected
+    return Spread.of(seen)
+
+
+def _graph_outputs(model: bytes) -> int:
+    return tflite.Model.GetRootAs(bytes(model), 0).Subgraphs(0).OutputsLength()
 
 
 def _first_difference(ours, expected) -> str:
+    if len(ours) != len(expected):
+        return f"{len(ours)} outputs vs TFLM {len(expected)}"
     for j, (a, b) in enumerate(zip(ours, expected)):
         a, b = np.asarray(a), np.asarray(b)
         if a.shape != b.shape:
             return f"output {j} shape {a.shape} vs TFLM {b.shape}"
+        if a.dtype != b.dtype:
+            return f"output {j} dtype {a.dtype} vs TFLM {b.dtype}"
         if not np.array_equal(a, b):
             bad = np.argwhere(a != b)
             where = tuple(int(x) for x in bad[0])

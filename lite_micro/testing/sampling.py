@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import time
 
-from hypothesis import HealthCheck, Phase, given, seed, settings
-
 from lite_micro.testing.conformance import Mismatch, run_cases
 
 
 def _settings(n, phases):
+    from hypothesis import HealthCheck, settings  # lazily: the package works without it
     return settings(max_examples=n, phases=phases, database=None, deadline=None,
                     report_multiple_bugs=False, suppress_health_check=list(HealthCheck))
 
 
 def sample_cases(strategy, n: int, seed_value: int = 0) -> list:
     """The first `n` cases hypothesis draws from `strategy` with this seed."""
+    from hypothesis import Phase, given, seed
     cases = []
 
     @seed(seed_value)
@@ -43,6 +43,7 @@ def minimize(strategy, n: int, seed_value: int, known: dict, kinds=("mismatch", 
     """Shrink a failure of `strategy`; `known` maps model bytes -> Mismatch | None
     for the cases already checked by the batch (same strategy, n and seed).
     Returns the smallest failing case's Mismatch (or None if nothing failed)."""
+    from hypothesis import Phase, given, seed
     state = {"last": None, "deadline": time.monotonic() + budget_s}
 
     def check(case):

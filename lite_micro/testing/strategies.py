@@ -12,9 +12,15 @@ the ops beyond the first eight in `strategies_more`.
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import strategies as st
+
+try:
+    from hypothesis import strategies as st
+except ImportError as exc:           # the rest of lite_micro.testing works without it
+    raise ImportError("the conformance strategies need hypothesis: pip install hypothesis") from exc
 
 from lite_micro.testing.oneop import OpCase, TensorSpec
+from lite_micro.testing.ranges import EXTREME_ZERO_POINTS, activation_choices, dot_range, fit, input_range
+from lite_micro.testing.ties import tie_scale
 
 ACTIVATIONS = ["NONE", "RELU", "RELU6", "RELU_N1_TO_1"]
 PADDINGS = ["SAME", "VALID"]
@@ -28,13 +34,81 @@ def log_uniform(lo: float, hi: float):
         lambda e: float(np.float32(10.0 ** e)))
 
 
-zero_points = st.integers(-128, 127)
+zero_points = st.one_of(st.sampled_from(EXTREME_ZERO_POINTS), st.integers(-128, 127),
+                        st.integers(-128, 127))
 
 
-def fused_activation(out_scale: float):
-    """A fused activation whose clamp TFLM can quantize: 6/scale must fit in int32."""
-    return st.sampled_from(ACTIVATIONS if out_scale > 1e-8 else ["NONE", "RELU"])
-activation_scales = log_uniform(1e-6, 10.0)
+@st.composite
+def output_quant(draw, lo: float, hi: float, multiplier_of=None) -> tuple[float, int]:
+    """(scale, zero point) for outputs whose real values lie in [lo, hi].
+
+    Mostly the range fitted onto int8 (scale jittered by up to 25%); else an extreme zero
+    point with the scale fitted to the side it leaves, a scale 2-6x too small
+    (the tails saturate), or, when `multiplier_of` = (scale, factor) gives the multiplier as
+    scale * factor / output scale, an output scale that makes the multiplier an exact
+    float32 tie near the fitted one, or an exact power of two (when scale * factor is exact
+    in float32), so that requantized values land on exact .5 ties.
+    """
+    scale, zp = fit(lo, hi)
+    mode = draw(st.sampled_from(["fit"] * 6 + ["zero point", "saturate", "tie", "exact", "exact"]))
+    if mode == "exact":      # a power-of-two multiplier, exact in double: requantized values
+        product = np.float64(np.float32(multiplier_of[0])) * np.float32(multiplier_of[1]) \
+            if multiplier_of is not None else 0.0
+        if product and np.float32(product) == product:       # land on exact .5 ties
+            scale = float(product * 2.0 ** round(np.log2(scale / product)))
+        else:
+            mode = "tie"
+    if mode == "fit":
+        scale *= draw(st.floats(0.8, 1.25))
+    elif mode == "zero point":                      # an extreme one the outputs can use
+        usable = [z for z, ok in zip(EXTREME_ZERO_POINTS, (hi > 0, lo < 0 < hi, lo < 0)) if ok]
+        zp = draw(st.sampled_from(usable or [zp]))
+        reach = {-128: max(hi, 0.0), 127: max(-lo, 0.0)}.get(zp, max(hi, -lo))
+        scale = max(reach, 1e-30) / 127.5
+    elif mode == "saturate":                        # the tails clamp, the middle spreads
+        scale /= draw(st.floats(2.0, 6.0))
+    elif multiplier_of is not None:
+        other, factor = multiplier_of
+        fitted = float(np.float32(other) * np.float32(factor)) / scale
+        t = draw(st.sampled_from([1.5, 1.25, 1.75])) * 2.0 ** round(np.log2(fitted))
+        tied = tie_scale(t, other, factor, numerator=False, above=draw(st.booleans()), reach=64)
+        scale = tied if tied is not None else scale
+    if multiplier_of is not None:     # outputs all zero: keep the multiplier's shift <= 30
+        scale = max(scale, float(np.float32(multiplier_of[0]) * np.float32(multiplier_of[1])) * 2.0 ** -29)
+    return float(np.float32(scale)), zp
+
+
+@st.composite
+def weighted_output(draw, shape, inp, filt, rows: np.ndarray, bias=None):
+    """Output TensorSpec of an op whose output channel c is sum_k x_k * rows[c, k] + bias[c],
+    requantized with input scale * filter scale (per tensor or per channel)."""
+    lo, hi = dot_range(rows, inp.zero_point, None if bias is None else bias.data)
+    scales = np.float64(inp.scale) * np.broadcast_to(np.atleast_1d(filt.scale), lo.shape)
+    real = np.concatenate([lo * scales, hi * scales])
+    top = float(np.max(filt.scale))
+    scale, zp = draw(output_quant(float(real.min()), float(real.max()), (inp.scale, top)))
+    return TensorSpec(tuple(shape), "int8", scale, zp)
+
+
+@st.composite
+def mapped_output(draw, shape, inp, fn, min_scale: float = 0.0):
+    """Output TensorSpec of an element-wise op `fn` (numpy, on real values) of `inp`:
+    fitted to fn over the 256 values the input can take; a tie against the input scale."""
+    real = fn((np.arange(-128, 128) - inp.zero_point) * np.float64(inp.scale))
+    scale, zp = draw(output_quant(float(real.min()), float(real.max()), (inp.scale, 1.0)))
+    return TensorSpec(tuple(shape), "int8", float(np.float32(max(scale, min_scale))), zp)
+
+
+def fused_activation(out_scale: float, zero_point: int = 0):
+    """A fused activation whose clamp TFLM can quantize (6/scale must fit in int32): mostly
+    one that leaves a range of output values, sometimes any of them."""
+    useful = activation_choices(out_scale, zero_point)
+    every = ACTIVATIONS if out_scale > 1e-8 else ["NONE", "RELU"]
+    return st.integers(0, 19).flatmap(lambda k: st.sampled_from(every if k == 7 else useful))
+
+
+activation_scales = st.one_of(log_uniform(1e-6, 10.0), log_uniform(1e-6, 10.0),
+                              st.integers(-20, 3).map(lambda e: 2.0 ** e))  # exact products
 
 
 @st.composite
@@ -72,26 +146,30 @@ def weights(draw, shape, channel_dim, per_channel=None):
 
 
 @st.composite
-def bias(draw, count, input_scale, weight_scale):
-    """int32 bias with scale input_scale * weight_scale and zero point 0."""
+def bias(draw, count, input_scale, weight_scale, typical: float = 0.0):
+    """int32 bias with scale input_scale * weight_scale and zero point 0: mostly of about
+    the size `typical` of the accumulator (when given), sometimes up to 2^22."""
     w = np.atleast_1d(np.asarray(weight_scale, dtype=np.float64))
     scales = [float(np.float32(input_scale * s)) for s in w]
-    bits = draw(st.integers(0, 22))
+    near = max(1, int(np.log2(typical + 1)) + 1)
+    bits = draw(st.integers(0, near) | st.integers(0, near) | st.integers(0, 22))
     data = draw(random_array((count,), -(2**bits), 2**bits, np.int32))
     return TensorSpec((count,), "int32", scales if len(scales) > 1 else scales[0], 0, 0, data)
 
 
 @st.composite
 def output_for(draw, shape, product_scale, fan_in=1):
-    """Output activation for an accumulator of `fan_in` int8 products: mostly with
-    an effective multiplier product_scale/out_scale that keeps outputs in range,
-    sometimes anywhere from 1e-6 to above one (all saturated or all zero)."""
-    if draw(st.integers(0, 3)):
-        multiplier = draw(log_uniform(0.1, 10.0)) / (128.0 * np.sqrt(fan_in))
-    else:
-        multiplier = draw(log_uniform(1e-6, 4.0))
+    """Output activation for an accumulator of `fan_in` int8 products whose values are not
+    known here (SVDF's state): an effective multiplier product_scale/out_scale that keeps
+    outputs in range."""
+    multiplier = draw(log_uniform(0.1, 10.0)) / (128.0 * np.sqrt(fan_in))
     scale = float(np.float32(product_scale / multiplier))
     return TensorSpec(tuple(shape), "int8", scale, draw(zero_points))
+
+
+def typical_accumulator(rows: np.ndarray) -> float:
+    """Standard deviation of the largest channel's accumulator over uniform int8 inputs."""
+    return float(np.sqrt(np.max((np.asarray(rows, np.float64) ** 2).sum(axis=1)) * 5461.25))
 
 
 def small_shape(min_rank=1, max_rank=4, max_dim=9, max_elems=2048):
@@ -135,14 +213,15 @@ def conv_2d(draw):
     kh, kw, sh, sw, dh, dw, padding = draw(window(h, w))
     inp = draw(activation((n, h, w, cin)))
     filt = draw(weights((cout, kh, kw, group_in), 0))
-    b = draw(bias(cout, inp.scale, filt.scale))
+    rows = filt.data.reshape(cout, -1)
+    b = draw(bias(cout, inp.scale, filt.scale, typical_accumulator(rows)))
+    with_bias = draw(st.integers(0, 9)) > 0
     oh, ow = conv_out_size(h, kh, sh, dh, padding), conv_out_size(w, kw, sw, dw, padding)
-    out = draw(output_for((n, oh, ow, cout), inp.scale * float(np.max(filt.scale)),
-                          kh * kw * group_in))
+    out = draw(weighted_output((n, oh, ow, cout), inp, filt, rows, b if with_bias else None))
     options = dict(padding=padding, stride_h=sh, stride_w=sw, dilation_h_factor=dh,
                    dilation_w_factor=dw,
-                   fused_activation_function=draw(fused_activation(out.scale)))
-    inputs = [inp, filt] + ([b] if draw(st.integers(0, 9)) else [])
+                   fused_activation_function=draw(fused_activation(out.scale, out.zero_point)))
+    inputs = [inp, filt] + ([b] if with_bias else [])
     return OpCase("CONV_2D", inputs, [out], options, 6 if groups > 1 else 3)
 
 
@@ -154,14 +233,15 @@ def depthwise_conv_2d(draw):
     kh, kw, sh, sw, dh, dw, padding = draw(window(h, w))
     inp = draw(activation((n, h, w, cin)))
     filt = draw(weights((1, kh, kw, cout), 3))
-    b = draw(bias(cout, inp.scale, filt.scale))
+    rows = filt.data.reshape(-1, cout).T
+    b = draw(bias(cout, inp.scale, filt.scale, typical_accumulator(rows)))
+    with_bias = draw(st.integers(0, 9)) > 0
     oh, ow = conv_out_size(h, kh, sh, dh, padding), conv_out_size(w, kw, sw, dw, padding)
-    out = draw(output_for((n, oh, ow, cout), inp.scale * float(np.max(filt.scale)),
-                          kh * kw))
+    out = draw(weighted_output((n, oh, ow, cout), inp, filt, rows, b if with_bias else None))
     options = dict(padding=padding, stride_h=sh, stride_w=sw, dilation_h_factor=dh,
                    dilation_w_factor=dw, depth_multiplier=mult,
-                   fused_activation_function=draw(fused_activation(out.scale)))
-    inputs = [inp, filt] + ([b] if draw(st.integers(0, 9)) else [])
+                   fused_activation_function=draw(fused_activation(out.scale, out.zero_point)))
+    inputs = [inp, filt] + ([b] if with_bias else [])
     return OpCase("DEPTHWISE_CONV_2D", inputs, [out], options)
 
 
@@ -174,13 +254,13 @@ def fully_connected(draw):
     units = draw(st.integers(1, 16))
     inp = draw(activation(shape))
     filt = draw(weights((units, depth), 0, per_channel=draw(st.integers(0, 3)) == 0))
-    b = draw(bias(units, inp.scale, filt.scale))
+    b = draw(bias(units, inp.scale, filt.scale, typical_accumulator(filt.data)))
+    with_bias = draw(st.integers(0, 9)) > 0
     batch = int(np.prod(shape)) // depth
     out_shape = shape[:-1] + (units,) if keep_num_dims else (batch, units)
-    out = draw(output_for(out_shape, inp.scale * float(np.max(filt.scale)), depth))
+    out = draw(weighted_output(out_shape, inp, filt, filt.data, b if with_bias else None))
     options = dict(keep_num_dims=keep_num_dims,
-                   fused_activation_function=draw(fused_activation(out.scale)))
-    with_bias = draw(st.integers(0, 9)) > 0
+                   fused_activation_function=draw(fused_activation(out.scale, out.zero_point)))
     version = 5 if keep_num_dims else (4 if with_bias else 6)
     return OpCase("FULLY_CONNECTED", [inp, filt] + ([b] if with_bias else []), [out],
                   options, version)
@@ -204,7 +284,7 @@ def _pool(op):
         out = TensorSpec((n, oh, ow, c), "int8", inp.scale, inp.zero_point)
         options = dict(padding=padding, stride_h=sh, stride_w=sw, filter_height=kh,
                        filter_width=kw,
-                       fused_activation_function=draw(fused_activation(out.scale)))
+                       fused_activation_function=draw(fused_activation(out.scale, out.zero_point)))
         return OpCase(op, [inp], [out], options)
     return strategy()
 
@@ -242,9 +322,16 @@ def add(draw, op="ADD"):
     base = draw(log_uniform(1e-5, 1.0))
     spread = st.floats(-1.5, 1.5)
     in1 = draw(activation(s1, st.just(float(np.float32(base * 10 ** draw(spread))))))
-    in2 = draw(activation(s2, st.just(float(np.float32(base * 10 ** draw(spread))))))
-    out = draw(activation(so, st.just(float(np.float32(base * 10 ** draw(spread))))))
-    options = dict(fused_activation_function=draw(fused_activation(out.scale)))
+    same = draw(st.booleans())                      # equal scales: exact ties are possible
+    in2 = draw(activation(s2, st.just(in1.scale if same else
+                                      float(np.float32(base * 10 ** draw(spread))))))
+    (lo1, hi1), (lo2, hi2) = input_range(in1.scale, in1.zero_point), \
+        input_range(in2.scale, in2.zero_point)
+    lo, hi = (lo1 + lo2, hi1 + hi2) if op == "ADD" else (lo1 - hi2, hi1 - lo2)
+    middle, half = (lo + hi) / 2, (hi - lo) * 0.3  # a sum of two uniforms gathers in the middle
+    scale, zp = draw(output_quant(middle - half, middle + half, (in1.scale, 1.0)))
+    out = TensorSpec(tuple(so), "int8", scale, zp)
+    options = dict(fused_activation_function=draw(fused_activation(out.scale, out.zero_point)))
     return OpCase(op, draw(binary_inputs(in1, in2)), [out], options)
 
 
@@ -273,11 +360,12 @@ def reshape(draw):
 @st.composite
 def softmax(draw):
     shape = draw(small_shape(1, 4, max_dim=12, max_elems=1024))
-    if draw(st.booleans()):
-        shape = shape[:-1] + (draw(st.integers(1, 40)),)
-    inp = draw(activation(shape, log_uniform(1e-5, 10.0)))
-    out = TensorSpec(shape, "int8", 1.0 / 256, -128)
+    if draw(st.booleans()) or shape[-1] == 1:       # one class: the output is constant
+        shape = shape[:-1] + (draw(st.integers(2, 40) | st.integers(1, 40)),)
     beta = draw(st.sampled_from([1.0, 1.0, 0.5, 2.0]) | st.floats(0.05, 4.0))
+    spread = draw(log_uniform(1.0, 60.0) | log_uniform(1e-3, 1e3))   # beta * input range
+    inp = draw(activation(shape, st.just(float(np.float32(spread / 255.0 / beta)))))
+    out = TensorSpec(shape, "int8", 1.0 / 256, -128)
     return OpCase("SOFTMAX", [inp], [out], dict(beta=beta))
 
 

@@ -5,11 +5,12 @@ import numpy as np
 from hypothesis import assume, strategies as st
 
 from lite_micro.testing.oneop import OpCase, TensorSpec
+from lite_micro.testing.ranges import dot_range, product_range
 from lite_micro.testing.strategies import STRATEGIES as FIRST_EIGHT
 from lite_micro.testing.strategies import (
     PADDINGS, activation, activation_scales, add, bias, binary_inputs, broadcast_shapes,
-    fused_activation, log_uniform, output_for, random_array, small_shape, weights,
-    zero_points)
+    fused_activation, log_uniform, mapped_output, output_quant, random_array,
+    small_shape, typical_accumulator, weighted_output, weights, zero_points)
 
 
 def _f32(x):
@@ -40,8 +41,11 @@ def _axis(draw, rank):
 def mul(draw):
     s1, s2, so = draw(broadcast_shapes())
     in1, in2 = draw(activation(s1)), draw(activation(s2))
-    out = draw(output_for(so, in1.scale * in2.scale, 128))
-    options = dict(fused_activation_function=draw(fused_activation(out.scale)))
+    lo, hi = product_range(in1.zero_point, in2.zero_point)
+    product = np.float64(in1.scale) * np.float64(in2.scale)
+    scale, zp = draw(output_quant(lo * product, hi * product, (in1.scale, in2.scale)))
+    out = TensorSpec(tuple(so), "int8", scale, zp)
+    options = dict(fused_activation_function=draw(fused_activation(out.scale, out.zero_point)))
     return OpCase("MUL", draw(binary_inputs(in1, in2)), [out], options)
 
 
@@ -55,26 +59,56 @@ def _max_min(op):
     return strategy()
 
 
+def _relu(x, alpha=0.0):
+    return np.where(x >= 0, x, alpha * x)
+
+
+def _hard_swish(x):
+    return x * np.clip(x + 3.0, 0.0, 6.0) / 6.0
+
+
 @st.composite
-def _unary(draw, op, out_scale=None, out_zp=None, in_scale=activation_scales,
-           same_quant=False, out_ratio=(-2.0, 2.0), options=None):
+def _unary(draw, op, fn=None, fixed=None, in_scale=activation_scales, min_ratio=0.0,
+           options=None, in_zp=zero_points):
+    """An element-wise op: output quantization `fixed` (scale, zero point), the input's
+    (fn None), or fitted to fn over the input's values (`min_ratio`: smallest output /
+    input scale TFLM accepts)."""
     shape = draw(small_shape(1, 4, max_elems=1024))
-    inp = draw(activation(shape, in_scale))
-    if same_quant:
+    inp = draw(activation(shape, in_scale, in_zp))
+    opts = draw(options) if options is not None else {}
+    if fixed is not None:
+        out = TensorSpec(shape, "int8", *fixed)
+    elif fn is None:
         out = _same_quant(inp, shape)
     else:
-        scale = out_scale or _f32(inp.scale * 10 ** draw(st.floats(*out_ratio)))
-        out = TensorSpec(shape, "int8", scale, draw(zero_points) if out_zp is None else out_zp)
-    return OpCase(op, [inp], [out], draw(options) if options is not None else {})
+        out = draw(mapped_output(shape, inp, lambda x: fn(x, **opts), inp.scale * min_ratio))
+    return OpCase(op, [inp], [out], opts)
 
 
-logistic = _unary("LOGISTIC", 1.0 / 256, -128, log_uniform(1e-4, 2.0))
-tanh = _unary("TANH", 1.0 / 128, 0, log_uniform(1e-4, 2.0))
-relu = _unary("RELU")
-relu6 = _unary("RELU6", same_quant=True)
-leaky_relu = _unary("LEAKY_RELU", options=st.fixed_dictionaries(
-    {"alpha": st.sampled_from([0.2, 0.01, 0.3]) | st.floats(0.0, 1.0, width=32)}))
-hard_swish = _unary("HARD_SWISH", out_ratio=(-1.5, 1.5))
+# LOGISTIC and TANH change over inputs of -8..8: input ranges from 0.5 to 50 mostly
+def _mostly(usual, rare):
+    return st.one_of(usual, usual, usual, rare)
+
+
+# LOGISTIC changes over inputs of -8..8, TANH over -3..3: input ranges of a few units
+logistic = _unary("LOGISTIC", fixed=(1.0 / 256, -128),
+                  in_scale=_mostly(log_uniform(4e-3, 0.12), log_uniform(1e-4, 0.5)))
+tanh = _unary("TANH", fixed=(1.0 / 128, 0),
+              in_scale=_mostly(log_uniform(2e-3, 0.05), log_uniform(1e-4, 0.2)))
+def _relu_with_room(x, alpha=0.0):
+    """RELU's outputs, plus room below zero: fitted so, zero is not the int8 minimum and
+    the clamped half of the outputs is not mistaken for saturation."""
+    y = _relu(x, alpha)
+    return np.append(y, -0.3 * max(float(y.max()), 0.0))
+
+
+relu = _unary("RELU", _relu_with_room, min_ratio=2.0 ** -30,
+              in_zp=st.integers(-128, 64))                    # inputs above zp: values to keep
+relu6 = _unary("RELU6", in_scale=_mostly(log_uniform(1e-4, 0.09), activation_scales),
+               in_zp=_mostly(st.integers(-128, 60), zero_points))   # [zp, six] holds values
+leaky_relu = _unary("LEAKY_RELU", _relu, min_ratio=2.0 ** -30, options=st.fixed_dictionaries(
+    {"alpha": st.sampled_from([0.2, 0.01, 0.3, 0.25, 0.5]) | st.floats(0.0, 1.0, width=32)}))
+hard_swish = _unary("HARD_SWISH", lambda x: _hard_swish(x), min_ratio=1.01 / 128)
 
 
 @st.composite
@@ -91,8 +125,11 @@ def prelu(draw):
                            data=draw(random_array(alpha_shape, -128, 127)))
     else:
         alpha = TensorSpec(alpha_shape, "int8", scale, zp)
-    out = TensorSpec(shape, "int8", _f32(inp.scale * 10 ** draw(st.floats(-1.0, 1.0))),
-                     draw(zero_points))
+    slopes = (np.arange(-128, 128) - zp) * np.float64(scale) if alpha.data is None else \
+        (alpha.data.astype(np.float64) - zp) * scale
+    lowest, highest = float(np.min(slopes)), float(np.max(slopes))
+    out = draw(mapped_output(shape, inp, lambda x: np.concatenate(
+        [np.where(x >= 0, x, x * lowest), np.where(x >= 0, x, x * highest)])))
     return OpCase("PRELU", [inp, alpha], [out])
 
 
@@ -118,6 +155,10 @@ def concatenation(draw):
 def _pad(draw, op):
     shape = draw(small_shape(1, 4, max_dim=7, max_elems=512))
     pads = [[draw(st.integers(0, 3)), draw(st.integers(0, 3))] for _ in shape]
+    while np.prod([d + a + b for d, (a, b) in zip(shape, pads)]) > 3 * np.prod(shape):
+        axis, side = max(((i, j) for i in range(len(shape)) for j in (0, 1)),
+                         key=lambda ij: pads[ij[0]][ij[1]])    # mostly padding: trim it
+        pads[axis][side] -= 1
     inp = draw(activation(shape))
     out = _same_quant(inp, [d + a + b for d, (a, b) in zip(shape, pads)])
     inputs = [inp, _const(pads, (len(shape), 2))]
@@ -278,13 +319,14 @@ def _reduce(op):
             [d for i, d in enumerate(shape) if i not in axes]
         inp = draw(activation(shape))
         count = int(np.prod([shape[a] for a in axes]))
-        if op in ("REDUCE_MAX", "REDUCE_MIN") or draw(st.booleans()):
+        if op in ("REDUCE_MAX", "REDUCE_MIN") or (op == "MEAN" and draw(st.booleans())):
             out = _same_quant(inp, out_shape)
-        else:
-            spread = np.sqrt(count) if op == "SUM" else 1.0   # a sum grows with its count
-            out = TensorSpec(tuple(out_shape), "int8",
-                             _f32(inp.scale * spread * 10 ** draw(st.floats(-1.5, 1.5))),
-                             draw(zero_points))
+        else:                                   # fitted to the spread of the mean or the sum
+            lo, hi = dot_range(np.full((1, count), 1.0 / count if op == "MEAN" else 1.0),
+                               inp.zero_point)
+            scale, zp = draw(output_quant(float(lo[0]) * inp.scale, float(hi[0]) * inp.scale,
+                                          (inp.scale, 1.0)))
+            out = TensorSpec(tuple(out_shape), "int8", scale, zp)
         return OpCase(op, [inp, _const(written)], [out], dict(keep_dims=keep))
     return strategy()
 
@@ -307,6 +349,8 @@ def tile(draw):
 def arg_max(draw):
     shape = draw(small_shape(1, 4, max_elems=1024))
     axis, written = _axis(draw, len(shape))
+    if shape[axis] == 1 and draw(st.integers(0, 7)):     # one candidate: the index is always 0
+        shape = shape[:axis] + (draw(st.integers(2, 9)),) + shape[axis + 1:]
     inp = draw(activation(shape))
     out = TensorSpec(shape[:axis] + shape[axis + 1:], "int32")
     return OpCase("ARG_MAX", [inp, _const([written])], [out], dict(output_type="INT32"))
@@ -319,6 +363,7 @@ def quantize(draw):
     if draw(st.booleans()):                                   # float32 -> int8
         return OpCase("QUANTIZE", [TensorSpec(shape, "float32")], [out], version=1)
     inp = draw(activation(shape, st.just(_f32(out.scale * 10 ** draw(st.floats(-2, 2))))))
+    out = draw(mapped_output(shape, inp, lambda x: x))
     return OpCase("QUANTIZE", [inp], [out], version=2)
 
 
@@ -344,11 +389,11 @@ def transpose_conv(draw):
         oh, ow = (h - 1) * sh + kh, (w - 1) * sw + kw
     inp = draw(activation((n, h, w, cin)))
     filt = draw(weights((cout, kh, kw, cin), 0))
-    b = draw(bias(cout, inp.scale, filt.scale))
-    out = draw(output_for((n, oh, ow, cout), inp.scale * float(np.max(filt.scale)),
-                          kh * kw * cin))
-    act = draw(st.sampled_from(["NONE"]) | fused_activation(out.scale))
+    rows = filt.data.reshape(cout, kh, kw, cin)[:, ::sh, ::sw].reshape(cout, -1)  # one output's taps
+    b = draw(bias(cout, inp.scale, filt.scale, typical_accumulator(rows)))
     with_bias = draw(st.booleans())
+    out = draw(weighted_output((n, oh, ow, cout), inp, filt, rows, b if with_bias else None))
+    act = draw(st.sampled_from(["NONE"]) | fused_activation(out.scale, out.zero_point))
     inputs = [_const([n, oh, ow, cout]), filt, inp] + ([b] if with_bias else [])
     options = dict(padding=padding, stride_h=sh, stride_w=sw, fused_activation_function=act)
     version = 4 if act != "NONE" else (3 if with_bias else 2)
@@ -370,7 +415,14 @@ def batch_matmul(draw):
     else:
         rhs = draw(activation(rhs_shape))
     out_shape = tuple(np.broadcast_shapes(tuple(batch), tuple(rhs_batch))) + (m, n)
-    out = draw(output_for(out_shape, lhs.scale * rhs.scale, k))
+    if rhs.data is not None:                        # the columns of rhs are the weight rows
+        rows = np.swapaxes(rhs.data, -1, -2) if not adj_y else rhs.data
+        out = draw(weighted_output(out_shape, lhs, rhs, rows.reshape(-1, k)))
+    else:
+        lo, hi = product_range(lhs.zero_point, rhs.zero_point, k)
+        product = np.float64(lhs.scale) * np.float64(rhs.scale)
+        scale, zp = draw(output_quant(lo * product, hi * product, (lhs.scale, rhs.scale)))
+        out = TensorSpec(out_shape, "int8", scale, zp)
     return OpCase("BATCH_MATMUL", [lhs, rhs], [out], dict(adj_x=adj_x, adj_y=adj_y))
 
 
@@ -388,16 +440,17 @@ def svdf(draw):
     time = TensorSpec((filters, memory), time_dtype, draw(log_uniform(1e-5, 1e-1)), 0,
                       data=draw(random_array((filters, memory), -limit, limit,
                                              np.int16 if wide else np.int8)))
-    state_scale = draw(output_for((1,), inp.scale * feature.scale, size)).scale
-    if wide:
-        state_scale = _f32(state_scale / 256)
+    fitted = draw(weighted_output((1,), inp, feature, feature.data))   # the features' range
+    state_scale = _f32(fitted.scale / 256) if wide else fitted.scale
     state = TensorSpec((batch, memory * filters), time_dtype, state_scale,
                        0 if wide else draw(zero_points), variable=True)
     # TFLM requires |bias scale - state scale * time scale| < 1e-5 (in double); a float32
     # bias scale is that close only when the product is below about 160
     assume(state.scale * time.scale < 100.0)
     b = draw(bias(units, state.scale, time.scale))
-    out = draw(output_for((batch, units), state.scale * time.scale, memory * rank))
+    as_int8 = TensorSpec((batch, memory * filters), "int8", fitted.scale, 0)  # state values
+    rows = time.data.astype(np.float64).reshape(units, rank * memory)
+    out = draw(weighted_output((batch, units), as_int8, time, rows))
     options = dict(rank=rank, fused_activation_function=draw(st.sampled_from(
         ["NONE", "RELU"])))
     return OpCase("SVDF", [inp, feature, time, b, state], [out], options)

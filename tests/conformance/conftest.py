@@ -1,7 +1,9 @@
-"""Per-op counts of the conformance run, printed at the end of the pytest session."""
+"""Per-op figures of the conformance run, printed at the end of the pytest session."""
 import pytest
 
-RESULTS = {}  # op -> (checked, unsupported, problems, seconds)
+from lite_micro.testing.runs import describe
+
+RESULTS = {}  # op -> (cases, configurations, informative share, failures, seconds)
 
 
 @pytest.fixture
@@ -13,7 +15,9 @@ def pytest_terminal_summary(terminalreporter):
     if not RESULTS:
         return
     terminalreporter.section("op conformance (cases vs TFLM, tolerance 0)")
-    for op, (checked, unsupported, problems, seconds) in sorted(RESULTS.items()):
-        terminalreporter.write_line(
-            f"{op:24s} {checked:4d} cases  {unsupported:4d} unsupported  "
-            f"{problems:3d} mismatches  {seconds:6.1f} s")
+    terminalreporter.write_line(describe())
+    terminalreporter.write_line(f"{'op':24s} {'cases':>5s} {'configs':>7s} {'informative':>11s} "
+                                f"{'failures':>8s} {'seconds':>7s}")
+    for op, (cases, configs, share, failures, seconds) in sorted(RESULTS.items()):
+        terminalreporter.write_line(f"{op:24s} {cases:5d} {configs:7d} {share:11.0%} "
+                                    f"{failures:8d} {seconds:7.1f}")

@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from lite_micro.build import host
-from lite_micro.testing.conformance import model_inputs, run_cases, save_regression
+from lite_micro.testing.conformance import Spread, model_inputs, run_cases, save_regression
 from lite_micro.testing.isolate import Crashed, run_isolated
 from lite_micro.testing.oneop import OpCase, TensorSpec
 
@@ -41,14 +41,39 @@ def test_a_single_wrong_byte_is_a_mismatch(tmp_path, monkeypatch):
     assert '"kind": "mismatch"' in path.with_suffix(".json").read_text()
 
 
+def _patched_run(monkeypatch, change):
+    real_run = host.HostModule.run
+    monkeypatch.setattr(host.HostModule, "run", lambda self, prefix, inputs: change(
+        real_run(self, prefix, inputs)))
+
+
+def test_an_extra_output_is_a_mismatch(tmp_path, monkeypatch):
+    _patched_run(monkeypatch, lambda outs: outs + [outs[0]])
+    problems = run_cases([_max_pool()], workdir=tmp_path)
+    assert [p.kind for p in problems] == ["mismatch"] and "2 outputs vs TFLM 1" in problems[0].message
+
+
+def test_a_wrong_dtype_is_a_mismatch(tmp_path, monkeypatch):
+    _patched_run(monkeypatch, lambda outs: [o.astype(np.int16) for o in outs])
+    problems = run_cases([_max_pool()], workdir=tmp_path)
+    assert [p.kind for p in problems] == ["mismatch"] and "dtype int16" in problems[0].message
+
+
+def test_spread_tells_informative_cases_apart(tmp_path):
+    spread = {}
+    assert run_cases([_max_pool()], workdir=tmp_path, spread=spread) == []
+    assert spread[0].informative() and spread[0].distinct > 10
+    assert not Spread.of([np.full(8, 5, np.int8)]).informative()                  # constant
+    assert not Spread.of([np.array([-128, 127] * 4 + [3], np.int8)]).informative()  # saturated
+    assert Spread.of([np.array([0, 1], np.int32)]).informative()
+
+
 def test_unsupported_op_is_recorded_not_passed(tmp_path):
-    tanh_case = OpCase("TANH", [TensorSpec((1, 8), scale=0.1, zero_point=0)],
-                       [TensorSpec((1, 8), scale=1 / 128, zero_point=0)])
-    problems = run_cases([tanh_case, _max_pool()], workdir=tmp_path)
-    kinds = [p.kind for p in problems]
-    assert kinds in (["unsupported"], []), kinds   # [] once TANH is supported
-    if kinds:
-        assert problems[0].index == 0 and "TANH" in problems[0].message
+    refused = OpCase("RELU", [TensorSpec((1, 8), scale=100.0, zero_point=0)],
+                     [TensorSpec((1, 8), scale=1e-8, zero_point=0)])   # left shift 34: refused
+    problems = run_cases([refused, _max_pool()], workdir=tmp_path)
+    assert [(p.kind, p.index) for p in problems] == [("unsupported", 0)]
+    assert "RELU" in problems[0].message and "shift 34" in problems[0].message
 
 
 def test_inputs_cover_random_and_saturating_values():

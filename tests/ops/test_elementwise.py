@@ -2,13 +2,12 @@
 
 Each quantization is checked on all 65,536 input pairs at once: input 1 is the column
 [256, 1] and input 2 the row [1, 256] of every int8 value, so the output [256, 256] holds
-every pair (and the broadcast path runs). LITEMICRO_ELTWISE_CASES scales the case counts.
+every pair (and the broadcast path runs). LITEMICRO_CASES scales the case counts.
 """
 
 from __future__ import annotations
 
 import itertools
-import os
 
 import numpy as np
 import pytest
@@ -21,8 +20,10 @@ from lite_micro.testing.conformance import run_cases
 from lite_micro.testing.oneop import build_model, TensorSpec
 from lite_micro.testing.sampling import sample_cases
 from lite_micro.testing.strategies_more import ALL_STRATEGIES
+from lite_micro.testing.runs import case_count, run_seed
 
-CASES = int(os.environ.get("LITEMICRO_ELTWISE_CASES", "150"))
+CASES = case_count(150)
+SEED = run_seed()
 OPS = ["SUB", "MUL", "MAXIMUM", "MINIMUM"]
 ACTIVATIONS = ["NONE", "RELU", "RELU6", "RELU_N1_TO_1"]
 COLUMN = np.arange(-128, 128, dtype=np.int8).reshape(256, 1)
@@ -82,7 +83,7 @@ def check_models(models: list, inputs: list, workdir) -> list:
 
 
 def test_every_input_pair_matches_tflm(tmp_path):
-    rng = np.random.default_rng(11)
+    rng = np.random.default_rng([11, SEED])
     per_op = max(1, CASES // 15)
     models = [pair_model(op, *random_quant(op, rng)) for op in OPS for _ in range(per_op)]
     check_models(models, [[COLUMN, ROW]] * len(models), tmp_path)
@@ -90,7 +91,7 @@ def test_every_input_pair_matches_tflm(tmp_path):
 
 def test_random_shapes_match_tflm(tmp_path):
     """The conformance strategies (broadcast shapes of rank 1-4), all ops in one build."""
-    cases = [c for op in OPS for c in sample_cases(ALL_STRATEGIES[op], max(2, CASES // 15), 3)]
+    cases = [c for op in OPS for c in sample_cases(ALL_STRATEGIES[op], max(2, CASES // 15), 3 + SEED)]
     problems = run_cases(cases, inputs_per_model=2, workdir=tmp_path)
     assert not problems, problems[0].summary()
 

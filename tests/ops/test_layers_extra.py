@@ -1,14 +1,13 @@
 """TRANSPOSE_CONV, BATCH_MATMUL, UNIDIRECTIONAL_SEQUENCE_LSTM, SVDF: one-op models against TFLM.
 
 Every model of this file is checked in ONE batch (one C compile, see `checked`), with
-tolerance 0; each test then looks at its own group. LITEMICRO_LAYERS_CASES sets the number of
+tolerance 0; each test then looks at its own group. LITEMICRO_CASES sets the number of
 random cases per op (default: a quick CI run; tests/conformance adds 30 more per op).
 """
 
 from __future__ import annotations
 
 import ctypes
-import os
 import shutil
 import subprocess
 
@@ -20,12 +19,14 @@ from lite_micro.ops import lstm
 from lite_micro.resources import templates_dir
 from lite_micro.testing.conformance import run_cases
 from lite_micro.testing.oneop import OpCase, TensorSpec, build_model
+from lite_micro.testing.runs import case_count, run_seed
 from lite_micro.testing.sampling import sample_cases
 from lite_micro.testing.strategies_more import STRATEGIES
 
 from lstm_cases import lstm_case, random_lstm_case, unsupported_lstm_model
 
-CASES = int(os.environ.get("LITEMICRO_LAYERS_CASES", "16"))
+CASES = case_count(16)
+SEED = run_seed()
 RUNTIME = templates_dir() / "runtime"
 KERNELS = ("lm_lstm.c", "lm_tconv.c", "lm_matmul.c", "lm_svdf.c")
 
@@ -109,12 +110,12 @@ LAYOUTS = [dict(time_major=True, batches=3), dict(batches=2, hidden_zp=-77),
 
 def _groups() -> dict:
     """Every model this file checks against TFLM, by group."""
-    rng = np.random.default_rng(20261101)
+    rng = np.random.default_rng([20261101, SEED])
     groups = {"lstm random": [random_lstm_case(rng) for _ in range(2 * CASES)]}
     for k, kw in enumerate(LAYOUTS):
         groups[f"lstm layout {k}"] = [lstm_case(np.random.default_rng(k), **kw) for k in range(2)]
     for op in ("TRANSPOSE_CONV", "BATCH_MATMUL", "SVDF"):
-        groups[op] = sample_cases(STRATEGIES[op], CASES, 1234)
+        groups[op] = sample_cases(STRATEGIES[op], CASES, 1234 + SEED)
     groups["edge"] = _edge_cases(np.random.default_rng(99))
     return groups
 

@@ -1,12 +1,10 @@
 """PRELU (int8): generated C against TFLM with tolerance 0.
 
-Random cases (LITEMICRO_PRELU_CASES per run; several hundred for a thorough local run) and
+Random cases (LITEMICRO_CASES per run; several hundred for a thorough local run) and
 every (input, alpha) pair of int8 values under a few quantizations, in one C compile.
 """
 
 from __future__ import annotations
-
-import os
 
 import numpy as np
 import pytest
@@ -16,10 +14,12 @@ from lite_micro.build.host import build_host
 from lite_micro.errors import UnsupportedError
 from lite_micro.testing.conformance import run_cases
 from lite_micro.testing.oneop import OpCase, TensorSpec
+from lite_micro.testing.runs import case_count, run_seed
 from lite_micro.testing.sampling import sample_cases
 from lite_micro.testing.strategies_more import STRATEGIES
 
-CASES = int(os.environ.get("LITEMICRO_PRELU_CASES", "12"))
+CASES = case_count(12)
+SEED = run_seed()
 ALL = np.arange(-128, 128, dtype=np.int8)
 
 
@@ -66,7 +66,7 @@ def edge_cases() -> list[OpCase]:
 
 
 def test_prelu_matches_tflm(tmp_path):
-    cases = sample_cases(STRATEGIES["PRELU"], CASES, 11) + edge_cases()
+    cases = sample_cases(STRATEGIES["PRELU"], CASES, 11 + SEED) + edge_cases()
     problems = run_cases(cases, inputs_per_model=2, workdir=tmp_path)
     assert not problems, f"{len(problems)} of {len(cases)} differ; first: {problems[0].summary()}"
 

@@ -1,13 +1,12 @@
 """MEAN, ARG_MAX, QUANTIZE, DEQUANTIZE: generated C against TFLM, tolerance 0 (float outputs
 compared bit for bit).
 
-Random cases run in one batch (one C compile); LITEMICRO_REDUCE_CASES sets the number of
+Random cases run in one batch (one C compile); LITEMICRO_CASES sets the number of
 random cases per op (default: a quick CI run; several hundred for a thorough local run).
 """
 
 from __future__ import annotations
 
-import os
 import zlib
 
 import numpy as np
@@ -20,10 +19,12 @@ from lite_micro.errors import UnsupportedError
 from lite_micro.ops.reduce import mean_multiplier
 from lite_micro.testing.conformance import run_cases
 from lite_micro.testing.oneop import OpCase, TensorSpec, build_model
+from lite_micro.testing.runs import case_count, run_seed
 from lite_micro.testing.sampling import sample_cases
 from lite_micro.testing.strategies_more import STRATEGIES
 
-CASES = int(os.environ.get("LITEMICRO_REDUCE_CASES", "4"))
+CASES = case_count(4)
+SEED = run_seed()
 OPS = ("MEAN", "ARG_MAX", "QUANTIZE", "DEQUANTIZE")
 
 
@@ -62,7 +63,7 @@ def edge_cases() -> list[OpCase]:
 
 
 def test_random_and_edge_cases_match_tflm(tmp_path, int32_outputs):
-    cases = [c for op in OPS for c in sample_cases(STRATEGIES[op], CASES, zlib.crc32(op.encode()) + 1)]
+    cases = [c for op in OPS for c in sample_cases(STRATEGIES[op], CASES, zlib.crc32(op.encode()) + 1 + SEED)]
     cases += edge_cases()
     problems = run_cases(cases, inputs_per_model=2, workdir=tmp_path)
     assert not problems, f"{len(problems)} of {len(cases)} differ; first: {problems[0].summary()}"

@@ -2,7 +2,7 @@
 PACK, UNPACK, RESIZE_NEAREST_NEIGHBOR): generated C against TFLM with tolerance 0, and the block
 tables those ops compile to.
 
-Random cases are checked in one batch (one C compile). LITEMICRO_SHAPE_CASES sets the number
+Random cases are checked in one batch (one C compile). LITEMICRO_CASES sets the number
 of random cases per op (default: a quick CI run; several hundred for a thorough local run).
 Cases TFLM cannot judge (it rejects mixed-scale CONCATENATION, ignores ellipsis/new-axis
 masks) are compared with TFLM's QUANTIZE and with numpy's indexing instead.
@@ -10,7 +10,6 @@ masks) are compared with TFLM's QUANTIZE and with numpy's indexing instead.
 
 from __future__ import annotations
 
-import os
 import zlib
 
 import numpy as np
@@ -25,10 +24,12 @@ from lite_micro.ops.shape_ops import BLOCK_COPY, BLOCK_FILL
 from lite_micro.testing import oneop
 from lite_micro.testing.conformance import run_cases
 from lite_micro.testing.oneop import OpCase, TensorSpec, build_model
+from lite_micro.testing.runs import case_count, run_seed
 from lite_micro.testing.sampling import sample_cases
 from lite_micro.testing.strategies_more import STRATEGIES
 
-CASES = int(os.environ.get("LITEMICRO_SHAPE_CASES", "3"))
+CASES = case_count(3)
+SEED = run_seed()
 OPS = ("CONCATENATION", "PAD", "PADV2", "TRANSPOSE", "STRIDED_SLICE", "SPLIT", "SPLIT_V",
        "PACK", "UNPACK", "RESIZE_NEAREST_NEIGHBOR")
 
@@ -104,7 +105,7 @@ def slice_op(monkeypatch):
 
 
 def test_random_and_edge_cases_match_tflm(tmp_path, slice_op):
-    cases = [c for op in OPS for c in sample_cases(STRATEGIES[op], CASES, zlib.crc32(op.encode()) + 1)]
+    cases = [c for op in OPS for c in sample_cases(STRATEGIES[op], CASES, zlib.crc32(op.encode()) + 1 + SEED)]
     cases += edge_cases() + slice_cases(max(CASES, 8), 4)
     _report(run_cases(cases, inputs_per_model=2, workdir=tmp_path), len(cases))
 

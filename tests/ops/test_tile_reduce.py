@@ -3,12 +3,11 @@
 TFLM has no TILE kernel: TILE is checked against numpy's tile, and the TILEs TensorFlow's
 converter emits (repeating axes of size one) also against TFLM's BROADCAST_TO, the form the
 oracle runs them in (`lite_micro.tflm_compat`). Random cases run in one batch (one C compile);
-LITEMICRO_TILE_REDUCE_CASES sets the number per op (several hundred for a thorough local run).
+LITEMICRO_CASES sets the number per op (several hundred for a thorough local run).
 """
 
 from __future__ import annotations
 
-import os
 import zlib
 
 import numpy as np
@@ -21,11 +20,13 @@ from lite_micro.errors import LiteMicroError, UnsupportedError
 from lite_micro.reference import Reference
 from lite_micro.testing.conformance import run_cases
 from lite_micro.testing.oneop import OpCase, TensorSpec, build_model
+from lite_micro.testing.runs import case_count, run_seed
 from lite_micro.testing.sampling import sample_cases
 from lite_micro.testing.strategies_more import STRATEGIES, WITHOUT_TFLM
 from lite_micro.tflm_compat import for_tflm
 
-CASES = int(os.environ.get("LITEMICRO_TILE_REDUCE_CASES", "5"))
+CASES = case_count(5)
+SEED = run_seed()
 OPS = ("REDUCE_MAX", "REDUCE_MIN", "SUM", "BROADCAST_TO")
 
 
@@ -70,7 +71,7 @@ def edge_cases() -> list[OpCase]:
 
 
 def test_reductions_and_broadcast_match_tflm(tmp_path):
-    cases = [c for op in OPS for c in sample_cases(STRATEGIES[op], CASES, zlib.crc32(op.encode()) + 2)]
+    cases = [c for op in OPS for c in sample_cases(STRATEGIES[op], CASES, zlib.crc32(op.encode()) + 2 + SEED)]
     cases += edge_cases()
     problems = run_cases(cases, inputs_per_model=2, workdir=tmp_path)
     assert not problems, f"{len(problems)} of {len(cases)} differ; first: {problems[0].summary()}"
