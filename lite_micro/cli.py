@@ -7,6 +7,7 @@ model, unknown target, a model that does not fit); verify exits 1 on a mismatch.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shlex
@@ -173,12 +174,14 @@ def cmd_bench(args, command: str) -> int:
 
 
 def cmd_project(args, command: str) -> int:
-    from .project import write_project
+    from .project import SELF_CHECK, write_project
 
     out = write_project(args.model, args.board, args.output, ram=args.ram, flash=args.flash,
                         budget=not args.no_budget, fmt=args.format)
     kind = {"platformio": "PlatformIO project", "cmake": "CMake project", "arduino": "Arduino library"}
     print(f"{kind[args.format]} for {args.board} written to {out}/")
+    if importlib.util.find_spec("tflite_micro") is None:
+        print(f"litemicro: warning: expected outputs from {SELF_CHECK}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -68,6 +68,7 @@ def test_gen_inspect_project_need_no_interpreter(no_oracle_env, tmp_path):
     proc = _cli(no_oracle_env, "project", model, "--board", "mps2-an386", "-o", tmp_path / "proj")
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "proj" / "platformio.ini").is_file()
+    assert "warning: expected outputs from litemicro's own host build, NOT the TFLM interpreter" in proc.stderr
 
 
 def test_verify_says_what_to_install(no_oracle_env):

@@ -224,6 +224,8 @@ def exact_tie_cases() -> list:
         out_s = 2.0 ** -7 if op == "MUL" else 2.0 ** -5      # multiplier 2^-7 or 2^-2
         cases.append(OpCase(op, ins, [_spec((16, 16), out_s, 1)],
                             dict(fused_activation_function="NONE")))
+    # RELU with multiplier 2^-2 and output zero point -128: ties, and the clamp at the type's minimum
+    cases.append(OpCase("RELU", [_spec((16, 16), 2.0 ** -7, 5)], [_spec((16, 16), 2.0 ** -5, -128)], {}))
     return cases
 
 
