@@ -1,0 +1,121 @@
+/* litemicro runtime: DEPTHWISE_CONV_2D with Helium (MVE), depth multiplier 1 and > 1.
+ *
+ * Channel-parallel: 16 output channels per pass, four int32 accumulator vectors; each tap
+ * adds four widening loads of the input (VLDRB.S32, or gathers through chan[] when the
+ * multiplier is > 1) times four of the weights (VMUL, VADD: MVE has no vector-by-vector VMLA) ([channel/16][tap][16], one post-incremented
+ * pointer). Interior windows read the input in place through taps[0..T); border windows are
+ * first copied to scratch with the padding set to the input zero point and read through
+ * taps[T..2T). The last pass is predicated (VCTP) instead of a scalar tail.
+ */
+#include "lm_mve.h"
+
+typedef struct {
+    const int32_t *offs;            /* tap offsets from the window base */
+    int32_t taps;
+    const uint32_t *chan;           /* NULL: multiplier 1, input channel = output channel */
+} lm_mve_window;
+
+LM_INLINE mve_pred16_t lm_mve_lanes_left(int32_t left)
+{
+    return vctp32q((uint32_t)(left > 0 ? left : 0));
+}
+
+/* Input lanes for 4 output channels starting at oc: contiguous or gathered. */
+LM_INLINE int32x4_t lm_mve_dw_load(const int8_t *x, const uint32_t *chan, int32_t oc, mve_pred16_t pred)
+{
+    if (chan == 0) {
+        return vldrbq_z_s32(x + oc, pred);
+    }
+    return vldrbq_gather_offset_z_s32(x, vldrwq_u32(chan + oc), pred);
+}
+
+/* 16 output channels from oc of one output pixel. */
+LM_INLINE void lm_mve_dw_pass(const lm_conv_params *p, const int8_t *x, const lm_mve_window *win, const int8_t *w,
+                              int32_t oc, const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                              int8_t *out)
+{
+    const int32_t left = p->out_c - oc;
+    const mve_pred16_t p0 = lm_mve_lanes_left(left), p1 = lm_mve_lanes_left(left - 4);
+    const mve_pred16_t p2 = lm_mve_lanes_left(left - 8), p3 = lm_mve_lanes_left(left - 12);
+    int32x4_t a0 = vldrwq_s32(bias + oc), a1 = vldrwq_s32(bias + oc + 4);
+    int32x4_t a2 = vldrwq_s32(bias + oc + 8), a3 = vldrwq_s32(bias + oc + 12);
+    const int32_t *offs = win->offs;
+    int32_t t;
+    for (t = 0; t < win->taps; ++t, w += 16) {
+        const int8_t *xt = x + offs[t];
+        a0 = vaddq_s32(a0, vmulq_s32(lm_mve_dw_load(xt, win->chan, oc, p0), vldrbq_s32(w)));
+        a1 = vaddq_s32(a1, vmulq_s32(lm_mve_dw_load(xt, win->chan, oc + 4, p1), vldrbq_s32(w + 4)));
+        a2 = vaddq_s32(a2, vmulq_s32(lm_mve_dw_load(xt, win->chan, oc + 8, p2), vldrbq_s32(w + 8)));
+        a3 = vaddq_s32(a3, vmulq_s32(lm_mve_dw_load(xt, win->chan, oc + 12, p3), vldrbq_s32(w + 12)));
+    }
+    vstrbq_p_s32(out + oc, lm_mve_requantize_s8(a0, mult + oc, shift + oc, p->out_zp, p->act_min, p->act_max), p0);
+    vstrbq_p_s32(out + oc + 4, lm_mve_requantize_s8(a1, mult + oc + 4, shift + oc + 4, p->out_zp, p->act_min,
+                                                    p->act_max), p1);
+    vstrbq_p_s32(out + oc + 8, lm_mve_requantize_s8(a2, mult + oc + 8, shift + oc + 8, p->out_zp, p->act_min,
+                                                    p->act_max), p2);
+    vstrbq_p_s32(out + oc + 12, lm_mve_requantize_s8(a3, mult + oc + 12, shift + oc + 12, p->out_zp, p->act_min,
+                                                     p->act_max), p3);
+}
+
+/* The window of a border pixel: [k_h][k_w][in_c] with padded taps = in_zp. */
+static void lm_mve_dw_border(const lm_conv_params *p, const int8_t *in, int32_t iy0, int32_t ix0, int8_t *dst)
+{
+    const int32_t in_c = p->in_c;
+    const int8x16_t zp = vdupq_n_s8((int8_t)p->in_zp);
+    int32_t ky, kx, n;
+    for (ky = 0; ky < p->k_h; ++ky) {
+        const int32_t iy = iy0 + ky * p->dil_h;
+        for (kx = 0; kx < p->k_w; ++kx, dst += in_c) {
+            const int32_t ix = ix0 + kx * p->dil_w;
+            const int inside = iy >= 0 && iy < p->in_h && ix >= 0 && ix < p->in_w;
+            const int8_t *src = in + (iy * p->in_w + ix) * in_c;
+            for (n = 0; n < in_c; n += 16) {
+                const mve_pred16_t pred = vctp8q((uint32_t)(in_c - n));
+                vstrbq_p_s8(dst + n, inside ? vldrbq_z_s8(src + n, pred) : zp, pred);
+            }
+        }
+    }
+}
+
+LM_INLINE void lm_mve_dw(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
+                         const int32_t *mult, const int32_t *shift, const int32_t *taps, const uint32_t *chan,
+                         int8_t *scratch, int8_t *out)
+{
+    const int32_t in_h = p->in_h, in_w = p->in_w, in_c = p->in_c, out_c = p->out_c, ntaps = p->k_h * p->k_w;
+    const int32_t span_h = (p->k_h - 1) * p->dil_h, span_w = (p->k_w - 1) * p->dil_w;
+    const lm_mve_window inner = {taps, ntaps, chan}, border = {taps + ntaps, ntaps, chan};
+    int32_t b, oy, ox, oc;
+    for (b = 0; b < p->batches; ++b) {
+        const int8_t *in_b = in + b * in_h * in_w * in_c;
+        for (oy = 0; oy < p->out_h; ++oy) {
+            const int32_t iy0 = oy * p->stride_h - p->pad_top;
+            for (ox = 0; ox < p->out_w; ++ox, out += out_c) {
+                const int32_t ix0 = ox * p->stride_w - p->pad_left;
+                const int8_t *x = in_b + (iy0 * in_w + ix0) * in_c;
+                const lm_mve_window *win = &inner;
+                if (iy0 < 0 || ix0 < 0 || iy0 + span_h >= in_h || ix0 + span_w >= in_w) {
+                    lm_mve_dw_border(p, in_b, iy0, ix0, scratch);
+                    x = scratch;
+                    win = &border;
+                }
+                for (oc = 0; oc < out_c; oc += 16) {
+                    lm_mve_dw_pass(p, x, win, w + oc * ntaps, oc, bias, mult, shift, out);
+                }
+            }
+        }
+    }
+}
+
+void lm_mve_dwconv_m1_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
+                         const int32_t *mult, const int32_t *shift, const int32_t *taps,
+                         int8_t *scratch, int8_t *out)
+{
+    lm_mve_dw(p, in, w, bias, mult, shift, taps, 0, scratch, out);
+}
+
+void lm_mve_dwconv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
+                      const int32_t *mult, const int32_t *shift, const int32_t *taps,
+                      const uint32_t *chan, int8_t *scratch, int8_t *out)
+{
+    lm_mve_dw(p, in, w, bias, mult, shift, taps, chan, scratch, out);
+}
