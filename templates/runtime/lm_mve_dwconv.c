@@ -12,7 +12,6 @@
 typedef struct {
     const int32_t *offs;            /* tap offsets from the window base */
     int32_t taps;
-    const uint32_t *chan;           /* NULL: multiplier 1, input channel = output channel */
 } lm_mve_window;
 
 LM_INLINE mve_pred16_t lm_mve_lanes_left(int32_t left)
@@ -21,32 +20,35 @@ LM_INLINE mve_pred16_t lm_mve_lanes_left(int32_t left)
 }
 
 /* Input lanes for 4 output channels starting at oc: contiguous or gathered. */
-LM_INLINE int32x4_t lm_mve_dw_load(const int8_t *x, const uint32_t *chan, int32_t oc, mve_pred16_t pred)
+LM_INLINE int32x4_t lm_mve_dw_load(const int8_t *x, const uint32_t *chan, int32_t oc, mve_pred16_t pred,
+                                   const int full)
 {
     if (chan == 0) {
-        return vldrbq_z_s32(x + oc, pred);
+        return full ? vldrbq_s32(x + oc) : vldrbq_z_s32(x + oc, pred);
     }
-    return vldrbq_gather_offset_z_s32(x, vldrwq_u32(chan + oc), pred);
+    return full ? vldrbq_gather_offset_s32(x, vldrwq_u32(chan + oc))
+                : vldrbq_gather_offset_z_s32(x, vldrwq_u32(chan + oc), pred);
 }
 
-/* 16 output channels from oc of one output pixel. */
+/* 16 output channels from oc of one output pixel; `chan` and `full` (all 16 lanes valid: no
+ * predication) are constants at each call, so each combination is its own loop. */
 LM_INLINE void lm_mve_dw_pass(const lm_conv_params *p, const int8_t *x, const lm_mve_window *win, const int8_t *w,
                               int32_t oc, const int32_t *bias, const int32_t *mult, const int32_t *shift,
-                              int8_t *out)
+                              int8_t *out, const uint32_t *chan, const int full)
 {
     const int32_t left = p->out_c - oc;
     const mve_pred16_t p0 = lm_mve_lanes_left(left), p1 = lm_mve_lanes_left(left - 4);
     const mve_pred16_t p2 = lm_mve_lanes_left(left - 8), p3 = lm_mve_lanes_left(left - 12);
     int32x4_t a0 = vldrwq_s32(bias + oc), a1 = vldrwq_s32(bias + oc + 4);
     int32x4_t a2 = vldrwq_s32(bias + oc + 8), a3 = vldrwq_s32(bias + oc + 12);
-    const int32_t *offs = win->offs;
+    const int32_t *offs = win->offs, taps = win->taps;
     int32_t t;
-    for (t = 0; t < win->taps; ++t, w += 16) {
+    for (t = 0; t < taps; ++t, w += 16) {
         const int8_t *xt = x + offs[t];
-        a0 = vaddq_s32(a0, vmulq_s32(lm_mve_dw_load(xt, win->chan, oc, p0), vldrbq_s32(w)));
-        a1 = vaddq_s32(a1, vmulq_s32(lm_mve_dw_load(xt, win->chan, oc + 4, p1), vldrbq_s32(w + 4)));
-        a2 = vaddq_s32(a2, vmulq_s32(lm_mve_dw_load(xt, win->chan, oc + 8, p2), vldrbq_s32(w + 8)));
-        a3 = vaddq_s32(a3, vmulq_s32(lm_mve_dw_load(xt, win->chan, oc + 12, p3), vldrbq_s32(w + 12)));
+        a0 = vaddq_s32(a0, vmulq_s32(lm_mve_dw_load(xt, chan, oc, p0, full), vldrbq_s32(w)));
+        a1 = vaddq_s32(a1, vmulq_s32(lm_mve_dw_load(xt, chan, oc + 4, p1, full), vldrbq_s32(w + 4)));
+        a2 = vaddq_s32(a2, vmulq_s32(lm_mve_dw_load(xt, chan, oc + 8, p2, full), vldrbq_s32(w + 8)));
+        a3 = vaddq_s32(a3, vmulq_s32(lm_mve_dw_load(xt, chan, oc + 12, p3, full), vldrbq_s32(w + 12)));
     }
     vstrbq_p_s32(out + oc, lm_mve_requantize_s8(a0, mult + oc, shift + oc, p->out_zp, p->act_min, p->act_max), p0);
     vstrbq_p_s32(out + oc + 4, lm_mve_requantize_s8(a1, mult + oc + 4, shift + oc + 4, p->out_zp, p->act_min,
@@ -83,7 +85,7 @@ LM_INLINE void lm_mve_dw(const lm_conv_params *p, const int8_t *in, const int8_t
 {
     const int32_t in_h = p->in_h, in_w = p->in_w, in_c = p->in_c, out_c = p->out_c, ntaps = p->k_h * p->k_w;
     const int32_t span_h = (p->k_h - 1) * p->dil_h, span_w = (p->k_w - 1) * p->dil_w;
-    const lm_mve_window inner = {taps, ntaps, chan}, border = {taps + ntaps, ntaps, chan};
+    const lm_mve_window inner = {taps, ntaps}, border = {taps + ntaps, ntaps};
     int32_t b, oy, ox, oc;
     for (b = 0; b < p->batches; ++b) {
         const int8_t *in_b = in + b * in_h * in_w * in_c;
@@ -98,8 +100,11 @@ LM_INLINE void lm_mve_dw(const lm_conv_params *p, const int8_t *in, const int8_t
                     x = scratch;
                     win = &border;
                 }
-                for (oc = 0; oc < out_c; oc += 16) {
-                    lm_mve_dw_pass(p, x, win, w + oc * ntaps, oc, bias, mult, shift, out);
+                for (oc = 0; oc + 16 <= out_c; oc += 16) {
+                    lm_mve_dw_pass(p, x, win, w + oc * ntaps, oc, bias, mult, shift, out, chan, 1);
+                }
+                if (oc < out_c) {
+                    lm_mve_dw_pass(p, x, win, w + oc * ntaps, oc, bias, mult, shift, out, chan, 0);
                 }
             }
         }
