@@ -68,6 +68,14 @@ def fc_case(seed, batches, n_in, n_out, per_channel):
     return build_model("FULLY_CONNECTED", inputs, [out], dict(fused_activation_function="NONE"))
 
 
+def add_case(seed, shape, act="NONE"):
+    rng = np.random.default_rng(seed)
+    a = TensorSpec(tuple(shape), scale=float(rng.uniform(0.01, 0.1)), zero_point=int(rng.integers(-20, 20)))
+    b = TensorSpec(tuple(shape), scale=float(rng.uniform(0.01, 0.1)), zero_point=int(rng.integers(-20, 20)))
+    out = TensorSpec(tuple(shape), scale=0.08, zero_point=-6)
+    return build_model("ADD", [a, b], [out], dict(fused_activation_function=act))
+
+
 # (id, builder, kernel the case must reach, in the default set?)
 CASES = [
     ("conv1x1-c19-odd", lambda: conv_case(1, 1, 5, 3, 19, 7, 1, 1, "VALID", True), "lm_mve_conv_s8", True),
@@ -82,6 +90,8 @@ CASES = [
     ("dw5x5-m2-c1-s2", lambda: dw_case(10, 9, 8, 1, 2, 5, 2, "SAME", False), "lm_mve_dwconv_s8", False),
     ("dw3x3-m1-dil2", lambda: dw_case(11, 9, 9, 8, 1, 3, 1, "SAME", True, dil=2), "lm_mve_dwconv_m1_s8", False),
     ("fc-per-tensor-odd", lambda: fc_case(12, 1, 37, 10, False), "lm_mve_fc_s8", True),
+    ("add-tail-relu", lambda: add_case(14, (1, 3, 5, 7), "RELU"), "lm_mve_add_s8", True),
+    ("add-1x1x1x3", lambda: add_case(15, (1, 1, 1, 3)), "lm_mve_add_s8", False),
     ("fc-per-channel-b3", lambda: fc_case(13, 3, 64, 5, True), "lm_mve_fc_s8", False),
 ]
 SELECTED = [c for c in CASES if THOROUGH or c[3]]

@@ -55,8 +55,17 @@ def _per_row(layer: Layer, name: str, rows: int, multiple: int) -> ConstArray:
     return ConstArray(name, c.ctype, pad_to(values, multiple), c.comment + f", padded to {multiple}")
 
 
-def _tables(layer: Layer, rows: int, multiple: int) -> list[ConstArray]:
-    return [_per_row(layer, name, rows, multiple) for name in ("bias", "mult", "shift")]
+def _tables(layer: Layer, rows: int, multiple: int, even_odd: bool = False) -> list[ConstArray]:
+    tables = [_per_row(layer, name, rows, multiple) for name in ("bias", "mult", "shift")]
+    if even_odd:
+        tables = [dataclasses.replace(t, values=even_odd_order(t.values), comment=t.comment + ", even/odd order")
+                  for t in tables]
+    return tables
+
+
+def even_odd_order(values: np.ndarray) -> np.ndarray:
+    """Each group of 8 as channels 0, 2, 4, 6, 1, 3, 5, 7 (VMULLB / VMULLT lanes)."""
+    return values.reshape(-1, 8)[:, [0, 2, 4, 6, 1, 3, 5, 7]].reshape(-1)
 
 
 def _conv(layer: Layer) -> Layer:
@@ -69,9 +78,9 @@ def _conv(layer: Layer) -> Layer:
     args = [ParamsArg(), TensorArg(layer.op.inputs[0], const=True), ConstArg("weights"), ConstArg("bias"),
             ConstArg("mult"), ConstArg("shift"), "NULL" if direct else ScratchArg(), TensorArg(layer.op.outputs[0])]
     return dataclasses.replace(layer, kernel="lm_mve_conv_s8", runtime=(MVE_HEADER, "lm_mve_conv.c"),
-                               consts=consts, args=args, scratch_bytes=0 if direct else 2 * n,
+                               consts=consts, args=args, scratch_bytes=0 if direct else n,
                                note=("1x1 read in place" if direct else f"patches of {n} bytes")
-                               + ", MVE: 4 channels x 2 pixels per VMLADAVA pass")
+                               + ", MVE: 4 channels per VMLADAVA pass")
 
 
 def _fc(layer: Layer) -> Layer:
@@ -93,13 +102,13 @@ def _depthwise(layer: Layer) -> Layer:
     blocks = taps.reshape(k_h * k_w, -1, 16).transpose(1, 0, 2).reshape(-1)
     offsets = [((ky * p["dil_h"]) * p["in_w"] + kx * p["dil_w"]) * in_c for ky in range(k_h) for kx in range(k_w)]
     offsets += [t * in_c for t in range(k_h * k_w)]
-    consts = [ConstArray("weights", "int8_t", blocks, f"weights {list(w.shape)} as [channel/16][tap][16]"),
-              *_tables(layer, out_c, 16),
+    consts = [ConstArray("weights", "int16_t", blocks, f"weights {list(w.shape)} as int16 [channel/16][tap][16]"),
+              *_tables(layer, out_c, 16, even_odd=True),
               ConstArray("taps", "int32_t", np.asarray(offsets, dtype=np.int64), "tap offsets in the input, then in a border window")]
     extra = [ConstArg("taps")]
     if mult > 1:
         chan = pad_to(np.arange(out_c, dtype=np.int64) // mult, 16)
-        consts.append(ConstArray("chan", "uint32_t", chan, "input channel of each output channel"))
+        consts.append(ConstArray("chan", "uint16_t", chan, "input channel of each output channel"))
         extra.append(ConstArg("chan"))
     args = [ParamsArg(), TensorArg(layer.op.inputs[0], const=True), ConstArg("weights"), ConstArg("bias"),
             ConstArg("mult"), ConstArg("shift"), *extra, ScratchArg(), TensorArg(layer.op.outputs[0])]
@@ -121,4 +130,5 @@ _REWRITES = {
     "lm_fc_s8": _fc,
     "lm_dwconv_m1_s8": _depthwise,
     "lm_dwconv_s8": _depthwise,
+    "lm_add_s8": _retarget("lm_mve_add_s8", "lm_mve_eltwise.c"),
 }

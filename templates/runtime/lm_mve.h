@@ -6,9 +6,11 @@
  *   to a multiple of 16 bytes and interleaved per 16-byte chunk ([row/4][chunk][4][16]), so
  *   one post-incremented pointer feeds four VMLADAVA per chunk; bias, mult and shift padded
  *   to a multiple of 4 entries.
- * - depthwise: weights [channel/16][tap][16] (channels padded with zero weights), bias, mult
- *   and shift padded to a multiple of 16 entries; `taps` holds each tap's byte offset from
- *   the window's top-left pixel.
+ * - depthwise: weights widened to int16, [channel/16][tap][16] (channels padded with zero
+ *   weights); bias, mult and shift padded to a multiple of 16 entries, each group of 8 in the
+ *   order of the even then the odd channels (0, 2, 4, 6, 1, 3, 5, 7), the order of the
+ *   VMULLB/VMULLT accumulators; `taps` holds each tap's byte offset from the window's
+ *   top-left pixel, then from a border window's.
  * Inputs, outputs and the parameter structs are those of lm_kernels.h.
  */
 #ifndef LM_MVE_H
@@ -50,8 +52,8 @@ LM_INLINE int32x4_t lm_mve_requantize_s8(int32x4_t acc, const int32_t *mult, con
     return vminq_s32(v, vdupq_n_s32(act_max));
 }
 
-/* CONV_2D, groups 1, weights as described above. scratch: 2 * k_h * k_w * in_c bytes (two
- * patches), or NULL for a 1x1 convolution without padding (read in place). */
+/* CONV_2D, groups 1, weights as described above. scratch: k_h * k_w * in_c bytes (one patch),
+ * or NULL for a 1x1 convolution without padding (read in place). */
 void lm_mve_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
                     const int32_t *mult, const int32_t *shift, int8_t *scratch, int8_t *out);
 
@@ -60,15 +62,15 @@ void lm_mve_fc_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, cons
                   const int32_t *mult, const int32_t *shift, int8_t *out);
 
 /* DEPTHWISE_CONV_2D, multiplier 1. scratch: k_h * k_w * in_c bytes (a border window). */
-void lm_mve_dwconv_m1_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
+void lm_mve_dwconv_m1_s8(const lm_conv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
                          const int32_t *mult, const int32_t *shift, const int32_t *taps,
                          int8_t *scratch, int8_t *out);
 
 /* DEPTHWISE_CONV_2D, multiplier > 1: chan[oc] = oc / multiplier (padded to a multiple of
  * 16 entries) is the input channel each output channel reads, through gather loads. */
-void lm_mve_dwconv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
+void lm_mve_dwconv_s8(const lm_conv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
                       const int32_t *mult, const int32_t *shift, const int32_t *taps,
-                      const uint32_t *chan, int8_t *scratch, int8_t *out);
+                      const uint16_t *chan, int8_t *scratch, int8_t *out);
 
 /* ADD without broadcasting, four elements per step. */
 void lm_mve_add_s8(const lm_add_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);

@@ -2,8 +2,9 @@
  *
  * One output pixel (or batch row) is a vector x of n bytes; every output channel is the dot
  * product of x with one weight row. Weight rows come in tiles of four, interleaved per
- * 16-byte chunk (lm_mve.h), so each chunk of x is one predicated load (VCTP: the lanes past n
- * read as zero) and four VMLADAVA. Two pixels share each weight load when there are two.
+ * 16-byte chunk (lm_mve.h), so each chunk of x is one load and four VMLADAVA, the last chunk
+ * predicated (VCTP: the lanes past n read as zero). A tile of four rows keeps the four
+ * accumulators in even registers (VMLADAVA's RdaLo must be even, which rules out 4 x 2).
  */
 #include "lm_mve.h"
 
@@ -17,12 +18,13 @@ LM_INLINE int32x4_t lm_mve_lanes(int32_t a0, int32_t a1, int32_t a2, int32_t a3,
     return vaddq_s32(v, vldrwq_s32(bias));
 }
 
-/* One weight tile (four rows) against x: the four dot products plus bias. */
+/* One weight tile (four rows) against x: the four dot products plus bias. Full 16-byte chunks
+ * first, then one predicated chunk for the last n % 16 bytes (lanes past n read as zero). */
 LM_INLINE int32x4_t lm_mve_tile1(const int8_t *x, const int8_t *wt, int32_t n, const int32_t *bias)
 {
-    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-    for (; n > 0; n -= 16) {
-        const int8x16_t xv = vldrbq_z_s8(x, vctp8q((uint32_t)n));
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, i;
+    for (i = n >> 4; i > 0; --i) {
+        const int8x16_t xv = vldrbq_s8(x);
         a0 = vmladavaq_s8(a0, vldrbq_s8(wt), xv);
         a1 = vmladavaq_s8(a1, vldrbq_s8(wt + 16), xv);
         a2 = vmladavaq_s8(a2, vldrbq_s8(wt + 32), xv);
@@ -30,33 +32,14 @@ LM_INLINE int32x4_t lm_mve_tile1(const int8_t *x, const int8_t *wt, int32_t n, c
         x += 16;
         wt += 64;
     }
-    return lm_mve_lanes(a0, a1, a2, a3, bias);
-}
-
-/* One weight tile against two inputs x0 and x1: r[0] for x0, r[1] for x1. */
-LM_INLINE void lm_mve_tile2(const int8_t *x0, const int8_t *x1, const int8_t *wt, int32_t n,
-                            const int32_t *bias, int32x4_t *r)
-{
-    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-    for (; n > 0; n -= 16) {
-        const mve_pred16_t pred = vctp8q((uint32_t)n);
-        const int8x16_t xv = vldrbq_z_s8(x0, pred), yv = vldrbq_z_s8(x1, pred);
-        const int8x16_t w0 = vldrbq_s8(wt), w1 = vldrbq_s8(wt + 16);
-        a0 = vmladavaq_s8(a0, w0, xv);
-        b0 = vmladavaq_s8(b0, w0, yv);
-        a1 = vmladavaq_s8(a1, w1, xv);
-        b1 = vmladavaq_s8(b1, w1, yv);
-        const int8x16_t w2 = vldrbq_s8(wt + 32), w3 = vldrbq_s8(wt + 48);
-        a2 = vmladavaq_s8(a2, w2, xv);
-        b2 = vmladavaq_s8(b2, w2, yv);
-        a3 = vmladavaq_s8(a3, w3, xv);
-        b3 = vmladavaq_s8(b3, w3, yv);
-        x0 += 16;
-        x1 += 16;
-        wt += 64;
+    if (n & 15) {
+        const int8x16_t xv = vldrbq_z_s8(x, vctp8q((uint32_t)(n & 15)));
+        a0 = vmladavaq_s8(a0, vldrbq_s8(wt), xv);
+        a1 = vmladavaq_s8(a1, vldrbq_s8(wt + 16), xv);
+        a2 = vmladavaq_s8(a2, vldrbq_s8(wt + 32), xv);
+        a3 = vmladavaq_s8(a3, vldrbq_s8(wt + 48), xv);
     }
-    r[0] = lm_mve_lanes(a0, a1, a2, a3, bias);
-    r[1] = lm_mve_lanes(b0, b1, b2, b3, bias);
+    return lm_mve_lanes(a0, a1, a2, a3, bias);
 }
 
 typedef struct {
@@ -64,25 +47,17 @@ typedef struct {
     int32_t out_zp, act_min, act_max;
 } lm_mve_rows_cfg;
 
-/* All output channels for one or two input vectors (x1 == NULL: one). */
-static void lm_mve_rows(const lm_mve_rows_cfg *c, const int8_t *x0, const int8_t *x1, const int8_t *w,
-                        const int32_t *bias, const int32_t *mult, const int32_t *shift,
-                        int8_t *out0, int8_t *out1)
+/* All output channels of one input vector x. */
+static void lm_mve_rows(const lm_mve_rows_cfg *c, const int8_t *x, const int8_t *w, const int32_t *bias,
+                        const int32_t *mult, const int32_t *shift, int8_t *out)
 {
-    const int32_t tile = 4 * ((c->n + 15) & ~15);
+    const int32_t n = c->n, rows = c->rows, tile = 4 * ((n + 15) & ~15);
+    const int32_t out_zp = c->out_zp, act_min = c->act_min, act_max = c->act_max;
     int32_t o;
-    for (o = 0; o < c->rows; o += 4, w += tile) {
-        const mve_pred16_t keep = vctp32q((uint32_t)(c->rows - o));
-        int32x4_t r[2];
-        if (x1 != 0) {
-            lm_mve_tile2(x0, x1, w, c->n, bias + o, r);
-            r[1] = lm_mve_requantize_s8(r[1], mult + o, shift + o, c->out_zp, c->act_min, c->act_max);
-            vstrbq_p_s32(out1 + o, r[1], keep);
-        } else {
-            r[0] = lm_mve_tile1(x0, w, c->n, bias + o);
-        }
-        r[0] = lm_mve_requantize_s8(r[0], mult + o, shift + o, c->out_zp, c->act_min, c->act_max);
-        vstrbq_p_s32(out0 + o, r[0], keep);
+    for (o = 0; o < rows; o += 4, w += tile) {
+        const int32x4_t r = lm_mve_requantize_s8(lm_mve_tile1(x, w, n, bias + o), mult + o, shift + o, out_zp,
+                                                 act_min, act_max);
+        vstrbq_p_s32(out + o, r, vctp32q((uint32_t)(rows - o)));
     }
 }
 
@@ -143,18 +118,11 @@ void lm_mve_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, 
 {
     const int32_t pixels = p->out_h * p->out_w, out_c = p->out_c;
     const lm_mve_rows_cfg c = {p->k_h * p->k_w * p->in_c, out_c, p->out_zp, p->act_min, p->act_max};
-    int8_t *patch1 = scratch != 0 ? scratch + c.n : 0;
     int32_t b, pix;
     for (b = 0; b < p->batches; ++b) {
         const int8_t *in_b = in + b * p->in_h * p->in_w * p->in_c;
-        for (pix = 0; pix + 1 < pixels; pix += 2, out += 2 * out_c) {
-            const int8_t *x0 = lm_mve_pixel(p, in_b, pix, scratch);
-            const int8_t *x1 = lm_mve_pixel(p, in_b, pix + 1, patch1);
-            lm_mve_rows(&c, x0, x1, w, bias, mult, shift, out, out + out_c);
-        }
-        if (pix < pixels) {
-            lm_mve_rows(&c, lm_mve_pixel(p, in_b, pix, scratch), 0, w, bias, mult, shift, out, 0);
-            out += out_c;
+        for (pix = 0; pix < pixels; ++pix, out += out_c) {
+            lm_mve_rows(&c, lm_mve_pixel(p, in_b, pix, scratch), w, bias, mult, shift, out);
         }
     }
 }
@@ -165,10 +133,7 @@ void lm_mve_fc_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, cons
     const int32_t n = p->in_depth, rows = p->out_depth;
     const lm_mve_rows_cfg c = {n, rows, p->out_zp, p->act_min, p->act_max};
     int32_t b;
-    for (b = 0; b + 1 < p->batches; b += 2) {
-        lm_mve_rows(&c, in + b * n, in + (b + 1) * n, w, bias, mult, shift, out + b * rows, out + (b + 1) * rows);
-    }
-    if (b < p->batches) {
-        lm_mve_rows(&c, in + b * n, 0, w, bias, mult, shift, out + b * rows, 0);
+    for (b = 0; b < p->batches; ++b) {
+        lm_mve_rows(&c, in + b * n, w, bias, mult, shift, out + b * rows);
     }
 }

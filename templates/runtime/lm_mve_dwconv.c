@@ -1,11 +1,12 @@
 /* litemicro runtime: DEPTHWISE_CONV_2D with Helium (MVE), depth multiplier 1 and > 1.
  *
- * Channel-parallel: 16 output channels per pass, four int32 accumulator vectors; each tap
- * adds four widening loads of the input (VLDRB.S32, or gathers through chan[] when the
- * multiplier is > 1) times four of the weights (VMUL, VADD: MVE has no vector-by-vector VMLA) ([channel/16][tap][16], one post-incremented
- * pointer). Interior windows read the input in place through taps[0..T); border windows are
- * first copied to scratch with the padding set to the input zero point and read through
- * taps[T..2T). The last pass is predicated (VCTP) instead of a scalar tail.
+ * Channel-parallel: 16 output channels per pass. Each tap loads 8 input channels widened to
+ * int16 lanes (VLDRB.S16, or gathers through chan[] when the multiplier is > 1) and 8 weights
+ * widened offline to int16, and VMULLB/VMULLT give the int32 products of the even and of the
+ * odd channels (MVE has no vector-by-vector VMLA), added to four accumulators. Interior
+ * windows read the input in place through taps[0..T); border windows are first copied to
+ * scratch with the padding set to the input zero point and read through taps[T..2T). The
+ * last pass is predicated (VCTP) instead of a scalar tail.
  */
 #include "lm_mve.h"
 
@@ -16,47 +17,53 @@ typedef struct {
 
 LM_INLINE mve_pred16_t lm_mve_lanes_left(int32_t left)
 {
-    return vctp32q((uint32_t)(left > 0 ? left : 0));
+    return vctp16q((uint32_t)(left > 0 ? left : 0));
 }
 
-/* Input lanes for 4 output channels starting at oc: contiguous or gathered. */
-LM_INLINE int32x4_t lm_mve_dw_load(const int8_t *x, const uint32_t *chan, int32_t oc, mve_pred16_t pred,
+/* Input of 8 output channels from oc as int16 lanes: contiguous or gathered through chan[]. */
+LM_INLINE int16x8_t lm_mve_dw_load(const int8_t *x, const uint16_t *chan, int32_t oc, mve_pred16_t pred,
                                    const int full)
 {
     if (chan == 0) {
-        return full ? vldrbq_s32(x + oc) : vldrbq_z_s32(x + oc, pred);
+        return full ? vldrbq_s16(x + oc) : vldrbq_z_s16(x + oc, pred);
     }
-    return full ? vldrbq_gather_offset_s32(x, vldrwq_u32(chan + oc))
-                : vldrbq_gather_offset_z_s32(x, vldrwq_u32(chan + oc), pred);
+    return full ? vldrbq_gather_offset_s16(x, vldrhq_u16(chan + oc))
+                : vldrbq_gather_offset_z_s16(x, vldrhq_u16(chan + oc), pred);
+}
+
+/* Requantize 8 channels held as even (channels 0, 2, 4, 6) and odd lanes, interleave them back
+ * with VMOVNB/VMOVNT and store the 8 bytes. */
+LM_INLINE void lm_mve_dw_store(const lm_conv_params *p, int32x4_t even, int32x4_t odd, const int32_t *mult,
+                               const int32_t *shift, int8_t *out, mve_pred16_t pred)
+{
+    const int32x4_t e = lm_mve_requantize_s8(even, mult, shift, p->out_zp, p->act_min, p->act_max);
+    const int32x4_t o = lm_mve_requantize_s8(odd, mult + 4, shift + 4, p->out_zp, p->act_min, p->act_max);
+    vstrbq_p_s16(out, vmovntq_s32(vmovnbq_s32(vdupq_n_s16(0), e), o), pred);
 }
 
 /* 16 output channels from oc of one output pixel; `chan` and `full` (all 16 lanes valid: no
  * predication) are constants at each call, so each combination is its own loop. */
-LM_INLINE void lm_mve_dw_pass(const lm_conv_params *p, const int8_t *x, const lm_mve_window *win, const int8_t *w,
+LM_INLINE void lm_mve_dw_pass(const lm_conv_params *p, const int8_t *x, const lm_mve_window *win, const int16_t *w,
                               int32_t oc, const int32_t *bias, const int32_t *mult, const int32_t *shift,
-                              int8_t *out, const uint32_t *chan, const int full)
+                              int8_t *out, const uint16_t *chan, const int full)
 {
     const int32_t left = p->out_c - oc;
-    const mve_pred16_t p0 = lm_mve_lanes_left(left), p1 = lm_mve_lanes_left(left - 4);
-    const mve_pred16_t p2 = lm_mve_lanes_left(left - 8), p3 = lm_mve_lanes_left(left - 12);
-    int32x4_t a0 = vldrwq_s32(bias + oc), a1 = vldrwq_s32(bias + oc + 4);
-    int32x4_t a2 = vldrwq_s32(bias + oc + 8), a3 = vldrwq_s32(bias + oc + 12);
+    const mve_pred16_t p0 = lm_mve_lanes_left(left), p1 = lm_mve_lanes_left(left - 8);
+    int32x4_t e0 = vldrwq_s32(bias + oc), o0 = vldrwq_s32(bias + oc + 4);
+    int32x4_t e1 = vldrwq_s32(bias + oc + 8), o1 = vldrwq_s32(bias + oc + 12);
     const int32_t *offs = win->offs, taps = win->taps;
     int32_t t;
     for (t = 0; t < taps; ++t, w += 16) {
         const int8_t *xt = x + offs[t];
-        a0 = vaddq_s32(a0, vmulq_s32(lm_mve_dw_load(xt, chan, oc, p0, full), vldrbq_s32(w)));
-        a1 = vaddq_s32(a1, vmulq_s32(lm_mve_dw_load(xt, chan, oc + 4, p1, full), vldrbq_s32(w + 4)));
-        a2 = vaddq_s32(a2, vmulq_s32(lm_mve_dw_load(xt, chan, oc + 8, p2, full), vldrbq_s32(w + 8)));
-        a3 = vaddq_s32(a3, vmulq_s32(lm_mve_dw_load(xt, chan, oc + 12, p3, full), vldrbq_s32(w + 12)));
+        const int16x8_t x0 = lm_mve_dw_load(xt, chan, oc, p0, full), w0 = vldrhq_s16(w);
+        e0 = vaddq_s32(e0, vmullbq_int_s16(x0, w0));
+        o0 = vaddq_s32(o0, vmulltq_int_s16(x0, w0));
+        const int16x8_t x1 = lm_mve_dw_load(xt, chan, oc + 8, p1, full), w1 = vldrhq_s16(w + 8);
+        e1 = vaddq_s32(e1, vmullbq_int_s16(x1, w1));
+        o1 = vaddq_s32(o1, vmulltq_int_s16(x1, w1));
     }
-    vstrbq_p_s32(out + oc, lm_mve_requantize_s8(a0, mult + oc, shift + oc, p->out_zp, p->act_min, p->act_max), p0);
-    vstrbq_p_s32(out + oc + 4, lm_mve_requantize_s8(a1, mult + oc + 4, shift + oc + 4, p->out_zp, p->act_min,
-                                                    p->act_max), p1);
-    vstrbq_p_s32(out + oc + 8, lm_mve_requantize_s8(a2, mult + oc + 8, shift + oc + 8, p->out_zp, p->act_min,
-                                                    p->act_max), p2);
-    vstrbq_p_s32(out + oc + 12, lm_mve_requantize_s8(a3, mult + oc + 12, shift + oc + 12, p->out_zp, p->act_min,
-                                                     p->act_max), p3);
+    lm_mve_dw_store(p, e0, o0, mult + oc, shift + oc, out + oc, p0);
+    lm_mve_dw_store(p, e1, o1, mult + oc + 8, shift + oc + 8, out + oc + 8, p1);
 }
 
 /* The window of a border pixel: [k_h][k_w][in_c] with padded taps = in_zp. */
@@ -79,8 +86,8 @@ static void lm_mve_dw_border(const lm_conv_params *p, const int8_t *in, int32_t 
     }
 }
 
-LM_INLINE void lm_mve_dw(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
-                         const int32_t *mult, const int32_t *shift, const int32_t *taps, const uint32_t *chan,
+LM_INLINE void lm_mve_dw(const lm_conv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
+                         const int32_t *mult, const int32_t *shift, const int32_t *taps, const uint16_t *chan,
                          int8_t *scratch, int8_t *out)
 {
     const int32_t in_h = p->in_h, in_w = p->in_w, in_c = p->in_c, out_c = p->out_c, ntaps = p->k_h * p->k_w;
@@ -111,16 +118,16 @@ LM_INLINE void lm_mve_dw(const lm_conv_params *p, const int8_t *in, const int8_t
     }
 }
 
-void lm_mve_dwconv_m1_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
+void lm_mve_dwconv_m1_s8(const lm_conv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
                          const int32_t *mult, const int32_t *shift, const int32_t *taps,
                          int8_t *scratch, int8_t *out)
 {
     lm_mve_dw(p, in, w, bias, mult, shift, taps, 0, scratch, out);
 }
 
-void lm_mve_dwconv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
+void lm_mve_dwconv_s8(const lm_conv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
                       const int32_t *mult, const int32_t *shift, const int32_t *taps,
-                      const uint32_t *chan, int8_t *scratch, int8_t *out)
+                      const uint16_t *chan, int8_t *scratch, int8_t *out)
 {
     lm_mve_dw(p, in, w, bias, mult, shift, taps, chan, scratch, out);
 }
