@@ -1,5 +1,6 @@
 """The Helium (MVE) kernels on cortex-m55 in QEMU against the TFLM interpreter, one op per
-model, every output byte equal. The cases reach each MVE path: channel counts that end in a
+model, every output byte equal. The cases reach each MVE path (the `_rshift_s8` kernels and, with
+output scales small enough for left shifts, the general ones): channel counts that end in a
 predicated tail (1-3, 17, 19), odd widths, SAME/VALID padding (border windows), stride 2,
 dilation, depth multiplier 1 and > 1, per-tensor and per-channel weights, batches of 1 and 3.
 
@@ -33,20 +34,20 @@ def _bias(rng, n):
                       data=rng.integers(-3000, 3000, size=n, dtype=np.int32))
 
 
-def conv_case(seed, b, h, w, c_in, c_out, k, stride, padding, per_channel, dil=1):
+def conv_case(seed, b, h, w, c_in, c_out, k, stride, padding, per_channel, dil=1, out_scale=0.2):
     rng = np.random.default_rng(seed)
     eff = (k - 1) * dil + 1
     oh, ow = ((h + stride - 1) // stride, (w + stride - 1) // stride) if padding == "SAME" else \
         ((h - eff) // stride + 1, (w - eff) // stride + 1)
     inputs = [TensorSpec((b, h, w, c_in), scale=0.05, zero_point=-3),
               _weights(rng, (c_out, k, k, c_in), per_channel, c_out, 0), _bias(rng, c_out)]
-    out = TensorSpec((b, oh, ow, c_out), scale=0.2, zero_point=5)
+    out = TensorSpec((b, oh, ow, c_out), scale=out_scale, zero_point=5)
     return build_model("CONV_2D", inputs, [out], dict(padding=padding, stride_w=stride, stride_h=stride,
                                                       dilation_w_factor=dil, dilation_h_factor=dil,
                                                       fused_activation_function="RELU"))
 
 
-def dw_case(seed, h, w, c_in, mult, k, stride, padding, per_channel, dil=1):
+def dw_case(seed, h, w, c_in, mult, k, stride, padding, per_channel, dil=1, out_scale=0.1):
     rng = np.random.default_rng(seed)
     c_out = c_in * mult
     eff = (k - 1) * dil + 1
@@ -54,45 +55,54 @@ def dw_case(seed, h, w, c_in, mult, k, stride, padding, per_channel, dil=1):
         ((h - eff) // stride + 1, (w - eff) // stride + 1)
     inputs = [TensorSpec((1, h, w, c_in), scale=0.05, zero_point=7),
               _weights(rng, (1, k, k, c_out), per_channel, c_out, 3), _bias(rng, c_out)]
-    out = TensorSpec((1, oh, ow, c_out), scale=0.1, zero_point=-4)
+    out = TensorSpec((1, oh, ow, c_out), scale=out_scale, zero_point=-4)
     return build_model("DEPTHWISE_CONV_2D", inputs, [out],
                        dict(padding=padding, stride_w=stride, stride_h=stride, depth_multiplier=mult,
                             dilation_w_factor=dil, dilation_h_factor=dil, fused_activation_function="NONE"))
 
 
-def fc_case(seed, batches, n_in, n_out, per_channel):
+def fc_case(seed, batches, n_in, n_out, per_channel, out_scale=0.3):
     rng = np.random.default_rng(seed)
     inputs = [TensorSpec((batches, n_in), scale=0.05, zero_point=-9),
               _weights(rng, (n_out, n_in), per_channel, n_out, 0), _bias(rng, n_out)]
-    out = TensorSpec((batches, n_out), scale=0.3, zero_point=2)
+    out = TensorSpec((batches, n_out), scale=out_scale, zero_point=2)
     return build_model("FULLY_CONNECTED", inputs, [out], dict(fused_activation_function="NONE"))
 
 
-def add_case(seed, shape, act="NONE"):
+def add_case(seed, shape, act="NONE", out_scale=0.08):
     rng = np.random.default_rng(seed)
     a = TensorSpec(tuple(shape), scale=float(rng.uniform(0.01, 0.1)), zero_point=int(rng.integers(-20, 20)))
     b = TensorSpec(tuple(shape), scale=float(rng.uniform(0.01, 0.1)), zero_point=int(rng.integers(-20, 20)))
-    out = TensorSpec(tuple(shape), scale=0.08, zero_point=-6)
+    out = TensorSpec(tuple(shape), scale=out_scale, zero_point=-6)
     return build_model("ADD", [a, b], [out], dict(fused_activation_function=act))
 
 
 # (id, builder, kernel the case must reach, in the default set?)
 CASES = [
-    ("conv1x1-c19-odd", lambda: conv_case(1, 1, 5, 3, 19, 7, 1, 1, "VALID", True), "lm_mve_conv_s8", True),
-    ("conv3x3-c3-same-s2", lambda: conv_case(2, 1, 9, 7, 3, 8, 3, 2, "SAME", True), "lm_mve_conv_s8", True),
-    ("conv3x3-c1-valid", lambda: conv_case(3, 1, 6, 5, 1, 5, 3, 1, "VALID", False), "lm_mve_conv_s8", False),
-    ("conv1x1-s2-b3", lambda: conv_case(4, 3, 6, 6, 17, 33, 1, 2, "SAME", True), "lm_mve_conv_s8", False),
-    ("conv5x5-c2-dil2", lambda: conv_case(5, 1, 11, 9, 2, 6, 3, 1, "SAME", True, dil=2), "lm_mve_conv_s8", False),
-    ("dw3x3-m1-c19-same", lambda: dw_case(6, 7, 5, 19, 1, 3, 1, "SAME", True), "lm_mve_dwconv_m1_s8", True),
-    ("dw3x3-m1-c16-s2", lambda: dw_case(7, 9, 9, 16, 1, 3, 2, "SAME", True), "lm_mve_dwconv_m1_s8", False),
-    ("dw3x3-m1-c3-valid", lambda: dw_case(8, 6, 7, 3, 1, 3, 1, "VALID", False), "lm_mve_dwconv_m1_s8", False),
-    ("dw3x3-m3-c5-same", lambda: dw_case(9, 6, 5, 5, 3, 3, 1, "SAME", True), "lm_mve_dwconv_s8", True),
-    ("dw5x5-m2-c1-s2", lambda: dw_case(10, 9, 8, 1, 2, 5, 2, "SAME", False), "lm_mve_dwconv_s8", False),
-    ("dw3x3-m1-dil2", lambda: dw_case(11, 9, 9, 8, 1, 3, 1, "SAME", True, dil=2), "lm_mve_dwconv_m1_s8", False),
-    ("fc-per-tensor-odd", lambda: fc_case(12, 1, 37, 10, False), "lm_mve_fc_s8", True),
+    ("conv1x1-c19-odd", lambda: conv_case(1, 1, 5, 3, 19, 7, 1, 1, "VALID", True), "lm_mve_conv_rshift_s8", True),
+    ("conv3x3-c3-same-s2", lambda: conv_case(2, 1, 9, 7, 3, 8, 3, 2, "SAME", True), "lm_mve_conv_rshift_s8", True),
+    ("conv3x3-c1-valid", lambda: conv_case(3, 1, 6, 5, 1, 5, 3, 1, "VALID", False), "lm_mve_conv_rshift_s8", False),
+    ("conv1x1-s2-b3", lambda: conv_case(4, 3, 6, 6, 17, 33, 1, 2, "SAME", True), "lm_mve_conv_rshift_s8", False),
+    ("conv5x5-c2-dil2", lambda: conv_case(5, 1, 11, 9, 2, 6, 3, 1, "SAME", True, dil=2), "lm_mve_conv_rshift_s8", False),
+    ("dw3x3-m1-c19-same", lambda: dw_case(6, 7, 5, 19, 1, 3, 1, "SAME", True), "lm_mve_dwconv_m1_rshift_s8", True),
+    ("dw3x3-m1-c16-s2", lambda: dw_case(7, 9, 9, 16, 1, 3, 2, "SAME", True), "lm_mve_dwconv_m1_rshift_s8", False),
+    ("dw3x3-m1-c3-valid", lambda: dw_case(8, 6, 7, 3, 1, 3, 1, "VALID", False), "lm_mve_dwconv_m1_rshift_s8", False),
+    ("dw3x3-m3-c5-same", lambda: dw_case(9, 6, 5, 5, 3, 3, 1, "SAME", True), "lm_mve_dwconv_rshift_s8", True),
+    ("dw5x5-m2-c1-s2", lambda: dw_case(10, 9, 8, 1, 2, 5, 2, "SAME", False), "lm_mve_dwconv_rshift_s8", False),
+    ("dw3x3-m1-dil2", lambda: dw_case(11, 9, 9, 8, 1, 3, 1, "SAME", True, dil=2), "lm_mve_dwconv_m1_rshift_s8", False),
+    ("fc-per-tensor-odd", lambda: fc_case(12, 1, 37, 10, False), "lm_mve_fc_rshift_s8", True),
     ("add-tail-relu", lambda: add_case(14, (1, 3, 5, 7), "RELU"), "lm_mve_add_s8", True),
     ("add-1x1x1x3", lambda: add_case(15, (1, 1, 1, 3)), "lm_mve_add_s8", False),
-    ("fc-per-channel-b3", lambda: fc_case(13, 3, 64, 5, True), "lm_mve_fc_s8", False),
+    # output scales below the input x weight scale: left shifts, the general (non-rshift) kernels
+    ("conv-left-shift", lambda: conv_case(16, 1, 4, 5, 5, 6, 1, 1, "VALID", True, out_scale=1e-4), "lm_mve_conv_s8",
+     True),
+    ("dw-left-shift", lambda: dw_case(17, 5, 5, 6, 1, 3, 1, "SAME", True, out_scale=1e-4), "lm_mve_dwconv_m1_s8",
+     False),
+    ("dw-m2-left-shift", lambda: dw_case(18, 4, 4, 3, 2, 3, 1, "SAME", False, out_scale=1e-4), "lm_mve_dwconv_s8",
+     False),
+    ("fc-left-shift", lambda: fc_case(19, 2, 20, 9, True, out_scale=1e-4), "lm_mve_fc_s8", False),
+    ("add-left-shift", lambda: add_case(20, (1, 2, 3, 9), out_scale=1e-3), "lm_mve_add_s8", False),
+    ("fc-per-channel-b3", lambda: fc_case(13, 3, 64, 5, True), "lm_mve_fc_rshift_s8", False),
 ]
 SELECTED = [c for c in CASES if THOROUGH or c[3]]
 

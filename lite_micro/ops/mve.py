@@ -18,7 +18,18 @@ def specialize_mve(layers: list[Layer], features: tuple[str, ...]) -> list[Layer
     """Each layer an MVE kernel covers, rewritten to it when the target has `mve`."""
     if "mve" not in features:
         return layers
-    return [_REWRITES[layer.kernel](layer) if _covered(layer) else layer for layer in layers]
+    return [_right_shift_only(layer, _REWRITES[layer.kernel](layer)) if _covered(layer) else layer
+            for layer in layers]
+
+
+def _right_shift_only(prepared: Layer, mve: Layer) -> Layer:
+    """The MVE kernel's `_rshift_s8` twin when every requantization shift of the layer Prepare
+    made is negative (no left shift, right shift >= 1)."""
+    shift = {c.name: c for c in prepared.consts}.get("shift")
+    if shift is None or int(np.max(shift.values)) >= 0:
+        return mve
+    return dataclasses.replace(mve, kernel=mve.kernel[:-len("_s8")] + "_rshift_s8",
+                               note=mve.note + ", right shifts only")
 
 
 def _covered(layer: Layer) -> bool:

@@ -11,7 +11,9 @@
  *   order of the even then the odd channels (0, 2, 4, 6, 1, 3, 5, 7), the order of the
  *   VMULLB/VMULLT accumulators; `taps` holds each tap's byte offset from the window's
  *   top-left pixel, then from a border window's.
- * Inputs, outputs and the parameter structs are those of lm_kernels.h.
+ * Inputs, outputs and the parameter structs are those of lm_kernels.h. Each `_rshift_s8`
+ * kernel is its `_s8` twin for layers whose every requantization shift is negative (the
+ * usual case), with the shorter lm_mve_requantize_rshift.
  */
 #ifndef LM_MVE_H
 #define LM_MVE_H
@@ -42,11 +44,25 @@ LM_INLINE int32x4_t lm_mve_requantize(int32x4_t x, int32x4_t mult, int32x4_t shi
     return vrshlq_s32(vqaddq_s32(high, fix), neg_right);
 }
 
+/* lm_mve_requantize when every shift is negative (right >= 1, no left shift), as the compiler
+ * checks per layer for the `_rshift` kernels: the VSHL and the right > 0 mask drop out. */
+LM_INLINE int32x4_t lm_mve_requantize_rshift(int32x4_t x, int32x4_t mult, int32x4_t shift)
+{
+    const int32x4_t high = vqrdmulhq_s32(x, mult);
+    return vrshlq_s32(vqaddq_s32(high, vshrq_n_s32(high, 31)), shift);
+}
+
+/* Either of the two above: `rshift` is a constant at every call. */
+LM_INLINE int32x4_t lm_mve_rescale(int32x4_t x, int32x4_t mult, int32x4_t shift, const int rshift)
+{
+    return rshift ? lm_mve_requantize_rshift(x, mult, shift) : lm_mve_requantize(x, mult, shift);
+}
+
 /* requantize, add the output zero point, clamp; int32 lanes holding int8 results. */
 LM_INLINE int32x4_t lm_mve_requantize_s8(int32x4_t acc, const int32_t *mult, const int32_t *shift,
-                                         int32_t out_zp, int32_t act_min, int32_t act_max)
+                                         int32_t out_zp, int32_t act_min, int32_t act_max, const int rshift)
 {
-    int32x4_t v = lm_mve_requantize(acc, vldrwq_s32(mult), vldrwq_s32(shift));
+    int32x4_t v = lm_mve_rescale(acc, vldrwq_s32(mult), vldrwq_s32(shift), rshift);
     v = vaddq_n_s32(v, out_zp);
     v = vmaxq_s32(v, vdupq_n_s32(act_min));
     return vminq_s32(v, vdupq_n_s32(act_max));
@@ -56,21 +72,31 @@ LM_INLINE int32x4_t lm_mve_requantize_s8(int32x4_t acc, const int32_t *mult, con
  * or NULL for a 1x1 convolution without padding (read in place). */
 void lm_mve_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
                     const int32_t *mult, const int32_t *shift, int8_t *scratch, int8_t *out);
+void lm_mve_conv_rshift_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
+                           const int32_t *mult, const int32_t *shift, int8_t *scratch, int8_t *out);
 
 /* FULLY_CONNECTED, weights as described above; mult and shift per output (padded). */
 void lm_mve_fc_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
                   const int32_t *mult, const int32_t *shift, int8_t *out);
+void lm_mve_fc_rshift_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
+                         const int32_t *mult, const int32_t *shift, int8_t *out);
 
 /* DEPTHWISE_CONV_2D, multiplier 1. scratch: k_h * k_w * in_c bytes (a border window). */
 void lm_mve_dwconv_m1_s8(const lm_conv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
                          const int32_t *mult, const int32_t *shift, const int32_t *taps,
                          int8_t *scratch, int8_t *out);
+void lm_mve_dwconv_m1_rshift_s8(const lm_conv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
+                                const int32_t *mult, const int32_t *shift, const int32_t *taps,
+                                int8_t *scratch, int8_t *out);
 
 /* DEPTHWISE_CONV_2D, multiplier > 1: chan[oc] = oc / multiplier (padded to a multiple of
  * 16 entries) is the input channel each output channel reads, through gather loads. */
 void lm_mve_dwconv_s8(const lm_conv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
                       const int32_t *mult, const int32_t *shift, const int32_t *taps,
                       const uint16_t *chan, int8_t *scratch, int8_t *out);
+void lm_mve_dwconv_rshift_s8(const lm_conv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
+                             const int32_t *mult, const int32_t *shift, const int32_t *taps,
+                             const uint16_t *chan, int8_t *scratch, int8_t *out);
 
 /* ADD without broadcasting, four elements per step. */
 void lm_mve_add_s8(const lm_add_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);

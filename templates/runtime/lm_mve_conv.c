@@ -48,15 +48,15 @@ typedef struct {
 } lm_mve_rows_cfg;
 
 /* All output channels of one input vector x. */
-static void lm_mve_rows(const lm_mve_rows_cfg *c, const int8_t *x, const int8_t *w, const int32_t *bias,
-                        const int32_t *mult, const int32_t *shift, int8_t *out)
+LM_INLINE void lm_mve_rows(const lm_mve_rows_cfg *c, const int8_t *x, const int8_t *w, const int32_t *bias,
+                           const int32_t *mult, const int32_t *shift, int8_t *out, const int rshift)
 {
     const int32_t n = c->n, rows = c->rows, tile = 4 * ((n + 15) & ~15);
     const int32_t out_zp = c->out_zp, act_min = c->act_min, act_max = c->act_max;
     int32_t o;
     for (o = 0; o < rows; o += 4, w += tile) {
         const int32x4_t r = lm_mve_requantize_s8(lm_mve_tile1(x, w, n, bias + o), mult + o, shift + o, out_zp,
-                                                 act_min, act_max);
+                                                 act_min, act_max, rshift);
         vstrbq_p_s32(out + o, r, vctp32q((uint32_t)(rows - o)));
     }
 }
@@ -113,8 +113,8 @@ static const int8_t *lm_mve_pixel(const lm_conv_params *p, const int8_t *in, int
     return patch;
 }
 
-void lm_mve_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
-                    const int32_t *mult, const int32_t *shift, int8_t *scratch, int8_t *out)
+LM_INLINE void lm_mve_conv(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
+                           const int32_t *mult, const int32_t *shift, int8_t *scratch, int8_t *out, const int rshift)
 {
     const int32_t pixels = p->out_h * p->out_w, out_c = p->out_c;
     const lm_mve_rows_cfg c = {p->k_h * p->k_w * p->in_c, out_c, p->out_zp, p->act_min, p->act_max};
@@ -122,18 +122,42 @@ void lm_mve_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, 
     for (b = 0; b < p->batches; ++b) {
         const int8_t *in_b = in + b * p->in_h * p->in_w * p->in_c;
         for (pix = 0; pix < pixels; ++pix, out += out_c) {
-            lm_mve_rows(&c, lm_mve_pixel(p, in_b, pix, scratch), w, bias, mult, shift, out);
+            lm_mve_rows(&c, lm_mve_pixel(p, in_b, pix, scratch), w, bias, mult, shift, out, rshift);
         }
     }
 }
 
-void lm_mve_fc_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
-                  const int32_t *mult, const int32_t *shift, int8_t *out)
+LM_INLINE void lm_mve_fc(const lm_fc_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
+                         const int32_t *mult, const int32_t *shift, int8_t *out, const int rshift)
 {
     const int32_t n = p->in_depth, rows = p->out_depth;
     const lm_mve_rows_cfg c = {n, rows, p->out_zp, p->act_min, p->act_max};
     int32_t b;
     for (b = 0; b < p->batches; ++b) {
-        lm_mve_rows(&c, in + b * n, w, bias, mult, shift, out + b * rows);
+        lm_mve_rows(&c, in + b * n, w, bias, mult, shift, out + b * rows, rshift);
     }
+}
+
+void lm_mve_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
+                    const int32_t *mult, const int32_t *shift, int8_t *scratch, int8_t *out)
+{
+    lm_mve_conv(p, in, w, bias, mult, shift, scratch, out, 0);
+}
+
+void lm_mve_conv_rshift_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
+                           const int32_t *mult, const int32_t *shift, int8_t *scratch, int8_t *out)
+{
+    lm_mve_conv(p, in, w, bias, mult, shift, scratch, out, 1);
+}
+
+void lm_mve_fc_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
+                  const int32_t *mult, const int32_t *shift, int8_t *out)
+{
+    lm_mve_fc(p, in, w, bias, mult, shift, out, 0);
+}
+
+void lm_mve_fc_rshift_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
+                         const int32_t *mult, const int32_t *shift, int8_t *out)
+{
+    lm_mve_fc(p, in, w, bias, mult, shift, out, 1);
 }

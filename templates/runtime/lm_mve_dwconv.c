@@ -34,10 +34,10 @@ LM_INLINE int16x8_t lm_mve_dw_load(const int8_t *x, const uint16_t *chan, int32_
 /* Requantize 8 channels held as even (channels 0, 2, 4, 6) and odd lanes, interleave them back
  * with VMOVNB/VMOVNT and store the 8 bytes. */
 LM_INLINE void lm_mve_dw_store(const lm_conv_params *p, int32x4_t even, int32x4_t odd, const int32_t *mult,
-                               const int32_t *shift, int8_t *out, mve_pred16_t pred)
+                               const int32_t *shift, int8_t *out, mve_pred16_t pred, const int rshift)
 {
-    const int32x4_t e = lm_mve_requantize_s8(even, mult, shift, p->out_zp, p->act_min, p->act_max);
-    const int32x4_t o = lm_mve_requantize_s8(odd, mult + 4, shift + 4, p->out_zp, p->act_min, p->act_max);
+    const int32x4_t e = lm_mve_requantize_s8(even, mult, shift, p->out_zp, p->act_min, p->act_max, rshift);
+    const int32x4_t o = lm_mve_requantize_s8(odd, mult + 4, shift + 4, p->out_zp, p->act_min, p->act_max, rshift);
     vstrbq_p_s16(out, vmovntq_s32(vmovnbq_s32(vdupq_n_s16(0), e), o), pred);
 }
 
@@ -45,7 +45,7 @@ LM_INLINE void lm_mve_dw_store(const lm_conv_params *p, int32x4_t even, int32x4_
  * predication) are constants at each call, so each combination is its own loop. */
 LM_INLINE void lm_mve_dw_pass(const lm_conv_params *p, const int8_t *x, const lm_mve_window *win, const int16_t *w,
                               int32_t oc, const int32_t *bias, const int32_t *mult, const int32_t *shift,
-                              int8_t *out, const uint16_t *chan, const int full)
+                              int8_t *out, const uint16_t *chan, const int full, const int rshift)
 {
     const int32_t left = p->out_c - oc;
     const mve_pred16_t p0 = lm_mve_lanes_left(left), p1 = lm_mve_lanes_left(left - 8);
@@ -62,8 +62,8 @@ LM_INLINE void lm_mve_dw_pass(const lm_conv_params *p, const int8_t *x, const lm
         e1 = vaddq_s32(e1, vmullbq_int_s16(x1, w1));
         o1 = vaddq_s32(o1, vmulltq_int_s16(x1, w1));
     }
-    lm_mve_dw_store(p, e0, o0, mult + oc, shift + oc, out + oc, p0);
-    lm_mve_dw_store(p, e1, o1, mult + oc + 8, shift + oc + 8, out + oc + 8, p1);
+    lm_mve_dw_store(p, e0, o0, mult + oc, shift + oc, out + oc, p0, rshift);
+    lm_mve_dw_store(p, e1, o1, mult + oc + 8, shift + oc + 8, out + oc + 8, p1, rshift);
 }
 
 /* The window of a border pixel: [k_h][k_w][in_c] with padded taps = in_zp. */
@@ -88,7 +88,7 @@ static void lm_mve_dw_border(const lm_conv_params *p, const int8_t *in, int32_t 
 
 LM_INLINE void lm_mve_dw(const lm_conv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
                          const int32_t *mult, const int32_t *shift, const int32_t *taps, const uint16_t *chan,
-                         int8_t *scratch, int8_t *out)
+                         int8_t *scratch, int8_t *out, const int rshift)
 {
     const int32_t in_h = p->in_h, in_w = p->in_w, in_c = p->in_c, out_c = p->out_c, ntaps = p->k_h * p->k_w;
     const int32_t span_h = (p->k_h - 1) * p->dil_h, span_w = (p->k_w - 1) * p->dil_w;
@@ -108,10 +108,10 @@ LM_INLINE void lm_mve_dw(const lm_conv_params *p, const int8_t *in, const int16_
                     win = &border;
                 }
                 for (oc = 0; oc + 16 <= out_c; oc += 16) {
-                    lm_mve_dw_pass(p, x, win, w + oc * ntaps, oc, bias, mult, shift, out, chan, 1);
+                    lm_mve_dw_pass(p, x, win, w + oc * ntaps, oc, bias, mult, shift, out, chan, 1, rshift);
                 }
                 if (oc < out_c) {
-                    lm_mve_dw_pass(p, x, win, w + oc * ntaps, oc, bias, mult, shift, out, chan, 0);
+                    lm_mve_dw_pass(p, x, win, w + oc * ntaps, oc, bias, mult, shift, out, chan, 0, rshift);
                 }
             }
         }
@@ -122,12 +122,26 @@ void lm_mve_dwconv_m1_s8(const lm_conv_params *p, const int8_t *in, const int16_
                          const int32_t *mult, const int32_t *shift, const int32_t *taps,
                          int8_t *scratch, int8_t *out)
 {
-    lm_mve_dw(p, in, w, bias, mult, shift, taps, 0, scratch, out);
+    lm_mve_dw(p, in, w, bias, mult, shift, taps, 0, scratch, out, 0);
+}
+
+void lm_mve_dwconv_m1_rshift_s8(const lm_conv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
+                                const int32_t *mult, const int32_t *shift, const int32_t *taps,
+                                int8_t *scratch, int8_t *out)
+{
+    lm_mve_dw(p, in, w, bias, mult, shift, taps, 0, scratch, out, 1);
 }
 
 void lm_mve_dwconv_s8(const lm_conv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
                       const int32_t *mult, const int32_t *shift, const int32_t *taps,
                       const uint16_t *chan, int8_t *scratch, int8_t *out)
 {
-    lm_mve_dw(p, in, w, bias, mult, shift, taps, chan, scratch, out);
+    lm_mve_dw(p, in, w, bias, mult, shift, taps, chan, scratch, out, 0);
+}
+
+void lm_mve_dwconv_rshift_s8(const lm_conv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
+                             const int32_t *mult, const int32_t *shift, const int32_t *taps,
+                             const uint16_t *chan, int8_t *scratch, int8_t *out)
+{
+    lm_mve_dw(p, in, w, bias, mult, shift, taps, chan, scratch, out, 1);
 }

@@ -1,11 +1,12 @@
 /* litemicro runtime: ADD with Helium (MVE), no broadcasting: TFLM's general rescaling path
  * (inputs offset, shifted left, each rescaled, summed, rescaled to the output) on four int32
  * lanes per step, the last step predicated (VCTP). Four inputs of each tensor are loaded
- * before the four outputs are stored, so the output may overwrite an input in place.
+ * before the four outputs are stored, so the output may overwrite an input in place. One
+ * input shift is usually 0, so there is no `_rshift` twin; the shift vectors are loop constants.
  */
 #include "lm_mve.h"
 
-void lm_mve_add_s8(const lm_add_params *p, const int8_t *in1, const int8_t *in2, int8_t *out)
+LM_INLINE void lm_mve_add(const lm_add_params *p, const int8_t *in1, const int8_t *in2, int8_t *out)
 {
     const int32x4_t m1 = vdupq_n_s32(p->in1_mult), s1 = vdupq_n_s32(p->in1_shift);
     const int32x4_t m2 = vdupq_n_s32(p->in2_mult), s2 = vdupq_n_s32(p->in2_shift);
@@ -21,4 +22,9 @@ void lm_mve_add_s8(const lm_add_params *p, const int8_t *in1, const int8_t *in2,
         const int32x4_t r = vaddq_n_s32(lm_mve_requantize(sum, mo, so), out_zp);
         vstrbq_p_s32(out, vminq_s32(vmaxq_s32(r, lo), hi), pred);
     }
+}
+
+void lm_mve_add_s8(const lm_add_params *p, const int8_t *in1, const int8_t *in2, int8_t *out)
+{
+    lm_mve_add(p, in1, in2, out);
 }
