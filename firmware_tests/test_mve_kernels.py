@@ -122,3 +122,40 @@ def test_no_mve_kernel_without_the_feature(tmp_path):
     model.write_bytes(conv_case(1, 1, 5, 3, 19, 7, 1, 1, "VALID", True))
     kernels = {layer.kernel for layer in compile_model(str(model), Options(target="cortex-m4")).layers}
     assert not any(k.startswith("lm_mve_") for k in kernels)
+
+
+# The cortex-m55 cycle model (lite_micro/bench/cycles_m55.py): MVE instructions cost 2, the
+# FPU and scalar encodings they share the coprocessor space with stay as the M4 table prices them.
+M55_PRICES = [
+    ("vldrb.s8 q0, [r0], #16", 2), ("vldrw.u32 q1, [r1]", 2), ("vstrb.32 q2, [r2]", 2),
+    ("vldrb.s32 q0, [r6, q4]", 2), ("vldrh.u16 q1, [r0]", 2), ("vmladava.s8 r0, q1, q2", 2),
+    ("vmullb.s16 q0, q1, q2", 2), ("vadd.i32 q0, q1, q2", 2), ("vadd.i32 q0, q1, r2", 2),
+    ("vqrdmulh.s32 q0, q1, q2", 2), ("vrshl.s32 q0, q1, q2", 2), ("vctp.8 r3", 1),
+    ("adds r0, r1, r2", 1), ("vadd.f32 s0, s1, s2", 1),
+    ("vldr s0, [r0]", 1), ("vldr d0, [r0]", 1), ("vmov r0, s1", 1), ("vpush {d8-d15}", 1),
+]
+
+
+def test_m55_cycle_model_prices(tmp_path):
+    import shutil
+    import subprocess
+
+    from lite_micro.bench import icount
+    from lite_micro.bench.cycles import cycle_model_note
+    from lite_micro.bench.cycles_m55 import NOTE
+
+    assert cycle_model_note(TARGET) == NOTE
+    if shutil.which("arm-none-eabi-as") is None:
+        pytest.skip("arm-none-eabi-as not installed")
+    src = tmp_path / "t.s"
+    src.write_text(".syntax unified\n.arch armv8.1-m.main\n.arch_extension mve\n.fpu fpv5-d16\n.thumb\n"
+                   + "".join(f"{asm}\n" for asm, _ in M55_PRICES))
+    obj, raw = tmp_path / "t.o", tmp_path / "t.bin"
+    subprocess.run(["arm-none-eabi-as", "-o", obj, src], check=True)
+    subprocess.run(["arm-none-eabi-objcopy", "-O", "binary", "-j", ".text", obj, raw], check=True)
+    code, i, got = raw.read_bytes(), 0, []
+    while i < len(code):
+        size = icount.thumb_size(code[i] | code[i + 1] << 8)
+        got.append(icount.classify(code[i:i + size])[1])
+        i += size
+    assert list(zip([a for a, _ in M55_PRICES], got)) == M55_PRICES
