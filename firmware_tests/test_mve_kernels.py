@@ -77,6 +77,16 @@ def add_case(seed, shape, act="NONE", out_scale=0.08):
     return build_model("ADD", [a, b], [out], dict(fused_activation_function=act))
 
 
+def pool_case(op, seed, h, w, c, k, stride, padding, act="NONE"):
+    out_h, out_w = ((h + stride - 1) // stride, (w + stride - 1) // stride) if padding == "SAME" else \
+        ((h - k) // stride + 1, (w - k) // stride + 1)
+    del seed
+    inp = TensorSpec((1, h, w, c), scale=0.05, zero_point=3)
+    out = TensorSpec((1, out_h, out_w, c), scale=0.05, zero_point=3)
+    return build_model(op, [inp], [out], dict(padding=padding, stride_w=stride, stride_h=stride, filter_width=k,
+                                              filter_height=k, fused_activation_function=act))
+
+
 # (id, builder, kernel the case must reach, in the default set?)
 CASES = [
     ("conv1x1-c19-odd", lambda: conv_case(1, 1, 5, 3, 19, 7, 1, 1, "VALID", True), "lm_mve_conv_rshift_s8", True),
@@ -93,6 +103,12 @@ CASES = [
     ("fc-per-tensor-odd", lambda: fc_case(12, 1, 37, 10, False), "lm_mve_fc_rshift_s8", True),
     ("add-tail-relu", lambda: add_case(14, (1, 3, 5, 7), "RELU"), "lm_mve_add_s8", True),
     ("add-1x1x1x3", lambda: add_case(15, (1, 1, 1, 3)), "lm_mve_add_s8", False),
+    ("maxpool-c19-same-s2", lambda: pool_case("MAX_POOL_2D", 0, 7, 6, 19, 3, 2, "SAME", "RELU6"),
+     "lm_mve_maxpool_s8", True),
+    ("avgpool-c3-same", lambda: pool_case("AVERAGE_POOL_2D", 0, 5, 7, 3, 3, 1, "SAME"), "lm_mve_avgpool_s8", True),
+    ("avgpool-global-c17", lambda: pool_case("AVERAGE_POOL_2D", 0, 5, 4, 17, 4, 1, "VALID"), "lm_mve_avgpool_s8",
+     False),
+    ("maxpool-c1-valid", lambda: pool_case("MAX_POOL_2D", 0, 6, 5, 1, 2, 2, "VALID"), "lm_mve_maxpool_s8", False),
     # output scales below the input x weight scale: left shifts, the general (non-rshift) kernels
     ("conv-left-shift", lambda: conv_case(16, 1, 4, 5, 5, 6, 1, 1, "VALID", True, out_scale=1e-4), "lm_mve_conv_s8",
      True),

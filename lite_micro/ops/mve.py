@@ -142,4 +142,6 @@ _REWRITES = {
     "lm_dwconv_m1_s8": _depthwise,
     "lm_dwconv_s8": _depthwise,
     "lm_add_s8": _retarget("lm_mve_add_s8", "lm_mve_eltwise.c"),
+    "lm_maxpool_s8": _retarget("lm_mve_maxpool_s8", "lm_mve_pool.c"),
+    "lm_avgpool_s8": _retarget("lm_mve_avgpool_s8", "lm_mve_pool.c"),
 }
