@@ -69,12 +69,12 @@ def fc_case(seed, batches, n_in, n_out, per_channel, out_scale=0.3):
     return build_model("FULLY_CONNECTED", inputs, [out], dict(fused_activation_function="NONE"))
 
 
-def add_case(seed, shape, act="NONE", out_scale=0.08):
+def add_case(seed, shape, act="NONE", out_scale=0.08, op="ADD"):
     rng = np.random.default_rng(seed)
     a = TensorSpec(tuple(shape), scale=float(rng.uniform(0.01, 0.1)), zero_point=int(rng.integers(-20, 20)))
     b = TensorSpec(tuple(shape), scale=float(rng.uniform(0.01, 0.1)), zero_point=int(rng.integers(-20, 20)))
     out = TensorSpec(tuple(shape), scale=out_scale, zero_point=-6)
-    return build_model("ADD", [a, b], [out], dict(fused_activation_function=act))
+    return build_model(op, [a, b], [out], dict(fused_activation_function=act))
 
 
 def pool_case(op, seed, h, w, c, k, stride, padding, act="NONE"):
@@ -102,6 +102,12 @@ CASES = [
     ("dw3x3-m1-dil2", lambda: dw_case(11, 9, 9, 8, 1, 3, 1, "SAME", True, dil=2), "lm_mve_dwconv_m1_rshift_s8", False),
     ("fc-per-tensor-odd", lambda: fc_case(12, 1, 37, 10, False), "lm_mve_fc_rshift_s8", True),
     ("add-tail-relu", lambda: add_case(14, (1, 3, 5, 7), "RELU"), "lm_mve_add_s8", True),
+    ("sub-tail", lambda: add_case(21, (1, 3, 5, 7), "RELU", op="SUB"), "lm_mve_sub_s8", True),
+    ("mul-tail", lambda: add_case(22, (2, 7, 3), op="MUL", out_scale=0.02), "lm_mve_mul_s8", True),
+    ("mul-broadcast-stays-scalar", lambda: build_model("MUL", [TensorSpec((1, 4, 5), scale=0.05, zero_point=1),
+                                                               TensorSpec((1, 1, 5), scale=0.04, zero_point=-2)],
+                                                       [TensorSpec((1, 4, 5), scale=0.01, zero_point=0)],
+                                                       dict(fused_activation_function="NONE")), "lm_mul_s8", False),
     ("add-1x1x1x3", lambda: add_case(15, (1, 1, 1, 3)), "lm_mve_add_s8", False),
     ("maxpool-c19-same-s2", lambda: pool_case("MAX_POOL_2D", 0, 7, 6, 19, 3, 2, "SAME", "RELU6"),
      "lm_mve_maxpool_s8", True),

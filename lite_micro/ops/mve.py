@@ -11,7 +11,7 @@ import numpy as np
 
 from .base import ConstArg, ConstArray, Layer, ParamsArg, ScratchArg, TensorArg
 
-MVE_HEADER = "lm_mve.h"
+MVE_HEADERS = ("lm_mve.h", "lm_eltwise.h")    # lm_mve.h includes lm_eltwise.h
 
 
 def specialize_mve(layers: list[Layer], features: tuple[str, ...]) -> list[Layer]:
@@ -40,6 +40,8 @@ def _covered(layer: Layer) -> bool:
         return p["groups"] == 1
     if layer.kernel == "lm_add_s8":
         return p["dims"] == 0
+    if layer.kernel in ("lm_sub_s8", "lm_mul_s8"):
+        return p["rows"] == 1 and p["in1_inner"] == 1 and p["in2_inner"] == 1
     return True
 
 
@@ -88,7 +90,7 @@ def _conv(layer: Layer) -> Layer:
                          f"weights {list(w.shape)} in tiles of 4 rows x 16 bytes"), *_tables(layer, rows, 4)]
     args = [ParamsArg(), TensorArg(layer.op.inputs[0], const=True), ConstArg("weights"), ConstArg("bias"),
             ConstArg("mult"), ConstArg("shift"), "NULL" if direct else ScratchArg(), TensorArg(layer.op.outputs[0])]
-    return dataclasses.replace(layer, kernel="lm_mve_conv_s8", runtime=(MVE_HEADER, "lm_mve_conv.c"),
+    return dataclasses.replace(layer, kernel="lm_mve_conv_s8", runtime=(*MVE_HEADERS, "lm_mve_conv.c"),
                                consts=consts, args=args, scratch_bytes=0 if direct else n,
                                note=("1x1 read in place" if direct else f"patches of {n} bytes")
                                + ", MVE: 4 channels per VMLADAVA pass")
@@ -101,7 +103,7 @@ def _fc(layer: Layer) -> Layer:
     consts = [ConstArray("weights", "int8_t", tile_rows(w.reshape(rows, -1)),
                          f"weights {list(w.shape)} in tiles of 4 rows x 16 bytes"), *_tables(layer, rows, 4)]
     params = [(k, 1 if k == "per_channel" else v) for k, v in layer.params]
-    return dataclasses.replace(layer, kernel="lm_mve_fc_s8", runtime=(MVE_HEADER, "lm_mve_conv.c"),
+    return dataclasses.replace(layer, kernel="lm_mve_fc_s8", runtime=(*MVE_HEADERS, "lm_mve_conv.c"),
                                consts=consts, params=params, note="MVE: 4 units per VMLADAVA pass")
 
 
@@ -124,14 +126,14 @@ def _depthwise(layer: Layer) -> Layer:
     args = [ParamsArg(), TensorArg(layer.op.inputs[0], const=True), ConstArg("weights"), ConstArg("bias"),
             ConstArg("mult"), ConstArg("shift"), *extra, ScratchArg(), TensorArg(layer.op.outputs[0])]
     kernel = "lm_mve_dwconv_m1_s8" if mult == 1 else "lm_mve_dwconv_s8"
-    return dataclasses.replace(layer, kernel=kernel, runtime=(MVE_HEADER, "lm_mve_dwconv.c"), consts=consts,
+    return dataclasses.replace(layer, kernel=kernel, runtime=(*MVE_HEADERS, "lm_mve_dwconv.c"), consts=consts,
                                args=args, scratch_bytes=k_h * k_w * in_c,
                                note=f"depthwise multiplier {mult}, MVE: 16 channels per pass")
 
 
 def _retarget(kernel: str, runtime: str):
     def rewrite(layer: Layer) -> Layer:
-        return dataclasses.replace(layer, kernel=kernel, runtime=(MVE_HEADER, runtime),
+        return dataclasses.replace(layer, kernel=kernel, runtime=(*MVE_HEADERS, runtime),
                                    note=layer.note + ", MVE")
     return rewrite
 
@@ -142,6 +144,8 @@ _REWRITES = {
     "lm_dwconv_m1_s8": _depthwise,
     "lm_dwconv_s8": _depthwise,
     "lm_add_s8": _retarget("lm_mve_add_s8", "lm_mve_eltwise.c"),
+    "lm_sub_s8": _retarget("lm_mve_sub_s8", "lm_mve_eltwise.c"),
+    "lm_mul_s8": _retarget("lm_mve_mul_s8", "lm_mve_eltwise.c"),
     "lm_maxpool_s8": _retarget("lm_mve_maxpool_s8", "lm_mve_pool.c"),
     "lm_avgpool_s8": _retarget("lm_mve_avgpool_s8", "lm_mve_pool.c"),
 }

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "lm_common.h"
+#include "lm_eltwise.h"
 #include "lm_kernels.h"
 
 /* Four lanes of lm_requantize (MultiplyByQuantizedMultiplier, TFLM's double rounding).
@@ -98,8 +99,11 @@ void lm_mve_dwconv_rshift_s8(const lm_conv_params *p, const int8_t *in, const in
                              const int32_t *mult, const int32_t *shift, const int32_t *taps,
                              const uint16_t *chan, int8_t *scratch, int8_t *out);
 
-/* ADD without broadcasting, four elements per step. */
+/* ADD, SUB and MUL without broadcasting (SUB, MUL: one row, both inputs contiguous), four
+ * elements per step. */
 void lm_mve_add_s8(const lm_add_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+void lm_mve_sub_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+void lm_mve_mul_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
 
 /* Pooling, 16 channels per step (max) or 4 (average sums). */
 void lm_mve_maxpool_s8(const lm_pool_params *p, const int8_t *in, int8_t *out);
