@@ -41,11 +41,13 @@ LM_INLINE void lm_mve_dw_store(const lm_conv_params *p, int32x4_t even, int32x4_
     vstrbq_p_s16(out, vmovntq_s32(vmovnbq_s32(vdupq_n_s16(0), e), o), pred);
 }
 
-/* 16 output channels from oc of one output pixel; `chan` and `full` (all 16 lanes valid: no
- * predication) are constants at each call, so each combination is its own loop. */
+/* 8 x `halves` (1 or 2) output channels from oc of one output pixel; `chan`, `full` (every
+ * lane valid: no predication) and `halves` are constants at each call, so each combination
+ * is its own loop. */
 LM_INLINE void lm_mve_dw_pass(const lm_conv_params *p, const int8_t *x, const lm_mve_window *win, const int16_t *w,
                               int32_t oc, const int32_t *bias, const int32_t *mult, const int32_t *shift,
-                              int8_t *out, const uint16_t *chan, const int full, const int rshift)
+                              int8_t *out, const uint16_t *chan, const int full, const int halves,
+                              const int rshift)
 {
     const int32_t left = p->out_c - oc;
     const mve_pred16_t p0 = lm_mve_lanes_left(left), p1 = lm_mve_lanes_left(left - 8);
@@ -58,12 +60,35 @@ LM_INLINE void lm_mve_dw_pass(const lm_conv_params *p, const int8_t *x, const lm
         const int16x8_t x0 = lm_mve_dw_load(xt, chan, oc, p0, full), w0 = vldrhq_s16(w);
         e0 = vaddq_s32(e0, vmullbq_int_s16(x0, w0));
         o0 = vaddq_s32(o0, vmulltq_int_s16(x0, w0));
-        const int16x8_t x1 = lm_mve_dw_load(xt, chan, oc + 8, p1, full), w1 = vldrhq_s16(w + 8);
-        e1 = vaddq_s32(e1, vmullbq_int_s16(x1, w1));
-        o1 = vaddq_s32(o1, vmulltq_int_s16(x1, w1));
+        if (halves == 2) {
+            const int16x8_t x1 = lm_mve_dw_load(xt, chan, oc + 8, p1, full), w1 = vldrhq_s16(w + 8);
+            e1 = vaddq_s32(e1, vmullbq_int_s16(x1, w1));
+            o1 = vaddq_s32(o1, vmulltq_int_s16(x1, w1));
+        }
     }
     lm_mve_dw_store(p, e0, o0, mult + oc, shift + oc, out + oc, p0, rshift);
-    lm_mve_dw_store(p, e1, o1, mult + oc + 8, shift + oc + 8, out + oc + 8, p1, rshift);
+    if (halves == 2) {
+        lm_mve_dw_store(p, e1, o1, mult + oc + 8, shift + oc + 8, out + oc + 8, p1, rshift);
+    }
+}
+
+/* The passes of one output pixel: 16 channels at a time, then 8 or 16 with predication. */
+LM_INLINE void lm_mve_dw_pixel(const lm_conv_params *p, const int8_t *x, const lm_mve_window *win, const int16_t *w,
+                               const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *out,
+                               const uint16_t *chan, const int rshift)
+{
+    const int32_t out_c = p->out_c;
+    int32_t oc;
+    for (oc = 0; oc + 16 <= out_c; oc += 16) {
+        lm_mve_dw_pass(p, x, win, w + oc * win->taps, oc, bias, mult, shift, out, chan, 1, 2, rshift);
+    }
+    if (out_c - oc == 8) {
+        lm_mve_dw_pass(p, x, win, w + oc * win->taps, oc, bias, mult, shift, out, chan, 1, 1, rshift);
+    } else if (out_c - oc > 8) {
+        lm_mve_dw_pass(p, x, win, w + oc * win->taps, oc, bias, mult, shift, out, chan, 0, 2, rshift);
+    } else if (out_c > oc) {
+        lm_mve_dw_pass(p, x, win, w + oc * win->taps, oc, bias, mult, shift, out, chan, 0, 1, rshift);
+    }
 }
 
 /* The window of a border pixel: [k_h][k_w][in_c] with padded taps = in_zp. */
@@ -93,7 +118,7 @@ LM_INLINE void lm_mve_dw(const lm_conv_params *p, const int8_t *in, const int16_
     const int32_t in_h = p->in_h, in_w = p->in_w, in_c = p->in_c, out_c = p->out_c, ntaps = p->k_h * p->k_w;
     const int32_t span_h = (p->k_h - 1) * p->dil_h, span_w = (p->k_w - 1) * p->dil_w;
     const lm_mve_window inner = {taps, ntaps}, border = {taps + ntaps, ntaps};
-    int32_t b, oy, ox, oc;
+    int32_t b, oy, ox;
     for (b = 0; b < p->batches; ++b) {
         const int8_t *in_b = in + b * in_h * in_w * in_c;
         for (oy = 0; oy < p->out_h; ++oy) {
@@ -107,12 +132,7 @@ LM_INLINE void lm_mve_dw(const lm_conv_params *p, const int8_t *in, const int16_
                     x = scratch;
                     win = &border;
                 }
-                for (oc = 0; oc + 16 <= out_c; oc += 16) {
-                    lm_mve_dw_pass(p, x, win, w + oc * ntaps, oc, bias, mult, shift, out, chan, 1, rshift);
-                }
-                if (oc < out_c) {
-                    lm_mve_dw_pass(p, x, win, w + oc * ntaps, oc, bias, mult, shift, out, chan, 0, rshift);
-                }
+                lm_mve_dw_pixel(p, x, win, w, bias, mult, shift, out, chan, rshift);
             }
         }
     }
