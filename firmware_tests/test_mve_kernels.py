@@ -181,3 +181,31 @@ def test_m55_cycle_model_prices(tmp_path):
         got.append(icount.classify(code[i:i + size])[1])
         i += size
     assert list(zip([a for a, _ in M55_PRICES], got)) == M55_PRICES
+
+
+@pytest.mark.skipif(not THOROUGH, reason="random MVE cases run with LITEMICRO_MVE_THOROUGH=1")
+@pytest.mark.parametrize("op", ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD", "AVERAGE_POOL_2D",
+                                "MAX_POOL_2D"])
+def test_mve_random_cases_bit_exact(op, tmp_path):
+    """Cases drawn from the conformance strategies, compiled for cortex-m55 and run in QEMU."""
+    from hypothesis import HealthCheck, given, settings
+
+    from lite_micro.errors import UnsupportedError
+    from lite_micro.testing.strategies import STRATEGIES
+
+    @settings(max_examples=int(os.environ.get("LITEMICRO_MVE_EXAMPLES", "8")), deadline=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(STRATEGIES[op])
+    def check(case):
+        model = tmp_path / "case.tflite"
+        model.write_bytes(case.build())
+        try:
+            result = verify(str(model), target=TARGET, count=2, seed=3, workdir=tmp_path)
+        except UnsupportedError:
+            return
+        checked.append(result.total_bytes)
+        assert result.ok, result.first_mismatch
+
+    checked = []
+    check()
+    assert checked, f"no {op} case drawn was supported"
