@@ -117,7 +117,8 @@ def _depthwise(layer: Layer) -> Layer:
     offsets += [t * in_c for t in range(k_h * k_w)]
     consts = [ConstArray("weights", "int16_t", blocks, f"weights {list(w.shape)} as int16 [channel/16][tap][16]"),
               *_tables(layer, out_c, 16, even_odd=True),
-              ConstArray("taps", "int32_t", np.asarray(offsets, dtype=np.int64), "tap offsets in the input, then in a border window")]
+              ConstArray("taps", "int32_t", np.asarray(offsets, dtype=np.int64),
+                         "tap offsets in the input, then in a border window")]
     extra = [ConstArg("taps")]
     if mult > 1:
         chan = pad_to(np.arange(out_c, dtype=np.int64) // mult, 16)
