@@ -19,6 +19,7 @@ from .frontend import read_model, read_model_bytes
 from .ir import Graph, Tensor
 from .ops import prepare_graph
 from .ops.base import Layer
+from .ops.mve import specialize_mve
 from .ops.specialize import specialize
 from .passes import run_passes
 from .planner import Plan, plan_memory
@@ -86,6 +87,7 @@ def compile_model(model: Union[str, Path, bytes], options: Options = Options()) 
     if problems:
         more = f" (and {len(problems) - 1} more problems: run 'litemicro inspect')" if len(problems) > 1 else ""
         raise UnsupportedError(problems[0] + more)
+    layers = specialize_mve(layers, load_target(options.target).features)
     layers = specialize(layers, load_target(options.target).features)
     plan = plan_memory(graph, layers)
     layers = plan.layers                   # in the execution order the plan chose
