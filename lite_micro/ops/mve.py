@@ -11,7 +11,7 @@ import numpy as np
 
 from .base import ConstArg, ConstArray, Layer, ParamsArg, ScratchArg, TensorArg
 
-MVE_HEADERS = ("lm_mve.h", "lm_eltwise.h")    # lm_mve.h includes lm_eltwise.h
+MVE_HEADERS = ("lm_mve.h", "lm_dwconv.h", "lm_eltwise.h")    # lm_mve.h includes both
 
 
 def specialize_mve(layers: list[Layer], features: tuple[str, ...]) -> list[Layer]:
@@ -38,9 +38,7 @@ def _covered(layer: Layer) -> bool:
     p = dict(layer.params)
     if layer.kernel == "lm_conv_s8":
         return p["groups"] == 1
-    if layer.kernel == "lm_add_s8":
-        return p["dims"] == 0
-    if layer.kernel in ("lm_sub_s8", "lm_mul_s8"):
+    if layer.op.kind in ("ADD", "SUB", "MUL"):
         return p["rows"] == 1 and p["in1_inner"] == 1 and p["in2_inner"] == 1
     return True
 
@@ -110,7 +108,7 @@ def _fc(layer: Layer) -> Layer:
 def _depthwise(layer: Layer) -> Layer:
     p = dict(layer.params)
     w = {c.name: c for c in layer.consts}["weights"].values          # [k_h, k_w, out_c]
-    k_h, k_w, out_c, in_c, mult = p["k_h"], p["k_w"], p["out_c"], p["in_c"], p["groups"]
+    k_h, k_w, out_c, in_c, mult = p["k_h"], p["k_w"], p["out_c"], p["in_c"], p["depth_mult"]
     taps = pad_to(w.reshape(k_h * k_w, out_c), 16, 1)
     blocks = taps.reshape(k_h * k_w, -1, 16).transpose(1, 0, 2).reshape(-1)
     offsets = [((ky * p["dil_h"]) * p["in_w"] + kx * p["dil_w"]) * in_c for ky in range(k_h) for kx in range(k_w)]
@@ -139,13 +137,28 @@ def _retarget(kernel: str, runtime: str):
     return rewrite
 
 
+def _untabled(kernel: str):
+    """ADD / SUB that Prepare gave a rescale table: the MVE kernel rescales in vector lanes, so
+    the table and its argument go."""
+    retarget = _retarget(kernel, "lm_mve_eltwise.c")
+
+    def rewrite(layer: Layer) -> Layer:
+        layer = dataclasses.replace(layer, consts=[c for c in layer.consts if c.name != "rescale"],
+                                    args=[a for a in layer.args if a != ConstArg("rescale")],
+                                    note=layer.note.replace(", inputs rescaled by table", ""))
+        return retarget(layer)
+    return rewrite
+
+
 _REWRITES = {
     "lm_conv_s8": _conv,
     "lm_fc_s8": _fc,
     "lm_dwconv_m1_s8": _depthwise,
     "lm_dwconv_s8": _depthwise,
     "lm_add_s8": _retarget("lm_mve_add_s8", "lm_mve_eltwise.c"),
+    "lm_add_table_s8": _untabled("lm_mve_add_s8"),
     "lm_sub_s8": _retarget("lm_mve_sub_s8", "lm_mve_eltwise.c"),
+    "lm_sub_table_s8": _untabled("lm_mve_sub_s8"),
     "lm_mul_s8": _retarget("lm_mve_mul_s8", "lm_mve_eltwise.c"),
     "lm_maxpool_s8": _retarget("lm_mve_maxpool_s8", "lm_mve_pool.c"),
     "lm_avgpool_s8": _retarget("lm_mve_avgpool_s8", "lm_mve_pool.c"),

@@ -11,7 +11,8 @@
  *   order of the even then the odd channels (0, 2, 4, 6, 1, 3, 5, 7), the order of the
  *   VMULLB/VMULLT accumulators; `taps` holds each tap's byte offset from the window's
  *   top-left pixel, then from a border window's.
- * Inputs, outputs and the parameter structs are those of lm_kernels.h. Each `_rshift_s8`
+ * Inputs, outputs and the parameter structs are those of the portable kernels (lm_kernels.h,
+ * lm_dwconv.h, lm_eltwise.h). Each `_rshift_s8`
  * kernel is its `_s8` twin for layers whose every requantization shift is negative (the
  * usual case), with the shorter lm_mve_requantize_rshift.
  */
@@ -22,6 +23,7 @@
 #include <stdint.h>
 
 #include "lm_common.h"
+#include "lm_dwconv.h"
 #include "lm_eltwise.h"
 #include "lm_kernels.h"
 
@@ -83,25 +85,25 @@ void lm_mve_fc_rshift_s8(const lm_fc_params *p, const int8_t *in, const int8_t *
                          const int32_t *mult, const int32_t *shift, int8_t *out);
 
 /* DEPTHWISE_CONV_2D, multiplier 1. scratch: k_h * k_w * in_c bytes (a border window). */
-void lm_mve_dwconv_m1_s8(const lm_conv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
+void lm_mve_dwconv_m1_s8(const lm_dwconv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
                          const int32_t *mult, const int32_t *shift, const int32_t *taps,
                          int8_t *scratch, int8_t *out);
-void lm_mve_dwconv_m1_rshift_s8(const lm_conv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
+void lm_mve_dwconv_m1_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
                                 const int32_t *mult, const int32_t *shift, const int32_t *taps,
                                 int8_t *scratch, int8_t *out);
 
 /* DEPTHWISE_CONV_2D, multiplier > 1: chan[oc] = oc / multiplier (padded to a multiple of
  * 16 entries) is the input channel each output channel reads, through gather loads. */
-void lm_mve_dwconv_s8(const lm_conv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
+void lm_mve_dwconv_s8(const lm_dwconv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
                       const int32_t *mult, const int32_t *shift, const int32_t *taps,
                       const uint16_t *chan, int8_t *scratch, int8_t *out);
-void lm_mve_dwconv_rshift_s8(const lm_conv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
+void lm_mve_dwconv_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
                              const int32_t *mult, const int32_t *shift, const int32_t *taps,
                              const uint16_t *chan, int8_t *scratch, int8_t *out);
 
-/* ADD, SUB and MUL without broadcasting (SUB, MUL: one row, both inputs contiguous), four
- * elements per step. */
-void lm_mve_add_s8(const lm_add_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+/* ADD, SUB and MUL without broadcasting (one row, both inputs contiguous), four elements per
+ * step. */
+void lm_mve_add_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
 void lm_mve_sub_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
 void lm_mve_mul_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
 

@@ -33,7 +33,7 @@ LM_INLINE int16x8_t lm_mve_dw_load(const int8_t *x, const uint16_t *chan, int32_
 
 /* Requantize 8 channels held as even (channels 0, 2, 4, 6) and odd lanes, interleave them back
  * with VMOVNB/VMOVNT and store the 8 bytes. */
-LM_INLINE void lm_mve_dw_store(const lm_conv_params *p, int32x4_t even, int32x4_t odd, const int32_t *mult,
+LM_INLINE void lm_mve_dw_store(const lm_dwconv_params *p, int32x4_t even, int32x4_t odd, const int32_t *mult,
                                const int32_t *shift, int8_t *out, mve_pred16_t pred, const int rshift)
 {
     const int32x4_t e = lm_mve_requantize_s8(even, mult, shift, p->out_zp, p->act_min, p->act_max, rshift);
@@ -44,7 +44,7 @@ LM_INLINE void lm_mve_dw_store(const lm_conv_params *p, int32x4_t even, int32x4_
 /* 8 x `halves` (1 or 2) output channels from oc of one output pixel; `chan`, `full` (every
  * lane valid: no predication) and `halves` are constants at each call, so each combination
  * is its own loop. */
-LM_INLINE void lm_mve_dw_pass(const lm_conv_params *p, const int8_t *x, const lm_mve_window *win, const int16_t *w,
+LM_INLINE void lm_mve_dw_pass(const lm_dwconv_params *p, const int8_t *x, const lm_mve_window *win, const int16_t *w,
                               int32_t oc, const int32_t *bias, const int32_t *mult, const int32_t *shift,
                               int8_t *out, const uint16_t *chan, const int full, const int halves,
                               const int rshift)
@@ -73,7 +73,7 @@ LM_INLINE void lm_mve_dw_pass(const lm_conv_params *p, const int8_t *x, const lm
 }
 
 /* The passes of one output pixel: 16 channels at a time, then 8 or 16 with predication. */
-LM_INLINE void lm_mve_dw_pixel(const lm_conv_params *p, const int8_t *x, const lm_mve_window *win, const int16_t *w,
+LM_INLINE void lm_mve_dw_pixel(const lm_dwconv_params *p, const int8_t *x, const lm_mve_window *win, const int16_t *w,
                                const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *out,
                                const uint16_t *chan, const int rshift)
 {
@@ -92,7 +92,7 @@ LM_INLINE void lm_mve_dw_pixel(const lm_conv_params *p, const int8_t *x, const l
 }
 
 /* The window of a border pixel: [k_h][k_w][in_c] with padded taps = in_zp. */
-static void lm_mve_dw_border(const lm_conv_params *p, const int8_t *in, int32_t iy0, int32_t ix0, int8_t *dst)
+static void lm_mve_dw_border(const lm_dwconv_params *p, const int8_t *in, int32_t iy0, int32_t ix0, int8_t *dst)
 {
     const int32_t in_c = p->in_c;
     const int8x16_t zp = vdupq_n_s8((int8_t)p->in_zp);
@@ -111,7 +111,7 @@ static void lm_mve_dw_border(const lm_conv_params *p, const int8_t *in, int32_t 
     }
 }
 
-LM_INLINE void lm_mve_dw(const lm_conv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
+LM_INLINE void lm_mve_dw(const lm_dwconv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
                          const int32_t *mult, const int32_t *shift, const int32_t *taps, const uint16_t *chan,
                          int8_t *scratch, int8_t *out, const int rshift)
 {
@@ -138,28 +138,28 @@ LM_INLINE void lm_mve_dw(const lm_conv_params *p, const int8_t *in, const int16_
     }
 }
 
-void lm_mve_dwconv_m1_s8(const lm_conv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
+void lm_mve_dwconv_m1_s8(const lm_dwconv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
                          const int32_t *mult, const int32_t *shift, const int32_t *taps,
                          int8_t *scratch, int8_t *out)
 {
     lm_mve_dw(p, in, w, bias, mult, shift, taps, 0, scratch, out, 0);
 }
 
-void lm_mve_dwconv_m1_rshift_s8(const lm_conv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
+void lm_mve_dwconv_m1_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
                                 const int32_t *mult, const int32_t *shift, const int32_t *taps,
                                 int8_t *scratch, int8_t *out)
 {
     lm_mve_dw(p, in, w, bias, mult, shift, taps, 0, scratch, out, 1);
 }
 
-void lm_mve_dwconv_s8(const lm_conv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
+void lm_mve_dwconv_s8(const lm_dwconv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
                       const int32_t *mult, const int32_t *shift, const int32_t *taps,
                       const uint16_t *chan, int8_t *scratch, int8_t *out)
 {
     lm_mve_dw(p, in, w, bias, mult, shift, taps, chan, scratch, out, 0);
 }
 
-void lm_mve_dwconv_rshift_s8(const lm_conv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
+void lm_mve_dwconv_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
                              const int32_t *mult, const int32_t *shift, const int32_t *taps,
                              const uint16_t *chan, int8_t *scratch, int8_t *out)
 {

@@ -38,11 +38,11 @@ LM_INLINE void lm_mve_add_sub(const lm_mve_rescaling *r, int32_t off1, int32_t o
     }
 }
 
-void lm_mve_add_s8(const lm_add_params *p, const int8_t *in1, const int8_t *in2, int8_t *out)
+void lm_mve_add_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, int8_t *out)
 {
     const lm_mve_rescaling r = lm_mve_rescaling_make(p->in1_mult, p->in1_shift, p->in2_mult, p->in2_shift,
                                                      p->out_mult, p->out_shift, p->act_min, p->act_max);
-    lm_mve_add_sub(&r, p->in1_offset, p->in2_offset, p->left_shift, p->out_zp, in1, in2, out, p->size, 0);
+    lm_mve_add_sub(&r, p->in1_offset, p->in2_offset, p->left_shift, p->out_zp, in1, in2, out, p->inner, 0);
 }
 
 void lm_mve_sub_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, int8_t *out)
