@@ -32,13 +32,18 @@ LM_INLINE int16x8_t lm_mve_dw_load(const int8_t *x, const uint16_t *chan, int32_
 }
 
 /* Requantize 8 channels held as even (channels 0, 2, 4, 6) and odd lanes, interleave them back
- * with VMOVNB/VMOVNT and store the 8 bytes. */
+ * into int16 lanes with the saturating VQMOVNB/VQMOVNT, then add the output zero point
+ * (saturating) and clamp on all 8 at once, and store the 8 bytes. Saturating to int16 first
+ * leaves the result unchanged: the clamp range lies inside int8 and every step is monotonic. */
 LM_INLINE void lm_mve_dw_store(const lm_dwconv_params *p, int32x4_t even, int32x4_t odd, const int32_t *mult,
                                const int32_t *shift, int8_t *out, mve_pred16_t pred, const int rshift)
 {
-    const int32x4_t e = lm_mve_requantize_s8(even, mult, shift, p->out_zp, p->act_min, p->act_max, rshift);
-    const int32x4_t o = lm_mve_requantize_s8(odd, mult + 4, shift + 4, p->out_zp, p->act_min, p->act_max, rshift);
-    vstrbq_p_s16(out, vmovntq_s32(vmovnbq_s32(vdupq_n_s16(0), e), o), pred);
+    const int32x4_t e = lm_mve_rescale(even, vldrwq_s32(mult), vldrwq_s32(shift), rshift);
+    const int32x4_t o = lm_mve_rescale(odd, vldrwq_s32(mult + 4), vldrwq_s32(shift + 4), rshift);
+    int16x8_t v = vqmovntq_s32(vqmovnbq_s32(vuninitializedq_s16(), e), o);
+    v = vqaddq_n_s16(v, (int16_t)p->out_zp);
+    v = vminq_s16(vmaxq_s16(v, vdupq_n_s16((int16_t)p->act_min)), vdupq_n_s16((int16_t)p->act_max));
+    vstrbq_p_s16(out, v, pred);
 }
 
 /* 8 x `halves` (1 or 2) output channels from oc of one output pixel; `chan`, `full` (every
@@ -54,14 +59,17 @@ LM_INLINE void lm_mve_dw_pass(const lm_dwconv_params *p, const int8_t *x, const 
     int32x4_t e0 = vldrwq_s32(bias + oc), o0 = vldrwq_s32(bias + oc + 4);
     int32x4_t e1 = vldrwq_s32(bias + oc + 8), o1 = vldrwq_s32(bias + oc + 12);
     const int32_t *offs = win->offs, taps = win->taps;
+    /* contiguous input: step from x + oc so both halves load at fixed offsets from one pointer */
+    const int8_t *base = chan == 0 ? x + oc : x;
+    const int32_t c0 = chan == 0 ? 0 : oc;
     int32_t t;
     for (t = 0; t < taps; ++t, w += 16) {
-        const int8_t *xt = x + offs[t];
-        const int16x8_t x0 = lm_mve_dw_load(xt, chan, oc, p0, full), w0 = vldrhq_s16(w);
+        const int8_t *xt = base + offs[t];
+        const int16x8_t x0 = lm_mve_dw_load(xt, chan, c0, p0, full), w0 = vldrhq_s16(w);
         e0 = vaddq_s32(e0, vmullbq_int_s16(x0, w0));
         o0 = vaddq_s32(o0, vmulltq_int_s16(x0, w0));
         if (halves == 2) {
-            const int16x8_t x1 = lm_mve_dw_load(xt, chan, oc + 8, p1, full), w1 = vldrhq_s16(w + 8);
+            const int16x8_t x1 = lm_mve_dw_load(xt, chan, c0 + 8, p1, full), w1 = vldrhq_s16(w + 8);
             e1 = vaddq_s32(e1, vmullbq_int_s16(x1, w1));
             o1 = vaddq_s32(o1, vmulltq_int_s16(x1, w1));
         }
