@@ -110,9 +110,9 @@ CASES = [
                                                        [TensorSpec((1, 4, 5), scale=0.01, zero_point=0)],
                                                        dict(fused_activation_function="NONE")), "lm_mul_s8", False),
     ("add-1x1x1x3", lambda: add_case(15, (1, 1, 1, 3)), "lm_mve_add_s8", False),
-    # 576 outputs: Prepare gives ADD / SUB a rescale table, the MVE kernel drops it
-    ("add-large-untabled", lambda: add_case(23, (1, 8, 8, 9), "RELU"), "lm_mve_add_s8", True),
-    ("sub-large-untabled", lambda: add_case(24, (1, 8, 8, 9), op="SUB"), "lm_mve_sub_s8", False),
+    # 576 outputs: Prepare gives ADD / SUB a rescale table, read by gather loads
+    ("add-large-table", lambda: add_case(23, (1, 8, 8, 9), "RELU"), "lm_mve_add_table_s8", True),
+    ("sub-large-table", lambda: add_case(24, (1, 8, 8, 9), op="SUB"), "lm_mve_sub_table_s8", False),
     ("maxpool-c19-same-s2", lambda: pool_case("MAX_POOL_2D", 0, 7, 6, 19, 3, 2, "SAME", "RELU6"),
      "lm_mve_maxpool_s8", True),
     ("avgpool-c3-same", lambda: pool_case("AVERAGE_POOL_2D", 0, 5, 7, 3, 3, 1, "SAME"), "lm_mve_avgpool_s8", False),

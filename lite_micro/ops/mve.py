@@ -137,28 +137,15 @@ def _retarget(kernel: str, runtime: str):
     return rewrite
 
 
-def _untabled(kernel: str):
-    """ADD / SUB that Prepare gave a rescale table: the MVE kernel rescales in vector lanes, so
-    the table and its argument go."""
-    retarget = _retarget(kernel, "lm_mve_eltwise.c")
-
-    def rewrite(layer: Layer) -> Layer:
-        layer = dataclasses.replace(layer, consts=[c for c in layer.consts if c.name != "rescale"],
-                                    args=[a for a in layer.args if a != ConstArg("rescale")],
-                                    note=layer.note.replace(", inputs rescaled by table", ""))
-        return retarget(layer)
-    return rewrite
-
-
 _REWRITES = {
     "lm_conv_s8": _conv,
     "lm_fc_s8": _fc,
     "lm_dwconv_m1_s8": _depthwise,
     "lm_dwconv_s8": _depthwise,
     "lm_add_s8": _retarget("lm_mve_add_s8", "lm_mve_eltwise.c"),
-    "lm_add_table_s8": _untabled("lm_mve_add_s8"),
+    "lm_add_table_s8": _retarget("lm_mve_add_table_s8", "lm_mve_eltwise.c"),
     "lm_sub_s8": _retarget("lm_mve_sub_s8", "lm_mve_eltwise.c"),
-    "lm_sub_table_s8": _untabled("lm_mve_sub_s8"),
+    "lm_sub_table_s8": _retarget("lm_mve_sub_table_s8", "lm_mve_eltwise.c"),
     "lm_mul_s8": _retarget("lm_mve_mul_s8", "lm_mve_eltwise.c"),
     "lm_maxpool_s8": _retarget("lm_mve_maxpool_s8", "lm_mve_pool.c"),
     "lm_avgpool_s8": _retarget("lm_mve_avgpool_s8", "lm_mve_pool.c"),

@@ -105,6 +105,11 @@ void lm_mve_dwconv_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const 
  * step. */
 void lm_mve_add_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
 void lm_mve_sub_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+/* ADD and SUB with each input's rescaled value read from table, as lm_add_table_s8. */
+void lm_mve_add_table_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, const int32_t *table,
+                         int8_t *out);
+void lm_mve_sub_table_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, const int32_t *table,
+                         int8_t *out);
 void lm_mve_mul_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
 
 /* Pooling, 16 channels per step (max) or 4 (average sums). */
