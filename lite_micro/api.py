@@ -22,6 +22,7 @@ from .ir import Graph, Tensor
 from .memory import CODE_HEADROOM_BYTES, check_budget
 from .ops import prepare_graph
 from .ops.base import Layer
+from .ops.mve import specialize_mve
 from .ops.specialize import specialize
 from .passes import run_passes
 from .planner import Plan, plan_memory
@@ -98,7 +99,7 @@ def compile_model(model: Union[str, Path, bytes], options: Options = Options()) 
         more = f" (and {len(problems) - 1} more problems: run 'litemicro inspect')" if len(problems) > 1 else ""
         raise UnsupportedError(problems[0] + more)
     target = load_target(options.target)
-    layers = specialize(layers, target.features)
+    layers = specialize(specialize_mve(layers, target.features), target.features)
     plan = plan_memory(graph, layers)
     layers = plan.layers                   # in the execution order the plan chose
     prefix = model_prefix(options.prefix, Path(graph.name).stem)

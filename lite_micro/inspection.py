@@ -7,6 +7,7 @@ from .errors import LiteMicroError
 from .ir import Graph
 from .ops.base import Layer
 from .ops.custom import custom_ops_in
+from .ops.mve import specialize_mve
 from .ops.specialize import specialize
 from .planner import plan_memory
 from .stack_usage import invoke_stack
@@ -36,7 +37,7 @@ def inspect_model(model_path: str, target: str = "host") -> dict:
                   arena_bytes=None, live_lower_bound_bytes=None, peak_ram_bytes=None,
                   scratch_bytes=None, stack_bytes=None, plan=[], custom_ops=custom_ops_in(graph))
     if not problems:
-        layers = specialize(layers, load_target(target).features)
+        layers = specialize(specialize_mve(layers, load_target(target).features), load_target(target).features)
         report.update(_memory_report(graph, plan_memory(graph, layers), ops))
         report.update(_stack_report(model_path, target))
     return report

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lite_micro.bench import cycles_m55
 from lite_micro.bench.icount import Counts, interval
 from lite_micro.errors import LiteMicroError
 from lite_micro.targets import load_target
@@ -23,6 +24,8 @@ def cycle_model_note(target: str) -> str:
     """How far the cycle estimate holds on `target`: its TOML names the model that fits it."""
     if load_target(target).cycle_model == PLUGIN_MODEL:
         return CYCLE_MODEL
+    if load_target(target).cycle_model == cycles_m55.MODEL:
+        return cycles_m55.NOTE
     return f"{CYCLE_MODEL} (the cycle model is Cortex-M4 only: not a {target} estimate)"
 
 

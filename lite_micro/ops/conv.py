@@ -164,7 +164,8 @@ def depthwise_for_target(layer: Layer, features) -> Layer:
     channel (_depthwise_records). Elsewhere: the portable kernel as is."""
     p = dict(layer.params)
     dm = p["depth_mult"]
-    if "dsp" not in features or not (dm in (1, 2) or dm % 4 == 0):
+    portable = layer.kernel in ("lm_dwconv_m1_s8", "lm_dwconv_s8")    # not already re-chosen (MVE)
+    if "dsp" not in features or not portable or not (dm in (1, 2) or dm % 4 == 0):
         return layer
     consts = {c.name: c for c in layer.consts}
     w = consts["weights"].values

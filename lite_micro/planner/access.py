@@ -10,6 +10,8 @@ outputs and scratch must not share a byte with its inputs.
 The read/write-order argument for each kernel (templates/runtime):
 - lm_lut_s8: loads four inputs i..i+3, then stores outputs i..i+3; tail one by one.
 - lm_add_s8: out[i] = f(in1[o1(i)], in2[o2(i)]) for i = 0, 1, ...; one element at a time.
+- lm_mve_add_s8, lm_mve_sub_s8, lm_mve_mul_s8 (no broadcast): load inputs i..i+3, then store
+  outputs i..i+3, as lm_lut_s8.
 - lm_sub_s8, lm_mul_s8, lm_max_s8, lm_min_s8 (and lm_add_table_s8, lm_sub_table_s8, the
   variants reading rescaled inputs from a table): rows in output order; in a row,
   out[i] = f(a[i * sa], b[i * sb]) for i = 0, 1, ... (the data pointers are not restrict).
@@ -26,7 +28,8 @@ from ..ir import Tensor
 from ..ops.base import Layer
 
 POINTWISE_KERNELS = frozenset({"lm_lut_s8", "lm_add_s8", "lm_sub_s8", "lm_mul_s8", "lm_max_s8",
-                               "lm_min_s8", "lm_add_table_s8", "lm_sub_table_s8"})
+                               "lm_min_s8", "lm_add_table_s8", "lm_sub_table_s8", "lm_mve_add_s8",
+                               "lm_mve_sub_s8", "lm_mve_mul_s8"})
 
 
 def is_pointwise(layer: Layer) -> bool:

@@ -34,6 +34,12 @@ static const struct lm_row rows16[] = {
 };
 
 static const struct lm_row rows32[] = {
+    /* Helium (MVE), the cortex-m55 beat model (lite_micro/bench/cycles_m55.py): 2 cycles. These
+     * encodings (coprocessor 14/15 space, the 0xEF/0xFF vector space) occur in no code built
+     * for cores without MVE, so the Cortex-M4 estimate is unchanged. */
+    {0xEE000E00, 0xEC000E00, LM_KIND_OTHER, 2, 0},       /* VLDR / VSTR (contiguous, gather, scatter) */
+    {0xEF000E00, 0xEE000E00, LM_KIND_OTHER, 2, 0},       /* vector ops in the 0xEE / 0xFE space, VPST */
+    {0xEF000000, 0xEF000000, LM_KIND_OTHER, 2, 0},       /* vector ops in the 0xEF / 0xFF space */
     {0xFE400000, 0xE8000000, LM_KIND_MULTI, 1, 0xFFFF},  /* LDM/STM(DB), PUSH.W/POP.W */
     {0xFF400000, 0xE9400000, LM_KIND_DUAL, 3, 0},        /* LDRD/STRD, P=1 */
     {0xFE600000, 0xE8600000, LM_KIND_DUAL, 3, 0},        /* LDRD/STRD, W=1 */

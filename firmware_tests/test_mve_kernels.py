@@ -1,0 +1,218 @@
+"""The Helium (MVE) kernels on cortex-m55 in QEMU against the TFLM interpreter, one op per
+model, every output byte equal. The cases reach each MVE path (the `_rshift_s8` kernels and, with
+output scales small enough for left shifts, the general ones): channel counts that end in a
+predicated tail (1-3, 17, 19), odd widths, SAME/VALID padding (border windows), stride 2,
+dilation, depth multiplier 1 and > 1, per-tensor and per-channel weights, batches of 1 and 3.
+
+Set LITEMICRO_MVE_THOROUGH=1 to run every case; by default a few seconds' worth run.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from lite_micro.api import Options, compile_model
+from lite_micro.testing.oneop import TensorSpec, build_model
+from lite_micro.verify import verify
+
+TARGET = "cortex-m55"
+THOROUGH = os.environ.get("LITEMICRO_MVE_THOROUGH") == "1"
+
+
+def _weights(rng, shape, per_channel: bool, channels: int, axis: int):
+    w = rng.integers(-127, 128, size=shape, dtype=np.int8)
+    scales = list(rng.uniform(0.002, 0.02, channels)) if per_channel else 0.01
+    zps = [0] * channels if per_channel else 0
+    return TensorSpec(tuple(shape), scale=scales, zero_point=zps, quantized_dimension=axis, data=w)
+
+
+def _bias(rng, n):
+    return TensorSpec((n,), dtype="int32", scale=1e-4, zero_point=0,
+                      data=rng.integers(-3000, 3000, size=n, dtype=np.int32))
+
+
+def conv_case(seed, b, h, w, c_in, c_out, k, stride, padding, per_channel, dil=1, out_scale=0.2):
+    rng = np.random.default_rng(seed)
+    eff = (k - 1) * dil + 1
+    oh, ow = ((h + stride - 1) // stride, (w + stride - 1) // stride) if padding == "SAME" else \
+        ((h - eff) // stride + 1, (w - eff) // stride + 1)
+    inputs = [TensorSpec((b, h, w, c_in), scale=0.05, zero_point=-3),
+              _weights(rng, (c_out, k, k, c_in), per_channel, c_out, 0), _bias(rng, c_out)]
+    out = TensorSpec((b, oh, ow, c_out), scale=out_scale, zero_point=5)
+    return build_model("CONV_2D", inputs, [out], dict(padding=padding, stride_w=stride, stride_h=stride,
+                                                      dilation_w_factor=dil, dilation_h_factor=dil,
+                                                      fused_activation_function="RELU"))
+
+
+def dw_case(seed, h, w, c_in, mult, k, stride, padding, per_channel, dil=1, out_scale=0.1):
+    rng = np.random.default_rng(seed)
+    c_out = c_in * mult
+    eff = (k - 1) * dil + 1
+    oh, ow = ((h + stride - 1) // stride, (w + stride - 1) // stride) if padding == "SAME" else \
+        ((h - eff) // stride + 1, (w - eff) // stride + 1)
+    inputs = [TensorSpec((1, h, w, c_in), scale=0.05, zero_point=7),
+              _weights(rng, (1, k, k, c_out), per_channel, c_out, 3), _bias(rng, c_out)]
+    out = TensorSpec((1, oh, ow, c_out), scale=out_scale, zero_point=-4)
+    return build_model("DEPTHWISE_CONV_2D", inputs, [out],
+                       dict(padding=padding, stride_w=stride, stride_h=stride, depth_multiplier=mult,
+                            dilation_w_factor=dil, dilation_h_factor=dil, fused_activation_function="NONE"))
+
+
+def fc_case(seed, batches, n_in, n_out, per_channel, out_scale=0.3):
+    rng = np.random.default_rng(seed)
+    inputs = [TensorSpec((batches, n_in), scale=0.05, zero_point=-9),
+              _weights(rng, (n_out, n_in), per_channel, n_out, 0), _bias(rng, n_out)]
+    out = TensorSpec((batches, n_out), scale=out_scale, zero_point=2)
+    return build_model("FULLY_CONNECTED", inputs, [out], dict(fused_activation_function="NONE"))
+
+
+def add_case(seed, shape, act="NONE", out_scale=0.08, op="ADD"):
+    rng = np.random.default_rng(seed)
+    a = TensorSpec(tuple(shape), scale=float(rng.uniform(0.01, 0.1)), zero_point=int(rng.integers(-20, 20)))
+    b = TensorSpec(tuple(shape), scale=float(rng.uniform(0.01, 0.1)), zero_point=int(rng.integers(-20, 20)))
+    out = TensorSpec(tuple(shape), scale=out_scale, zero_point=-6)
+    return build_model(op, [a, b], [out], dict(fused_activation_function=act))
+
+
+def pool_case(op, seed, h, w, c, k, stride, padding, act="NONE"):
+    out_h, out_w = ((h + stride - 1) // stride, (w + stride - 1) // stride) if padding == "SAME" else \
+        ((h - k) // stride + 1, (w - k) // stride + 1)
+    del seed
+    inp = TensorSpec((1, h, w, c), scale=0.05, zero_point=3)
+    out = TensorSpec((1, out_h, out_w, c), scale=0.05, zero_point=3)
+    return build_model(op, [inp], [out], dict(padding=padding, stride_w=stride, stride_h=stride, filter_width=k,
+                                              filter_height=k, fused_activation_function=act))
+
+
+# (id, builder, kernel the case must reach, in the default set?)
+CASES = [
+    ("conv1x1-c19-odd", lambda: conv_case(1, 1, 5, 3, 19, 7, 1, 1, "VALID", True), "lm_mve_conv_rshift_s8", True),
+    ("conv3x3-c3-same-s2", lambda: conv_case(2, 1, 9, 7, 3, 8, 3, 2, "SAME", True), "lm_mve_conv_rshift_s8", True),
+    ("conv3x3-c1-valid", lambda: conv_case(3, 1, 6, 5, 1, 5, 3, 1, "VALID", False), "lm_mve_conv_rshift_s8", False),
+    ("conv1x1-s2-b3", lambda: conv_case(4, 3, 6, 6, 17, 33, 1, 2, "SAME", True), "lm_mve_conv_rshift_s8", False),
+    ("conv3x3-c2-dil2", lambda: conv_case(5, 1, 11, 9, 2, 6, 3, 1, "SAME", True, dil=2), "lm_mve_conv_rshift_s8",
+     False),
+    ("dw3x3-m1-c19-same", lambda: dw_case(6, 7, 5, 19, 1, 3, 1, "SAME", True), "lm_mve_dwconv_m1_rshift_s8", True),
+    ("dw3x3-m1-c16-s2", lambda: dw_case(7, 9, 9, 16, 1, 3, 2, "SAME", True), "lm_mve_dwconv_m1_rshift_s8", False),
+    ("dw3x3-m1-c3-valid", lambda: dw_case(8, 6, 7, 3, 1, 3, 1, "VALID", False), "lm_mve_dwconv_m1_rshift_s8", False),
+    ("dw3x3-m3-c5-same", lambda: dw_case(9, 6, 5, 5, 3, 3, 1, "SAME", True), "lm_mve_dwconv_rshift_s8", True),
+    ("dw5x5-m2-c1-s2", lambda: dw_case(10, 9, 8, 1, 2, 5, 2, "SAME", False), "lm_mve_dwconv_rshift_s8", False),
+    ("dw3x3-m1-dil2", lambda: dw_case(11, 9, 9, 8, 1, 3, 1, "SAME", True, dil=2), "lm_mve_dwconv_m1_rshift_s8", False),
+    ("fc-per-tensor-odd", lambda: fc_case(12, 1, 37, 10, False), "lm_mve_fc_rshift_s8", True),
+    ("add-tail-relu", lambda: add_case(14, (1, 3, 5, 7), "RELU"), "lm_mve_add_s8", True),
+    ("sub-tail", lambda: add_case(21, (1, 3, 5, 7), "RELU", op="SUB"), "lm_mve_sub_s8", False),
+    ("mul-tail", lambda: add_case(22, (2, 7, 3), op="MUL", out_scale=0.02), "lm_mve_mul_s8", True),
+    ("mul-broadcast-stays-scalar", lambda: build_model("MUL", [TensorSpec((1, 4, 5), scale=0.05, zero_point=1),
+                                                               TensorSpec((1, 1, 5), scale=0.04, zero_point=-2)],
+                                                       [TensorSpec((1, 4, 5), scale=0.01, zero_point=0)],
+                                                       dict(fused_activation_function="NONE")), "lm_mul_s8", False),
+    ("add-1x1x1x3", lambda: add_case(15, (1, 1, 1, 3)), "lm_mve_add_s8", False),
+    # 576 outputs: Prepare gives ADD / SUB a rescale table, read by gather loads
+    ("add-large-table", lambda: add_case(23, (1, 8, 8, 9), "RELU"), "lm_mve_add_table_s8", True),
+    ("sub-large-table", lambda: add_case(24, (1, 8, 8, 9), op="SUB"), "lm_mve_sub_table_s8", False),
+    ("maxpool-c19-same-s2", lambda: pool_case("MAX_POOL_2D", 0, 7, 6, 19, 3, 2, "SAME", "RELU6"),
+     "lm_mve_maxpool_s8", True),
+    ("avgpool-c3-same", lambda: pool_case("AVERAGE_POOL_2D", 0, 5, 7, 3, 3, 1, "SAME"), "lm_mve_avgpool_s8", False),
+    ("avgpool-global-c17", lambda: pool_case("AVERAGE_POOL_2D", 0, 5, 4, 17, 4, 1, "VALID"), "lm_mve_avgpool_s8",
+     False),
+    ("maxpool-c1-valid", lambda: pool_case("MAX_POOL_2D", 0, 6, 5, 1, 2, 2, "VALID"), "lm_mve_maxpool_s8", False),
+    # output scales below the input x weight scale: left shifts, the general (non-rshift) kernels
+    ("conv-left-shift", lambda: conv_case(16, 1, 4, 5, 5, 6, 1, 1, "VALID", True, out_scale=1e-4), "lm_mve_conv_s8",
+     True),
+    ("dw-left-shift", lambda: dw_case(17, 5, 5, 6, 1, 3, 1, "SAME", True, out_scale=1e-4), "lm_mve_dwconv_m1_s8",
+     False),
+    ("dw-m2-left-shift", lambda: dw_case(18, 4, 4, 3, 2, 3, 1, "SAME", False, out_scale=1e-4), "lm_mve_dwconv_s8",
+     False),
+    ("fc-left-shift", lambda: fc_case(19, 2, 20, 9, True, out_scale=1e-4), "lm_mve_fc_s8", False),
+    ("add-left-shift", lambda: add_case(20, (1, 2, 3, 9), out_scale=1e-3), "lm_mve_add_s8", False),
+    ("fc-per-channel-b3", lambda: fc_case(13, 3, 64, 5, True), "lm_mve_fc_rshift_s8", False),
+]
+SELECTED = [c for c in CASES if THOROUGH or c[3]]
+
+
+@pytest.mark.parametrize("name,build,kernel,default", SELECTED, ids=[c[0] for c in SELECTED])
+def test_mve_kernel_bit_exact(name, build, kernel, default, tmp_path):
+    model = tmp_path / f"{name}.tflite"
+    model.write_bytes(build())
+    kernels = {layer.kernel for layer in compile_model(str(model), Options(target=TARGET)).layers}
+    assert kernel in kernels, f"{name} did not reach {kernel}: {kernels}"
+    result = verify(str(model), target=TARGET, count=3, seed=1, workdir=tmp_path)
+    assert result.ok, result.first_mismatch
+
+
+def test_no_mve_kernel_without_the_feature(tmp_path):
+    model = tmp_path / "conv.tflite"
+    model.write_bytes(conv_case(1, 1, 5, 3, 19, 7, 1, 1, "VALID", True))
+    dw = tmp_path / "dw.tflite"
+    dw.write_bytes(dw_case(6, 7, 5, 19, 1, 3, 1, "SAME", True))
+    for m in (model, dw):
+        kernels = {layer.kernel for layer in compile_model(str(m), Options(target="cortex-m4")).layers}
+        assert not any(k.startswith("lm_mve_") for k in kernels)
+
+
+# The cortex-m55 cycle model (lite_micro/bench/cycles_m55.py): MVE instructions cost 2, the
+# FPU and scalar encodings they share the coprocessor space with stay as the M4 table prices them.
+M55_PRICES = [
+    ("vldrb.s8 q0, [r0], #16", 2), ("vldrw.u32 q1, [r1]", 2), ("vstrb.32 q2, [r2]", 2),
+    ("vldrb.s32 q0, [r6, q4]", 2), ("vldrh.u16 q1, [r0]", 2), ("vmladava.s8 r0, q1, q2", 2),
+    ("vmullb.s16 q0, q1, q2", 2), ("vadd.i32 q0, q1, q2", 2), ("vadd.i32 q0, q1, r2", 2),
+    ("vqrdmulh.s32 q0, q1, q2", 2), ("vrshl.s32 q0, q1, q2", 2), ("vctp.8 r3", 1),
+    ("adds r0, r1, r2", 1), ("vadd.f32 s0, s1, s2", 1),
+    ("vldr s0, [r0]", 1), ("vldr d0, [r0]", 1), ("vmov r0, s1", 1), ("vpush {d8-d15}", 1),
+]
+
+
+def test_m55_cycle_model_prices(tmp_path):
+    import shutil
+    import subprocess
+
+    from lite_micro.bench import icount
+    from lite_micro.bench.cycles import cycle_model_note
+    from lite_micro.bench.cycles_m55 import NOTE
+
+    assert cycle_model_note(TARGET) == NOTE
+    if shutil.which("arm-none-eabi-as") is None:
+        pytest.skip("arm-none-eabi-as not installed")
+    src = tmp_path / "t.s"
+    src.write_text(".syntax unified\n.arch armv8.1-m.main\n.arch_extension mve\n.fpu fpv5-d16\n.thumb\n"
+                   + "".join(f"{asm}\n" for asm, _ in M55_PRICES))
+    obj, raw = tmp_path / "t.o", tmp_path / "t.bin"
+    subprocess.run(["arm-none-eabi-as", "-o", obj, src], check=True)
+    subprocess.run(["arm-none-eabi-objcopy", "-O", "binary", "-j", ".text", obj, raw], check=True)
+    code, i, got = raw.read_bytes(), 0, []
+    while i < len(code):
+        size = icount.thumb_size(code[i] | code[i + 1] << 8)
+        got.append(icount.classify(code[i:i + size])[1])
+        i += size
+    assert list(zip([a for a, _ in M55_PRICES], got)) == M55_PRICES
+
+
+@pytest.mark.skipif(not THOROUGH, reason="random MVE cases run with LITEMICRO_MVE_THOROUGH=1")
+@pytest.mark.parametrize("op", ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD", "AVERAGE_POOL_2D",
+                                "MAX_POOL_2D"])
+def test_mve_random_cases_bit_exact(op, tmp_path):
+    """Cases drawn from the conformance strategies, compiled for cortex-m55 and run in QEMU."""
+    from hypothesis import HealthCheck, given, settings
+
+    from lite_micro.errors import UnsupportedError
+    from lite_micro.testing.strategies import STRATEGIES
+
+    @settings(max_examples=int(os.environ.get("LITEMICRO_MVE_EXAMPLES", "8")), deadline=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    @given(STRATEGIES[op])
+    def check(case):
+        model = tmp_path / "case.tflite"
+        model.write_bytes(case.build())
+        try:
+            result = verify(str(model), target=TARGET, count=2, seed=3, workdir=tmp_path)
+        except UnsupportedError:
+            return
+        checked.append(result.total_bytes)
+        assert result.ok, result.first_mismatch
+
+    checked = []
+    check()
+    assert checked, f"no {op} case drawn was supported"

@@ -1,0 +1,119 @@
+/* litemicro runtime: Helium (MVE) kernels for Cortex-M55 and other ARMv8.1-M cores.
+ *
+ * The compiler chooses these kernels for targets with the `mve` feature and lays their
+ * constants out offline (lite_micro/ops/mve.py):
+ * - conv / fully connected: weights in tiles of four output rows, each row padded with zeros
+ *   to a multiple of 16 bytes and interleaved per 16-byte chunk ([row/4][chunk][4][16]), so
+ *   one post-incremented pointer feeds four VMLADAVA per chunk; bias, mult and shift padded
+ *   to a multiple of 4 entries.
+ * - depthwise: weights widened to int16, [channel/16][tap][16] (channels padded with zero
+ *   weights); bias, mult and shift padded to a multiple of 16 entries, each group of 8 in the
+ *   order of the even then the odd channels (0, 2, 4, 6, 1, 3, 5, 7), the order of the
+ *   VMULLB/VMULLT accumulators; `taps` holds each tap's byte offset from the window's
+ *   top-left pixel, then from a border window's.
+ * Inputs, outputs and the parameter structs are those of the portable kernels (lm_kernels.h,
+ * lm_dwconv.h, lm_eltwise.h). Each `_rshift_s8`
+ * kernel is its `_s8` twin for layers whose every requantization shift is negative (the
+ * usual case), with the shorter lm_mve_requantize_rshift.
+ */
+#ifndef LM_MVE_H
+#define LM_MVE_H
+
+#include <arm_mve.h>
+#include <stdint.h>
+
+#include "lm_common.h"
+#include "lm_dwconv.h"
+#include "lm_eltwise.h"
+#include "lm_kernels.h"
+
+/* Four lanes of lm_requantize (MultiplyByQuantizedMultiplier, TFLM's double rounding).
+ *
+ * - left shift (shift > 0): VSHL by a register vector, wrapping as (uint32_t)x << left;
+ * - VQRDMULH gives sat((2ab + 2^31) >> 32) = (ab + 2^30) >> 31: the first rounding. It
+ *   saturates only for a = b = INT32_MIN, and multipliers are never negative;
+ * - RoundingDivideByPOT rounds half away from zero: subtract 1 from negative lanes (a
+ *   saturating add, exact because INT32_MIN is a multiple of 2^right), then VRSHL by -right
+ *   adds 2^(right-1) in wide precision and shifts. Lanes with right = 0 get no correction.
+ */
+LM_INLINE int32x4_t lm_mve_requantize(int32x4_t x, int32x4_t mult, int32x4_t shift)
+{
+    const int32x4_t zero = vdupq_n_s32(0);
+    const int32x4_t left = vmaxq_s32(shift, zero);
+    const int32x4_t neg_right = vminq_s32(shift, zero);
+    const int32x4_t high = vqrdmulhq_s32(vshlq_s32(x, left), mult);
+    /* -1 where high < 0 and right > 0, else 0 */
+    const int32x4_t fix = vandq_s32(vshrq_n_s32(high, 31), vshrq_n_s32(neg_right, 31));
+    return vrshlq_s32(vqaddq_s32(high, fix), neg_right);
+}
+
+/* lm_mve_requantize when every shift is negative (right >= 1, no left shift), as the compiler
+ * checks per layer for the `_rshift` kernels: the VSHL and the right > 0 mask drop out. */
+LM_INLINE int32x4_t lm_mve_requantize_rshift(int32x4_t x, int32x4_t mult, int32x4_t shift)
+{
+    const int32x4_t high = vqrdmulhq_s32(x, mult);
+    return vrshlq_s32(vqaddq_s32(high, vshrq_n_s32(high, 31)), shift);
+}
+
+/* Either of the two above: `rshift` is a constant at every call. */
+LM_INLINE int32x4_t lm_mve_rescale(int32x4_t x, int32x4_t mult, int32x4_t shift, const int rshift)
+{
+    return rshift ? lm_mve_requantize_rshift(x, mult, shift) : lm_mve_requantize(x, mult, shift);
+}
+
+/* requantize, add the output zero point, clamp; int32 lanes holding int8 results. */
+LM_INLINE int32x4_t lm_mve_requantize_s8(int32x4_t acc, const int32_t *mult, const int32_t *shift,
+                                         int32_t out_zp, int32_t act_min, int32_t act_max, const int rshift)
+{
+    int32x4_t v = lm_mve_rescale(acc, vldrwq_s32(mult), vldrwq_s32(shift), rshift);
+    v = vaddq_n_s32(v, out_zp);
+    v = vmaxq_s32(v, vdupq_n_s32(act_min));
+    return vminq_s32(v, vdupq_n_s32(act_max));
+}
+
+/* CONV_2D, groups 1, weights as described above. scratch: k_h * k_w * in_c bytes (one patch),
+ * or NULL for a 1x1 convolution without padding (read in place). */
+void lm_mve_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
+                    const int32_t *mult, const int32_t *shift, int8_t *scratch, int8_t *out);
+void lm_mve_conv_rshift_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
+                           const int32_t *mult, const int32_t *shift, int8_t *scratch, int8_t *out);
+
+/* FULLY_CONNECTED, weights as described above; mult and shift per output (padded). */
+void lm_mve_fc_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
+                  const int32_t *mult, const int32_t *shift, int8_t *out);
+void lm_mve_fc_rshift_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
+                         const int32_t *mult, const int32_t *shift, int8_t *out);
+
+/* DEPTHWISE_CONV_2D, multiplier 1. scratch: k_h * k_w * in_c bytes (a border window). */
+void lm_mve_dwconv_m1_s8(const lm_dwconv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
+                         const int32_t *mult, const int32_t *shift, const int32_t *taps,
+                         int8_t *scratch, int8_t *out);
+void lm_mve_dwconv_m1_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
+                                const int32_t *mult, const int32_t *shift, const int32_t *taps,
+                                int8_t *scratch, int8_t *out);
+
+/* DEPTHWISE_CONV_2D, multiplier > 1: chan[oc] = oc / multiplier (padded to a multiple of
+ * 16 entries) is the input channel each output channel reads, through gather loads. */
+void lm_mve_dwconv_s8(const lm_dwconv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
+                      const int32_t *mult, const int32_t *shift, const int32_t *taps,
+                      const uint16_t *chan, int8_t *scratch, int8_t *out);
+void lm_mve_dwconv_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
+                             const int32_t *mult, const int32_t *shift, const int32_t *taps,
+                             const uint16_t *chan, int8_t *scratch, int8_t *out);
+
+/* ADD, SUB and MUL without broadcasting (one row, both inputs contiguous), four elements per
+ * step. */
+void lm_mve_add_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+void lm_mve_sub_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+/* ADD and SUB with each input's rescaled value read from table, as lm_add_table_s8. */
+void lm_mve_add_table_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, const int32_t *table,
+                         int8_t *out);
+void lm_mve_sub_table_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, const int32_t *table,
+                         int8_t *out);
+void lm_mve_mul_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
+
+/* Pooling, 16 channels per step (max) or 4 (average sums). */
+void lm_mve_maxpool_s8(const lm_pool_params *p, const int8_t *in, int8_t *out);
+void lm_mve_avgpool_s8(const lm_pool_params *p, const int8_t *in, int8_t *out);
+
+#endif /* LM_MVE_H */
