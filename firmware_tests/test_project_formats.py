@@ -82,7 +82,7 @@ def test_arduino_library_layout_and_compile(tmp_path):
               ("arm-none-eabi-g++", sketch / "lm_board_arduino.cpp", []),
               ("arm-none-eabi-g++", sketch / "kws_ref_model_demo.ino", ["-x", "c++", "-include", "Arduino.h"])]
     for compiler, path, extra in units:
-        proc = subprocess.run([compiler, *flags, *extra, str(path)], capture_output=True, text=True)
+        proc = subprocess.run([compiler, *flags, *extra, str(path)], capture_output=True, text=True, timeout=300)
         assert proc.returncode == 0, (path.name, proc.stderr)
 
 

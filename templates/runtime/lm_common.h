@@ -125,7 +125,9 @@ LM_INLINE int8_t lm_requantize_out(int32_t acc, const int32_t *rq, int32_t act_m
  * in most layers) clamps with one SSAT. On ARMv7E-M one block of 8 to 14 instructions with
  * every operand in a register (the compiler would otherwise reload the clamp bounds around
  * each int8 store, which may alias them). `post` and `full` must be constants. */
-#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__)
+/* The blocks below need the optimizer's register allocation: an unoptimized (-O0) build
+ * takes the C forms, which compute the same values. */
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__) && defined(__OPTIMIZE__)
 #define LM_RQ_ASM_CORE                                                                         \
     "and %[lo], %[a], #0x80000000\n\t"                                                         \
     "orr %[lo], %[lo], #0x40000000\n\t"                                                        \

@@ -161,7 +161,8 @@ static void lm_widen_pair(const int8_t *x0, const int8_t *x1, int32_t groups, in
 LM_INLINE const int32_t *lm_conv_tile(const int32_t *w, const int32_t *xw, int32_t groups, int32_t *acc)
 {
     int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
-#if LM_USE_DSP && defined(__GNUC__)
+/* inline assembly only in optimized builds: at -O0 its operands do not fit the registers */
+#if LM_USE_DSP && defined(__GNUC__) && defined(__OPTIMIZE__)
     /* The whole loop in registers: four sums, three pointers/counters, six loaded words and one
      * unpacked weight (14 registers). The six loads of a group issue back to back, so they
      * pipeline (7 cycles on Cortex-M4); then 4 SXTB16 and 8 SMLAD; two groups per iteration. */

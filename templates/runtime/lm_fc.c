@@ -44,7 +44,8 @@ static int32_t lm_fc_tail_word(const int8_t *x, int32_t count)
     return (int32_t)v;
 }
 
-#if LM_USE_DSP && defined(__GNUC__)
+/* inline assembly only in optimized builds: at -O0 its operands do not fit the registers */
+#if LM_USE_DSP && defined(__GNUC__) && defined(__OPTIMIZE__)
 /* One group of 4 inputs for the block's four units: the input word xv unpacked once, the four
  * weight words loaded two at a time (loads pipeline), each unpacked and two SMLAD; advances w. */
 #define LM_FC_GROUP(xv)                                                                        \
