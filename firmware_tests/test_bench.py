@@ -1,4 +1,5 @@
 """`bench`: the measured invoke, per layer, from marker hits; the firmware and host paths."""
+import json
 import shutil
 from pathlib import Path
 
@@ -89,3 +90,16 @@ def test_bench_host_times_both():
 def test_bench_bad_input(model, target, message):
     with pytest.raises(LiteMicroError, match=message):
         bench(model, target)
+
+
+@needs_firmware
+def test_bench_defaults_to_the_reference_part_clock_and_gives_layer_memory(capsys):
+    from lite_micro.cli import main
+
+    assert main(["bench", str(HELLO), "--target", "cortex-m4", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["clock_mhz"] == 180
+    assert report["latency_ms_est"] == round(report["cycles_est"] / 180e3, 3)
+    fc = [row for row in report["layers"] if row["op"] == "FULLY_CONNECTED"]
+    assert fc and all(row["flash_bytes"] > 0 and row["ram_bytes"] > 0 for row in fc)
+    assert max(row["ram_bytes"] for row in report["layers"]) <= report["arena_bytes"]

@@ -66,7 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     b = add("bench", "exact instruction counts (QEMU) or host timing")
     b.add_argument("--json", action="store_true", help="the result as JSON")
     b.add_argument("--per-layer", action="store_true", help="a row per layer")
-    b.add_argument("--clock-mhz", type=float, help="core clock: estimated cycles become milliseconds")
+    b.add_argument("--clock-mhz", type=float,
+                   help="core clock: estimated cycles become milliseconds (default: the target's reference part)")
     b.add_argument("--timeout", type=float, help="emulator time limit in seconds (default: scaled with the MACs)")
 
     rp = add("report", "one self-contained HTML page: layers, cycles, arena plan, fit")
@@ -159,6 +160,9 @@ def cmd_bench(args, command: str) -> int:
     from .latency import add_to_bench, bench_line, latency_ms
     from .progress import Progress
 
+    if args.clock_mhz is None:   # default: the clock of the target's reference part
+        from .targets import load_target
+        args.clock_mhz = load_target(args.target).clock_mhz
     latency_ms(None, args.clock_mhz)  # a bad clock is an error before minutes of work
     with Progress.for_stderr() as progress:
         progress(f"bench {Path(args.model).name} on {args.target}: build and run")

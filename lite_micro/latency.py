@@ -1,6 +1,7 @@
 """Estimated cycles as time: `bench --clock-mhz` and `report --clock-mhz`.
 
-There is no default clock: a target names a core, not the clock a given board runs it at.
+`bench` defaults to the clock of the target's reference part (`clock_mhz` in targets/*.toml);
+`report` takes one only when given.
 """
 
 from __future__ import annotations

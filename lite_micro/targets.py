@@ -52,6 +52,7 @@ class Target:
     flash_bytes: int | None
     emulator: Emulator | None  # None: runs natively (host)
     cycle_model: str | None = None  # the timing table bench's cycle estimate follows, if it fits this core
+    clock_mhz: float | None = None  # the reference part's core clock: bench's default for ms
 
     @property
     def is_host(self) -> bool:
@@ -93,6 +94,7 @@ def _target_from_dict(data: dict) -> Target:
         flash_bytes=data.get("flash_bytes"),
         emulator=_emulator_from_dict(qemu) if qemu is not None else None,
         cycle_model=data.get("cycle_model"),
+        clock_mhz=data.get("clock_mhz"),
     )
 
 

@@ -46,6 +46,7 @@ def bench_firmware(gen, target, *, per_layer: bool = True, timeout: float | None
         counts = icount.count_elf(elf, target, timeout=timeout)
         sizes = elf_sizes(elf)
         kernel_code = kernel_code_bytes(elf)
+        functions = _function_sizes(elf)
     m = measured_invoke(counts, len(gen.layers))
     macs = sum(layer.macs for layer in gen.layers)
     result = {
@@ -64,7 +65,28 @@ def bench_firmware(gen, target, *, per_layer: bool = True, timeout: float | None
     }
     result["layers"] = [_layer_row(i, layer, cost) for i, (layer, cost)
                         in enumerate(zip(gen.layers, m.layers))] if per_layer else []
+    _add_layer_memory(result["layers"], gen, functions)
     return result
+
+
+def _function_sizes(elf) -> dict[str, int]:
+    from lite_micro.report.data import function_sizes
+
+    return function_sizes(elf)
+
+
+def _add_layer_memory(rows: list[dict], gen, functions: dict[str, int]) -> None:
+    """Per layer: flash (its constant tables plus an equal share of its kernel's code among the
+    layers calling it) and RAM (arena bytes alive while it runs, its scratch included)."""
+    users: dict[str, int] = {}
+    for row in rows:
+        users[row["kernel"]] = users.get(row["kernel"], 0) + 1
+    for row, layer in zip(rows, gen.layers):
+        tables = sum(int(np.asarray(c.values).size) * (1 if c.ctype in ("int8_t", "uint8_t") else 4)
+                     for c in layer.consts)
+        code = functions.get(row["kernel"], 0) // users[row["kernel"]]
+        row["flash_bytes"] = tables + code
+        row["ram_bytes"] = sum(b.size for b in gen.plan.buffers if b.first <= row["index"] <= b.last)
 
 
 ELEMENTWISE = ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "SQUARED_DIFFERENCE", "PRELU")

@@ -23,12 +23,12 @@ def render_text(result: dict) -> str:
 
 def _layer_table(result: dict) -> list[str]:
     head = (f"  {'#':>3}  {'op':<24} {'instructions':>13} {'est. cycles':>13} {'MACs':>11} {'cyc/MAC':>8}"
-            f"  kernel")
+            f" {'flash B':>8} {'RAM B':>8}  kernel")
     rows = [head, "  " + "-" * (len(head) - 2 + 20)]
     for row in result["layers"]:
         rows.append(f"  {row['index']:>3}  {row['op']:<24} {row['instructions']:>13,} "
                     f"{row['cycles_est']:>13,} {row['macs']:>11,} {_per_mac(row['cycles_per_mac']):>8}"
-                    f"  {row.get('kernel', '-')}")
+                    f" {row.get('flash_bytes', 0):>8,} {row.get('ram_bytes', 0):>8,}  {row.get('kernel', '-')}")
     rows.append(f"  {'':>3}  {'(invoke outside layers)':<24} {result['overhead_instructions']:>13,} "
                 f"{result['overhead_cycles_est']:>13,}")
     return rows
