@@ -5,18 +5,19 @@ from pathlib import Path
 import pytest
 
 from lite_micro import verify as verify_module
+from lite_micro import verify_data
 
 MODEL = Path(__file__).resolve().parents[2] / "examples" / "models" / "hello_world_int8.tflite"
 
 
 @pytest.fixture
 def truncated(monkeypatch):
-    real = verify_module.run_ours
+    real = verify_data.run_batched
 
     def run(keep_sets, keep_outputs):
-        def fake(gen, target, sets, workdir):
+        def fake(gen, target, sets, workdir, *args, **kwargs):
             return [outs[:keep_outputs] for outs in real(gen, target, sets, workdir)[:keep_sets]]
-        monkeypatch.setattr(verify_module, "run_ours", fake)
+        monkeypatch.setattr(verify_data, "run_batched", fake)
         return verify_module.verify(str(MODEL), count=4)
     return run
 
