@@ -94,7 +94,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.ops:
             from .ops import custom
             custom.use_ops_file(args.ops)
-        return COMMANDS[args.command](args, command)
+        code = COMMANDS[args.command](args, command)
+        sys.stdout.flush()   # here, where a closed pipe can still be caught
+        return code
     except BrokenPipeError:  # the reader went away (`litemicro bench ... | head`): end quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
