@@ -108,6 +108,20 @@ LM_INLINE int32_t lm_requantize_rq(int32_t x, int32_t multiplier, int32_t hi_add
     return (int32_t)(acc >> 32) >> shift_hi;
 }
 
+/* Leading zero bits of x (32 for 0): the headroom of a fixed-point value. */
+LM_INLINE int32_t lm_clz32(uint32_t x)
+{
+    int32_t n = 0;
+    if (x == 0) {
+        return 32;
+    }
+    while (!(x & 0x80000000u)) {
+        x <<= 1;
+        ++n;
+    }
+    return n;
+}
+
 LM_INLINE int8_t lm_clamp_s8(int32_t v, int32_t lo, int32_t hi)
 {
     return (int8_t)(v < lo ? lo : (v > hi ? hi : v));

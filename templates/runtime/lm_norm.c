@@ -5,19 +5,6 @@
 #define LM_Q0_ONE INT32_MAX
 #define LM_SQRT_HALF 1518500250           /* sqrt(1/2), Q0.31 */
 
-static int32_t lm_norm_clz(uint32_t x)
-{
-    int32_t n = 0;
-    if (x == 0) {
-        return 32;
-    }
-    while (!(x & 0x80000000u)) {
-        x <<= 1;
-        ++n;
-    }
-    return n;
-}
-
 /* gemmlowp SaturatingRoundingMultiplyByPOT for exponent >= 0: a saturating left shift. */
 static int32_t lm_norm_shl(int32_t x, int32_t exponent)
 {
@@ -70,7 +57,7 @@ static void lm_norm_inv_sqrt(int32_t x, int32_t *mult, int32_t *shift)
         x /= 4;
         ++s;
     }
-    pairs = (lm_norm_clz((uint32_t)x) - 1) / 2 - 1;
+    pairs = (lm_clz32((uint32_t)x) - 1) / 2 - 1;
     s -= pairs;
     x <<= 2 * pairs;
     half_x = lm_rdbpot(x >> 1, 1);
@@ -124,10 +111,10 @@ static int32_t lm_norm_log_q12(int32_t z)
     const int32_t accum_bits = 6, shifted_quarter = 1 << 23;           /* 1/4 in Q6.25 */
     const int32_t log_2 = 1488522236, sqrt_sqrt_half = 1805811301;
     const int32_t a_n = 117049297, a_d = 127690142, a_i = 1057819769, a_f = 638450708;
-    const int32_t hz_a = lm_norm_clz((uint32_t)z);
+    const int32_t hz_a = lm_clz32((uint32_t)z);
     const int32_t r_a = lm_norm_shl(lm_srdhm(lm_norm_shl(z, hz_a - 1), LM_SQRT_HALF), 1);
     const int32_t pow_a = lm_norm_sat((int64_t)lm_norm_shl(12 - hz_a, 31 - accum_bits) + shifted_quarter);
-    const int32_t hz_b = lm_norm_clz((uint32_t)lm_srdhm(z, LM_SQRT_HALF)) - 1;
+    const int32_t hz_b = lm_clz32((uint32_t)lm_srdhm(z, LM_SQRT_HALF)) - 1;
     const int32_t r_b = lm_norm_shl(z, hz_b);
     const int32_t pow_b = lm_norm_sat((int64_t)lm_norm_shl(12 - hz_b, 31 - accum_bits) - shifted_quarter);
     const int32_t r = LM_MIN(r_a, r_b), z_pow = LM_MAX(pow_a, pow_b);

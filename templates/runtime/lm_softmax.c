@@ -72,19 +72,6 @@ static int32_t lm_one_over_one_plus_x(int32_t a)
     return lm_mul_pot(x, 1);
 }
 
-static int lm_clz32(uint32_t x)
-{
-    int n = 0;
-    if (x == 0) {
-        return 32;
-    }
-    while (!(x & 0x80000000u)) {
-        x <<= 1;
-        ++n;
-    }
-    return n;
-}
-
 void lm_softmax_s8(const lm_softmax_params *p, const int8_t *in, int8_t *out)
 {
     const int32_t depth = p->depth;
