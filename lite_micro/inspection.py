@@ -18,7 +18,9 @@ def _shape(t) -> str:
     return "x".join(str(d) for d in t.shape) if t is not None else "-"
 
 
-def inspect_model(model_path: str, target: str = "host") -> dict:
+def inspect_model(model_path: str, target: str = "host", stack: bool = True) -> dict:
+    """The model's ops, memory plan and (for a Cortex-M target, unless `stack` is False: it
+    compiles the model) the stack invoke needs."""
     graph, _, file_name = load(model_path)
     layers, problems = analyze(graph)
     by_op = {layer.op.index: layer for layer in layers}
@@ -39,7 +41,8 @@ def inspect_model(model_path: str, target: str = "host") -> dict:
     if not problems:
         layers = specialize(specialize_mve(layers, load_target(target).features), load_target(target).features)
         report.update(_memory_report(graph, plan_memory(graph, layers), ops))
-        report.update(_stack_report(model_path, target))
+        if stack:
+            report.update(_stack_report(model_path, target))
     return report
 
 
