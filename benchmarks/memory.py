@@ -13,10 +13,10 @@ import tempfile
 from pathlib import Path
 
 from lite_micro.api import Options, compile_model
-from lite_micro.build.firmware import build_firmware, elf_sizes
 from lite_micro.errors import LiteMicroError
 from lite_micro.reference import input_sets
 from lite_micro.targets import load_target
+from lite_micro.toolchain.firmware import build_firmware, elf_sizes
 
 ROOT = Path(__file__).resolve().parent.parent
 CORES = ["cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55"]

@@ -19,10 +19,10 @@ import pytest
 from test_platformio import ARDUINO_STUB
 
 from lite_micro.board_uart import uart_context
-from lite_micro.build.firmware import gcc_command, render_linker_script
 from lite_micro.project import list_boards, load_board, write_project
 from lite_micro.resources import templates_dir
 from lite_micro.targets import MemoryRegion, load_target
+from lite_micro.toolchain.firmware import gcc_command, render_linker_script
 
 MODELS = Path(__file__).resolve().parents[1] / "examples" / "models"
 REAL = [name for name in list_boards() if not load_board(name).emulated]

@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 
 from lite_micro.api import Options, compile_model
-from lite_micro.build.firmware import build_firmware
-from lite_micro.build.qemu import run_firmware
 from lite_micro.reference import Reference, input_sets
 from lite_micro.targets import load_target
 from lite_micro.testing.multiop import dilated_models, int16_chain
 from lite_micro.testing.oneop import OpCase, TensorSpec
 from lite_micro.testing.sampling import sample_cases
 from lite_micro.testing.strategies_coverage import STRATEGIES
+from lite_micro.toolchain.firmware import build_firmware
+from lite_micro.toolchain.qemu import run_firmware
 
 TARGET = "cortex-m4"
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from lite_micro.api import Options, compile_model
-from lite_micro.build.firmware import build_firmware
 from lite_micro.memory import flash_const_bytes, flash_params_bytes, flash_table_bytes
 from lite_micro.reference import input_sets
 from lite_micro.targets import load_target
+from lite_micro.toolchain.firmware import build_firmware
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "examples" / "models"
 EXAMPLES = sorted(p.stem for p in MODELS_DIR.glob("*.tflite"))

@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 
 from lite_micro.api import Options, compile_model
-from lite_micro.build.firmware import build_firmware, elf_sizes
-from lite_micro.build.qemu import parse_outputs, run_elf, stack_used_bytes
 from lite_micro.errors import LiteMicroError
 from lite_micro.reference import Reference, input_sets
 from lite_micro.targets import Target, list_targets, load_target
+from lite_micro.toolchain.firmware import build_firmware, elf_sizes
+from lite_micro.toolchain.qemu import parse_outputs, run_elf, stack_used_bytes
 
 MODELS = sorted((Path(__file__).resolve().parent.parent / "examples" / "models").glob("*.tflite"))
 CORTEX_M = [name for name in list_targets() if load_target(name).emulator is not None]

@@ -28,11 +28,11 @@ import numpy as np
 import pytest
 
 from lite_micro.api import Options, compile_model
-from lite_micro.build.firmware import gcc_command, render_linker_script
-from lite_micro.build.qemu import run_elf
 from lite_micro.project import input_sets, list_boards, load_board, write_project
 from lite_micro.resources import templates_dir
 from lite_micro.targets import load_target
+from lite_micro.toolchain.firmware import gcc_command, render_linker_script
+from lite_micro.toolchain.qemu import run_elf
 
 MODELS = Path(__file__).resolve().parents[1] / "examples" / "models"
 HELLO = MODELS / "hello_world_int8.tflite"

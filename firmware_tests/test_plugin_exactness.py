@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from lite_micro.bench import icount
-from lite_micro.build.qemu import qemu_command
 from lite_micro.targets import load_target
+from lite_micro.toolchain.qemu import qemu_command
 
 pytestmark = pytest.mark.skipif(
     shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
@@ -146,7 +146,7 @@ def test_counts_match_qemu_trace_on_model_firmware(tmp_path):
     """A whole benchmark firmware: startup, newlib, semihosting output, the model."""
     from lite_micro.api import Options, compile_model
     from lite_micro.bench.host import random_inputs
-    from lite_micro.build.firmware import build_firmware
+    from lite_micro.toolchain.firmware import build_firmware
 
     gen = compile_model(HELLO, Options(target="cortex-m4"))
     elf = build_firmware(gen, load_target("cortex-m4"), [random_inputs(gen)], tmp_path, bench=True)

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from test_platformio import ARDUINO_STUB
 
-from lite_micro.build.qemu import run_elf
 from lite_micro.cli import main as cli_main
 from lite_micro.project import load_board, write_project
 from lite_micro.targets import load_target
+from lite_micro.toolchain.qemu import run_elf
 
 MODELS = Path(__file__).resolve().parents[1] / "examples" / "models"
 KWS = MODELS / "kws_ref_model.tflite"

@@ -1,6 +1,6 @@
 """The arena after every layer of one invoke, on a Cortex-M target's QEMU board.
 
-The usual test harness (lite_micro.build.firmware) with one input set, built with the model's
+The usual test harness (lite_micro.toolchain.firmware) with one input set, built with the model's
 layer hook defined to print the whole arena over semihosting at every hook:
 
     LM_TAP <step> <arena bytes in hex>
@@ -52,7 +52,7 @@ _TAP_LINE = re.compile(r"^LM_TAP (\d+) ([0-9a-f]*)$")
 
 def firmware_snapshots(gen, inputs) -> np.ndarray:
     """[step, arena byte] for one invoke of `gen`'s firmware with `inputs`."""
-    from .build.qemu import run_elf
+    from .toolchain.qemu import run_elf
 
     target = load_target(gen.target)
     with tempfile.TemporaryDirectory(prefix="lm_per_layer_fw") as tmp:
@@ -81,7 +81,7 @@ def parse_taps(stdout: str, steps: int, size: int) -> np.ndarray:
 
 
 def _build(gen, target, inputs, folder: Path) -> Path:
-    from .build.firmware import STATIC_FILES, first_error, gcc_command, render_harness, render_linker_script
+    from .toolchain.firmware import STATIC_FILES, first_error, gcc_command, render_harness, render_linker_script
 
     if shutil.which("arm-none-eabi-gcc") is None:
         raise LiteMicroError("per-layer on a Cortex-M target needs arm-none-eabi-gcc")

@@ -33,14 +33,14 @@ except ModuleNotFoundError:  # Python 3.10
 from . import __version__
 from .api import Options, compile_model
 from .board_uart import uart_context
-from .build.firmware import COMMON_FLAGS, LINK_FLAGS, render_linker_script
-from .build.qemu import qemu_command
 from .codegen.emit import environment
 from .errors import LiteMicroError
 from .outfiles import display_name, write_files
 from .project_formats import FORMATS, arduino_files, cmake_files
 from .resources import targets_dir, templates_dir
 from .targets import Target, load_target
+from .toolchain.firmware import COMMON_FLAGS, LINK_FLAGS, render_linker_script
+from .toolchain.qemu import qemu_command
 
 TEST_INPUT_SEED = 0
 TEST_FILLS = (0x80, 0x7F)  # after the test input, every input byte -128, then 127 (as int8)
@@ -178,7 +178,7 @@ def reference_outputs(gen, model_bytes: bytes, sets) -> tuple[list[list[np.ndarr
     interpreter; without it (it has wheels for Linux x86_64 only) litemicro's host build, said
     as much in the project's README and test runner, and by the command line (SELF_CHECK)."""
     if importlib.util.find_spec("tflite_micro") is None:
-        from .build.host import build_host
+        from .toolchain.host import build_host
 
         host_gen = compile_model(model_bytes, Options(target="host", prefix=gen.prefix, budget=False))
         with tempfile.TemporaryDirectory() as workdir:

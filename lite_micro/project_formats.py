@@ -14,9 +14,9 @@ Both are pure ({relative path: text}), as project_files() is.
 
 from __future__ import annotations
 
-from .build.firmware import COMMON_FLAGS, LINK_FLAGS, render_linker_script
-from .build.qemu import qemu_command
 from .resources import templates_dir
+from .toolchain.firmware import COMMON_FLAGS, LINK_FLAGS, render_linker_script
+from .toolchain.qemu import qemu_command
 
 FORMATS = ("platformio", "cmake", "arduino")
 

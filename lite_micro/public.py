@@ -84,7 +84,7 @@ class CompiledModel:
         """Run one inference of the model built for this computer (gcc through cffi); one array
         per input in, one per output back. State of recurrent layers carries over between calls."""
         if self._host is None:
-            from .build.host import build_host
+            from .toolchain.host import build_host
 
             gen = self._gen if self._gen.target == "host" else compile_model(
                 self._model, Options(target="host", prefix=self._gen.prefix))

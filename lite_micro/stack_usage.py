@@ -17,8 +17,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build.firmware import COMMON_FLAGS, COMPILER
 from .errors import LiteMicroError
+from .toolchain.firmware import COMMON_FLAGS, COMPILER
 
 _NODE = re.compile(r'node: \{ title: "([^"]+)" label: "[^\\"]*(?:\\n[^\\"]*\\n(\d+) bytes \(([\w,]+)\))?')
 _EDGE = re.compile(r'edge: \{ sourcename: "([^"]+)" targetname: "([^"]+)"')

@@ -137,7 +137,7 @@ def run_batched(gen, target_name: str, sets, workdir: Path, progress=None,
 
     target = load_target(target_name)
     if target.is_host:
-        from .build.host import build_host
+        from .toolchain.host import build_host
         module = build_host([gen], Path(workdir) / "host")
         module.reset(gen.prefix)  # a module loaded before keeps its state: start fresh, as TFLM does
         outs = []
@@ -151,7 +151,7 @@ def run_batched(gen, target_name: str, sets, workdir: Path, progress=None,
 
 def _run_firmware_batches(gen, target, sets, workdir: Path, progress,
                           timeout: float | None = None) -> list[list[np.ndarray]]:
-    from .build.qemu import run_firmware
+    from .toolchain.qemu import run_firmware
 
     size = batch_size(gen, target)
     outs: list[list[np.ndarray]] = []
@@ -173,7 +173,7 @@ def _run_firmware_batches(gen, target, sets, workdir: Path, progress,
 def _link_batch(gen, target, chunk, folder: Path) -> tuple[Path, int]:
     """Link an image for as many sets of `chunk` as fit: should the code outgrow the reserve
     and the linker find the flash full, half as many, until one set is left."""
-    from .build.firmware import build_firmware
+    from .toolchain.firmware import build_firmware
 
     while True:
         try:

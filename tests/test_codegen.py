@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from lite_micro.api import Options, compile_model
-from lite_micro.build.host import build_host
 from lite_micro.reference import Reference, input_sets
+from lite_micro.toolchain.host import build_host
 
 from model_zoo import INT8_MODELS, MODELS_DIR, model_path
 

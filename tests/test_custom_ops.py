@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from lite_micro.api import Options, compile_model
-from lite_micro.build.host import build_host
 from lite_micro.errors import LiteMicroError, UnsupportedError
 from lite_micro.ops import PREPARE
 from lite_micro.ops.custom import load_ops_file
+from lite_micro.toolchain.host import build_host
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "custom_op"
 sys.path.insert(0, str(EXAMPLE))

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from lite_micro.api import Options, compile_model
-from lite_micro.build.host import build_host
 from lite_micro.testing.multiop import dilated_models
+from lite_micro.toolchain.host import build_host
 
 CASES = [("CONV_2D", (1, 9, 9, 3), 3, 2, True), ("CONV_2D", (1, 10, 7, 2), 3, 2, False),
          ("CONV_2D", (2, 8, 8, 4), 2, 3, True), ("DEPTHWISE_CONV_2D", (1, 9, 9, 3), 3, 2, True),

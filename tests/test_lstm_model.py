@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from lite_micro.api import Options, compile_model
-from lite_micro.build.host import build_host
 from lite_micro.reference import Reference
+from lite_micro.toolchain.host import build_host
 from lite_micro.verify import verify
 
 from model_zoo import model_path

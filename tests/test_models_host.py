@@ -37,8 +37,8 @@ def test_dsp_layouts_bit_exact_through_portable_path(name, host_workdir):
     import numpy as np
 
     from lite_micro.api import Options, compile_model
-    from lite_micro.build.host import build_host
     from lite_micro.reference import Reference, input_sets
+    from lite_micro.toolchain.host import build_host
 
     gen = compile_model(model_path(name), Options(target="cortex-m4", prefix=f"{name}_m4"))
     assert any(layer.kernel == "lm_dwconv_3x3_dsp_s8" for layer in gen.layers)

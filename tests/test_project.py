@@ -12,8 +12,8 @@ import pytest
 
 import lite_micro.project as project
 from lite_micro.api import Options, compile_model
-from lite_micro.build.firmware import render_linker_script
-from lite_micro.build.qemu import qemu_command
+from lite_micro.toolchain.firmware import render_linker_script
+from lite_micro.toolchain.qemu import qemu_command
 from lite_micro.cli import main
 from lite_micro.errors import LiteMicroError
 from lite_micro.memory import check_budget

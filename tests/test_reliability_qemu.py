@@ -13,10 +13,10 @@ import subprocess
 import numpy as np
 import pytest
 
-from lite_micro.build import qemu
 from lite_micro.errors import LiteMicroError
 from lite_micro.targets import MemoryRegion, load_target
 from lite_micro.testing.oneop import TensorSpec, build_model
+from lite_micro.toolchain import qemu
 from lite_micro.verify import verify
 
 needs_arm = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which(qemu.QEMU) is None,

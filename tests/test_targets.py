@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 import lite_micro.targets as targets_module
-from lite_micro.build.firmware import first_error, render_harness, render_linker_script
-from lite_micro.build.qemu import parse_outputs, qemu_command
 from lite_micro.errors import LiteMicroError
 from lite_micro.resources import targets_dir, templates_dir
 from lite_micro.targets import Emulator, MemoryRegion, list_targets, load_target
+from lite_micro.toolchain.firmware import first_error, render_harness, render_linker_script
+from lite_micro.toolchain.qemu import parse_outputs, qemu_command
 
 ROOT = Path(__file__).resolve().parent.parent
 CORTEX_M = ["cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55"]

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from lite_micro.api import Options, compile_model
-from lite_micro.build.host import build_host
 from lite_micro.ops.custom import use_ops_file
+from lite_micro.toolchain.host import build_host
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -43,9 +43,9 @@ def run(target: str = "host", workdir=None) -> int:
             module = build_host([gen], workdir)
             got = [module.run(gen.prefix, [x])[0] for x in sets]
         else:
-            from lite_micro.build.firmware import build_firmware
-            from lite_micro.build.qemu import run_firmware
             from lite_micro.targets import load_target
+            from lite_micro.toolchain.firmware import build_firmware
+            from lite_micro.toolchain.qemu import run_firmware
             elf = build_firmware(gen, load_target(target), [[x] for x in sets], workdir)
             got = [outs[0] for outs in run_firmware(elf, load_target(target))]
     bad = sum(not np.array_equal(np.asarray(g).reshape(-1), reference(x).reshape(-1)) for g, x in zip(got, sets))

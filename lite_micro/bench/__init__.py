@@ -39,7 +39,7 @@ def bench(model_path, target: str = "cortex-m4", *, per_layer: bool = True, time
 def bench_firmware(gen, target, *, per_layer: bool = True, timeout: float | None = None) -> dict:
     from lite_micro.bench import icount
     from lite_micro.bench.host import random_inputs
-    from lite_micro.build.firmware import build_firmware, elf_sizes
+    from lite_micro.toolchain.firmware import build_firmware, elf_sizes
 
     with tempfile.TemporaryDirectory(prefix="lm_bench") as tmp:
         elf = build_firmware(gen, target, [random_inputs(gen)], Path(tmp), bench=True)

@@ -61,7 +61,7 @@ def litemicro_invoke(mod, prefix: str, inputs):
 
 
 def bench_host(gen, model_bytes: bytes, *, min_seconds: float = 0.2) -> dict:
-    from lite_micro.build.host import build_host
+    from lite_micro.toolchain.host import build_host
 
     inputs = random_inputs(gen)
     with tempfile.TemporaryDirectory(prefix="lm_bench") as tmp:

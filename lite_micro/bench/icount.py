@@ -161,7 +161,7 @@ def parse_counts(text: str) -> Counts:
 
 def count_elf(elf: Path, target: Target | None = None, *, timeout: float | None = None) -> Counts:
     """Run the ELF on the target's QEMU board (default cortex-m4) with the plugin; its counts."""
-    from lite_micro.build.qemu import run_elf
+    from lite_micro.toolchain.qemu import run_elf
 
     target = target or load_target("cortex-m4")
     with tempfile.TemporaryDirectory(prefix="lm_icount") as tmp:

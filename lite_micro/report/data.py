@@ -86,7 +86,7 @@ def _plan(plan, n_layers: int) -> dict:
 def _measure_sizes(gen, target, facts: dict, progress) -> None:
     """Link a firmware once: code bytes per kernel function from the ELF's symbol table."""
     from ..bench.host import random_inputs
-    from ..build.firmware import build_firmware, elf_sizes
+    from ..toolchain.firmware import build_firmware, elf_sizes
 
     if progress:
         progress(f"{target.name}: linking firmware for sizes")

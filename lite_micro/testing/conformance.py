@@ -21,10 +21,10 @@ import numpy as np
 import tflite
 
 from lite_micro.api import Options, compile_model
-from lite_micro.build.host import build_host
 from lite_micro.errors import LiteMicroError
 from lite_micro.testing.describe import describe_model
 from lite_micro.testing.isolate import Crashed, run_isolated
+from lite_micro.toolchain.host import build_host
 
 NP_DTYPES = {"int8": np.int8, "int16": np.int16, "int32": np.int32, "float32": np.float32}
 

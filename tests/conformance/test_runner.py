@@ -6,10 +6,10 @@ import time
 
 import numpy as np
 
-from lite_micro.build import host
 from lite_micro.testing.conformance import Spread, model_inputs, run_cases, save_regression
 from lite_micro.testing.isolate import Crashed, run_isolated
 from lite_micro.testing.oneop import OpCase, TensorSpec
+from lite_micro.toolchain import host
 
 
 def _max_pool():

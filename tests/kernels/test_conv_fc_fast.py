@@ -19,10 +19,10 @@ import pytest
 
 from lite_micro import quant
 from lite_micro.api import Options, compile_model
-from lite_micro.build.host import build_host
 from lite_micro.ops.requant import requantize_rq, rq_triple
 from lite_micro.reference import Reference, input_sets
 from lite_micro.testing.oneop import OpCase, TensorSpec
+from lite_micro.toolchain.host import build_host
 
 THOROUGH = os.environ.get("LM_THOROUGH") == "1"
 needs_firmware = pytest.mark.skipif(
@@ -130,9 +130,9 @@ def test_fast_layouts_bit_exact_on_host(tmp_path):
 @needs_firmware
 @pytest.mark.parametrize("name", [c[0] for c in CASES if THOROUGH or c[0] in QEMU_CI])
 def test_fast_kernels_bit_exact_in_qemu_m4(name, tmp_path):
-    from lite_micro.build.firmware import build_firmware
-    from lite_micro.build.qemu import run_firmware
     from lite_micro.targets import load_target
+    from lite_micro.toolchain.firmware import build_firmware
+    from lite_micro.toolchain.qemu import run_firmware
 
     model = next(c[1] for c in CASES if c[0] == name)
     target = load_target("cortex-m4")

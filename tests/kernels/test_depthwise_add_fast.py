@@ -19,10 +19,10 @@ import pytest
 from test_passes import build_graph
 
 from lite_micro.api import Options, compile_model
-from lite_micro.build.host import build_host
 from lite_micro.reference import Reference, input_sets
 from lite_micro.testing import oneop
 from lite_micro.testing.oneop import OpCase, TensorSpec
+from lite_micro.toolchain.host import build_host
 
 QEMU_ALL = os.environ.get("LITEMICRO_FAST_KERNELS_QEMU") == "all"
 
@@ -206,9 +206,9 @@ def test_pad_folds_into_the_convolution(tmp_path):
                     reason="needs qemu-system-arm and arm-none-eabi-gcc")
 @pytest.mark.parametrize("name", sorted({**DEPTHWISE, **BINARY}) if QEMU_ALL else QEMU_CASES)
 def test_cortex_m4_firmware_matches_tflm(name, tmp_path):
-    from lite_micro.build.firmware import build_firmware
-    from lite_micro.build.qemu import parse_outputs, run_elf
     from lite_micro.targets import load_target
+    from lite_micro.toolchain.firmware import build_firmware
+    from lite_micro.toolchain.qemu import parse_outputs, run_elf
 
     model = {**DEPTHWISE, **BINARY}[name].build()
     target = load_target("cortex-m4")

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from lite_micro.api import Options, compile_model
-from lite_micro.build.host import build_host
+from lite_micro.toolchain.host import build_host
 from lite_micro.errors import UnsupportedError
 from lite_micro.ops import activations as act
 from lite_micro.testing.oneop import build_model, TensorSpec

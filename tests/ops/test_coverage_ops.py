@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 
 from lite_micro.api import Options, compile_model
-from lite_micro.build.host import build_host
 from lite_micro.errors import UnsupportedError
 from lite_micro.testing.conformance import run_cases
 from lite_micro.testing.multiop import int16_chain
 from lite_micro.testing.oneop import OPS, OpCase, TensorSpec
 from lite_micro.testing.sampling import sample_cases
 from lite_micro.testing.strategies_coverage import STRATEGIES, TFLM_LACKS_INT8, space_to_batch_nd
+from lite_micro.toolchain.host import build_host
 
 CASES = int(os.environ.get("LITEMICRO_CASES", "3"))
 ALL = np.arange(-128, 128, dtype=np.int8)

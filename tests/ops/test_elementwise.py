@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from lite_micro.api import Options, compile_model
-from lite_micro.build.host import build_host
+from lite_micro.toolchain.host import build_host
 from lite_micro.errors import UnsupportedError
 from lite_micro.ops.elementwise import loop_nest
 from lite_micro.testing.conformance import run_cases

@@ -14,7 +14,6 @@ import pytest
 
 import lite_micro.ops
 from lite_micro.api import Options, compile_model
-from lite_micro.build.host import build_host
 from lite_micro.errors import UnsupportedError
 from lite_micro.ops.reduce import mean_multiplier
 from lite_micro.testing.conformance import run_cases
@@ -22,6 +21,7 @@ from lite_micro.testing.oneop import OpCase, TensorSpec, build_model
 from lite_micro.testing.runs import case_count, run_seed
 from lite_micro.testing.sampling import sample_cases
 from lite_micro.testing.strategies_more import STRATEGIES
+from lite_micro.toolchain.host import build_host
 
 CASES = case_count(4)
 SEED = run_seed()

@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 
 from lite_micro.api import Options, compile_model
-from lite_micro.build.host import build_host
 from lite_micro.errors import UnsupportedError
 from lite_micro.frontend import read_model_bytes
 from lite_micro.ops import prepare_op
@@ -27,6 +26,7 @@ from lite_micro.testing.oneop import OpCase, TensorSpec, build_model
 from lite_micro.testing.runs import case_count, run_seed
 from lite_micro.testing.sampling import sample_cases
 from lite_micro.testing.strategies_more import STRATEGIES
+from lite_micro.toolchain.host import build_host
 
 CASES = case_count(3)
 SEED = run_seed()

@@ -15,7 +15,6 @@ import pytest
 import tflite
 
 from lite_micro.api import Options, compile_model
-from lite_micro.build.host import build_host
 from lite_micro.errors import LiteMicroError, UnsupportedError
 from lite_micro.reference import Reference
 from lite_micro.testing.conformance import run_cases
@@ -24,6 +23,7 @@ from lite_micro.testing.runs import case_count, run_seed
 from lite_micro.testing.sampling import sample_cases
 from lite_micro.testing.strategies_more import STRATEGIES, WITHOUT_TFLM
 from lite_micro.tflm_compat import for_tflm
+from lite_micro.toolchain.host import build_host
 
 CASES = case_count(5)
 SEED = run_seed()

@@ -2,7 +2,7 @@
 linked with arm-none-eabi-gcc, newlib-nano and semihosting (rdimon).
 
     elf = build_firmware(gen, load_target("cortex-m4"), [[x0], [x1]], workdir)
-    outputs = run_firmware(elf, target)          # lite_micro.build.qemu
+    outputs = run_firmware(elf, target)          # lite_micro.toolchain.qemu
     sizes = elf_sizes(elf)
 """
 
