@@ -2,6 +2,9 @@
 
     gen = compile_model("model.tflite", Options(target="cortex-m4"))
     gen.files  # {file name: text}; only the CLI writes them to disk
+
+`Options.target` is a target name or a loaded `Target`; compile_model loads a name once and
+`Generated.target` is the Target object from then on.
 """
 
 from __future__ import annotations
@@ -26,14 +29,14 @@ from .ops.mve import specialize_mve
 from .ops.specialize import specialize
 from .passes import run_passes
 from .planner import Plan, plan_memory
-from .targets import load_target
+from .targets import Target, as_target
 
 ARENA_LIMIT = (1 << 31) - 1          # arena offsets are int32 in the generated C
 
 
 @dataclass(frozen=True)
 class Options:
-    target: str = "host"
+    target: Union[str, Target] = "host"     # a name (see targets.list_targets) or a loaded Target
     prefix: Optional[str] = None
     command: str = ""                      # shown in the banner of generated files
     budget: bool = False                   # refuse, before any C is rendered, what does not fit
@@ -62,7 +65,7 @@ class Generated:
     plan: Plan
     inputs: list[IOInfo]
     outputs: list[IOInfo]
-    target: str
+    target: Target
     model_sha256: str
     extra: dict = field(default_factory=dict)
 
@@ -91,26 +94,26 @@ def analyze(graph: Graph) -> tuple[list[Layer], list[str]]:
 
 
 def compile_model(model: Union[str, Path, bytes], options: Options = Options()) -> Generated:
+    target = as_target(options.target)
     graph, data, file_name = load(model)
     if options.budget:
-        check_weights_fit(graph, budget_target(options), options.flash)
+        check_weights_fit(graph, budget_target(target, options), options.flash)
     layers, problems = analyze(graph)
     if problems:
         more = f" (and {len(problems) - 1} more problems: run 'litemicro inspect')" if len(problems) > 1 else ""
         raise UnsupportedError(problems[0] + more)
-    target = load_target(options.target)
     layers = specialize(specialize_mve(layers, target.features), target.features)
     plan = plan_memory(graph, layers)
     layers = plan.layers                   # in the execution order the plan chose
     prefix = model_prefix(options.prefix, Path(graph.name).stem)
-    check_plan(plan, layers, prefix, options)
+    check_plan(plan, layers, prefix, target, options)
     sha = hashlib.sha256(data).hexdigest()
-    command = options.command or f"litemicro gen {file_name} --target {options.target}"
-    files = generate(graph, layers, plan, prefix, EmitInfo(file_name, sha, options.target, command))
+    command = options.command or f"litemicro gen {file_name} --target {target.name}"
+    files = generate(graph, layers, plan, prefix, EmitInfo(file_name, sha, target.name, command))
     return Generated(prefix=prefix, files=files, graph=graph, layers=layers, plan=plan,
                      inputs=[_io(t, graph) for t in graph.inputs],
                      outputs=[_io(t, graph) for t in graph.outputs],
-                     target=options.target, model_sha256=sha)
+                     target=target, model_sha256=sha)
 
 
 # Ops whose weights (input 1) go to flash whole, as int8: a lower bound of the flash a model needs.
@@ -131,7 +134,7 @@ def check_weights_fit(graph: Graph, target, flash: Optional[int]) -> None:
                              f"{target.name} has {budget:,}; use --flash BYTES or --no-budget")
 
 
-def check_plan(plan: Plan, layers: list[Layer], prefix: str, options: Options) -> None:
+def check_plan(plan: Plan, layers: list[Layer], prefix: str, target: Target, options: Options) -> None:
     """Refuse, before rendering, an arena no 32-bit address space holds, and (with
     options.budget) a model that does not fit the target's RAM or flash."""
     if plan.arena_bytes > ARENA_LIMIT:
@@ -139,11 +142,11 @@ def check_plan(plan: Plan, layers: list[Layer], prefix: str, options: Options) -
                              f"than a 32-bit address space can hold ({ARENA_LIMIT:,})")
     if options.budget:
         check_budget(SimpleNamespace(arena_bytes=plan.arena_bytes, layers=layers, prefix=prefix),
-                     budget_target(options), ram=options.ram, flash=options.flash)
+                     budget_target(target, options), ram=options.ram, flash=options.flash)
 
 
-def budget_target(options: Options):
-    target = load_target(options.target)
+def budget_target(target: Target, options: Options) -> Target:
+    """The target whose memory the fit check uses, named as the user chose (a board)."""
     return dataclasses.replace(target, name=options.part) if options.part else target
 
 

@@ -2,6 +2,9 @@
 
 Every command prints a one-line error and exits 2 on bad input (unreadable or unsupported
 model, unknown target, a model that does not fit); verify exits 1 on a mismatch.
+
+--target is the same for every command (default: targets.DEFAULT_TARGET). It is loaded once,
+here, and the Target object goes down to the command (report: a list of them).
 """
 
 from __future__ import annotations
@@ -17,12 +20,9 @@ from pathlib import Path
 from . import __version__
 from .cli_args import HelpFormatter, epilog, json_error, parse_size
 from .errors import LiteMicroError, one_line
+from .targets import DEFAULT_TARGET, load_target
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
-# What --target means when it is not given: the host for the commands that compile and check
-# on this computer, the reference Cortex-M4 for the ones that measure an emulated core.
-DEFAULT_TARGETS = {"gen": "host", "inspect": "host", "verify": "host", "bench": "cortex-m4",
-                   "report": "cortex-m4", "project": None}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,8 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, help=help_text, description=help_text, epilog=more, formatter_class=HelpFormatter)
         cmd.add_argument("model", help="the .tflite file")
-        if name != "project":
-            cmd.add_argument("--target", default=DEFAULT_TARGETS[name],
+        if name != "project":  # a project's board names its core
+            cmd.add_argument("--target", default=DEFAULT_TARGET,
                              help="the core to compile for (see targets below)" if name != "report"
                              else "a target, or several separated by commas")
         cmd.add_argument("--ops", metavar="FILE", help="custom operators: a Python file defining register(registry)")
@@ -84,6 +84,11 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--no-budget", action="store_true", help="skip the RAM/flash fit check")
     pr.add_argument("--format", default="platformio", choices=("platformio", "cmake", "arduino"),
                     help="project kind (default: platformio)")
+    pr.add_argument("--force", action="store_true",
+                    help="run again over a project: rewrite every file it generates, your src/main.c, README.md "
+                         "and .gitignore included (your edits to them are lost); without it they are left "
+                         "alone. Deletes nothing, and never writes over files of a folder litemicro did not "
+                         "make")
     return p
 
 
@@ -91,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = "litemicro " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     try:
+        _load_targets(args)
         if args.ops:
             from .ops import custom
             custom.use_ops_file(args.ops)
@@ -110,6 +116,16 @@ def main(argv: list[str] | None = None) -> int:
                       EXIT_INTERNAL)
 
 
+def _load_targets(args) -> None:
+    """--target from a name to its Target (report: a list), once, before any work: an unknown
+    name is one line here."""
+    if args.command == "report":
+        from .report.command import report_targets
+        args.target = report_targets(args.target)
+    elif getattr(args, "target", None) is not None:
+        args.target = load_target(args.target)
+
+
 def _error(args, message: str, code: int) -> int:
     """One line on stderr; with --json also the JSON object {"error", "exit"} on stdout."""
     if getattr(args, "json", False):
@@ -123,11 +139,9 @@ def cmd_gen(args, command: str) -> int:
     from .api import Options, compile_model
     from .memory import flash_const_bytes
     from .outfiles import display_name, write_files
-    from .targets import load_target
 
-    load_target(args.target)
     model_name = Path(args.model).name
-    banner = f"litemicro gen {display_name(model_name)} --target {args.target}"
+    banner = f"litemicro gen {display_name(model_name)} --target {args.target.name}"
     if args.prefix:
         banner += f" --prefix {display_name(args.prefix)}"
     gen = compile_model(args.model, Options(target=args.target, prefix=args.prefix, command=banner,
@@ -143,9 +157,7 @@ def cmd_gen(args, command: str) -> int:
 
 def cmd_inspect(args, command: str) -> int:
     from .inspection import inspect_model, render_text
-    from .targets import load_target
 
-    load_target(args.target)
     report = inspect_model(args.model, args.target)
     print(json.dumps(report, indent=2) if args.json else render_text(report))
     return EXIT_OK if not report["unsupported"] else EXIT_BAD_INPUT
@@ -163,11 +175,10 @@ def cmd_bench(args, command: str) -> int:
     from .progress import Progress
 
     if args.clock_mhz is None:   # default: the clock of the target's reference part
-        from .targets import load_target
-        args.clock_mhz = load_target(args.target).clock_mhz
+        args.clock_mhz = args.target.clock_mhz
     latency_ms(None, args.clock_mhz)  # a bad clock is an error before minutes of work
     with Progress.for_stderr() as progress:
-        progress(f"bench {Path(args.model).name} on {args.target}: build and run")
+        progress(f"bench {Path(args.model).name} on {args.target.name}: build and run")
         measured = bench(args.model, target=args.target, per_layer=True, timeout=args.timeout)
         report = add_to_bench(measured, args.clock_mhz)
     if args.json:
@@ -180,12 +191,14 @@ def cmd_bench(args, command: str) -> int:
 
 
 def cmd_project(args, command: str) -> int:
-    from .project import SELF_CHECK, write_project
+    from .project import SELF_CHECK, generate_project, write_project_files
 
-    out = write_project(args.model, args.board, args.output, ram=args.ram, flash=args.flash,
-                        budget=not args.no_budget, fmt=args.format)
+    out, files = generate_project(args.model, args.board, args.output, ram=args.ram, flash=args.flash,
+                                  budget=not args.no_budget, fmt=args.format)
+    written = write_project_files(out, files, force=args.force)
     kind = {"platformio": "PlatformIO project", "cmake": "CMake project", "arduino": "Arduino library"}
-    print(f"{kind[args.format]} for {args.board} written to {out}/")
+    verb = "written to" if written.first_run else "regenerated in"
+    print("\n".join([f"{kind[args.format]} for {args.board} {verb} {out}/", *written.summary()]))
     if importlib.util.find_spec("tflite_micro") is None:
         print(f"litemicro: warning: expected outputs from {SELF_CHECK}", file=sys.stderr)
     return EXIT_OK

@@ -22,9 +22,10 @@ def parse_size(text: str) -> int:
 def epilog() -> str:
     """The targets and boards, listed after every command's options."""
     from .project import list_boards
-    from .targets import list_targets
+    from .targets import DEFAULT_TARGET, list_targets
 
-    return (f"targets: {', '.join(list_targets())}\n"
+    targets = ", ".join(f"{name} (default)" if name == DEFAULT_TARGET else name for name in list_targets())
+    return (f"targets: {targets}\n"
             f"boards (project): {', '.join(list_boards())}\n"
             "exit codes: 0 success, 1 verify mismatch, 2 bad input, 3 internal error")
 

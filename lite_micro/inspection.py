@@ -11,16 +11,17 @@ from .ops.mve import specialize_mve
 from .ops.specialize import specialize
 from .planner import plan_memory
 from .stack_usage import invoke_stack
-from .targets import load_target
+from .targets import DEFAULT_TARGET, Target, as_target
 
 
 def _shape(t) -> str:
     return "x".join(str(d) for d in t.shape) if t is not None else "-"
 
 
-def inspect_model(model_path: str, target: str = "host", stack: bool = True) -> dict:
+def inspect_model(model_path: str, target: str | Target = DEFAULT_TARGET, stack: bool = True) -> dict:
     """The model's ops, memory plan and (for a Cortex-M target, unless `stack` is False: it
     compiles the model) the stack invoke needs."""
+    target = as_target(target)
     graph, _, file_name = load(model_path)
     layers, problems = analyze(graph)
     by_op = {layer.op.index: layer for layer in layers}
@@ -33,26 +34,25 @@ def inspect_model(model_path: str, target: str = "host", stack: bool = True) -> 
                         supported=layer is not None,
                         kernel=(layer.kernel or "alias") if layer else None,
                         macs=layer.macs if layer else None, in_place=None, tile=None, position=None))
-    report = dict(model=file_name, target=target, ops=ops, unsupported=problems,
+    report = dict(model=file_name, target=target.name, ops=ops, unsupported=problems,
                   inputs=[_io(t) for t in graph.inputs], outputs=[_io(t) for t in graph.outputs],
                   macs=sum(layer.macs for layer in layers),
                   arena_bytes=None, live_lower_bound_bytes=None, peak_ram_bytes=None,
                   scratch_bytes=None, stack_bytes=None, plan=[], custom_ops=custom_ops_in(graph))
     if not problems:
-        layers = specialize(specialize_mve(layers, load_target(target).features), load_target(target).features)
+        layers = specialize(specialize_mve(layers, target.features), target.features)
         report.update(_memory_report(graph, plan_memory(graph, layers), ops))
         if stack:
             report.update(_stack_report(model_path, target))
     return report
 
 
-def _stack_report(model_path: str, target: str) -> dict:
+def _stack_report(model_path: str, target: Target) -> dict:
     """Bytes of stack invoke needs: the deepest call path of the compiled code (Cortex-M only)."""
-    tgt = load_target(target)
-    if tgt.is_host:
+    if target.is_host:
         return dict(stack_bytes=None, stack_note="not measured for the host; use a Cortex-M --target")
     try:
-        usage = invoke_stack(compile_model(model_path, Options(target=target)), tgt)
+        usage = invoke_stack(compile_model(model_path, Options(target=target)), target)
     except LiteMicroError as exc:
         return dict(stack_bytes=None, stack_note=str(exc))
     note = "deepest call path from invoke, from the compiler's call graph (-fcallgraph-info=su)"

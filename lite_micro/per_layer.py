@@ -84,7 +84,7 @@ def first_divergence(gen, model_bytes: bytes, inputs, *, show: int = 5) -> tuple
 def layer_outputs(gen, inputs) -> list[dict[int, np.ndarray]]:
     """For each layer, {tensor index: our output right after the layer ran}: the host build,
     or the target's firmware on its QEMU board."""
-    if gen.target == "host":
+    if gen.target.is_host:
         data = _host_snapshots(gen, inputs)
     else:
         from .per_layer_firmware import firmware_snapshots

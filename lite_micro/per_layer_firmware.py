@@ -20,7 +20,6 @@ import numpy as np
 
 from .errors import LiteMicroError
 from .resources import templates_dir
-from .targets import load_target
 
 TAP_C = """#include <stdint.h>
 #include <unistd.h>
@@ -54,7 +53,7 @@ def firmware_snapshots(gen, inputs) -> np.ndarray:
     """[step, arena byte] for one invoke of `gen`'s firmware with `inputs`."""
     from .toolchain.qemu import run_elf
 
-    target = load_target(gen.target)
+    target = gen.target
     with tempfile.TemporaryDirectory(prefix="lm_per_layer_fw") as tmp:
         elf = _build(gen, target, inputs, Path(tmp))
         result = run_elf(elf, target, timeout=600)

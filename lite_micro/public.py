@@ -20,6 +20,7 @@ import numpy as np
 
 from .api import Generated, IOInfo, Options, compile_model
 from .errors import LiteMicroError
+from .targets import DEFAULT_TARGET, Target
 
 
 class CompiledModel:
@@ -37,7 +38,8 @@ class CompiledModel:
 
     @property
     def target(self) -> str:
-        return self._gen.target
+        """The name of the target the C was compiled for."""
+        return self._gen.target.name
 
     @property
     def files(self) -> dict[str, str]:
@@ -86,7 +88,7 @@ class CompiledModel:
         if self._host is None:
             from .toolchain.host import build_host
 
-            gen = self._gen if self._gen.target == "host" else compile_model(
+            gen = self._gen if self._gen.target.is_host else compile_model(
                 self._model, Options(target="host", prefix=self._gen.prefix))
             self._host = build_host([gen])
         return self._host.run(self._gen.prefix, list(inputs))
@@ -96,8 +98,10 @@ class CompiledModel:
                 f"arena_bytes={self.arena_bytes}, macs={self.macs})")
 
 
-def compile(model: Union[str, Path, bytes], target: str = "host", prefix: Optional[str] = None) -> CompiledModel:
-    """Compile a `.tflite` model (a path or its bytes) to C for `target` (see `list_targets()`).
+def compile(model: Union[str, Path, bytes], target: Union[str, Target] = DEFAULT_TARGET,
+            prefix: Optional[str] = None) -> CompiledModel:
+    """Compile a `.tflite` model (a path or its bytes) to C for `target`: a name (see
+    `list_targets()`; by default the same core as every command's, cortex-m4) or a loaded Target.
 
     Raises LiteMicroError, with a one-line message naming the op and tensor, for a model that
     cannot be compiled."""

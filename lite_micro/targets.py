@@ -62,6 +62,11 @@ class Target:
         return feature in self.features
 
 
+# The target every command and `lite_micro.compile` use when none is given: the project's
+# reference core (a Cortex-M4 with DSP, as on STM32F4 parts).
+DEFAULT_TARGET = "cortex-m4"
+
+
 def list_targets() -> list[str]:
     """Names of all known targets, sorted."""
     return sorted(path.stem for path in targets_dir().glob("*.toml"))
@@ -79,6 +84,12 @@ def load_target(name: str) -> Target:
         return _target_from_dict(data)
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
         raise LiteMicroError(f"target file {path.name} is malformed: {exc}") from None
+
+
+def as_target(target: str | Target) -> Target:
+    """`target` itself, or the target it names: where a name enters (the CLI, the Python API),
+    the Target is loaded once and the object goes down to everything after."""
+    return target if isinstance(target, Target) else load_target(target)
 
 
 def _target_from_dict(data: dict) -> Target:

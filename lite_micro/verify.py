@@ -10,7 +10,7 @@ import numpy as np
 
 from .api import Options, compile_model
 from .reference import Reference, input_sets
-from .targets import load_target
+from .targets import DEFAULT_TARGET, Target, as_target
 
 
 @dataclass
@@ -37,19 +37,21 @@ class VerifyResult:
                     total_bytes=self.total_bytes, first_mismatch=self.first_mismatch)
 
 
-def verify(model_path: str, target: str = "host", count: int = 20, seed: int = 0,
+def verify(model_path: str, target: str | Target = DEFAULT_TARGET, count: int = 20, seed: int = 0,
            workdir: Path | None = None, *, data=None, progress=None,
            timeout: float | None = None) -> VerifyResult:
     """`data`: a samples file or folder (lite_micro.verify_data) instead of `count` random sets."""
+    from .toolchain.firmware import require_firmware_tools
     from .verify_data import load_samples, run_batched
 
-    load_target(target)
+    target = as_target(target)
+    require_firmware_tools(target, "verify")
     gen = compile_model(model_path, Options(target=target))
     ref = Reference(Path(model_path).read_bytes())
     sets = load_samples(data, gen.inputs) if data else input_sets(gen.inputs, count, seed)
     with tempfile.TemporaryDirectory(prefix="litemicro-verify-") as tmp:
-        ours = run_batched(gen, target, sets, Path(workdir or tmp), progress, timeout)
-    result = VerifyResult(model=Path(model_path).name, target=target, inputs=len(sets), outputs=ours, sets=sets)
+        ours = run_batched(gen, sets, Path(workdir or tmp), progress, timeout)
+    result = VerifyResult(model=Path(model_path).name, target=target.name, inputs=len(sets), outputs=ours, sets=sets)
     for k, s in enumerate(sets):
         if progress:
             progress.count(k + 1, len(sets), "TFLM and compare")

@@ -1,7 +1,7 @@
 """`verify` with the user's own samples, in batches that fit a firmware image.
 
     sets = load_samples("samples.npz", gen.inputs)        # [sample][input] -> array
-    outputs = run_batched(gen, "cortex-m4", sets, workdir) # as many firmware images as needed
+    outputs = run_batched(gen, sets, workdir)             # as many firmware images as needed
 
 Sample files:
 - `.npy`: one array, shape (N, *input shape) or exactly the input shape (one sample);
@@ -129,13 +129,11 @@ def batch_size(gen, target) -> int:
     return max(left * 9 // 10 // per_set, 1)
 
 
-def run_batched(gen, target_name: str, sets, workdir: Path, progress=None,
+def run_batched(gen, sets, workdir: Path, progress=None,
                 timeout: float | None = None) -> list[list[np.ndarray]]:
-    """Our generated code on every input set: one host module, or as many firmware images as
-    the sets need (each sized by batch_size)."""
-    from .targets import load_target
-
-    target = load_target(target_name)
+    """Our generated code on every input set, for the target it was compiled for: one host
+    module, or as many firmware images as the sets need (each sized by batch_size)."""
+    target = gen.target
     if target.is_host:
         from .toolchain.host import build_host
         module = build_host([gen], Path(workdir) / "host")

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from lite_micro.cli import _parser
 from lite_micro.cli_args import parse_size
 from lite_micro.project import list_boards
-from lite_micro.targets import list_targets
+from lite_micro.targets import DEFAULT_TARGET, list_targets
 
 from model_zoo import model_path
 
@@ -33,9 +35,28 @@ def test_help_lists_targets_boards_and_defaults(command):
         assert name in out, name
     if command != "project":
         target_help = out.split("\n  --target TARGET", 1)[1].split("\n  -")[0]
-        assert "(default:" in target_help, out
+        assert f"(default: {DEFAULT_TARGET})" in " ".join(target_help.split()), out
     top = run_cli("--help").stdout
-    assert "cortex-m4" in top and "nucleo_f446re" in top
+    assert f"{DEFAULT_TARGET} (default)" in top and "nucleo_f446re" in top
+
+
+@pytest.mark.parametrize("command", ["gen", "inspect", "verify", "bench", "report"])
+def test_one_default_target_for_every_command(command):
+    assert DEFAULT_TARGET == "cortex-m4"
+    assert _parser().parse_args([command, "model.tflite"]).target == DEFAULT_TARGET
+
+
+@pytest.mark.parametrize("command", ["verify", "bench"])
+def test_default_target_without_the_arm_tools_is_one_line(command, tmp_path):
+    """The default target runs firmware in QEMU: without the Arm compiler and QEMU, one line
+    says what to install and that --target host needs neither."""
+    env = dict(os.environ, PATH=str(tmp_path))  # an empty folder: no tool at all
+    proc = run_cli(command, model_path("hello_world_int8"), env=env)
+    err = proc.stderr
+    assert proc.returncode == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    for words in (f"{command} --target {DEFAULT_TARGET}", "arm-none-eabi-gcc and qemu-system-arm are not installed",
+                  "apt install gcc-arm-none-eabi", "or use --target host"):
+        assert words in err, err
 
 
 @pytest.mark.parametrize("text, size", [("32768", 32768), ("32k", 32768), ("32K", 32768), ("32KB", 32768),

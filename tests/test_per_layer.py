@@ -67,16 +67,17 @@ def test_cli_mismatch_runs_per_layer(monkeypatch, capsys):
     bad = with_faulty_layer(good, 11, 0)  # the logits: the flipped value changes the softmax
 
     def compile_faulty(model, options=None):
-        return bad if options.target == "host" else compile_model(model, options)
+        return bad if options.target.is_host else compile_model(model, options)
     monkeypatch.setattr(verify_module, "compile_model", compile_faulty)
     monkeypatch.setattr(api, "compile_model", compile_faulty)
-    assert main(["verify", str(path), "--inputs", "4"]) == 1
+    assert main(["verify", str(path), "--target", "host", "--inputs", "4"]) == 1
     out = capsys.readouterr().out
     assert "MISMATCH" in out
     assert "first layer that differs: layer 11 FULLY_CONNECTED" in out
 
 
 def test_cli_per_layer_clean(capsys):
-    assert main(["verify", str(model_path("hello_world_int8")), "--inputs", "3", "--per-layer"]) == 0
+    assert main(["verify", str(model_path("hello_world_int8")), "--target", "host", "--inputs", "3",
+                 "--per-layer"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[1] == "per layer (input set 2, host): all 3 layer outputs equal TFLM's"

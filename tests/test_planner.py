@@ -239,7 +239,7 @@ def test_inspect_reports_peak_bound_savings_and_in_place():
     from lite_micro.inspection import inspect_model, render_text
     from lite_micro.planner.access import POINTWISE_KERNELS
 
-    r = inspect_model(str(model_path("keras_mix_int8")))
+    r = inspect_model(str(model_path("keras_mix_int8")), "host")
     assert r["peak_ram_bytes"] == r["arena_bytes"] < r["live_lower_bound_bytes"]
     assert r["savings"]["in_place"] == r["live_lower_bound_bytes"] - r["arena_bytes"]
     assert r["scratch_bytes"] > 0 and r["stack_bytes"] is None and "host" in r["stack_note"]

@@ -41,7 +41,7 @@ def _run(args, *, terminal: bool) -> tuple[int, str, str]:
 
 
 def test_verify_progress_on_a_terminal():
-    args = ["verify", str(model_path("hello_world_int8")), "--inputs", "30"]
+    args = ["verify", str(model_path("hello_world_int8")), "--target", "host", "--inputs", "30"]
     code, out, err = _run(args, terminal=True)
     assert code == 0 and "bit-exact" in out
     assert "litemicro: [30/30] TFLM and compare" in err and "\r" in err

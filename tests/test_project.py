@@ -164,3 +164,63 @@ def test_missing_tflm_is_said_not_silent(tmp_path, monkeypatch):
     out = project.write_project(MODEL, "nucleo_f446re", tmp_path / "host")
     assert "NOT the TFLM interpreter" in (out / "README.md").read_text()
     assert "NOT the TFLM interpreter" in (out / "test" / "test_custom_runner.py").read_text()
+
+
+def _project(out, *more, capsys) -> list[str]:
+    assert main(["project", str(MODEL), "--board", "mps2-an386", "-o", str(out), *more]) == 0
+    return capsys.readouterr().out.splitlines()
+
+
+def test_second_run_says_what_it_updated_and_left_alone(tmp_path, capsys):
+    out = tmp_path / "p"
+    first = _project(out, capsys=capsys)
+    files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert first == [f"PlatformIO project for mps2-an386 written to {out}/", f"  created: {len(files)} files"]
+    model_c = out / "lib" / "hello_world_int8" / "hello_world_int8.c"
+    generated = model_c.read_text()
+    (out / "src" / "main.c").write_text("my main\n")
+    (out / "README.md").write_text("my notes\n")
+    model_c.write_text(generated + "/* stale */\n")
+    (out / "src" / "extra.c").write_text("mine too\n")
+    untouched = (out / "platformio.ini").stat().st_mtime_ns
+    assert _project(out, capsys=capsys) == [
+        f"PlatformIO project for mps2-an386 regenerated in {out}/",
+        "  updated: lib/hello_world_int8/hello_world_int8.c",
+        "  left alone, yours (--force rewrites them): README.md, src/main.c",
+        f"  unchanged: {len(files) - 3} files"]
+    assert (out / "src" / "main.c").read_text() == "my main\n" and (out / "README.md").read_text() == "my notes\n"
+    assert model_c.read_text() == generated and (out / "src" / "extra.c").read_text() == "mine too\n"
+    assert (out / "platformio.ini").stat().st_mtime_ns == untouched  # same text: not written again
+    assert _project(out, capsys=capsys)[1] == "  updated: nothing (no generated file changed)"
+
+
+def test_force_rewrites_every_generated_file_and_deletes_nothing(tmp_path, capsys):
+    out = tmp_path / "p"
+    _project(out, capsys=capsys)
+    main_c = (out / "src" / "main.c").read_text()
+    (out / "src" / "main.c").write_text("my main\n")
+    (out / ".gitignore").write_text("mine\n")
+    (out / "src" / "extra.c").write_text("mine too\n")
+    lines = _project(out, "--force", capsys=capsys)
+    assert lines[:3] == [f"PlatformIO project for mps2-an386 regenerated in {out}/",
+                         "  updated: nothing (no generated file changed)",
+                         "  rewritten by --force, your edits to them are gone: .gitignore, src/main.c"]
+    assert (out / "src" / "main.c").read_text() == main_c and "mine" not in (out / ".gitignore").read_text()
+    assert (out / "src" / "extra.c").read_text() == "mine too\n"
+
+
+def test_force_never_writes_into_a_folder_litemicro_did_not_make(tmp_path, capsys):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "main.c").write_text("my code\n")
+    assert main(["project", str(MODEL), "--board", "mps2-an386", "-o", str(tmp_path), "--force"]) == 2
+    assert "does not overwrite files it did not write" in capsys.readouterr().err
+    assert (tmp_path / "src" / "main.c").read_text() == "my code\n"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["main.c", "src"]
+
+
+def test_help_documents_force(capsys):
+    with pytest.raises(SystemExit):
+        main(["project", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--force" in text and "your src/main.c, README.md and .gitignore included" in text
+    assert "Deletes nothing" in text

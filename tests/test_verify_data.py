@@ -71,7 +71,7 @@ def test_bad_sample_shape_is_one_line(tmp_path, capsys):
 
 def test_verify_data_on_host(tmp_path, capsys):
     np.save(tmp_path / "s.npy", _hello_samples(40))
-    assert main(["verify", str(HELLO), "--data", str(tmp_path / "s.npy"), "--json"]) == 0
+    assert main(["verify", str(HELLO), "--target", "host", "--data", str(tmp_path / "s.npy"), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["bit_exact"] and out["inputs"] == 40 and out["data"] == "s.npy"
 
@@ -184,7 +184,7 @@ def test_verify_float_keras(stem, shape, top1, tmp_path, capsys):
     """The Keras example models against their float twins (same weights) on 20 real samples."""
     x = np.random.default_rng(11).uniform(-1, 1, size=(20, *shape)).astype(np.float32)
     np.save(tmp_path / "x.npy", x)
-    assert main(["verify", str(MODELS / f"{stem}_int8.tflite"), "--data", str(tmp_path / "x.npy"),
+    assert main(["verify", str(MODELS / f"{stem}_int8.tflite"), "--target", "host", "--data", str(tmp_path / "x.npy"),
                  "--float", str(MODELS / "float" / f"{stem}_float.tflite"), "--json"]) == 0
     row = json.loads(capsys.readouterr().out)["float_comparison"][0]
     assert row["samples"] == 20 and 0 < row["max_abs_error"] < 0.05

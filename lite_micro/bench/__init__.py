@@ -18,22 +18,26 @@ import numpy as np
 from lite_micro.bench.cycles import cycle_model_note, measured_invoke, per_mac
 from lite_micro.bench.report import render_text
 from lite_micro.errors import LiteMicroError
+from lite_micro.targets import DEFAULT_TARGET, Target, as_target
 
 __all__ = ["bench", "render_text"]
 
 
-def bench(model_path, target: str = "cortex-m4", *, per_layer: bool = True, timeout: float | None = None) -> dict:
-    """Benchmark one model on one target; a JSON-ready dict (see render_text for the keys)."""
+def bench(model_path, target: str | Target = DEFAULT_TARGET, *, per_layer: bool = True,
+          timeout: float | None = None) -> dict:
+    """Benchmark one model on one target (a name or a Target); a JSON-ready dict (see
+    render_text for the keys)."""
     from lite_micro.api import Options, compile_model
-    from lite_micro.targets import load_target
+    from lite_micro.toolchain.firmware import require_firmware_tools
 
-    tgt = load_target(target)
+    target = as_target(target)
+    require_firmware_tools(target, "bench")
     model_bytes = _read(model_path)
     gen = compile_model(Path(model_path), Options(target=target))
-    if tgt.is_host:
+    if target.is_host:
         from lite_micro.bench.host import bench_host
         return bench_host(gen, model_bytes)
-    return bench_firmware(gen, tgt, per_layer=per_layer, timeout=timeout)
+    return bench_firmware(gen, target, per_layer=per_layer, timeout=timeout)
 
 
 def bench_firmware(gen, target, *, per_layer: bool = True, timeout: float | None = None) -> dict:
@@ -54,7 +58,7 @@ def bench_firmware(gen, target, *, per_layer: bool = True, timeout: float | None
         "target": target.name,
         "instructions": m.total.instructions,
         "cycles_est": m.total.cycles_est,
-        "cycle_model": cycle_model_note(target.name),
+        "cycle_model": cycle_model_note(target),
         "arena_bytes": gen.arena_bytes,
         **sizes,
         "kernel_code_bytes": kernel_code,

@@ -14,19 +14,20 @@ from dataclasses import dataclass
 from lite_micro.bench import cycles_m55
 from lite_micro.bench.icount import Counts, interval
 from lite_micro.errors import LiteMicroError
-from lite_micro.targets import load_target
+from lite_micro.targets import Target, as_target
 
 PLUGIN_MODEL = "cortex-m4-trm"          # the timing table of templates/qemu_plugin/lm_cycles.h
 CYCLE_MODEL = f"{PLUGIN_MODEL}, no wait states"
 
 
-def cycle_model_note(target: str) -> str:
+def cycle_model_note(target: str | Target) -> str:
     """How far the cycle estimate holds on `target`: its TOML names the model that fits it."""
-    if load_target(target).cycle_model == PLUGIN_MODEL:
+    target = as_target(target)
+    if target.cycle_model == PLUGIN_MODEL:
         return CYCLE_MODEL
-    if load_target(target).cycle_model == cycles_m55.MODEL:
+    if target.cycle_model == cycles_m55.MODEL:
         return cycles_m55.NOTE
-    return f"{CYCLE_MODEL} (the cycle model is Cortex-M4 only: not a {target} estimate)"
+    return f"{CYCLE_MODEL} (the cycle model is Cortex-M4 only: not a {target.name} estimate)"
 
 
 @dataclass(frozen=True)

@@ -17,15 +17,15 @@ from ..api import Options, compile_model
 from ..errors import LiteMicroError
 from ..latency import latency_ms
 from ..memory import STACK_HEADROOM_BYTES
-from ..targets import load_target
+from ..targets import Target, as_target
 
 
-def collect(model_path, target_name: str, *, measure: bool = True, progress=None,
+def collect(model_path, target: str | Target, *, measure: bool = True, progress=None,
             clock_mhz: float | None = None) -> dict:
-    """Facts about `model_path` compiled for `target_name`; measure=False skips firmware runs;
-    clock_mhz turns the estimated cycles into an estimated latency."""
-    target = load_target(target_name)
-    gen = compile_model(Path(model_path), Options(target=target_name))
+    """Facts about `model_path` compiled for `target` (a name or a Target); measure=False skips
+    firmware runs; clock_mhz turns the estimated cycles into an estimated latency."""
+    target = as_target(target)
+    gen = compile_model(Path(model_path), Options(target=target))
     layers = [_layer(i, layer, gen.plan) for i, layer in enumerate(gen.layers)]
     facts = dict(model=Path(model_path).name, target=target.name, description=target.description,
                  part=target.part, macs=gen.macs, layers=layers, plan=_plan(gen.plan, len(layers)),

@@ -19,6 +19,7 @@ from lite_micro.codegen.emit import environment
 from lite_micro.errors import LiteMicroError
 from lite_micro.resources import templates_dir
 from lite_micro.targets import Target
+from lite_micro.toolchain.qemu import QEMU
 
 COMPILER = "arm-none-eabi-gcc"
 STACK_PAINT_BYTES = 64 * 1024  # stack room checked at link time and painted at reset
@@ -136,6 +137,21 @@ def _describe(info) -> str:
     """dtype and shape as the harness prints them, e.g. 'int8 1x12' ('scalar' for ())."""
     return f"{info.dtype} {'x'.join(str(d) for d in info.shape) or 'scalar'}"
 
+
+
+_PACKAGES = {COMPILER: "gcc-arm-none-eabi libnewlib-arm-none-eabi", QEMU: "qemu-system-arm"}
+
+
+def require_firmware_tools(target: Target, command: str) -> None:
+    """Before any work: one line naming what `command` lacks to build `target`'s firmware and
+    run it in QEMU, what to install, and the host target that needs neither."""
+    missing = [tool for tool in _PACKAGES if shutil.which(tool) is None]
+    if target.is_host or not missing:
+        return
+    packages = " ".join(_PACKAGES[tool] for tool in missing)
+    raise LiteMicroError(f"{command} --target {target.name} builds firmware and runs it in QEMU, but "
+                         f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not installed "
+                         f"(Debian: apt install {packages}); or use --target host")
 
 
 def _run_compiler(command: list[str], workdir: Path, target: Target) -> None:

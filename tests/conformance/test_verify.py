@@ -15,10 +15,10 @@ def truncated(monkeypatch):
     real = verify_data.run_batched
 
     def run(keep_sets, keep_outputs):
-        def fake(gen, target, sets, workdir, *args, **kwargs):
-            return [outs[:keep_outputs] for outs in real(gen, target, sets, workdir)[:keep_sets]]
+        def fake(gen, sets, workdir, *args, **kwargs):
+            return [outs[:keep_outputs] for outs in real(gen, sets, workdir)[:keep_sets]]
         monkeypatch.setattr(verify_data, "run_batched", fake)
-        return verify_module.verify(str(MODEL), count=4)
+        return verify_module.verify(str(MODEL), target="host", count=4)
     return run
 
 
