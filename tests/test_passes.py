@@ -16,7 +16,8 @@ import tflite
 
 import lite_micro.ops
 from lite_micro.api import compile_model
-from lite_micro.ir import Graph, Op, QuantParams, Tensor
+from lite_micro.frontend.signatures import make_op
+from lite_micro.ir import Graph, QuantParams, Tensor
 from lite_micro.ops.shape_ops import strided_slice_plan
 from lite_micro.passes import run_passes
 from lite_micro.testing import oneop
@@ -36,7 +37,7 @@ def _t(index, shape, dtype="int8", data=None, quant=None, variable=False) -> Ten
 
 
 def _graph(tensors, ops, inputs, outputs) -> Graph:
-    ops = [Op(i, kind, 1, ins, outs, opts) for i, (kind, ins, outs, opts) in enumerate(ops)]
+    ops = [make_op(i, kind, ins, outs, opts) for i, (kind, ins, outs, opts) in enumerate(ops)]
     return Graph("g", tensors, ops, inputs, outputs)
 
 

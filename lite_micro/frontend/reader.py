@@ -6,6 +6,7 @@ schema.fbs, so the field names match the schema and need no hand-written parser.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import math
@@ -21,6 +22,7 @@ from tflite.TensorType import TensorType
 
 from ..errors import LiteMicroError, UnsupportedError
 from ..ir import Graph, Op, QuantParams, Tensor
+from .signatures import bind
 from .validate import validate
 
 OP_NAMES = {v: k for k, v in vars(BuiltinOperator).items() if not k.startswith("_")}
@@ -144,8 +146,8 @@ def _read_op(model, o, index: int, tensors, model_name: str) -> Op:
     options = _read_options(o, kind, where)
     if kind.startswith("CUSTOM(") and o.CustomOptionsLength():
         options["custom_options"] = o.CustomOptionsAsNumpy().tobytes()   # for a custom op's Prepare
-    return Op(index=index, kind=kind, version=int(code.Version()), inputs=ins,
-              outputs=outs, options=options)
+    op = Op(index=index, kind=kind, version=int(code.Version()), inputs=ins, outputs=outs, options=options)
+    return bind(op, schema_defaults(expected_options(kind)))
 
 
 def _tensor_list(indices, tensors, where: str, optional: bool = False) -> list:
@@ -168,7 +170,7 @@ SHARED_OPTIONS = {"AVERAGE_POOL_2D": "Pool2DOptions", "MAX_POOL_2D": "Pool2DOpti
                   "MAXIMUM": "MaximumMinimumOptions", "MINIMUM": "MaximumMinimumOptions",
                   "MEAN": "ReducerOptions", "SUM": "ReducerOptions", "REDUCE_MAX": "ReducerOptions",
                   "REDUCE_MIN": "ReducerOptions", "REDUCE_PROD": "ReducerOptions",
-                  "REDUCE_ANY": "ReducerOptions"}
+                  "REDUCE_ANY": "ReducerOptions", "L2_NORMALIZATION": "L2NormOptions"}
 _OPTIONS_BY_KEY = {name[:-7].replace("_", "").lower(): name
                    for name in OPTION_NAMES.values() if name.endswith("Options")}
 
@@ -178,12 +180,18 @@ def expected_options(kind: str) -> str | None:
     return SHARED_OPTIONS.get(kind) or _OPTIONS_BY_KEY.get(kind.replace("_", "").lower())
 
 
+@functools.lru_cache(maxsize=None)
+def schema_defaults(table: str | None) -> dict:
+    """The default of every field of options table `table`, as the schema gives them."""
+    return _options_dict(_empty_table(table)) if table else {}
+
+
 def _read_options(o, kind: str, where: str) -> dict:
     """The op's options by snake_case field name. A table of another op's type is refused;
     a missing table gives the schema's defaults, as TFLite reads it."""
     expected, opt_type = expected_options(kind), o.BuiltinOptionsType()
     if opt_type == 0:
-        return _options_dict(_empty_table(expected)) if expected else {}
+        return dict(schema_defaults(expected))
     name = OPTION_NAMES.get(opt_type, f"options type {opt_type}")
     if expected and name != expected:
         raise LiteMicroError(f"{where}: its options table is {name}; {kind} takes {expected}")

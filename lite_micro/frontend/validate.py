@@ -102,13 +102,14 @@ def check_quant(t: Tensor, where: str) -> None:
 
 
 def check_options(op: Op) -> None:
+    options = op.options.as_dict()
     for key, (lo, hi) in OPTION_RANGES.items():
-        value = op.options.get(key)
+        value = options.get(key)
         if isinstance(value, bool) or not isinstance(value, int):
             continue
         if not lo <= value <= hi:
             fail(op.describe(), f"option {key} = {value} is outside [{lo}, {hi}]")
-    beta = op.options.get("beta")
+    beta = options.get("beta")
     if isinstance(beta, float) and not math.isfinite(beta):
         fail(op.describe(), f"option beta = {beta} is not a finite number")
 

@@ -193,7 +193,7 @@ MAX_LEFT_SHIFT = 31     # beyond it TFLM's `x * (1 << shift)` is undefined
 
 def _unary(op: Op) -> tuple:
     require(len(op.inputs) >= 1 and len(op.outputs) == 1, op, "needs one input and one output")
-    inp, out = op.inputs[0], op.outputs[0]
+    inp, out = op.input("input"), op.outputs[0]
     check_int8_tensors(op, [(inp, "input"), (out, "output")])
     require(inp.size == out.size, op, f"input has {inp.size} elements, output {out.size}")
     return inp, out
@@ -240,7 +240,7 @@ def prepare_relu6(op: Op) -> Layer:
 
 def prepare_leaky_relu(op: Op) -> Layer:
     inp, out = _unary(op)
-    alpha = float(op.options.get("alpha", 0.0))
+    alpha = float(op.options.alpha)
     _, si, _, sa = leaky_relu_params(inp.scale, out.scale, alpha)
     _require_shift(op, si, "input to output scale ratio")
     _require_shift(op, sa, "alpha times the scale ratio")

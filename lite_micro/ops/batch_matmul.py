@@ -48,13 +48,13 @@ def _operand(name: str, t: Tensor, consts: list):
 
 def prepare(op: Op) -> Layer:
     require(len(op.inputs) == 2 and len(op.outputs) == 1, op, "needs two inputs and one output")
-    lhs, rhs, out = op.inputs[0], op.inputs[1], op.outputs[0]
+    lhs, rhs, out = op.input("lhs"), op.input("rhs"), op.outputs[0]
     for t, role in ((lhs, "lhs"), (rhs, "rhs"), (out, "output")):
         require_int8(op, t, role)
         require(not t.quant.per_channel, op, f"{role} must be quantized per tensor")
     require(2 <= len(lhs.shape) <= MAX_RANK and 2 <= len(rhs.shape) <= MAX_RANK, op,
             f"inputs must have 2 to {MAX_RANK} dimensions")
-    adj_x, adj_y = bool(op.options.get("adj_x", False)), bool(op.options.get("adj_y", False))
+    adj_x, adj_y = bool(op.options.adj_x), bool(op.options.adj_y)
     rows, depth = (lhs.shape[-1], lhs.shape[-2]) if adj_x else (lhs.shape[-2], lhs.shape[-1])
     depth_r, cols = (rhs.shape[-1], rhs.shape[-2]) if adj_y else (rhs.shape[-2], rhs.shape[-1])
     require(depth == depth_r, op, f"inner dimensions differ: lhs {depth}, rhs {depth_r}")

@@ -15,8 +15,8 @@ from .requant import rq_table
 
 
 def _common(op: Op):
-    inp, weights = op.inputs[0], op.inputs[1]
-    bias = op.inputs[2] if len(op.inputs) > 2 else None
+    inp, weights = op.input("input"), op.input("weights")
+    bias = op.input_or_none("bias")
     out = op.outputs[0]
     require_int8(op, inp, "input")
     require_int8(op, out, "output")
@@ -45,7 +45,7 @@ def _conv_layer(op: Op, kernel: str, params: dict, weights: np.ndarray, bias, mu
             ConstArray("mult", "int32_t", np.asarray(mults, dtype=np.int64), "requantization multipliers"),
             ConstArray("shift", "int32_t", np.asarray(shifts, dtype=np.int64), "requantization shifts"),
         ],
-        args=[ParamsArg(), TensorArg(op.inputs[0], const=True), ConstArg("weights"), ConstArg("bias"),
+        args=[ParamsArg(), TensorArg(op.input("input"), const=True), ConstArg("weights"), ConstArg("bias"),
               ConstArg("mult"), ConstArg("shift"), *scratch, TensorArg(op.outputs[0])],
         macs=macs, note=note)
 
@@ -58,16 +58,16 @@ def _window(op: Op, inp, weights, out, k_h: int, k_w: int, out_c: int, groups: i
     _, out_h, out_w, _ = out.shape
     wq = weights.quant
     require(len(wq.scales) in (1, out_c), op, "weights need one scale or one per output channel")
-    pre = o.get("pre_pad", (0, 0, 0, 0))      # a PAD folded in front (passes/fold_pad.py)
-    pad_top, pad_left = spatial(op, o["padding"], (in_h + pre[0] + pre[1], in_w + pre[2] + pre[3]), (k_h, k_w),
-                                (o["stride_h"], o["stride_w"]),
-                                (o["dilation_hfactor"], o["dilation_wfactor"]), (out_h, out_w))
+    pre = o.pre_pad                           # a PAD folded in front (passes/fold_pad.py)
+    pad_top, pad_left = spatial(op, o.padding, (in_h + pre[0] + pre[1], in_w + pre[2] + pre[3]), (k_h, k_w),
+                                (o.stride_h, o.stride_w),
+                                (o.dilation_hfactor, o.dilation_wfactor), (out_h, out_w))
     pad_top, pad_left = pad_top + pre[0], pad_left + pre[2]
-    act_min, act_max = quant.activation_range(o["fused_activation_function"], out.scale, out.zero_point)
+    act_min, act_max = quant.activation_range(o.fused_activation_function, out.scale, out.zero_point)
     mults, shifts = quant.conv_channel_multipliers(inp.scale, wq.scales, out.scale, out_c)
     params = dict(batches=b, in_h=in_h, in_w=in_w, in_c=in_c, out_h=out_h, out_w=out_w, out_c=out_c,
-                  k_h=k_h, k_w=k_w, stride_h=o["stride_h"], stride_w=o["stride_w"],
-                  dil_h=o["dilation_hfactor"], dil_w=o["dilation_wfactor"], pad_top=pad_top,
+                  k_h=k_h, k_w=k_w, stride_h=o.stride_h, stride_w=o.stride_w,
+                  dil_h=o.dilation_hfactor, dil_w=o.dilation_wfactor, pad_top=pad_top,
                   pad_left=pad_left, groups=groups, in_zp=inp.zero_point, out_zp=out.zero_point,
                   act_min=act_min, act_max=act_max)
     return params, mults, shifts
@@ -184,7 +184,7 @@ def depthwise_for_target(layer: Layer, features) -> Layer:
                   ConstArray("channels", "int32_t", records, "per channel: bias with the input zero-point term "
                              "folded in, " + ("multiplier, hi_add (rounding and output zero point), shift_hi"
                                               if usual else "multiplier, shift, 0"))]
-    args = [ParamsArg(), TensorArg(layer.op.inputs[0], const=True), ConstArg("weights"), ConstArg("channels"),
+    args = [ParamsArg(), TensorArg(layer.op.input("input"), const=True), ConstArg("weights"), ConstArg("channels"),
             str(int(usual)), ScratchArg() if scratch else "NULL", TensorArg(layer.op.outputs[0])]
     requant = "one multiply-accumulate requantization" if usual else "general requantization"
     return dataclasses.replace(layer, kernel=kernel, consts=new_consts, args=args, scratch_bytes=scratch,

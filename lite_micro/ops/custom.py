@@ -89,7 +89,7 @@ class Registry:
 
 def _bridge(custom: CustomOp) -> Callable[[Op], Layer]:
     def prepare(op: Op) -> Layer:
-        options = bytes(op.options.get("custom_options", b""))
+        options = bytes(op.options.custom_options)
         try:
             layer = custom.prepare(op, options)
         except LiteMicroError:

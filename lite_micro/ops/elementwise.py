@@ -105,7 +105,7 @@ def broadcast_params(op: Op, a: Tensor, b: Tensor, out: Tensor) -> list[tuple[st
 # ---- per-op arithmetic: (params, element function) ---------------------------
 
 def activation_range(op: Op, out: Tensor) -> tuple[int, int]:
-    act = op.options.get("fused_activation_function", 0)
+    act = op.options.fused_activation_function
     require(act in (quant.ACT_NONE, quant.ACT_RELU, quant.ACT_RELU_N1_TO_1, quant.ACT_RELU6), op,
             f"fused activation {quant.ACTIVATION_NAMES.get(act, act)} is not supported")
     bound = {quant.ACT_RELU6: 6.0, quant.ACT_RELU_N1_TO_1: 1.0}.get(act, 0.0)
@@ -203,7 +203,7 @@ BINARY: dict[str, tuple[str, Callable, Callable]] = {
 
 def prepare(op: Op) -> Layer:
     require(len(op.inputs) == 2 and len(op.outputs) == 1, op, "needs two inputs and one output")
-    a, b, out = op.inputs[0], op.inputs[1], op.outputs[0]
+    a, b, out = op.input("input1"), op.input("input2"), op.outputs[0]
     check_int8_tensors(op, [(a, "first input"), (b, "second input"), (out, "output")])
     kernel, params_fn, one = BINARY[op.kind]
     bparams = broadcast_params(op, a, b, out)

@@ -11,15 +11,15 @@ from .common import fold_bias
 
 
 def prepare(op: Op) -> Layer:
-    inp, weights = op.inputs[0], op.inputs[1]
-    bias = op.inputs[2] if len(op.inputs) > 2 else None
+    inp, weights = op.input("input"), op.input("weights")
+    bias = op.input_or_none("bias")
     out = op.outputs[0]
     require_int8(op, inp, "input")
     require_int8(op, out, "output")
     require(weights is not None and weights.is_const, op, "weights must be a constant tensor")
     require_int8(op, weights, "weights")
     require(len(weights.shape) == 2, op, f"weights must be 2-D, got {list(weights.shape)}")
-    require(op.options.get("weights_format", 0) == 0, op, "shuffled weights format is not supported")
+    require(op.options.weights_format == 0, op, "shuffled weights format is not supported")
     if bias is not None:
         require(bias.is_const and bias.dtype == "int32", op, "bias must be a constant int32 tensor")
     out_depth, in_depth = weights.shape
@@ -35,7 +35,7 @@ def prepare(op: Op) -> Layer:
     else:
         m, s = quant.fc_tensor_multiplier(inp.scale, wq.scale, out.scale)
         mults, shifts = [m], [s]
-    act_min, act_max = quant.activation_range(op.options["fused_activation_function"],
+    act_min, act_max = quant.activation_range(op.options.fused_activation_function,
                                               out.scale, out.zero_point)
     w = weights.data
     folded = fold_bias(op, None if bias is None else bias.data,

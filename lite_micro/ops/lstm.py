@@ -21,10 +21,13 @@ from ..ir import Op, Tensor
 from .base import ConstArg, ConstArray, Layer, ParamsArg, ScratchArg, TensorArg, require, require_int8
 
 GATES = ("input", "forget", "cell", "output")           # TFLite's order of the weight slots
-IN_WEIGHTS, REC_WEIGHTS, BIASES = (1, 2, 3, 4), (5, 6, 7, 8), (12, 13, 14, 15)
-UNUSED = {9: "peephole", 10: "peephole", 11: "peephole", 16: "projection", 17: "projection",
-          20: "layer norm", 21: "layer norm", 22: "layer norm", 23: "layer norm"}
-HIDDEN, CELL = 18, 19
+IN_WEIGHTS = tuple(f"input_to_{g}_weights" for g in GATES)      # input slots by name
+REC_WEIGHTS = tuple(f"recurrent_to_{g}_weights" for g in GATES)
+BIASES = tuple(f"{g}_gate_bias" for g in GATES)
+UNUSED = {**{f"cell_to_{g}_weights": "peephole" for g in ("input", "forget", "output")},
+          "projection_weights": "projection", "projection_bias": "projection",
+          **{f"{g}_layer_norm_coefficients": "layer norm" for g in GATES}}
+HIDDEN, CELL = "output_state", "cell_state"
 ACT_TANH = 4
 GATE_SCALE = 2.0 ** -12          # FC output scale: Q3.12, the sigmoid/tanh input
 ACT_OUT_SCALE = 2.0 ** -15       # sigmoid/tanh output scale: Q0.15
@@ -85,8 +88,8 @@ def quantized_cell_clip(cell_clip: float, cell_scale: float) -> int:
 
 def _check(op: Op) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     require(len(op.inputs) == 24 and len(op.outputs) == 1, op, "needs 24 inputs and one output")
-    inp, out = op.inputs[0], op.outputs[0]
-    hidden, cell = op.inputs[HIDDEN], op.inputs[CELL]
+    inp, out = op.input("input"), op.outputs[0]
+    hidden, cell = op.input(HIDDEN), op.input_or_none(CELL)
     require_int8(op, inp, "input")
     require_int8(op, out, "output")
     require_int8(op, hidden, "hidden state")
@@ -94,37 +97,37 @@ def _check(op: Op) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     require(cell is not None and cell.dtype == "int16" and cell.is_variable and cell.quant is not None,
             op, "cell state must be a quantized int16 variable tensor (only int16 cell state is supported)")
     for i, what in UNUSED.items():
-        require(op.inputs[i] is None, op, f"{what} tensors are not supported (input {i})")
+        require(op.input_or_none(i) is None, op, f"{what} tensors are not supported ({i})")
     for i in IN_WEIGHTS + REC_WEIGHTS:
-        w = op.inputs[i]
-        require(w is not None and w.is_const, op, f"weights (input {i}) must be constant")
-        require_int8(op, w, f"weights (input {i})")
+        w = op.input(i)
+        require(w is not None and w.is_const, op, f"weights ({i}) must be constant")
+        require_int8(op, w, f"weights ({i})")
         require(not w.quant.per_channel and w.zero_point == 0, op,
-                f"weights (input {i}) must be quantized per tensor with zero point 0")
+                f"weights ({i}) must be quantized per tensor with zero point 0")
     for i in BIASES:
-        b = op.inputs[i]
+        b = op.input(i)
         require(b is not None and b.is_const and b.dtype == "int32", op,
-                f"gate bias (input {i}) must be a constant int32 tensor")
+                f"gate bias ({i}) must be a constant int32 tensor")
     o = op.options
-    require(o.get("fused_activation_function") == ACT_TANH, op, "cell gate activation must be TANH")
-    require(not o.get("diagonal_recurrent_tensors", False), op, "diagonal recurrent weights are not supported")
-    require(not o.get("asymmetric_quantize_inputs", False), op, "hybrid (asymmetric input) LSTM is not supported")
+    require(o.fused_activation_function == ACT_TANH, op, "cell gate activation must be TANH")
+    require(not o.diagonal_recurrent_tensors, op, "diagonal recurrent weights are not supported")
+    require(not o.asymmetric_quantize_inputs, op, "hybrid (asymmetric input) LSTM is not supported")
     return inp, out, hidden, cell
 
 
 def _sizes(op: Op, inp: Tensor, out: Tensor, hidden: Tensor, cell: Tensor) -> dict:
     require(len(inp.shape) == 3 and len(out.shape) == 3, op, "input and output must be 3-D")
-    time_major = bool(op.options.get("time_major", False))
+    time_major = bool(op.options.time_major)
     steps, batches = (inp.shape[0], inp.shape[1]) if time_major else (inp.shape[1], inp.shape[0])
     in_depth = inp.shape[2]
     require(len(hidden.shape) == 2, op, "hidden state must be 2-D")
     units = hidden.shape[1]
     for i in IN_WEIGHTS:
-        require(tuple(op.inputs[i].shape) == (units, in_depth), op, f"input weights must be [{units}, {in_depth}]")
+        require(tuple(op.input(i).shape) == (units, in_depth), op, f"input weights must be [{units}, {in_depth}]")
     for i in REC_WEIGHTS:
-        require(tuple(op.inputs[i].shape) == (units, units), op, f"recurrent weights must be [{units}, {units}]")
+        require(tuple(op.input(i).shape) == (units, units), op, f"recurrent weights must be [{units}, {units}]")
     for i in BIASES:
-        require(tuple(op.inputs[i].shape) == (units,), op, f"gate biases must be [{units}]")
+        require(tuple(op.input(i).shape) == (units,), op, f"gate biases must be [{units}]")
     require(hidden.size == batches * units and cell.size == batches * units, op,
             "state tensors must hold batches x units values")
     require(tuple(out.shape[:2]) == tuple(inp.shape[:2]) and out.shape[2] == units, op,
@@ -138,14 +141,14 @@ def _sizes(op: Op, inp: Tensor, out: Tensor, hidden: Tensor, cell: Tensor) -> di
 
 def _gate_fc(op: Op, source: Tensor, slots, zero_point: int, biases=None):
     """Weights [4, units, depth], zero-point-folded biases [4, units], and per-gate multipliers."""
-    weights = np.stack([op.inputs[i].data for i in slots])
+    weights = np.stack([op.input(i).data for i in slots])
     sums = weights.astype(np.int64).sum(axis=2)
     b = np.zeros(sums.shape, np.int64) if biases is None else np.stack(
-        [op.inputs[i].data.astype(np.int64) for i in biases])
+        [op.input(i).data.astype(np.int64) for i in biases])
     folded = b - int(zero_point) * sums
     require(folded.min() >= -(1 << 31) and folded.max() < (1 << 31), op, "folded gate bias overflows int32")
     # CalculateOpDataFullyConnected -> GetQuantizedConvolutionMultipler: the product in double
-    mults, shifts = quant.conv_channel_multipliers(source.scale, [op.inputs[i].scale for i in slots],
+    mults, shifts = quant.conv_channel_multipliers(source.scale, [op.input(i).scale for i in slots],
                                                    GATE_SCALE, len(slots))
     return weights, folded, mults, shifts
 
@@ -161,7 +164,7 @@ def prepare(op: Op) -> Layer:
     fc_m, fc_s = inter_gate_multiplier(ACT_OUT_SCALE, cell.scale, cell.scale)
     ic_m, ic_s = inter_gate_multiplier(ACT_OUT_SCALE, ACT_OUT_SCALE, cell.scale)
     out_m, out_s = inter_gate_multiplier(ACT_OUT_SCALE, ACT_OUT_SCALE, hidden.scale)
-    clip = float(op.options.get("cell_clip", 0.0) or 0.0)
+    clip = float(op.options.cell_clip or 0.0)
     params = list(size.items()) + [
         ("hidden_zp", hidden.zero_point),
         ("in_mult", in_mult), ("in_shift", in_shift), ("rec_mult", rec_mult), ("rec_shift", rec_shift),

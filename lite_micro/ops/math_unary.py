@@ -37,7 +37,7 @@ def _clamp8(v: int) -> int:
 
 def _unary_int8(op: Op) -> tuple[Tensor, Tensor]:
     require(len(op.inputs) == 1 and len(op.outputs) == 1, op, "needs one input and one output")
-    inp, out = op.inputs[0], op.outputs[0]
+    inp, out = op.input("input"), op.outputs[0]
     check_int8_tensors(op, [(inp, "input"), (out, "output")])
     require(inp.size == out.size, op, f"input has {inp.size} elements, output {out.size}")
     return inp, out
@@ -60,7 +60,7 @@ def abs_table(in_scale: float, in_zp: int, out_scale: float, out_zp: int) -> np.
 
 
 def prepare_abs(op: Op) -> Layer:
-    if op.inputs and op.inputs[0] is not None and op.inputs[0].dtype == "int16":
+    if op.input_or_none("input") is not None and op.input("input").dtype == "int16":
         return _abs_int16(op)
     inp, out = _unary_int8(op)
     _, shift = quant.quantize_multiplier(quant.f64(inp.scale) / quant.f64(out.scale))
@@ -73,7 +73,7 @@ def _abs_int16(op: Op) -> Layer:
     """AbsEval for int16: quantized (zero points 0, requantized when the scales differ) or,
     without quantization, std::abs kept to 16 bits (-32768 stays -32768)."""
     require(len(op.inputs) == 1 and len(op.outputs) == 1, op, "needs one input and one output")
-    inp, out = op.inputs[0], op.outputs[0]
+    inp, out = op.input("input"), op.outputs[0]
     require(out.dtype == "int16" and inp.size == out.size, op, "output must be int16 of the input's size")
     if inp.quant is None:
         mult, shift, rescale = 0, 0, 0
@@ -189,7 +189,7 @@ def _int8_or_int16(op: Op, tensors: list) -> str:
 
 def prepare_squared_difference(op: Op) -> Layer:
     require(len(op.inputs) == 2 and len(op.outputs) == 1, op, "needs two inputs and one output")
-    a, b, out = op.inputs[0], op.inputs[1], op.outputs[0]
+    a, b, out = op.input("input1"), op.input("input2"), op.outputs[0]
     dtype = _int8_or_int16(op, [(a, "first input"), (b, "second input"), (out, "output")])
     loops = broadcast_params(op, a, b, out)
     p = sqdiff_params(a, b, out)
@@ -219,7 +219,7 @@ def prepare_squared_difference(op: Op) -> Layer:
 
 def prepare_cast(op: Op) -> Layer:
     require(len(op.inputs) == 1 and len(op.outputs) == 1, op, "needs one input and one output")
-    inp, out = op.inputs[0], op.outputs[0]
+    inp, out = op.input("input"), op.outputs[0]
     for t, role in ((inp, "input"), (out, "output")):
         require(t.dtype in CAST_TYPES, op, f"{role} tensor {t.index} '{t.name}' is {t.dtype}; CAST "
                                            f"supports {', '.join(CAST_TYPES)} (as TFLM does)")

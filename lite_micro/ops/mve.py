@@ -86,7 +86,7 @@ def _conv(layer: Layer) -> Layer:
     direct = p["k_h"] == 1 and p["k_w"] == 1 and p["pad_top"] == 0 and p["pad_left"] == 0
     consts = [ConstArray("weights", "int8_t", tile_rows(w.reshape(rows, n)),
                          f"weights {list(w.shape)} in tiles of 4 rows x 16 bytes"), *_tables(layer, rows, 4)]
-    args = [ParamsArg(), TensorArg(layer.op.inputs[0], const=True), ConstArg("weights"), ConstArg("bias"),
+    args = [ParamsArg(), TensorArg(layer.op.input("input"), const=True), ConstArg("weights"), ConstArg("bias"),
             ConstArg("mult"), ConstArg("shift"), "NULL" if direct else ScratchArg(), TensorArg(layer.op.outputs[0])]
     return dataclasses.replace(layer, kernel="lm_mve_conv_s8", runtime=(*MVE_HEADERS, "lm_mve_conv.c"),
                                consts=consts, args=args, scratch_bytes=0 if direct else n,
@@ -122,7 +122,7 @@ def _depthwise(layer: Layer) -> Layer:
         chan = pad_to(np.arange(out_c, dtype=np.int64) // mult, 16)
         consts.append(ConstArray("chan", "uint16_t", chan, "input channel of each output channel"))
         extra.append(ConstArg("chan"))
-    args = [ParamsArg(), TensorArg(layer.op.inputs[0], const=True), ConstArg("weights"), ConstArg("bias"),
+    args = [ParamsArg(), TensorArg(layer.op.input("input"), const=True), ConstArg("weights"), ConstArg("bias"),
             ConstArg("mult"), ConstArg("shift"), *extra, ScratchArg(), TensorArg(layer.op.outputs[0])]
     kernel = "lm_mve_dwconv_m1_s8" if mult == 1 else "lm_mve_dwconv_s8"
     return dataclasses.replace(layer, kernel=kernel, runtime=(*MVE_HEADERS, "lm_mve_dwconv.c"), consts=consts,

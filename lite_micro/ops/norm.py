@@ -25,7 +25,7 @@ ACCUM_BITS = 12                       # kAccumulationIntegerBits
 
 def _rows(op: Op) -> tuple:
     require(len(op.inputs) == 1 and len(op.outputs) == 1, op, "needs one input and one output")
-    inp, out = op.inputs[0], op.outputs[0]
+    inp, out = op.input("input"), op.outputs[0]
     check_int8_tensors(op, [(inp, "input"), (out, "output")])
     require(not inp.is_const, op, "the input must be an activation tensor")
     require(tuple(inp.shape) == tuple(out.shape) and len(inp.shape) >= 1, op,
@@ -39,7 +39,7 @@ def prepare_l2norm(op: Op) -> Layer:
     in TFLM's arithmetic, whatever the output tensor says (TFLM does not check it)."""
     inp, out, rows, depth = _rows(op)
     require(len(inp.shape) <= 4, op, f"input has {len(inp.shape)} dimensions; TFLM takes at most 4")
-    act = op.options.get("fused_activation_function", 0)
+    act = op.options.fused_activation_function
     require(act == quant.ACT_NONE, op, f"fused activation {quant.ACTIVATION_NAMES.get(act, act)} "
                                        f"is not supported (TFLM takes none)")
     params = [("rows", rows), ("depth", depth), ("input_zp", inp.zero_point)]

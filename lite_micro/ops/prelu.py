@@ -40,7 +40,7 @@ def prelu_one(p: dict, x: int, a: int) -> int:
 
 def prepare(op: Op) -> Layer:
     require(len(op.inputs) == 2 and len(op.outputs) == 1, op, "needs an input, an alpha and one output")
-    inp, alpha, out = op.inputs[0], op.inputs[1], op.outputs[0]
+    inp, alpha, out = op.input("input"), op.input("alpha"), op.outputs[0]
     check_int8_tensors(op, [(inp, "input"), (alpha, "alpha"), (out, "output")])
     require(not inp.is_const, op, "the input must be an activation tensor")
     loops = broadcast_params(op, inp, alpha, out)

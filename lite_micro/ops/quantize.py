@@ -28,7 +28,7 @@ def _convert_params(t: Tensor) -> list:
 
 
 def prepare_quantize(op: Op) -> Layer:
-    inp, out = op.inputs[0], op.outputs[0]
+    inp, out = op.input("input"), op.outputs[0]
     require(inp is not None and not inp.is_const, op, "the input must be an activation tensor")
     require(out.dtype == "int8", op, f"output type {out.dtype} is not supported (int8 only)")
     _per_tensor(op, out, "output")
@@ -49,7 +49,7 @@ def prepare_quantize(op: Op) -> Layer:
 
 
 def prepare_dequantize(op: Op) -> Layer:
-    inp, out = op.inputs[0], op.outputs[0]
+    inp, out = op.input("input"), op.outputs[0]
     require(inp is not None and not inp.is_const, op, "the input must be an activation tensor")
     require(inp.dtype == "int8", op, f"input type {inp.dtype} is not supported (int8 only)")
     require(out.dtype == "float32", op, f"output type {out.dtype} is not supported (float32 only)")

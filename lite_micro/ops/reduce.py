@@ -42,7 +42,7 @@ def reduction(op: Op, same_quant: bool) -> tuple[list, int, str]:
     """Checks shared by the int8 reductions; returns the loop-nest params (the kept and the
     reduced dimensions as (extent, stride) lists), the number of elements per output and
     a description of the axes."""
-    inp, out = op.inputs[0], op.outputs[0]
+    inp, out = op.input("input"), op.outputs[0]
     require_int8(op, inp, "input")
     require_int8(op, out, "output")
     for t, role in ((inp, "input"), (out, "output")):
@@ -52,9 +52,9 @@ def reduction(op: Op, same_quant: bool) -> tuple[list, int, str]:
         require(inp.zero_point == out.zero_point and np.float32(inp.scale) == np.float32(out.scale),
                 op, "input and output quantization must be equal (as TFLM requires)")
     rank = len(inp.shape)
-    axes = resolve_axes(op, const_ints(op, op.inputs[1], "axis"), rank)
+    axes = resolve_axes(op, const_ints(op, op.input("axis"), "axis"), rank)
     kept = [d for d in range(rank) if d not in axes]
-    keep_dims = bool(op.options.get("keep_dims", False))
+    keep_dims = bool(op.options.keep_dims)
     expect = [1 if d in axes else inp.shape[d] for d in range(rank)] if keep_dims else \
         [inp.shape[d] for d in kept]
     require(list(out.shape) == expect, op, f"output shape is {list(out.shape)} in the model "
@@ -77,7 +77,7 @@ def reduction(op: Op, same_quant: bool) -> tuple[list, int, str]:
 def prepare_mean_or_sum(op: Op) -> Layer:
     """MEAN and SUM share TFLM's QuantizedMeanOrSum: requantize (sum - count * in_zp) with
     in_scale / out_scale, with 1/count folded into the multiplier for MEAN."""
-    inp, out = op.inputs[0], op.outputs[0]
+    inp, out = op.input("input"), op.outputs[0]
     params, count, what = reduction(op, same_quant=False)
     if op.kind == "MEAN":
         mult, shift = mean_multiplier(op, inp.scale, out.scale, count)
@@ -94,7 +94,7 @@ def prepare_max_or_min(op: Op) -> Layer:
     """REDUCE_MAX, REDUCE_MIN (TFLM's ReduceGeneric): bytes compared as they are, so input and
     output share one quantization. REDUCE_MIN runs as the maximum of the one's complement
     (~x = -1 - x reverses the order of int8 values), complemented back."""
-    inp, out = op.inputs[0], op.outputs[0]
+    inp, out = op.input("input"), op.outputs[0]
     params, _, what = reduction(op, same_quant=True)
     params.append(("flip", -1 if op.kind == "REDUCE_MIN" else 0))
     return Layer(op=op, kernel="lm_reduce_max_s8", runtime=RUNTIME, params_type="lm_reduce_max_params",
@@ -103,11 +103,11 @@ def prepare_max_or_min(op: Op) -> Layer:
 
 
 def prepare_arg_max(op: Op) -> Layer:
-    inp, out = op.inputs[0], op.outputs[0]
+    inp, out = op.input("input"), op.outputs[0]
     require(inp is not None and inp.dtype == "int8" and not inp.is_const, op,
             "the input must be an int8 activation tensor")
     require(out.dtype == "int32", op, f"output type {out.dtype} is not supported (int32 only)")
-    axis = const_ints(op, op.inputs[1], "axis")
+    axis = const_ints(op, op.input("axis"), "axis")
     require(len(axis) == 1, op, f"one axis expected, got {axis}")
     axis = positive_axis(op, axis[0], len(inp.shape))
     expect = list(inp.shape[:axis]) + list(inp.shape[axis + 1:])

@@ -7,7 +7,7 @@ from .base import Layer, require
 
 
 def prepare(op: Op) -> Layer:
-    inp, out = op.inputs[0], op.outputs[0]
+    inp, out = op.input("input"), op.outputs[0]
     require(inp is not None and not inp.is_const, op, "input must be an activation tensor")
     require(inp.dtype == out.dtype, op, f"input type {inp.dtype} differs from output type {out.dtype}")
     require(inp.size == out.size, op, f"input has {inp.size} elements, output {out.size}")

@@ -195,10 +195,10 @@ def _along_axis(op: Op, src: Tensor, dst: Tensor, axis: int, src_at: int, dst_at
 def prepare_concatenation(op: Op) -> Layer:
     out, ins = op.outputs[0], list(op.inputs)
     data_tensors(op, ins + [out])
-    require(op.options.get("fused_activation_function", 0) == 0, op,
+    require(op.options.fused_activation_function == 0, op,
             "a fused activation on CONCATENATION is not supported (TFLM allows none)")
     rank = len(out.shape)
-    axis = positive_axis(op, op.options.get("axis", 0), rank)
+    axis = positive_axis(op, op.options.axis, rank)
     for t in ins:
         require(len(t.shape) == rank and all(a == b for k, (a, b) in enumerate(zip(t.shape, out.shape))
                                              if k != axis), op,
@@ -218,7 +218,7 @@ def prepare_pack(op: Op) -> Layer:
     out, ins = op.outputs[0], list(op.inputs)
     data_tensors(op, ins + [out])
     shape = tuple(ins[0].shape)
-    axis = positive_axis(op, op.options.get("axis", 0), len(shape) + 1)
+    axis = positive_axis(op, op.options.axis, len(shape) + 1)
     for t in ins:
         _shape_is(op, t, shape, "input")
     _shape_is(op, out, shape[:axis] + (len(ins),) + shape[axis:], "output")
@@ -230,9 +230,9 @@ def prepare_pack(op: Op) -> Layer:
 
 
 def prepare_unpack(op: Op) -> Layer:
-    inp, outs = op.inputs[0], list(op.outputs)
+    inp, outs = op.input("input"), list(op.outputs)
     data_tensors(op, [inp] + outs)
-    axis = positive_axis(op, op.options.get("axis", 0), len(inp.shape))
+    axis = positive_axis(op, op.options.axis, len(inp.shape))
     require(inp.shape[axis] == len(outs), op,
             f"{len(outs)} outputs for {inp.shape[axis]} slices along axis {axis}")
     part = tuple(inp.shape[:axis]) + tuple(inp.shape[axis + 1:])
@@ -261,20 +261,18 @@ def _split(op: Op, inp: Tensor, axis: int, sizes: list[int]) -> Layer:
 
 
 def prepare_split(op: Op) -> Layer:
-    axis_t, inp = op.inputs[0], op.inputs[1]
-    require(inp is not None, op, "missing input tensor")
+    axis_t, inp = op.input("axis"), op.input("input")
     axis = positive_axis(op, const_ints(op, axis_t, "axis")[0], len(inp.shape))
-    num = op.options.get("num_splits", len(op.outputs))
+    num = op.options.num_splits
     require(num == len(op.outputs) and num > 0 and inp.shape[axis] % num == 0, op,
             f"axis {axis} of size {inp.shape[axis]} does not split into {num} equal parts")
     return _split(op, inp, axis, [inp.shape[axis] // num] * num)
 
 
 def prepare_split_v(op: Op) -> Layer:
-    inp = op.inputs[0]
-    require(inp is not None, op, "missing input tensor")
-    axis = positive_axis(op, const_ints(op, op.inputs[2], "axis")[0], len(inp.shape))
-    sizes = const_ints(op, op.inputs[1], "size_splits")
+    inp = op.input("input")
+    axis = positive_axis(op, const_ints(op, op.input("axis"), "axis")[0], len(inp.shape))
+    sizes = const_ints(op, op.input("size_splits"), "size_splits")
     unknown = [k for k, s in enumerate(sizes) if s == -1]
     require(len(unknown) <= 1 and all(s >= 0 or s == -1 for s in sizes), op,
             f"invalid size_splits {sizes}")
@@ -286,9 +284,9 @@ def prepare_split_v(op: Op) -> Layer:
 # ---- transpose, pad, strided slice --------------------------------------------------------
 
 def prepare_transpose(op: Op) -> Layer:
-    inp, out = op.inputs[0], op.outputs[0]
+    inp, out = op.input("input"), op.outputs[0]
     data_tensors(op, [inp, out])
-    perm = const_ints(op, op.inputs[1], "perm")
+    perm = const_ints(op, op.input("perm"), "perm")
     rank = len(inp.shape)
     require(sorted(perm) == list(range(rank)), op, f"perm {perm} is not a permutation of {rank} axes")
     _shape_is(op, out, [inp.shape[p] for p in perm], "output")
@@ -300,7 +298,7 @@ def prepare_transpose(op: Op) -> Layer:
 
 def pad_value(op: Op, inp: Tensor, out: Tensor) -> int:
     """The fill byte: PADV2's constant, else the output zero point (int8) or 0."""
-    value_t = op.inputs[2] if op.kind == "PADV2" and len(op.inputs) > 2 else None
+    value_t = op.input_or_none("constant_values") if op.kind == "PADV2" else None
     if value_t is None:
         value = np.asarray(out.zero_point if inp.dtype == "int8" else 0, dtype=value_dtype(inp))
     else:
@@ -321,11 +319,11 @@ def value_dtype(t: Tensor):
 
 
 def prepare_pad(op: Op) -> Layer:
-    inp, out = op.inputs[0], op.outputs[0]
+    inp, out = op.input("input"), op.outputs[0]
     data_tensors(op, [inp, out])
     rank = len(inp.shape)
     require(rank <= PAD_MAX_DIMS, op, f"more than {PAD_MAX_DIMS} dimensions")
-    pads = const_ints(op, op.inputs[1], "paddings")
+    pads = const_ints(op, op.input("paddings"), "paddings")
     require(len(pads) == 2 * rank and min(pads, default=0) >= 0, op,
             f"paddings {pads} must be {rank} non-negative (before, after) pairs")
     lo, hi = pads[0::2], pads[1::2]
@@ -416,16 +414,14 @@ def _stop_for_axis(stop: int, step: int, size: int, masked: int) -> int:
 
 
 def prepare_strided_slice(op: Op) -> Layer:
-    inp, out = op.inputs[0], op.outputs[0]
+    inp, out = op.input("input"), op.outputs[0]
     data_tensors(op, [inp, out])
     o = op.options
-    require(not o.get("offset", False), op, "the 'offset' option is not supported")
-    begin, end, steps = (const_ints(op, op.inputs[k], role) for k, role in
-                         ((1, "begin"), (2, "end"), (3, "strides")))
+    require(not o.offset, op, "the 'offset' option is not supported")
+    begin, end, steps = (const_ints(op, op.input(role), role) for role in ("begin", "end", "strides"))
     try:
-        axes, out_shape = strided_slice_plan(inp.shape, begin, end, steps, o.get("begin_mask", 0),
-                                             o.get("end_mask", 0), o.get("ellipsis_mask", 0),
-                                             o.get("new_axis_mask", 0), o.get("shrink_axis_mask", 0))
+        axes, out_shape = strided_slice_plan(inp.shape, begin, end, steps, o.begin_mask, o.end_mask,
+                                             o.ellipsis_mask, o.new_axis_mask, o.shrink_axis_mask)
     except ValueError as exc:
         require(False, op, f"invalid slice: {exc}")
     _shape_is(op, out, out_shape, "output")
@@ -439,9 +435,9 @@ def prepare_strided_slice(op: Op) -> Layer:
 
 
 def prepare_slice(op: Op) -> Layer:
-    inp, out = op.inputs[0], op.outputs[0]
+    inp, out = op.input("input"), op.outputs[0]
     data_tensors(op, [inp, out])
-    begin, size = const_ints(op, op.inputs[1], "begin"), const_ints(op, op.inputs[2], "size")
+    begin, size = const_ints(op, op.input("begin"), "begin"), const_ints(op, op.input("size"), "size")
     require(len(begin) == len(size) == len(inp.shape), op,
             f"begin {begin} and size {size} must have one entry per input axis")
     size = [n - b if s == -1 else s for b, s, n in zip(begin, size, inp.shape)]
@@ -479,9 +475,9 @@ def prepare_tile(op: Op) -> Layer:
     """TILE (TensorFlow Lite's reference; TFLM has no TILE kernel): the input repeated
     multiples[d] times along each axis d, bytes as they are. One block: per axis, a loop
     over the repeats (source stride 0) around a loop over the input's extent."""
-    inp, out = op.inputs[0], op.outputs[0]
+    inp, out = op.input("input"), op.outputs[0]
     data_tensors(op, [inp, out])
-    multiples = const_ints(op, op.inputs[1], "multiples")
+    multiples = const_ints(op, op.input("multiples"), "multiples")
     require(len(multiples) == len(inp.shape) and min(multiples, default=1) >= 1, op,
             f"multiples {multiples} must be one positive count per input axis")
     _shape_is(op, out, [n * m for n, m in zip(inp.shape, multiples)], "output")
@@ -498,9 +494,9 @@ def prepare_tile(op: Op) -> Layer:
 def prepare_broadcast_to(op: Op) -> Layer:
     """BROADCAST_TO: the input's axes aligned to the output's last ones; an axis of size one
     is read with stride 0."""
-    inp, out = op.inputs[0], op.outputs[0]
+    inp, out = op.input("input"), op.outputs[0]
     data_tensors(op, [inp, out])
-    shape = const_ints(op, op.inputs[1], "shape")
+    shape = const_ints(op, op.input("shape"), "shape")
     _shape_is(op, out, shape, "output")
     extra = len(shape) - len(inp.shape)
     require(extra >= 0 and all(n in (1, m) for n, m in zip(inp.shape, shape[extra:])), op,
@@ -528,16 +524,16 @@ def nearest_index(x: int, in_size: int, out_size: int, align: bool, half: bool) 
 
 
 def prepare_resize_nearest(op: Op) -> Layer:
-    inp, out = op.inputs[0], op.outputs[0]
+    inp, out = op.input("input"), op.outputs[0]
     data_tensors(op, [inp, out])
     require(not inp.is_const, op, "the input must be an activation tensor")
     require(len(inp.shape) == 4, op, f"input must be 4-D NHWC, not {list(inp.shape)}")
-    size = const_ints(op, op.inputs[1], "size")
+    size = const_ints(op, op.input("size"), "size")
     require(len(size) == 2 and min(size) > 0, op, f"size {size} must be (height, width)")
     n, h, w, c = inp.shape
     _shape_is(op, out, (n, size[0], size[1], c), "output")
-    align = bool(op.options.get("align_corners", False))
-    half = bool(op.options.get("half_pixel_centers", False))
+    align = bool(op.options.align_corners)
+    half = bool(op.options.half_pixel_centers)
     esize = element_bytes(op, inp)
     rows = [nearest_index(y, h, size[0], align, half) * w * c * esize for y in range(size[0])]
     cols = [nearest_index(x, w, size[1], align, half) * c * esize for x in range(size[1])]

@@ -12,14 +12,14 @@ SCALED_DIFF_INTEGER_BITS = 5
 
 
 def prepare(op: Op) -> Layer:
-    inp, out = op.inputs[0], op.outputs[0]
+    inp, out = op.input("input"), op.outputs[0]
     require_int8(op, inp, "input")
     require_int8(op, out, "output")
     require(out.zero_point == -128 and np.float32(out.scale) == np.float32(1.0 / 256), op,
             f"int8 output must have scale 1/256 and zero point -128 "
             f"(got {out.scale}, {out.zero_point}), as TFLM requires")
     require(len(inp.shape) >= 1 and inp.size == out.size, op, "input and output sizes differ")
-    beta = op.options.get("beta", 1.0)
+    beta = op.options.beta
     mult, left_shift = quant.preprocess_softmax_scaling(beta, inp.scale, SCALED_DIFF_INTEGER_BITS)
     diff_min = -quant.calculate_input_radius(SCALED_DIFF_INTEGER_BITS, left_shift)
     depth = inp.shape[-1]

@@ -55,11 +55,11 @@ def _nhwc(op: Op, inp: Tensor, block: list[int], pairs: list[int], role: str):
 def prepare_space_to_batch(op: Op) -> Layer:
     """Output batch (oy * bw + ox) * N + b holds input pixels (y * bh + oy - top,
     x * bw + ox - left) of batch b; pixels that fall in the padding are the fill value."""
-    inp, out = op.inputs[0], op.outputs[0]
+    inp, out = op.input("input"), op.outputs[0]
     data_tensors(op, [inp, out])
     _space_dtypes(op, inp)
-    block = const_ints(op, op.inputs[1], "block_shape")
-    pads = const_ints(op, op.inputs[2], "paddings")
+    block = const_ints(op, op.input("block_shape"), "block_shape")
+    pads = const_ints(op, op.input("paddings"), "paddings")
     (n, h, w, c), (bh, bw), (top, bottom, left, right) = _nhwc(op, inp, block, pads, "paddings")
     require((h + top + bottom) % bh == 0 and (w + left + right) % bw == 0, op,
             f"padded input {h + top + bottom}x{w + left + right} is not a multiple of block {bh}x{bw}")
@@ -108,11 +108,11 @@ def _zero_byte(out: Tensor) -> int:
 def prepare_batch_to_space(op: Op) -> Layer:
     """Output pixel (y, x) of batch b comes from input batch (oy * bw + ox) * N + b, pixel
     ((y + top) // bh, (x + left) // bw), where oy, ox are (y + top) % bh, (x + left) % bw."""
-    inp, out = op.inputs[0], op.outputs[0]
+    inp, out = op.input("input"), op.outputs[0]
     data_tensors(op, [inp, out])
     _space_dtypes(op, inp)
-    block = const_ints(op, op.inputs[1], "block_shape")
-    crops = const_ints(op, op.inputs[2], "crops")
+    block = const_ints(op, op.input("block_shape"), "block_shape")
+    crops = const_ints(op, op.input("crops"), "crops")
     (nb, ih, iw, c), (bh, bw), (top, bottom, left, right) = _nhwc(op, inp, block, crops, "crops")
     require(nb % (bh * bw) == 0, op, f"input batch {nb} is not a multiple of block {bh}x{bw}")
     n, oh, ow = nb // (bh * bw), ih * bh - top - bottom, iw * bw - left - right
@@ -154,13 +154,13 @@ def _depth_space_block(op: Op, deep: Tensor, wide: Tensor, bs: int, to_space: bo
 
 
 def _block_size(op: Op) -> int:
-    bs = int(op.options.get("block_size", 0))
+    bs = int(op.options.block_size)
     require(bs >= 1, op, f"block_size {bs} must be positive")
     return bs
 
 
 def prepare_depth_to_space(op: Op) -> Layer:
-    inp, out = op.inputs[0], op.outputs[0]
+    inp, out = op.input("input"), op.outputs[0]
     data_tensors(op, [inp, out])
     require(len(inp.shape) == 4, op, f"input must be 4-D NHWC, not {list(inp.shape)}")
     _space_dtypes(op, inp)
@@ -172,7 +172,7 @@ def prepare_depth_to_space(op: Op) -> Layer:
 
 
 def prepare_space_to_depth(op: Op) -> Layer:
-    inp, out = op.inputs[0], op.outputs[0]
+    inp, out = op.input("input"), op.outputs[0]
     data_tensors(op, [inp, out])
     require(len(inp.shape) == 4, op, f"input must be 4-D NHWC, not {list(inp.shape)}")
     _space_dtypes(op, inp)
@@ -213,11 +213,11 @@ def _merged_blocks(op: Op, inp: Tensor, out: Tensor, runs: list[tuple[int, int]]
 
 def prepare_gather(op: Op) -> Layer:
     """out[batch, outer, index k, inner] = params[batch, outer, indices[batch, k], inner]."""
-    inp, idx_t, out = op.inputs[0], op.inputs[1], op.outputs[0]
+    inp, idx_t, out = op.input("input"), op.input("indices"), op.outputs[0]
     data_tensors(op, [inp, out])
     rank = len(inp.shape)
-    axis = positive_axis(op, int(op.options.get("axis", 0)), rank)
-    batch_dims = int(op.options.get("batch_dims", 0))
+    axis = positive_axis(op, int(op.options.axis), rank)
+    batch_dims = int(op.options.batch_dims)
     require(idx_t is not None, op, "missing indices tensor")
     batch_dims = batch_dims + len(idx_t.shape) if batch_dims < 0 else batch_dims
     require(0 <= batch_dims <= axis and batch_dims <= len(idx_t.shape) and
@@ -282,7 +282,7 @@ def _gather_nd_at_run_time(op: Op, inp: Tensor, idx_t: Tensor, out: Tensor, dept
 
 def prepare_gather_nd(op: Op) -> Layer:
     """out[i..., inner] = params[indices[i..., :], inner]: one contiguous slice per index tuple."""
-    inp, idx_t, out = op.inputs[0], op.inputs[1], op.outputs[0]
+    inp, idx_t, out = op.input("input"), op.input("indices"), op.outputs[0]
     data_tensors(op, [inp, out])
     require(idx_t is not None and len(idx_t.shape) >= 1, op, "indices must have at least one axis")
     depth = idx_t.shape[-1]

@@ -101,7 +101,7 @@ def _conv_fast(layer: Layer):
         ConstArray("channels", "int32_t", records,
                    "per channel: bias with the input zero-point term folded in, multiplier, hi_add "
                    "(rounding" + (")" if zp_post else " and output zero point)") + ", shift_hi")]
-    args = [ParamsArg(), TensorArg(layer.op.inputs[0], const=True), ConstArg("weights"), ConstArg("channels"),
+    args = [ParamsArg(), TensorArg(layer.op.input("input"), const=True), ConstArg("weights"), ConstArg("channels"),
             str(zp_post), ScratchArg(), TensorArg(layer.op.outputs[0])]
     return dataclasses.replace(layer, kernel="lm_conv_fast_s8", consts=new_consts, args=args,
                                scratch_bytes=6 * kp,
@@ -120,7 +120,7 @@ def _fc_fast(layer: Layer):
                    f"weights {list(w.shape)} as int8 words, 4 units interleaved per 4 inputs"),
         ConstArray("bias", "int32_t", _pad(consts["bias"].values.astype(np.int64), 0, 4), consts["bias"].comment),
         rq]
-    args = [ParamsArg(), TensorArg(layer.op.inputs[0], const=True), ConstArg("weights"), ConstArg("bias"),
+    args = [ParamsArg(), TensorArg(layer.op.input("input"), const=True), ConstArg("weights"), ConstArg("bias"),
             ConstArg("rq"), TensorArg(layer.op.outputs[0])]
     return dataclasses.replace(layer, kernel="lm_fc_fast_s8", consts=new_consts, args=args,
                                note="4 units per pass, requantization in one multiply-accumulate")

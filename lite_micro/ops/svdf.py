@@ -32,7 +32,8 @@ def _scale_ratio(a: float, b: float, c: float) -> tuple[int, int]:
 
 def prepare(op: Op) -> Layer:
     require(len(op.inputs) == 5 and len(op.outputs) == 1, op, "needs 5 inputs and one output")
-    inp, feature, time, bias, state = op.inputs
+    inp, feature, time, state = (op.input(n) for n in ("input", "weights_feature", "weights_time", "activation_state"))
+    bias = op.input_or_none("bias")
     out = op.outputs[0]
     require_int8(op, inp, "input")
     require_int8(op, out, "output")
@@ -45,7 +46,7 @@ def prepare(op: Op) -> Layer:
     require(state.dtype == "int8" or state.zero_point == 0, op, "an int16 activation state needs zero point 0")
     require(all(len(t.shape) == 2 for t in (inp, feature, time, state, out)), op,
             "input, weights, state and output must be 2-D")
-    rank = int(op.options.get("rank", 1))
+    rank = int(op.options.rank)
     batches, size = inp.shape
     filters, memory = time.shape
     require(rank >= 1 and filters % rank == 0, op, f"{filters} filters are not a multiple of rank {rank}")

@@ -25,8 +25,8 @@ def _padding(op: Op, padding: int, out_hw, k_hw, strides) -> tuple[int, int]:
 
 def prepare(op: Op) -> Layer:
     require(len(op.inputs) in (3, 4) and len(op.outputs) == 1, op, "needs 3 or 4 inputs and one output")
-    shape_t, weights, inp = op.inputs[0], op.inputs[1], op.inputs[2]
-    bias = op.inputs[3] if len(op.inputs) == 4 else None
+    shape_t, weights, inp = op.input("output_shape"), op.input("weights"), op.input("input")
+    bias = op.input_or_none("bias")
     out = op.outputs[0]
     require_int8(op, inp, "input")
     require_int8(op, out, "output")
@@ -50,9 +50,9 @@ def prepare(op: Op) -> Layer:
     wq = weights.quant
     require(len(wq.scales) in (1, out_c), op, "weights need one scale or one per output channel")
     o = op.options
-    strides = (o.get("stride_h", 1), o.get("stride_w", 1))
-    pad_top, pad_left = _padding(op, o.get("padding", PADDING_SAME), (out_h, out_w), (k_h, k_w), strides)
-    act_min, act_max = quant.activation_range(o.get("fused_activation_function", 0), out.scale, out.zero_point)
+    strides = (o.stride_h, o.stride_w)
+    pad_top, pad_left = _padding(op, o.padding, (out_h, out_w), (k_h, k_w), strides)
+    act_min, act_max = quant.activation_range(o.fused_activation_function, out.scale, out.zero_point)
     mults, shifts = quant.conv_channel_multipliers(inp.scale, wq.scales, out.scale, out_c)
     w = weights.data
     # -in_zp * sum over input channels, per (tap, output channel): added for every tap that lands

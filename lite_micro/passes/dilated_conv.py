@@ -58,7 +58,7 @@ def _chain(stb: Op, readers: dict, outputs: set) -> Optional[tuple[Op, Op]]:
     if stb.kind != "SPACE_TO_BATCH_ND" or len(stb.inputs) != 3 or len(stb.outputs) != 1:
         return None
     conv = _only_reader(stb.outputs[0], readers, outputs)
-    if conv is None or conv.kind not in CONVS or conv.inputs[0] is not stb.outputs[0]:
+    if conv is None or conv.kind not in CONVS or conv.input_or_none("input") is not stb.outputs[0]:
         return None
     bts = _only_reader(conv.outputs[0], readers, outputs)
     if bts is None or bts.kind != "BATCH_TO_SPACE_ND" or len(bts.inputs) != 3:
@@ -74,21 +74,21 @@ def _ints(t: Optional[Tensor]) -> Optional[list[int]]:
 
 def _dilated(stb: Op, conv: Op, bts: Op) -> Optional[Op]:
     """The dilated convolution equal to the chain, or None when there is none."""
-    x, y = stb.inputs[0], bts.outputs[0]
-    block, pads = _ints(stb.inputs[1]), _ints(stb.inputs[2])
-    block_back, crops = _ints(bts.inputs[1]), _ints(bts.inputs[2])
+    x, y = stb.input_or_none("input"), bts.outputs[0]
+    block, pads = _ints(stb.input_or_none("block_shape")), _ints(stb.input_or_none("paddings"))
+    block_back, crops = _ints(bts.input_or_none("block_shape")), _ints(bts.input_or_none("crops"))
     o = conv.options
     if (block is None or pads is None or crops is None or block != block_back or len(block) != 2
-            or len(x.shape) != 4 or len(y.shape) != 4 or conv.inputs[1] is None
+            or x is None or len(x.shape) != 4 or len(y.shape) != 4 or conv.input_or_none("weights") is None
             or x.quant != stb.outputs[0].quant or conv.outputs[0].quant != y.quant
-            or o.get("padding") != PADDING_VALID or o.get("stride_h", 1) != 1 or o.get("stride_w", 1) != 1
-            or o.get("dilation_hfactor", 1) != 1 or o.get("dilation_wfactor", 1) != 1):
+            or o.padding != PADDING_VALID or o.stride_h != 1 or o.stride_w != 1
+            or o.dilation_hfactor != 1 or o.dilation_wfactor != 1):
         return None
-    k_h, k_w = conv.inputs[1].shape[1:3]
+    k_h, k_w = conv.input("weights").shape[1:3]
     for mode in (PADDING_SAME, PADDING_VALID):
         if all(_axis_fits(mode, x.shape[1 + a], y.shape[1 + a], (k_h, k_w)[a], block[a],
                           pads[2 * a] - crops[2 * a]) for a in (0, 1)):
-            options = dict(o, padding=mode, dilation_hfactor=block[0], dilation_wfactor=block[1])
+            options = o.replace(padding=mode, dilation_hfactor=block[0], dilation_wfactor=block[1])
             return replace(conv, inputs=[x] + list(conv.inputs[1:]), outputs=[y], options=options)
     return None
 

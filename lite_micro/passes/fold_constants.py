@@ -20,8 +20,8 @@ from ..ir import Graph, Op, Tensor
 from ..ops.shape_ops import strided_slice_plan
 
 
-def _axis(op: Op, default: int = 0) -> int:
-    return int(op.options.get("axis", default))
+def _axis(op: Op) -> int:
+    return int(op.options.axis)
 
 
 def _fail(what: str):
@@ -30,12 +30,11 @@ def _fail(what: str):
 
 def _strided_slice(op: Op, x: list) -> list:
     o = op.options
-    if o.get("offset", False):
+    if o.offset:
         raise ValueError("offset")
     axes, out_shape = strided_slice_plan(x[0].shape, *(v.reshape(-1).tolist() for v in x[1:4]),
-                                         o.get("begin_mask", 0), o.get("end_mask", 0),
-                                         o.get("ellipsis_mask", 0), o.get("new_axis_mask", 0),
-                                         o.get("shrink_axis_mask", 0))
+                                         o.begin_mask, o.end_mask, o.ellipsis_mask, o.new_axis_mask,
+                                         o.shrink_axis_mask)
     index = np.ix_(*[start + step * np.arange(count) for start, step, count in axes])
     return [x[0][index].reshape(out_shape)]
 
@@ -62,13 +61,13 @@ def _pad(op: Op, x: list) -> list:
 def _reduce(fn) -> Callable:
     def evaluate(op: Op, x: list) -> list:
         axes = tuple(int(a) for a in np.unique(np.asarray(x[1]).reshape(-1) % x[0].ndim))
-        return [fn(x[0], axis=axes, keepdims=bool(op.options.get("keep_dims", False)),
+        return [fn(x[0], axis=axes, keepdims=bool(op.options.keep_dims),
                    dtype=x[0].dtype)]
     return evaluate
 
 
 def _dequantize(op: Op, x: list) -> list:
-    q = op.inputs[0].quant
+    q = op.input("input").quant
     if q is None or q.per_channel:
         raise ValueError("per-channel")
     return [(np.float64(np.float32(q.scale)) * (x[0].astype(np.int64) - q.zero_point)).astype(np.float32)]
@@ -82,13 +81,13 @@ MOVES: dict[str, Callable[[Op, list], list]] = {
     "CONCATENATION": lambda op, x: [np.concatenate(x, axis=_axis(op))],
     "PACK": lambda op, x: [np.stack(x, axis=_axis(op))],
     "UNPACK": lambda op, x: [np.take(x[0], k, axis=_axis(op)) for k in range(x[0].shape[_axis(op)])],
-    "SPLIT": lambda op, x: np.split(x[1], int(op.options.get("num_splits", len(op.outputs))),
+    "SPLIT": lambda op, x: np.split(x[1], int(op.options.num_splits),
                                     axis=int(x[0].reshape(-1)[0])),
     "SPLIT_V": _split_v,
     "TRANSPOSE": lambda op, x: [np.transpose(x[0], x[1].reshape(-1).tolist())],
     "STRIDED_SLICE": _strided_slice,
     "SLICE": _slice,
-    "GATHER": lambda op, x: [np.take(x[0], x[1], axis=_axis(op))] if not op.options.get("batch_dims") \
+    "GATHER": lambda op, x: [np.take(x[0], x[1], axis=_axis(op))] if not op.options.batch_dims \
         else _fail("batch_dims"),
     "PAD": _pad,
     "PADV2": _pad,
@@ -117,9 +116,9 @@ def _evaluator(op: Op) -> Optional[Callable[[Op, list], list]]:
     if len(ins) < len(op.inputs) and op.kind not in ("PAD", "PADV2"):
         return None                               # an omitted input: Prepare says which
     if op.kind == "SHAPE":
-        if not op.inputs or op.inputs[0] is None:
+        if op.input_or_none("input") is None:
             return None                           # Prepare reports the missing input
-        return lambda op, x: [np.asarray(op.inputs[0].shape)]
+        return lambda op, x: [np.asarray(op.input("input").shape)]
     if not ins or not all(t.is_const for t in ins):
         return None
     if op.kind in MOVES:
@@ -128,7 +127,8 @@ def _evaluator(op: Op) -> Optional[Callable[[Op, list], list]]:
     if op.kind == "DEQUANTIZE":
         return _dequantize
     plain = all(t.quant is None and t.dtype in ("int32", "int64", "bool") for t in ins + op.outputs)
-    if op.kind in ARITHMETIC and plain and op.options.get("fused_activation_function", 0) == 0:
+    fused = "fused_activation_function" in op.options and op.options.fused_activation_function != 0
+    if op.kind in ARITHMETIC and plain and not fused:
         return ARITHMETIC[op.kind]
     return None
 

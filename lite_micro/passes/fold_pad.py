@@ -4,7 +4,7 @@ PyTorch exports `Conv2d(padding=p)` as PAD followed by a VALID convolution. When
 value is the input zero point, a padded tap contributes exactly what a border tap of the
 convolution's own padding does (TFLM's sums run over (x - zero point)), so the convolution can
 read the unpadded tensor with its borders widened: no copy layer, no padded buffer. The
-amounts go to `options["pre_pad"]` as (top, bottom, left, right), which the convolution's
+amounts go to `options.pre_pad` as (top, bottom, left, right), which the convolution's
 Prepare adds to the padding it computes for its own padding mode.
 
 Folded only where that is exact: int8 NHWC, paddings constant and only along height and
@@ -36,14 +36,14 @@ def run(graph: Graph) -> Graph:
     folded: dict[int, Op] = {}          # id of a consumer -> its replacement
     dropped: set[int] = set()           # ids of folded PAD ops
     for op in graph.ops:
-        src = op.inputs[0] if op.kind in CONSUMERS and op.inputs else None
+        src = op.input_or_none("input") if op.kind in CONSUMERS else None
         pad = producer.get(src.index) if src is not None else None
         if pad is None or pad.kind not in PADS or readers.get(src.index) != 1 or src.index in outputs:
             continue
         amounts = _foldable(pad, op)
         if amounts is not None:
-            folded[id(op)] = replace(op, inputs=[pad.inputs[0], *op.inputs[1:]],
-                                     options={**op.options, "pre_pad": amounts})
+            folded[id(op)] = replace(op, inputs=[pad.input("input"), *op.inputs[1:]],
+                                     options=op.options.replace(pre_pad=amounts))
             dropped.add(id(pad))
     if not folded:
         return graph
@@ -53,12 +53,12 @@ def run(graph: Graph) -> Graph:
 
 def _foldable(pad: Op, conv: Op) -> Optional[tuple[int, int, int, int]]:
     """(top, bottom, left, right) if folding `pad` into `conv` is exact, else None."""
-    inp, out = pad.inputs[0], pad.outputs[0]
-    paddings = pad.inputs[1] if len(pad.inputs) > 1 else None
-    weights = conv.inputs[1] if len(conv.inputs) > 1 else None
+    inp, out = pad.input_or_none("input"), pad.outputs[0]
+    paddings = pad.input_or_none("paddings")
+    weights = conv.input_or_none("weights")
     if inp is None or paddings is None or not paddings.is_const or weights is None:
         return None
-    if inp.dtype != "int8" or len(inp.shape) != 4 or "pre_pad" in conv.options:
+    if inp.dtype != "int8" or len(inp.shape) != 4 or any(conv.options.pre_pad):
         return None
     if not _same_quant(inp, out) or len(weights.shape) != 4 or weights.shape[1] * weights.shape[2] == 1:
         return None
@@ -78,8 +78,8 @@ def _same_quant(a: Tensor, b: Tensor) -> bool:
 
 def _fills_with_zero_point(pad: Op, out: Tensor) -> bool:
     """PAD fills int8 with the output zero point; PADV2 with its constant, which must equal it."""
-    if pad.kind == "PAD" or len(pad.inputs) < 3 or pad.inputs[2] is None:
+    value = pad.input_or_none("constant_values") if pad.kind == "PADV2" else None
+    if value is None:
         return True
-    value = pad.inputs[2]
     return (value.is_const and value.size == 1 and value.dtype == "int8" and value.quant is not None
             and _same_quant(value, out) and int(np.asarray(value.data).reshape(-1)[0]) == out.zero_point)

@@ -7,14 +7,15 @@ from dataclasses import replace
 
 from ..ir import Graph
 
-SHAPE_INPUT = {"RESHAPE": 1, "EXPAND_DIMS": 1}
+SHAPE_INPUT = {"RESHAPE": "shape", "EXPAND_DIMS": "axis"}
 
 
 def run(graph: Graph) -> Graph:
     ops = []
     for op in graph.ops:
-        slot = SHAPE_INPUT.get(op.kind)
-        if slot is not None and len(op.inputs) > slot and op.inputs[slot] is not None:
+        name = SHAPE_INPUT.get(op.kind)
+        if name is not None and op.input_or_none(name) is not None:
+            slot = op.signature.slot(name)
             op = replace(op, inputs=op.inputs[:slot] + [None] + op.inputs[slot + 1:])
         ops.append(op)
     return replace(graph, ops=ops)

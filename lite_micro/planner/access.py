@@ -75,7 +75,7 @@ def concat_slices(layer: Layer) -> list[tuple[Tensor, int]]:
         return []
     out, ins = layer.outputs[0], list(op.inputs)
     rank = len(out.shape)
-    axis = int(op.options.get("axis", 0))
+    axis = int(op.options.axis)
     axis = axis + rank if axis < 0 else axis
     if not 0 <= axis < rank or any(d != 1 for d in out.shape[:axis]):
         return []

@@ -71,7 +71,7 @@ MUTATIONS = [
              "act_min = max(-128, output_zp)", "act_min = max(-127, output_zp)",
              (_op("RELU"),), "RELU clamps at -127"),
     Mutation("stride_swap", "lite_micro/ops/conv.py",
-             '(o["stride_h"], o["stride_w"]),', '(o["stride_w"], o["stride_h"]),',
+             '(o.stride_h, o.stride_w),', '(o.stride_w, o.stride_h),',
              (_op("CONV_2D"),), "strides swapped in the padding check: the compiler refuses"),
     Mutation("softmax_zero_point", "templates/runtime/lm_softmax.c",
              "lm_rdbpot(lm_srdhm(scale, e), exponent) - 128;",
