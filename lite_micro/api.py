@@ -19,6 +19,7 @@ from typing import Optional, Union
 from .codegen import generate
 from .codegen.emit import EmitInfo
 from .codegen.names import model_prefix
+from .codegen.placement import Placement
 from .errors import LiteMicroError, UnsupportedError
 from .frontend import read_file, read_model_bytes
 from .ir import Graph, Tensor
@@ -43,6 +44,7 @@ class Options:
     ram: Optional[int] = None              # budgets in bytes (default: the target's)
     flash: Optional[int] = None
     part: Optional[str] = None             # the name budget errors give (a board); default: target
+    placement: Placement = Placement()     # arena and weights sections, or an external arena
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,8 @@ def compile_model(model: Union[str, Path, bytes], options: Options = Options()) 
     check_plan(plan, layers, prefix, target, options)
     sha = hashlib.sha256(data).hexdigest()
     command = options.command or f"litemicro gen {file_name} --target {target.name}"
-    files = generate(graph, layers, plan, prefix, EmitInfo(file_name, sha, target.name, command))
+    files = generate(graph, layers, plan, prefix, EmitInfo(file_name, sha, target.name, command),
+                     options.placement)
     return Generated(prefix=prefix, files=files, graph=graph, layers=layers, plan=plan,
                      inputs=[_io(t, graph) for t in graph.inputs],
                      outputs=[_io(t, graph) for t in graph.outputs],

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .cli_args import HelpFormatter, epilog, json_error, parse_size
+from .cli_args import HelpFormatter, add_placement_options, epilog, json_error, parse_size, placement_from_args
 from .errors import LiteMicroError, one_line
 from .targets import DEFAULT_TARGET, load_target
 
@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--ram", type=parse_size, help="RAM budget: bytes, or 32k, 256KiB, 1M (default: the target's)")
     g.add_argument("--flash", type=parse_size, help="flash budget: bytes, or 32k, 256KiB, 1M (default: the target's)")
     g.add_argument("--no-budget", action="store_true", help="skip the RAM/flash fit check")
+    add_placement_options(g)
 
     i = add("inspect", "list ops, memory plan and anything unsupported")
     i.add_argument("--json", action="store_true", help="the report as JSON")
@@ -138,18 +139,27 @@ def _error(args, message: str, code: int) -> int:
 def cmd_gen(args, command: str) -> int:
     from .api import Options, compile_model
     from .memory import flash_const_bytes
-    from .outfiles import display_name, write_files
+    from .outfiles import display_name
+    from .runtime_folder import write_model
 
     model_name = Path(args.model).name
     banner = f"litemicro gen {display_name(model_name)} --target {args.target.name}"
     if args.prefix:
         banner += f" --prefix {display_name(args.prefix)}"
-    gen = compile_model(args.model, Options(target=args.target, prefix=args.prefix, command=banner,
-                                            budget=not args.no_budget, ram=args.ram, flash=args.flash))
+    placement = placement_from_args(args)
+    gen = compile_model(args.model, Options(target=args.target, prefix=args.prefix, command=banner + placement.options,
+                                            budget=not args.no_budget, ram=args.ram, flash=args.flash,
+                                            placement=placement))
     out = Path(args.output) if args.output else Path(gen.prefix)
-    write_files(out, gen.files)
+    runtime_dir = Path(args.runtime_dir) if args.runtime_dir else None
+    notes, warnings = write_model(out, gen.files, gen.prefix, runtime_dir)
+    written = sorted(gen.files) if runtime_dir is None else [f"{gen.prefix}.c", f"{gen.prefix}.h"]
     print(f"{display_name(model_name)}: {len(gen.layers)} layers, {gen.macs:,} MACs -> {out}/ "
-          f"({', '.join(sorted(gen.files))})")
+          f"({', '.join(written)})")
+    for line in notes:
+        print(line)
+    for line in warnings:
+        print(f"litemicro: warning: {line}", file=sys.stderr)
     print(f"arena {gen.arena_bytes:,} bytes (live-set lower bound {gen.plan.lower_bound_bytes:,}), "
           f"constants {flash_const_bytes(gen):,} bytes")
     return EXIT_OK

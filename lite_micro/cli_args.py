@@ -1,5 +1,5 @@
 """Command-line argument helpers: byte sizes with suffixes, the help epilog listing targets and
-boards, and errors as JSON for --json."""
+boards, errors as JSON for --json, and gen's options for several models in one firmware."""
 
 from __future__ import annotations
 
@@ -42,3 +42,28 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         if "default" in text or action.default in (None, False, argparse.SUPPRESS) or not action.option_strings:
             return text
         return f"{text} (default: %(default)s)"
+
+
+def add_placement_options(cmd: argparse.ArgumentParser) -> None:
+    """gen's options for where the model's memory goes and where the shared runtime is written."""
+    cmd.add_argument("--runtime-dir", metavar="DIR",
+                     help="write the runtime (lm_* files) to DIR instead of the output folder: several models "
+                          "generated with one DIR link into one firmware; a file DIR already has is never "
+                          "overwritten, and a runtime of another litemicro there is an error")
+    cmd.add_argument("--arena-section", metavar="NAME",
+                     help="put the model's arena in linker section NAME (e.g. .sram2, .dtcm)")
+    cmd.add_argument("--weights-section", metavar="NAME",
+                     help="put the model's constant data (weights, biases, layer parameters) in linker section "
+                          "NAME (e.g. .ext_flash)")
+    cmd.add_argument("--external-arena", action="store_true",
+                     help="no arena of its own: the caller passes one with <prefix>_set_arena(ptr) "
+                          "(<PREFIX>_ARENA_SIZE bytes, <PREFIX>_ARENA_ALIGN-aligned); models that never run at "
+                          "once can share it")
+
+
+def placement_from_args(args):
+    """The Placement of gen's options (a bad section name is a one-line LiteMicroError)."""
+    from .codegen.placement import Placement
+
+    return Placement(arena_section=args.arena_section, weights_section=args.weights_section,
+                     external_arena=args.external_arena)

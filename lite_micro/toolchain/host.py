@@ -56,10 +56,12 @@ class HostModule:
 
 def _cdef(gen) -> str:
     p = gen.prefix
+    external = f"int {p}_set_arena(void *arena);\n"      # gen --external-arena
     return (f"int {p}_invoke(void);\n"
             f"void {p}_reset(void);\n"
             f"int8_t *{p}_input(int index);\n"
-            f"const int8_t *{p}_output(int index);\n")
+            f"const int8_t *{p}_output(int index);\n"
+            + (external if external in gen.files.get(f"{p}.h", "") else ""))
 
 
 def build_host(gens: Sequence, workdir: str | Path | None = None, *, cflags: Sequence[str] = ()) -> HostModule:

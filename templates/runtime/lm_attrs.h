@@ -14,4 +14,15 @@
 #endif
 #endif
 
+/* LM_SECTION(name): place the object it follows in the linker section `name`, a string
+ * (litemicro gen --arena-section / --weights-section). Your linker script decides where that
+ * section goes; a section it does not name is placed by the linker next to similar ones. */
+#ifndef LM_SECTION
+#if defined(__GNUC__) || defined(__clang__)
+#define LM_SECTION(name) __attribute__((section(name)))
+#else
+#error "lm_attrs.h: define LM_SECTION(name) for this compiler (a linker-section attribute)"
+#endif
+#endif
+
 #endif /* LM_ATTRS_H */
