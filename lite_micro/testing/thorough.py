@@ -135,6 +135,8 @@ def main(argv=None) -> int:
     ap.add_argument("--batch", type=int, default=250, help="models per C compile")
     ap.add_argument("--log", type=Path, default=Path("conformance-thorough.jsonl"))
     ap.add_argument("--shrink-seconds", type=float, default=300.0)
+    ap.add_argument("--stop-at", default="", help="UTC time HH:MM after which no new (op, seed) "
+                    "starts (the log keeps what finished; run again to resume)")
     ap.add_argument("--table", action="store_true", help="print the log's table and stop")
     args = ap.parse_args(argv)
     if args.table:
@@ -150,9 +152,12 @@ def main(argv=None) -> int:
     workdir = args.log.parent / "thorough-build"
     workdir.mkdir(parents=True, exist_ok=True)
     for seed_value in seeds:                  # every op on one seed before the next seed
-        for op in ops:
+        for op in ops:                        # in the order given
             if (op, seed_value, args.cases) in done:
                 continue
+            if args.stop_at and time.strftime("%H:%M", time.gmtime()) >= args.stop_at:
+                print(f"thorough: stopped at {args.stop_at} UTC; run again to resume", flush=True)
+                return 0
             row = check_op_seed(op, seed_value, args.cases, args.batch, workdir,
                                 args.shrink_seconds)
             row["commit"] = commit()
