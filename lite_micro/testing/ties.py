@@ -229,6 +229,86 @@ def exact_tie_cases() -> list:
     return cases
 
 
+def svdf_tie_cases() -> list:
+    """SVDF, int8 and int16 state: input * feature / state (the state's requantization) is a
+    float32 tie (0.375 for an int8 state, 2.5 for int16), and so is state * time / output."""
+    from lite_micro.testing.oneop import OpCase, TensorSpec
+    cases = []
+    for wide, t in ((False, 0.375), (True, 2.5)):
+        for k, (in_s, state_s) in enumerate(tie_scales(t, OTHERS, factor=0.05, numerator=False)):
+            rng = np.random.default_rng(k)
+            batch, size, units, rank, memory = 3, 4, 4, 2, 3
+            filters, dtype = units * rank, "int16" if wide else "int8"
+            time_s = 2e-4 if wide else 0.01
+            out_s = next((o for above in (k % 2 == 1, k % 2 == 0) if (o := tie_scale(
+                3 / 64 if wide else 0.375, state_s, factor=time_s, numerator=False, above=above))), None)
+            if out_s is None:
+                continue
+            feature = _spec((filters, size), 0.05, data=rng.integers(-1, 2, (filters, size)).astype(np.int8))
+            time = TensorSpec((filters, memory), dtype, time_s, 0, data=rng.integers(
+                -1, 2, (filters, memory)).astype(np.int16 if wide else np.int8))
+            state = TensorSpec((batch, memory * filters), dtype, state_s, 0, variable=True)
+            bias = TensorSpec((units,), "int32", float(f32(state_s * time_s)), 0,
+                              data=rng.integers(-3, 4, units).astype(np.int32))
+            cases.append(OpCase("SVDF", [_spec((batch, size), in_s, zp=(-5, 0, 17)[k % 3]), feature,
+                                         time, bias, state],
+                                [_spec((batch, units), out_s, zp=(0, 3, -9)[k % 3])],
+                                dict(rank=rank, fused_activation_function="NONE")))
+    return cases
+
+
+# SOFTMAX: (beta, input scale) whose product in float32 and in double give different int8
+# outputs for some row of softmax_rows(). The difference moves the rescaled input by a few
+# units of 2^-26, so it shows only where an output sits on a rounding boundary; these were
+# found with softmax_precision_search (13 of 20,000 random pairs).
+SOFTMAX_SCALES = ((3.15234637260437, 0.003996195271611214), (2.5990970134735107, 0.006392341107130051),
+                  (2.35884165763855, 0.014333609491586685), (2.80409836769104, 0.006737465504556894),
+                  (0.8369578123092651, 0.04370928555727005), (1.1286596059799194, 0.059765223413705826),
+                  (0.6501689553260803, 0.01671595498919487))
+
+
+def softmax_rows() -> np.ndarray:
+    """Every difference to the row's maximum, alone and with companions: [510, 4] int8."""
+    rows = [[127, 127 - d, 127 - d, 127 - d] for d in range(255)]
+    rows += [[127, 127 - d, 127, 127 - d // 2] for d in range(255)]
+    return np.array(rows, np.int8)
+
+
+def softmax_case(beta: float, scale: float):
+    from lite_micro.testing.oneop import OpCase
+    shape = softmax_rows().shape
+    return OpCase("SOFTMAX", [_spec(shape, scale, 0)], [_spec(shape, 1 / 256, -128)],
+                  dict(beta=float(beta)))
+
+
+def softmax_tie_cases() -> list:
+    """SOFTMAX models whose outputs on softmax_rows() tell a float32 product from a double one."""
+    return [softmax_case(beta, scale) for beta, scale in SOFTMAX_SCALES]
+
+
+def softmax_precision_search(count: int, seed: int = 2) -> list[tuple[float, float]]:
+    """(beta, scale) pairs for which the interpreter's outputs on softmax_rows() differ
+    between the model and the same model with beta 1 and scale float32(beta * scale),
+    i.e. between the product in double and in float32 (a search by hand, not a test)."""
+    from tflite_micro.python.tflite_micro import runtime
+    rng, rows, found = np.random.default_rng(seed), softmax_rows(), []
+
+    def run(case):
+        it = runtime.Interpreter.from_bytes(bytes(case.build()), arena_size=1 << 20)
+        it.set_input(rows, 0)
+        it.invoke()
+        return np.array(it.get_output(0))
+
+    for _ in range(count):
+        beta, scale = f32(10 ** rng.uniform(-0.5, 0.5)), f32(10 ** rng.uniform(-2.5, -0.5))
+        narrow = f32(beta * scale)
+        if float(narrow) != float(beta) * float(scale) and not np.array_equal(
+                run(softmax_case(beta, scale)), run(softmax_case(1.0, narrow))):
+            found.append((float(beta), float(scale)))
+    return found
+
+
 def all_tie_cases() -> list:
     return (weighted_tie_cases() + binary_tie_cases() + requantize_tie_cases()
-            + table_tie_cases() + hard_swish_tie_cases() + clamp_tie_cases() + exact_tie_cases())
+            + table_tie_cases() + hard_swish_tie_cases() + clamp_tie_cases() + exact_tie_cases()
+            + svdf_tie_cases())

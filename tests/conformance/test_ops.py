@@ -2,7 +2,8 @@
 
 CI draws 30 distinct configurations per op from a seed derived from the commit (printed
 at the end of the run; see lite_micro/testing/runs.py): LITEMICRO_CASES=500 and
-LITEMICRO_SEED=1,2,3 give the thorough mode. Each op's cases run in one batch (one C
+LITEMICRO_SEED=1,2,3 give the thorough mode (or, op by op and resumable, with the coverage
+ops too: python3 -m lite_micro.testing.thorough). Each op's cases run in one batch (one C
 compile). Every problem fails the op: a mismatch, a crash, a model TFLM rejects, and a
 model our compiler refuses (a strategy draws only configurations we mean to support).
 A failing configuration is shrunk with hypothesis and kept under regressions/ for replay.
@@ -21,15 +22,15 @@ import pytest
 
 from lite_micro.testing.conformance import run_cases, save_regression
 from lite_micro.testing.runs import case_count, describe, seeds
-from lite_micro.testing.sampling import minimize, sample_cases
+from lite_micro.testing.sampling import minimize
 from lite_micro.testing.strategies_more import ALL_STRATEGIES
+from lite_micro.testing.thorough import FAILURES, configuration, distinct_cases
 from lite_micro.testing.ties import exact_tie_cases
 
 CASES = case_count(30)
 INFORMATIVE_FLOOR = 0.7   # measured shares are 83-100% (60 cases per op, two seeds); the margin
                           # keeps a fresh seed's 30 cases from failing by chance
 REGRESSIONS = os.path.join(os.path.dirname(__file__), "regressions")
-FAILURES = ("mismatch", "error", "tflm", "unsupported")
 SHRINK_SECONDS = {"left": 240.0}   # for the whole session: a broken kernel shared by
                                    # many ops must not turn CI into hours of shrinking
 
@@ -37,28 +38,6 @@ SHRINK_SECONDS = {"left": 240.0}   # for the whole session: a broken kernel shar
 EXACT_TIES = {}   # op -> models whose requantization lands on exact .5 ties (every seed)
 for _case in exact_tie_cases():
     EXACT_TIES.setdefault(_case.op, []).append(bytes(_case.build()))
-
-
-def distinct_cases(strategy, n: int, seed: int) -> tuple[list, int]:
-    """The first n distinct models among the strategy's draws, and how many draws that took
-    (for replaying the same draws when shrinking)."""
-    draws = sample_cases(strategy, n + n // 2 + 5, seed)
-    cases, seen = [], set()
-    for k, case in enumerate(draws):
-        model = bytes(case.build())
-        if model not in seen:
-            seen.add(model)
-            cases.append(case)
-        if len(cases) == n:
-            return cases, k + 1
-    return cases, len(draws)
-
-
-def configuration(case) -> tuple:
-    """What a case exercises apart from its numbers: options, shapes, dtypes, constness."""
-    tensors = tuple((tuple(t.shape), t.dtype, t.data is not None)
-                    for t in case.inputs + case.outputs if t is not None)
-    return case.op, repr(sorted(case.options.items())), tensors
 
 
 @pytest.mark.parametrize("op", sorted(ALL_STRATEGIES))

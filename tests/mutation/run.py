@@ -101,6 +101,19 @@ MUTATIONS = [
              "eff = float(np.float32(input_scale) * np.float32(fs) / np.float32(output_scale))",
              (_op("CONV_2D"), "tests/conformance/test_ties.py"),
              "convolution multipliers from a float32 product"),
+    Mutation("svdf_float32", "lite_micro/ops/svdf.py",
+             "return quant.quantize_multiplier(quant.f64(a) * quant.f64(b) / quant.f64(c))",
+             "return quant.quantize_multiplier(float(np.float32(a) * np.float32(b) / np.float32(c)))",
+             (_op("SVDF"), "tests/conformance/test_ties.py"), "SVDF effective scales in float32"),
+    Mutation("lstm_float32", "lite_micro/ops/lstm.py",
+             "quant.conv_channel_multipliers(source.scale, [op.inputs[i].scale for i in slots],",
+             "quant.conv_channel_multipliers(1.0, [float(np.float32(source.scale) * np.float32("
+             "op.inputs[i].scale)) for i in slots],",
+             ("tests/conformance/test_ties.py",), "LSTM gate FC multipliers from a float32 product"),
+    Mutation("softmax_float32", "lite_micro/quant/__init__.py",
+             "real = min(f64(beta) * f64(input_scale) * float(1 << (31 - integer_bits)), max_real)",
+             "real = min(float(np.float32(beta) * np.float32(input_scale)) * float(1 << (31 - integer_bits)), max_real)",
+             ("tests/conformance/test_ties.py",), "SOFTMAX beta * input scale in float32"),
 ]
 
 
