@@ -20,14 +20,14 @@ from pathlib import Path
 import pytest
 
 from lite_micro.api import Options, compile_model
-from lite_micro.build.firmware import STATIC_FILES, _run_compiler, gcc_command, render_harness, render_linker_script
-from lite_micro.build.qemu import parse_outputs, run_elf
 from lite_micro.cli import main as cli_main
 from lite_micro.codegen.placement import Placement
 from lite_micro.reference import Reference, input_sets
 from lite_micro.resources import templates_dir
 from lite_micro.runtime_folder import split_files
 from lite_micro.targets import load_target
+from lite_micro.toolchain.firmware import STATIC_FILES, _run_compiler, gcc_command, render_harness, render_linker_script
+from lite_micro.toolchain.qemu import parse_outputs, run_elf
 from lite_micro.verify import VerifyResult, _compare_set
 
 MODELS = Path(__file__).resolve().parents[1] / "examples" / "models"

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 from lite_micro.api import Options, compile_model
-from lite_micro.build.host import build_host
 from lite_micro.codegen.placement import Placement
 from lite_micro.errors import LiteMicroError
 from lite_micro.reference import Reference, input_sets
 from lite_micro.runtime_folder import split_files
+from lite_micro.toolchain.host import build_host
 
 from model_zoo import model_path
 

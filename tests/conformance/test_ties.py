@@ -15,12 +15,13 @@ import collections
 import dataclasses
 
 import numpy as np
-from lstm_cases import LSTM, lstm_case
 
 from lite_micro.ops import lstm
 from lite_micro.testing.conformance import run_cases
 from lite_micro.testing.oneop import TensorSpec
 from lite_micro.testing.ties import all_tie_cases, f32, softmax_rows, softmax_tie_cases, tie_scale
+
+from lstm_cases import LSTM, lstm_case
 
 FAMILIES = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV", "ADD", "SUB",
             "MUL", "BATCH_MATMUL", "QUANTIZE", "SUM", "MEAN", "PRELU", "RELU", "RELU6",

@@ -112,7 +112,8 @@ MUTATIONS = [
              ("tests/conformance/test_ties.py",), "LSTM gate FC multipliers from a float32 product"),
     Mutation("softmax_float32", "lite_micro/quant/__init__.py",
              "real = min(f64(beta) * f64(input_scale) * float(1 << (31 - integer_bits)), max_real)",
-             "real = min(float(np.float32(beta) * np.float32(input_scale)) * float(1 << (31 - integer_bits)), max_real)",
+             "real = min(float(np.float32(beta) * np.float32(input_scale))"
+             " * float(1 << (31 - integer_bits)), max_real)",
              ("tests/conformance/test_ties.py",), "SOFTMAX beta * input scale in float32"),
 ]
 
