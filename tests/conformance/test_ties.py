@@ -16,6 +16,7 @@ import dataclasses
 
 import numpy as np
 
+from lite_micro.frontend.signatures import signature
 from lite_micro.ops import lstm
 from lite_micro.testing.conformance import run_cases
 from lite_micro.testing.oneop import TensorSpec
@@ -44,15 +45,16 @@ def lstm_tie_case(k: int, w_in: float, in_s: float, w_rec: float, h_s: float):
                           data=rng.integers(-3, 4, ins[i].shape).astype(np.int8))
 
     ins[0] = dataclasses.replace(ins[0], scale=in_s)
-    for i in lstm.IN_WEIGHTS:
+    slot = signature("UNIDIRECTIONAL_SEQUENCE_LSTM").slot
+    for i in map(slot, lstm.IN_WEIGHTS):
         ins[i] = weights(i, w_in)
-    for i in lstm.REC_WEIGHTS:
+    for i in map(slot, lstm.REC_WEIGHTS):
         ins[i] = weights(i, w_rec)
-    for i in lstm.BIASES:
+    for i in map(slot, lstm.BIASES):
         ins[i] = TensorSpec((8,), "int32", float(f32(in_s * w_in)), 0,
                             data=rng.integers(-300, 300, 8).astype(np.int32))
-    ins[lstm.HIDDEN] = dataclasses.replace(ins[lstm.HIDDEN], scale=h_s)
-    out = dataclasses.replace(case.outputs[0], scale=h_s, zero_point=ins[lstm.HIDDEN].zero_point)
+    ins[slot(lstm.HIDDEN)] = dataclasses.replace(ins[slot(lstm.HIDDEN)], scale=h_s)
+    out = dataclasses.replace(case.outputs[0], scale=h_s, zero_point=ins[slot(lstm.HIDDEN)].zero_point)
     return dataclasses.replace(case, inputs=ins, outputs=[out])
 
 
