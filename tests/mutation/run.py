@@ -106,9 +106,9 @@ MUTATIONS = [
              "return quant.quantize_multiplier(float(np.float32(a) * np.float32(b) / np.float32(c)))",
              (_op("SVDF"), "tests/conformance/test_ties.py"), "SVDF effective scales in float32"),
     Mutation("lstm_float32", "lite_micro/ops/lstm.py",
-             "quant.conv_channel_multipliers(source.scale, [op.inputs[i].scale for i in slots],",
+             "quant.conv_channel_multipliers(source.scale, [op.input(i).scale for i in slots],",
              "quant.conv_channel_multipliers(1.0, [float(np.float32(source.scale) * np.float32("
-             "op.inputs[i].scale)) for i in slots],",
+             "op.input(i).scale)) for i in slots],",
              ("tests/conformance/test_ties.py",), "LSTM gate FC multipliers from a float32 product"),
     Mutation("softmax_float32", "lite_micro/quant/__init__.py",
              "real = min(f64(beta) * f64(input_scale) * float(1 << (31 - integer_bits)), max_real)",
