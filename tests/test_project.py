@@ -12,12 +12,12 @@ import pytest
 
 import lite_micro.project as project
 from lite_micro.api import Options, compile_model
-from lite_micro.toolchain.firmware import render_linker_script
-from lite_micro.toolchain.qemu import qemu_command
 from lite_micro.cli import main
 from lite_micro.errors import LiteMicroError
 from lite_micro.memory import check_budget
 from lite_micro.targets import load_target
+from lite_micro.toolchain.firmware import render_linker_script
+from lite_micro.toolchain.qemu import qemu_command
 
 MODEL = Path(__file__).resolve().parents[1] / "examples" / "models" / "hello_world_int8.tflite"
 QEMU_BOARDS = ["mps2-an385", "mps2-an386", "mps2-an500", "mps2-an505", "mps3-an547"]
@@ -82,7 +82,8 @@ def test_emulated_project_carries_its_platform_and_scons(gen):
     files = _files(gen, "mps2-an505")
     ini = files["platformio.ini"]
     assert "platform = symlink://${PROJECT_DIR}/platform\n" in ini
-    assert "packages_dir = ${PROJECT_DIR}/packages\n" in ini and "platforms_dir = ${PROJECT_DIR}/.pio/platforms\n" in ini
+    assert "packages_dir = ${PROJECT_DIR}/packages\n" in ini
+    assert "platforms_dir = ${PROJECT_DIR}/.pio/platforms\n" in ini
     assert "test_framework = custom\n" in ini and "test_build_src = yes\n" in ini
     assert "    mps2-an505\n" in ini and "    ${platformio.build_dir}/${this.__env__}/firmware.elf\n" in ini
     manifest = json.loads(files["platform/boards/mps2-an505.json"])
@@ -101,9 +102,9 @@ def test_scons_package_matches_what_platformio_asks_for(gen):
     assert piopm["name"] == manifest["name"] == "tool-scons"
     assert piopm["spec"]["owner"] == "platformio" and piopm["version"] == manifest["version"]
     if importlib.util.find_spec("platformio") is not None:
+        import semantic_version
         from platformio.dependencies import get_core_dependencies
         from platformio.package.version import cast_version_to_semver
-        import semantic_version
 
         wanted = semantic_version.SimpleSpec(get_core_dependencies()["tool-scons"])
         assert cast_version_to_semver(piopm["version"]) in wanted
@@ -130,8 +131,10 @@ def test_real_board_project_targets_the_official_platform(gen, board_name):
 def test_expected_lines_and_checksum(gen):
     lines = project.expected_lines(gen, [[np.array([[92]], dtype=np.int8)], [np.array([[-9]], dtype=np.int8)]])
     assert lines[0] == ("set0.output0", "hello_world_int8 set 0 output 0 int8 1x1: 92")
-    assert lines[1] == ("set0.checksum", f"hello_world_int8 set 0 checksum 0x{project.fnv1a(0x811C9DC5, bytes([92])):08x}")
-    assert lines[2][1] == "hello_world_int8 set 1 output 0 int8 1x1: -9" and lines[-1] == ("done", "hello_world_int8 done")
+    checksum = project.fnv1a(0x811C9DC5, bytes([92]))
+    assert lines[1] == ("set0.checksum", f"hello_world_int8 set 0 checksum 0x{checksum:08x}")
+    assert lines[2][1] == "hello_world_int8 set 1 output 0 int8 1x1: -9"
+    assert lines[-1] == ("done", "hello_world_int8 done")
     assert project.fnv1a(0x811C9DC5, b"a") == 0xE40C292C  # the published FNV-1a test vector
     runner = _files(gen, "mps2-an386")["test/test_custom_runner.py"]
     assert "    ('set0.output0', 'hello_world_int8 set 0 output 0 int8 1x1: 0'),\n" in runner
