@@ -87,8 +87,9 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--force", action="store_true",
                     help="run again over a project: rewrite every file it generates, your src/main.c, README.md "
                          "and .gitignore included (your edits to them are lost); without it they are left "
-                         "alone. Deletes nothing, and never writes over files of a folder litemicro did not "
-                         "make")
+                         "alone. With or without it, only files litemicro generated in the model's folder "
+                         "that the model no longer needs are deleted, and a folder litemicro did not make "
+                         "is never written over")
     return p
 
 
@@ -193,12 +194,12 @@ def cmd_bench(args, command: str) -> int:
 def cmd_project(args, command: str) -> int:
     from .project import SELF_CHECK, generate_project, write_project_files
 
-    out, files = generate_project(args.model, args.board, args.output, ram=args.ram, flash=args.flash,
-                                  budget=not args.no_budget, fmt=args.format)
-    written = write_project_files(out, files, force=args.force)
+    project = generate_project(args.model, args.board, args.output, ram=args.ram, flash=args.flash,
+                               budget=not args.no_budget, fmt=args.format)
+    written = write_project_files(project, force=args.force)
     kind = {"platformio": "PlatformIO project", "cmake": "CMake project", "arduino": "Arduino library"}
     verb = "written to" if written.first_run else "regenerated in"
-    print("\n".join([f"{kind[args.format]} for {args.board} {verb} {out}/", *written.summary()]))
+    print("\n".join([f"{kind[args.format]} for {args.board} {verb} {project.out}/", *written.summary()]))
     if importlib.util.find_spec("tflite_micro") is None:
         print(f"litemicro: warning: expected outputs from {SELF_CHECK}", file=sys.stderr)
     return EXIT_OK

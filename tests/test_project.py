@@ -197,7 +197,7 @@ def test_second_run_says_what_it_updated_and_left_alone(tmp_path, capsys):
     assert _project(out, capsys=capsys)[1] == "  updated: nothing (no generated file changed)"
 
 
-def test_force_rewrites_every_generated_file_and_deletes_nothing(tmp_path, capsys):
+def test_force_rewrites_every_generated_file_and_deletes_none_of_yours(tmp_path, capsys):
     out = tmp_path / "p"
     _project(out, capsys=capsys)
     main_c = (out / "src" / "main.c").read_text()
@@ -226,4 +226,19 @@ def test_help_documents_force(capsys):
         main(["project", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "--force" in text and "your src/main.c, README.md and .gitignore included" in text
-    assert "Deletes nothing" in text
+    assert "only files litemicro generated in the model's folder that the model no longer needs are deleted" in text
+
+
+@pytest.mark.parametrize("fmt, folder", [("platformio", "lib/hello_world_int8"), ("cmake", "hello_world_int8"),
+                                         ("arduino", "src")])
+def test_the_model_folder_is_replaced_as_a_whole(tmp_path, capsys, fmt, folder):
+    """A runtime file an older model needed goes; a file litemicro did not make stays."""
+    out = tmp_path / "p"
+    _project(out, "--format", fmt, capsys=capsys)
+    (out / folder / "lm_gone.c").write_text("/* litemicro runtime: a kernel this model no longer uses */\n")
+    (out / folder / "notes.txt").write_text("mine\n")
+    lines = _project(out, "--format", fmt, capsys=capsys)
+    assert f"  removed, no longer generated: {folder}/lm_gone.c" in lines
+    assert f"  left alone in the model's folder, not made by litemicro: {folder}/notes.txt" in lines
+    assert not (out / folder / "lm_gone.c").exists() and (out / folder / "notes.txt").read_text() == "mine\n"
+    assert (out / folder / "hello_world_int8.c").is_file() and (out / folder / "lm_common.h").is_file()
