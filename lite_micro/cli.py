@@ -95,13 +95,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    command = "litemicro " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    args.command_line = "litemicro " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     try:
         _load_targets(args)
         if args.ops:
             from .ops import custom
             custom.use_ops_file(args.ops)
-        code = COMMANDS[args.command](args, command)
+        code = COMMANDS[args.command](args)
         sys.stdout.flush()   # here, where a closed pipe can still be caught
         return code
     except BrokenPipeError:  # the reader went away (`litemicro bench ... | head`): end quietly
@@ -136,7 +136,7 @@ def _error(args, message: str, code: int) -> int:
     return code
 
 
-def cmd_gen(args, command: str) -> int:
+def cmd_gen(args) -> int:
     from .api import Options, compile_model
     from .memory import flash_const_bytes
     from .outfiles import display_name, write_files
@@ -156,7 +156,7 @@ def cmd_gen(args, command: str) -> int:
     return EXIT_OK
 
 
-def cmd_inspect(args, command: str) -> int:
+def cmd_inspect(args) -> int:
     from .inspection import inspect_model, render_text
 
     report = inspect_model(args.model, args.target)
@@ -164,13 +164,13 @@ def cmd_inspect(args, command: str) -> int:
     return EXIT_OK if not report["unsupported"] else EXIT_BAD_INPUT
 
 
-def cmd_verify(args, command: str) -> int:
+def cmd_verify(args) -> int:
     from .verify_command import run_verify
 
     return run_verify(args)
 
 
-def cmd_bench(args, command: str) -> int:
+def cmd_bench(args) -> int:
     from .bench import bench, render_text
     from .latency import add_to_bench, bench_line, latency_ms
     from .progress import Progress
@@ -191,7 +191,7 @@ def cmd_bench(args, command: str) -> int:
     return EXIT_OK
 
 
-def cmd_project(args, command: str) -> int:
+def cmd_project(args) -> int:
     from .project import SELF_CHECK, generate_project, write_project_files
 
     project = generate_project(args.model, args.board, args.output, ram=args.ram, flash=args.flash,
@@ -205,10 +205,10 @@ def cmd_project(args, command: str) -> int:
     return EXIT_OK
 
 
-def cmd_report(args, command: str) -> int:
+def cmd_report(args) -> int:
     from .report.command import run_report
 
-    return run_report(args, command)
+    return run_report(args, args.command_line)
 
 
 COMMANDS = {"gen": cmd_gen, "inspect": cmd_inspect, "verify": cmd_verify, "bench": cmd_bench,
