@@ -18,7 +18,9 @@ def _shape(t) -> str:
     return "x".join(str(d) for d in t.shape) if t is not None else "-"
 
 
-def inspect_model(model_path: str, target: str | Target = DEFAULT_TARGET) -> dict:
+def inspect_model(model_path: str, target: str | Target = DEFAULT_TARGET, stack: bool = True) -> dict:
+    """The model's ops, memory plan and (for a Cortex-M target, unless `stack` is False: it
+    compiles the model) the stack invoke needs."""
     target = as_target(target)
     graph, _, file_name = load(model_path)
     layers, problems = analyze(graph)
@@ -40,7 +42,8 @@ def inspect_model(model_path: str, target: str | Target = DEFAULT_TARGET) -> dic
     if not problems:
         layers = specialize(specialize_mve(layers, target.features), target.features)
         report.update(_memory_report(graph, plan_memory(graph, layers), ops))
-        report.update(_stack_report(model_path, target))
+        if stack:
+            report.update(_stack_report(model_path, target))
     return report
 
 

@@ -82,15 +82,21 @@ def c_value(v) -> str:
 
 
 def fill_lines(items: list[str], width: int, sep: str = ", ", end: str = ",") -> list[str]:
-    """`items` joined by `sep`, each line ending in `end`, packed into lines of at most `width`."""
-    lines, cur = [], ""
-    for item in items:
-        if cur and len(cur) + len(sep) + len(item) + len(end) > width:
-            lines.append(cur + end)
-            cur = item
+    """`items` joined by `sep`, each line ending in `end`, packed into lines of at most `width`
+    (an item longer than that gets a line of its own). Items must not contain `sep`."""
+    text, room = sep.join(items), width - len(end)
+    lines, start = [], 0
+    while start < len(text):
+        if len(text) - start <= room:
+            cut = len(text)
         else:
-            cur = f"{cur}{sep}{item}" if cur else item
-    return lines + [cur + end] if cur else lines
+            cut = text.rfind(sep, start, start + room + len(sep))
+            if cut <= start:                        # one item wider than the line
+                cut = text.find(sep, start + 1)
+                cut = len(text) if cut < 0 else cut
+        lines.append(text[start:cut] + end)
+        start = cut + len(sep)
+    return lines
 
 
 def array_lines(values: np.ndarray) -> list[str]:
@@ -98,7 +104,9 @@ def array_lines(values: np.ndarray) -> list[str]:
     if values.dtype.kind == "f":
         text = [c_float(v) for v in values.reshape(-1).tolist()]
     else:
-        text = [c_int(v) for v in values.reshape(-1).astype(np.int64).tolist()]
+        text = list(map(str, values.reshape(-1).astype(np.int64).tolist()))
+        if values.dtype.itemsize >= 4 and -(1 << 31) in values:
+            text = [c_int(int(v)) for v in text]
     return fill_lines(text, MAX_COLUMNS - 4)
 
 

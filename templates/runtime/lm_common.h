@@ -195,4 +195,23 @@ LM_INLINE int8_t lm_requantize_out(int32_t acc, const int32_t *rq, int32_t act_m
     } while (0)
 #endif
 
+/* The broadcast odometer of the binary element-wise kernels (ADD/SUB/MUL/MAX/MIN, PRELU,
+ * SQUARED_DIFFERENCE): `p` is their params struct (outer_dims, outer_shape[], in1_strides[],
+ * in2_strides[]), `idx` its zeroed counters. After a row of outputs it moves off1 and off2 to
+ * the first input element of the next row. */
+#define LM_BROADCAST_NEXT(p, idx, off1, off2)                                                 \
+    do {                                                                                       \
+        int32_t d_;                                                                            \
+        for (d_ = (p)->outer_dims - 1; d_ >= 0; --d_) {                                        \
+            (off1) += (p)->in1_strides[d_];                                                    \
+            (off2) += (p)->in2_strides[d_];                                                    \
+            if (++(idx)[d_] < (p)->outer_shape[d_]) {                                          \
+                break;                                                                         \
+            }                                                                                  \
+            (off1) -= (p)->in1_strides[d_] * (p)->outer_shape[d_];                             \
+            (off2) -= (p)->in2_strides[d_] * (p)->outer_shape[d_];                             \
+            (idx)[d_] = 0;                                                                     \
+        }                                                                                      \
+    } while (0)
+
 #endif /* LM_COMMON_H */

@@ -21,20 +21,11 @@ static void lm_eltwise_run(const lm_eltwise_params *p, const int8_t *in1, const 
     int32_t idx[LM_ELTWISE_MAX_DIMS - 1] = {0};
     const int32_t steps = p->in1_inner | (p->in2_inner << 1);
     int32_t off1 = 0, off2 = 0;
-    int32_t r, d;
+    int32_t r;
     for (r = 0; r < p->rows; ++r) {
         row(p, in1 + off1, in2 + off2, steps, table, out, p->inner);
         out += p->inner;
-        for (d = p->outer_dims - 1; d >= 0; --d) {
-            off1 += p->in1_strides[d];
-            off2 += p->in2_strides[d];
-            if (++idx[d] < p->outer_shape[d]) {
-                break;
-            }
-            off1 -= p->in1_strides[d] * p->outer_shape[d];
-            off2 -= p->in2_strides[d] * p->outer_shape[d];
-            idx[d] = 0;
-        }
+        LM_BROADCAST_NEXT(p, idx, off1, off2);
     }
 }
 

@@ -19,19 +19,10 @@ static void lm_prelu_row(const lm_prelu_params *p, const int8_t *x, int32_t sx,
 void lm_prelu_s8(const lm_prelu_params *p, const int8_t *in, const int8_t *alpha, int8_t *out)
 {
     int32_t idx[LM_PRELU_MAX_DIMS - 1] = {0};
-    int32_t off1 = 0, off2 = 0, r, d;
+    int32_t off1 = 0, off2 = 0, r;
     for (r = 0; r < p->rows; ++r) {
         lm_prelu_row(p, in + off1, p->in1_inner, alpha + off2, p->in2_inner, out, p->inner);
         out += p->inner;
-        for (d = p->outer_dims - 1; d >= 0; --d) {
-            off1 += p->in1_strides[d];
-            off2 += p->in2_strides[d];
-            if (++idx[d] < p->outer_shape[d]) {
-                break;
-            }
-            off1 -= p->in1_strides[d] * p->outer_shape[d];
-            off2 -= p->in2_strides[d] * p->outer_shape[d];
-            idx[d] = 0;
-        }
+        LM_BROADCAST_NEXT(p, idx, off1, off2);
     }
 }

@@ -44,20 +44,11 @@ static void lm_sqdiff_walk(const lm_sqdiff_params *p, const int8_t *in1, const i
                            int32_t esize, lm_sqdiff_row_fn row)
 {
     int32_t idx[LM_SQDIFF_MAX_DIMS - 1] = {0};
-    int32_t off1 = 0, off2 = 0, r, d;
+    int32_t off1 = 0, off2 = 0, r;
     for (r = 0; r < p->rows; ++r) {
         row(p, in1 + off1 * esize, p->in1_inner, in2 + off2 * esize, p->in2_inner, out, p->inner);
         out += p->inner * esize;
-        for (d = p->outer_dims - 1; d >= 0; --d) {
-            off1 += p->in1_strides[d];
-            off2 += p->in2_strides[d];
-            if (++idx[d] < p->outer_shape[d]) {
-                break;
-            }
-            off1 -= p->in1_strides[d] * p->outer_shape[d];
-            off2 -= p->in2_strides[d] * p->outer_shape[d];
-            idx[d] = 0;
-        }
+        LM_BROADCAST_NEXT(p, idx, off1, off2);
     }
 }
 
