@@ -188,6 +188,6 @@ def test_library_entry_points_take_a_name_or_a_target(monkeypatch):
     gen = compile_model(model, Options(target=m4))
     assert gen.target is m4 and names == []
     assert compile_model(model, Options(target="cortex-m4")).target == m4 and names == ["cortex-m4"]
-    assert targets_module.as_target(m4) is m4
+    assert targets_module.as_target(m4) is m4 and f"on {m4}" == "on cortex-m4"
     with pytest.raises(LiteMicroError, match="unknown target 'cortex-m9'"):
         targets_module.as_target("cortex-m9")
