@@ -48,7 +48,8 @@ def rows():
 
 
 def main() -> None:
-    print("| model | litemicro arena | live-set lower bound | TFLM arena, host (total / activations) | TFLM arena, Cortex-M4 (DESIGN.md) | ours / TFLM M4 |")
+    print("| model | litemicro arena | live-set lower bound | TFLM arena, host (total / activations) "
+          "| TFLM arena, Cortex-M4 (DESIGN.md) | ours / TFLM M4 |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, arena, bound, host, m4 in rows():
         host_text = f"{host[0]:,} / {host[1]:,}" if host else "n/a"

@@ -6,12 +6,13 @@ import subprocess
 
 import numpy as np
 import pytest
-from standin_model import input_sets, reference, standin_gen
 
-from lite_micro.toolchain.firmware import build_firmware, elf_sizes
-from lite_micro.toolchain.qemu import run_elf, run_firmware, stack_used_bytes
 from lite_micro.errors import LiteMicroError
 from lite_micro.targets import list_targets, load_target
+from lite_micro.toolchain.firmware import build_firmware, elf_sizes
+from lite_micro.toolchain.qemu import run_elf, run_firmware, stack_used_bytes
+
+from standin_model import input_sets, reference, standin_gen
 
 CORTEX_M = [name for name in list_targets() if load_target(name).emulator is not None]
 

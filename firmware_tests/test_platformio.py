@@ -194,7 +194,7 @@ def test_real_board_test_program_runs_on_its_core(tmp_path, board_name):
     if board.framework == "arduino":  # the Serial hooks compile against the Arduino API
         (tmp_path / "stub" / "Arduino.h").parent.mkdir()
         (tmp_path / "stub" / "Arduino.h").write_text(ARDUINO_STUB)
-        proc = subprocess.run(["arm-none-eabi-g++", *load_target(board.core).cflags, "-fsyntax-only", "-Wall", "-Werror",
-                               "-I", str(tmp_path / "stub"), "-I", str(out / "include"),
+        proc = subprocess.run(["arm-none-eabi-g++", *load_target(board.core).cflags, "-fsyntax-only", "-Wall",
+                               "-Werror", "-I", str(tmp_path / "stub"), "-I", str(out / "include"),
                                str(out / "src" / "lm_board_arduino.cpp")], capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr

@@ -88,20 +88,21 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--force", action="store_true",
                     help="run again over a project: rewrite every file it generates, your src/main.c, README.md "
                          "and .gitignore included (your edits to them are lost); without it they are left "
-                         "alone. Deletes nothing, and never writes over files of a folder litemicro did not "
-                         "make")
+                         "alone. With or without it, only files litemicro generated in the model's folder "
+                         "that the model no longer needs are deleted, and a folder litemicro did not make "
+                         "is never written over")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    command = "litemicro " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    args.command_line = "litemicro " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     try:
         _load_targets(args)
         if args.ops:
             from .ops import custom
             custom.use_ops_file(args.ops)
-        code = COMMANDS[args.command](args, command)
+        code = COMMANDS[args.command](args)
         sys.stdout.flush()   # here, where a closed pipe can still be caught
         return code
     except BrokenPipeError:  # the reader went away (`litemicro bench ... | head`): end quietly
@@ -136,7 +137,7 @@ def _error(args, message: str, code: int) -> int:
     return code
 
 
-def cmd_gen(args, command: str) -> int:
+def cmd_gen(args) -> int:
     from .api import Options, compile_model
     from .memory import flash_const_bytes
     from .outfiles import display_name
@@ -165,7 +166,7 @@ def cmd_gen(args, command: str) -> int:
     return EXIT_OK
 
 
-def cmd_inspect(args, command: str) -> int:
+def cmd_inspect(args) -> int:
     from .inspection import inspect_model, render_text
 
     report = inspect_model(args.model, args.target)
@@ -173,13 +174,13 @@ def cmd_inspect(args, command: str) -> int:
     return EXIT_OK if not report["unsupported"] else EXIT_BAD_INPUT
 
 
-def cmd_verify(args, command: str) -> int:
+def cmd_verify(args) -> int:
     from .verify_command import run_verify
 
     return run_verify(args)
 
 
-def cmd_bench(args, command: str) -> int:
+def cmd_bench(args) -> int:
     from .bench import bench, render_text
     from .latency import add_to_bench, bench_line, latency_ms
     from .progress import Progress
@@ -200,24 +201,24 @@ def cmd_bench(args, command: str) -> int:
     return EXIT_OK
 
 
-def cmd_project(args, command: str) -> int:
+def cmd_project(args) -> int:
     from .project import SELF_CHECK, generate_project, write_project_files
 
-    out, files = generate_project(args.model, args.board, args.output, ram=args.ram, flash=args.flash,
-                                  budget=not args.no_budget, fmt=args.format)
-    written = write_project_files(out, files, force=args.force)
+    project = generate_project(args.model, args.board, args.output, ram=args.ram, flash=args.flash,
+                               budget=not args.no_budget, fmt=args.format)
+    written = write_project_files(project, force=args.force)
     kind = {"platformio": "PlatformIO project", "cmake": "CMake project", "arduino": "Arduino library"}
     verb = "written to" if written.first_run else "regenerated in"
-    print("\n".join([f"{kind[args.format]} for {args.board} {verb} {out}/", *written.summary()]))
+    print("\n".join([f"{kind[args.format]} for {args.board} {verb} {project.out}/", *written.summary()]))
     if importlib.util.find_spec("tflite_micro") is None:
         print(f"litemicro: warning: expected outputs from {SELF_CHECK}", file=sys.stderr)
     return EXIT_OK
 
 
-def cmd_report(args, command: str) -> int:
+def cmd_report(args) -> int:
     from .report.command import run_report
 
-    return run_report(args, command)
+    return run_report(args, args.command_line)
 
 
 COMMANDS = {"gen": cmd_gen, "inspect": cmd_inspect, "verify": cmd_verify, "bench": cmd_bench,

@@ -80,8 +80,8 @@ def _memory_report(graph: Graph, plan, ops: list[dict]) -> dict:
                 live_lower_bound_bytes=plan.live_set_bound_bytes,
                 plan_lower_bound_bytes=plan.lower_bound_bytes, savings=plan.savings,
                 reordered=plan.order != sorted(plan.order), plan_strategy=plan.strategy,
-                plan=[dict(buffer=n, offset=o, bytes=s, first_layer=f, last_layer=l)
-                      for n, o, s, f, l in plan.table()])
+                plan=[dict(buffer=name, offset=offset, bytes=size, first_layer=first, last_layer=last)
+                      for name, offset, size, first, last in plan.table()])
 
 
 def _io(t) -> dict:
@@ -107,7 +107,8 @@ def render_text(r: dict) -> str:
         lines += _memory_lines(r)
         lines.append(f"  {'offset':>8} {'bytes':>8}  {'layers':<9} buffer")
         for row in r["plan"]:
-            lines.append(f"  {row['offset']:>8} {row['bytes']:>8}  {row['first_layer']:>3}..{row['last_layer']:<4} {row['buffer']}")
+            layers = f"{row['first_layer']:>3}..{row['last_layer']:<4}"
+            lines.append(f"  {row['offset']:>8} {row['bytes']:>8}  {layers} {row['buffer']}")
     for c in r["custom_ops"]:
         where = f"from {c['registered_from']}" if c["registered_from"] else f"not registered: {c['how_to_register']}"
         lines.append(f"custom op {c['name']} (ops {', '.join(map(str, c['ops']))}): {where}")

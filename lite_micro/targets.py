@@ -61,6 +61,10 @@ class Target:
     def has(self, feature: str) -> bool:
         return feature in self.features
 
+    def __str__(self) -> str:
+        """The name, as messages and banners print a target."""
+        return self.name
+
 
 # The target every command and `lite_micro.compile` use when none is given: the project's
 # reference core (a Cortex-M4 with DSP, as on STM32F4 parts).

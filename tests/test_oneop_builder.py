@@ -2,15 +2,14 @@
 the TFLM interpreter, and the models mean what the builder says (float references)."""
 import numpy as np
 import pytest
-from hypothesis import given, settings, HealthCheck
 from tflite_micro.python.tflite_micro import runtime
 
 from lite_micro.testing.describe import describe_model
 from lite_micro.testing.oneop import OPS, OpCase, TensorSpec, build_model
 from lite_micro.testing.sampling import sample_cases
 from lite_micro.testing.strategies import conv_2d, depthwise_conv_2d, fully_connected
-from lite_micro.testing.strategies_more import ALL_STRATEGIES, WITHOUT_TFLM
 from lite_micro.testing.strategies_coverage import STRATEGIES as COVERAGE
+from lite_micro.testing.strategies_more import ALL_STRATEGIES, WITHOUT_TFLM
 
 NP = {"int8": np.int8, "int16": np.int16, "int32": np.int32, "float32": np.float32}
 

@@ -24,7 +24,6 @@ from lite_micro.testing import oneop
 from lite_micro.testing.conformance import run_cases
 from lite_micro.testing.oneop import TensorSpec
 
-
 # ---- IR-level helpers ----------------------------------------------------------------------
 
 def _t(index, shape, dtype="int8", data=None, quant=None, variable=False) -> Tensor:
@@ -313,8 +312,10 @@ def test_flatten_chain_compiles_to_no_code_and_matches_tflm(tmp_path):
 
 
 def test_inspect_shows_the_folded_graph():
+    import os
+    import tempfile
+
     from lite_micro.inspection import inspect_model
-    import tempfile, os
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "flatten.tflite")
         with open(path, "wb") as fh:

@@ -12,12 +12,12 @@ import pytest
 
 import lite_micro.project as project
 from lite_micro.api import Options, compile_model
-from lite_micro.toolchain.firmware import render_linker_script
-from lite_micro.toolchain.qemu import qemu_command
 from lite_micro.cli import main
 from lite_micro.errors import LiteMicroError
 from lite_micro.memory import check_budget
 from lite_micro.targets import load_target
+from lite_micro.toolchain.firmware import render_linker_script
+from lite_micro.toolchain.qemu import qemu_command
 
 MODEL = Path(__file__).resolve().parents[1] / "examples" / "models" / "hello_world_int8.tflite"
 QEMU_BOARDS = ["mps2-an385", "mps2-an386", "mps2-an500", "mps2-an505", "mps3-an547"]
@@ -82,7 +82,8 @@ def test_emulated_project_carries_its_platform_and_scons(gen):
     files = _files(gen, "mps2-an505")
     ini = files["platformio.ini"]
     assert "platform = symlink://${PROJECT_DIR}/platform\n" in ini
-    assert "packages_dir = ${PROJECT_DIR}/packages\n" in ini and "platforms_dir = ${PROJECT_DIR}/.pio/platforms\n" in ini
+    assert "packages_dir = ${PROJECT_DIR}/packages\n" in ini
+    assert "platforms_dir = ${PROJECT_DIR}/.pio/platforms\n" in ini
     assert "test_framework = custom\n" in ini and "test_build_src = yes\n" in ini
     assert "    mps2-an505\n" in ini and "    ${platformio.build_dir}/${this.__env__}/firmware.elf\n" in ini
     manifest = json.loads(files["platform/boards/mps2-an505.json"])
@@ -101,9 +102,9 @@ def test_scons_package_matches_what_platformio_asks_for(gen):
     assert piopm["name"] == manifest["name"] == "tool-scons"
     assert piopm["spec"]["owner"] == "platformio" and piopm["version"] == manifest["version"]
     if importlib.util.find_spec("platformio") is not None:
+        import semantic_version
         from platformio.dependencies import get_core_dependencies
         from platformio.package.version import cast_version_to_semver
-        import semantic_version
 
         wanted = semantic_version.SimpleSpec(get_core_dependencies()["tool-scons"])
         assert cast_version_to_semver(piopm["version"]) in wanted
@@ -130,8 +131,10 @@ def test_real_board_project_targets_the_official_platform(gen, board_name):
 def test_expected_lines_and_checksum(gen):
     lines = project.expected_lines(gen, [[np.array([[92]], dtype=np.int8)], [np.array([[-9]], dtype=np.int8)]])
     assert lines[0] == ("set0.output0", "hello_world_int8 set 0 output 0 int8 1x1: 92")
-    assert lines[1] == ("set0.checksum", f"hello_world_int8 set 0 checksum 0x{project.fnv1a(0x811C9DC5, bytes([92])):08x}")
-    assert lines[2][1] == "hello_world_int8 set 1 output 0 int8 1x1: -9" and lines[-1] == ("done", "hello_world_int8 done")
+    checksum = project.fnv1a(0x811C9DC5, bytes([92]))
+    assert lines[1] == ("set0.checksum", f"hello_world_int8 set 0 checksum 0x{checksum:08x}")
+    assert lines[2][1] == "hello_world_int8 set 1 output 0 int8 1x1: -9"
+    assert lines[-1] == ("done", "hello_world_int8 done")
     assert project.fnv1a(0x811C9DC5, b"a") == 0xE40C292C  # the published FNV-1a test vector
     runner = _files(gen, "mps2-an386")["test/test_custom_runner.py"]
     assert "    ('set0.output0', 'hello_world_int8 set 0 output 0 int8 1x1: 0'),\n" in runner
@@ -194,7 +197,7 @@ def test_second_run_says_what_it_updated_and_left_alone(tmp_path, capsys):
     assert _project(out, capsys=capsys)[1] == "  updated: nothing (no generated file changed)"
 
 
-def test_force_rewrites_every_generated_file_and_deletes_nothing(tmp_path, capsys):
+def test_force_rewrites_every_generated_file_and_deletes_none_of_yours(tmp_path, capsys):
     out = tmp_path / "p"
     _project(out, capsys=capsys)
     main_c = (out / "src" / "main.c").read_text()
@@ -223,4 +226,19 @@ def test_help_documents_force(capsys):
         main(["project", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "--force" in text and "your src/main.c, README.md and .gitignore included" in text
-    assert "Deletes nothing" in text
+    assert "only files litemicro generated in the model's folder that the model no longer needs are deleted" in text
+
+
+@pytest.mark.parametrize("fmt, folder", [("platformio", "lib/hello_world_int8"), ("cmake", "hello_world_int8"),
+                                         ("arduino", "src")])
+def test_the_model_folder_is_replaced_as_a_whole(tmp_path, capsys, fmt, folder):
+    """A runtime file an older model needed goes; a file litemicro did not make stays."""
+    out = tmp_path / "p"
+    _project(out, "--format", fmt, capsys=capsys)
+    (out / folder / "lm_gone.c").write_text("/* litemicro runtime: a kernel this model no longer uses */\n")
+    (out / folder / "notes.txt").write_text("mine\n")
+    lines = _project(out, "--format", fmt, capsys=capsys)
+    assert f"  removed, no longer generated: {folder}/lm_gone.c" in lines
+    assert f"  left alone in the model's folder, not made by litemicro: {folder}/notes.txt" in lines
+    assert not (out / folder / "lm_gone.c").exists() and (out / folder / "notes.txt").read_text() == "mine\n"
+    assert (out / folder / "hello_world_int8.c").is_file() and (out / folder / "lm_common.h").is_file()

@@ -62,3 +62,12 @@ def test_bad_model_raises_one_line_error(tmp_path):
     with pytest.raises(lite_micro.LiteMicroError) as exc:
         lite_micro.compile(bad)
     assert "\n" not in str(exc.value) and "bad.tflite" in str(exc.value)
+
+
+def test_compile_defaults_to_the_commands_target_and_takes_a_target():
+    from lite_micro.targets import DEFAULT_TARGET, load_target
+
+    path = model_path("hello_world_int8")
+    assert lite_micro.compile(path).target == DEFAULT_TARGET == "cortex-m4"
+    model = lite_micro.compile(path, target=load_target("cortex-m0plus"))
+    assert model.target == "cortex-m0plus" and "target cortex-m0plus" in model.files["hello_world_int8.c"]

@@ -33,7 +33,7 @@ def test_requantize_matches_double_rounding_reference(tmp_path):
     edge_x = [0, 1, -1, 2 ** 31 - 1, -2 ** 31, 2 ** 30, -2 ** 30, 12345, -12345]
     xs = edge_x + [int(v) for v in rng.integers(-2 ** 31, 2 ** 31, 20000)] + \
         [int(v) for v in rng.integers(-70000, 70000, 20000)]
-    for i, x in enumerate(xs):
+    for x in xs:
         real = float(10 ** rng.uniform(-9, 1.5))
         m, s = quant.quantize_multiplier(real)
         if s > 0:

@@ -148,3 +148,46 @@ def test_qemu_command_adds_cpu_and_plugin_arguments():
     assert "enable=on,target=native" in command and "-kernel" in command
     with pytest.raises(LiteMicroError, match="no emulated board"):
         qemu_command("fw.elf", load_target("host"))
+
+
+def _count_loads(monkeypatch) -> list[str]:
+    """Every load of a target by name from here on (the CLI's and targets.as_target's)."""
+    import lite_micro.cli as cli
+
+    names, real = [], targets_module.load_target
+
+    def counted(name):
+        names.append(name)
+        return real(name)
+    monkeypatch.setattr(targets_module, "load_target", counted)
+    monkeypatch.setattr(cli, "load_target", counted)
+    return names
+
+
+@pytest.mark.parametrize("command", [["gen", "-o", "{out}"], ["inspect", "--json"],
+                                     ["verify", "--target", "host", "--inputs", "2"]])
+def test_the_cli_loads_the_target_once(command, monkeypatch, tmp_path, capsys):
+    """The name becomes a Target where the CLI reads it; everything after gets the object."""
+    from lite_micro.cli import main
+
+    if command[0] == "verify":
+        pytest.importorskip("tflite_micro")
+    names = _count_loads(monkeypatch)
+    model = Path(__file__).resolve().parents[1] / "examples" / "models" / "hello_world_int8.tflite"
+    args = [command[0], str(model), *(a.format(out=tmp_path / "out") for a in command[1:])]
+    assert main(args) == 0, capsys.readouterr().err
+    assert names == [args[args.index("--target") + 1] if "--target" in args else "cortex-m4"]
+
+
+def test_library_entry_points_take_a_name_or_a_target(monkeypatch):
+    from lite_micro.api import Options, compile_model
+
+    model = Path(__file__).resolve().parents[1] / "examples" / "models" / "hello_world_int8.tflite"
+    m4 = load_target("cortex-m4")
+    names = _count_loads(monkeypatch)
+    gen = compile_model(model, Options(target=m4))
+    assert gen.target is m4 and names == []
+    assert compile_model(model, Options(target="cortex-m4")).target == m4 and names == ["cortex-m4"]
+    assert targets_module.as_target(m4) is m4 and f"on {m4}" == "on cortex-m4"
+    with pytest.raises(LiteMicroError, match="unknown target 'cortex-m9'"):
+        targets_module.as_target("cortex-m9")

@@ -39,15 +39,14 @@ def run(target: str = "host", workdir=None) -> int:
     sets = inputs()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(workdir or tmp)
-        if target == "host":
+        if gen.target.is_host:
             module = build_host([gen], workdir)
             got = [module.run(gen.prefix, [x])[0] for x in sets]
         else:
-            from lite_micro.targets import load_target
             from lite_micro.toolchain.firmware import build_firmware
             from lite_micro.toolchain.qemu import run_firmware
-            elf = build_firmware(gen, load_target(target), [[x] for x in sets], workdir)
-            got = [outs[0] for outs in run_firmware(elf, load_target(target))]
+            elf = build_firmware(gen, gen.target, [[x] for x in sets], workdir)
+            got = [outs[0] for outs in run_firmware(elf, gen.target)]
     bad = sum(not np.array_equal(np.asarray(g).reshape(-1), reference(x).reshape(-1)) for g, x in zip(got, sets))
     print(f"{target}: {len(sets) - bad} of {len(sets)} input sets match the reference")
     return bad

@@ -1,8 +1,9 @@
 """Host mode of `bench`: wall-clock time of the cffi-built model against the TFLM interpreter.
 
 Both run the same input vector, written once; what is timed is the invoke call
-alone (one cffi call against one pybind call, both about a microsecond of overhead). Each side is timed over `repeat` rounds of enough calls
-to last about `min_seconds`; the best round is kept, to damp noise from the machine.
+alone (one cffi call against one pybind call, both about a microsecond of overhead). Each side
+is timed over `repeat` rounds of enough calls to last about `min_seconds`; the best round is
+kept, to damp noise from the machine.
 """
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from lite_micro.errors import LiteMicroError
 from lite_micro.resources import templates_dir
-from lite_micro.targets import Target, load_target
+from lite_micro.targets import DEFAULT_TARGET, Target, load_target
 
 MARKERS = {"begin": "lm_bench_begin", "end": "lm_bench_end", "layer": "lm_layer_mark"}
 MARKER_OVERHEAD_INSNS = 2
@@ -160,10 +160,10 @@ def parse_counts(text: str) -> Counts:
 
 
 def count_elf(elf: Path, target: Target | None = None, *, timeout: float | None = None) -> Counts:
-    """Run the ELF on the target's QEMU board (default cortex-m4) with the plugin; its counts."""
+    """Run the ELF on the target's QEMU board (default: DEFAULT_TARGET's) with the plugin; its counts."""
     from lite_micro.toolchain.qemu import run_elf
 
-    target = target or load_target("cortex-m4")
+    target = target or load_target(DEFAULT_TARGET)
     with tempfile.TemporaryDirectory(prefix="lm_icount") as tmp:
         out = Path(tmp) / "counts.txt"
         result = run_elf(elf, target, timeout=timeout,

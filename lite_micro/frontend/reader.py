@@ -53,7 +53,7 @@ def read_model_bytes(data: bytes, name: str = "model") -> Graph:
         graph = _read(data, name)
     except LiteMicroError:
         raise
-    except Exception as exc:  # flatbuffers raises assorted errors on truncated input
+    except Exception:  # flatbuffers raises assorted errors on truncated input
         raise LiteMicroError(f"{name}: truncated or corrupt .tflite flatbuffer "
                              "(a table points outside the file)") from None
     return validate(graph)

@@ -8,7 +8,8 @@ the mask truncates to -1 (the result is then +1 for x >= 0 and -1 for x < 0).
 
 from __future__ import annotations
 
-from . import rounding_divide_by_pot, saturating_rounding_doubling_high_mul as srdhm
+from . import rounding_divide_by_pot
+from . import saturating_rounding_doubling_high_mul as srdhm
 
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 INT16_MIN, INT16_MAX = -(1 << 15), (1 << 15) - 1

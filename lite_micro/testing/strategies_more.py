@@ -2,15 +2,31 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import assume, strategies as st
+from hypothesis import assume
+from hypothesis import strategies as st
 
 from lite_micro.testing.oneop import OpCase, TensorSpec
 from lite_micro.testing.ranges import dot_range, product_range
-from lite_micro.testing.strategies import STRATEGIES as FIRST_EIGHT
 from lite_micro.testing.strategies import (
-    PADDINGS, activation, activation_scales, add, bias, binary_inputs, broadcast_shapes,
-    fused_activation, log_uniform, mapped_output, output_quant, random_array,
-    small_shape, typical_accumulator, weighted_output, weights, zero_points)
+    PADDINGS,
+    activation,
+    activation_scales,
+    add,
+    bias,
+    binary_inputs,
+    broadcast_shapes,
+    fused_activation,
+    log_uniform,
+    mapped_output,
+    output_quant,
+    random_array,
+    small_shape,
+    typical_accumulator,
+    weighted_output,
+    weights,
+    zero_points,
+)
+from lite_micro.testing.strategies import STRATEGIES as FIRST_EIGHT
 
 
 def _f32(x):

@@ -7,16 +7,15 @@ number per op for the table check (default 150; 2000 passes too).
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 
 from lite_micro.api import Options, compile_model
-from lite_micro.toolchain.host import build_host
 from lite_micro.errors import UnsupportedError
 from lite_micro.ops import activations as act
-from lite_micro.testing.oneop import build_model, TensorSpec
+from lite_micro.testing.oneop import TensorSpec, build_model
 from lite_micro.testing.runs import case_count, run_seed
+from lite_micro.toolchain.host import build_host
 
 CASES = case_count(150)
 SEED = run_seed()

@@ -13,14 +13,14 @@ import numpy as np
 import pytest
 
 from lite_micro.api import Options, compile_model
-from lite_micro.toolchain.host import build_host
 from lite_micro.errors import UnsupportedError
 from lite_micro.ops.elementwise import loop_nest
 from lite_micro.testing.conformance import run_cases
-from lite_micro.testing.oneop import build_model, TensorSpec
+from lite_micro.testing.oneop import TensorSpec, build_model
+from lite_micro.testing.runs import case_count, run_seed
 from lite_micro.testing.sampling import sample_cases
 from lite_micro.testing.strategies_more import ALL_STRATEGIES
-from lite_micro.testing.runs import case_count, run_seed
+from lite_micro.toolchain.host import build_host
 
 CASES = case_count(150)
 SEED = run_seed()
