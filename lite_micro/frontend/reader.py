@@ -56,6 +56,8 @@ def read_model_bytes(data: bytes, name: str = "model") -> Graph:
     except Exception as exc:  # flatbuffers raises assorted errors on truncated input
         raise LiteMicroError(f"{name}: truncated or corrupt .tflite flatbuffer "
                              "(a table points outside the file)") from None
+    for op in graph.ops:      # outside the try: an error here is the model's (exit 2) or our bug (exit 3)
+        bind(op, schema_defaults(expected_options(op.kind)))
     return validate(graph)
 
 
@@ -146,8 +148,7 @@ def _read_op(model, o, index: int, tensors, model_name: str) -> Op:
     options = _read_options(o, kind, where)
     if kind.startswith("CUSTOM(") and o.CustomOptionsLength():
         options["custom_options"] = o.CustomOptionsAsNumpy().tobytes()   # for a custom op's Prepare
-    op = Op(index=index, kind=kind, version=int(code.Version()), inputs=ins, outputs=outs, options=options)
-    return bind(op, schema_defaults(expected_options(kind)))
+    return Op(index=index, kind=kind, version=int(code.Version()), inputs=ins, outputs=outs, options=options)
 
 
 def _tensor_list(indices, tensors, where: str, optional: bool = False) -> list:
