@@ -189,9 +189,10 @@ def schema_defaults(table: str | None) -> dict:
 
 def _read_options(o, kind: str, where: str) -> dict:
     """The op's options by snake_case field name. A table of another op's type is refused;
-    a missing table gives the schema's defaults, as TFLite reads it."""
+    a missing table gives the schema's defaults, as TFLite reads it; an op that takes no
+    table ignores one it carries, as TFLM does."""
     expected, opt_type = expected_options(kind), o.BuiltinOptionsType()
-    if opt_type == 0:
+    if opt_type == 0 or expected is None:
         return dict(schema_defaults(expected))
     name = OPTION_NAMES.get(opt_type, f"options type {opt_type}")
     if expected and name != expected:
