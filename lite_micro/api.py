@@ -119,7 +119,7 @@ def compile_model(model: Union[str, Path, bytes], options: Options = Options()) 
                      target=target, model_sha256=sha)
 
 
-# Ops whose weights (input 1) go to flash whole, as int8: a lower bound of the flash a model needs.
+# Ops whose weights (their "weights" input) go to flash whole, as int8: a lower bound of the flash a model needs.
 WEIGHT_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV")
 
 
@@ -127,9 +127,8 @@ def check_weights_fit(graph: Graph, target, flash: Optional[int]) -> None:
     """Before any Prepare step: refuse a model whose weights alone exceed the flash budget
     (a model of 50 MB is refused for a 2 MB part in a fraction of a second)."""
     budget = flash if flash is not None else target.flash_bytes
-    weights = {op.inputs[1].index: op.inputs[1].nbytes for op in graph.ops
-               if op.kind in WEIGHT_OPS and len(op.inputs) > 1 and op.inputs[1] is not None
-               and op.inputs[1].is_const}
+    tensors = [op.input_or_none("weights") for op in graph.ops if op.kind in WEIGHT_OPS]
+    weights = {t.index: t.nbytes for t in tensors if t is not None and t.is_const}
     need = sum(weights.values()) + CODE_HEADROOM_BYTES
     if budget is not None and need > budget:
         raise LiteMicroError(f"model needs more than {need:,} bytes of flash (weights "

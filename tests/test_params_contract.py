@@ -143,6 +143,13 @@ def test_a_field_python_forgets_is_caught():
     assert len(problems) == 1 and "lm_conv_params.new_field: missing" in problems[0]
 
 
+def test_a_params_field_is_read_by_name():
+    layer = _conv_layer()
+    assert layer.param("groups") == dict(layer.params)["groups"]
+    with pytest.raises(KeyError, match="lm_conv_params has no params field 'group'"):
+        layer.param("group")
+
+
 def test_a_wrong_array_length_and_an_unknown_struct_are_caught():
     structs = parse_structs("#define N 3\ntypedef struct { int32_t a[N - 1], b; } lm_x_params;")
     assert [(f.name, f.count) for f in structs["lm_x_params"].fields] == [("a", 2), ("b", None)]

@@ -6,9 +6,13 @@ The table agrees with the schema, a model's unknown or ill-typed option is its o
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+import lite_micro
 from lite_micro import cli, ops
 from lite_micro.errors import LiteMicroError, UnsupportedError
 from lite_micro.frontend import signatures
@@ -41,6 +45,17 @@ def test_each_row_declares_its_schema_table_with_the_schema_defaults(kind):
 
 def test_every_prepared_op_kind_has_a_row():
     assert set(ops.PREPARE) <= set(SIGNATURES)
+
+
+def test_prepare_steps_and_passes_read_inputs_by_name():
+    """op.inputs[k] (a bare slot number) is what the signatures replaced; custom ops, whose
+    inputs are the user's, are the exception."""
+    root = Path(lite_micro.__file__).parent
+    for path in [*(root / "ops").glob("*.py"), *(root / "passes").glob("*.py")]:
+        if path.name == "custom.py":
+            continue
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            assert not re.search(r"\.inputs\[\w+\]", line), f"{path.parent.name}/{path.name}:{n}: {line.strip()}"
 
 
 def test_slots_by_name():

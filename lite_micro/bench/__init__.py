@@ -100,9 +100,8 @@ def op_category(layer) -> str:
     """conv 1x1, conv kxk, depthwise, FC, elementwise or other: the rows of the benchmark's
     cycles/MAC-by-op-type table."""
     kind = layer.op if isinstance(layer.op, str) else layer.op.kind
-    params = dict(layer.params)
     if kind == "CONV_2D":
-        return "conv 1x1" if params.get("k_h", 1) * params.get("k_w", 1) == 1 else "conv kxk"
+        return "conv 1x1" if layer.param("k_h") * layer.param("k_w") == 1 else "conv kxk"
     if kind == "DEPTHWISE_CONV_2D":
         return "depthwise"
     if kind == "FULLY_CONNECTED":

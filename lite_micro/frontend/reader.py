@@ -56,6 +56,8 @@ def read_model_bytes(data: bytes, name: str = "model") -> Graph:
     except Exception:  # flatbuffers raises assorted errors on truncated input
         raise LiteMicroError(f"{name}: truncated or corrupt .tflite flatbuffer "
                              "(a table points outside the file)") from None
+    for op in graph.ops:      # outside the try: an error here is the model's (exit 2) or our bug (exit 3)
+        bind(op, schema_defaults(expected_options(op.kind)))
     return validate(graph)
 
 
@@ -146,8 +148,7 @@ def _read_op(model, o, index: int, tensors, model_name: str) -> Op:
     options = _read_options(o, kind, where)
     if kind.startswith("CUSTOM(") and o.CustomOptionsLength():
         options["custom_options"] = o.CustomOptionsAsNumpy().tobytes()   # for a custom op's Prepare
-    op = Op(index=index, kind=kind, version=int(code.Version()), inputs=ins, outputs=outs, options=options)
-    return bind(op, schema_defaults(expected_options(kind)))
+    return Op(index=index, kind=kind, version=int(code.Version()), inputs=ins, outputs=outs, options=options)
 
 
 def _tensor_list(indices, tensors, where: str, optional: bool = False) -> list:
@@ -188,9 +189,10 @@ def schema_defaults(table: str | None) -> dict:
 
 def _read_options(o, kind: str, where: str) -> dict:
     """The op's options by snake_case field name. A table of another op's type is refused;
-    a missing table gives the schema's defaults, as TFLite reads it."""
+    a missing table gives the schema's defaults, as TFLite reads it; an op that takes no
+    table ignores one it carries, as TFLM does."""
     expected, opt_type = expected_options(kind), o.BuiltinOptionsType()
-    if opt_type == 0:
+    if opt_type == 0 or expected is None:
         return dict(schema_defaults(expected))
     name = OPTION_NAMES.get(opt_type, f"options type {opt_type}")
     if expected and name != expected:

@@ -132,7 +132,7 @@ def signature(kind: str) -> Optional[Signature]:
     return CUSTOM if kind.startswith("CUSTOM(") else SIGNATURES.get(kind)
 
 
-def bind(op: Op, schema_defaults: Mapping[str, Any] = None) -> Op:
+def bind(op: Op, schema_defaults: Optional[Mapping[str, Any]] = None) -> Op:
     """`op` with its signature and validated options: the declared names, each the model's
     value or the default. `schema_defaults` are the defaults of the op's options table as the
     schema gives them: a field the row does not declare must hold its default."""

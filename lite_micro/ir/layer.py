@@ -61,6 +61,13 @@ class Layer:
     note: str = ""                           # why this kernel was chosen
     sources: dict = field(default_factory=dict)  # runtime files not shipped with litemicro (custom ops)
 
+    def param(self, name: str):
+        """The value of params field `name`; a field the layer does not have is a KeyError (our bug)."""
+        for key, value in self.params:
+            if key == name:
+                return value
+        raise KeyError(f"{self.params_type or self.kernel} has no params field '{name}'")
+
     @property
     def inputs(self) -> list[Tensor]:
         return [t for t in self.op.inputs if t is not None and not t.is_const]

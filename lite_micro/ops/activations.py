@@ -256,13 +256,3 @@ def prepare_hard_swish(op: Op) -> Layer:
     _require_shift(op, p["reluish_exponent"], "input scale")
     table = hard_swish_table(inp.scale, inp.zero_point, out.scale, out.zero_point)
     return lut_layer(op, inp, table, "table: int16 fixed-point hard swish")
-
-
-PREPARE = {
-    "LOGISTIC": prepare_logistic,
-    "TANH": prepare_tanh,
-    "RELU": prepare_relu,
-    "RELU6": prepare_relu6,
-    "LEAKY_RELU": prepare_leaky_relu,
-    "HARD_SWISH": prepare_hard_swish,
-}

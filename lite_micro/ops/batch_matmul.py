@@ -78,6 +78,3 @@ def prepare(op: Op) -> Layer:
                  macs=len(lhs_off) * rows * cols * depth,
                  note=f"{len(lhs_off)} x [{rows}x{depth}] x [{depth}x{cols}]"
                       + (", lhs transposed" if adj_x else "") + (", rhs transposed" if adj_y else ""))
-
-
-PREPARE = {"BATCH_MATMUL": prepare}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Callable
 
 import numpy as np
 
@@ -149,10 +150,10 @@ def dsp_depthwise_weights(w: np.ndarray) -> np.ndarray:
     return np.concatenate(parts).astype(np.int8)
 
 
-def _needs_patch(p: dict) -> bool:
+def _needs_patch(p: Callable[[str], int]) -> bool:
     """Whether some output pixel has a tap in the padding (then the kernel gathers a patch)."""
-    for n_in, n_out, k, s, d, pad in ((p["in_h"], p["out_h"], p["k_h"], p["stride_h"], p["dil_h"], p["pad_top"]),
-                                      (p["in_w"], p["out_w"], p["k_w"], p["stride_w"], p["dil_w"], p["pad_left"])):
+    for n_in, n_out, k, s, d, pad in ((p("in_h"), p("out_h"), p("k_h"), p("stride_h"), p("dil_h"), p("pad_top")),
+                                      (p("in_w"), p("out_w"), p("k_w"), p("stride_w"), p("dil_w"), p("pad_left"))):
         if pad > 0 or (n_out - 1) * s - pad + (k - 1) * d >= n_in:
             return True
     return False
@@ -162,8 +163,8 @@ def depthwise_for_target(layer: Layer, features) -> Layer:
     """On cores with the DSP extension: the SMLAD kernels (multiplier 1, 2 or a multiple of 4),
     3x3 unrolled, weights laid out offline for them, bias and requantization in one record per
     channel (_depthwise_records). Elsewhere: the portable kernel as is."""
-    p = dict(layer.params)
-    dm = p["depth_mult"]
+    p = layer.param                 # a params field by name
+    dm = p("depth_mult")
     portable = layer.kernel in ("lm_dwconv_m1_s8", "lm_dwconv_s8")    # not already re-chosen (MVE)
     if "dsp" not in features or not portable or not (dm in (1, 2) or dm % 4 == 0):
         return layer
@@ -171,14 +172,14 @@ def depthwise_for_target(layer: Layer, features) -> Layer:
     w = consts["weights"].values
     if dm > 1:
         kernel = ("lm_dwconv_mult2_dsp_s8" if dm == 2 else
-                  "lm_dwconv_3x3_mult_dsp_s8" if (p["k_h"], p["k_w"]) == (3, 3) else "lm_dwconv_mult_dsp_s8")
+                  "lm_dwconv_3x3_mult_dsp_s8" if (p("k_h"), p("k_w")) == (3, 3) else "lm_dwconv_mult_dsp_s8")
         note = f"depthwise, multiplier {dm}, SMLAD on tap pairs"
-    elif (p["k_h"], p["k_w"]) == (3, 3):
+    elif (p("k_h"), p("k_w")) == (3, 3):
         kernel, note = "lm_dwconv_3x3_dsp_s8", "depthwise 3x3 unrolled, SMLAD on tap pairs"
     else:
         kernel, note = "lm_dwconv_dsp_s8", "depthwise, SMLAD on tap pairs"
     records, usual = _depthwise_records(consts, p)
-    scratch = p["k_h"] * p["k_w"] * p["in_c"] if _needs_patch(p) else 0
+    scratch = p("k_h") * p("k_w") * p("in_c") if _needs_patch(p) else 0
     new_consts = [ConstArray("weights", "int8_t", dsp_depthwise_weights(w),
                              f"weights {list(w.shape)} in SMLAD tap-pair order"),
                   ConstArray("channels", "int32_t", records, "per channel: bias with the input zero-point term "
@@ -191,14 +192,14 @@ def depthwise_for_target(layer: Layer, features) -> Layer:
                                note=f"{note}, 4 channels per pass, {requant}")
 
 
-def _depthwise_records(consts: dict, p: dict):
+def _depthwise_records(consts: dict, p: Callable[[str], int]):
     """[C, 4] channel records and whether they are the usual kind: (bias, multiplier, hi_add,
     shift_hi) for lm_requantize_rq with the output zero point folded in, when every channel
     takes that form and the clamp range is [-128, 127]; else (bias, multiplier, shift, 0)."""
     mult, shift = consts["mult"].values, consts["shift"].values
     bias = consts["bias"].values.astype(np.int64).reshape(-1, 1)
-    full = (p["act_min"], p["act_max"]) == (-128, 127)
-    table = rq_table(mult, shift, p["out_zp"]) if full else None
+    full = (p("act_min"), p("act_max")) == (-128, 127)
+    table = rq_table(mult, shift, p("out_zp")) if full else None
     if table is not None:
         return np.concatenate([bias, table], axis=1), True
     general = np.stack([np.asarray(mult, np.int64), np.asarray(shift, np.int64), np.zeros(len(mult), np.int64)], 1)

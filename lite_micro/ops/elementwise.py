@@ -238,6 +238,3 @@ def _fold_scalar_constant(op: Op, a: Tensor, b: Tensor, out: Tensor, one: Callab
         side = f"constant {'second' if first else 'first'} input {c}"
         return lut_layer(op, var, table, f"table: {op.kind.lower()} with a {side}")
     return None
-
-
-PREPARE = {kind: prepare for kind in BINARY}

@@ -34,7 +34,7 @@ ACT_OUT_SCALE = 2.0 ** -15       # sigmoid/tanh output scale: Q0.15
 
 # sigmoid(i / 24) in unsigned 0.16 fixed point, i = 0..255: the table TFLM's int16 sigmoid and
 # tanh interpolate in (tanh(x) = 2 sigmoid(2x) - 1). Measured from the TFLM interpreter (int16
-# TANH, inputs on the table's grid); tests/ops/test_layers_extra.py measures it again.
+# TANH, inputs on the table's grid); tests/ops/test_transpose_conv_matmul_lstm_svdf.py measures it again.
 SIGMOID_TABLE = (
     32768, 33451, 34133, 34813, 35493, 36169, 36843, 37513, 38180, 38841, 39498, 40149, 40794,
     41432, 42064, 42688, 43304, 43912, 44511, 45102, 45683, 46255, 46817, 47369, 47911, 48443,
@@ -187,6 +187,3 @@ def prepare(op: Op) -> Layer:
                  params=params, consts=consts, args=args, scratch_bytes=size["batches"] * units,
                  macs=steps * 4 * units * (in_depth + units),
                  note=f"{size['steps']} steps x {size['batches']} batches, int16 cell, table sigmoid/tanh")
-
-
-PREPARE = {"UNIDIRECTIONAL_SEQUENCE_LSTM": prepare}

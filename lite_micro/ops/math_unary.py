@@ -231,11 +231,3 @@ def prepare_cast(op: Op) -> Layer:
     return Layer(op=op, kernel=kernel, runtime=("lm_cast.h", "lm_cast.c"),
                  args=[TensorArg(inp, const=True), TensorArg(out), str(out.size)],
                  note=f"{inp.dtype} to {out.dtype}, C conversion")
-
-
-PREPARE = {
-    "ABS": prepare_abs,
-    "RSQRT": prepare_rsqrt,
-    "SQUARED_DIFFERENCE": prepare_squared_difference,
-    "CAST": prepare_cast,
-}

@@ -35,11 +35,11 @@ def _right_shift_only(prepared: Layer, mve: Layer) -> Layer:
 def _covered(layer: Layer) -> bool:
     if layer.kernel not in _REWRITES:
         return False
-    p = dict(layer.params)
+    p = layer.param                 # a params field by name
     if layer.kernel == "lm_conv_s8":
-        return p["groups"] == 1
+        return p("groups") == 1
     if layer.op.kind in ("ADD", "SUB", "MUL"):
-        return p["rows"] == 1 and p["in1_inner"] == 1 and p["in2_inner"] == 1
+        return p("rows") == 1 and p("in1_inner") == 1 and p("in2_inner") == 1
     return True
 
 
@@ -80,10 +80,10 @@ def even_odd_order(values: np.ndarray) -> np.ndarray:
 
 
 def _conv(layer: Layer) -> Layer:
-    p = dict(layer.params)
+    p = layer.param                 # a params field by name
     w = {c.name: c for c in layer.consts}["weights"].values
-    rows, n = p["out_c"], p["k_h"] * p["k_w"] * p["in_c"]
-    direct = p["k_h"] == 1 and p["k_w"] == 1 and p["pad_top"] == 0 and p["pad_left"] == 0
+    rows, n = p("out_c"), p("k_h") * p("k_w") * p("in_c")
+    direct = p("k_h") == 1 and p("k_w") == 1 and p("pad_top") == 0 and p("pad_left") == 0
     consts = [ConstArray("weights", "int8_t", tile_rows(w.reshape(rows, n)),
                          f"weights {list(w.shape)} in tiles of 4 rows x 16 bytes"), *_tables(layer, rows, 4)]
     args = [ParamsArg(), TensorArg(layer.op.input("input"), const=True), ConstArg("weights"), ConstArg("bias"),
@@ -95,9 +95,9 @@ def _conv(layer: Layer) -> Layer:
 
 
 def _fc(layer: Layer) -> Layer:
-    p = dict(layer.params)
+    p = layer.param                 # a params field by name
     w = {c.name: c for c in layer.consts}["weights"].values
-    rows = p["out_depth"]
+    rows = p("out_depth")
     consts = [ConstArray("weights", "int8_t", tile_rows(w.reshape(rows, -1)),
                          f"weights {list(w.shape)} in tiles of 4 rows x 16 bytes"), *_tables(layer, rows, 4)]
     params = [(k, 1 if k == "per_channel" else v) for k, v in layer.params]
@@ -106,12 +106,12 @@ def _fc(layer: Layer) -> Layer:
 
 
 def _depthwise(layer: Layer) -> Layer:
-    p = dict(layer.params)
+    p = layer.param                 # a params field by name
     w = {c.name: c for c in layer.consts}["weights"].values          # [k_h, k_w, out_c]
-    k_h, k_w, out_c, in_c, mult = p["k_h"], p["k_w"], p["out_c"], p["in_c"], p["depth_mult"]
+    k_h, k_w, out_c, in_c, mult = p("k_h"), p("k_w"), p("out_c"), p("in_c"), p("depth_mult")
     taps = pad_to(w.reshape(k_h * k_w, out_c), 16, 1)
     blocks = taps.reshape(k_h * k_w, -1, 16).transpose(1, 0, 2).reshape(-1)
-    offsets = [((ky * p["dil_h"]) * p["in_w"] + kx * p["dil_w"]) * in_c for ky in range(k_h) for kx in range(k_w)]
+    offsets = [((ky * p("dil_h")) * p("in_w") + kx * p("dil_w")) * in_c for ky in range(k_h) for kx in range(k_w)]
     offsets += [t * in_c for t in range(k_h * k_w)]
     consts = [ConstArray("weights", "int16_t", blocks, f"weights {list(w.shape)} as int16 [channel/16][tap][16]"),
               *_tables(layer, out_c, 16, even_odd=True),

@@ -83,9 +83,3 @@ def prepare_log_softmax(op: Op) -> Layer:
                  args=[ParamsArg(), ConstArg("exp_q12"), ConstArg("diff_q5"), TensorArg(inp, const=True),
                        TensorArg(out)],
                  note=f"{rows} row(s) of {depth}, exp and difference tables, one log per row")
-
-
-PREPARE = {
-    "L2_NORMALIZATION": prepare_l2norm,
-    "LOG_SOFTMAX": prepare_log_softmax,
-}

@@ -58,6 +58,3 @@ def prepare(op: Op) -> Layer:
         note += ", alpha broadcast"
     return Layer(op=op, kernel="lm_prelu_s8", runtime=RUNTIME, params_type="lm_prelu_params",
                  params=list(p.items()) + loops, consts=consts, args=args, note=note)
-
-
-PREPARE = {"PRELU": prepare}

@@ -59,6 +59,3 @@ def prepare_dequantize(op: Op) -> Layer:
                  params_type="lm_convert_params", params=_convert_params(inp),
                  args=[ParamsArg(), TensorArg(inp, const=True), TensorArg(out)],
                  note="int8 -> float32")
-
-
-PREPARE = {"QUANTIZE": prepare_quantize, "DEQUANTIZE": prepare_dequantize}

@@ -118,7 +118,3 @@ def prepare_arg_max(op: Op) -> Layer:
     return Layer(op=op, kernel="lm_argmax_s8", runtime=RUNTIME, params_type="lm_argmax_params",
                  params=params, args=[ParamsArg(), TensorArg(inp, const=True), TensorArg(out)],
                  note=f"first largest along axis {axis}")
-
-
-PREPARE = {"MEAN": prepare_mean_or_sum, "SUM": prepare_mean_or_sum, "REDUCE_MAX": prepare_max_or_min,
-           "REDUCE_MIN": prepare_max_or_min, "ARG_MAX": prepare_arg_max}

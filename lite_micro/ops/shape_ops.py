@@ -546,20 +546,3 @@ def prepare_resize_nearest(op: Op) -> Layer:
                  args=[ParamsArg(), ConstArg("rows"), ConstArg("cols"), TensorArg(inp, const=True),
                        TensorArg(out)],
                  note=f"index tables, align_corners={int(align)} half_pixel_centers={int(half)}")
-
-
-PREPARE = {
-    "CONCATENATION": prepare_concatenation,
-    "PACK": prepare_pack,
-    "UNPACK": prepare_unpack,
-    "SPLIT": prepare_split,
-    "SPLIT_V": prepare_split_v,
-    "TRANSPOSE": prepare_transpose,
-    "PAD": prepare_pad,
-    "PADV2": prepare_pad,
-    "STRIDED_SLICE": prepare_strided_slice,
-    "SLICE": prepare_slice,
-    "TILE": prepare_tile,
-    "BROADCAST_TO": prepare_broadcast_to,
-    "RESIZE_NEAREST_NEIGHBOR": prepare_resize_nearest,
-}

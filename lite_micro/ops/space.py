@@ -301,13 +301,3 @@ def prepare_gather_nd(op: Op) -> Layer:
     runs = [(sum(v * s for v, s in zip(t, strides)), k * inner) for k, t in enumerate(tuples)]
     return copy_layer(op, _merged_blocks(op, inp, out, runs, inner),
                       f"{len(tuples)} constant index tuples of depth {depth}")
-
-
-PREPARE = {
-    "SPACE_TO_BATCH_ND": prepare_space_to_batch,
-    "BATCH_TO_SPACE_ND": prepare_batch_to_space,
-    "DEPTH_TO_SPACE": prepare_depth_to_space,
-    "SPACE_TO_DEPTH": prepare_space_to_depth,
-    "GATHER": prepare_gather,
-    "GATHER_ND": prepare_gather_nd,
-}

@@ -82,21 +82,21 @@ def _rq_const(mult, shift, out_zp: int, per_channel: bool):
 
 
 def _conv_fast(layer: Layer):
-    p = dict(layer.params)
-    if p["groups"] != 1:
+    p = layer.param                 # a params field by name
+    if p("groups") != 1:
         return None
     consts = {c.name: c for c in layer.consts}
-    table, zp_post = rq_table(consts["mult"].values, consts["shift"].values, p["out_zp"]), 0
+    table, zp_post = rq_table(consts["mult"].values, consts["shift"].values, p("out_zp")), 0
     if table is None:        # large shifts leave no room for the zero point: add it after
-        table, zp_post = rq_table(consts["mult"].values, consts["shift"].values, 0), p["out_zp"]
+        table, zp_post = rq_table(consts["mult"].values, consts["shift"].values, 0), p("out_zp")
     if table is None:
         return None
     w = consts["weights"].values
-    k = p["k_h"] * p["k_w"] * p["in_c"]
+    k = p("k_h") * p("k_w") * p("in_c")
     kp = -(-k // 4) * 4
     records = np.concatenate([consts["bias"].values.astype(np.int64).reshape(-1, 1), table], axis=1)
     new_consts = [
-        ConstArray("weights", "int32_t", pack_conv_weights(w.reshape(p["out_c"], k)),
+        ConstArray("weights", "int32_t", pack_conv_weights(w.reshape(p("out_c"), k)),
                    f"weights {list(w.shape)} as int8 words, channel pairs interleaved per 4 taps"),
         ConstArray("channels", "int32_t", records,
                    "per channel: bias with the input zero-point term folded in, multiplier, hi_add "
@@ -109,9 +109,9 @@ def _conv_fast(layer: Layer):
 
 
 def _fc_fast(layer: Layer):
-    p = dict(layer.params)
+    p = layer.param                 # a params field by name
     consts = {c.name: c for c in layer.consts}
-    rq = _rq_const(consts["mult"].values, consts["shift"].values, p["out_zp"], bool(p["per_channel"]))
+    rq = _rq_const(consts["mult"].values, consts["shift"].values, p("out_zp"), bool(p("per_channel")))
     if rq is None:
         return None
     w = consts["weights"].values

@@ -79,6 +79,3 @@ def prepare(op: Op) -> Layer:
                        ConstArg("time"), ConstArg("bias"), TensorArg(state), TensorArg(out)],
                  macs=batches * filters * (size + memory),
                  note=f"rank {rank}, memory {memory}, {state.dtype} state")
-
-
-PREPARE = {"SVDF": prepare}

@@ -73,6 +73,3 @@ def prepare(op: Op) -> Layer:
     return Layer(op=op, kernel="lm_tconv_s8", runtime=("lm_dot.h", "lm_tconv.h", "lm_tconv.c"), params_type="lm_tconv_params",
                  params=params, consts=consts, args=args, macs=b * in_h * in_w * in_c * k_h * k_w * out_c,
                  note=f"gather form, stride {strides[0]}x{strides[1]}")
-
-
-PREPARE = {"TRANSPOSE_CONV": prepare}

@@ -181,7 +181,6 @@ def test_sub_multipliers_are_taken_in_double():
     model = build_model("SUB", [TensorSpec((1,), "int8", s1, z1), TensorSpec((1,), "int8", s2, z2)],
                         [TensorSpec((1,), "int8", so, zo)], {"fused_activation_function": "RELU"})
     gen = compile_model(model)
-    params = dict(gen.layers[0].params)
-    assert params["in2_mult"] == 2084356378           # float32 ratios give 2084356352
+    assert gen.layers[0].param("in2_mult") == 2084356378           # float32 ratios give 2084356352
     x1, x2 = np.array([110], dtype=np.int8), np.array([89], dtype=np.int8)
     assert tflm(model, [x1, x2])[0] == 76
