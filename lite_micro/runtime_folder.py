@@ -65,8 +65,8 @@ def write_model(out: Path, files: dict[str, str], prefix: str,
         return [], []
     model, runtime = split_files(files, prefix)
     missing = new_runtime_files(runtime_dir, runtime)
+    write_files(runtime_dir, missing)      # first: a model folder is never left without its runtime
     write_files(out, model)
-    write_files(runtime_dir, missing)
     notes = [f"runtime -> {runtime_dir}/ ({len(missing)} files written, {len(runtime) - len(missing)} "
              f"already there; {stamp(runtime[VERSION_HEADER])})"]
     same = out.resolve() == runtime_dir.resolve()
