@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .cli_args import HelpFormatter, add_placement_options, epilog, json_error, parse_size, placement_from_args
+from .cli_args import HelpFormatter, epilog, json_error, parse_size
 from .errors import LiteMicroError, one_line
 
 EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -26,6 +26,8 @@ DEFAULT_TARGETS = {"gen": "host", "inspect": "host", "verify": "host", "bench": 
 
 
 def _parser() -> argparse.ArgumentParser:
+    from .cli_args import add_placement_options, add_section_options
+
     more = epilog()
     p = argparse.ArgumentParser(prog="litemicro", description="Compile int8 TensorFlow Lite models to C.",
                                 epilog=more, formatter_class=HelpFormatter)
@@ -85,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     pr.add_argument("--no-budget", action="store_true", help="skip the RAM/flash fit check")
     pr.add_argument("--format", default="platformio", choices=("platformio", "cmake", "arduino"),
                     help="project kind (default: platformio)")
+    add_section_options(pr)
     return p
 
 
@@ -122,9 +125,10 @@ def _error(args, message: str, code: int) -> int:
 
 def cmd_gen(args, command: str) -> int:
     from .api import Options, compile_model
+    from .cli_args import placement_from_args
     from .memory import flash_const_bytes
     from .outfiles import display_name
-    from .runtime_folder import write_model
+    from .runtime_folder import split_files, write_model
     from .targets import load_target
 
     load_target(args.target)
@@ -139,7 +143,7 @@ def cmd_gen(args, command: str) -> int:
     out = Path(args.output) if args.output else Path(gen.prefix)
     runtime_dir = Path(args.runtime_dir) if args.runtime_dir else None
     notes, warnings = write_model(out, gen.files, gen.prefix, runtime_dir)
-    written = sorted(gen.files) if runtime_dir is None else [f"{gen.prefix}.c", f"{gen.prefix}.h"]
+    written = sorted(gen.files) if runtime_dir is None else sorted(split_files(gen.files, gen.prefix)[0])
     print(f"{display_name(model_name)}: {len(gen.layers)} layers, {gen.macs:,} MACs -> {out}/ "
           f"({', '.join(written)})")
     for line in notes:
@@ -190,10 +194,11 @@ def cmd_bench(args, command: str) -> int:
 
 
 def cmd_project(args, command: str) -> int:
+    from .cli_args import placement_from_args
     from .project import SELF_CHECK, write_project
 
     out = write_project(args.model, args.board, args.output, ram=args.ram, flash=args.flash,
-                        budget=not args.no_budget, fmt=args.format)
+                        budget=not args.no_budget, fmt=args.format, placement=placement_from_args(args))
     kind = {"platformio": "PlatformIO project", "cmake": "CMake project", "arduino": "Arduino library"}
     print(f"{kind[args.format]} for {args.board} written to {out}/")
     if importlib.util.find_spec("tflite_micro") is None:

@@ -21,9 +21,11 @@ _STAMP = re.compile(r'#define LM_VERSION "([^"\n]*)"|#define LM_RUNTIME_ID 0x([0
 
 
 def split_files(files: dict[str, str], prefix: str) -> tuple[dict[str, str], dict[str, str]]:
-    """({model file: text}, {runtime file: text}): the model's files are `<prefix>.c/.h`."""
-    own = {f"{prefix}.c", f"{prefix}.h"}
-    return ({n: t for n, t in files.items() if n in own}, {n: t for n, t in files.items() if n not in own})
+    """({model file: text}, {runtime file: text}). The model's files are named after its prefix
+    (`<prefix>.c/.h`, and any `<prefix>_*` file); everything else is the shared runtime."""
+    def own(name: str) -> bool:
+        return name.startswith((f"{prefix}.", f"{prefix}_"))
+    return ({n: t for n, t in files.items() if own(n)}, {n: t for n, t in files.items() if not own(n)})
 
 
 def stamp(text: str) -> str:

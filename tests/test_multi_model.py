@@ -16,6 +16,7 @@ from lite_micro.build.host import build_host
 from lite_micro.cli import main as cli_main
 from lite_micro.codegen.placement import Placement
 from lite_micro.errors import LiteMicroError
+from lite_micro.project import write_project
 from lite_micro.reference import Reference, input_sets
 from lite_micro.runtime_folder import split_files
 
@@ -127,7 +128,8 @@ def test_sections_only_add_attributes_and_the_default_is_unchanged():
     default = gen("micro_speech_quantized")
     placed = gen("micro_speech_quantized", arena_section=".lm_arena", weights_section=".lm_weights")
     assert gen("micro_speech_quantized", arena_section=None, weights_section=None).files == default.files
-    assert "LM_SECTION" not in default.files[f"{default.prefix}.c"]
+    for text in (default.files[f"{default.prefix}.c"], default.files[f"{default.prefix}.h"]):
+        assert not re.search(r"LM_SECTION|set_arena|ARENA_ALIGN|ERR_ARENA", text)
     for name, text in placed.files.items():
         stripped = re.sub(r' LM_SECTION\("\.lm_(arena|weights)"\)', "", text)
         assert stripped == default.files[name], name
@@ -156,6 +158,18 @@ def test_conflicting_placements_are_refused():
         Placement(arena_section=".a", weights_section=".a")
     with pytest.raises(LiteMicroError, match="one of the two"):
         Placement(arena_section=".a", external_arena=True)
+
+
+def test_project_takes_the_section_options(tmp_path, run_cli):
+    code, _, err = run_cli("project", model_path("hello_world_int8"), "--board", "mps2-an386", "--format", "cmake",
+                           "-o", tmp_path / "p", "--weights-section", ".lm_weights", "--arena-section", ".lm_arena")
+    assert code == 0, err
+    source = (tmp_path / "p" / "hello_world_int8" / "hello_world_int8.c").read_text()
+    assert "--arena-section .lm_arena" in source and "--weights-section .lm_weights" in source    # the banner
+    assert 'LM_ALIGN(16) LM_SECTION(".lm_arena");' in source and source.count('LM_SECTION(".lm_weights")') > 3
+    with pytest.raises(LiteMicroError, match="--external-arena is for gen"):
+        write_project(model_path("hello_world_int8"), "mps2-an386", tmp_path / "q",
+                      placement=Placement(external_arena=True))
 
 
 def test_gen_help_documents_the_options(run_cli):
