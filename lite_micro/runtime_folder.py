@@ -52,9 +52,9 @@ def new_runtime_files(folder: Path, runtime: dict[str, str]) -> dict[str, str]:
             raise LiteMicroError(f"--runtime-dir {folder} holds the runtime of {stamp(old)}, this is "
                                  f"{stamp(runtime[name])}: regenerate every model into an empty runtime folder")
         elif old != runtime[name]:
-            raise LiteMicroError(f"--runtime-dir {folder}: {name} differs from this litemicro's runtime "
-                                 "(edited?); it is not overwritten: restore it, or regenerate every model "
-                                 "into an empty runtime folder")
+            raise LiteMicroError(f"--runtime-dir {folder}: {name} differs from the one this model needs (an "
+                                 "edit, or another litemicro or custom op); it is not overwritten: restore it, "
+                                 "or regenerate every model into an empty runtime folder")
     return missing
 
 

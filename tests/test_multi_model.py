@@ -194,6 +194,8 @@ def test_external_arena_on_the_host_is_bit_exact_and_refuses_bad_arenas(name, ho
     set_arena = getattr(lib, f"{g.prefix}_set_arena")
     assert getattr(lib, f"{g.prefix}_invoke")() == -1                       # no arena given yet
     assert getattr(lib, f"{g.prefix}_input")(0) == ffi.NULL
+    with pytest.raises(LiteMicroError, match="no arena given"):
+        host.run(g.prefix, input_sets(g.inputs, 1, seed=0)[0])
     buffer = ffi.new("int8_t[]", size + 2 * align)
     base = int(ffi.cast("uintptr_t", buffer))
     aligned = buffer + (-base % align)
