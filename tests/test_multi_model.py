@@ -79,6 +79,15 @@ def test_runtime_dir_holds_the_union_and_the_model_folders_only_their_own(tmp_pa
     assert code == 0 and "0 files written" in out
 
 
+def test_one_folder_for_everything(tmp_path, run_cli):
+    """-o and --runtime-dir the same folder: the models side by side with one runtime."""
+    for name in ("hello_world_int8", "micro_speech_quantized"):
+        code, _, err = run_cli("gen", model_path(name), "-o", tmp_path, "--runtime-dir", tmp_path)
+        assert code == 0 and err == "", err
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {"hello_world_int8.c", "micro_speech_quantized.c", "lm_fc.c", "lm_dwconv.c", "lm_version.h"} <= names
+
+
 def test_runtime_dir_never_overwrites_an_edited_file(tmp_path, run_cli):
     rt = tmp_path / "rt"
     assert run_cli("gen", model_path("hello_world_int8"), "-o", tmp_path / "a", "--runtime-dir", rt)[0] == 0
