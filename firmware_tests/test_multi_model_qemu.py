@@ -7,8 +7,9 @@ interpreter:
 - hello_world_int8 and micro_speech_quantized take --external-arena and share one arena,
   given once with <prefix>_set_arena; the firmware also checks the NULL / misaligned errors.
 
-The objects of the three models share no global symbol, and define only `<prefix>_*` ones;
-the runtime's are all `lm_*`.
+The folders are written as `litemicro gen --runtime-dir` writes them. The objects of the
+three models share no global symbol, and define only `<prefix>_*` ones; the runtime's are
+all `lm_*`.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from pathlib import Path
 import pytest
 
 from lite_micro.api import Options, compile_model
-from lite_micro.cli import main as cli_main
-from lite_micro.codegen.placement import Placement
+from lite_micro.cli import _parser
+from lite_micro.cli_args import placement_from_args
 from lite_micro.reference import Reference, input_sets
 from lite_micro.resources import templates_dir
-from lite_micro.runtime_folder import split_files
+from lite_micro.runtime_folder import write_model
 from lite_micro.targets import load_target
 from lite_micro.toolchain.firmware import STATIC_FILES, _run_compiler, gcc_command, render_harness, render_linker_script
 from lite_micro.toolchain.qemu import parse_outputs, run_elf
@@ -36,7 +37,6 @@ RUNTIME = "litemicro"
 OPTIONS = {"ad01_int8": ["--arena-section", ".lm_arena", "--weights-section", ".lm_weights"],
            "hello_world_int8": ["--external-arena"],
            "micro_speech_quantized": ["--external-arena"]}
-SHARED = ("hello_world_int8", "micro_speech_quantized")     # the two sharing one arena
 
 pytestmark = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
                                 reason="needs gcc-arm-none-eabi and qemu-system-arm")
@@ -84,24 +84,12 @@ int main(void)
 
 
 def _generate(workdir: Path, name: str):
-    """`litemicro gen` into <workdir>/<name> with the shared runtime folder; the Generated of
-    the same options (for the harness), checked to be what the command wrote."""
-    argv = ["gen", str(MODELS / f"{name}.tflite"), "--target", TARGET, "-o", str(workdir / name),
-            "--runtime-dir", str(workdir / RUNTIME), *OPTIONS[name]]
-    assert cli_main(argv) == 0
-    opts = OPTIONS[name]
-    placement = Placement(arena_section=_value(opts, "--arena-section"),
-                          weights_section=_value(opts, "--weights-section"), external_arena="--external-arena" in opts)
-    command = f"litemicro gen {name}.tflite --target {TARGET}{placement.options}"     # the banner gen writes
-    gen = compile_model(str(MODELS / f"{name}.tflite"), Options(target=TARGET, placement=placement, command=command))
-    model, runtime = split_files(gen.files, gen.prefix)
-    assert {p.name: p.read_text() for p in (workdir / name).iterdir()} == model
-    assert all((workdir / RUNTIME / f).read_text() == text for f, text in runtime.items())
+    """What `litemicro gen MODEL -o <workdir>/<name> --runtime-dir <workdir>/litemicro OPTIONS`
+    does (the command itself is tested in tests/test_multi_model.py); returns the Generated."""
+    args = _parser().parse_args(["gen", str(MODELS / f"{name}.tflite"), *OPTIONS[name]])
+    gen = compile_model(args.model, Options(target=TARGET, placement=placement_from_args(args)))
+    write_model(workdir / name, gen.files, gen.prefix, workdir / RUNTIME)
     return gen
-
-
-def _value(opts: list[str], option: str):
-    return opts[opts.index(option) + 1] if option in opts else None
 
 
 def _build(workdir: Path, gens: dict) -> Path:
@@ -176,13 +164,14 @@ def test_models_share_no_global_symbol(firmware):
     target = load_target(TARGET)
     defined = {}
     for folder in [*gens, RUNTIME]:
-        for src in sorted((workdir / folder).glob("*.c")):
-            obj = src.with_suffix(".o")
-            subprocess.run(["arm-none-eabi-gcc", *target.cflags, target.optimize, f"-I{workdir / RUNTIME}",
-                            "-c", str(src), "-o", str(obj)], check=True, capture_output=True)
-            nm = subprocess.run(["arm-none-eabi-nm", "-g", "--defined-only", str(obj)], capture_output=True,
-                                text=True, check=True).stdout
-            defined.setdefault(folder, set()).update(line.split()[-1] for line in nm.splitlines() if line.strip())
+        objects = workdir / "objects" / folder
+        objects.mkdir(parents=True)
+        sources = [str(p) for p in sorted((workdir / folder).glob("*.c"))]
+        subprocess.run(["arm-none-eabi-gcc", *target.cflags, "-O0", f"-I{workdir / RUNTIME}", "-c",
+                        *sources], cwd=objects, check=True, capture_output=True)
+        nm = subprocess.run(["arm-none-eabi-nm", "-g", "--defined-only", *map(str, objects.glob("*.o"))],
+                            capture_output=True, text=True, check=True).stdout
+        defined[folder] = {cols[-1] for cols in map(str.split, nm.splitlines()) if len(cols) == 3}
     for name in gens:
         assert defined[name] and all(sym.startswith(f"{name}_") for sym in defined[name]), defined[name]
     assert all(sym.startswith("lm_") for sym in defined[RUNTIME]), defined[RUNTIME]

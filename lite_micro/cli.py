@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .cli_args import HelpFormatter, add_placement_options, epilog, json_error, parse_size, placement_from_args
+from .cli_args import HelpFormatter, epilog, json_error, parse_size
 from .errors import LiteMicroError, one_line
 from .targets import DEFAULT_TARGET, load_target
 
@@ -26,6 +26,8 @@ EXIT_OK, EXIT_MISMATCH, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def _parser() -> argparse.ArgumentParser:
+    from .cli_args import add_placement_options, add_section_options
+
     more = epilog()
     p = argparse.ArgumentParser(prog="litemicro", description="Compile int8 TensorFlow Lite models to C.",
                                 epilog=more, formatter_class=HelpFormatter)
@@ -91,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
                          "alone. With or without it, only files litemicro generated in the model's folder "
                          "that the model no longer needs are deleted, and a folder litemicro did not make "
                          "is never written over")
+    add_section_options(pr)
     return p
 
 
@@ -139,9 +142,10 @@ def _error(args, message: str, code: int) -> int:
 
 def cmd_gen(args) -> int:
     from .api import Options, compile_model
+    from .cli_args import placement_from_args
     from .memory import flash_const_bytes
     from .outfiles import display_name
-    from .runtime_folder import write_model
+    from .runtime_folder import split_files, write_model
 
     model_name = Path(args.model).name
     banner = f"litemicro gen {display_name(model_name)} --target {args.target.name}"
@@ -154,7 +158,7 @@ def cmd_gen(args) -> int:
     out = Path(args.output) if args.output else Path(gen.prefix)
     runtime_dir = Path(args.runtime_dir) if args.runtime_dir else None
     notes, warnings = write_model(out, gen.files, gen.prefix, runtime_dir)
-    written = sorted(gen.files) if runtime_dir is None else [f"{gen.prefix}.c", f"{gen.prefix}.h"]
+    written = sorted(gen.files) if runtime_dir is None else sorted(split_files(gen.files, gen.prefix)[0])
     print(f"{display_name(model_name)}: {len(gen.layers)} layers, {gen.macs:,} MACs -> {out}/ "
           f"({', '.join(written)})")
     for line in notes:
@@ -202,10 +206,11 @@ def cmd_bench(args) -> int:
 
 
 def cmd_project(args) -> int:
+    from .cli_args import placement_from_args
     from .project import SELF_CHECK, generate_project, write_project_files
 
     project = generate_project(args.model, args.board, args.output, ram=args.ram, flash=args.flash,
-                               budget=not args.no_budget, fmt=args.format)
+                               budget=not args.no_budget, fmt=args.format, placement=placement_from_args(args))
     written = write_project_files(project, force=args.force)
     kind = {"platformio": "PlatformIO project", "cmake": "CMake project", "arduino": "Arduino library"}
     verb = "written to" if written.first_run else "regenerated in"

@@ -50,15 +50,20 @@ def add_placement_options(cmd: argparse.ArgumentParser) -> None:
                      help="write the runtime (lm_* files) to DIR instead of the output folder: several models "
                           "generated with one DIR link into one firmware; a file DIR already has is never "
                           "overwritten, and a runtime of another litemicro there is an error")
+    add_section_options(cmd)
+    cmd.add_argument("--external-arena", action="store_true",
+                     help="no arena of its own: the caller passes one with <prefix>_set_arena(ptr) "
+                          "(<PREFIX>_ARENA_SIZE bytes, <PREFIX>_ARENA_ALIGN-aligned); models that never run at "
+                          "once can share it")
+
+
+def add_section_options(cmd: argparse.ArgumentParser) -> None:
+    """The linker sections of the model's arena and constants (gen and project)."""
     cmd.add_argument("--arena-section", metavar="NAME",
                      help="put the model's arena in linker section NAME (e.g. .sram2, .dtcm)")
     cmd.add_argument("--weights-section", metavar="NAME",
                      help="put the model's constant data (weights, biases, layer parameters) in linker section "
                           "NAME (e.g. .ext_flash)")
-    cmd.add_argument("--external-arena", action="store_true",
-                     help="no arena of its own: the caller passes one with <prefix>_set_arena(ptr) "
-                          "(<PREFIX>_ARENA_SIZE bytes, <PREFIX>_ARENA_ALIGN-aligned); models that never run at "
-                          "once can share it")
 
 
 def placement_from_args(args):
@@ -66,4 +71,4 @@ def placement_from_args(args):
     from .codegen.placement import Placement
 
     return Placement(arena_section=args.arena_section, weights_section=args.weights_section,
-                     external_arena=args.external_arena)
+                     external_arena=getattr(args, "external_arena", False))

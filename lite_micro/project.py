@@ -40,6 +40,7 @@ from . import __version__
 from .api import Options, compile_model
 from .board_uart import uart_context
 from .codegen.emit import environment
+from .codegen.placement import DEFAULT_PLACEMENT, Placement
 from .errors import LiteMicroError
 from .outfiles import display_name, write_files
 from .project_formats import FORMATS, arduino_files, cmake_files
@@ -118,12 +119,14 @@ def _board_from_dict(data: dict) -> Board:
 
 
 def write_project(model_path, board, out_dir=None, *, ram=None, flash=None, budget=True,
-                  fmt: str = "platformio", force: bool = False) -> Path:
+                  fmt: str = "platformio", force: bool = False,
+                  placement: Placement = DEFAULT_PLACEMENT) -> Path:
     """Compile `model_path` for `board` and write its project to `out_dir` (default:
     ./<prefix>-<board>): PlatformIO, CMake or an Arduino library, by `fmt`. Returns the
     project folder. `ram`/`flash` replace the board's memory sizes in the fit check;
     budget=False skips it; force=True rewrites the user's files too (see write_project_files)."""
-    project = generate_project(model_path, board, out_dir, ram=ram, flash=flash, budget=budget, fmt=fmt)
+    project = generate_project(model_path, board, out_dir, ram=ram, flash=flash, budget=budget, fmt=fmt,
+                               placement=placement)
     write_project_files(project, force=force)
     return project.out
 
@@ -136,16 +139,18 @@ class Project:
 
 
 def generate_project(model_path, board, out_dir=None, *, ram=None, flash=None, budget=True,
-                     fmt: str = "platformio") -> Project:
+                     fmt: str = "platformio", placement: Placement = DEFAULT_PLACEMENT) -> Project:
     """write_project without the writing."""
     if fmt not in FORMATS:
         raise LiteMicroError(f"unknown project format '{fmt}'; known formats: {', '.join(FORMATS)}")
+    if placement.external_arena:       # the project's main.c runs the model on its own arena
+        raise LiteMicroError("a project's demo uses the model's own arena: --external-arena is for gen")
     spec = load_board(board)
     target = _board_target(spec)
     command = f"litemicro project {display_name(Path(model_path).name)} --board {spec.name}"
-    command += f" --format {fmt}" if fmt != "platformio" else ""
+    command += (f" --format {fmt}" if fmt != "platformio" else "") + placement.options
     gen = compile_model(model_path, Options(
-        target=target, command=command, budget=budget, part=spec.name,
+        target=target, command=command, budget=budget, part=spec.name, placement=placement,
         ram=ram if ram is not None else spec.ram_bytes,
         flash=flash if flash is not None else spec.flash_bytes))
     sets = input_sets(gen)

@@ -21,9 +21,11 @@ _STAMP = re.compile(r'#define LM_VERSION "([^"\n]*)"|#define LM_RUNTIME_ID 0x([0
 
 
 def split_files(files: dict[str, str], prefix: str) -> tuple[dict[str, str], dict[str, str]]:
-    """({model file: text}, {runtime file: text}): the model's files are `<prefix>.c/.h`."""
-    own = {f"{prefix}.c", f"{prefix}.h"}
-    return ({n: t for n, t in files.items() if n in own}, {n: t for n, t in files.items() if n not in own})
+    """({model file: text}, {runtime file: text}). The model's files are named after its prefix
+    (`<prefix>.c/.h`, and any `<prefix>_*` file); everything else is the shared runtime."""
+    def own(name: str) -> bool:
+        return name.startswith((f"{prefix}.", f"{prefix}_"))
+    return ({n: t for n, t in files.items() if own(n)}, {n: t for n, t in files.items() if not own(n)})
 
 
 def stamp(text: str) -> str:
@@ -50,9 +52,9 @@ def new_runtime_files(folder: Path, runtime: dict[str, str]) -> dict[str, str]:
             raise LiteMicroError(f"--runtime-dir {folder} holds the runtime of {stamp(old)}, this is "
                                  f"{stamp(runtime[name])}: regenerate every model into an empty runtime folder")
         elif old != runtime[name]:
-            raise LiteMicroError(f"--runtime-dir {folder}: {name} differs from this litemicro's runtime "
-                                 "(edited?); it is not overwritten: restore it, or regenerate every model "
-                                 "into an empty runtime folder")
+            raise LiteMicroError(f"--runtime-dir {folder}: {name} differs from the one this model needs (an "
+                                 "edit, or another litemicro or custom op); it is not overwritten: restore it, "
+                                 "or regenerate every model into an empty runtime folder")
     return missing
 
 
@@ -65,8 +67,8 @@ def write_model(out: Path, files: dict[str, str], prefix: str,
         return [], []
     model, runtime = split_files(files, prefix)
     missing = new_runtime_files(runtime_dir, runtime)
+    write_files(runtime_dir, missing)      # first: a model folder is never left without its runtime
     write_files(out, model)
-    write_files(runtime_dir, missing)
     notes = [f"runtime -> {runtime_dir}/ ({len(missing)} files written, {len(runtime) - len(missing)} "
              f"already there; {stamp(runtime[VERSION_HEADER])})"]
     same = out.resolve() == runtime_dir.resolve()

@@ -7,14 +7,15 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from lite_micro.api import Options, compile_model
+from lite_micro.cli import main as cli_main
 from lite_micro.codegen.placement import Placement
 from lite_micro.errors import LiteMicroError
+from lite_micro.project import write_project
 from lite_micro.reference import Reference, input_sets
 from lite_micro.runtime_folder import split_files
 from lite_micro.toolchain.host import build_host
@@ -24,9 +25,17 @@ from model_zoo import model_path
 MODELS = ["ad01_int8", "hello_world_int8", "micro_speech_quantized"]
 
 
-def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "lite_micro.cli", *map(str, args)],
-                          capture_output=True, text=True, timeout=300)
+@pytest.fixture
+def run_cli(capsys):
+    """`litemicro ARGS` in this process: (exit code, stdout, stderr)."""
+    def run(*args):
+        try:
+            code = cli_main([str(a) for a in args])
+        except SystemExit as exc:            # argparse: --help
+            code = exc.code
+        out, err = capsys.readouterr()
+        return code, out, err
+    return run
 
 
 def gen(name, target="cortex-m4", **placement):
@@ -51,12 +60,13 @@ def test_runtime_files_are_the_same_text_for_every_model_and_target():
     assert "lm_version.h" in seen
 
 
-def test_runtime_dir_holds_the_union_and_the_model_folders_only_their_own(tmp_path):
+def test_runtime_dir_holds_the_union_and_the_model_folders_only_their_own(tmp_path, run_cli):
     rt = tmp_path / "litemicro"
     for name in MODELS:
-        proc = run_cli("gen", model_path(name), "--target", "cortex-m4", "-o", tmp_path / name, "--runtime-dir", rt)
-        assert proc.returncode == 0, proc.stderr
-        assert "runtime ->" in proc.stdout and proc.stderr == ""
+        code, out, err = run_cli("gen", model_path(name), "--target", "cortex-m4", "-o", tmp_path / name,
+                                 "--runtime-dir", rt)
+        assert code == 0, err
+        assert "runtime ->" in out and err == ""
     union = {}
     for name in MODELS:
         g = gen(name)
@@ -64,39 +74,48 @@ def test_runtime_dir_holds_the_union_and_the_model_folders_only_their_own(tmp_pa
         assert sorted(p.name for p in (tmp_path / name).iterdir()) == sorted(model)
         union.update(runtime)
     assert {p.name: p.read_text() for p in rt.iterdir()} == union
-    again = run_cli("gen", model_path(MODELS[0]), "--target", "cortex-m4", "-o", tmp_path / MODELS[0],
-                    "--runtime-dir", rt)
-    assert again.returncode == 0 and "0 files written" in again.stdout
+    code, out, err = run_cli("gen", model_path(MODELS[0]), "--target", "cortex-m4", "-o", tmp_path / MODELS[0],
+                             "--runtime-dir", rt)
+    assert code == 0 and "0 files written" in out
 
 
-def test_runtime_dir_never_overwrites_an_edited_file(tmp_path):
+def test_one_folder_for_everything(tmp_path, run_cli):
+    """-o and --runtime-dir the same folder: the models side by side with one runtime."""
+    for name in ("hello_world_int8", "micro_speech_quantized"):
+        code, _, err = run_cli("gen", model_path(name), "-o", tmp_path, "--runtime-dir", tmp_path)
+        assert code == 0 and err == "", err
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {"hello_world_int8.c", "micro_speech_quantized.c", "lm_fc.c", "lm_dwconv.c", "lm_version.h"} <= names
+
+
+def test_runtime_dir_never_overwrites_an_edited_file(tmp_path, run_cli):
     rt = tmp_path / "rt"
-    assert run_cli("gen", model_path("hello_world_int8"), "-o", tmp_path / "a", "--runtime-dir", rt).returncode == 0
+    assert run_cli("gen", model_path("hello_world_int8"), "-o", tmp_path / "a", "--runtime-dir", rt)[0] == 0
     edited = (rt / "lm_fc.c").read_text() + "/* my change */\n"
     (rt / "lm_fc.c").write_text(edited)
-    proc = run_cli("gen", model_path("ad01_int8"), "-o", tmp_path / "b", "--runtime-dir", rt)
-    assert proc.returncode == 2
-    assert proc.stderr.count("\n") == 1 and "lm_fc.c differs" in proc.stderr and "not overwritten" in proc.stderr
+    code, out, err = run_cli("gen", model_path("ad01_int8"), "-o", tmp_path / "b", "--runtime-dir", rt)
+    assert code == 2
+    assert err.count("\n") == 1 and "lm_fc.c differs" in err and "not overwritten" in err
     assert (rt / "lm_fc.c").read_text() == edited
     assert not (tmp_path / "b").exists()            # refused before anything was written
 
 
-def test_runtime_dir_of_another_version_is_refused_in_one_line(tmp_path):
+def test_runtime_dir_of_another_version_is_refused_in_one_line(tmp_path, run_cli):
     rt = tmp_path / "rt"
-    assert run_cli("gen", model_path("hello_world_int8"), "-o", tmp_path / "a", "--runtime-dir", rt).returncode == 0
+    assert run_cli("gen", model_path("hello_world_int8"), "-o", tmp_path / "a", "--runtime-dir", rt)[0] == 0
     stamp = rt / "lm_version.h"
     old = re.sub(r'LM_VERSION "[^"]*"', 'LM_VERSION "0.0.9"', stamp.read_text())
     stamp.write_text(re.sub(r"LM_RUNTIME_ID 0x[0-9a-f]+u", "LM_RUNTIME_ID 0x0badf00du", old))
-    proc = run_cli("gen", model_path("ad01_int8"), "-o", tmp_path / "b", "--runtime-dir", rt)
-    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
-    assert "litemicro 0.0.9, runtime id 0badf00d" in proc.stderr and "empty runtime folder" in proc.stderr
+    code, out, err = run_cli("gen", model_path("ad01_int8"), "-o", tmp_path / "b", "--runtime-dir", rt)
+    assert code == 2 and err.count("\n") == 1
+    assert "litemicro 0.0.9, runtime id 0badf00d" in err and "empty runtime folder" in err
 
 
-def test_a_stale_runtime_copy_in_the_model_folder_is_named(tmp_path):
-    out = tmp_path / "m"
-    assert run_cli("gen", model_path("hello_world_int8"), "-o", out).returncode == 0      # runtime inside
-    proc = run_cli("gen", model_path("hello_world_int8"), "-o", out, "--runtime-dir", tmp_path / "rt")
-    assert proc.returncode == 0 and "warning" in proc.stderr and "lm_fc.c" in proc.stderr
+def test_a_stale_runtime_copy_in_the_model_folder_is_named(tmp_path, run_cli):
+    folder = tmp_path / "m"
+    assert run_cli("gen", model_path("hello_world_int8"), "-o", folder)[0] == 0      # runtime inside
+    code, out, err = run_cli("gen", model_path("hello_world_int8"), "-o", folder, "--runtime-dir", tmp_path / "rt")
+    assert code == 0 and "warning" in err and "lm_fc.c" in err
 
 
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
@@ -118,7 +137,8 @@ def test_sections_only_add_attributes_and_the_default_is_unchanged():
     default = gen("micro_speech_quantized")
     placed = gen("micro_speech_quantized", arena_section=".lm_arena", weights_section=".lm_weights")
     assert gen("micro_speech_quantized", arena_section=None, weights_section=None).files == default.files
-    assert "LM_SECTION" not in default.files[f"{default.prefix}.c"]
+    for text in (default.files[f"{default.prefix}.c"], default.files[f"{default.prefix}.h"]):
+        assert not re.search(r"LM_SECTION|set_arena|ARENA_ALIGN|ERR_ARENA", text)
     for name, text in placed.files.items():
         stripped = re.sub(r' LM_SECTION\("\.lm_(arena|weights)"\)', "", text)
         assert stripped == default.files[name], name
@@ -135,10 +155,10 @@ def test_sections_only_add_attributes_and_the_default_is_unchanged():
     ("--weights-section", ".bss.weights", "zero-filled"),
     ("--arena-section", ".rodata", "read-only"),
 ])
-def test_bad_section_names_are_one_line_errors(tmp_path, option, name, words):
-    proc = run_cli("gen", model_path("hello_world_int8"), "-o", tmp_path / "m", option, name)
-    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
-    assert words in proc.stderr and option in proc.stderr
+def test_bad_section_names_are_one_line_errors(tmp_path, option, name, words, run_cli):
+    code, out, err = run_cli("gen", model_path("hello_world_int8"), "-o", tmp_path / "m", option, name)
+    assert code == 2 and err.count("\n") == 1, err
+    assert words in err and option in err
     assert not (tmp_path / "m").exists()
 
 
@@ -149,10 +169,22 @@ def test_conflicting_placements_are_refused():
         Placement(arena_section=".a", external_arena=True)
 
 
-def test_gen_help_documents_the_options():
-    proc = run_cli("gen", "--help")
+def test_project_takes_the_section_options(tmp_path, run_cli):
+    code, _, err = run_cli("project", model_path("hello_world_int8"), "--board", "mps2-an386", "--format", "cmake",
+                           "-o", tmp_path / "p", "--weights-section", ".lm_weights", "--arena-section", ".lm_arena")
+    assert code == 0, err
+    source = (tmp_path / "p" / "hello_world_int8" / "hello_world_int8.c").read_text()
+    assert "--arena-section .lm_arena" in source and "--weights-section .lm_weights" in source    # the banner
+    assert 'LM_ALIGN(16) LM_SECTION(".lm_arena");' in source and source.count('LM_SECTION(".lm_weights")') > 3
+    with pytest.raises(LiteMicroError, match="--external-arena is for gen"):
+        write_project(model_path("hello_world_int8"), "mps2-an386", tmp_path / "q",
+                      placement=Placement(external_arena=True))
+
+
+def test_gen_help_documents_the_options(run_cli):
+    code, out, _ = run_cli("gen", "--help")
     for option in ("--runtime-dir", "--arena-section", "--weights-section", "--external-arena", "_set_arena"):
-        assert option in proc.stdout
+        assert code == 0 and option in out
 
 
 # ---- the caller's arena -----------------------------------------------------------------------
@@ -171,6 +203,8 @@ def test_external_arena_on_the_host_is_bit_exact_and_refuses_bad_arenas(name, ho
     set_arena = getattr(lib, f"{g.prefix}_set_arena")
     assert getattr(lib, f"{g.prefix}_invoke")() == -1                       # no arena given yet
     assert getattr(lib, f"{g.prefix}_input")(0) == ffi.NULL
+    with pytest.raises(LiteMicroError, match="no arena given"):
+        host.run(g.prefix, input_sets(g.inputs, 1, seed=0)[0])
     buffer = ffi.new("int8_t[]", size + 2 * align)
     base = int(ffi.cast("uintptr_t", buffer))
     aligned = buffer + (-base % align)

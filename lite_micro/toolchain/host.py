@@ -42,7 +42,10 @@ class HostModule:
             raw = np.ascontiguousarray(arr, dtype=np.dtype(info.dtype)).tobytes()
             if len(raw) != info.nbytes:
                 raise LiteMicroError(f"{prefix}: input {k} needs {info.nbytes} bytes, got {len(raw)}")
-            ffi.memmove(getattr(lib, f"{prefix}_input")(k), raw, len(raw))
+            place = getattr(lib, f"{prefix}_input")(k)
+            if place == ffi.NULL:                # an --external-arena model before set_arena
+                raise LiteMicroError(f"{prefix}: input {k} has no place in memory (no arena given?)")
+            ffi.memmove(place, raw, len(raw))
         status = getattr(lib, f"{prefix}_invoke")()
         if status != 0:
             raise LiteMicroError(f"{prefix}: invoke returned {status}")

@@ -11,7 +11,9 @@
 
 #include <stdint.h>
 
-#define LM_RUNTIME_VERSION 1
+/* 2: models check LM_RUNTIME_ID (lm_version.h) instead; a model generated before checks this
+ * number for 1, so it refuses to build against this runtime. */
+#define LM_RUNTIME_VERSION 2
 
 typedef struct {
     int32_t batches, in_h, in_w, in_c;
