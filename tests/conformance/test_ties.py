@@ -8,8 +8,9 @@ cases are (beta, scale) pairs for which the interpreter's own outputs differ bet
 product in float32 and in double, on fixed rows (ties.softmax_precision_search).
 UNIDIRECTIONAL_SEQUENCE_LSTM: the gate FCs' input * weight / 2^-12, input and recurrent,
 are float32 ties; state carried over the steps makes a gate that rounds the other way show
-in the hidden output. The inter-gate multipliers (2^-15 * 2^-15 / hidden scale) have no
-ties an int16 product can reach.
+in the hidden output. Not covered: the inter-gate multiplier 2^-15 * 2^-15 / hidden scale
+(about 2^-23), which reaches a tie only where the product of two gate outputs is an odd
+multiple of about 2^22, values random inputs almost never produce.
 """
 import collections
 import dataclasses
