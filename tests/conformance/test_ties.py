@@ -21,7 +21,8 @@ from lstm_cases import LSTM, lstm_case
 from lite_micro.ops import lstm
 from lite_micro.testing.conformance import run_cases
 from lite_micro.testing.oneop import TensorSpec
-from lite_micro.testing.ties import all_tie_cases, f32, softmax_rows, softmax_tie_cases, tie_scale
+from lite_micro.testing.ties import (SOFTMAX_SCALES, all_tie_cases, f32, softmax_precisions_differ,
+                                     softmax_rows, softmax_tie_cases, tie_scale)
 
 FAMILIES = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV", "ADD", "SUB",
             "MUL", "BATCH_MATMUL", "QUANTIZE", "SUM", "MEAN", "PRELU", "RELU", "RELU6",
@@ -69,6 +70,11 @@ def test_every_family_has_tie_cases():
     counts = collections.Counter(case.op for case in all_tie_cases() + lstm_tie_cases())
     assert set(counts) == FAMILIES and min(counts.values()) >= 3, counts
     assert len(softmax_tie_cases()) >= 3
+
+
+def test_softmax_cases_tell_float32_from_double():
+    """The interpreter itself answers differently for the float32 product of each kept pair."""
+    assert all(softmax_precisions_differ(beta, scale) for beta, scale in SOFTMAX_SCALES)
 
 
 def test_tie_cases_match_tflm(tmp_path):
