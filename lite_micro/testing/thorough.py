@@ -107,8 +107,8 @@ def table(rows: list[dict]) -> str:
     per_op: dict[str, list[dict]] = {}
     for r in rows:
         per_op.setdefault(r["op"], []).append(r)
-    lines = ["| op | cases x seeds | distinct configurations | informative | mismatches | seconds |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = ["| op | cases per seed (total) | seeds | distinct configurations | informative | "
+             "failures | seconds | commits |", "|---|---:|---|---:|---:|---:|---:|---|"]
     total = dict(cases=0, failures=0, seconds=0.0)
     for op in sorted(per_op):
         rs = per_op[op]
@@ -117,12 +117,14 @@ def table(rows: list[dict]) -> str:
         share = sum(r["informative"] for r in rs) / max(1, cases)
         fails = sum(r["failures"] for r in rs)
         secs = sum(r["seconds"] for r in rs)
-        lines.append(f"| {op} | {sizes} ({cases}) | {sum(r['configs'] for r in rs)} | "
-                     f"{share:.0%} | {fails} | {secs:.0f} |")
+        seeds = ",".join(str(r["seed"]) for r in rs)
+        commits = ",".join(sorted({r["commit"][:7] for r in rs}))
+        lines.append(f"| {op} | {sizes} ({cases}) | {seeds} | {sum(r['configs'] for r in rs)} | "
+                     f"{share:.0%} | {fails} | {secs:.0f} | {commits} |")
         total.update(cases=total["cases"] + cases, failures=total["failures"] + fails,
                      seconds=total["seconds"] + secs)
-    lines.append(f"| all {len(per_op)} ops | {total['cases']} | | | {total['failures']} | "
-                 f"{total['seconds']:.0f} |")
+    lines.append(f"| all {len(per_op)} ops | {total['cases']} | | | | {total['failures']} | "
+                 f"{total['seconds']:.0f} | |")
     return "\n".join(lines)
 
 

@@ -286,12 +286,14 @@ def softmax_tie_cases() -> list:
     return [softmax_case(beta, scale) for beta, scale in SOFTMAX_SCALES]
 
 
-def softmax_precision_search(count: int, seed: int = 2) -> list[tuple[float, float]]:
-    """(beta, scale) pairs for which the interpreter's outputs on softmax_rows() differ
-    between the model and the same model with beta 1 and scale float32(beta * scale),
-    i.e. between the product in double and in float32 (a search by hand, not a test)."""
+def softmax_precisions_differ(beta: float, scale: float) -> bool:
+    """Whether the interpreter's outputs on softmax_rows() differ between the model and the
+    same model with beta 1 and scale float32(beta * scale): between the product in double
+    and in float32."""
     from tflite_micro.python.tflite_micro import runtime
-    rng, rows, found = np.random.default_rng(seed), softmax_rows(), []
+    rows, narrow = softmax_rows(), f32(f32(beta) * f32(scale))
+    if float(narrow) == float(f32(beta)) * float(f32(scale)):
+        return False
 
     def run(case):
         it = runtime.Interpreter.from_bytes(bytes(case.build()), arena_size=1 << 20)
@@ -299,11 +301,15 @@ def softmax_precision_search(count: int, seed: int = 2) -> list[tuple[float, flo
         it.invoke()
         return np.array(it.get_output(0))
 
+    return not np.array_equal(run(softmax_case(beta, scale)), run(softmax_case(1.0, narrow)))
+
+
+def softmax_precision_search(count: int, seed: int = 2) -> list[tuple[float, float]]:
+    """Random (beta, scale) pairs for which softmax_precisions_differ (a search by hand)."""
+    rng, found = np.random.default_rng(seed), []
     for _ in range(count):
         beta, scale = f32(10 ** rng.uniform(-0.5, 0.5)), f32(10 ** rng.uniform(-2.5, -0.5))
-        narrow = f32(beta * scale)
-        if float(narrow) != float(beta) * float(scale) and not np.array_equal(
-                run(softmax_case(beta, scale)), run(softmax_case(1.0, narrow))):
+        if softmax_precisions_differ(beta, scale):
             found.append((float(beta), float(scale)))
     return found
 
