@@ -21,8 +21,15 @@ from lite_micro.frontend.signatures import signature
 from lite_micro.ops import lstm
 from lite_micro.testing.conformance import run_cases
 from lite_micro.testing.oneop import TensorSpec
-from lite_micro.testing.ties import (SOFTMAX_SCALES, all_tie_cases, f32, softmax_precisions_differ,
-                                     softmax_rows, softmax_tie_cases, tie_scale)
+from lite_micro.testing.ties import (
+    SOFTMAX_SCALES,
+    all_tie_cases,
+    f32,
+    softmax_precisions_differ,
+    softmax_rows,
+    softmax_tie_cases,
+    tie_scale,
+)
 
 from lstm_cases import LSTM, lstm_case
 
