@@ -226,6 +226,22 @@ def test_dsp_weights_stay_one_byte_each():
     assert sorted(packed.tolist()) == sorted(w.reshape(-1).tolist())
 
 
+def test_walk_and_one_channel_weights_stay_int8():
+    """The 3x3 walk repeats each kernel row's middle weight (12 bytes per channel for 9); the
+    one-channel layout pads kernel rows to 4 taps with zeros; nothing else is added or lost."""
+    from lite_micro.ops.conv import column_walk_weights, one_channel_weights
+    w = (np.arange(3 * 3 * 5).reshape(3, 3, 5) % 251 - 125).astype(np.int8)
+    for vertical in (0, 1):
+        walk = column_walk_weights(w, vertical)
+        rows = w.transpose(2, 1, 0) if vertical else w.transpose(2, 0, 1)
+        assert walk.dtype == np.int8 and walk.size == 12 * 5
+        assert sorted(walk.tolist()) == sorted(w.reshape(-1).tolist() + rows[:, :, 1].reshape(-1).tolist())
+    w1 = (np.arange(5 * 6 * 4).reshape(5, 6, 4) % 251 - 125).astype(np.int8)
+    packed = one_channel_weights(w1)
+    assert packed.dtype == np.int8 and packed.size == 5 * 8 * 4
+    assert sorted(packed.tolist()) == sorted(w1.reshape(-1).tolist() + [0] * (5 * 2 * 4))
+
+
 @pytest.mark.parametrize("target", ["host", "cortex-m4"])
 def test_add_sub_mul_match_tflm(target, tmp_path):
     kernels = _check_host({k: c.build() for k, c in BINARY.items()}, target, tmp_path)
