@@ -159,17 +159,42 @@ def _needs_patch(p: Callable[[str], int]) -> bool:
     return False
 
 
+def _dsp_layer(layer: Layer, kernel: str, weights: np.ndarray, what: str, records: np.ndarray, mode: int,
+               scratch: int, note: str, **changes) -> Layer:
+    """A depthwise layer re-chosen for a DSP kernel of the LM_DW_DSP_ARGS signature: weights (one
+    byte each, `what` says in which order), channel records of `_depthwise_records` and its mode."""
+    consts = [ConstArray("weights", "int8_t", weights, what),
+              ConstArray("channels", "int32_t", records, "per channel: bias with the input zero-point term "
+                         "folded in, " + ("multiplier, hi_add (rounding and output zero point), shift_hi"
+                                          if mode else "multiplier, shift, 0"))]
+    args = [ParamsArg(), TensorArg(layer.op.input("input"), const=True), ConstArg("weights"), ConstArg("channels"),
+            str(mode), ScratchArg() if scratch else "NULL", TensorArg(layer.op.outputs[0])]
+    requant = "one multiply-accumulate requantization" if mode else "general requantization"
+    return dataclasses.replace(layer, kernel=kernel, consts=consts, args=args, scratch_bytes=scratch,
+                               note=f"{note}, {requant}", **changes)
+
+
 def depthwise_for_target(layer: Layer, features) -> Layer:
-    """On cores with the DSP extension: the SMLAD kernels (multiplier 1, 2 or a multiple of 4),
-    3x3 unrolled, weights laid out offline for them, bias and requantization in one record per
-    channel (_depthwise_records). Elsewhere: the portable kernel as is."""
-    p = layer.param                 # a params field by name
-    dm = p("depth_mult")
+    """On cores with the DSP extension: the 3x3 walk of lm_dwconv_3x3.h (multiplier 1, long
+    lines), the one-input-channel kernel (even multiplier, 16 taps or more), else the SMLAD
+    kernels over tap pairs (multiplier 1, 2 or a multiple of 4, 3x3 unrolled); weights laid out
+    offline for each, bias and requantization in one record per channel (_depthwise_records).
+    Elsewhere, and for other multipliers: the portable kernel as is."""
+    p = dict(layer.params)
+    dm = p["depth_mult"]
     portable = layer.kernel in ("lm_dwconv_m1_s8", "lm_dwconv_s8")    # not already re-chosen (MVE)
-    if "dsp" not in features or not portable or not (dm in (1, 2) or dm % 4 == 0):
+    if "dsp" not in features or not portable:
         return layer
     consts = {c.name: c for c in layer.consts}
     w = consts["weights"].values
+    walk = _walk_view(p)
+    if walk:
+        return _depthwise_3x3_columns(layer, *walk, consts)
+    if (p["in_c"] == 1 and dm % 2 == 0 and (p["dil_h"], p["dil_w"]) == (1, 1)
+            and p["k_h"] * p["k_w"] >= ONE_CHANNEL_MIN_TAPS):
+        return _depthwise_one_channel(layer, p, consts)
+    if not (dm in (1, 2) or dm % 4 == 0):
+        return layer
     if dm > 1:
         kernel = ("lm_dwconv_mult2_dsp_s8" if dm == 2 else
                   "lm_dwconv_3x3_mult_dsp_s8" if (p("k_h"), p("k_w")) == (3, 3) else "lm_dwconv_mult_dsp_s8")
@@ -179,28 +204,114 @@ def depthwise_for_target(layer: Layer, features) -> Layer:
     else:
         kernel, note = "lm_dwconv_dsp_s8", "depthwise, SMLAD on tap pairs"
     records, usual = _depthwise_records(consts, p)
-    scratch = p("k_h") * p("k_w") * p("in_c") if _needs_patch(p) else 0
-    new_consts = [ConstArray("weights", "int8_t", dsp_depthwise_weights(w),
-                             f"weights {list(w.shape)} in SMLAD tap-pair order"),
-                  ConstArray("channels", "int32_t", records, "per channel: bias with the input zero-point term "
-                             "folded in, " + ("multiplier, hi_add (rounding and output zero point), shift_hi"
-                                              if usual else "multiplier, shift, 0"))]
-    args = [ParamsArg(), TensorArg(layer.op.input("input"), const=True), ConstArg("weights"), ConstArg("channels"),
-            str(int(usual)), ScratchArg() if scratch else "NULL", TensorArg(layer.op.outputs[0])]
-    requant = "one multiply-accumulate requantization" if usual else "general requantization"
-    return dataclasses.replace(layer, kernel=kernel, consts=new_consts, args=args, scratch_bytes=scratch,
-                               note=f"{note}, 4 channels per pass, {requant}")
+    scratch = p["k_h"] * p["k_w"] * p["in_c"] if _needs_patch(p.__getitem__) else 0
+    return _dsp_layer(layer, kernel, dsp_depthwise_weights(w), f"weights {list(w.shape)} in SMLAD tap-pair order",
+                      records, usual, scratch, f"{note}, 4 channels per pass")
 
 
-def _depthwise_records(consts: dict, p: Callable[[str], int]):
+def _column_walk_fits(p: dict) -> bool:
+    """Whether lm_dwconv_3x3.h's walk applies to params p (in the walk's view): 3x3, multiplier
+    1, no dilation, stride 1 or 2 along the walk, an input of at least 3x3, and at most one
+    padded column at either end of a line."""
+    last_ix = (p["out_w"] - 1) * p["stride_w"] - p["pad_left"]
+    return ((p["k_h"], p["k_w"], p["depth_mult"], p["dil_h"], p["dil_w"]) == (3, 3, 1, 1, 1)
+            and p["stride_w"] in (1, 2) and p["in_h"] >= 3 and p["in_w"] >= 3
+            and p["pad_left"] <= 1 and last_ix + 1 < p["in_w"])
+
+
+# Shorter lines than this spend more on the walk's per-line work (edges, padded kernel rows, a
+# channel's setup) than they save: measured on cortex-m4, 6x6 and 3x3 outputs run faster
+# through lm_dwconv_3x3_dsp_s8, 12x12 and 25x5 through the walk.
+WALK_MIN_LINE = 8
+# One input channel: below this many taps the requantization outweighs the shared weights,
+# and lm_dwconv_3x3_mult_dsp_s8 (no padded taps) does better (person_detect's 3x3 first layer).
+ONE_CHANNEL_MIN_TAPS = 16
+
+SWAPPED = {"in_h": "in_w", "out_h": "out_w", "k_h": "k_w", "stride_h": "stride_w", "dil_h": "dil_w",
+           "pad_top": "pad_left"}
+
+
+def _walk_view(p: dict):
+    """(params in the walk's view, 1 for a walk down the columns) or None: the walk goes along
+    the longer side of the output, where the other side does not fit it."""
+    swapped = dict(p)
+    for a, b in SWAPPED.items():
+        swapped[a], swapped[b] = p[b], p[a]
+    if max(p["out_h"], p["out_w"]) < WALK_MIN_LINE:
+        return None
+    views = [(swapped, 1), (p, 0)] if p["out_h"] > p["out_w"] else [(p, 0), (swapped, 1)]
+    return next(((view, v) for view, v in views if _column_walk_fits(view)), None)
+
+
+def column_walk_weights(w: np.ndarray, vertical: int = 0) -> np.ndarray:
+    """[3, 3, C] int8 -> per channel, per kernel row (column when `vertical`), the bytes
+    w0 w1 w1 w2 (lm_dwconv_3x3.h): the middle weight twice, 12 bytes per channel instead of 9."""
+    rows = np.transpose(w, (2, 1, 0) if vertical else (2, 0, 1))             # [C, row, col]
+    return rows[:, :, [0, 1, 1, 2]].reshape(-1).astype(np.int8)
+
+
+def _instance_files(name: str, key: tuple) -> dict:
+    """The two generated files of one lm_dwconv_3x3.h instance (shared by equal layers).
+    key: (channels, input width, stride along the walk, direction, requantization mode)."""
+    what = "DEPTHWISE_CONV_2D 3x3 for {} channels, input width {}, stride {}, direction {}, " \
+           "requantization mode {}".format(*key)
+    header = (f"/* litemicro runtime: {what} (lm_dwconv_3x3.h). */\n#ifndef {name.upper()}_H\n"
+              f"#define {name.upper()}_H\n\n#include \"lm_dwconv.h\"\n\nvoid {name}(LM_DW_DSP_ARGS);\n\n"
+              f"#endif\n")
+    source = (f"/* litemicro runtime: {what}. */\n#include \"lm_dwconv_3x3.h\"\n#include \"{name}.h\"\n\n"
+              f"LM_DW3X3_KERNEL({name}, {', '.join(map(str, key))})\n")
+    return {f"{name}.h": header, f"{name}.c": source}
+
+
+def _depthwise_3x3_columns(layer: Layer, view: dict, vertical: int, consts: dict) -> Layer:
+    """The walk of lm_dwconv_3x3.h, one instance per (channels, width, stride, direction, mode)."""
+    records, mode = _depthwise_records(consts, view, clamp_ok=True)
+    key = (view["in_c"], view["in_h"] if vertical else view["in_w"], view["stride_w"], vertical, mode)
+    name = "lm_dw3x3_c{}_w{}_s{}_{}_q{}".format(*key[:3], "v" if vertical else "h", mode)
+    w = consts["weights"].values
+    files = _instance_files(name, key)
+    return _dsp_layer(layer, name, column_walk_weights(w, vertical),
+                      f"weights {list(w.shape)}: per channel, per kernel {'column' if vertical else 'row'} w0 w1 w1 w2",
+                      records, mode, 0, "depthwise 3x3, per channel two pixels per pass along the "
+                      f"{'columns (params in transposed view)' if vertical else 'rows'}, weights in registers",
+                      params=[(k, view[k]) for k, _ in layer.params],
+                      runtime=(*DWCONV_RUNTIME, "lm_dwconv_3x3.h", *files), sources={**layer.sources, **files})
+
+
+def one_channel_weights(w: np.ndarray) -> np.ndarray:
+    """[k_h, k_w, C] int8 (C even) -> the order lm_dwconv_c1_mult_dsp_s8 reads: kernel rows padded
+    to kw4 (a multiple of 4) taps with zeros; per pair of channels c, c+1, per row, per group of
+    taps t..t+3 the words [t c, t c+1, t+2 c, t+2 c+1] [t+1 c, t+1 c+1, t+3 c, t+3 c+1]."""
+    k_h, k_w, ch = w.shape
+    kw4 = -(-k_w // 4) * 4
+    wp = np.zeros((k_h, kw4, ch), np.int8)
+    wp[:, :k_w] = w
+    g = wp.reshape(k_h, kw4 // 4, 2, 2, ch // 2, 2)            # [row, group, t hi (0/2), t lo (0/1), pair, ch]
+    return g.transpose(4, 0, 1, 3, 2, 5).reshape(-1).astype(np.int8)
+
+
+def _depthwise_one_channel(layer: Layer, p: dict, consts: dict) -> Layer:
+    """One input channel, an even depth multiplier: lm_dwconv_c1_mult_dsp_s8."""
+    k_h, k_w = p["k_h"], p["k_w"]
+    kw4 = -(-k_w // 4) * 4
+    records, usual = _depthwise_records(consts, p, clamp_ok=True)
+    w = consts["weights"].values
+    scratch = 2 * k_h * kw4 if _needs_patch(dict(p, k_w=kw4).__getitem__) else 0
+    return _dsp_layer(layer, "lm_dwconv_c1_mult_dsp_s8", one_channel_weights(w),
+                      f"weights {list(w.shape)}, rows padded to {kw4} taps, in SMLAD order", records, usual, scratch,
+                      f"depthwise, one input channel, multiplier {p['depth_mult']}: 4 taps per word load, "
+                      "2 pixels x 2 channels per pass")
+
+
+def _depthwise_records(consts: dict, p: dict, clamp_ok: bool = False):
     """[C, 4] channel records and whether they are the usual kind: (bias, multiplier, hi_add,
     shift_hi) for lm_requantize_rq with the output zero point folded in, when every channel
     takes that form and the clamp range is [-128, 127]; else (bias, multiplier, shift, 0)."""
     mult, shift = consts["mult"].values, consts["shift"].values
     bias = consts["bias"].values.astype(np.int64).reshape(-1, 1)
-    full = (p("act_min"), p("act_max")) == (-128, 127)
-    table = rq_table(mult, shift, p("out_zp")) if full else None
+    full = (p["act_min"], p["act_max"]) == (-128, 127)
+    table = rq_table(mult, shift, p["out_zp"]) if full or clamp_ok else None
     if table is not None:
-        return np.concatenate([bias, table], axis=1), True
+        return np.concatenate([bias, table], axis=1), 1 if full else 2
     general = np.stack([np.asarray(mult, np.int64), np.asarray(shift, np.int64), np.zeros(len(mult), np.int64)], 1)
-    return np.concatenate([bias, general], axis=1), False
+    return np.concatenate([bias, general], axis=1), 0

@@ -431,6 +431,24 @@ LM_INLINE int8_t *lm_dw_store4(lm_dw_acc acc, const int32_t *rec, const lm_dwcon
     return out;
 }
 
+/* Two consecutive outputs (channels c, c+1 of one pixel) at o; rec at channel c's record;
+ * usual as for lm_dw_store4. */
+LM_INLINE void lm_dw_store2(int32_t a0, int32_t a1, const int32_t *rec, const lm_dwconv_params *p, int8_t *o,
+                            const int usual)
+{
+    if (usual == 1) {
+        LM_REQUANTIZE_STORE(a0, rec[1], rec[2], rec[3], 0, 0, 1, -128, 127, o);
+        LM_REQUANTIZE_STORE(a1, rec[5], rec[6], rec[7], 0, 0, 1, -128, 127, o);
+    } else if (usual == 2) {
+        const int32_t lo = p->act_min, hi = p->act_max;
+        LM_REQUANTIZE_STORE(a0, rec[1], rec[2], rec[3], 0, 0, 0, lo, hi, o);
+        LM_REQUANTIZE_STORE(a1, rec[5], rec[6], rec[7], 0, 0, 0, lo, hi, o);
+    } else {
+        o[0] = lm_clamp_s8(lm_requantize(a0, rec[1], rec[2]) + p->out_zp, p->act_min, p->act_max);
+        o[1] = lm_clamp_s8(lm_requantize(a1, rec[5], rec[6]) + p->out_zp, p->act_min, p->act_max);
+    }
+}
+
 /* Every output channel of one pixel: blocks of four through lm_dw_block4, then a scalar
  * tail. x, row, col as for lm_dw_block4, at channel 0; rec: four words per channel. */
 LM_INLINE void lm_dw_pixel(const lm_dwconv_params *p, const int8_t *x, int32_t row, int32_t col,
@@ -515,3 +533,122 @@ LM_DW_KERNEL(lm_dwconv_dsp_s8, 1, 0)
 LM_DW_KERNEL(lm_dwconv_mult_dsp_s8, 4, 0)
 LM_DW_KERNEL(lm_dwconv_3x3_mult_dsp_s8, 4, 1)
 LM_DW_KERNEL(lm_dwconv_mult2_dsp_s8, 2, 0)
+
+/* ---- One input channel, depth multiplier even (micro_speech's first layer) ----
+ *
+ * Every output channel reads the same taps, four consecutive bytes of a kernel row at a time:
+ * one word load, and its SXTB16 and SXTB16 ROR 8 give the int16 pairs (x0, x2) and (x1, x3).
+ * Two pixels per pass share each unpacked weight pair, two output channels at a time. Kernel
+ * rows are padded to kw4, a multiple of 4 taps, with zero weights. Layout of wp (made by the
+ * compiler, one byte per weight): per pair of output channels c, c+1, per kernel row, per group
+ * of taps t..t+3, two words
+ *     [w(t,c) w(t,c+1) w(t+2,c) w(t+2,c+1)]  [w(t+1,c) w(t+1,c+1) w(t+3,c) w(t+3,c+1)]
+ * whose SXTB16 (ROR 8) pair with (x0, x2) and (x1, x3). When either window of a pixel pair
+ * leaves the input both are read from patches (scratch, 2 * k_h * kw4 bytes) with the zero
+ * point in the padding. */
+
+LM_INLINE int32_t lm_dw_word(const int8_t *p)
+{
+    int32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* acc (a0, a1: pixel 0's channels c, c+1; a2, a3: pixel 1's) += four taps at x (pixel 0)
+ * and x + d (pixel 1) of two channels (w: the group's two words). */
+LM_INLINE lm_dw_acc lm_dw_c1_group(const int8_t *x, int32_t d, const int8_t *w, lm_dw_acc acc)
+{
+    const int32_t v0 = lm_dw_word(x), v1 = lm_dw_word(x + d);
+    const int32_t e0 = lm_simd_even(v0), o0 = lm_simd_odd(v0), e1 = lm_simd_even(v1), o1 = lm_simd_odd(v1);
+    const int32_t wa = lm_dw_word(w), wb = lm_dw_word(w + 4);
+    const int32_t ae = lm_simd_even(wa), ao = lm_simd_odd(wa), be = lm_simd_even(wb), bo = lm_simd_odd(wb);
+    acc.a0 = lm_simd_mac(o0, be, lm_simd_mac(e0, ae, acc.a0));
+    acc.a1 = lm_simd_mac(o0, bo, lm_simd_mac(e0, ao, acc.a1));
+    acc.a2 = lm_simd_mac(o1, be, lm_simd_mac(e1, ae, acc.a2));
+    acc.a3 = lm_simd_mac(o1, bo, lm_simd_mac(e1, ao, acc.a3));
+    return acc;
+}
+
+/* The k_h x kw4 window at (iy0, ix0) of a one-channel input, the zero point outside it. */
+static void lm_dw_c1_patch(const lm_dwconv_params *p, const int8_t *in_b, int32_t iy0, int32_t ix0, int32_t kw4,
+                           int8_t *patch)
+{
+    const int32_t in_w = p->in_w, kx0 = LM_MIN(kw4, LM_MAX(0, -ix0)), kx1 = LM_MAX(kx0, LM_MIN(kw4, in_w - ix0));
+    int32_t ky;
+    for (ky = 0; ky < p->k_h; ++ky, patch += kw4) {
+        const int32_t iy = iy0 + ky;
+        if (iy < 0 || iy >= p->in_h) {
+            lm_dw_fill(patch, p->in_zp, kw4);
+            continue;
+        }
+        lm_dw_fill(patch, p->in_zp, kx0);
+        lm_dw_copy(patch + kx0, in_b + iy * in_w + ix0 + kx0, kx1 - kx0);
+        lm_dw_fill(patch + kx1, p->in_zp, kw4 - kx1);
+    }
+}
+
+/* Every output channel of a pixel pair: x at pixel 0's window, x + d at pixel 1's (rows `row`
+ * bytes apart); `two`: store pixel 1 (at out + out_c) too. groups: a constant at the call. */
+LM_INLINE void lm_dw_c1_pair(const lm_dwconv_params *p, const int8_t *x, int32_t d, int32_t row, int two,
+                             const int32_t groups, const int8_t *wp, const int32_t *rec, int8_t *out,
+                             const int usual)
+{
+    const int32_t k_h = p->k_h, out_c = p->out_c;
+    int32_t c, ky, g;
+    for (c = 0; c < out_c; c += 2, rec += 8) {
+        const int8_t *xr = x;
+        lm_dw_acc acc;
+        int8_t *o = out + c;
+        acc.a0 = acc.a2 = rec[0];
+        acc.a1 = acc.a3 = rec[4];
+        for (ky = 0; ky < k_h; ++ky, xr += row) {
+            for (g = 0; g < groups; ++g, wp += 8) {
+                acc = lm_dw_c1_group(xr + 4 * g, d, wp, acc);
+            }
+        }
+        lm_dw_store2(acc.a0, acc.a1, rec, p, o, usual);
+        if (two) {
+            lm_dw_store2(acc.a2, acc.a3, rec, p, o + out_c, usual);
+        }
+    }
+}
+
+LM_INLINE void lm_dwconv_c1(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp, const int32_t *rec,
+                            int8_t *scratch, int8_t *out, const int32_t groups, const int usual)
+{
+    const int32_t in_h = p->in_h, in_w = p->in_w, kw4 = 4 * groups, sw = p->stride_w, out_w = p->out_w;
+    int32_t b, oy, ox;
+    for (b = 0; b < p->batches; ++b, in += in_h * in_w) {
+        for (oy = 0; oy < p->out_h; ++oy) {
+            const int32_t iy0 = oy * p->stride_h - p->pad_top;
+            const int inside_y = iy0 >= 0 && iy0 + p->k_h <= in_h;
+            for (ox = 0; ox < out_w; ox += 2) {
+                const int two = ox + 1 < out_w;
+                const int32_t ix0 = ox * sw - p->pad_left, ix1 = two ? ix0 + sw : ix0;
+                if (inside_y && ix0 >= 0 && ix1 + kw4 <= in_w) {
+                    lm_dw_c1_pair(p, in + iy0 * in_w + ix0, ix1 - ix0, in_w, two, groups, wp, rec, out, usual);
+                } else {
+                    lm_dw_c1_patch(p, in, iy0, ix0, kw4, scratch);
+                    lm_dw_c1_patch(p, in, iy0, ix1, kw4, scratch + p->k_h * kw4);
+                    lm_dw_c1_pair(p, scratch, p->k_h * kw4, kw4, two, groups, wp, rec, out, usual);
+                }
+                out += (two ? 2 : 1) * p->out_c;
+            }
+        }
+    }
+}
+
+void lm_dwconv_c1_mult_dsp_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp, const int32_t *rec,
+                              int32_t usual, int8_t *scratch, int8_t *out)
+{
+    const int32_t groups = (p->k_w + 3) >> 2;
+    if (usual == 1 && groups == 2) {
+        lm_dwconv_c1(p, in, wp, rec, scratch, out, 2, 1);
+    } else if (usual == 1) {
+        lm_dwconv_c1(p, in, wp, rec, scratch, out, groups, 1);
+    } else if (usual == 2) {
+        lm_dwconv_c1(p, in, wp, rec, scratch, out, groups, 2);
+    } else {
+        lm_dwconv_c1(p, in, wp, rec, scratch, out, groups, 0);
+    }
+}

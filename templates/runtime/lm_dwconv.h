@@ -38,7 +38,8 @@ void lm_dwconv_m1_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *
  * patch).
  * _3x3: a 3x3 kernel (any stride, dilation, padding) with its taps unrolled at compile time.
  * _mult: depth multiplier a multiple of 4, one input channel shared by four output channels;
- * _mult2: depth multiplier 2; _3x3_mult: both. */
+ * _mult2: depth multiplier 2; _3x3_mult: both.
+ * 3x3 with depth multiplier 1 mostly runs in per-layer instances of lm_dwconv_3x3.h. */
 #define LM_DW_DSP_ARGS                                                                           \
     const lm_dwconv_params *p, const int8_t *in, const int8_t *wp, const int32_t *rec, int32_t usual, \
         int8_t *scratch, int8_t *out
@@ -47,5 +48,9 @@ void lm_dwconv_dsp_s8(LM_DW_DSP_ARGS);
 void lm_dwconv_mult_dsp_s8(LM_DW_DSP_ARGS);
 void lm_dwconv_3x3_mult_dsp_s8(LM_DW_DSP_ARGS);
 void lm_dwconv_mult2_dsp_s8(LM_DW_DSP_ARGS);
+/* One input channel, an even depth multiplier, dilation 1 (lm_dwconv.c): wp in its own layout
+ * (kernel rows padded to kw4, a multiple of 4 taps); `usual` 2: rec as for 1 with the clamp
+ * range [act_min, act_max]; scratch: 2 * k_h * kw4 bytes. */
+void lm_dwconv_c1_mult_dsp_s8(LM_DW_DSP_ARGS);
 
 #endif /* LM_DWCONV_H */

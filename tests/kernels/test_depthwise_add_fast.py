@@ -1,10 +1,12 @@
 """Fast depthwise, ADD/SUB and PAD folding against the TFLM interpreter (tolerance 0).
 
 One-op models (and PAD -> convolution pairs) built in Python reach every specialization:
-the 3x3 unrolled and general SMLAD kernels, depth multiplier 1, 4 and 8, channel tails
-(channels % 4 = 1..3, and 1..3 channels in all), odd widths, SAME/VALID padding, stride 2,
-dilation; ADD/SUB with and without broadcasting, below and above the size that switches to
-rescale tables. Each case is compiled for the host (portable kernels) and for cortex-m4 (DSP
+the 3x3 walk of lm_dwconv_3x3.h (along rows and down columns, strides 1 and 2, padded
+first/last columns and kernel rows, inputs of 3 rows, every requantization mode), the
+one-input-channel kernel (multipliers 2 to 12, odd widths, patches), the 3x3 unrolled and
+general SMLAD kernels, depth multiplier 1, 2, 4 and 8, channel tails (channels % 4 = 1..3,
+and 1..3 channels in all), odd widths, SAME/VALID padding, stride 2, dilation; ADD/SUB with
+and without broadcasting, below and above the size that switches to rescale tables. Each case is compiled for the host (portable kernels) and for cortex-m4 (DSP
 kernels and weight layouts; on the host they run the same walk in plain C), and a few run as
 cortex-m4 firmware in QEMU (all of them with LITEMICRO_FAST_KERNELS_QEMU=all).
 """
@@ -90,6 +92,27 @@ DEPTHWISE = {
     "3x3 c4 large scale": depthwise(5, 5, 4, seed=21, per_channel=False, out_q=(1.6e-3, 3)),
     "3x3 c6 relu6 tail 2 odd width": depthwise(6, 7, 6, seed=22, act="RELU6"),
     "3x3 c11 stride 2 dilation 2 valid": depthwise(11, 9, 11, stride=2, dil=2, padding="VALID", seed=23),
+    # the 3x3 walk (lm_dwconv_3x3.h): along rows or down columns, every edge and mode
+    "walk rows c4 wide": depthwise(5, 11, 4, seed=24),
+    "walk columns c3 tall odd": depthwise(11, 5, 3, seed=25),
+    "walk rows stride 2 right pad c2": depthwise(7, 18, 2, stride=2, seed=26),
+    "walk columns stride 2 odd c5": depthwise(17, 7, 5, stride=2, seed=27),
+    "walk rows stride 2 both pads c3": depthwise(6, 17, 3, stride=2, seed=28),
+    "walk 3 rows valid c1": depthwise(3, 10, 1, padding="VALID", seed=29),
+    "walk 3 rows same c1": depthwise(3, 9, 1, seed=30),
+    "walk relu6 stride 2 valid wide": depthwise(5, 20, 6, stride=2, padding="VALID", act="RELU6", seed=31),
+    "walk columns c16 like kws": depthwise(17, 5, 16, seed=41),
+    "walk columns relu c8": depthwise(13, 4, 8, act="RELU", seed=32),
+    "walk general requantization": depthwise(6, 9, 4, seed=33, per_channel=False, out_q=(1.6e-3, 3)),
+    "3x3 too narrow for the walk": depthwise(6, 2, 4, seed=34),
+    # one input channel, multiplier a multiple of 4 (lm_dwconv_c1_mult_dsp_s8)
+    "mult 8 4x4 c1 stride 2": depthwise(11, 9, 1, mult=8, k=(4, 4), stride=2, seed=35),
+    "mult 4 5x6 c1 relu6": depthwise(9, 13, 1, mult=4, k=(5, 6), seed=36, act="RELU6"),
+    "mult 12 2x8 c1 valid": depthwise(6, 11, 1, mult=12, k=(2, 8), padding="VALID", seed=37),
+    "mult 8 5x5 c2": depthwise(7, 7, 2, mult=8, k=(5, 5), seed=38),
+    "mult 2 4x5 c1 odd width": depthwise(8, 9, 1, mult=2, k=(4, 5), seed=39),
+    "mult 6 9x2 c1 general requantization": depthwise(10, 5, 1, mult=6, k=(9, 2), seed=40, per_channel=False,
+                                                      out_q=(1.6e-3, 3)),
 }
 
 BINARY = {
@@ -104,6 +127,9 @@ BINARY = {
 }
 
 QEMU_CASES = ["3x3 c64", "3x3 c7 tail 3 stride 2", "3x3 c8 zero point after shift",
+              "walk columns stride 2 odd c5", "walk relu6 stride 2 valid wide", "walk general requantization",
+              "walk columns c16 like kws", "walk 3 rows same c1",
+              "mult 8 4x4 c1 stride 2", "mult 4 5x6 c1 relu6",
               "5x5 c12 general", "mult 8 10x8 stride 2", "mult 2 tail",
               "mult 8 3x3 c3", "add broadcast rows table", "sub broadcast"]
 
@@ -170,9 +196,21 @@ def _check_host(models: dict, target: str, workdir, expect_kernels=()):
 def test_depthwise_matches_tflm(target, tmp_path):
     kernels = _check_host({k: c.build() for k, c in DEPTHWISE.items()}, target, tmp_path)
     if target == "cortex-m4":
-        assert kernels["3x3 c64"] == ["lm_dwconv_3x3_dsp_s8"]
+        assert kernels["3x3 c64"] == ["lm_dwconv_3x3_dsp_s8"]           # lines too short for the walk
+        assert kernels["walk columns c16 like kws"] == ["lm_dw3x3_c16_w5_s1_v_q1"]
+        assert kernels["walk rows c4 wide"] == ["lm_dw3x3_c4_w11_s1_h_q1"]
+        assert kernels["walk relu6 stride 2 valid wide"] == ["lm_dw3x3_c6_w20_s2_h_q2"]
+        assert kernels["walk columns relu c8"] == ["lm_dw3x3_c8_w4_s1_v_q2"]
+        assert kernels["walk general requantization"] == ["lm_dw3x3_c4_w9_s1_h_q0"]
+        assert kernels["3x3 too narrow for the walk"] == ["lm_dwconv_3x3_dsp_s8"]
+        assert kernels["3x3 c5 tail 1 dilation 2"] == ["lm_dwconv_3x3_dsp_s8"]
         assert kernels["5x5 c12 general"] == ["lm_dwconv_dsp_s8"]
-        assert kernels["mult 8 10x8 stride 2"] == ["lm_dwconv_mult_dsp_s8"]
+        assert kernels["mult 8 10x8 stride 2"] == ["lm_dwconv_c1_mult_dsp_s8"]
+        assert kernels["mult 8 4x4 c1 stride 2"] == ["lm_dwconv_c1_mult_dsp_s8"]
+        assert kernels["mult 4 5x6 c1 relu6"] == ["lm_dwconv_c1_mult_dsp_s8"]
+        assert kernels["mult 8 5x5 c2"] == ["lm_dwconv_mult_dsp_s8"]
+        assert kernels["mult 2 4x5 c1 odd width"] == ["lm_dwconv_c1_mult_dsp_s8"]
+        assert kernels["mult 6 9x2 c1 general requantization"] == ["lm_dwconv_c1_mult_dsp_s8"]
         assert kernels["mult 2 tail"] == ["lm_dwconv_mult2_dsp_s8"]
         assert kernels["mult 8 3x3 c3"] == ["lm_dwconv_3x3_mult_dsp_s8"]
         assert kernels["mult 3"] == ["lm_dwconv_s8"]        # no SIMD path for multiplier 3, 5, 6, 7, ...
@@ -186,6 +224,22 @@ def test_dsp_weights_stay_one_byte_each():
     packed = dsp_depthwise_weights(w)
     assert packed.dtype == np.int8 and packed.size == w.size
     assert sorted(packed.tolist()) == sorted(w.reshape(-1).tolist())
+
+
+def test_walk_and_one_channel_weights_stay_int8():
+    """The 3x3 walk repeats each kernel row's middle weight (12 bytes per channel for 9); the
+    one-channel layout pads kernel rows to 4 taps with zeros; nothing else is added or lost."""
+    from lite_micro.ops.conv import column_walk_weights, one_channel_weights
+    w = (np.arange(3 * 3 * 5).reshape(3, 3, 5) % 251 - 125).astype(np.int8)
+    for vertical in (0, 1):
+        walk = column_walk_weights(w, vertical)
+        rows = w.transpose(2, 1, 0) if vertical else w.transpose(2, 0, 1)
+        assert walk.dtype == np.int8 and walk.size == 12 * 5
+        assert sorted(walk.tolist()) == sorted(w.reshape(-1).tolist() + rows[:, :, 1].reshape(-1).tolist())
+    w1 = (np.arange(5 * 6 * 4).reshape(5, 6, 4) % 251 - 125).astype(np.int8)
+    packed = one_channel_weights(w1)
+    assert packed.dtype == np.int8 and packed.size == 5 * 8 * 4
+    assert sorted(packed.tolist()) == sorted(w1.reshape(-1).tolist() + [0] * (5 * 2 * 4))
 
 
 @pytest.mark.parametrize("target", ["host", "cortex-m4"])
