@@ -163,7 +163,7 @@ def depthwise_for_target(layer: Layer, features) -> Layer:
     3x3 unrolled, weights laid out offline for them, bias and requantization in one record per
     channel (_depthwise_records). Elsewhere: the portable kernel as is."""
     p = dict(layer.params)
-    dm = p["depth_mult"]
+    dm = p.get("depth_mult")              # absent once MVE re-chose a convolution kernel
     portable = layer.kernel in ("lm_dwconv_m1_s8", "lm_dwconv_s8")    # not already re-chosen (MVE)
     if "dsp" not in features or not portable or not (dm in (1, 2) or dm % 4 == 0):
         return layer

@@ -79,7 +79,17 @@ void lm_mve_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, 
 void lm_mve_conv_rshift_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                            int8_t *scratch, int8_t *out);
 
-/* FULLY_CONNECTED, weights as described above; mult and shift per output (padded). */
+/* CONV_2D by row segments, for k_w * in_c <= 16 and dilation_w 1: each output pixel reads
+ * k_h segments of k_w * in_c bytes, one predicated chunk each, in place when its window lies
+ * inside the input. Weights [row/2][k_h][2][16] (each kernel row padded to 16 bytes), rq as
+ * above; scratch: 32 * k_h bytes (two patches of k_h rows of 16 bytes). */
+void lm_mve_conv_rows_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                         int8_t *scratch, int8_t *out);
+void lm_mve_conv_rows_rshift_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                                int8_t *scratch, int8_t *out);
+
+/* FULLY_CONNECTED: weights in tiles of four units ([unit/4][chunk][4][16], zero padded), rq
+ * per four units: bias, mult, shift (4 each). */
 void lm_mve_fc_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, const int32_t *rq, int8_t *out);
 void lm_mve_fc_rshift_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, const int32_t *rq, int8_t *out);
 
@@ -89,6 +99,13 @@ void lm_mve_fc_rshift_s8(const lm_fc_params *p, const int8_t *in, const int8_t *
 void lm_mve_dwconv_m1_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                          const int32_t *taps, int8_t *scratch, int8_t *out);
 void lm_mve_dwconv_m1_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                                const int32_t *taps, int8_t *scratch, int8_t *out);
+
+/* DEPTHWISE_CONV_2D, 8 channels, multiplier 1, stride_w 1, two pixels per pass: the tables of
+ * the multiplier-1 kernel for 16 channels that are the 8 channels twice. */
+void lm_mve_dwconv_x2_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                         const int32_t *taps, int8_t *scratch, int8_t *out);
+void lm_mve_dwconv_x2_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                                 const int32_t *taps, int8_t *scratch, int8_t *out);
 
 /* DEPTHWISE_CONV_2D, multiplier > 1: gofs[oc] = oc / multiplier - (oc & ~15) / multiplier (padded

@@ -183,7 +183,7 @@ static void lm_mve_dw_edge(const lm_dwconv_params *p, const int32_t *inner, cons
  * loads past the last channel would leave the input otherwise). */
 LM_INLINE void lm_mve_dw(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                          const int32_t *taps, const uint8_t *gofs, int8_t *scratch, int8_t *out, const int gather,
-                         const int rshift)
+                         const int twin, const int rshift)
 {
     const int32_t in_h = p->in_h, in_w = p->in_w, in_c = p->in_c, out_c = p->out_c, pairs = taps[0];
     const int32_t span_h = (p->k_h - 1) * p->dil_h, span_w = (p->k_w - 1) * p->dil_w;
@@ -204,6 +204,13 @@ LM_INLINE void lm_mve_dw(const lm_dwconv_params *p, const int8_t *in, const int8
                 const int32_t ix0 = ox * p->stride_w - p->pad_left;
                 const int8_t *x = in_b + (iy0 * in_w + ix0) * in_c;
                 const lm_mve_window *win = &inner;
+                if (twin && ox + 1 < p->out_w && ix0 >= 0 && ix0 + 1 + span_w < in_w && iy0 >= 0
+                    && iy0 + span_h < in_h && !(oy == p->out_h - 1 && ox + 2 == p->out_w)) {
+                    lm_mve_dw_pass(x, &inner, w, rq, &q, out, vdupq_n_u8(0), 0, 0, 1, rshift);
+                    ++ox;
+                    out += out_c;
+                    continue;
+                }
                 if (oy == p->out_h - 1 && ox == p->out_w - 1) {
                     lm_mve_dw_border(p, in_b, iy0, ix0, window);
                     x = window;
@@ -221,23 +228,38 @@ LM_INLINE void lm_mve_dw(const lm_dwconv_params *p, const int8_t *in, const int8
 void lm_mve_dwconv_m1_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                          const int32_t *taps, int8_t *scratch, int8_t *out)
 {
-    lm_mve_dw(p, in, w, rq, taps, 0, scratch, out, 0, 0);
+    lm_mve_dw(p, in, w, rq, taps, 0, scratch, out, 0, 0, 0);
 }
 
 void lm_mve_dwconv_m1_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                                 const int32_t *taps, int8_t *scratch, int8_t *out)
 {
-    lm_mve_dw(p, in, w, rq, taps, 0, scratch, out, 0, 1);
+    lm_mve_dw(p, in, w, rq, taps, 0, scratch, out, 0, 0, 1);
 }
 
 void lm_mve_dwconv_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                       const int32_t *taps, const uint8_t *gofs, int8_t *scratch, int8_t *out)
 {
-    lm_mve_dw(p, in, w, rq, taps, gofs, scratch, out, 1, 0);
+    lm_mve_dw(p, in, w, rq, taps, gofs, scratch, out, 1, 0, 0);
 }
 
 void lm_mve_dwconv_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                              const int32_t *taps, const uint8_t *gofs, int8_t *scratch, int8_t *out)
 {
-    lm_mve_dw(p, in, w, rq, taps, gofs, scratch, out, 1, 1);
+    lm_mve_dw(p, in, w, rq, taps, gofs, scratch, out, 1, 0, 1);
+}
+
+/* 8 channels, multiplier 1, stride_w 1: two neighbouring pixels per pass where both windows
+ * lie inside the input (their 2 x 8 channels are 16 contiguous bytes at every tap); the
+ * tables hold the 8 channels twice, lanes 8-15 for the second pixel. */
+void lm_mve_dwconv_x2_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                         const int32_t *taps, int8_t *scratch, int8_t *out)
+{
+    lm_mve_dw(p, in, w, rq, taps, 0, scratch, out, 0, 1, 0);
+}
+
+void lm_mve_dwconv_x2_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                                const int32_t *taps, int8_t *scratch, int8_t *out)
+{
+    lm_mve_dw(p, in, w, rq, taps, 0, scratch, out, 0, 1, 1);
 }
