@@ -49,7 +49,8 @@ def conv_case(seed, b, h, w, c_in, c_out, k, stride, padding, per_channel, dil=1
                                                       fused_activation_function="RELU"))
 
 
-def dw_case(seed, h, w, c_in, mult, k, stride, padding, per_channel, dil=1, out_scale=0.1, w_min=-127):
+def dw_case(seed, h, w, c_in, mult, k, stride, padding, per_channel, dil=1, out_scale=0.1, w_min=-127,
+            act="NONE"):
     rng = np.random.default_rng(seed)
     c_out = c_in * mult
     eff = (k - 1) * dil + 1
@@ -60,7 +61,7 @@ def dw_case(seed, h, w, c_in, mult, k, stride, padding, per_channel, dil=1, out_
     out = TensorSpec((1, oh, ow, c_out), scale=out_scale, zero_point=-4)
     return build_model("DEPTHWISE_CONV_2D", inputs, [out],
                        dict(padding=padding, stride_w=stride, stride_h=stride, depth_multiplier=mult,
-                            dilation_w_factor=dil, dilation_h_factor=dil, fused_activation_function="NONE"))
+                            dilation_w_factor=dil, dilation_h_factor=dil, fused_activation_function=act))
 
 
 def fc_case(seed, batches, n_in, n_out, per_channel, out_scale=0.3):
@@ -107,6 +108,11 @@ CASES = [
     ("conv3x3-c2-dil2", lambda: conv_case(5, 1, 11, 9, 2, 6, 3, 1, "SAME", True, dil=2), "lm_mve_conv_rshift_s8",
      False),
     ("dw3x3-m1-c19-same", lambda: dw_case(6, 7, 5, 19, 1, 3, 1, "SAME", True), "lm_mve_dwconv_m1_rshift_s8", True),
+    # an activation inside int8: the clamp (otherwise the saturating narrow clamps)
+    ("dw3x3-m1-relu6", lambda: dw_case(35, 6, 5, 20, 1, 3, 1, "SAME", True, act="RELU6"),
+     "lm_mve_dwconv_m1_rshift_s8", True),
+    ("dw3x3-twin-relu", lambda: dw_case(36, 5, 6, 8, 1, 3, 1, "SAME", False, act="RELU"),
+     "lm_mve_dwconv_x2_rshift_s8", False),
     ("dw3x3-m1-c16-s2", lambda: dw_case(7, 9, 9, 16, 1, 3, 2, "SAME", True), "lm_mve_dwconv_m1_rshift_s8", False),
     ("dw3x3-m1-c3-valid", lambda: dw_case(8, 6, 7, 3, 1, 3, 1, "VALID", False), "lm_mve_dwconv_m1_rshift_s8", False),
     ("dw3x3-m3-c5-same", lambda: dw_case(9, 6, 5, 5, 3, 3, 1, "SAME", True), "lm_mve_dwconv_rshift_s8", True),

@@ -79,10 +79,10 @@ void lm_mve_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, 
 void lm_mve_conv_rshift_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                            int8_t *scratch, int8_t *out);
 
-/* CONV_2D by row segments, for k_w * in_c <= 16 and dilation_w 1: each output pixel reads
- * k_h segments of k_w * in_c bytes, one predicated chunk each, in place when its window lies
- * inside the input. Weights [row/2][k_h][2][16] (each kernel row padded to 16 bytes), rq as
- * above; scratch: 32 * k_h bytes (two patches of k_h rows of 16 bytes). */
+/* CONV_2D by kernel rows, for k_w * in_c <= 16 and dilation_w 1: each output pixel's k_h rows
+ * of k_w * in_c bytes are copied as k_h rows of 16 bytes (one predicated load and one store
+ * each inside the input) and run as one 16 * k_h-byte vector. Weights [row/2][k_h][2][16]
+ * (each kernel row padded to 16 bytes), rq as above; scratch: 32 * k_h bytes. */
 void lm_mve_conv_rows_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                          int8_t *scratch, int8_t *out);
 void lm_mve_conv_rows_rshift_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,

@@ -55,30 +55,6 @@ LM_INLINE int32x4_t lm_mve_quad_fast(const int8_t *x0, const int8_t *x1, const i
     return vldrwq_s32(lanes);
 }
 
-/* lm_mve_quad over `chunks` row segments of at most 16 bytes: segment k of pixel i is the 16
- * bytes at xi + k * si, the lanes past the segment against zero weights. (Inline assembly
- * here would need more core registers than the callers leave free.) */
-LM_INLINE int32x4_t lm_mve_quad_seg(const int8_t *x0, const int8_t *x1, int32_t s0, int32_t s1,
-                                      const int8_t **wt, int32_t chunks)
-{
-    const int8_t *w = *wt;
-    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, i;
-    int32_t lanes[4] __attribute__((aligned(8)));
-    for (i = chunks; i > 0; --i, x0 += s0, x1 += s1, w += 32) {
-        const int8x16_t u = vldrbq_s8(x0), v = vldrbq_s8(x1), w0 = vldrbq_s8(w), w1 = vldrbq_s8(w + 16);
-        a0 = vmladavaq_s8(a0, w0, u);
-        a1 = vmladavaq_s8(a1, w1, u);
-        a2 = vmladavaq_s8(a2, w0, v);
-        a3 = vmladavaq_s8(a3, w1, v);
-    }
-    lanes[0] = a0;
-    lanes[1] = a1;
-    lanes[2] = a2;
-    lanes[3] = a3;
-    *wt = w;
-    return vldrwq_s32(lanes);
-}
-
 /* The four dot products of pixels x0, x1 with the row pair at *wt, chunks x 16 bytes each;
  * *wt steps past the pair. `safe` (a constant): the last chunk's input loads are predicated
  * (lanes n % 16 .. 15 read as zero) for pixels whose bytes end the input; otherwise they read
@@ -126,7 +102,6 @@ typedef struct {
     int32_t n, rows;               /* bytes per input vector, output channels */
     int32_t out_zp, act_min, act_max;
     int32_t out_step;              /* bytes from the first pixel's outputs to the second's */
-    int32_t seg;                   /* row segments: bytes per segment (n = segments x 16), or 0 */
 } lm_mve_rows_cfg;
 
 /* bias, requantize, zero point, clamp: the four lanes of a quad, rq steps to the next pair. */
@@ -139,38 +114,20 @@ LM_INLINE int32x4_t lm_mve_quad_out(int32x4_t acc, const int32_t **rq, int32_t o
     return vminq_s32(vmaxq_s32(vaddq_n_s32(v, out_zp), lo), hi);
 }
 
-/* How lm_mve_rows2 reads its pixels: n bytes with unpredicated loads, n bytes with the last
- * chunk predicated, or row segments. */
-enum { LM_MVE_FAST, LM_MVE_SAFE, LM_MVE_SEGMENTS };
-
-/* The quad of one row pair in the layer's mode: row segments (s0, s1 apart), or n bytes. */
-LM_INLINE int32x4_t lm_mve_quad_any(const lm_mve_rows_cfg *c, const int8_t *x0, const int8_t *x1, int32_t s0,
-                                    int32_t s1, const int8_t **wt, int32_t chunks, mve_pred16_t last,
-                                    const int mode)
-{
-    (void)c;
-    if (mode == LM_MVE_SEGMENTS) {
-        return lm_mve_quad_seg(x0, x1, s0, s1, wt, chunks);
-    }
-    return lm_mve_quad(x0, x1, wt, chunks, last, mode == LM_MVE_SAFE);
-}
-
 /* All output channels of the pixels x0 and x1 (x1 == x0 and `one` when there is one pixel):
- * pairs of rows, then a last single row (lanes 1 and 3 not stored). mode: LM_MVE_*;
- * s0, s1: the row segments' strides (LM_MVE_SEGMENTS). */
-LM_INLINE void lm_mve_rows2(const lm_mve_rows_cfg *c, const int8_t *x0, const int8_t *x1, int32_t s0, int32_t s1,
-                            const int8_t *w, const int32_t *rq, int8_t *out, const int one, const int mode,
-                            const int rshift)
+ * pairs of rows, then a last single row (lanes 1 and 3 not stored). `safe`: lm_mve_quad. */
+LM_INLINE void lm_mve_rows2(const lm_mve_rows_cfg *c, const int8_t *x0, const int8_t *x1, const int8_t *w,
+                            const int32_t *rq, int8_t *out, const int one, const int safe, const int rshift)
 {
     const int32_t chunks = (c->n + 15) >> 4, out_zp = c->out_zp;
-    const mve_pred16_t last = vctp8q((uint32_t)(c->seg ? c->seg : c->n - 16 * (chunks - 1)));
+    const mve_pred16_t last = vctp8q((uint32_t)(c->n - 16 * (chunks - 1)));
     const uint32_t pixels = one ? 0x00FFu : 0xFFFFu;
     const int32x4_t lo = vdupq_n_s32(c->act_min), hi = vdupq_n_s32(c->act_max);
     const uint32x4_t where = vsetq_lane_u32((uint32_t)c->out_step + 1,
                                             vsetq_lane_u32((uint32_t)c->out_step, vidupq_n_u32(0, 1), 2), 3);
     int32_t o;
     for (o = c->rows >> 1; o > 0; --o, out += 2) {
-        const int32x4_t v = lm_mve_quad_out(lm_mve_quad_any(c, x0, x1, s0, s1, &w, chunks, last, mode), &rq, out_zp, lo, hi,
+        const int32x4_t v = lm_mve_quad_out(lm_mve_quad(x0, x1, &w, chunks, last, safe), &rq, out_zp, lo, hi,
                                             rshift);
         if (one) {
             vstrbq_scatter_offset_p_s32(out, where, v, lm_mve_pred(pixels));
@@ -179,7 +136,7 @@ LM_INLINE void lm_mve_rows2(const lm_mve_rows_cfg *c, const int8_t *x0, const in
         }
     }
     if (c->rows & 1) {
-        const int32x4_t v = lm_mve_quad_out(lm_mve_quad_any(c, x0, x1, s0, s1, &w, chunks, last, mode), &rq, out_zp, lo, hi,
+        const int32x4_t v = lm_mve_quad_out(lm_mve_quad(x0, x1, &w, chunks, last, safe), &rq, out_zp, lo, hi,
                                             rshift);
         vstrbq_scatter_offset_p_s32(out, where, v, lm_mve_pred(pixels & 0x0F0Fu));
     }
@@ -241,7 +198,7 @@ LM_INLINE void lm_mve_conv(const lm_conv_params *p, const int8_t *in, const int8
                            int8_t *scratch, int8_t *out, const int rshift)
 {
     const int32_t pixels = p->out_h * p->out_w, out_c = p->out_c, n = p->k_h * p->k_w * p->in_c;
-    const lm_mve_rows_cfg c = {n, out_c, p->out_zp, p->act_min, p->act_max, out_c, 0};
+    const lm_mve_rows_cfg c = {n, out_c, p->out_zp, p->act_min, p->act_max, out_c};
     int8_t *second = scratch == 0 ? 0 : scratch + ((n + 15) & ~15);
     const int in_place = scratch == 0;
     int32_t b, pix;
@@ -251,66 +208,66 @@ LM_INLINE void lm_mve_conv(const lm_conv_params *p, const int8_t *in, const int8
         const int32_t fast = in_place ? pixels - 2 : pixels;
         for (pix = 0; pix + 2 <= fast; pix += 2, out += 2 * out_c) {
             const int8_t *x0 = lm_mve_pixel(p, in_b, pix, scratch);
-            lm_mve_rows2(&c, x0, lm_mve_pixel(p, in_b, pix + 1, second), 0, 0, w, rq, out, 0, LM_MVE_FAST, rshift);
+            lm_mve_rows2(&c, x0, lm_mve_pixel(p, in_b, pix + 1, second), w, rq, out, 0, 0, rshift);
         }
         for (; pix + 2 <= pixels; pix += 2, out += 2 * out_c) {
             const int8_t *x0 = lm_mve_pixel(p, in_b, pix, scratch);
-            lm_mve_rows2(&c, x0, lm_mve_pixel(p, in_b, pix + 1, second), 0, 0, w, rq, out, 0, LM_MVE_SAFE, rshift);
+            lm_mve_rows2(&c, x0, lm_mve_pixel(p, in_b, pix + 1, second), w, rq, out, 0, 1, rshift);
         }
         if (pix < pixels) {
             const int8_t *x0 = lm_mve_pixel(p, in_b, pix, scratch);
-            lm_mve_rows2(&c, x0, x0, 0, 0, w, rq, out, 1, LM_MVE_SAFE, rshift);
+            lm_mve_rows2(&c, x0, x0, w, rq, out, 1, 1, rshift);
             out += out_c;
         }
     }
 }
 
-/* Where output pixel `pix` reads its k_h row segments (k_w * in_c bytes each, read as 16):
- * in place, a dilated input row apart, when its window lies inside the input and its last
- * 16-byte read inside the image; else from a patch of k_h rows of 16 bytes (padding = in_zp)
- * built in `patch`. */
-static const int8_t *lm_mve_seg_pixel(const lm_conv_params *p, const int8_t *in, int32_t pix, int8_t *patch,
-                                      int32_t *stride)
+/* The receptive field of output pixel `pix` as k_h rows of 16 bytes (the first k_w * in_c of
+ * each from the input, padding = in_zp; the rest zero, against zero weights): one predicated
+ * copy per row when the window lies inside the input. */
+static void lm_mve_row_patch(const lm_conv_params *p, const int8_t *in, int32_t pix, mve_pred16_t seg, int8_t *dst)
 {
     const int32_t oy = pix / p->out_w, ox = pix % p->out_w, in_c = p->in_c, row = p->in_w * in_c;
     const int32_t iy0 = oy * p->stride_h - p->pad_top, ix0 = ox * p->stride_w - p->pad_left;
+    const int8_t *src = in + iy0 * row + ix0 * in_c;
     int32_t ky, kx;
-    const int32_t last_row = iy0 + (p->k_h - 1) * p->dil_h;
-    if (iy0 >= 0 && ix0 >= 0 && last_row < p->in_h && ix0 + p->k_w <= p->in_w
-        && last_row * row + ix0 * in_c + 16 <= p->in_h * row) {
-        *stride = row * p->dil_h;
-        return in + iy0 * row + ix0 * in_c;
+    if (iy0 >= 0 && ix0 >= 0 && iy0 + (p->k_h - 1) * p->dil_h < p->in_h && ix0 + p->k_w <= p->in_w) {
+        for (ky = p->k_h; ky > 0; --ky, src += row * p->dil_h, dst += 16) {
+            vstrbq_s8(dst, vldrbq_z_s8(src, seg));
+        }
+        return;
     }
-    for (ky = 0; ky < p->k_h; ++ky) {
+    for (ky = 0; ky < p->k_h; ++ky, dst += 16) {
         const int32_t iy = iy0 + ky * p->dil_h;
+        vstrbq_s8(dst, vdupq_n_s8(0));
         for (kx = 0; kx < p->k_w; ++kx) {
             const int32_t ix = ix0 + kx;
             const int inside = iy >= 0 && iy < p->in_h && ix >= 0 && ix < p->in_w;
-            lm_mve_fill(patch + 16 * ky + kx * in_c, inside ? in + iy * row + ix * in_c : 0, in_c, (int8_t)p->in_zp);
+            lm_mve_fill(dst + kx * in_c, inside ? in + iy * p->in_w * in_c + ix * in_c : 0, in_c, (int8_t)p->in_zp);
         }
     }
-    *stride = 16;
-    return patch;
 }
 
-/* CONV_2D by row segments (k_w * in_c <= 16, dil_w 1): weights [row/2][k_h][2][16]. */
+/* CONV_2D by kernel rows (k_w * in_c <= 16, dil_w 1): each pixel's k_h rows copied as 16-byte
+ * rows, then the contiguous kernel's unpredicated loop over them; weights [row/2][k_h][2][16]. */
 LM_INLINE void lm_mve_conv_seg(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                                int8_t *scratch, int8_t *out, const int rshift)
 {
     const int32_t pixels = p->out_h * p->out_w, out_c = p->out_c;
-    const lm_mve_rows_cfg c = {16 * p->k_h, out_c, p->out_zp, p->act_min, p->act_max, out_c, p->k_w * p->in_c};
+    const lm_mve_rows_cfg c = {16 * p->k_h, out_c, p->out_zp, p->act_min, p->act_max, out_c};
+    const mve_pred16_t seg = vctp8q((uint32_t)(p->k_w * p->in_c));
     int8_t *second = scratch + 16 * p->k_h;
-    int32_t b, pix, s0, s1;
+    int32_t b, pix;
     for (b = 0; b < p->batches; ++b) {
         const int8_t *in_b = in + b * p->in_h * p->in_w * p->in_c;
         for (pix = 0; pix + 2 <= pixels; pix += 2, out += 2 * out_c) {
-            const int8_t *x0 = lm_mve_seg_pixel(p, in_b, pix, scratch, &s0);
-            const int8_t *x1 = lm_mve_seg_pixel(p, in_b, pix + 1, second, &s1);
-            lm_mve_rows2(&c, x0, x1, s0, s1, w, rq, out, 0, LM_MVE_SEGMENTS, rshift);
+            lm_mve_row_patch(p, in_b, pix, seg, scratch);
+            lm_mve_row_patch(p, in_b, pix + 1, seg, second);
+            lm_mve_rows2(&c, scratch, second, w, rq, out, 0, 0, rshift);
         }
         if (pix < pixels) {
-            const int8_t *x0 = lm_mve_seg_pixel(p, in_b, pix, scratch, &s0);
-            lm_mve_rows2(&c, x0, x0, s0, s0, w, rq, out, 1, LM_MVE_SEGMENTS, rshift);
+            lm_mve_row_patch(p, in_b, pix, seg, scratch);
+            lm_mve_rows2(&c, scratch, scratch, w, rq, out, 1, 0, rshift);
             out += out_c;
         }
     }

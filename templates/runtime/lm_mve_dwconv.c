@@ -22,7 +22,8 @@ typedef struct {
 } lm_mve_window;
 
 typedef struct {
-    int16x8_t zp, lo, hi;           /* output zero point, activation clamp */
+    int16x8_t lo, hi;               /* activation clamp */
+    int32_t zp;                     /* output zero point */
 } lm_mve_dw_out;
 
 /* 16 input lanes at x: contiguous or gathered through byte offsets g (multiplier > 1). */
@@ -36,10 +37,11 @@ LM_INLINE int8x16_t lm_mve_dw_x(const int8_t *x, uint8x16_t g, mve_pred16_t pred
 
 /* Requantize the four accumulators (rq + 16: mult, rq + 32: shift, in accumulator order) and
  * store the 16 channels in order. Saturating to int16 and then adding the zero point with
- * saturation leaves the clamped result unchanged: the clamp range lies inside int8. */
+ * saturation leaves the clamped result unchanged: the clamp range lies inside int8. Without
+ * `clamp` (a range of -128..127) the final saturating narrow to int8 is the clamp. */
 LM_INLINE void lm_mve_dw_store(int32x4_t a0, int32x4_t a1, int32x4_t a2, int32x4_t a3, const int32_t *rq,
                                const lm_mve_dw_out *q, int8_t *out, mve_pred16_t pred, const int full,
-                               const int rshift)
+                               const int clamp, const int rshift)
 {
     const int32x4_t r0 = lm_mve_rescale(a0, vldrwq_s32(rq + 16), vldrwq_s32(rq + 32), rshift);
     const int32x4_t r1 = lm_mve_rescale(a1, vldrwq_s32(rq + 20), vldrwq_s32(rq + 36), rshift);
@@ -47,8 +49,12 @@ LM_INLINE void lm_mve_dw_store(int32x4_t a0, int32x4_t a1, int32x4_t a2, int32x4
     const int32x4_t r3 = lm_mve_rescale(a3, vldrwq_s32(rq + 28), vldrwq_s32(rq + 44), rshift);
     int16x8_t e = vqmovntq_s32(vqmovnbq_s32(vuninitializedq_s16(), r0), r1);
     int16x8_t o = vqmovntq_s32(vqmovnbq_s32(vuninitializedq_s16(), r2), r3);
-    e = vminq_s16(vmaxq_s16(vqaddq_s16(e, q->zp), q->lo), q->hi);
-    o = vminq_s16(vmaxq_s16(vqaddq_s16(o, q->zp), q->lo), q->hi);
+    e = vqaddq_n_s16(e, (int16_t)q->zp);
+    o = vqaddq_n_s16(o, (int16_t)q->zp);
+    if (clamp) {
+        e = vminq_s16(vmaxq_s16(e, q->lo), q->hi);
+        o = vminq_s16(vmaxq_s16(o, q->lo), q->hi);
+    }
     {
         const int8x16_t v = vqmovntq_s16(vqmovnbq_s16(vuninitializedq_s8(), e), o);
         if (full) {
@@ -101,14 +107,14 @@ LM_INLINE void lm_mve_dw_store(int32x4_t a0, int32x4_t a1, int32x4_t a2, int32x4
  * window base at this pass's first input channel; w, rq: this pass's weights and tables. */
 LM_INLINE void lm_mve_dw_pass(const int8_t *x, const lm_mve_window *win, const int8_t *w, const int32_t *rq,
                               const lm_mve_dw_out *q, int8_t *out, uint8x16_t g, mve_pred16_t pred,
-                              const int gather, const int full, const int rshift)
+                              const int gather, const int full, const int clamp, const int rshift)
 {
     int32x4_t a0 = vldrwq_s32(rq), a1 = vldrwq_s32(rq + 4), a2 = vldrwq_s32(rq + 8), a3 = vldrwq_s32(rq + 12);
     const int32_t *offs = win->offs;
     int32_t i;
     if (!gather) {
         LM_MVE_DW_TAPS(a0, a1, a2, a3, x, offs, win->pairs, w);
-        lm_mve_dw_store(a0, a1, a2, a3, rq, q, out, pred, full, rshift);
+        lm_mve_dw_store(a0, a1, a2, a3, rq, q, out, pred, full, clamp, rshift);
         return;
     }
     for (i = win->pairs; i > 0; --i, offs += 2, w += 32) {
@@ -122,26 +128,26 @@ LM_INLINE void lm_mve_dw_pass(const int8_t *x, const lm_mve_window *win, const i
         a2 = vaddq_s32(a2, vmovlbq_s16(o));
         a3 = vaddq_s32(a3, vmovltq_s16(o));
     }
-    lm_mve_dw_store(a0, a1, a2, a3, rq, q, out, pred, full, rshift);
+    lm_mve_dw_store(a0, a1, a2, a3, rq, q, out, pred, full, clamp, rshift);
 }
 
 /* The passes of one output pixel: full passes of 16 channels, then one predicated pass.
  * gofs (multiplier > 1): per pass, each lane's input channel less the pass's first. */
 LM_INLINE void lm_mve_dw_pixel(const lm_dwconv_params *p, const int8_t *x, const lm_mve_window *win,
                                const int8_t *w, const int32_t *rq, const uint8_t *gofs, const lm_mve_dw_out *q,
-                               int8_t *out, const int gather, const int rshift)
+                               int8_t *out, const int gather, const int clamp, const int rshift)
 {
     const int32_t out_c = p->out_c, step = 32 * win->pairs;
     const uint8x16_t none = vdupq_n_u8(0);
     int32_t oc;
     for (oc = 0; oc + 16 <= out_c; oc += 16, w += step, rq += 48) {
         const int8_t *xc = x + (gather ? oc / p->depth_mult : oc);
-        lm_mve_dw_pass(xc, win, w, rq, q, out + oc, gather ? vldrbq_u8(gofs + oc) : none, 0, gather, 1, rshift);
+        lm_mve_dw_pass(xc, win, w, rq, q, out + oc, gather ? vldrbq_u8(gofs + oc) : none, 0, gather, 1, clamp, rshift);
     }
     if (oc < out_c) {
         const int8_t *xc = x + (gather ? oc / p->depth_mult : oc);
         lm_mve_dw_pass(xc, win, w, rq, q, out + oc, gather ? vldrbq_u8(gofs + oc) : none,
-                       vctp8q((uint32_t)(out_c - oc)), gather, 0, rshift);
+                       vctp8q((uint32_t)(out_c - oc)), gather, 0, clamp, rshift);
     }
 }
 
@@ -181,17 +187,16 @@ static void lm_mve_dw_edge(const lm_dwconv_params *p, const int32_t *inner, cons
 
 /* scratch: the border offsets (2P int32), zrow, then a copied window for the last pixel (its
  * loads past the last channel would leave the input otherwise). */
-LM_INLINE void lm_mve_dw(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+LM_INLINE void lm_mve_dw_run(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                          const int32_t *taps, const uint8_t *gofs, int8_t *scratch, int8_t *out, const int gather,
-                         const int twin, const int rshift)
+                         const int twin, const int clamp, const int rshift)
 {
     const int32_t in_h = p->in_h, in_w = p->in_w, in_c = p->in_c, out_c = p->out_c, pairs = taps[0];
     const int32_t span_h = (p->k_h - 1) * p->dil_h, span_w = (p->k_w - 1) * p->dil_w;
     int32_t *edge_offs = (int32_t *)(void *)scratch;
     int8_t *zrow = scratch + 8 * pairs, *window = zrow + in_c + 16;
     const lm_mve_window inner = {taps + 1, pairs}, edge = {edge_offs, pairs}, copied = {taps + 1 + 2 * pairs, pairs};
-    const lm_mve_dw_out q = {vdupq_n_s16((int16_t)p->out_zp), vdupq_n_s16((int16_t)p->act_min),
-                             vdupq_n_s16((int16_t)p->act_max)};
+    const lm_mve_dw_out q = {vdupq_n_s16((int16_t)p->act_min), vdupq_n_s16((int16_t)p->act_max), p->out_zp};
     int32_t b, oy, ox, n;
     for (n = 0; n < in_c + 16; n += 16) {
         vstrbq_s8(zrow + n, vdupq_n_s8((int8_t)p->in_zp));
@@ -206,7 +211,7 @@ LM_INLINE void lm_mve_dw(const lm_dwconv_params *p, const int8_t *in, const int8
                 const lm_mve_window *win = &inner;
                 if (twin && ox + 1 < p->out_w && ix0 >= 0 && ix0 + 1 + span_w < in_w && iy0 >= 0
                     && iy0 + span_h < in_h && !(oy == p->out_h - 1 && ox + 2 == p->out_w)) {
-                    lm_mve_dw_pass(x, &inner, w, rq, &q, out, vdupq_n_u8(0), 0, 0, 1, rshift);
+                    lm_mve_dw_pass(x, &inner, w, rq, &q, out, vdupq_n_u8(0), 0, 0, 1, clamp, rshift);
                     ++ox;
                     out += out_c;
                     continue;
@@ -219,9 +224,21 @@ LM_INLINE void lm_mve_dw(const lm_dwconv_params *p, const int8_t *in, const int8
                     lm_mve_dw_edge(p, taps + 1, taps + 1 + 4 * pairs, 2 * pairs, iy0, ix0, x, zrow, edge_offs);
                     win = &edge;
                 }
-                lm_mve_dw_pixel(p, x, win, w, rq, gofs, &q, out, gather, rshift);
+                lm_mve_dw_pixel(p, x, win, w, rq, gofs, &q, out, gather, clamp, rshift);
             }
         }
+    }
+}
+
+/* lm_mve_dw_run with the clamp compiled out for the full int8 range (the usual case). */
+LM_INLINE void lm_mve_dw(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                         const int32_t *taps, const uint8_t *gofs, int8_t *scratch, int8_t *out, const int gather,
+                         const int twin, const int rshift)
+{
+    if (p->act_min == -128 && p->act_max == 127) {
+        lm_mve_dw_run(p, in, w, rq, taps, gofs, scratch, out, gather, twin, 0, rshift);
+    } else {
+        lm_mve_dw_run(p, in, w, rq, taps, gofs, scratch, out, gather, twin, 1, rshift);
     }
 }
 
