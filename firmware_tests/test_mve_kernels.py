@@ -22,8 +22,10 @@ TARGET = "cortex-m55"
 THOROUGH = os.environ.get("LITEMICRO_MVE_THOROUGH") == "1"
 
 
-def _weights(rng, shape, per_channel: bool, channels: int, axis: int):
+def _weights(rng, shape, per_channel: bool, channels: int, axis: int, w_min: int = -127):
     w = rng.integers(-127, 128, size=shape, dtype=np.int8)
+    if w_min < -127:       # every third weight at the minimum: neighbouring taps sum past 255
+        w.reshape(-1)[::3] = w_min
     scales = list(rng.uniform(0.002, 0.02, channels)) if per_channel else 0.01
     zps = [0] * channels if per_channel else 0
     return TensorSpec(tuple(shape), scale=scales, zero_point=zps, quantized_dimension=axis, data=w)
@@ -47,18 +49,19 @@ def conv_case(seed, b, h, w, c_in, c_out, k, stride, padding, per_channel, dil=1
                                                       fused_activation_function="RELU"))
 
 
-def dw_case(seed, h, w, c_in, mult, k, stride, padding, per_channel, dil=1, out_scale=0.1):
+def dw_case(seed, h, w, c_in, mult, k, stride, padding, per_channel, dil=1, out_scale=0.1, w_min=-127,
+            act="NONE"):
     rng = np.random.default_rng(seed)
     c_out = c_in * mult
     eff = (k - 1) * dil + 1
     oh, ow = ((h + stride - 1) // stride, (w + stride - 1) // stride) if padding == "SAME" else \
         ((h - eff) // stride + 1, (w - eff) // stride + 1)
     inputs = [TensorSpec((1, h, w, c_in), scale=0.05, zero_point=7),
-              _weights(rng, (1, k, k, c_out), per_channel, c_out, 3), _bias(rng, c_out)]
+              _weights(rng, (1, k, k, c_out), per_channel, c_out, 3, w_min), _bias(rng, c_out)]
     out = TensorSpec((1, oh, ow, c_out), scale=out_scale, zero_point=-4)
     return build_model("DEPTHWISE_CONV_2D", inputs, [out],
                        dict(padding=padding, stride_w=stride, stride_h=stride, depth_multiplier=mult,
-                            dilation_w_factor=dil, dilation_h_factor=dil, fused_activation_function="NONE"))
+                            dilation_w_factor=dil, dilation_h_factor=dil, fused_activation_function=act))
 
 
 def fc_case(seed, batches, n_in, n_out, per_channel, out_scale=0.3):
@@ -90,17 +93,47 @@ def pool_case(op, seed, h, w, c, k, stride, padding, act="NONE"):
 # (id, builder, kernel the case must reach, in the default set?)
 CASES = [
     ("conv1x1-c19-odd", lambda: conv_case(1, 1, 5, 3, 19, 7, 1, 1, "VALID", True), "lm_mve_conv_rshift_s8", True),
-    ("conv3x3-c3-same-s2", lambda: conv_case(2, 1, 9, 7, 3, 8, 3, 2, "SAME", True), "lm_mve_conv_rshift_s8", True),
-    ("conv3x3-c1-valid", lambda: conv_case(3, 1, 6, 5, 1, 5, 3, 1, "VALID", False), "lm_mve_conv_rshift_s8", False),
+    # kernel rows of k_w * in_c <= 16 bytes read in place (border pixels from 16-byte-row patches)
+    ("conv3x3-c3-same-s2", lambda: conv_case(2, 1, 9, 7, 3, 8, 3, 2, "SAME", True), "lm_mve_conv_rows_rshift_s8",
+     True),
+    ("conv3x3-c1-valid", lambda: conv_case(3, 1, 6, 5, 1, 5, 3, 1, "VALID", False), "lm_mve_conv_rows_rshift_s8",
+     False),
+    ("conv3x3-c5-valid-b3-odd", lambda: conv_case(31, 3, 5, 6, 5, 3, 3, 1, "VALID", True),
+     "lm_mve_conv_rows_rshift_s8", False),
+    ("conv3x3-rows-left-shift", lambda: conv_case(32, 1, 6, 7, 2, 4, 3, 1, "SAME", True, out_scale=1e-4),
+     "lm_mve_conv_rows_s8", False),
+    # kernel rows past 16 bytes: patches
+    ("conv3x3-c7-patches", lambda: conv_case(33, 1, 6, 5, 7, 6, 3, 1, "SAME", True), "lm_mve_conv_rshift_s8", False),
     ("conv1x1-s2-b3", lambda: conv_case(4, 3, 6, 6, 17, 33, 1, 2, "SAME", True), "lm_mve_conv_rshift_s8", False),
     ("conv3x3-c2-dil2", lambda: conv_case(5, 1, 11, 9, 2, 6, 3, 1, "SAME", True, dil=2), "lm_mve_conv_rshift_s8",
      False),
     ("dw3x3-m1-c19-same", lambda: dw_case(6, 7, 5, 19, 1, 3, 1, "SAME", True), "lm_mve_dwconv_m1_rshift_s8", True),
+    # an activation inside int8: the clamp (otherwise the saturating narrow clamps)
+    ("dw3x3-m1-relu6", lambda: dw_case(35, 6, 5, 20, 1, 3, 1, "SAME", True, act="RELU6"),
+     "lm_mve_dwconv_m1_rshift_s8", True),
+    ("dw3x3-twin-relu", lambda: dw_case(36, 5, 6, 8, 1, 3, 1, "SAME", False, act="RELU"),
+     "lm_mve_dwconv_x2_rshift_s8", False),
     ("dw3x3-m1-c16-s2", lambda: dw_case(7, 9, 9, 16, 1, 3, 2, "SAME", True), "lm_mve_dwconv_m1_rshift_s8", False),
     ("dw3x3-m1-c3-valid", lambda: dw_case(8, 6, 7, 3, 1, 3, 1, "VALID", False), "lm_mve_dwconv_m1_rshift_s8", False),
     ("dw3x3-m3-c5-same", lambda: dw_case(9, 6, 5, 5, 3, 3, 1, "SAME", True), "lm_mve_dwconv_rshift_s8", True),
-    ("dw5x5-m2-c1-s2", lambda: dw_case(10, 9, 8, 1, 2, 5, 2, "SAME", False), "lm_mve_dwconv_rshift_s8", False),
-    ("dw3x3-m1-dil2", lambda: dw_case(11, 9, 9, 8, 1, 3, 1, "SAME", True, dil=2), "lm_mve_dwconv_m1_rshift_s8", False),
+    # one input channel: run as a plain convolution by kernel rows
+    ("dw5x5-m2-c1-s2", lambda: dw_case(10, 9, 8, 1, 2, 5, 2, "SAME", False), "lm_mve_conv_rows_rshift_s8", False),
+    ("dw3x3-m8-c1-s2", lambda: dw_case(30, 9, 10, 1, 8, 3, 2, "SAME", True), "lm_mve_conv_rows_rshift_s8", True),
+    ("dw3x3-m3-c2-gather", lambda: dw_case(34, 5, 6, 2, 3, 3, 1, "VALID", True), "lm_mve_dwconv_rshift_s8", False),
+    ("dw3x3-c8-twin-dil2", lambda: dw_case(11, 9, 9, 8, 1, 3, 1, "SAME", True, dil=2), "lm_mve_dwconv_x2_rshift_s8",
+     False),
+    ("dw3x3-m1-dil2", lambda: dw_case(11, 9, 9, 12, 1, 3, 1, "SAME", True, dil=2), "lm_mve_dwconv_m1_rshift_s8", False),
+    # 8 channels, stride_w 1: two pixels per pass inside, single pixels at the border, odd width
+    ("dw3x3-c8-twin-same", lambda: dw_case(25, 6, 7, 8, 1, 3, 1, "SAME", True), "lm_mve_dwconv_x2_rshift_s8", True),
+    ("dw3x3-c8-twin-valid", lambda: dw_case(26, 7, 6, 8, 1, 3, 1, "VALID", False),
+     "lm_mve_dwconv_x2_rshift_s8", False),
+    ("dw3x3-c8-s2-not-twin", lambda: dw_case(27, 7, 7, 8, 1, 3, 2, "SAME", True), "lm_mve_dwconv_m1_rshift_s8",
+     False),
+    # weights of -128: taps that cannot share an int16 sum go alone
+    ("dw-twin-left-shift", lambda: dw_case(29, 4, 5, 8, 1, 3, 1, "SAME", True, out_scale=1e-4),
+     "lm_mve_dwconv_x2_s8", False),
+    ("dw3x3-unpairable-taps", lambda: dw_case(28, 5, 6, 21, 1, 3, 1, "SAME", True, w_min=-128),
+     "lm_mve_dwconv_m1_rshift_s8", True),
     ("fc-per-tensor-odd", lambda: fc_case(12, 1, 37, 10, False), "lm_mve_fc_rshift_s8", True),
     ("add-tail-relu", lambda: add_case(14, (1, 3, 5, 7), "RELU"), "lm_mve_add_s8", True),
     ("sub-tail", lambda: add_case(21, (1, 3, 5, 7), "RELU", op="SUB"), "lm_mve_sub_s8", False),

@@ -181,7 +181,7 @@ def depthwise_for_target(layer: Layer, features) -> Layer:
     offline for each, bias and requantization in one record per channel (_depthwise_records).
     Elsewhere, and for other multipliers: the portable kernel as is."""
     p = dict(layer.params)
-    dm = p["depth_mult"]
+    dm = p.get("depth_mult")              # absent once MVE re-chose a convolution kernel
     portable = layer.kernel in ("lm_dwconv_m1_s8", "lm_dwconv_s8")    # not already re-chosen (MVE)
     if "dsp" not in features or not portable:
         return layer

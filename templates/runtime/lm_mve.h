@@ -2,15 +2,16 @@
  *
  * The compiler chooses these kernels for targets with the `mve` feature and lays their
  * constants out offline (lite_micro/ops/mve.py):
- * - conv / fully connected: weights in tiles of four output rows, each row padded with zeros
- *   to a multiple of 16 bytes and interleaved per 16-byte chunk ([row/4][chunk][4][16]), so
- *   one post-incremented pointer feeds four VMLADAVA per chunk; bias, mult and shift padded
- *   to a multiple of 4 entries.
- * - depthwise: weights widened to int16, [channel/16][tap][16] (channels padded with zero
- *   weights); bias, mult and shift padded to a multiple of 16 entries, each group of 8 in the
- *   order of the even then the odd channels (0, 2, 4, 6, 1, 3, 5, 7), the order of the
- *   VMULLB/VMULLT accumulators; `taps` holds each tap's byte offset from the window's
- *   top-left pixel, then from a border window's.
+ * - conv / fully connected: weights in tiles of two output rows, each row padded with zeros
+ *   to a multiple of 16 bytes and interleaved per 16-byte chunk ([row/2][chunk][2][16]), so
+ *   one post-incremented pointer feeds two pixels x two rows per chunk; rq: per pair of rows,
+ *   bias, mult and shift each as (row 0, row 1, row 0, row 1), the lane order of the four
+ *   sums (an odd last row pairs with zeros).
+ * - depthwise: int8 weights [channel/16][tap pair][2][16] (channels padded with zero
+ *   weights, a tap that cannot pair goes with zero weights); rq: per 16 channels, bias, mult
+ *   and shift in the accumulators' channel order (0,4,8,12, 2,6,10,14, 1,5,9,13, 3,7,11,15);
+ *   taps: the number of pairs P, then per pair the two taps' offsets from the window base in
+ *   the input (2P), in a copied window (2P), and (row << 16) | column in the window (2P).
  * Inputs, outputs and the parameter structs are those of the portable kernels (lm_kernels.h,
  * lm_dwconv.h, lm_eltwise.h). Each `_rshift_s8`
  * kernel is its `_s8` twin for layers whose every requantization shift is negative (the
@@ -73,33 +74,47 @@ LM_INLINE int32x4_t lm_mve_requantize_s8(int32x4_t acc, const int32_t *mult, con
 
 /* CONV_2D, groups 1, weights as described above. scratch: k_h * k_w * in_c bytes (one patch),
  * or NULL for a 1x1 convolution without padding (read in place). */
-void lm_mve_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
-                    const int32_t *mult, const int32_t *shift, int8_t *scratch, int8_t *out);
-void lm_mve_conv_rshift_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
-                           const int32_t *mult, const int32_t *shift, int8_t *scratch, int8_t *out);
+void lm_mve_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                    int8_t *scratch, int8_t *out);
+void lm_mve_conv_rshift_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                           int8_t *scratch, int8_t *out);
 
-/* FULLY_CONNECTED, weights as described above; mult and shift per output (padded). */
-void lm_mve_fc_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
-                  const int32_t *mult, const int32_t *shift, int8_t *out);
-void lm_mve_fc_rshift_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, const int32_t *bias,
-                         const int32_t *mult, const int32_t *shift, int8_t *out);
-
-/* DEPTHWISE_CONV_2D, multiplier 1. scratch: k_h * k_w * in_c bytes (a border window). */
-void lm_mve_dwconv_m1_s8(const lm_dwconv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
-                         const int32_t *mult, const int32_t *shift, const int32_t *taps,
+/* CONV_2D by kernel rows, for k_w * in_c <= 16 and dilation_w 1: each output pixel's k_h rows
+ * of k_w * in_c bytes are copied as k_h rows of 16 bytes (one predicated load and one store
+ * each inside the input) and run as one 16 * k_h-byte vector. Weights [row/2][k_h][2][16]
+ * (each kernel row padded to 16 bytes), rq as above; scratch: 32 * k_h bytes. */
+void lm_mve_conv_rows_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                          int8_t *scratch, int8_t *out);
-void lm_mve_dwconv_m1_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
-                                const int32_t *mult, const int32_t *shift, const int32_t *taps,
+void lm_mve_conv_rows_rshift_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                                 int8_t *scratch, int8_t *out);
 
-/* DEPTHWISE_CONV_2D, multiplier > 1: chan[oc] = oc / multiplier (padded to a multiple of
- * 16 entries) is the input channel each output channel reads, through gather loads. */
-void lm_mve_dwconv_s8(const lm_dwconv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
-                      const int32_t *mult, const int32_t *shift, const int32_t *taps,
-                      const uint16_t *chan, int8_t *scratch, int8_t *out);
-void lm_mve_dwconv_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
-                             const int32_t *mult, const int32_t *shift, const int32_t *taps,
-                             const uint16_t *chan, int8_t *scratch, int8_t *out);
+/* FULLY_CONNECTED: weights in tiles of four units ([unit/4][chunk][4][16], zero padded), rq
+ * per four units: bias, mult, shift (4 each). */
+void lm_mve_fc_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, const int32_t *rq, int8_t *out);
+void lm_mve_fc_rshift_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, const int32_t *rq, int8_t *out);
+
+/* DEPTHWISE_CONV_2D, multiplier 1. taps: the number of tap pairs P, then per pair two offsets
+ * in the input (2P), then the same in a border window (2P). scratch: k_h * k_w * in_c bytes
+ * (a border window). */
+void lm_mve_dwconv_m1_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                         const int32_t *taps, int8_t *scratch, int8_t *out);
+void lm_mve_dwconv_m1_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                                const int32_t *taps, int8_t *scratch, int8_t *out);
+
+/* DEPTHWISE_CONV_2D, 8 channels, multiplier 1, stride_w 1, two pixels per pass: the tables of
+ * the multiplier-1 kernel for 16 channels that are the 8 channels twice. */
+void lm_mve_dwconv_x2_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                         const int32_t *taps, int8_t *scratch, int8_t *out);
+void lm_mve_dwconv_x2_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                                const int32_t *taps, int8_t *scratch, int8_t *out);
+
+/* DEPTHWISE_CONV_2D, multiplier > 1: gofs[oc] = oc / multiplier - (oc & ~15) / multiplier (padded
+ * to a multiple of 16 entries), the input channel of each lane from the pass's first, read
+ * by byte-offset gathers. */
+void lm_mve_dwconv_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                      const int32_t *taps, const uint8_t *gofs, int8_t *scratch, int8_t *out);
+void lm_mve_dwconv_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                             const int32_t *taps, const uint8_t *gofs, int8_t *scratch, int8_t *out);
 
 /* ADD, SUB and MUL without broadcasting (one row, both inputs contiguous), four elements per
  * step. */

@@ -1,101 +1,153 @@
 /* litemicro runtime: DEPTHWISE_CONV_2D with Helium (MVE), depth multiplier 1 and > 1.
  *
- * Channel-parallel: 16 output channels per pass. Each tap loads 8 input channels widened to
- * int16 lanes (VLDRB.S16, or gathers through chan[] when the multiplier is > 1) and 8 weights
- * widened offline to int16, and VMULLB/VMULLT give the int32 products of the even and of the
- * odd channels (MVE has no vector-by-vector VMLA), added to four accumulators. Interior
- * windows read the input in place through taps[0..T); border windows are first copied to
- * scratch with the padding set to the input zero point and read through taps[T..2T). The
- * last pass is predicated (VCTP) instead of a scalar tail.
+ * Channel-parallel: 16 output channels of one output pixel per pass, in the 16 byte lanes.
+ * Taps go in pairs (lite_micro/ops/mve.py pairs two taps only where |w0| + |w1| <= 255 for
+ * every channel, so that 128 * (|w0| + |w1|) fits int16; otherwise a tap goes with a zero
+ * tap). Per pair: two input loads (contiguous, or gathered by byte offsets when the
+ * multiplier is > 1), two weight loads, VMULLB/VMULLT.S8 (int16 products of the even and of
+ * the odd channels) summed in int16 over the two taps, widened by VMOVLB/VMOVLT.S16 and added
+ * to four int32 accumulators that hold channels (0,4,8,12), (2,6,10,14), (1,5,9,13),
+ * (3,7,11,15); bias, mult and shift come in that order (rq: per pass 16 of each). The
+ * requantized lanes narrow back to channel order with VQMOVNB/VQMOVNT (32 -> 16: even then
+ * odd channels; 16 -> 8: all 16), the zero point and clamp act on 8 int16 lanes at a time.
+ * Interior windows read the input in place through the tap offsets; a border window's taps
+ * outside the input point to a row of the input zero point instead. The last pass is
+ * predicated (VCTP) instead of a scalar tail.
  */
 #include "lm_mve.h"
 
 typedef struct {
-    const int32_t *offs;            /* tap offsets from the window base */
-    int32_t taps;
+    const int32_t *offs;            /* per tap pair, the two taps' offsets from the window base */
+    int32_t pairs;
 } lm_mve_window;
 
-LM_INLINE mve_pred16_t lm_mve_lanes_left(int32_t left)
-{
-    return vctp16q((uint32_t)(left > 0 ? left : 0));
-}
+typedef struct {
+    int16x8_t lo, hi;               /* activation clamp */
+    int32_t zp;                     /* output zero point */
+} lm_mve_dw_out;
 
-/* Input of 8 output channels from oc as int16 lanes: contiguous or gathered through chan[]. */
-LM_INLINE int16x8_t lm_mve_dw_load(const int8_t *x, const uint16_t *chan, int32_t oc, mve_pred16_t pred,
-                                   const int full)
+/* 16 input lanes at x: contiguous or gathered through byte offsets g (multiplier > 1). */
+LM_INLINE int8x16_t lm_mve_dw_x(const int8_t *x, uint8x16_t g, mve_pred16_t pred, const int gather, const int full)
 {
-    if (chan == 0) {
-        return full ? vldrbq_s16(x + oc) : vldrbq_z_s16(x + oc, pred);
+    if (gather) {
+        return full ? vldrbq_gather_offset_s8(x, g) : vldrbq_gather_offset_z_s8(x, g, pred);
     }
-    return full ? vldrbq_gather_offset_s16(x, vldrhq_u16(chan + oc))
-                : vldrbq_gather_offset_z_s16(x, vldrhq_u16(chan + oc), pred);
+    return full ? vldrbq_s8(x) : vldrbq_z_s8(x, pred);
 }
 
-/* Requantize 8 channels held as even (channels 0, 2, 4, 6) and odd lanes, interleave them back
- * into int16 lanes with the saturating VQMOVNB/VQMOVNT, then add the output zero point
- * (saturating) and clamp on all 8 at once, and store the 8 bytes. Saturating to int16 first
- * leaves the result unchanged: the clamp range lies inside int8 and every step is monotonic. */
-LM_INLINE void lm_mve_dw_store(const lm_dwconv_params *p, int32x4_t even, int32x4_t odd, const int32_t *mult,
-                               const int32_t *shift, int8_t *out, mve_pred16_t pred, const int rshift)
+/* Requantize the four accumulators (rq + 16: mult, rq + 32: shift, in accumulator order) and
+ * store the 16 channels in order. Saturating to int16 and then adding the zero point with
+ * saturation leaves the clamped result unchanged: the clamp range lies inside int8. Without
+ * `clamp` (a range of -128..127) the final saturating narrow to int8 is the clamp. */
+LM_INLINE void lm_mve_dw_store(int32x4_t a0, int32x4_t a1, int32x4_t a2, int32x4_t a3, const int32_t *rq,
+                               const lm_mve_dw_out *q, int8_t *out, mve_pred16_t pred, const int full,
+                               const int clamp, const int rshift)
 {
-    const int32x4_t e = lm_mve_rescale(even, vldrwq_s32(mult), vldrwq_s32(shift), rshift);
-    const int32x4_t o = lm_mve_rescale(odd, vldrwq_s32(mult + 4), vldrwq_s32(shift + 4), rshift);
-    int16x8_t v = vqmovntq_s32(vqmovnbq_s32(vuninitializedq_s16(), e), o);
-    v = vqaddq_n_s16(v, (int16_t)p->out_zp);
-    v = vminq_s16(vmaxq_s16(v, vdupq_n_s16((int16_t)p->act_min)), vdupq_n_s16((int16_t)p->act_max));
-    vstrbq_p_s16(out, v, pred);
-}
-
-/* 8 x `halves` (1 or 2) output channels from oc of one output pixel; `chan`, `full` (every
- * lane valid: no predication) and `halves` are constants at each call, so each combination
- * is its own loop. */
-LM_INLINE void lm_mve_dw_pass(const lm_dwconv_params *p, const int8_t *x, const lm_mve_window *win, const int16_t *w,
-                              int32_t oc, const int32_t *bias, const int32_t *mult, const int32_t *shift,
-                              int8_t *out, const uint16_t *chan, const int full, const int halves,
-                              const int rshift)
-{
-    const int32_t left = p->out_c - oc;
-    const mve_pred16_t p0 = lm_mve_lanes_left(left), p1 = lm_mve_lanes_left(left - 8);
-    int32x4_t e0 = vldrwq_s32(bias + oc), o0 = vldrwq_s32(bias + oc + 4);
-    int32x4_t e1 = vldrwq_s32(bias + oc + 8), o1 = vldrwq_s32(bias + oc + 12);
-    const int32_t *offs = win->offs, taps = win->taps;
-    /* contiguous input: step from x + oc so both halves load at fixed offsets from one pointer */
-    const int8_t *base = chan == 0 ? x + oc : x;
-    const int32_t c0 = chan == 0 ? 0 : oc;
-    int32_t t;
-    for (t = 0; t < taps; ++t, w += 16) {
-        const int8_t *xt = base + offs[t];
-        const int16x8_t x0 = lm_mve_dw_load(xt, chan, c0, p0, full), w0 = vldrhq_s16(w);
-        e0 = vaddq_s32(e0, vmullbq_int_s16(x0, w0));
-        o0 = vaddq_s32(o0, vmulltq_int_s16(x0, w0));
-        if (halves == 2) {
-            const int16x8_t x1 = lm_mve_dw_load(xt, chan, c0 + 8, p1, full), w1 = vldrhq_s16(w + 8);
-            e1 = vaddq_s32(e1, vmullbq_int_s16(x1, w1));
-            o1 = vaddq_s32(o1, vmulltq_int_s16(x1, w1));
+    const int32x4_t r0 = lm_mve_rescale(a0, vldrwq_s32(rq + 16), vldrwq_s32(rq + 32), rshift);
+    const int32x4_t r1 = lm_mve_rescale(a1, vldrwq_s32(rq + 20), vldrwq_s32(rq + 36), rshift);
+    const int32x4_t r2 = lm_mve_rescale(a2, vldrwq_s32(rq + 24), vldrwq_s32(rq + 40), rshift);
+    const int32x4_t r3 = lm_mve_rescale(a3, vldrwq_s32(rq + 28), vldrwq_s32(rq + 44), rshift);
+    int16x8_t e = vqmovntq_s32(vqmovnbq_s32(vuninitializedq_s16(), r0), r1);
+    int16x8_t o = vqmovntq_s32(vqmovnbq_s32(vuninitializedq_s16(), r2), r3);
+    e = vqaddq_n_s16(e, (int16_t)q->zp);
+    o = vqaddq_n_s16(o, (int16_t)q->zp);
+    if (clamp) {
+        e = vminq_s16(vmaxq_s16(e, q->lo), q->hi);
+        o = vminq_s16(vmaxq_s16(o, q->lo), q->hi);
+    }
+    {
+        const int8x16_t v = vqmovntq_s16(vqmovnbq_s16(vuninitializedq_s8(), e), o);
+        if (full) {
+            vstrbq_s8(out, v);
+        } else {
+            vstrbq_p_s8(out, v, pred);
         }
     }
-    lm_mve_dw_store(p, e0, o0, mult + oc, shift + oc, out + oc, p0, rshift);
-    if (halves == 2) {
-        lm_mve_dw_store(p, e1, o1, mult + oc + 8, shift + oc + 8, out + oc + 8, p1, rshift);
-    }
 }
 
-/* The passes of one output pixel: 16 channels at a time, then 8 or 16 with predication. */
-LM_INLINE void lm_mve_dw_pixel(const lm_dwconv_params *p, const int8_t *x, const lm_mve_window *win, const int16_t *w,
-                               const int32_t *bias, const int32_t *mult, const int32_t *shift, int8_t *out,
-                               const uint16_t *chan, const int rshift)
+/* The tap pairs of a contiguous pass, unpredicated: the input loads may read past the last
+ * channel (lanes whose weights are zero; lm_mve_dw keeps them inside the input). q0-q3 are
+ * the work registers: per pair x0, w0 -> odd products (q3) and even products (over x0), w1
+ * loaded twice so that both products of x1 find a free register. */
+#define LM_MVE_DW_TAPS(a0, a1, a2, a3, x, offs, pairs, w)                                             \
+    do {                                                                                             \
+        int32_t o0_, o1_;                                                                            \
+        __asm__ volatile("dls lr, %[n]\n"                                                           \
+                         "1:\n\t"                                                                 \
+                         "ldrd %[o0], %[o1], [%[offs]], #8\n\t"                                   \
+                         "add %[o0], %[o0], %[x]\n\t"                                             \
+                         "add %[o1], %[o1], %[x]\n\t"                                             \
+                         "vldrb.u8 q0, [%[o0]]\n\t"                                               \
+                         "vldrb.u8 q1, [%[w]], #16\n\t"                                           \
+                         "vldrb.u8 q2, [%[o1]]\n\t"                                               \
+                         "vmullt.s8 q3, q0, q1\n\t"                                               \
+                         "vmullb.s8 q0, q0, q1\n\t"                                               \
+                         "vldrb.u8 q1, [%[w]]\n\t"                                                \
+                         "vmullb.s8 q1, q2, q1\n\t"                                               \
+                         "vadd.i16 q0, q0, q1\n\t"                                                \
+                         "vldrb.u8 q1, [%[w]], #16\n\t"                                           \
+                         "vmullt.s8 q2, q2, q1\n\t"                                               \
+                         "vadd.i16 q3, q3, q2\n\t"                                                \
+                         "vmovlb.s16 q1, q0\n\t"                                                  \
+                         "vadd.i32 %q[a0], %q[a0], q1\n\t"                                        \
+                         "vmovlt.s16 q1, q0\n\t"                                                  \
+                         "vadd.i32 %q[a1], %q[a1], q1\n\t"                                        \
+                         "vmovlb.s16 q1, q3\n\t"                                                  \
+                         "vadd.i32 %q[a2], %q[a2], q1\n\t"                                        \
+                         "vmovlt.s16 q1, q3\n\t"                                                  \
+                         "vadd.i32 %q[a3], %q[a3], q1\n\t"                                        \
+                         "le lr, 1b"                                                                 \
+                         : [a0] "+w"(a0), [a1] "+w"(a1), [a2] "+w"(a2), [a3] "+w"(a3), [w] "+r"(w),  \
+                           [offs] "+r"(offs), [o0] "=&r"(o0_), [o1] "=&r"(o1_)                      \
+                         : [x] "r"(x), [n] "r"(pairs)                                                \
+                         : "q0", "q1", "q2", "q3", "lr", "memory");                                  \
+    } while (0)
+
+/* One pass: 16 output channels (the lanes `pred` keeps when not `full`) of one pixel. x: the
+ * window base at this pass's first input channel; w, rq: this pass's weights and tables. */
+LM_INLINE void lm_mve_dw_pass(const int8_t *x, const lm_mve_window *win, const int8_t *w, const int32_t *rq,
+                              const lm_mve_dw_out *q, int8_t *out, uint8x16_t g, mve_pred16_t pred,
+                              const int gather, const int full, const int clamp, const int rshift)
 {
-    const int32_t out_c = p->out_c;
-    int32_t oc;
-    for (oc = 0; oc + 16 <= out_c; oc += 16) {
-        lm_mve_dw_pass(p, x, win, w + oc * win->taps, oc, bias, mult, shift, out, chan, 1, 2, rshift);
+    int32x4_t a0 = vldrwq_s32(rq), a1 = vldrwq_s32(rq + 4), a2 = vldrwq_s32(rq + 8), a3 = vldrwq_s32(rq + 12);
+    const int32_t *offs = win->offs;
+    int32_t i;
+    if (!gather) {
+        LM_MVE_DW_TAPS(a0, a1, a2, a3, x, offs, win->pairs, w);
+        lm_mve_dw_store(a0, a1, a2, a3, rq, q, out, pred, full, clamp, rshift);
+        return;
     }
-    if (out_c - oc == 8) {
-        lm_mve_dw_pass(p, x, win, w + oc * win->taps, oc, bias, mult, shift, out, chan, 1, 1, rshift);
-    } else if (out_c - oc > 8) {
-        lm_mve_dw_pass(p, x, win, w + oc * win->taps, oc, bias, mult, shift, out, chan, 0, 2, rshift);
-    } else if (out_c > oc) {
-        lm_mve_dw_pass(p, x, win, w + oc * win->taps, oc, bias, mult, shift, out, chan, 0, 1, rshift);
+    for (i = win->pairs; i > 0; --i, offs += 2, w += 32) {
+        const int8x16_t x0 = lm_mve_dw_x(x + offs[0], g, pred, gather, full);
+        const int8x16_t x1 = lm_mve_dw_x(x + offs[1], g, pred, gather, full);
+        const int8x16_t w0 = vldrbq_s8(w), w1 = vldrbq_s8(w + 16);
+        const int16x8_t e = vaddq_s16(vmullbq_int_s8(x0, w0), vmullbq_int_s8(x1, w1));
+        const int16x8_t o = vaddq_s16(vmulltq_int_s8(x0, w0), vmulltq_int_s8(x1, w1));
+        a0 = vaddq_s32(a0, vmovlbq_s16(e));
+        a1 = vaddq_s32(a1, vmovltq_s16(e));
+        a2 = vaddq_s32(a2, vmovlbq_s16(o));
+        a3 = vaddq_s32(a3, vmovltq_s16(o));
+    }
+    lm_mve_dw_store(a0, a1, a2, a3, rq, q, out, pred, full, clamp, rshift);
+}
+
+/* The passes of one output pixel: full passes of 16 channels, then one predicated pass.
+ * gofs (multiplier > 1): per pass, each lane's input channel less the pass's first. */
+LM_INLINE void lm_mve_dw_pixel(const lm_dwconv_params *p, const int8_t *x, const lm_mve_window *win,
+                               const int8_t *w, const int32_t *rq, const uint8_t *gofs, const lm_mve_dw_out *q,
+                               int8_t *out, const int gather, const int clamp, const int rshift)
+{
+    const int32_t out_c = p->out_c, step = 32 * win->pairs;
+    const uint8x16_t none = vdupq_n_u8(0);
+    int32_t oc;
+    for (oc = 0; oc + 16 <= out_c; oc += 16, w += step, rq += 48) {
+        const int8_t *xc = x + (gather ? oc / p->depth_mult : oc);
+        lm_mve_dw_pass(xc, win, w, rq, q, out + oc, gather ? vldrbq_u8(gofs + oc) : none, 0, gather, 1, clamp, rshift);
+    }
+    if (oc < out_c) {
+        const int8_t *xc = x + (gather ? oc / p->depth_mult : oc);
+        lm_mve_dw_pass(xc, win, w, rq, q, out + oc, gather ? vldrbq_u8(gofs + oc) : none,
+                       vctp8q((uint32_t)(out_c - oc)), gather, 0, clamp, rshift);
     }
 }
 
@@ -119,14 +171,36 @@ static void lm_mve_dw_border(const lm_dwconv_params *p, const int8_t *in, int32_
     }
 }
 
-LM_INLINE void lm_mve_dw(const lm_dwconv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
-                         const int32_t *mult, const int32_t *shift, const int32_t *taps, const uint16_t *chan,
-                         int8_t *scratch, int8_t *out, const int rshift)
+/* The tap offsets of a border pixel from its window base x: in place where the tap lies inside
+ * the input, else to zrow (in_c + 16 bytes of the input zero point). pos: per tap of each
+ * pair, (row offset << 16) | column offset inside the window. */
+static void lm_mve_dw_edge(const lm_dwconv_params *p, const int32_t *inner, const int32_t *pos, int32_t n,
+                           int32_t iy0, int32_t ix0, const int8_t *x, const int8_t *zrow, int32_t *offs)
 {
-    const int32_t in_h = p->in_h, in_w = p->in_w, in_c = p->in_c, out_c = p->out_c, ntaps = p->k_h * p->k_w;
+    const int32_t to_zero = (int32_t)((intptr_t)zrow - (intptr_t)x);
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        const int32_t iy = iy0 + (pos[i] >> 16), ix = ix0 + (pos[i] & 0xFFFF);
+        offs[i] = (iy >= 0 && iy < p->in_h && ix >= 0 && ix < p->in_w) ? inner[i] : to_zero;
+    }
+}
+
+/* scratch: the border offsets (2P int32), zrow, then a copied window for the last pixel (its
+ * loads past the last channel would leave the input otherwise). */
+LM_INLINE void lm_mve_dw_run(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                         const int32_t *taps, const uint8_t *gofs, int8_t *scratch, int8_t *out, const int gather,
+                         const int twin, const int clamp, const int rshift)
+{
+    const int32_t in_h = p->in_h, in_w = p->in_w, in_c = p->in_c, out_c = p->out_c, pairs = taps[0];
     const int32_t span_h = (p->k_h - 1) * p->dil_h, span_w = (p->k_w - 1) * p->dil_w;
-    const lm_mve_window inner = {taps, ntaps}, border = {taps + ntaps, ntaps};
-    int32_t b, oy, ox;
+    int32_t *edge_offs = (int32_t *)(void *)scratch;
+    int8_t *zrow = scratch + 8 * pairs, *window = zrow + in_c + 16;
+    const lm_mve_window inner = {taps + 1, pairs}, edge = {edge_offs, pairs}, copied = {taps + 1 + 2 * pairs, pairs};
+    const lm_mve_dw_out q = {vdupq_n_s16((int16_t)p->act_min), vdupq_n_s16((int16_t)p->act_max), p->out_zp};
+    int32_t b, oy, ox, n;
+    for (n = 0; n < in_c + 16; n += 16) {
+        vstrbq_s8(zrow + n, vdupq_n_s8((int8_t)p->in_zp));
+    }
     for (b = 0; b < p->batches; ++b) {
         const int8_t *in_b = in + b * in_h * in_w * in_c;
         for (oy = 0; oy < p->out_h; ++oy) {
@@ -135,41 +209,74 @@ LM_INLINE void lm_mve_dw(const lm_dwconv_params *p, const int8_t *in, const int1
                 const int32_t ix0 = ox * p->stride_w - p->pad_left;
                 const int8_t *x = in_b + (iy0 * in_w + ix0) * in_c;
                 const lm_mve_window *win = &inner;
-                if (iy0 < 0 || ix0 < 0 || iy0 + span_h >= in_h || ix0 + span_w >= in_w) {
-                    lm_mve_dw_border(p, in_b, iy0, ix0, scratch);
-                    x = scratch;
-                    win = &border;
+                if (twin && ox + 1 < p->out_w && ix0 >= 0 && ix0 + 1 + span_w < in_w && iy0 >= 0
+                    && iy0 + span_h < in_h && !(oy == p->out_h - 1 && ox + 2 == p->out_w)) {
+                    lm_mve_dw_pass(x, &inner, w, rq, &q, out, vdupq_n_u8(0), 0, 0, 1, clamp, rshift);
+                    ++ox;
+                    out += out_c;
+                    continue;
                 }
-                lm_mve_dw_pixel(p, x, win, w, bias, mult, shift, out, chan, rshift);
+                if (oy == p->out_h - 1 && ox == p->out_w - 1) {
+                    lm_mve_dw_border(p, in_b, iy0, ix0, window);
+                    x = window;
+                    win = &copied;
+                } else if (iy0 < 0 || ix0 < 0 || iy0 + span_h >= in_h || ix0 + span_w >= in_w) {
+                    lm_mve_dw_edge(p, taps + 1, taps + 1 + 4 * pairs, 2 * pairs, iy0, ix0, x, zrow, edge_offs);
+                    win = &edge;
+                }
+                lm_mve_dw_pixel(p, x, win, w, rq, gofs, &q, out, gather, clamp, rshift);
             }
         }
     }
 }
 
-void lm_mve_dwconv_m1_s8(const lm_dwconv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
-                         const int32_t *mult, const int32_t *shift, const int32_t *taps,
-                         int8_t *scratch, int8_t *out)
+/* lm_mve_dw_run with the clamp compiled out for the full int8 range (the usual case). */
+LM_INLINE void lm_mve_dw(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                         const int32_t *taps, const uint8_t *gofs, int8_t *scratch, int8_t *out, const int gather,
+                         const int twin, const int rshift)
 {
-    lm_mve_dw(p, in, w, bias, mult, shift, taps, 0, scratch, out, 0);
+    if (p->act_min == -128 && p->act_max == 127) {
+        lm_mve_dw_run(p, in, w, rq, taps, gofs, scratch, out, gather, twin, 0, rshift);
+    } else {
+        lm_mve_dw_run(p, in, w, rq, taps, gofs, scratch, out, gather, twin, 1, rshift);
+    }
 }
 
-void lm_mve_dwconv_m1_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
-                                const int32_t *mult, const int32_t *shift, const int32_t *taps,
-                                int8_t *scratch, int8_t *out)
+void lm_mve_dwconv_m1_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                         const int32_t *taps, int8_t *scratch, int8_t *out)
 {
-    lm_mve_dw(p, in, w, bias, mult, shift, taps, 0, scratch, out, 1);
+    lm_mve_dw(p, in, w, rq, taps, 0, scratch, out, 0, 0, 0);
 }
 
-void lm_mve_dwconv_s8(const lm_dwconv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
-                      const int32_t *mult, const int32_t *shift, const int32_t *taps,
-                      const uint16_t *chan, int8_t *scratch, int8_t *out)
+void lm_mve_dwconv_m1_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                                const int32_t *taps, int8_t *scratch, int8_t *out)
 {
-    lm_mve_dw(p, in, w, bias, mult, shift, taps, chan, scratch, out, 0);
+    lm_mve_dw(p, in, w, rq, taps, 0, scratch, out, 0, 0, 1);
 }
 
-void lm_mve_dwconv_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int16_t *w, const int32_t *bias,
-                             const int32_t *mult, const int32_t *shift, const int32_t *taps,
-                             const uint16_t *chan, int8_t *scratch, int8_t *out)
+void lm_mve_dwconv_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                      const int32_t *taps, const uint8_t *gofs, int8_t *scratch, int8_t *out)
 {
-    lm_mve_dw(p, in, w, bias, mult, shift, taps, chan, scratch, out, 1);
+    lm_mve_dw(p, in, w, rq, taps, gofs, scratch, out, 1, 0, 0);
+}
+
+void lm_mve_dwconv_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                             const int32_t *taps, const uint8_t *gofs, int8_t *scratch, int8_t *out)
+{
+    lm_mve_dw(p, in, w, rq, taps, gofs, scratch, out, 1, 0, 1);
+}
+
+/* 8 channels, multiplier 1, stride_w 1: two neighbouring pixels per pass where both windows
+ * lie inside the input (their 2 x 8 channels are 16 contiguous bytes at every tap); the
+ * tables hold the 8 channels twice, lanes 8-15 for the second pixel. */
+void lm_mve_dwconv_x2_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                         const int32_t *taps, int8_t *scratch, int8_t *out)
+{
+    lm_mve_dw(p, in, w, rq, taps, 0, scratch, out, 0, 1, 0);
+}
+
+void lm_mve_dwconv_x2_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                                const int32_t *taps, int8_t *scratch, int8_t *out)
+{
+    lm_mve_dw(p, in, w, rq, taps, 0, scratch, out, 0, 1, 1);
 }
