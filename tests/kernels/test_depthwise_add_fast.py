@@ -1,14 +1,15 @@
 """Fast depthwise, ADD/SUB and PAD folding against the TFLM interpreter (tolerance 0).
 
-One-op models (and PAD -> convolution pairs) built in Python reach every specialization:
-the 3x3 walk of lm_dwconv_3x3.h (along rows and down columns, strides 1 and 2, padded
-first/last columns and kernel rows, inputs of 3 rows, every requantization mode), the
-one-input-channel kernel (multipliers 2 to 12, odd widths, patches), the 3x3 unrolled and
-general SMLAD kernels, depth multiplier 1, 2, 4 and 8, channel tails (channels % 4 = 1..3,
-and 1..3 channels in all), odd widths, SAME/VALID padding, stride 2, dilation; ADD/SUB with
-and without broadcasting, below and above the size that switches to rescale tables. Each
-case is compiled for the host (portable kernels) and for cortex-m4 (DSP kernels and weight layouts; on the host they run the same walk in plain C), and a few run as
-cortex-m4 firmware in QEMU (all of them with LITEMICRO_FAST_KERNELS_QEMU=all).
+One-op models (and PAD -> convolution pairs) built in Python reach every specialization: the
+3x3 walk of lm_dwconv_3x3.h (along rows and down columns, strides 1 and 2, padded first/last
+columns and kernel rows, inputs of 3 rows, every requantization mode), the one-input-channel
+kernel (multipliers 2 to 12, odd widths, patches), the 3x3 unrolled and general SMLAD kernels,
+depth multiplier 1, 2, 4 and 8, channel tails (channels % 4 = 1..3, and 1..3 channels in all),
+odd widths, SAME/VALID padding, stride 2, dilation; ADD/SUB with and without broadcasting,
+below and above the size that switches to rescale tables. Each case is compiled for the host
+(portable kernels) and for cortex-m4 (DSP kernels and weight layouts; on the host they run the
+same walk in plain C), and a few run as cortex-m4 firmware in QEMU (all of them with
+LITEMICRO_FAST_KERNELS_QEMU=all).
 """
 
 from __future__ import annotations
