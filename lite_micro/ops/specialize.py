@@ -12,7 +12,7 @@ import numpy as np
 
 from . import conv
 from .base import ConstArg, ConstArray, Layer, ParamsArg, ScratchArg, TensorArg
-from .requant import rq_table
+from .requant import requantize_rq, rq_table
 
 
 def _conv_for_target(layer: Layer, features: tuple[str, ...]) -> Layer:
@@ -29,10 +29,30 @@ def _fc_for_target(layer: Layer, features: tuple[str, ...]) -> Layer:
     return layer
 
 
+def _addsub_for_target(layer: Layer, features: tuple[str, ...]) -> Layer:
+    """ADD/SUB with rescale tables on DSP cores: the output requantization as one
+    multiply-accumulate (its triple after the tables), where the output shift allows it."""
+    if "dsp" not in features or layer.kernel not in ("lm_add_table_s8", "lm_sub_table_s8"):
+        return layer
+    p = dict(layer.params)
+    triple = rq_table([p["out_mult"]], [p["out_shift"]], p["out_zp"])
+    if triple is None:
+        return layer
+    consts = [dataclasses.replace(c, values=np.concatenate([np.asarray(c.values, np.int64).reshape(-1),
+                                                            triple.reshape(-1)]),
+                                  comment=c.comment + "; then the output requantization (multiplier, hi_add "
+                                  "with the output zero point, shift_hi)") if c.name == "rescale" else c
+              for c in layer.consts]
+    return dataclasses.replace(layer, kernel=layer.kernel.replace("_table_s8", "_table_rq_s8"), consts=consts,
+                               note=layer.note + ", output requantized in one multiply-accumulate")
+
+
 RULES: dict[str, Callable[[Layer, tuple[str, ...]], Layer]] = {
     "DEPTHWISE_CONV_2D": conv.depthwise_for_target,
     "CONV_2D": _conv_for_target,
     "FULLY_CONNECTED": _fc_for_target,
+    "ADD": _addsub_for_target,
+    "SUB": _addsub_for_target,
 }
 
 
@@ -69,6 +89,66 @@ def pack_fc_weights(w: np.ndarray) -> np.ndarray:
     return _words(w.reshape(blocks, 4, groups, 4).transpose(0, 2, 1, 3))
 
 
+PAIR_SUM_LIMIT = (1 << 23) - 1    # |second channel's sum| bound: 256 times it stays in int32
+
+
+def pair_halfwords(w: np.ndarray, bias: np.ndarray):
+    """[out_c, K] int8 weights and int64 biases -> ([blocks, K, 2] int16 halfwords 256 * w[c+1]
+    + w[c] per channel pair, per-pair starting sums [bias[c], bias[c] + 256 * bias[c+1]]), or
+    None when a halfword or a second channel's sum (bias plus any int8 input) leaves its range."""
+    w = _pad(w.astype(np.int64), 0, 2)
+    bias = _pad(np.asarray(bias, dtype=np.int64), 0, 2)
+    lo, hi = w[0::2], w[1::2]
+    halves = 256 * hi + lo
+    if halves.min(initial=0) < -(1 << 15) or halves.max(initial=0) >= 1 << 15:
+        return None
+    if (128 * np.abs(hi).sum(axis=1) + np.abs(bias[1::2])).max(initial=0) > PAIR_SUM_LIMIT:
+        return None
+    starts = np.stack([bias[0::2], bias[0::2] + 256 * bias[1::2]], axis=1)
+    return halves, starts
+
+
+def shrink_dead_biases(w: np.ndarray, bias, table: np.ndarray, zp_post: int, act: tuple[int, int]) -> np.ndarray:
+    """A channel whose weights are all zero outputs the clamped requantization of its bias alone
+    (models park such channels at biases near 2^30): give it the smallest bias with the same
+    output, so that it fits a channel pair's sum."""
+    bias = np.asarray(bias, dtype=np.int64).copy()
+    for c in np.flatnonzero(~w.reshape(len(bias), -1).any(axis=1)):
+        triple = tuple(int(v) for v in table[c if len(table) > 1 else 0])
+
+        def out(x: int) -> int:
+            return min(act[1], max(act[0], requantize_rq(x, triple) + zp_post))
+
+        want = out(int(bias[c]))
+        for candidate in (0, PAIR_SUM_LIMIT, -PAIR_SUM_LIMIT):
+            if out(candidate) == want:
+                bias[c] = candidate
+                break
+    return bias
+
+
+def pack_pair_blocks(w: np.ndarray, bias) -> "np.ndarray | None":
+    """[out_c, K] int8 weights and biases -> the stream of lm_conv_quad_s8 and lm_fc_pair_s8
+    (lm_kernels.h): per block of 4 channels its starting sums, then per group of 4 taps the
+    words of pair (0, 1) and (2, 3) for the even taps, then for the odd taps; None when the
+    channel pairs do not fit (pair_halfwords)."""
+    w = _pad(_pad(w, 1, 4), 0, 4)
+    paired = pair_halfwords(w, _pad(np.asarray(bias, dtype=np.int64), 0, 4))
+    if paired is None:
+        return None
+    halves, starts = paired                              # [out_c/2, kp], [out_c/2, 2]
+    blocks, groups = w.shape[0] // 4, w.shape[1] // 4
+    h = halves.reshape(blocks, 2, groups, 2, 2)          # [block, pair, group, tap pair, tap parity]
+    h = h.transpose(0, 2, 4, 1, 3)                       # [block, group, parity, pair, lane]
+    words = ((h[..., 0] & 0xFFFF) | (h[..., 1] << 16)).reshape(blocks, -1)
+    return _int32(np.concatenate([starts.reshape(blocks, 4), words], axis=1).reshape(-1))
+
+
+def _int32(a: np.ndarray) -> np.ndarray:
+    """Values taken modulo 2^32 as int32 (a word's bits)."""
+    return ((a.astype(np.int64) + (1 << 31)) % (1 << 32)) - (1 << 31)
+
+
 def _rq_const(mult, shift, out_zp: int, per_channel: bool):
     """The requantization triples as a ConstArray (one triple when every channel shares it)."""
     if not per_channel:
@@ -79,6 +159,14 @@ def _rq_const(mult, shift, out_zp: int, per_channel: bool):
     return ConstArray("rq", "int32_t", table, "requantization (multiplier, hi_add, shift_hi) per channel, "
                       "output zero point folded in" if per_channel else
                       "requantization (multiplier, hi_add, shift_hi), output zero point folded in")
+
+
+def _pad_rows(rq: ConstArray) -> ConstArray:
+    """Per-unit triples repeated up to a multiple of 4 rows (the last block reads all four)."""
+    table = rq.values.reshape(-1, 3)
+    if len(table) == 1:
+        return rq
+    return dataclasses.replace(rq, values=np.concatenate([table, np.repeat(table[-1:], -len(table) % 4, axis=0)]))
 
 
 def _conv_fast(layer: Layer):
@@ -94,6 +182,10 @@ def _conv_fast(layer: Layer):
     w = consts["weights"].values
     k = p["k_h"] * p["k_w"] * p["in_c"]
     kp = -(-k // 4) * 4
+    bias = shrink_dead_biases(w, consts["bias"].values, table, zp_post, (p["act_min"], p["act_max"]))
+    quad = _conv_quad(layer, w.reshape(p["out_c"], k), bias, table, zp_post, kp)
+    if quad is not None:
+        return quad
     records = np.concatenate([consts["bias"].values.astype(np.int64).reshape(-1, 1), table], axis=1)
     new_consts = [
         ConstArray("weights", "int32_t", pack_conv_weights(w.reshape(p["out_c"], k)),
@@ -115,6 +207,17 @@ def _fc_fast(layer: Layer):
     if rq is None:
         return None
     w = consts["weights"].values
+    words = pack_pair_blocks(w, shrink_dead_biases(w, consts["bias"].values, rq.values.reshape(-1, 3), 0,
+                                                   (p["act_min"], p["act_max"])))
+    if words is not None:
+        return dataclasses.replace(
+            layer, kernel="lm_fc_pair_s8" if p["per_channel"] else "lm_fc_pair_tensor_s8",
+            consts=[ConstArray("weights", "int32_t", words, f"weights {list(w.shape)}: per 4 units the starting "
+                               "sums (bias[u], bias[u] + 256 * bias[u+1]), then int16 unit-pair halfwords "
+                               "(256 * w[u+1] + w[u])"), _pad_rows(rq)],
+            args=[ParamsArg(), TensorArg(layer.op.inputs[0], const=True), ConstArg("weights"), ConstArg("rq"),
+                  TensorArg(layer.op.outputs[0])],
+            note="4 units per pass, unit pairs in halfwords, requantization in one multiply-accumulate")
     new_consts = [
         ConstArray("weights", "int32_t", pack_fc_weights(w),
                    f"weights {list(w.shape)} as int8 words, 4 units interleaved per 4 inputs"),
@@ -124,3 +227,25 @@ def _fc_fast(layer: Layer):
             ConstArg("rq"), TensorArg(layer.op.outputs[0])]
     return dataclasses.replace(layer, kernel="lm_fc_fast_s8", consts=new_consts, args=args,
                                note="4 units per pass, requantization in one multiply-accumulate")
+
+
+def _conv_quad(layer: Layer, w: np.ndarray, bias, table, zp_post: int, kp: int):
+    """lm_conv_quad_s8 (or its SSAT form), where every channel pair fits its halfwords (else None)."""
+    words = pack_pair_blocks(w, bias)
+    if words is None:
+        return None
+    table = np.concatenate([table, np.repeat(table[-1:], -len(table) % 4, axis=0)])  # the last block reads 4
+    new_consts = [
+        ConstArray("weights", "int32_t", words, f"weights {list(w.shape)}: per 4 channels the starting sums "
+                   "(bias[c], bias[c] + 256 * bias[c+1]), then int16 channel-pair halfwords (256 * w[c+1] + w[c])"),
+        ConstArray("channels", "int32_t", table,
+                   "per channel: multiplier, hi_add (rounding" + (")" if zp_post else " and output zero point)")
+                   + ", shift_hi")]
+    args = [ParamsArg(), TensorArg(layer.op.inputs[0], const=True), ConstArg("weights"), ConstArg("channels"),
+            str(zp_post), ScratchArg(), TensorArg(layer.op.outputs[0])]
+    p = dict(layer.params)
+    ssat = zp_post == 0 and (p["act_min"], p["act_max"]) == (-128, 127)
+    return dataclasses.replace(layer, kernel="lm_conv_quad_ssat_s8" if ssat else "lm_conv_quad_s8",
+                               consts=new_consts, args=args,
+                               scratch_bytes=6 * kp,
+                               note=f"4 channels x 2 pixels per pass, channel pairs in halfwords, {kp} taps")

@@ -340,3 +340,168 @@ void lm_conv_fast_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w
         }
     }
 }
+
+/* ---- Four channels x two pixels: channel pairs packed in halfwords (lm_conv_quad_s8) ----
+ * (the packing: lm_dot.h, lm_wrap_mac) */
+
+/* Widen two pixels' patches into the order lm_conv_quad reads: per group of 4 taps, the even
+ * taps of x0 then of x1 (SXTB16), then the odd taps of x0 and of x1. */
+static void lm_widen_quad(const int8_t *x0, const int8_t *x1, int32_t groups, int32_t *dst)
+{
+    for (; groups > 0; --groups, x0 += 4, x1 += 4, dst += 4) {
+        const int32_t v0 = lm_read_word(x0), v1 = lm_read_word(x1);
+        dst[0] = lm_simd_even(v0);
+        dst[1] = lm_simd_even(v1);
+        dst[2] = lm_simd_odd(v0);
+        dst[3] = lm_simd_odd(v1);
+    }
+}
+
+/* acc[0..7] = per pixel, the two sums of channel pair (0, 1), then of pair (2, 3), over one
+ * block of w (its 4 starting sums, then per group of 4 taps its 4 words) and the widened
+ * pixel pair; returns w advanced past the block. */
+LM_INLINE const int32_t *lm_conv_quad(const int32_t *w, const int32_t *xw, int32_t groups, int32_t *acc)
+{
+#if LM_USE_DSP && defined(__GNUC__) && defined(__OPTIMIZE__)
+    /* 14 registers: eight sums, two taps words, one weight word, three pointers/counters; the
+     * starting sums are loaded inside, so that no input has to be copied into two of them. Per
+     * half group: three loads back to back, then for each weight word 2 SMLAD, SXTB16 in
+     * place, 2 SMLAD: 32 MACs in 32 cycles per group of 4 taps, two groups per iteration. */
+    int32_t a0, a1, a2, a3, b0, b1, b2, b3, x0, x1, wv;
+#define LM_QUAD_WORD_ASM(s1p0, s1p1, s0p0, s0p1)                                               \
+    "smlad %[" s1p0 "], %[wv], %[x0], %[" s1p0 "]\n\t"                                         \
+    "smlad %[" s1p1 "], %[wv], %[x1], %[" s1p1 "]\n\t"                                         \
+    "sxtb16 %[wv], %[wv]\n\t"                                                                  \
+    "smlad %[" s0p0 "], %[wv], %[x0], %[" s0p0 "]\n\t"                                         \
+    "smlad %[" s0p1 "], %[wv], %[x1], %[" s0p1 "]\n\t"
+#define LM_QUAD_HALF_ASM                                                                       \
+    "ldr %[x0], [%[x]], #4\n\t"                                                                \
+    "ldr %[x1], [%[x]], #4\n\t"                                                                \
+    "ldr %[wv], [%[w]], #4\n\t"                                                                \
+    LM_QUAD_WORD_ASM("a1", "b1", "a0", "b0")                                                   \
+    "ldr %[wv], [%[w]], #4\n\t"                                                                \
+    LM_QUAD_WORD_ASM("a3", "b3", "a2", "b2")
+    __asm__("ldr %[a0], [%[w]], #4\n\t"
+            "ldr %[a1], [%[w]], #4\n\t"
+            "ldr %[a2], [%[w]], #4\n\t"
+            "ldr %[a3], [%[w]], #4\n\t"
+            "mov %[b0], %[a0]\n\t"
+            "mov %[b1], %[a1]\n\t"
+            "mov %[b2], %[a2]\n\t"
+            "mov %[b3], %[a3]\n\t"
+            "lsrs %[n], %[n], #1\n\t"
+            "bcc 2f\n\t"
+            LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM
+            "2:\n\t"
+            "cmp %[n], #0\n\t"
+            "beq 3f\n"
+            "1:\n\t"
+            LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM
+            "subs %[n], %[n], #1\n\t"
+            "bne 1b\n"
+            "3:"
+            : [w] "+r"(w), [x] "+r"(xw), [n] "+r"(groups), [a0] "=&r"(a0), [a1] "=&r"(a1),
+              [a2] "=&r"(a2), [a3] "=&r"(a3), [b0] "=&r"(b0), [b1] "=&r"(b1), [b2] "=&r"(b2),
+              [b3] "=&r"(b3), [x0] "=&r"(x0), [x1] "=&r"(x1), [wv] "=&r"(wv)
+            :
+            : "cc", "memory");
+#undef LM_QUAD_WORD_ASM
+#undef LM_QUAD_HALF_ASM
+#else
+    int32_t a0 = w[0], a1 = w[1], a2 = w[2], a3 = w[3];
+    int32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3, half;
+    for (w += 4, groups *= 2, half = 0; half < groups; ++half, w += 2, xw += 2) {
+        const int32_t x0 = xw[0], x1 = xw[1], wa = w[0], wb = w[1];
+        const int32_t wa0 = lm_simd_even(wa), wb0 = lm_simd_even(wb);
+        a1 = lm_wrap_mac(wa, x0, a1);
+        b1 = lm_wrap_mac(wa, x1, b1);
+        a0 = lm_wrap_mac(wa0, x0, a0);
+        b0 = lm_wrap_mac(wa0, x1, b0);
+        a3 = lm_wrap_mac(wb, x0, a3);
+        b3 = lm_wrap_mac(wb, x1, b3);
+        a2 = lm_wrap_mac(wb0, x0, a2);
+        b2 = lm_wrap_mac(wb0, x1, b2);
+    }
+#endif /* LM_USE_DSP */
+    acc[0] = a0;
+    acc[1] = lm_pair_hi(a0, a1);
+    acc[2] = a2;
+    acc[3] = lm_pair_hi(a2, a3);
+    acc[4] = b0;
+    acc[5] = lm_pair_hi(b0, b1);
+    acc[6] = b2;
+    acc[7] = lm_pair_hi(b2, b3);
+    return w;
+}
+
+/* The 8 outputs of a block from its sums; rq: 4 (multiplier, hi_add, shift_hi) triples. */
+#define LM_QUAD_OUT(acc, rq, zp, post, full, act_min, act_max, o0, o1)                         \
+    do {                                                                                       \
+        LM_CHANNEL_OUT2((acc)[0], (acc)[4], (rq) - 1, zp, post, full, act_min, act_max, o0, o1); \
+        LM_CHANNEL_OUT2((acc)[1], (acc)[5], (rq) + 2, zp, post, full, act_min, act_max, o0, o1); \
+        LM_CHANNEL_OUT2((acc)[2], (acc)[6], (rq) + 5, zp, post, full, act_min, act_max, o0, o1); \
+        LM_CHANNEL_OUT2((acc)[3], (acc)[7], (rq) + 8, zp, post, full, act_min, act_max, o0, o1); \
+    } while (0)
+
+/* All output channels of two pixels (o1 == o0 for a lone last pixel); rq: per channel (out_c
+ * rounded up to 4) a triple. `post` and `full` constants as above. */
+LM_INLINE void lm_conv_quad_pair_(const lm_conv_params *p, const int32_t *w, const int32_t *rq,
+                                  const int32_t *xw, int32_t groups, int8_t *o0, int8_t *o1,
+                                  int32_t zp_post, const int post, const int full)
+{
+    const int32_t act_min = p->act_min, act_max = p->act_max, tail = p->out_c & 3;
+    int32_t n, acc[8];
+    (void)full;
+    for (n = (p->out_c + 3) >> 2; n > 0; --n, rq += 12) {
+        w = lm_conv_quad(w, xw, groups, acc);
+        if (n > 1 || tail == 0) {
+            LM_QUAD_OUT(acc, rq, zp_post, post, full, act_min, act_max, o0, o1);
+        } else {  /* the last block's zero channels are computed into t and dropped */
+            int8_t t0[4], t1[4], *q0 = t0, *q1 = t1;
+            int32_t j;
+            LM_QUAD_OUT(acc, rq, zp_post, post, full, act_min, act_max, q0, q1);
+            for (j = 0; j < tail; ++j) {
+                o0[j] = t0[j];
+                o1[j] = t1[j];
+            }
+        }
+    }
+}
+
+#undef LM_QUAD_OUT
+
+/* The pixel pairs of every batch; `post` and `full` constants as above. */
+LM_INLINE void lm_conv_quad_run_(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
+                                 int32_t zp_post, int8_t *scratch, int8_t *out, const int post, const int full)
+{
+    const int32_t out_c = p->out_c;
+    const int32_t kp = (p->k_h * p->k_w * p->in_c + 3) & ~3, groups = kp / 4;
+    const int32_t pixels = p->out_h * p->out_w, in_batch = p->in_h * p->in_w * p->in_c;
+    int32_t *xw = (int32_t *)(void *)scratch;
+    int8_t *patch = scratch + 4 * kp;
+    int32_t b, pix;
+    for (b = 0; b < p->batches; ++b) {
+        const int8_t *in_b = in + b * in_batch;
+        for (pix = 0; pix < pixels; pix += 2) {
+            const int pair = pix + 1 < pixels;
+            int8_t *out0 = out + (b * pixels + pix) * out_c;
+            const int8_t *x0 = lm_pixel_patch(p, in_b, pix, kp, patch);
+            lm_widen_quad(x0, pair ? lm_pixel_patch(p, in_b, pix + 1, kp, patch + kp) : x0, groups, xw);
+            lm_conv_quad_pair_(p, w, rq, xw, groups, out0, pair ? out0 + out_c : out0, zp_post, post, full);
+        }
+    }
+}
+
+/* Any layer: the zero point added after the shift (0 when folded), clamped to [act_min, act_max]. */
+void lm_conv_quad_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
+                     int32_t zp_post, int8_t *scratch, int8_t *out)
+{
+    lm_conv_quad_run_(p, in, w, rq, zp_post, scratch, out, 1, 0);
+}
+
+/* The usual layer: zero point folded into hi_add (zp_post 0), clamp range [-128, 127]. */
+void lm_conv_quad_ssat_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
+                          int32_t zp_post, int8_t *scratch, int8_t *out)
+{
+    lm_conv_quad_run_(p, in, w, rq, zp_post, scratch, out, 0, 1);
+}
