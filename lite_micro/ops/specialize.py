@@ -10,6 +10,7 @@ from typing import Callable
 
 import numpy as np
 
+from .. import quant
 from . import conv
 from .base import ConstArg, ConstArray, Layer, ParamsArg, ScratchArg, TensorArg
 from .requant import requantize_rq, rq_table
@@ -108,23 +109,27 @@ def pair_halfwords(w: np.ndarray, bias: np.ndarray):
     return halves, starts
 
 
-def shrink_dead_biases(w: np.ndarray, bias, table: np.ndarray, zp_post: int, act: tuple[int, int]) -> np.ndarray:
-    """A channel whose weights are all zero outputs the clamped requantization of its bias alone
-    (models park such channels at biases near 2^30): give it the smallest bias with the same
-    output, so that it fits a channel pair's sum."""
+def parked_requant(w: np.ndarray, bias, mults, shifts, out_zp: int, act: tuple[int, int], allow_post: bool):
+    """(bias, triples, zp_post) for the channel-pair kernels, or None when some triple does not
+    fit. A channel whose weights are all zero outputs a constant, its bias requantized and
+    clamped; models park such channels at biases near 2^30 (which no channel pair's sum can
+    hold) and at scales whose shifts leave no room for the zero point. Such a channel gets
+    bias 0 and the triple (0, 2 * v, 1), whose result is v for a zero sum. zp_post: the output
+    zero point added after the shift where it does not fit in hi_add (when allow_post)."""
     bias = np.asarray(bias, dtype=np.int64).copy()
-    for c in np.flatnonzero(~w.reshape(len(bias), -1).any(axis=1)):
-        triple = tuple(int(v) for v in table[c if len(table) > 1 else 0])
-
-        def out(x: int) -> int:
-            return min(act[1], max(act[0], requantize_rq(x, triple) + zp_post))
-
-        want = out(int(bias[c]))
-        for candidate in (0, PAIR_SUM_LIMIT, -PAIR_SUM_LIMIT):
-            if out(candidate) == want:
-                bias[c] = candidate
-                break
-    return bias
+    mults, shifts = np.asarray(mults, dtype=np.int64).copy(), np.asarray(shifts, dtype=np.int64).copy()
+    dead = np.flatnonzero(~w.reshape(len(bias), -1).any(axis=1)) if len(mults) == len(bias) else []
+    values = {int(c): min(act[1], max(act[0], quant.multiply_by_quantized_multiplier(
+        int(bias[c]), int(mults[c]), int(shifts[c])) + out_zp)) for c in dead}
+    mults[dead], shifts[dead] = 0, -2
+    table, zp_post = rq_table(mults, shifts, out_zp), 0
+    if table is None and allow_post:
+        table, zp_post = rq_table(mults, shifts, 0), out_zp
+    if table is None:
+        return None
+    for c, v in values.items():
+        bias[c], table[c] = 0, (0, 2 * (v - zp_post), 1)
+    return bias, table, zp_post
 
 
 def pack_pair_blocks(w: np.ndarray, bias) -> "np.ndarray | None":
@@ -154,8 +159,10 @@ def _rq_const(mult, shift, out_zp: int, per_channel: bool):
     if not per_channel:
         mult, shift = mult[:1], shift[:1]
     table = rq_table(mult, shift, out_zp)
-    if table is None:
-        return None
+    return None if table is None else _rq_array(table, per_channel)
+
+
+def _rq_array(table: np.ndarray, per_channel: bool) -> ConstArray:
     return ConstArray("rq", "int32_t", table, "requantization (multiplier, hi_add, shift_hi) per channel, "
                       "output zero point folded in" if per_channel else
                       "requantization (multiplier, hi_add, shift_hi), output zero point folded in")
@@ -174,18 +181,19 @@ def _conv_fast(layer: Layer):
     if p["groups"] != 1:
         return None
     consts = {c.name: c for c in layer.consts}
+    w = consts["weights"].values
+    k = p["k_h"] * p["k_w"] * p["in_c"]
+    kp = -(-k // 4) * 4
+    parked = parked_requant(w, consts["bias"].values, consts["mult"].values, consts["shift"].values, p["out_zp"],
+                            (p["act_min"], p["act_max"]), allow_post=True)
+    quad = _conv_quad(layer, w.reshape(p["out_c"], k), *parked, kp) if parked else None
+    if quad is not None:
+        return quad
     table, zp_post = rq_table(consts["mult"].values, consts["shift"].values, p["out_zp"]), 0
     if table is None:        # large shifts leave no room for the zero point: add it after
         table, zp_post = rq_table(consts["mult"].values, consts["shift"].values, 0), p["out_zp"]
     if table is None:
         return None
-    w = consts["weights"].values
-    k = p["k_h"] * p["k_w"] * p["in_c"]
-    kp = -(-k // 4) * 4
-    bias = shrink_dead_biases(w, consts["bias"].values, table, zp_post, (p["act_min"], p["act_max"]))
-    quad = _conv_quad(layer, w.reshape(p["out_c"], k), bias, table, zp_post, kp)
-    if quad is not None:
-        return quad
     records = np.concatenate([consts["bias"].values.astype(np.int64).reshape(-1, 1), table], axis=1)
     new_consts = [
         ConstArray("weights", "int32_t", pack_conv_weights(w.reshape(p["out_c"], k)),
@@ -203,21 +211,13 @@ def _conv_fast(layer: Layer):
 def _fc_fast(layer: Layer):
     p = dict(layer.params)
     consts = {c.name: c for c in layer.consts}
+    pair = _fc_pair(layer, p, consts)
+    if pair is not None:
+        return pair
     rq = _rq_const(consts["mult"].values, consts["shift"].values, p["out_zp"], bool(p["per_channel"]))
     if rq is None:
         return None
     w = consts["weights"].values
-    words = pack_pair_blocks(w, shrink_dead_biases(w, consts["bias"].values, rq.values.reshape(-1, 3), 0,
-                                                   (p["act_min"], p["act_max"])))
-    if words is not None:
-        return dataclasses.replace(
-            layer, kernel="lm_fc_pair_s8" if p["per_channel"] else "lm_fc_pair_tensor_s8",
-            consts=[ConstArray("weights", "int32_t", words, f"weights {list(w.shape)}: per 4 units the starting "
-                               "sums (bias[u], bias[u] + 256 * bias[u+1]), then int16 unit-pair halfwords "
-                               "(256 * w[u+1] + w[u])"), _pad_rows(rq)],
-            args=[ParamsArg(), TensorArg(layer.op.inputs[0], const=True), ConstArg("weights"), ConstArg("rq"),
-                  TensorArg(layer.op.outputs[0])],
-            note="4 units per pass, unit pairs in halfwords, requantization in one multiply-accumulate")
     new_consts = [
         ConstArray("weights", "int32_t", pack_fc_weights(w),
                    f"weights {list(w.shape)} as int8 words, 4 units interleaved per 4 inputs"),
@@ -244,8 +244,30 @@ def _conv_quad(layer: Layer, w: np.ndarray, bias, table, zp_post: int, kp: int):
     args = [ParamsArg(), TensorArg(layer.op.inputs[0], const=True), ConstArg("weights"), ConstArg("channels"),
             str(zp_post), ScratchArg(), TensorArg(layer.op.outputs[0])]
     p = dict(layer.params)
-    ssat = zp_post == 0 and (p["act_min"], p["act_max"]) == (-128, 127)
-    return dataclasses.replace(layer, kernel="lm_conv_quad_ssat_s8" if ssat else "lm_conv_quad_s8",
+    kernel = ("lm_conv_quad_s8" if zp_post else         # the zero point added after the shift
+              "lm_conv_quad_ssat_s8" if (p["act_min"], p["act_max"]) == (-128, 127) else "lm_conv_quad_clamp_s8")
+    return dataclasses.replace(layer, kernel=kernel,
                                consts=new_consts, args=args,
                                scratch_bytes=6 * kp,
                                note=f"4 channels x 2 pixels per pass, channel pairs in halfwords, {kp} taps")
+
+
+def _fc_pair(layer: Layer, p: dict, consts: dict):
+    """lm_fc_pair_s8 (one triple per unit) or lm_fc_pair_tensor_s8, where the unit pairs fit."""
+    w, per_channel = consts["weights"].values, bool(p["per_channel"])
+    mults, shifts = consts["mult"].values, consts["shift"].values
+    parked = parked_requant(w, consts["bias"].values, mults if per_channel else mults[:1],
+                            shifts if per_channel else shifts[:1], p["out_zp"], (p["act_min"], p["act_max"]),
+                            allow_post=False)
+    words = pack_pair_blocks(w, parked[0]) if parked else None
+    if words is None:
+        return None
+    return dataclasses.replace(
+        layer, kernel="lm_fc_pair" + ("" if per_channel else "_tensor")
+        + ("_ssat" if (p["act_min"], p["act_max"]) == (-128, 127) else "") + "_s8",
+        consts=[ConstArray("weights", "int32_t", words, f"weights {list(w.shape)}: per 4 units the starting "
+                           "sums (bias[u], bias[u] + 256 * bias[u+1]), then int16 unit-pair halfwords "
+                           "(256 * w[u+1] + w[u])"), _pad_rows(_rq_array(parked[1], per_channel))],
+        args=[ParamsArg(), TensorArg(layer.op.inputs[0], const=True), ConstArg("weights"), ConstArg("rq"),
+              TensorArg(layer.op.outputs[0])],
+        note="4 units per pass, unit pairs in halfwords, requantization in one multiply-accumulate")

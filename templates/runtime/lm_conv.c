@@ -12,7 +12,10 @@
 #include "lm_kernels.h"
 
 /* Copy n bytes a word at a time (a C library's small-size memcpy is often a byte loop); the
- * fixed 4-byte memcpy compiles to one load and one store where unaligned access is allowed. */
+ * fixed-size memcpy calls compile to one load and one store where unaligned access is allowed.
+ * On DSP cores the last 0-3 bytes take a halfword and a byte, not a loop: the compiler turns
+ * a byte loop into a library call, costly for the few bytes of a patch row (the cores without
+ * unaligned access keep the loop). */
 LM_INLINE void lm_copy(int8_t *dst, const int8_t *src, int32_t n)
 {
     for (; n >= 4; n -= 4, dst += 4, src += 4) {
@@ -20,9 +23,24 @@ LM_INLINE void lm_copy(int8_t *dst, const int8_t *src, int32_t n)
         memcpy(&v, src, 4);
         memcpy(dst, &v, 4);
     }
+#if LM_USE_DSP
+    if (n > 0) {
+        if (n & 2) {
+            uint16_t h;
+            memcpy(&h, src, 2);
+            memcpy(dst, &h, 2);
+            dst += 2;
+            src += 2;
+        }
+        if (n & 1) {
+            *dst = *src;
+        }
+    }
+#else
     while (n-- > 0) {
         *dst++ = *src++;
     }
+#endif
 }
 
 LM_INLINE void lm_fill(int8_t *dst, int8_t value, int32_t n)
@@ -31,9 +49,21 @@ LM_INLINE void lm_fill(int8_t *dst, int8_t value, int32_t n)
     for (; n >= 4; n -= 4, dst += 4) {
         memcpy(dst, &v, 4);
     }
+#if LM_USE_DSP
+    if (n > 0) {
+        if (n & 2) {
+            memcpy(dst, &v, 2);
+            dst += 2;
+        }
+        if (n & 1) {
+            *dst = value;
+        }
+    }
+#else
     while (n-- > 0) {
         *dst++ = value;
     }
+#endif
 }
 
 /* Copy the receptive field of the output pixel at (iy0, ix0) for channels [ch0, ch0 + n). */
@@ -142,15 +172,17 @@ void lm_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, cons
 
 #undef LM_OUT
 
-/* Widen two pixels' patches (groups of 4 int8 taps) into the int16 lanes lm_conv_tile reads:
- * per group, even(x0), odd(x0), even(x1), odd(x1), the same lanes the weights unpack to. */
-static void lm_widen_pair(const int8_t *x0, const int8_t *x1, int32_t groups, int32_t *dst)
+/* Widen two pixels' patches (groups of 4 int8 taps) into int16 lanes: per group the even taps
+ * (SXTB16) and the odd taps of each pixel, in the order the tile reads them: even(x0),
+ * odd(x0), even(x1), odd(x1) for lm_conv_tile; even(x0), even(x1), odd(x0), odd(x1) for
+ * lm_conv_quad (`quad`, a constant). */
+LM_INLINE void lm_widen_pair(const int8_t *x0, const int8_t *x1, int32_t groups, int32_t *dst, const int quad)
 {
     for (; groups > 0; --groups, x0 += 4, x1 += 4, dst += 4) {
         const int32_t v0 = lm_read_word(x0), v1 = lm_read_word(x1);
         dst[0] = lm_simd_even(v0);
-        dst[1] = lm_simd_odd(v0);
-        dst[2] = lm_simd_even(v1);
+        dst[quad ? 2 : 1] = lm_simd_odd(v0);
+        dst[quad ? 1 : 2] = lm_simd_even(v1);
         dst[3] = lm_simd_odd(v1);
     }
 }
@@ -235,9 +267,10 @@ static void lm_gather_rows(const lm_conv_params *p, const int8_t *in_b, int32_t 
             lm_fill(patch, pad, row);
             continue;
         }
-        lm_fill(patch, pad, before);
+        if (span != row) {  /* a border pixel: the row's padded taps read the zero point */
+            lm_fill(patch, pad, row);
+        }
         lm_copy(patch + before, in_b + (iy * in_w + x0) * in_c, span);
-        lm_fill(patch + before + span, pad, row - before - span);
     }
 }
 
@@ -320,42 +353,8 @@ static void lm_conv_pixel_pair(const lm_conv_params *p, const int32_t *w, const 
     }
 }
 
-void lm_conv_fast_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rec,
-                     int32_t zp_post, int8_t *scratch, int8_t *out)
-{
-    const int32_t out_c = p->out_c;
-    const int32_t kp = (p->k_h * p->k_w * p->in_c + 3) & ~3, groups = kp / 4;
-    const int32_t pixels = p->out_h * p->out_w, in_batch = p->in_h * p->in_w * p->in_c;
-    int32_t *xw = (int32_t *)(void *)scratch;
-    int8_t *patch = scratch + 4 * kp;
-    int32_t b, pix;
-    for (b = 0; b < p->batches; ++b) {
-        const int8_t *in_b = in + b * in_batch;
-        for (pix = 0; pix < pixels; pix += 2) {
-            const int pair = pix + 1 < pixels;
-            int8_t *out0 = out + (b * pixels + pix) * out_c;
-            const int8_t *x0 = lm_pixel_patch(p, in_b, pix, kp, patch);
-            lm_widen_pair(x0, pair ? lm_pixel_patch(p, in_b, pix + 1, kp, patch + kp) : x0, groups, xw);
-            lm_conv_pixel_pair(p, w, rec, xw, groups, out0, pair ? out0 + out_c : out0, zp_post);
-        }
-    }
-}
-
 /* ---- Four channels x two pixels: channel pairs packed in halfwords (lm_conv_quad_s8) ----
  * (the packing: lm_dot.h, lm_wrap_mac) */
-
-/* Widen two pixels' patches into the order lm_conv_quad reads: per group of 4 taps, the even
- * taps of x0 then of x1 (SXTB16), then the odd taps of x0 and of x1. */
-static void lm_widen_quad(const int8_t *x0, const int8_t *x1, int32_t groups, int32_t *dst)
-{
-    for (; groups > 0; --groups, x0 += 4, x1 += 4, dst += 4) {
-        const int32_t v0 = lm_read_word(x0), v1 = lm_read_word(x1);
-        dst[0] = lm_simd_even(v0);
-        dst[1] = lm_simd_even(v1);
-        dst[2] = lm_simd_odd(v0);
-        dst[3] = lm_simd_odd(v1);
-    }
-}
 
 /* acc[0..7] = per pixel, the two sums of channel pair (0, 1), then of pair (2, 3), over one
  * block of w (its 4 starting sums, then per group of 4 taps its 4 words) and the widened
@@ -470,9 +469,12 @@ LM_INLINE void lm_conv_quad_pair_(const lm_conv_params *p, const int32_t *w, con
 
 #undef LM_QUAD_OUT
 
-/* The pixel pairs of every batch; `post` and `full` constants as above. */
-LM_INLINE void lm_conv_quad_run_(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
-                                 int32_t zp_post, int8_t *scratch, int8_t *out, const int post, const int full)
+/* The pixel pairs of every batch: patches, widened, then every channel (lm_conv_quad_s8's
+ * blocks when `quad`, else lm_conv_fast_s8's channel pairs); `quad`, `post` and `full` are
+ * constants. */
+LM_INLINE void lm_conv_pixels_(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rec,
+                               int32_t zp_post, int8_t *scratch, int8_t *out, const int quad, const int post,
+                               const int full)
 {
     const int32_t out_c = p->out_c;
     const int32_t kp = (p->k_h * p->k_w * p->in_c + 3) & ~3, groups = kp / 4;
@@ -485,23 +487,41 @@ LM_INLINE void lm_conv_quad_run_(const lm_conv_params *p, const int8_t *in, cons
         for (pix = 0; pix < pixels; pix += 2) {
             const int pair = pix + 1 < pixels;
             int8_t *out0 = out + (b * pixels + pix) * out_c;
+            int8_t *out1 = pair ? out0 + out_c : out0;
             const int8_t *x0 = lm_pixel_patch(p, in_b, pix, kp, patch);
-            lm_widen_quad(x0, pair ? lm_pixel_patch(p, in_b, pix + 1, kp, patch + kp) : x0, groups, xw);
-            lm_conv_quad_pair_(p, w, rq, xw, groups, out0, pair ? out0 + out_c : out0, zp_post, post, full);
+            lm_widen_pair(x0, pair ? lm_pixel_patch(p, in_b, pix + 1, kp, patch + kp) : x0, groups, xw, quad);
+            if (quad) {
+                lm_conv_quad_pair_(p, w, rec, xw, groups, out0, out1, zp_post, post, full);
+            } else {
+                lm_conv_pixel_pair(p, w, rec, xw, groups, out0, out1, zp_post);
+            }
         }
     }
+}
+
+void lm_conv_fast_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rec,
+                     int32_t zp_post, int8_t *scratch, int8_t *out)
+{
+    lm_conv_pixels_(p, in, w, rec, zp_post, scratch, out, 0, 1, 0);
 }
 
 /* Any layer: the zero point added after the shift (0 when folded), clamped to [act_min, act_max]. */
 void lm_conv_quad_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
                      int32_t zp_post, int8_t *scratch, int8_t *out)
 {
-    lm_conv_quad_run_(p, in, w, rq, zp_post, scratch, out, 1, 0);
+    lm_conv_pixels_(p, in, w, rq, zp_post, scratch, out, 1, 1, 0);
 }
 
 /* The usual layer: zero point folded into hi_add (zp_post 0), clamp range [-128, 127]. */
 void lm_conv_quad_ssat_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
                           int32_t zp_post, int8_t *scratch, int8_t *out)
 {
-    lm_conv_quad_run_(p, in, w, rq, zp_post, scratch, out, 0, 1);
+    lm_conv_pixels_(p, in, w, rq, zp_post, scratch, out, 1, 0, 1);
+}
+
+/* Zero point folded into hi_add (zp_post 0), any clamp range. */
+void lm_conv_quad_clamp_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
+                           int32_t zp_post, int8_t *scratch, int8_t *out)
+{
+    lm_conv_pixels_(p, in, w, rq, zp_post, scratch, out, 1, 0, 0);
 }

@@ -49,6 +49,9 @@ void lm_conv_quad_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w
 /* The same for zp_post 0 and the clamp range [-128, 127] (one SSAT per output). */
 void lm_conv_quad_ssat_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rec,
                           int32_t zp_post, int8_t *scratch, int8_t *out);
+/* The same for zp_post 0 and any clamp range. */
+void lm_conv_quad_clamp_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rec,
+                           int32_t zp_post, int8_t *scratch, int8_t *out);
 
 /* DEPTHWISE_CONV_2D: lm_dwconv.h. */
 
@@ -74,9 +77,13 @@ void lm_fc_fast_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, co
  * and 2, then the same for inputs 1 and 3 (zero inputs and units pad it); rq: one triple per
  * unit, out_depth rounded up to 4. */
 void lm_fc_pair_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq, int8_t *out);
-/* The same with one triple for every unit (per_channel 0), kept in registers. */
+/* The same with one triple for every unit (per_channel 0), kept in registers; the _ssat forms
+ * for the clamp range [-128, 127] (one SSAT per output). */
 void lm_fc_pair_tensor_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
                           int8_t *out);
+void lm_fc_pair_ssat_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq, int8_t *out);
+void lm_fc_pair_tensor_ssat_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
+                               int8_t *out);
 
 typedef struct {
     int32_t batches, in_h, in_w, channels, out_h, out_w;
