@@ -13,7 +13,7 @@ import numpy as np
 from .. import quant
 from . import conv
 from .base import ConstArg, ConstArray, Layer, ParamsArg, ScratchArg, TensorArg
-from .requant import requantize_rq, rq_table
+from .requant import rq_table
 
 
 def _conv_for_target(layer: Layer, features: tuple[str, ...]) -> Layer:
