@@ -170,6 +170,16 @@ LM_INLINE int8_t lm_requantize_out(int32_t acc, const int32_t *rq, int32_t act_m
     : [o] "+r"(out_), [lo] "=&r"(lo_), [hi] "=&r"(hi_)                                         \
     : [a] "r"(sum_), [m] "r"(mul_), [h] "r"(add_), [s] "r"(shr_), [zp] "r"(zp_)                \
     : "cc", "memory"
+/* ... and the forms without a zero point read none (a register the caller keeps) */
+#define LM_RQ_ASM_OPERANDS_CLAMP(sum_, mul_, add_, shr_, min_, max_, out_)                      \
+    : [o] "+r"(out_), [lo] "=&r"(lo_), [hi] "=&r"(hi_)                                         \
+    : [a] "r"(sum_), [m] "r"(mul_), [h] "r"(add_), [s] "r"(shr_), [lo_lim] "r"(min_),          \
+      [hi_lim] "r"(max_)                                                                       \
+    : "cc", "memory"
+#define LM_RQ_ASM_OPERANDS_BARE(sum_, mul_, add_, shr_, out_)                                   \
+    : [o] "+r"(out_), [lo] "=&r"(lo_), [hi] "=&r"(hi_)                                         \
+    : [a] "r"(sum_), [m] "r"(mul_), [h] "r"(add_), [s] "r"(shr_)                               \
+    : "cc", "memory"
 #define LM_REQUANTIZE_STORE(sum_, mul_, add_, shr_, zp_, post_, full_, min_, max_, out_)       \
     do {                                                                                       \
         int32_t lo_, hi_;                                                                      \
@@ -178,13 +188,13 @@ LM_INLINE int8_t lm_requantize_out(int32_t acc, const int32_t *rq, int32_t act_m
                              LM_RQ_ASM_OPERANDS_SSAT(sum_, mul_, add_, shr_, zp_, out_));      \
         } else if (full_) {                                                                    \
             __asm__ volatile(LM_RQ_ASM_CORE LM_RQ_ASM_SSAT_STORE                               \
-                             LM_RQ_ASM_OPERANDS_SSAT(sum_, mul_, add_, shr_, zp_, out_));      \
+                             LM_RQ_ASM_OPERANDS_BARE(sum_, mul_, add_, shr_, out_));           \
         } else if (post_) {                                                                    \
             __asm__ volatile(LM_RQ_ASM_CORE LM_RQ_ASM_ZP LM_RQ_ASM_CLAMP_STORE                 \
                              LM_RQ_ASM_OPERANDS(sum_, mul_, add_, shr_, zp_, min_, max_, out_)); \
         } else {                                                                               \
             __asm__ volatile(LM_RQ_ASM_CORE LM_RQ_ASM_CLAMP_STORE                              \
-                             LM_RQ_ASM_OPERANDS(sum_, mul_, add_, shr_, zp_, min_, max_, out_)); \
+                             LM_RQ_ASM_OPERANDS_CLAMP(sum_, mul_, add_, shr_, min_, max_, out_)); \
         }                                                                                      \
     } while (0)
 #else
