@@ -8,7 +8,7 @@ from ..errors import LiteMicroError, UnsupportedError
 from ..ir import Graph, Op
 from . import conv, fully_connected, pooling, reshape, softmax
 from . import activations, elementwise, layers_extra, prelu, reduce, shape_ops, quantize
-from . import space, math_unary, norm
+from . import space, math_unary, norm, s16
 from .base import Layer
 
 # Op families in modules of their own; each exports PREPARE: {builtin name: prepare function}.
@@ -30,8 +30,8 @@ for _family in FAMILIES:
 
 
 # float32 model inputs/outputs are fine around an int8 core (QUANTIZE first, DEQUANTIZE last),
-# and int32 outputs (ARG_MAX); every op still checks its own tensor types.
-IO_DTYPES = ("int8", "float32", "int32")
+# int16 ones around an int16 core, and int32 outputs (ARG_MAX); every op still checks its own tensor types.
+IO_DTYPES = ("int8", "int16", "float32", "int32")
 
 
 def supported_ops() -> list[str]:
@@ -39,7 +39,7 @@ def supported_ops() -> list[str]:
 
 
 def prepare_op(op: Op) -> Layer:
-    fn = PREPARE.get(op.kind)
+    fn = s16.dispatch(op) or PREPARE.get(op.kind)     # int16 forms: ops/s16.py
     if fn is None:
         raise UnsupportedError(f"{op.describe()}: operator {op.kind} is not supported "
                                f"(output tensor {_out_name(op)})")
@@ -79,7 +79,7 @@ def prepare_graph(graph: Graph) -> tuple[list[Layer], list[str]]:
     for t in graph.inputs + graph.outputs:
         if t.dtype not in IO_DTYPES:
             problems.append(f"model {'input' if t in graph.inputs else 'output'} tensor {t.index} "
-                            f"'{t.name}' is {t.dtype}; model inputs and outputs must be int8, float32 or int32")
+                            f"'{t.name}' is {t.dtype}; model inputs and outputs must be int8, int16, float32 or int32")
     return layers, problems
 
 

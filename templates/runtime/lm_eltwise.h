@@ -26,6 +26,23 @@ typedef struct {
     int32_t in2_strides[LM_ELTWISE_MAX_DIMS - 1];
 } lm_eltwise_params;
 
+/* The step between rows of the loop nest: the odometer idx (outer_dims counters) moves on by one
+ * row, and the input offsets with it. */
+static inline void lm_eltwise_next_row(const lm_eltwise_params *p, int32_t *idx, int32_t *off1, int32_t *off2)
+{
+    int32_t d;
+    for (d = p->outer_dims - 1; d >= 0; --d) {
+        *off1 += p->in1_strides[d];
+        *off2 += p->in2_strides[d];
+        if (++idx[d] < p->outer_shape[d]) {
+            return;
+        }
+        *off1 -= p->in1_strides[d] * p->outer_shape[d];
+        *off2 -= p->in2_strides[d] * p->outer_shape[d];
+        idx[d] = 0;
+    }
+}
+
 /* out = in1 + in2 / in1 - in2, TFLM's int8 rescaling path: each input shifted left by 20 and
  * rescaled to a common scale, added (subtracted), the result requantized. */
 void lm_add_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);

@@ -100,36 +100,13 @@ void lm_argmax_s8(const lm_argmax_params *p, const int8_t *in, void *out)
     }
 }
 
-static float lm_f32_from_bits(int32_t bits)
-{
-    const uint32_t u = (uint32_t)bits;
-    float f;
-    memcpy(&f, &u, sizeof(f));
-    return f;
-}
-
 void lm_quantize_f32_s8(const lm_convert_params *p, const void *in, int8_t *out)
 {
     const float *x = (const float *)in;
     const float scale = lm_f32_from_bits(p->scale_bits);
     int32_t i;
     for (i = 0; i < p->size; ++i) {
-        float q = x[i] / scale;
-        float frac;
-        int32_t t;
-        if (!(q >= -256.0f)) {         /* also NaN: every value below -256 saturates anyway */
-            q = -256.0f;
-        }
-        if (q > 256.0f) {
-            q = 256.0f;
-        }
-        t = (int32_t)q;                /* truncates; q - t is exact */
-        frac = q - (float)t;
-        if (frac >= 0.5f) {
-            ++t;
-        } else if (frac <= -0.5f) {
-            --t;
-        }
+        const int32_t t = lm_round_f32(x[i] / scale, 256.0f);   /* beyond 256 every value saturates */
         out[i] = lm_clamp_s8(t + p->zero_point, -128, 127);
     }
 }
