@@ -1,5 +1,6 @@
 """The int16x8 model (QUANTIZE, CONV_2D, DEPTHWISE_CONV_2D, ADD, LEAKY_RELU, AVERAGE_POOL_2D, MUL,
-FULLY_CONNECTED, DEQUANTIZE; int16 and float32 outputs) as firmware in QEMU, against the TFLM interpreter:
+FULLY_CONNECTED, DEQUANTIZE; int16 and float32 outputs) and the int16 FULLY_CONNECTED stack with TANH, LOGISTIC
+and SOFTMAX (int16 input and outputs) as firmware in QEMU, against the TFLM interpreter:
 every output byte equal, on a DSP core and on an ARMv6-M core."""
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ from lite_micro.build.firmware import build_firmware
 from lite_micro.build.qemu import run_firmware
 from lite_micro.reference import Reference, input_sets
 from lite_micro.targets import load_target
-from lite_micro.testing.models_s16 import conv_add_fc_model
+from lite_micro.testing.models_s16 import conv_add_fc_model, fc_stack_model
+
+MODELS = {"conv_add_fc": conv_add_fc_model(), "fc_stack": fc_stack_model()}
 
 
+@pytest.mark.parametrize("name", sorted(MODELS))
 @pytest.mark.parametrize("target", ["cortex-m4", "cortex-m0plus"])
-def test_int16x8_model_bit_exact_in_qemu(target, tmp_path):
-    model = conv_add_fc_model()
+def test_int16x8_model_bit_exact_in_qemu(name, target, tmp_path):
+    model = MODELS[name]
     gen = compile_model(model, Options(target=target, prefix="s16"))
     sets = input_sets(gen.inputs, 5, 13)
     outputs = run_firmware(build_firmware(gen, load_target(target), sets, tmp_path), load_target(target))

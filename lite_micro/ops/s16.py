@@ -11,13 +11,15 @@ TFLM's interpreter runs on int16, for the portable kernels of lm_s16_*.c.
 - ADD, SUB (TFLM's general path with a left shift of 15 instead of 20) and MUL, broadcasting
   through the element-wise loop nest; LEAKY_RELU (QuantizeLeakyRelu); AVERAGE_POOL_2D and
   MAX_POOL_2D (the int8 windows, int16 sums and clamps); LOGISTIC and TANH (the input scaled
-  to a 256-entry sigmoid table TFLM interpolates in, output scale 2^-15).
+  to a 256-entry sigmoid table TFLM interpolates in, output scale 2^-15); SOFTMAX int16 -> int16
+  (TFLM's 513-entry exp and reciprocal tables, computed in float32 as its Prepare does).
 int16 activations have zero point 0 (TFLM's quantization rule; MUL checks it at run time);
 QUANTIZE and DEQUANTIZE take any zero point, as TFLM's Requantize does.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Callable, Optional
 
 import numpy as np
@@ -25,6 +27,7 @@ import numpy as np
 from .. import quant
 from ..ir import Op, Tensor
 from ..quant import fixedpoint as fp
+from ..quant import lut16
 from .activations import leaky_relu_params
 from .base import ConstArg, ConstArray, Layer, ParamsArg, TensorArg, require
 from .common import spatial
@@ -38,6 +41,7 @@ ADD_LEFT_SHIFT = 15                  # CalculateOpDataAdd / Sub for int16 output
 CONV_RUNTIME = ("lm_eltwise.h", "lm_reduce.h", "lm_s16.h", "lm_s16_conv.c")
 ELTWISE_RUNTIME = ("lm_eltwise.h", "lm_reduce.h", "lm_s16.h", "lm_s16_eltwise.c")
 POOL_RUNTIME = ("lm_eltwise.h", "lm_reduce.h", "lm_s16.h", "lm_s16_pool.c")
+SOFTMAX_RUNTIME = ("lm_eltwise.h", "lm_reduce.h", "lm_s16.h", "lm_s16_softmax.c")
 TENSOR_TYPE_INT32 = 2                # schema TensorType INT32 (quantized_bias_type)
 
 
@@ -293,6 +297,38 @@ def prepare_sigmoid(op: Op) -> Layer:
                  note=f"int16 {op.kind.lower()}: table interpolation, input x {mult} >> {shift}")
 
 
+# ---- SOFTMAX -----------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def softmax_tables() -> tuple[np.ndarray, np.ndarray]:
+    """InitializeLutForInt16 (softmax_common.cc): exp on [-10, 0] and 1 / (1 + x) on [0, 1]."""
+    span = np.float32(65535)
+    exp = lut16.lut_int16(float(np.float32(10.0) / span), 32767, float(np.float32(2.0) / span), 0, lut16.expf)
+    recip = lut16.lut_int16(float(np.float32(1.0) / span), -32768, float(np.float32(2.0) / span), 0,
+                            lut16.reciprocal_one_plus)
+    return exp, recip
+
+
+def prepare_softmax(op: Op) -> Layer:
+    inp, out = op.inputs[0], op.outputs[0]
+    check_int16_tensors(op, [(inp, "input"), (out, "output")])
+    require(not inp.is_const and inp.size == out.size and len(inp.shape) >= 1, op,
+            "the input must be an activation of the output's shape")
+    require(abs(float(out.scale) - 1.0 / 32768) <= 0.001 / 32768, op,
+            f"output scale {out.scale:g} must be 1/32768 (TFLM's int16 SOFTMAX)")
+    beta = quant.f64(op.options.get("beta", 1.0))
+    mult, shift = quant.quantize_multiplier(quant.f64(inp.scale) * beta / (10.0 / 65535.0))
+    depth = int(inp.shape[-1])
+    exp, recip = softmax_tables()
+    return Layer(op=op, kernel="lm_softmax_s16", runtime=SOFTMAX_RUNTIME, params_type="lm_s16_softmax_params",
+                 params=[("outer", inp.size // max(depth, 1)), ("depth", depth), ("input_multiplier", mult),
+                         ("input_shift", shift)],
+                 consts=[ConstArray("exp", "int16_t", exp, "exp(x) on [-10, 0], TFLM's interpolated table"),
+                         ConstArray("recip", "int16_t", recip, "1 / (1 + x) on [0, 1], TFLM's interpolated table")],
+                 args=[ParamsArg(), ConstArg("exp"), ConstArg("recip"), TensorArg(inp, const=True), TensorArg(out)],
+                 note="int16 softmax: exp and reciprocal by interpolated tables")
+
+
 # ---- AVERAGE_POOL_2D, MAX_POOL_2D -------------------------------------------------------
 
 def prepare_pool(op: Op) -> Layer:
@@ -362,5 +398,5 @@ PREPARE: dict[str, Callable[[Op], Layer]] = {
     "QUANTIZE": prepare_quantize, "DEQUANTIZE": prepare_dequantize,
     "ADD": prepare_binary, "SUB": prepare_binary, "MUL": prepare_binary, "LEAKY_RELU": prepare_leaky_relu,
     "AVERAGE_POOL_2D": prepare_pool, "MAX_POOL_2D": prepare_pool, "LOGISTIC": prepare_sigmoid,
-    "TANH": prepare_sigmoid,
+    "TANH": prepare_sigmoid, "SOFTMAX": prepare_softmax,
 }

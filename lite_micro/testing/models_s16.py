@@ -59,3 +59,29 @@ def conv_add_fc_model(seed: int = 5, hw: int = 8, channels: int = 6) -> bytes:
         Node("DEQUANTIZE", [y], [f]),
     ]
     return build_graph(nodes, outputs=[y, f])
+
+
+def fc_stack_model(seed: int = 9, features: int = 40, hidden: int = 24, classes: int = 8) -> bytes:
+    """int16 [2, features] -> FULLY_CONNECTED (int64 bias) -> TANH -> FULLY_CONNECTED (int64
+    bias) -> LOGISTIC, and -> FULLY_CONNECTED -> SOFTMAX: two int16 outputs (scale 2^-15)."""
+    rng = np.random.default_rng(seed)
+    x = TensorSpec((2, features), "int16", 1.0 / 4096, 0)
+    w1 = _weights(rng, (hidden, features), 0, 0.004)
+    h = TensorSpec((2, hidden), "int16", 1.0 / 4096, 0)
+    t = TensorSpec((2, hidden), "int16", 2.0 ** -15, 0)
+    w2 = _weights(rng, (classes, hidden), 0, 0.01)
+    z = TensorSpec((2, classes), "int16", 1.0 / 2048, 0)
+    w3 = _weights(rng, (classes, hidden), 0, 0.01)
+    z2 = TensorSpec((2, classes), "int16", 1.0 / 4096, 0)
+    p = TensorSpec((2, classes), "int16", 2.0 ** -15, 0)
+    s = TensorSpec((2, classes), "int16", 1.0 / 32768, 0)
+    fc = dict(fused_activation_function="NONE")
+    nodes = [
+        Node("FULLY_CONNECTED", [x, w1, _bias(rng, w1, x.scale, np.int64)], [h], fc),
+        Node("TANH", [h], [t]),
+        Node("FULLY_CONNECTED", [t, w2, _bias(rng, w2, t.scale, np.int64)], [z], fc),
+        Node("LOGISTIC", [z], [p]),
+        Node("FULLY_CONNECTED", [t, w3, None], [z2], dict(fc, quantized_bias_type=2)),
+        Node("SOFTMAX", [z2], [s], dict(beta=1.0)),
+    ]
+    return build_graph(nodes, outputs=[p, s])

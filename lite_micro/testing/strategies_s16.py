@@ -193,6 +193,16 @@ def sigmoid16(draw, op):
     return OpCase(op, [TensorSpec(shape, "int16", _f32(scale), 0)], [out])
 
 
+@st.composite
+def softmax16(draw):
+    shape = draw(small_shape(1, 4, max_dim=12, max_elems=1024))
+    shape = shape[:-1] + (max(shape[-1], draw(st.integers(2, 12))),)     # a softmax over one value is 1
+    scale = draw(log_uniform(1e-5, 3e-4) | st.integers(-16, -12).map(lambda e: 2.0 ** e))
+    beta = _f32(draw(st.sampled_from([1.0, 1.0, 0.5, 2.0]) | st.floats(0.1, 3.0)))
+    out = TensorSpec(shape, "int16", 1.0 / 32768, 0)
+    return OpCase("SOFTMAX", [TensorSpec(shape, "int16", _f32(scale), 0)], [out], dict(beta=beta))
+
+
 STRATEGIES = {
     "QUANTIZE:int16": quantize16(),
     "DEQUANTIZE:int16": dequantize16(),
@@ -207,4 +217,5 @@ STRATEGIES = {
     "MAX_POOL_2D:int16": pool16("MAX_POOL_2D"),
     "LOGISTIC:int16": sigmoid16("LOGISTIC"),
     "TANH:int16": sigmoid16("TANH"),
+    "SOFTMAX:int16": softmax16(),
 }

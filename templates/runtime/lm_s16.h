@@ -51,6 +51,11 @@ typedef struct {
     int32_t input_left_shift;              /* the input in the table's units */
 } lm_s16_sigmoid_params;
 
+typedef struct {
+    int32_t outer, depth;                  /* rows, and the softmax axis (the last one) */
+    int32_t input_multiplier, input_shift; /* x - max to the exp table's units: [-65535, 0] is [-10, 0] */
+} lm_s16_softmax_params;
+
 /* FULLY_CONNECTED: out[b][o] = clamp(rq_o(sum_i in[b][i] * w[o][i] + bias[o])). */
 void lm_fc_s16(const lm_s16_fc_params *p, const void *in, const int8_t *w, const int64_t *bias,
                const int32_t *mult, const int32_t *shift, void *out);
@@ -87,6 +92,11 @@ void lm_leaky_relu_s16(const lm_s16_leaky_params *p, const void *in, void *out);
  * sigmoid(i / 24) in unsigned 0.16 fixed point (tanh(x) = 2 sigmoid(2x) - 1). */
 void lm_logistic_s16(const lm_s16_sigmoid_params *p, const uint16_t *table, const void *in, void *out);
 void lm_tanh_s16(const lm_s16_sigmoid_params *p, const uint16_t *table, const void *in, void *out);
+
+/* SOFTMAX int16 -> int16 (output scale 2^-15): exp_lut and recip_lut are TFLM's 513-entry tables
+ * of exp on [-10, 0] and of 1 / (1 + x) on [0, 1]. */
+void lm_softmax_s16(const lm_s16_softmax_params *p, const int16_t *exp_lut, const int16_t *recip_lut,
+                    const void *in, void *out);
 
 /* ADD, SUB (TFLM's int16 path: inputs shifted left by 15, rescaled, summed, requantized) and
  * MUL, with the broadcast loop nest of lm_eltwise_params; int16 tensors. */

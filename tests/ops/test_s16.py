@@ -13,7 +13,7 @@ import pytest
 from lite_micro.api import Options, compile_model
 from lite_micro.errors import UnsupportedError
 from lite_micro.testing.conformance import run_cases
-from lite_micro.testing.models_s16 import conv_add_fc_model
+from lite_micro.testing.models_s16 import conv_add_fc_model, fc_stack_model
 from lite_micro.testing.oneop import OpCase, TensorSpec
 
 
@@ -48,6 +48,17 @@ def test_multi_layer_model_matches_tflm():
     assert run_cases([model], inputs_per_model=8) == []
 
 
+def test_fc_stack_with_tables_matches_tflm():
+    """FULLY_CONNECTED (int64 bias, and none with quantized_bias_type INT32), TANH, LOGISTIC,
+    SOFTMAX: int16 model input and outputs."""
+    model = fc_stack_model()
+    gen = compile_model(model, Options(target="host"))
+    assert [layer.kernel for layer in gen.layers] == [
+        "lm_fc_s16", "lm_tanh_s16", "lm_fc_s16", "lm_logistic_s16", "lm_fc_s16", "lm_softmax_s16"]
+    assert dict(gen.layers[4].params)["acc32"] == 1
+    assert run_cases([model], inputs_per_model=8) == []
+
+
 def _depthwise(bias_dtype: str, zp: int = 0) -> bytes:
     w = TensorSpec((1, 3, 3, 2), "int8", 0.01, 0, 3, np.ones((1, 3, 3, 2), np.int8))
     b = TensorSpec((2,), bias_dtype, 1e-5, 0, 0, np.zeros(2, bias_dtype))
@@ -61,6 +72,10 @@ def _depthwise(bias_dtype: str, zp: int = 0) -> bytes:
     (_depthwise("int64", zp=3), "input zero point is 3; int16 needs zero point 0"),
     (OpCase("QUANTIZE", [TensorSpec((4,), "int16", 0.1, 0)], [TensorSpec((4,), "int32", 0.1, 0)]).build(),
      "QUANTIZE int16 -> int32 is not supported"),
+    (OpCase("LOGISTIC", [TensorSpec((4,), "int16", 0.001, 0)], [TensorSpec((4,), "int16", 0.001, 0)]).build(),
+     "output scale 0.001 must be"),
+    (OpCase("SOFTMAX", [TensorSpec((4,), "int16", 0.001, 0)], [TensorSpec((4,), "int16", 0.001, 0)],
+            dict(beta=1.0)).build(), "must be 1/32768"),
 ])
 def test_refusals_are_one_line(model, message, tmp_path):
     with pytest.raises(UnsupportedError, match=message):
