@@ -203,6 +203,27 @@ def softmax16(draw):
     return OpCase("SOFTMAX", [TensorSpec(shape, "int16", _f32(scale), 0)], [out], dict(beta=beta))
 
 
+@st.composite
+def reduce16(draw, op):
+    """MEAN / SUM on int16: output scale the input's (MEAN, sometimes) or fitted to the spread
+    of the mean or the sum over uniform int16 inputs."""
+    shape = draw(small_shape(1, 4, max_elems=1024))
+    axes = draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, unique=True))
+    written = [a - len(shape) if draw(st.booleans()) else a for a in axes]
+    keep = draw(st.booleans())
+    out_shape = tuple([1 if i in axes else d for i, d in enumerate(shape)] if keep else
+                      [d for i, d in enumerate(shape) if i not in axes])
+    inp = draw(_input16(shape))
+    count = int(np.prod([shape[a] for a in axes]))
+    if op == "MEAN" and draw(st.booleans()):
+        scale = inp.scale
+    else:
+        spread = 2.5 * INT16_STD * (1.0 / np.sqrt(count) if op == "MEAN" else np.sqrt(count))
+        scale = draw(out_scale(spread * inp.scale, _f32(inp.scale)))
+    axis = TensorSpec((len(written),), "int32", data=np.asarray(written, np.int32))
+    return OpCase(op, [inp, axis], [TensorSpec(out_shape, "int16", scale, 0)], dict(keep_dims=keep))
+
+
 STRATEGIES = {
     "QUANTIZE:int16": quantize16(),
     "DEQUANTIZE:int16": dequantize16(),
@@ -218,4 +239,6 @@ STRATEGIES = {
     "LOGISTIC:int16": sigmoid16("LOGISTIC"),
     "TANH:int16": sigmoid16("TANH"),
     "SOFTMAX:int16": softmax16(),
+    "MEAN:int16": reduce16("MEAN"),
+    "SUM:int16": reduce16("SUM"),
 }

@@ -76,6 +76,9 @@ def _depthwise(bias_dtype: str, zp: int = 0) -> bytes:
      "output scale 0.001 must be"),
     (OpCase("SOFTMAX", [TensorSpec((4,), "int16", 0.001, 0)], [TensorSpec((4,), "int16", 0.001, 0)],
             dict(beta=1.0)).build(), "must be 1/32768"),
+    (OpCase("REDUCE_MAX", [TensorSpec((2, 4), "int16", 0.01, 0),
+                           TensorSpec((1,), "int32", data=np.array([1], np.int32))],
+            [TensorSpec((2,), "int16", 0.01, 0)]).build(), "is int16; only int8 is supported"),
 ])
 def test_refusals_are_one_line(model, message, tmp_path):
     with pytest.raises(UnsupportedError, match=message):
