@@ -30,7 +30,7 @@ from ..quant import fixedpoint as fp
 from ..quant import lut16
 from .activations import leaky_relu_params
 from .base import ConstArg, ConstArray, Layer, ParamsArg, TensorArg, require
-from .common import spatial
+from .common import PADDING_SAME, PADDING_VALID, out_size, pad_before, spatial
 from .elementwise import broadcast_params
 from .lstm import SIGMOID_TABLE
 from .math_unary import check_int16_tensors
@@ -66,9 +66,10 @@ def activation_range16(op: Op, out: Tensor) -> tuple[int, int]:
 
 # ---- FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D -----------------------------------------
 
-def _weighted_tensors(op: Op, weight_rank: int):
-    inp, weights, out = op.inputs[0], op.inputs[1], op.outputs[0]
-    bias = op.inputs[2] if len(op.inputs) > 2 else None
+def _weighted_tensors(op: Op, weight_rank: int, slots=(0, 1, 2), bias_types=("int32", "int64")):
+    """(input, weights, bias, output) from the op's input slots `slots`, checked."""
+    inp, weights, out = op.inputs[slots[0]], op.inputs[slots[1]], op.outputs[0]
+    bias = op.inputs[slots[2]] if len(op.inputs) > slots[2] else None
     check_int16_tensors(op, [(inp, "input"), (out, "output")])
     require(not inp.is_const, op, "the input must be an activation tensor")
     require(weights is not None and weights.is_const and weights.dtype == "int8" and weights.quant is not None,
@@ -76,8 +77,8 @@ def _weighted_tensors(op: Op, weight_rank: int):
     require(len(weights.shape) == weight_rank, op, f"weights must be {weight_rank}-D, got {list(weights.shape)}")
     require(all(z == 0 for z in weights.quant.zero_points), op, "weights must be symmetric (zero point 0)")
     if bias is not None:
-        require(bias.is_const and bias.dtype in ("int32", "int64"), op,
-                f"bias tensor {bias.index} must be a constant int32 or int64 tensor")
+        require(bias.is_const and bias.dtype in bias_types, op,
+                f"bias tensor {bias.index} must be a constant {' or '.join(bias_types)} tensor")
     return inp, weights, bias, out
 
 
@@ -108,7 +109,7 @@ def requant_tables(op: Op, inp: Tensor, weights: Tensor, out: Tensor, channels: 
 
 
 def _weighted_layer(op: Op, kernel: str, params: list, w: np.ndarray, bias: np.ndarray, rq, macs: int,
-                    note: str) -> Layer:
+                    note: str, inp: Optional[Tensor] = None) -> Layer:
     mults, shifts = rq
     return Layer(
         op=op, kernel=kernel, runtime=CONV_RUNTIME, params_type=params[0], params=params[1],
@@ -116,7 +117,7 @@ def _weighted_layer(op: Op, kernel: str, params: list, w: np.ndarray, bias: np.n
                 ConstArray("bias", "int64_t", bias, "bias (zeros when the model has none)"),
                 ConstArray("mult", "int32_t", mults, "requantization multipliers"),
                 ConstArray("shift", "int32_t", shifts, "requantization shifts")],
-        args=[ParamsArg(), TensorArg(op.inputs[0], const=True), ConstArg("weights"), ConstArg("bias"),
+        args=[ParamsArg(), TensorArg(inp or op.inputs[0], const=True), ConstArg("weights"), ConstArg("bias"),
               ConstArg("mult"), ConstArg("shift"), TensorArg(op.outputs[0])],
         macs=macs, note=note)
 
@@ -187,6 +188,37 @@ def prepare_depthwise(op: Op) -> Layer:
     return _weighted_layer(op, "lm_dwconv_s16", ["lm_s16_conv_params", params + [("acc32", 0)]],
                            weights.data.reshape(k_h, k_w, out_c), b, rq, out.size * k_h * k_w,
                            f"int16x8 depthwise, multiplier {out_c // in_c}, {_acc_note(False)}")
+
+
+def prepare_tconv(op: Op) -> Layer:
+    """TRANSPOSE_CONV int16x8 (int64 or int16 bias, which TFLM widens to int64; 64-bit sums),
+    in the gather form of ops/transpose_conv.py."""
+    require(len(op.inputs) in (3, 4) and len(op.outputs) == 1, op, "needs 3 or 4 inputs and one output")
+    inp, weights, bias, out = _weighted_tensors(op, 4, slots=(2, 1, 3), bias_types=("int64", "int16"))
+    require(len(inp.shape) == 4 and len(out.shape) == 4, op, "input and output must be 4-D (NHWC)")
+    out_c, k_h, k_w, in_c = weights.shape
+    require(in_c == inp.shape[3] and out.shape[3] == out_c and out.shape[0] == inp.shape[0], op,
+            "weights [out_c, h, w, in_c] do not match the input and output channels")
+    shape_t = op.inputs[0]
+    require(shape_t is None or not shape_t.is_const or [int(v) for v in shape_t.data.reshape(-1)] == list(out.shape),
+            op, "the output-shape input does not match the output tensor")
+    o = op.options
+    strides = (o.get("stride_h", 1), o.get("stride_w", 1))
+    require(o.get("padding", PADDING_SAME) in (PADDING_SAME, PADDING_VALID) and min(strides) >= 1, op,
+            "unknown padding or a stride below 1")
+    pads = [pad_before(s, 1, n, k, out_size(o.get("padding", PADDING_SAME), n, k, s))
+            for n, k, s in zip(out.shape[1:3], (k_h, k_w), strides)]
+    act_min, act_max = activation_range16(op, out)
+    b, in_h, in_w, _ = inp.shape
+    params = [("batches", b), ("in_h", in_h), ("in_w", in_w), ("in_c", in_c), ("out_h", out.shape[1]),
+              ("out_w", out.shape[2]), ("out_c", out_c), ("k_h", k_h), ("k_w", k_w), ("stride_h", strides[0]),
+              ("stride_w", strides[1]), ("dil_h", 1), ("dil_w", 1), ("pad_top", pads[0]), ("pad_left", pads[1]),
+              ("groups", 1), ("depth_mult", 1), ("act_min", act_min), ("act_max", act_max), ("acc32", 0)]
+    bias_values = np.zeros(out_c, np.int64) if bias is None else np.asarray(bias.data, np.int64).reshape(-1)
+    rq = requant_tables(op, inp, weights, out, out_c, False)
+    return _weighted_layer(op, "lm_tconv_s16", ["lm_s16_conv_params", params], weights.data, bias_values, rq,
+                           inp.size * k_h * k_w * out_c, f"int16x8 transpose convolution, gather form, "
+                           f"stride {strides[0]}x{strides[1]}, {_acc_note(False)}", inp)
 
 
 # ---- QUANTIZE, DEQUANTIZE -----------------------------------------------------------------
@@ -398,5 +430,5 @@ PREPARE: dict[str, Callable[[Op], Layer]] = {
     "QUANTIZE": prepare_quantize, "DEQUANTIZE": prepare_dequantize,
     "ADD": prepare_binary, "SUB": prepare_binary, "MUL": prepare_binary, "LEAKY_RELU": prepare_leaky_relu,
     "AVERAGE_POOL_2D": prepare_pool, "MAX_POOL_2D": prepare_pool, "LOGISTIC": prepare_sigmoid,
-    "TANH": prepare_sigmoid, "SOFTMAX": prepare_softmax,
+    "TANH": prepare_sigmoid, "SOFTMAX": prepare_softmax, "TRANSPOSE_CONV": prepare_tconv,
 }

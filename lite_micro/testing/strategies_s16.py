@@ -71,7 +71,8 @@ def dequantize16(draw):
 @st.composite
 def bias16(draw, count, in_scale, w_scale, typical: float, dtype: str):
     scales = [_f32(in_scale * s) for s in np.atleast_1d(w_scale)]
-    bits = draw(st.integers(0, max(1, int(np.log2(typical + 1)) + 1)) | st.integers(0, 30 if dtype == "int32" else 36))
+    top = {"int16": 14, "int32": 30, "int64": 36}[dtype]
+    bits = min(top, draw(st.integers(0, max(1, int(np.log2(typical + 1)) + 1)) | st.integers(0, top)))
     data = draw(random_array((count,), -(2 ** bits), 2 ** bits, np.int64)).astype(dtype)
     return TensorSpec((count,), dtype, scales if len(scales) > 1 else scales[0], 0, 0, data)
 
@@ -224,6 +225,23 @@ def reduce16(draw, op):
     return OpCase(op, [inp, axis], [TensorSpec(out_shape, "int16", scale, 0)], dict(keep_dims=keep))
 
 
+@st.composite
+def transpose_conv16(draw):
+    n, h, w = draw(st.integers(1, 2)), draw(st.integers(1, 6)), draw(st.integers(1, 6))
+    cin, cout = draw(st.integers(1, 6)), draw(st.integers(1, 6))
+    kh, kw, sh, sw = draw(st.integers(1, 4)), draw(st.integers(1, 4)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    padding = draw(st.sampled_from(["SAME", "VALID"]))
+    oh, ow = (h * sh, w * sw) if padding == "SAME" else ((h - 1) * sh + kh, (w - 1) * sw + kw)
+    inp = draw(_input16((n, h, w, cin)))
+    filt = draw(weights((cout, kh, kw, cin), 0))
+    rows = filt.data.reshape(cout, kh, kw, cin)[:, ::sh, ::sw].reshape(cout, -1)     # one output's taps
+    case = draw(weighted16("TRANSPOSE_CONV", inp, filt, rows, (n, oh, ow, cout), ["int64", "int16"],
+                           dict(padding=padding, stride_h=sh, stride_w=sw)))
+    shape = TensorSpec((4,), "int32", data=np.asarray([n, oh, ow, cout], np.int32))
+    case.inputs = [shape, filt, inp] + case.inputs[2:]
+    return case
+
+
 STRATEGIES = {
     "QUANTIZE:int16": quantize16(),
     "DEQUANTIZE:int16": dequantize16(),
@@ -241,4 +259,5 @@ STRATEGIES = {
     "SOFTMAX:int16": softmax16(),
     "MEAN:int16": reduce16("MEAN"),
     "SUM:int16": reduce16("SUM"),
+    "TRANSPOSE_CONV:int16": transpose_conv16(),
 }

@@ -69,6 +69,12 @@ void lm_conv_s16(const lm_s16_conv_params *p, const void *in, const int8_t *w, c
 void lm_dwconv_s16(const lm_s16_conv_params *p, const void *in, const int8_t *w, const int64_t *bias,
                    const int32_t *mult, const int32_t *shift, void *out);
 
+/* TRANSPOSE_CONV: weights [out_c][k_h][k_w][in_c], int64 bias (64-bit sums); the fields of
+ * lm_s16_conv_params are those of a convolution from the output back to the input (no
+ * dilation, one group). */
+void lm_tconv_s16(const lm_s16_conv_params *p, const void *in, const int8_t *w, const int64_t *bias,
+                  const int32_t *mult, const int32_t *shift, void *out);
+
 /* AVERAGE_POOL_2D (sum over the window's taps inside the input, divided rounding half away from
  * zero) and MAX_POOL_2D, then the clamp; NHWC int16. */
 void lm_avgpool_s16(const lm_pool_params *p, const void *in, void *out);

@@ -105,3 +105,52 @@ void lm_dwconv_s16(const lm_s16_conv_params *p, const void *in, const int8_t *w,
 {
     lm_s16_conv_run(p, (const int16_t *)in, w, 1, p->out_c, bias, mult, shift, (int16_t *)out);
 }
+
+/* One output of TRANSPOSE_CONV in the gather form: the taps (fy, fx) whose scattered input pixel
+ * ((oy + pad_top - fy) / stride_h, ...) exists, summed over the input channels. */
+static int64_t lm_s16_tconv_one(const lm_s16_conv_params *p, const int16_t *img, int32_t oy, int32_t ox,
+                                const int8_t *w_oc)
+{
+    int64_t acc = 0;
+    int32_t fy, fx, c;
+    for (fy = 0; fy < p->k_h; ++fy) {
+        const int32_t ty = oy + p->pad_top - fy, iy = ty / p->stride_h;
+        if (ty < 0 || ty % p->stride_h != 0 || iy >= p->in_h) {
+            continue;
+        }
+        for (fx = 0; fx < p->k_w; ++fx) {
+            const int32_t tx = ox + p->pad_left - fx, ix = tx / p->stride_w;
+            const int16_t *px;
+            const int8_t *wt;
+            if (tx < 0 || tx % p->stride_w != 0 || ix >= p->in_w) {
+                continue;
+            }
+            px = img + (iy * p->in_w + ix) * p->in_c;
+            wt = w_oc + (fy * p->k_w + fx) * p->in_c;
+            for (c = 0; c < p->in_c; ++c) {
+                acc += (int32_t)px[c] * (int32_t)wt[c];
+            }
+        }
+    }
+    return acc;
+}
+
+void lm_tconv_s16(const lm_s16_conv_params *p, const void *in, const int8_t *w, const int64_t *bias,
+                  const int32_t *mult, const int32_t *shift, void *out)
+{
+    const int16_t *x = (const int16_t *)in;
+    int16_t *y = (int16_t *)out;
+    const int32_t w_size = p->k_h * p->k_w * p->in_c;
+    int32_t b, oy, ox, oc;
+    for (b = 0; b < p->batches; ++b) {
+        const int16_t *img = x + (int32_t)b * p->in_h * p->in_w * p->in_c;
+        for (oy = 0; oy < p->out_h; ++oy) {
+            for (ox = 0; ox < p->out_w; ++ox) {
+                for (oc = 0; oc < p->out_c; ++oc) {
+                    const int64_t acc = lm_s16_tconv_one(p, img, oy, ox, w + (int32_t)oc * w_size);
+                    *y++ = lm_s16_out(acc + bias[oc], 0, mult[oc], shift[oc], p->act_min, p->act_max);
+                }
+            }
+        }
+    }
+}
