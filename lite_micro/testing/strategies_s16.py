@@ -43,7 +43,7 @@ def out_scale(draw, reach: float, product: float):
         fitted = product * 2.0 ** round(np.log2(fitted / product))
     else:
         fitted *= draw(st.floats(0.7, 1.4))
-    return _f32(fitted)
+    return _f32(max(fitted, product * 2.0 ** -12))   # all-zero weights: keep the multiplier below 2^12
 
 
 @st.composite
