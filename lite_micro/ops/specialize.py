@@ -241,7 +241,7 @@ def _conv_quad(layer: Layer, w: np.ndarray, bias, table, zp_post: int, kp: int):
         ConstArray("channels", "int32_t", table,
                    "per channel: multiplier, hi_add (rounding" + (")" if zp_post else " and output zero point)")
                    + ", shift_hi")]
-    args = [ParamsArg(), TensorArg(layer.op.inputs[0], const=True), ConstArg("weights"), ConstArg("channels"),
+    args = [ParamsArg(), TensorArg(layer.op.input("input"), const=True), ConstArg("weights"), ConstArg("channels"),
             str(zp_post), ScratchArg(), TensorArg(layer.op.outputs[0])]
     p = dict(layer.params)
     kernel = ("lm_conv_quad_s8" if zp_post else         # the zero point added after the shift
@@ -268,6 +268,6 @@ def _fc_pair(layer: Layer, p: dict, consts: dict):
         consts=[ConstArray("weights", "int32_t", words, f"weights {list(w.shape)}: per 4 units the starting "
                            "sums (bias[u], bias[u] + 256 * bias[u+1]), then int16 unit-pair halfwords "
                            "(256 * w[u+1] + w[u])"), _pad_rows(_rq_array(parked[1], per_channel))],
-        args=[ParamsArg(), TensorArg(layer.op.inputs[0], const=True), ConstArg("weights"), ConstArg("rq"),
+        args=[ParamsArg(), TensorArg(layer.op.input("input"), const=True), ConstArg("weights"), ConstArg("rq"),
               TensorArg(layer.op.outputs[0])],
         note="4 units per pass, unit pairs in halfwords, requantization in one multiply-accumulate")

@@ -7,6 +7,7 @@
 #define LM_COMMON_H
 
 #include <stdint.h>
+#include <string.h>
 
 #if defined(__GNUC__)
 #define LM_INLINE static inline __attribute__((always_inline))
@@ -106,6 +107,38 @@ LM_INLINE int32_t lm_requantize_rq(int32_t x, int32_t multiplier, int32_t hi_add
     const int32_t hi = hi_add + (x >> 31);
     const int64_t acc = (int64_t)(((uint64_t)(uint32_t)hi << 32) | lo) + (int64_t)x * multiplier;
     return (int32_t)(acc >> 32) >> shift_hi;
+}
+
+/* A float32 from its IEEE-754 bit pattern (how the compiler passes float scales). */
+LM_INLINE float lm_f32_from_bits(int32_t bits)
+{
+    const uint32_t u = (uint32_t)bits;
+    float f;
+    memcpy(&f, &u, sizeof(f));
+    return f;
+}
+
+/* TfLiteRound (halves away from zero) of q as an int32, q first clamped to [-limit, limit]
+ * (NaN to -limit): callers pick a limit beyond their output range, so that the clamp keeps the
+ * conversion defined and changes no result. */
+LM_INLINE int32_t lm_round_f32(float q, float limit)
+{
+    float frac;
+    int32_t t;
+    if (!(q >= -limit)) {
+        q = -limit;
+    }
+    if (q > limit) {
+        q = limit;
+    }
+    t = (int32_t)q;                    /* truncates; q - t is exact */
+    frac = q - (float)t;
+    if (frac >= 0.5f) {
+        ++t;
+    } else if (frac <= -0.5f) {
+        --t;
+    }
+    return t;
 }
 
 /* Leading zero bits of x (32 for 0): the headroom of a fixed-point value. */
