@@ -91,7 +91,8 @@ def _accumulation(op: Op, bias: Optional[Tensor], channels: int, int64_only: boo
         values = np.asarray(bias.data, np.int64).reshape(-1)
         require(values.size == channels, op, f"bias has {values.size} values for {channels} output channels")
         return acc32, values
-    acc32 = op.options.quantized_bias_type == TENSOR_TYPE_INT32 and not int64_only
+    acc32 = (not int64_only and "quantized_bias_type" in op.options
+             and op.options.quantized_bias_type == TENSOR_TYPE_INT32)
     return acc32, np.zeros(channels, np.int64)
 
 
