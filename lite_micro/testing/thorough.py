@@ -125,6 +125,9 @@ def table(rows: list[dict]) -> str:
                      seconds=total["seconds"] + secs)
     lines.append(f"| all {len(per_op)} ops | {total['cases']} | | | | {total['failures']} | "
                  f"{total['seconds']:.0f} | |")
+    missing = sorted(set(all_strategies()) - set(per_op))
+    if missing:
+        lines.append(f"\nNot run yet ({len(missing)}): {', '.join(missing)}.")
     return "\n".join(lines)
 
 
