@@ -162,10 +162,11 @@ def _value_range(t: Tensor, graph: Graph) -> tuple:
     """For a float tensor next to a quantized one (QUANTIZE's input, DEQUANTIZE's output), the
     real values the int8 side can represent; int8 tensors: the int8 range."""
     if t.dtype != "float32":
-        return (-128, 127)
+        return (-32768, 32767) if t.dtype == "int16" else (-128, 127)
     for op in graph.ops:
         near = [o for o in op.outputs if o.quant] if t in op.inputs else []
         near += [i for i in op.inputs if i is not None and i.quant] if t in op.outputs else []
         for q in near:
-            return (float((-128 - q.zero_point) * q.scale), float((127 - q.zero_point) * q.scale))
+            lo, hi = (-32768, 32767) if q.dtype == "int16" else (-128, 127)
+            return (float((lo - q.zero_point) * q.scale), float((hi - q.zero_point) * q.scale))
     return (-1.0, 1.0)

@@ -37,7 +37,7 @@ class Reference:
 def input_sets(infos, count: int, seed: int) -> list[list[np.ndarray]]:
     """All lowest, all highest, then random vectors: `count` sets in all (at least the two edges).
 
-    int8 inputs span -128..127; float32 inputs span a little beyond the range their QUANTIZE
+    int8 inputs span -128..127, int16 ones -32768..32767; float32 inputs span a little beyond the range their QUANTIZE
     can represent (so saturation is exercised too).
     """
     rng = np.random.default_rng(seed)
@@ -55,6 +55,10 @@ def _one_input(info, k: int, rng) -> np.ndarray:
         if k < 2:
             return np.full(info.shape, lo if k == 0 else hi, dtype=np.float32)
         return rng.uniform(lo, hi, size=info.shape).astype(np.float32)
+    if info.dtype == "int16":
+        edge = (-32768, 32767)[k] if k < 2 else None
+        return (np.full(info.shape, edge, dtype=np.int16) if edge is not None
+                else rng.integers(-32768, 32768, size=info.shape, dtype=np.int16))
     if k == 0:
         return np.full(info.shape, -128, dtype=np.int8)
     if k == 1:

@@ -139,8 +139,8 @@ def test_inspect_lists_every_problem(tmp_path):
     report = json.loads(proc.stdout)
     assert len(report["unsupported"]) == 1 and "UNIDIRECTIONAL_SEQUENCE_LSTM" in report["unsupported"][0]
     assert report["arena_bytes"] is None
-    p = tmp_path / "int16.tflite"
-    p.write_bytes(_fc("int16", "int16"))
+    p = tmp_path / "uint8.tflite"
+    p.write_bytes(_fc("uint8", "uint8"))
     report = json.loads(run_cli("inspect", p, "--json").stdout)
     # the op, the graph input and the graph output: all reported at once
     assert len(report["unsupported"]) == 3, report["unsupported"]

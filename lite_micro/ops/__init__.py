@@ -8,7 +8,8 @@ from typing import Callable
 from ..errors import LiteMicroError, UnsupportedError
 from ..ir import Graph, Op
 from . import (activations, batch_matmul, conv, elementwise, fully_connected, lstm, math_unary, norm, pooling,
-               prelu, quantize, reduce, reshape, shape_ops, softmax, space, svdf, transpose_conv)
+               prelu, quantize, reduce, reshape, s16, shape_ops, softmax, space, svdf,
+               transpose_conv)
 from .base import Layer
 
 # The one registry: op kind (the builtin name) -> the Prepare step turning it into a Layer.
@@ -76,8 +77,8 @@ PREPARE: dict[str, Callable[[Op], Layer]] = {
 
 
 # float32 model inputs/outputs are fine around an int8 core (QUANTIZE first, DEQUANTIZE last),
-# and int32 outputs (ARG_MAX); every op still checks its own tensor types.
-IO_DTYPES = ("int8", "float32", "int32")
+# int16 ones around an int16 core, and int32 outputs (ARG_MAX); every op still checks its own tensor types.
+IO_DTYPES = ("int8", "int16", "float32", "int32")
 
 
 def supported_ops() -> list[str]:
@@ -85,7 +86,7 @@ def supported_ops() -> list[str]:
 
 
 def prepare_op(op: Op) -> Layer:
-    fn = PREPARE.get(op.kind)
+    fn = s16.dispatch(op) or PREPARE.get(op.kind)     # int16 forms: ops/s16.py
     if fn is None:
         raise UnsupportedError(f"{op.describe()}: operator {op.kind} is not supported "
                                f"(output tensor {_out_name(op)})")
@@ -125,7 +126,7 @@ def prepare_graph(graph: Graph) -> tuple[list[Layer], list[str]]:
     for t in graph.inputs + graph.outputs:
         if t.dtype not in IO_DTYPES:
             problems.append(f"model {'input' if t in graph.inputs else 'output'} tensor {t.index} "
-                            f"'{t.name}' is {t.dtype}; model inputs and outputs must be int8, float32 or int32")
+                            f"'{t.name}' is {t.dtype}; model inputs and outputs must be int8, int16, float32 or int32")
     return layers, problems
 
 

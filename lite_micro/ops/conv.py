@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from typing import Mapping
 
 import numpy as np
 
@@ -150,10 +150,10 @@ def dsp_depthwise_weights(w: np.ndarray) -> np.ndarray:
     return np.concatenate(parts).astype(np.int8)
 
 
-def _needs_patch(p: Callable[[str], int]) -> bool:
+def _needs_patch(p: Mapping[str, int]) -> bool:
     """Whether some output pixel has a tap in the padding (then the kernel gathers a patch)."""
-    for n_in, n_out, k, s, d, pad in ((p("in_h"), p("out_h"), p("k_h"), p("stride_h"), p("dil_h"), p("pad_top")),
-                                      (p("in_w"), p("out_w"), p("k_w"), p("stride_w"), p("dil_w"), p("pad_left"))):
+    for n_in, n_out, k, s, d, pad in ((p["in_h"], p["out_h"], p["k_h"], p["stride_h"], p["dil_h"], p["pad_top"]),
+                                      (p["in_w"], p["out_w"], p["k_w"], p["stride_w"], p["dil_w"], p["pad_left"])):
         if pad > 0 or (n_out - 1) * s - pad + (k - 1) * d >= n_in:
             return True
     return False
@@ -197,14 +197,14 @@ def depthwise_for_target(layer: Layer, features) -> Layer:
         return layer
     if dm > 1:
         kernel = ("lm_dwconv_mult2_dsp_s8" if dm == 2 else
-                  "lm_dwconv_3x3_mult_dsp_s8" if (p("k_h"), p("k_w")) == (3, 3) else "lm_dwconv_mult_dsp_s8")
+                  "lm_dwconv_3x3_mult_dsp_s8" if (p["k_h"], p["k_w"]) == (3, 3) else "lm_dwconv_mult_dsp_s8")
         note = f"depthwise, multiplier {dm}, SMLAD on tap pairs"
-    elif (p("k_h"), p("k_w")) == (3, 3):
+    elif (p["k_h"], p["k_w"]) == (3, 3):
         kernel, note = "lm_dwconv_3x3_dsp_s8", "depthwise 3x3 unrolled, SMLAD on tap pairs"
     else:
         kernel, note = "lm_dwconv_dsp_s8", "depthwise, SMLAD on tap pairs"
     records, usual = _depthwise_records(consts, p)
-    scratch = p["k_h"] * p["k_w"] * p["in_c"] if _needs_patch(p.__getitem__) else 0
+    scratch = p["k_h"] * p["k_w"] * p["in_c"] if _needs_patch(p) else 0
     return _dsp_layer(layer, kernel, dsp_depthwise_weights(w), f"weights {list(w.shape)} in SMLAD tap-pair order",
                       records, usual, scratch, f"{note}, 4 channels per pass")
 
@@ -296,7 +296,7 @@ def _depthwise_one_channel(layer: Layer, p: dict, consts: dict) -> Layer:
     kw4 = -(-k_w // 4) * 4
     records, usual = _depthwise_records(consts, p, clamp_ok=True)
     w = consts["weights"].values
-    scratch = 2 * k_h * kw4 if _needs_patch(dict(p, k_w=kw4).__getitem__) else 0
+    scratch = 2 * k_h * kw4 if _needs_patch(dict(p, k_w=kw4)) else 0
     return _dsp_layer(layer, "lm_dwconv_c1_mult_dsp_s8", one_channel_weights(w),
                       f"weights {list(w.shape)}, rows padded to {kw4} taps, in SMLAD order", records, usual, scratch,
                       f"depthwise, one input channel, multiplier {p['depth_mult']}: 4 taps per word load, "

@@ -12,6 +12,15 @@ def _prepare(op: Op, kernel: str) -> Layer:
     inp, out = op.input("input"), op.outputs[0]
     require_int8(op, inp, "input")
     require_int8(op, out, "output")
+    act_min, act_max = quant.activation_range(op.options.fused_activation_function, out.scale, out.zero_point)
+    params = window_params(op, inp, out) + [("act_min", act_min), ("act_max", act_max)]
+    return Layer(op=op, kernel=kernel, runtime=("lm_pool.c",), params_type="lm_pool_params",
+                 params=params, args=[ParamsArg(), TensorArg(inp, const=True), TensorArg(out)],
+                 macs=0, note="generic pooling")
+
+
+def window_params(op: Op, inp, out) -> list:
+    """The lm_pool_params fields but the clamp (shared with the int16 pools, ops/s16.py)."""
     require(len(inp.shape) == 4 and len(out.shape) == 4, op, "input and output must be 4-D (NHWC)")
     o = op.options
     b, in_h, in_w, ch = inp.shape
@@ -21,14 +30,9 @@ def _prepare(op: Op, kernel: str) -> Layer:
     require(k_h >= 1 and k_w >= 1, op, "filter size must be at least 1")
     pad_top, pad_left = spatial(op, o.padding, (in_h, in_w), (k_h, k_w),
                                 (o.stride_h, o.stride_w), (1, 1), (out_h, out_w))
-    act_min, act_max = quant.activation_range(o.fused_activation_function, out.scale, out.zero_point)
-    params = [("batches", b), ("in_h", in_h), ("in_w", in_w), ("channels", ch), ("out_h", out_h),
-              ("out_w", out_w), ("k_h", k_h), ("k_w", k_w), ("stride_h", o.stride_h),
-              ("stride_w", o.stride_w), ("pad_top", pad_top), ("pad_left", pad_left),
-              ("act_min", act_min), ("act_max", act_max)]
-    return Layer(op=op, kernel=kernel, runtime=("lm_pool.c",), params_type="lm_pool_params",
-                 params=params, args=[ParamsArg(), TensorArg(inp, const=True), TensorArg(out)],
-                 macs=0, note="generic pooling")
+    return [("batches", b), ("in_h", in_h), ("in_w", in_w), ("channels", ch), ("out_h", out_h),
+            ("out_w", out_w), ("k_h", k_h), ("k_w", k_w), ("stride_h", o.stride_h),
+            ("stride_w", o.stride_w), ("pad_top", pad_top), ("pad_left", pad_left)]
 
 
 def prepare_average(op: Op) -> Layer:

@@ -8,6 +8,7 @@ import numpy as np
 from .. import quant
 from ..ir import Op
 from .base import Layer, ParamsArg, TensorArg, require, require_int8
+from .math_unary import check_int16_tensors
 from .shape_ops import const_ints, contiguous_strides, merge_dims, positive_axis, prod
 
 RUNTIME = ("lm_reduce.h", "lm_reduce.c")
@@ -38,13 +39,16 @@ def _loops(shape, axes: list[int], strides: list[int]) -> list[tuple[int, int]]:
     return [(e, s) for e, s, _ in merge_dims(extents, picked, picked)]
 
 
-def reduction(op: Op, same_quant: bool) -> tuple[list, int, str]:
-    """Checks shared by the int8 reductions; returns the loop-nest params (the kept and the
-    reduced dimensions as (extent, stride) lists), the number of elements per output and
-    a description of the axes."""
+def reduction(op: Op, same_quant: bool, int16: bool = False) -> tuple[list, int, str]:
+    """Checks shared by the int8 reductions (int16 too where `int16`); returns the loop-nest
+    params (the kept and the reduced dimensions as (extent, stride) lists), the number of
+    elements per output and a description of the axes."""
     inp, out = op.input("input"), op.outputs[0]
-    require_int8(op, inp, "input")
-    require_int8(op, out, "output")
+    if int16 and inp is not None and inp.dtype == "int16":
+        check_int16_tensors(op, [(inp, "input"), (out, "output")])
+    else:
+        require_int8(op, inp, "input")
+        require_int8(op, out, "output")
     for t, role in ((inp, "input"), (out, "output")):
         require(not t.quant.per_channel, op, f"{role} must be quantized per tensor")
     require(not inp.is_const, op, "the input must be an activation tensor")
@@ -78,14 +82,15 @@ def prepare_mean_or_sum(op: Op) -> Layer:
     """MEAN and SUM share TFLM's QuantizedMeanOrSum: requantize (sum - count * in_zp) with
     in_scale / out_scale, with 1/count folded into the multiplier for MEAN."""
     inp, out = op.input("input"), op.outputs[0]
-    params, count, what = reduction(op, same_quant=False)
+    params, count, what = reduction(op, same_quant=False, int16=True)
     if op.kind == "MEAN":
         mult, shift = mean_multiplier(op, inp.scale, out.scale, count)
     else:
         mult, shift = quant.quantize_multiplier(quant.f64(inp.scale) / quant.f64(out.scale))
     params += [("sum_offset", -inp.zero_point * count), ("mult", mult), ("shift", shift),
                ("out_zp", out.zero_point)]
-    return Layer(op=op, kernel="lm_mean_s8", runtime=RUNTIME, params_type="lm_mean_params",
+    kernel = "lm_mean_s16" if inp.dtype == "int16" else "lm_mean_s8"
+    return Layer(op=op, kernel=kernel, runtime=RUNTIME, params_type="lm_mean_params",
                  params=params, args=[ParamsArg(), TensorArg(inp, const=True), TensorArg(out)],
                  macs=inp.size, note=f"{op.kind.lower()} {what}")
 

@@ -10,6 +10,7 @@ from typing import Callable
 
 import numpy as np
 
+from .. import quant
 from . import conv
 from .base import ConstArg, ConstArray, Layer, ParamsArg, ScratchArg, TensorArg
 from .requant import rq_table
@@ -29,10 +30,30 @@ def _fc_for_target(layer: Layer, features: tuple[str, ...]) -> Layer:
     return layer
 
 
+def _addsub_for_target(layer: Layer, features: tuple[str, ...]) -> Layer:
+    """ADD/SUB with rescale tables on DSP cores: the output requantization as one
+    multiply-accumulate (its triple after the tables), where the output shift allows it."""
+    if "dsp" not in features or layer.kernel not in ("lm_add_table_s8", "lm_sub_table_s8"):
+        return layer
+    p = dict(layer.params)
+    triple = rq_table([p["out_mult"]], [p["out_shift"]], p["out_zp"])
+    if triple is None:
+        return layer
+    consts = [dataclasses.replace(c, values=np.concatenate([np.asarray(c.values, np.int64).reshape(-1),
+                                                            triple.reshape(-1)]),
+                                  comment=c.comment + "; then the output requantization (multiplier, hi_add "
+                                  "with the output zero point, shift_hi)") if c.name == "rescale" else c
+              for c in layer.consts]
+    return dataclasses.replace(layer, kernel=layer.kernel.replace("_table_s8", "_table_rq_s8"), consts=consts,
+                               note=layer.note + ", output requantized in one multiply-accumulate")
+
+
 RULES: dict[str, Callable[[Layer, tuple[str, ...]], Layer]] = {
     "DEPTHWISE_CONV_2D": conv.depthwise_for_target,
     "CONV_2D": _conv_for_target,
     "FULLY_CONNECTED": _fc_for_target,
+    "ADD": _addsub_for_target,
+    "SUB": _addsub_for_target,
 }
 
 
@@ -69,34 +90,113 @@ def pack_fc_weights(w: np.ndarray) -> np.ndarray:
     return _words(w.reshape(blocks, 4, groups, 4).transpose(0, 2, 1, 3))
 
 
+PAIR_SUM_LIMIT = (1 << 23) - 1    # |second channel's sum| bound: 256 times it stays in int32
+
+
+def pair_halfwords(w: np.ndarray, bias: np.ndarray):
+    """[out_c, K] int8 weights and int64 biases -> ([blocks, K, 2] int16 halfwords 256 * w[c+1]
+    + w[c] per channel pair, per-pair starting sums [bias[c], bias[c] + 256 * bias[c+1]]), or
+    None when a halfword or a second channel's sum (bias plus any int8 input) leaves its range."""
+    w = _pad(w.astype(np.int64), 0, 2)
+    bias = _pad(np.asarray(bias, dtype=np.int64), 0, 2)
+    lo, hi = w[0::2], w[1::2]
+    halves = 256 * hi + lo
+    if halves.min(initial=0) < -(1 << 15) or halves.max(initial=0) >= 1 << 15:
+        return None
+    if (128 * np.abs(hi).sum(axis=1) + np.abs(bias[1::2])).max(initial=0) > PAIR_SUM_LIMIT:
+        return None
+    starts = np.stack([bias[0::2], bias[0::2] + 256 * bias[1::2]], axis=1)
+    return halves, starts
+
+
+def parked_requant(w: np.ndarray, bias, mults, shifts, out_zp: int, act: tuple[int, int], allow_post: bool):
+    """(bias, triples, zp_post) for the channel-pair kernels, or None when some triple does not
+    fit. A channel whose weights are all zero outputs a constant, its bias requantized and
+    clamped; models park such channels at biases near 2^30 (which no channel pair's sum can
+    hold) and at scales whose shifts leave no room for the zero point. Such a channel gets
+    bias 0 and the triple (0, 2 * v, 1), whose result is v for a zero sum. zp_post: the output
+    zero point added after the shift where it does not fit in hi_add (when allow_post)."""
+    bias = np.asarray(bias, dtype=np.int64).copy()
+    mults, shifts = np.asarray(mults, dtype=np.int64).copy(), np.asarray(shifts, dtype=np.int64).copy()
+    dead = np.flatnonzero(~w.reshape(len(bias), -1).any(axis=1)) if len(mults) == len(bias) else []
+    values = {int(c): min(act[1], max(act[0], quant.multiply_by_quantized_multiplier(
+        int(bias[c]), int(mults[c]), int(shifts[c])) + out_zp)) for c in dead}
+    mults[dead], shifts[dead] = 0, -2
+    table, zp_post = rq_table(mults, shifts, out_zp), 0
+    if table is None and allow_post:
+        table, zp_post = rq_table(mults, shifts, 0), out_zp
+    if table is None:
+        return None
+    for c, v in values.items():
+        bias[c], table[c] = 0, (0, 2 * (v - zp_post), 1)
+    return bias, table, zp_post
+
+
+def pack_pair_blocks(w: np.ndarray, bias) -> "np.ndarray | None":
+    """[out_c, K] int8 weights and biases -> the stream of lm_conv_quad_s8 and lm_fc_pair_s8
+    (lm_kernels.h): per block of 4 channels its starting sums, then per group of 4 taps the
+    words of pair (0, 1) and (2, 3) for the even taps, then for the odd taps; None when the
+    channel pairs do not fit (pair_halfwords)."""
+    w = _pad(_pad(w, 1, 4), 0, 4)
+    paired = pair_halfwords(w, _pad(np.asarray(bias, dtype=np.int64), 0, 4))
+    if paired is None:
+        return None
+    halves, starts = paired                              # [out_c/2, kp], [out_c/2, 2]
+    blocks, groups = w.shape[0] // 4, w.shape[1] // 4
+    h = halves.reshape(blocks, 2, groups, 2, 2)          # [block, pair, group, tap pair, tap parity]
+    h = h.transpose(0, 2, 4, 1, 3)                       # [block, group, parity, pair, lane]
+    words = ((h[..., 0] & 0xFFFF) | (h[..., 1] << 16)).reshape(blocks, -1)
+    return _int32(np.concatenate([starts.reshape(blocks, 4), words], axis=1).reshape(-1))
+
+
+def _int32(a: np.ndarray) -> np.ndarray:
+    """Values taken modulo 2^32 as int32 (a word's bits)."""
+    return ((a.astype(np.int64) + (1 << 31)) % (1 << 32)) - (1 << 31)
+
+
 def _rq_const(mult, shift, out_zp: int, per_channel: bool):
     """The requantization triples as a ConstArray (one triple when every channel shares it)."""
     if not per_channel:
         mult, shift = mult[:1], shift[:1]
     table = rq_table(mult, shift, out_zp)
-    if table is None:
-        return None
+    return None if table is None else _rq_array(table, per_channel)
+
+
+def _rq_array(table: np.ndarray, per_channel: bool) -> ConstArray:
     return ConstArray("rq", "int32_t", table, "requantization (multiplier, hi_add, shift_hi) per channel, "
                       "output zero point folded in" if per_channel else
                       "requantization (multiplier, hi_add, shift_hi), output zero point folded in")
 
 
+def _pad_rows(rq: ConstArray) -> ConstArray:
+    """Per-unit triples repeated up to a multiple of 4 rows (the last block reads all four)."""
+    table = rq.values.reshape(-1, 3)
+    if len(table) == 1:
+        return rq
+    return dataclasses.replace(rq, values=np.concatenate([table, np.repeat(table[-1:], -len(table) % 4, axis=0)]))
+
+
 def _conv_fast(layer: Layer):
-    p = layer.param                 # a params field by name
-    if p("groups") != 1:
+    p = dict(layer.params)
+    if p["groups"] != 1:
         return None
     consts = {c.name: c for c in layer.consts}
-    table, zp_post = rq_table(consts["mult"].values, consts["shift"].values, p("out_zp")), 0
+    w = consts["weights"].values
+    k = p["k_h"] * p["k_w"] * p["in_c"]
+    kp = -(-k // 4) * 4
+    parked = parked_requant(w, consts["bias"].values, consts["mult"].values, consts["shift"].values, p["out_zp"],
+                            (p["act_min"], p["act_max"]), allow_post=True)
+    quad = _conv_quad(layer, w.reshape(p["out_c"], k), *parked, kp) if parked else None
+    if quad is not None:
+        return quad
+    table, zp_post = rq_table(consts["mult"].values, consts["shift"].values, p["out_zp"]), 0
     if table is None:        # large shifts leave no room for the zero point: add it after
-        table, zp_post = rq_table(consts["mult"].values, consts["shift"].values, 0), p("out_zp")
+        table, zp_post = rq_table(consts["mult"].values, consts["shift"].values, 0), p["out_zp"]
     if table is None:
         return None
-    w = consts["weights"].values
-    k = p("k_h") * p("k_w") * p("in_c")
-    kp = -(-k // 4) * 4
     records = np.concatenate([consts["bias"].values.astype(np.int64).reshape(-1, 1), table], axis=1)
     new_consts = [
-        ConstArray("weights", "int32_t", pack_conv_weights(w.reshape(p("out_c"), k)),
+        ConstArray("weights", "int32_t", pack_conv_weights(w.reshape(p["out_c"], k)),
                    f"weights {list(w.shape)} as int8 words, channel pairs interleaved per 4 taps"),
         ConstArray("channels", "int32_t", records,
                    "per channel: bias with the input zero-point term folded in, multiplier, hi_add "
@@ -109,9 +209,12 @@ def _conv_fast(layer: Layer):
 
 
 def _fc_fast(layer: Layer):
-    p = layer.param                 # a params field by name
+    p = dict(layer.params)
     consts = {c.name: c for c in layer.consts}
-    rq = _rq_const(consts["mult"].values, consts["shift"].values, p("out_zp"), bool(p("per_channel")))
+    pair = _fc_pair(layer, p, consts)
+    if pair is not None:
+        return pair
+    rq = _rq_const(consts["mult"].values, consts["shift"].values, p["out_zp"], bool(p["per_channel"]))
     if rq is None:
         return None
     w = consts["weights"].values
@@ -124,3 +227,47 @@ def _fc_fast(layer: Layer):
             ConstArg("rq"), TensorArg(layer.op.outputs[0])]
     return dataclasses.replace(layer, kernel="lm_fc_fast_s8", consts=new_consts, args=args,
                                note="4 units per pass, requantization in one multiply-accumulate")
+
+
+def _conv_quad(layer: Layer, w: np.ndarray, bias, table, zp_post: int, kp: int):
+    """lm_conv_quad_s8 (or its SSAT form), where every channel pair fits its halfwords (else None)."""
+    words = pack_pair_blocks(w, bias)
+    if words is None:
+        return None
+    table = np.concatenate([table, np.repeat(table[-1:], -len(table) % 4, axis=0)])  # the last block reads 4
+    new_consts = [
+        ConstArray("weights", "int32_t", words, f"weights {list(w.shape)}: per 4 channels the starting sums "
+                   "(bias[c], bias[c] + 256 * bias[c+1]), then int16 channel-pair halfwords (256 * w[c+1] + w[c])"),
+        ConstArray("channels", "int32_t", table,
+                   "per channel: multiplier, hi_add (rounding" + (")" if zp_post else " and output zero point)")
+                   + ", shift_hi")]
+    args = [ParamsArg(), TensorArg(layer.op.input("input"), const=True), ConstArg("weights"), ConstArg("channels"),
+            str(zp_post), ScratchArg(), TensorArg(layer.op.outputs[0])]
+    p = dict(layer.params)
+    kernel = ("lm_conv_quad_s8" if zp_post else         # the zero point added after the shift
+              "lm_conv_quad_ssat_s8" if (p["act_min"], p["act_max"]) == (-128, 127) else "lm_conv_quad_clamp_s8")
+    return dataclasses.replace(layer, kernel=kernel,
+                               consts=new_consts, args=args,
+                               scratch_bytes=6 * kp,
+                               note=f"4 channels x 2 pixels per pass, channel pairs in halfwords, {kp} taps")
+
+
+def _fc_pair(layer: Layer, p: dict, consts: dict):
+    """lm_fc_pair_s8 (one triple per unit) or lm_fc_pair_tensor_s8, where the unit pairs fit."""
+    w, per_channel = consts["weights"].values, bool(p["per_channel"])
+    mults, shifts = consts["mult"].values, consts["shift"].values
+    parked = parked_requant(w, consts["bias"].values, mults if per_channel else mults[:1],
+                            shifts if per_channel else shifts[:1], p["out_zp"], (p["act_min"], p["act_max"]),
+                            allow_post=False)
+    words = pack_pair_blocks(w, parked[0]) if parked else None
+    if words is None:
+        return None
+    return dataclasses.replace(
+        layer, kernel="lm_fc_pair" + ("" if per_channel else "_tensor")
+        + ("_ssat" if (p["act_min"], p["act_max"]) == (-128, 127) else "") + "_s8",
+        consts=[ConstArray("weights", "int32_t", words, f"weights {list(w.shape)}: per 4 units the starting "
+                           "sums (bias[u], bias[u] + 256 * bias[u+1]), then int16 unit-pair halfwords "
+                           "(256 * w[u+1] + w[u])"), _pad_rows(_rq_array(parked[1], per_channel))],
+        args=[ParamsArg(), TensorArg(layer.op.input("input"), const=True), ConstArg("weights"), ConstArg("rq"),
+              TensorArg(layer.op.outputs[0])],
+        note="4 units per pass, unit pairs in halfwords, requantization in one multiply-accumulate")

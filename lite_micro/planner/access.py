@@ -13,7 +13,7 @@ The read/write-order argument for each kernel (templates/runtime):
 - lm_mve_add_s8, lm_mve_sub_s8, lm_mve_mul_s8 (no broadcast): load inputs i..i+3, then store
   outputs i..i+3, as lm_lut_s8.
 - lm_sub_s8, lm_mul_s8, lm_max_s8, lm_min_s8 (and lm_add_table_s8, lm_sub_table_s8, the
-  variants reading rescaled inputs from a table): rows in output order; in a row,
+  variants reading rescaled inputs from a table, and their _rq forms): rows in output order; in a row,
   out[i] = f(a[i * sa], b[i * sb]) for i = 0, 1, ... (the data pointers are not restrict).
 - lm_copy_blocks for QUANTIZE int8 -> int8: one requantizing run, d[i] = g(s[i]) in order.
 A block of loads before its stores (lm_lut_s8) reads no later than the one-element order, so
@@ -28,8 +28,8 @@ from ..ir import Tensor
 from ..ops.base import Layer
 
 POINTWISE_KERNELS = frozenset({"lm_lut_s8", "lm_add_s8", "lm_sub_s8", "lm_mul_s8", "lm_max_s8",
-                               "lm_min_s8", "lm_add_table_s8", "lm_sub_table_s8", "lm_mve_add_s8",
-                               "lm_mve_sub_s8", "lm_mve_mul_s8"})
+                               "lm_min_s8", "lm_add_table_s8", "lm_sub_table_s8", "lm_add_table_rq_s8",
+                               "lm_sub_table_rq_s8", "lm_mve_add_s8", "lm_mve_sub_s8", "lm_mve_mul_s8"})
 
 
 def is_pointwise(layer: Layer) -> bool:

@@ -22,6 +22,7 @@ import tflite
 
 from lite_micro.api import Options, compile_model
 from lite_micro.errors import LiteMicroError
+from lite_micro.ir.dtypes import dtype
 from lite_micro.testing.describe import describe_model
 from lite_micro.testing.isolate import Crashed, run_isolated
 from lite_micro.toolchain.host import build_host
@@ -152,15 +153,17 @@ def model_inputs(gen, count: int, seed: int) -> list[list[np.ndarray]]:
 
 
 def _random(info, rng, gen):
-    if info.dtype == "int8":
-        return rng.integers(-128, 128, size=info.shape, dtype=np.int8)
+    if info.dtype in ("int8", "int16"):
+        d = dtype(info.dtype)
+        return rng.integers(d.lo, d.hi + 1, size=info.shape, dtype=d.numpy)
     lo, hi = _float_range(gen)
     return rng.uniform(lo * 1.25, hi * 1.25, size=info.shape).astype(NP_DTYPES[info.dtype])
 
 
 def _filled(info, fill, gen):
-    if info.dtype == "int8":
-        return np.full(info.shape, fill, dtype=np.int8)
+    if info.dtype in ("int8", "int16"):
+        d = dtype(info.dtype)
+        return np.full(info.shape, d.lo if fill < 0 else d.hi, dtype=d.numpy)
     lo, hi = _float_range(gen)
     return np.full(info.shape, 2 * (lo if fill < 0 else hi), dtype=NP_DTYPES[info.dtype])
 
@@ -168,7 +171,8 @@ def _filled(info, fill, gen):
 def _float_range(gen):
     out = gen.outputs[0]
     scale = out.scale or 1.0
-    return scale * (-128 - out.zero_point), scale * (127 - out.zero_point)
+    d = dtype(out.dtype if out.dtype in ("int8", "int16") else "int8")
+    return scale * (d.lo - out.zero_point), scale * (d.hi - out.zero_point)
 
 
 def _compare(module, index, gen, model, count, seed, fixed=()):

@@ -7,6 +7,7 @@
 #define LM_COMMON_H
 
 #include <stdint.h>
+#include <string.h>
 
 #if defined(__GNUC__)
 #define LM_INLINE static inline __attribute__((always_inline))
@@ -108,6 +109,38 @@ LM_INLINE int32_t lm_requantize_rq(int32_t x, int32_t multiplier, int32_t hi_add
     return (int32_t)(acc >> 32) >> shift_hi;
 }
 
+/* A float32 from its IEEE-754 bit pattern (how the compiler passes float scales). */
+LM_INLINE float lm_f32_from_bits(int32_t bits)
+{
+    const uint32_t u = (uint32_t)bits;
+    float f;
+    memcpy(&f, &u, sizeof(f));
+    return f;
+}
+
+/* TfLiteRound (halves away from zero) of q as an int32, q first clamped to [-limit, limit]
+ * (NaN to -limit): callers pick a limit beyond their output range, so that the clamp keeps the
+ * conversion defined and changes no result. */
+LM_INLINE int32_t lm_round_f32(float q, float limit)
+{
+    float frac;
+    int32_t t;
+    if (!(q >= -limit)) {
+        q = -limit;
+    }
+    if (q > limit) {
+        q = limit;
+    }
+    t = (int32_t)q;                    /* truncates; q - t is exact */
+    frac = q - (float)t;
+    if (frac >= 0.5f) {
+        ++t;
+    } else if (frac <= -0.5f) {
+        --t;
+    }
+    return t;
+}
+
 /* Leading zero bits of x (32 for 0): the headroom of a fixed-point value. */
 LM_INLINE int32_t lm_clz32(uint32_t x)
 {
@@ -170,6 +203,16 @@ LM_INLINE int8_t lm_requantize_out(int32_t acc, const int32_t *rq, int32_t act_m
     : [o] "+r"(out_), [lo] "=&r"(lo_), [hi] "=&r"(hi_)                                         \
     : [a] "r"(sum_), [m] "r"(mul_), [h] "r"(add_), [s] "r"(shr_), [zp] "r"(zp_)                \
     : "cc", "memory"
+/* ... and the forms without a zero point read none (a register the caller keeps) */
+#define LM_RQ_ASM_OPERANDS_CLAMP(sum_, mul_, add_, shr_, min_, max_, out_)                      \
+    : [o] "+r"(out_), [lo] "=&r"(lo_), [hi] "=&r"(hi_)                                         \
+    : [a] "r"(sum_), [m] "r"(mul_), [h] "r"(add_), [s] "r"(shr_), [lo_lim] "r"(min_),          \
+      [hi_lim] "r"(max_)                                                                       \
+    : "cc", "memory"
+#define LM_RQ_ASM_OPERANDS_BARE(sum_, mul_, add_, shr_, out_)                                   \
+    : [o] "+r"(out_), [lo] "=&r"(lo_), [hi] "=&r"(hi_)                                         \
+    : [a] "r"(sum_), [m] "r"(mul_), [h] "r"(add_), [s] "r"(shr_)                               \
+    : "cc", "memory"
 #define LM_REQUANTIZE_STORE(sum_, mul_, add_, shr_, zp_, post_, full_, min_, max_, out_)       \
     do {                                                                                       \
         int32_t lo_, hi_;                                                                      \
@@ -178,13 +221,13 @@ LM_INLINE int8_t lm_requantize_out(int32_t acc, const int32_t *rq, int32_t act_m
                              LM_RQ_ASM_OPERANDS_SSAT(sum_, mul_, add_, shr_, zp_, out_));      \
         } else if (full_) {                                                                    \
             __asm__ volatile(LM_RQ_ASM_CORE LM_RQ_ASM_SSAT_STORE                               \
-                             LM_RQ_ASM_OPERANDS_SSAT(sum_, mul_, add_, shr_, zp_, out_));      \
+                             LM_RQ_ASM_OPERANDS_BARE(sum_, mul_, add_, shr_, out_));           \
         } else if (post_) {                                                                    \
             __asm__ volatile(LM_RQ_ASM_CORE LM_RQ_ASM_ZP LM_RQ_ASM_CLAMP_STORE                 \
                              LM_RQ_ASM_OPERANDS(sum_, mul_, add_, shr_, zp_, min_, max_, out_)); \
         } else {                                                                               \
             __asm__ volatile(LM_RQ_ASM_CORE LM_RQ_ASM_CLAMP_STORE                              \
-                             LM_RQ_ASM_OPERANDS(sum_, mul_, add_, shr_, zp_, min_, max_, out_)); \
+                             LM_RQ_ASM_OPERANDS_CLAMP(sum_, mul_, add_, shr_, min_, max_, out_)); \
         }                                                                                      \
     } while (0)
 #else

@@ -12,7 +12,10 @@
 #include "lm_kernels.h"
 
 /* Copy n bytes a word at a time (a C library's small-size memcpy is often a byte loop); the
- * fixed 4-byte memcpy compiles to one load and one store where unaligned access is allowed. */
+ * fixed-size memcpy calls compile to one load and one store where unaligned access is allowed.
+ * On DSP cores the last 0-3 bytes take a halfword and a byte, not a loop: the compiler turns
+ * a byte loop into a library call, costly for the few bytes of a patch row (the cores without
+ * unaligned access keep the loop). */
 LM_INLINE void lm_copy(int8_t *dst, const int8_t *src, int32_t n)
 {
     for (; n >= 4; n -= 4, dst += 4, src += 4) {
@@ -20,9 +23,24 @@ LM_INLINE void lm_copy(int8_t *dst, const int8_t *src, int32_t n)
         memcpy(&v, src, 4);
         memcpy(dst, &v, 4);
     }
+#if LM_USE_DSP
+    if (n > 0) {
+        if (n & 2) {
+            uint16_t h;
+            memcpy(&h, src, 2);
+            memcpy(dst, &h, 2);
+            dst += 2;
+            src += 2;
+        }
+        if (n & 1) {
+            *dst = *src;
+        }
+    }
+#else
     while (n-- > 0) {
         *dst++ = *src++;
     }
+#endif
 }
 
 LM_INLINE void lm_fill(int8_t *dst, int8_t value, int32_t n)
@@ -31,9 +49,21 @@ LM_INLINE void lm_fill(int8_t *dst, int8_t value, int32_t n)
     for (; n >= 4; n -= 4, dst += 4) {
         memcpy(dst, &v, 4);
     }
+#if LM_USE_DSP
+    if (n > 0) {
+        if (n & 2) {
+            memcpy(dst, &v, 2);
+            dst += 2;
+        }
+        if (n & 1) {
+            *dst = value;
+        }
+    }
+#else
     while (n-- > 0) {
         *dst++ = value;
     }
+#endif
 }
 
 /* Copy the receptive field of the output pixel at (iy0, ix0) for channels [ch0, ch0 + n). */
@@ -142,15 +172,17 @@ void lm_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, cons
 
 #undef LM_OUT
 
-/* Widen two pixels' patches (groups of 4 int8 taps) into the int16 lanes lm_conv_tile reads:
- * per group, even(x0), odd(x0), even(x1), odd(x1), the same lanes the weights unpack to. */
-static void lm_widen_pair(const int8_t *x0, const int8_t *x1, int32_t groups, int32_t *dst)
+/* Widen two pixels' patches (groups of 4 int8 taps) into int16 lanes: per group the even taps
+ * (SXTB16) and the odd taps of each pixel, in the order the tile reads them: even(x0),
+ * odd(x0), even(x1), odd(x1) for lm_conv_tile; even(x0), even(x1), odd(x0), odd(x1) for
+ * lm_conv_quad (`quad`, a constant). */
+LM_INLINE void lm_widen_pair(const int8_t *x0, const int8_t *x1, int32_t groups, int32_t *dst, const int quad)
 {
     for (; groups > 0; --groups, x0 += 4, x1 += 4, dst += 4) {
         const int32_t v0 = lm_read_word(x0), v1 = lm_read_word(x1);
         dst[0] = lm_simd_even(v0);
-        dst[1] = lm_simd_odd(v0);
-        dst[2] = lm_simd_even(v1);
+        dst[quad ? 2 : 1] = lm_simd_odd(v0);
+        dst[quad ? 1 : 2] = lm_simd_even(v1);
         dst[3] = lm_simd_odd(v1);
     }
 }
@@ -235,9 +267,10 @@ static void lm_gather_rows(const lm_conv_params *p, const int8_t *in_b, int32_t 
             lm_fill(patch, pad, row);
             continue;
         }
-        lm_fill(patch, pad, before);
+        if (span != row) {  /* a border pixel: the row's padded taps read the zero point */
+            lm_fill(patch, pad, row);
+        }
         lm_copy(patch + before, in_b + (iy * in_w + x0) * in_c, span);
-        lm_fill(patch + before + span, pad, row - before - span);
     }
 }
 
@@ -320,8 +353,128 @@ static void lm_conv_pixel_pair(const lm_conv_params *p, const int32_t *w, const 
     }
 }
 
-void lm_conv_fast_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rec,
-                     int32_t zp_post, int8_t *scratch, int8_t *out)
+/* ---- Four channels x two pixels: channel pairs packed in halfwords (lm_conv_quad_s8) ----
+ * (the packing: lm_dot.h, lm_wrap_mac) */
+
+/* acc[0..7] = per pixel, the two sums of channel pair (0, 1), then of pair (2, 3), over one
+ * block of w (its 4 starting sums, then per group of 4 taps its 4 words) and the widened
+ * pixel pair; returns w advanced past the block. */
+LM_INLINE const int32_t *lm_conv_quad(const int32_t *w, const int32_t *xw, int32_t groups, int32_t *acc)
+{
+#if LM_USE_DSP && defined(__GNUC__) && defined(__OPTIMIZE__)
+    /* 14 registers: eight sums, two taps words, one weight word, three pointers/counters; the
+     * starting sums are loaded inside, so that no input has to be copied into two of them. Per
+     * half group: three loads back to back, then for each weight word 2 SMLAD, SXTB16 in
+     * place, 2 SMLAD: 32 MACs in 32 cycles per group of 4 taps, two groups per iteration. */
+    int32_t a0, a1, a2, a3, b0, b1, b2, b3, x0, x1, wv;
+#define LM_QUAD_WORD_ASM(s1p0, s1p1, s0p0, s0p1)                                               \
+    "smlad %[" s1p0 "], %[wv], %[x0], %[" s1p0 "]\n\t"                                         \
+    "smlad %[" s1p1 "], %[wv], %[x1], %[" s1p1 "]\n\t"                                         \
+    "sxtb16 %[wv], %[wv]\n\t"                                                                  \
+    "smlad %[" s0p0 "], %[wv], %[x0], %[" s0p0 "]\n\t"                                         \
+    "smlad %[" s0p1 "], %[wv], %[x1], %[" s0p1 "]\n\t"
+#define LM_QUAD_HALF_ASM                                                                       \
+    "ldr %[x0], [%[x]], #4\n\t"                                                                \
+    "ldr %[x1], [%[x]], #4\n\t"                                                                \
+    "ldr %[wv], [%[w]], #4\n\t"                                                                \
+    LM_QUAD_WORD_ASM("a1", "b1", "a0", "b0")                                                   \
+    "ldr %[wv], [%[w]], #4\n\t"                                                                \
+    LM_QUAD_WORD_ASM("a3", "b3", "a2", "b2")
+    __asm__("ldr %[a0], [%[w]], #4\n\t"
+            "ldr %[a1], [%[w]], #4\n\t"
+            "ldr %[a2], [%[w]], #4\n\t"
+            "ldr %[a3], [%[w]], #4\n\t"
+            "mov %[b0], %[a0]\n\t"
+            "mov %[b1], %[a1]\n\t"
+            "mov %[b2], %[a2]\n\t"
+            "mov %[b3], %[a3]\n\t"
+            "lsrs %[n], %[n], #1\n\t"
+            "bcc 2f\n\t"
+            LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM
+            "2:\n\t"
+            "cmp %[n], #0\n\t"
+            "beq 3f\n"
+            "1:\n\t"
+            LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM
+            "subs %[n], %[n], #1\n\t"
+            "bne 1b\n"
+            "3:"
+            : [w] "+r"(w), [x] "+r"(xw), [n] "+r"(groups), [a0] "=&r"(a0), [a1] "=&r"(a1),
+              [a2] "=&r"(a2), [a3] "=&r"(a3), [b0] "=&r"(b0), [b1] "=&r"(b1), [b2] "=&r"(b2),
+              [b3] "=&r"(b3), [x0] "=&r"(x0), [x1] "=&r"(x1), [wv] "=&r"(wv)
+            :
+            : "cc", "memory");
+#undef LM_QUAD_WORD_ASM
+#undef LM_QUAD_HALF_ASM
+#else
+    int32_t a0 = w[0], a1 = w[1], a2 = w[2], a3 = w[3];
+    int32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3, half;
+    for (w += 4, groups *= 2, half = 0; half < groups; ++half, w += 2, xw += 2) {
+        const int32_t x0 = xw[0], x1 = xw[1], wa = w[0], wb = w[1];
+        const int32_t wa0 = lm_simd_even(wa), wb0 = lm_simd_even(wb);
+        a1 = lm_wrap_mac(wa, x0, a1);
+        b1 = lm_wrap_mac(wa, x1, b1);
+        a0 = lm_wrap_mac(wa0, x0, a0);
+        b0 = lm_wrap_mac(wa0, x1, b0);
+        a3 = lm_wrap_mac(wb, x0, a3);
+        b3 = lm_wrap_mac(wb, x1, b3);
+        a2 = lm_wrap_mac(wb0, x0, a2);
+        b2 = lm_wrap_mac(wb0, x1, b2);
+    }
+#endif /* LM_USE_DSP */
+    acc[0] = a0;
+    acc[1] = lm_pair_hi(a0, a1);
+    acc[2] = a2;
+    acc[3] = lm_pair_hi(a2, a3);
+    acc[4] = b0;
+    acc[5] = lm_pair_hi(b0, b1);
+    acc[6] = b2;
+    acc[7] = lm_pair_hi(b2, b3);
+    return w;
+}
+
+/* The 8 outputs of a block from its sums; rq: 4 (multiplier, hi_add, shift_hi) triples. */
+#define LM_QUAD_OUT(acc, rq, zp, post, full, act_min, act_max, o0, o1)                         \
+    do {                                                                                       \
+        LM_CHANNEL_OUT2((acc)[0], (acc)[4], (rq) - 1, zp, post, full, act_min, act_max, o0, o1); \
+        LM_CHANNEL_OUT2((acc)[1], (acc)[5], (rq) + 2, zp, post, full, act_min, act_max, o0, o1); \
+        LM_CHANNEL_OUT2((acc)[2], (acc)[6], (rq) + 5, zp, post, full, act_min, act_max, o0, o1); \
+        LM_CHANNEL_OUT2((acc)[3], (acc)[7], (rq) + 8, zp, post, full, act_min, act_max, o0, o1); \
+    } while (0)
+
+/* All output channels of two pixels (o1 == o0 for a lone last pixel); rq: per channel (out_c
+ * rounded up to 4) a triple. `post` and `full` constants as above. */
+LM_INLINE void lm_conv_quad_pair_(const lm_conv_params *p, const int32_t *w, const int32_t *rq,
+                                  const int32_t *xw, int32_t groups, int8_t *o0, int8_t *o1,
+                                  int32_t zp_post, const int post, const int full)
+{
+    const int32_t act_min = p->act_min, act_max = p->act_max, tail = p->out_c & 3;
+    int32_t n, acc[8];
+    (void)full;
+    for (n = (p->out_c + 3) >> 2; n > 0; --n, rq += 12) {
+        w = lm_conv_quad(w, xw, groups, acc);
+        if (n > 1 || tail == 0) {
+            LM_QUAD_OUT(acc, rq, zp_post, post, full, act_min, act_max, o0, o1);
+        } else {  /* the last block's zero channels are computed into t and dropped */
+            int8_t t0[4], t1[4], *q0 = t0, *q1 = t1;
+            int32_t j;
+            LM_QUAD_OUT(acc, rq, zp_post, post, full, act_min, act_max, q0, q1);
+            for (j = 0; j < tail; ++j) {
+                o0[j] = t0[j];
+                o1[j] = t1[j];
+            }
+        }
+    }
+}
+
+#undef LM_QUAD_OUT
+
+/* The pixel pairs of every batch: patches, widened, then every channel (lm_conv_quad_s8's
+ * blocks when `quad`, else lm_conv_fast_s8's channel pairs); `quad`, `post` and `full` are
+ * constants. */
+LM_INLINE void lm_conv_pixels_(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rec,
+                               int32_t zp_post, int8_t *scratch, int8_t *out, const int quad, const int post,
+                               const int full)
 {
     const int32_t out_c = p->out_c;
     const int32_t kp = (p->k_h * p->k_w * p->in_c + 3) & ~3, groups = kp / 4;
@@ -334,9 +487,41 @@ void lm_conv_fast_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w
         for (pix = 0; pix < pixels; pix += 2) {
             const int pair = pix + 1 < pixels;
             int8_t *out0 = out + (b * pixels + pix) * out_c;
+            int8_t *out1 = pair ? out0 + out_c : out0;
             const int8_t *x0 = lm_pixel_patch(p, in_b, pix, kp, patch);
-            lm_widen_pair(x0, pair ? lm_pixel_patch(p, in_b, pix + 1, kp, patch + kp) : x0, groups, xw);
-            lm_conv_pixel_pair(p, w, rec, xw, groups, out0, pair ? out0 + out_c : out0, zp_post);
+            lm_widen_pair(x0, pair ? lm_pixel_patch(p, in_b, pix + 1, kp, patch + kp) : x0, groups, xw, quad);
+            if (quad) {
+                lm_conv_quad_pair_(p, w, rec, xw, groups, out0, out1, zp_post, post, full);
+            } else {
+                lm_conv_pixel_pair(p, w, rec, xw, groups, out0, out1, zp_post);
+            }
         }
     }
+}
+
+void lm_conv_fast_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rec,
+                     int32_t zp_post, int8_t *scratch, int8_t *out)
+{
+    lm_conv_pixels_(p, in, w, rec, zp_post, scratch, out, 0, 1, 0);
+}
+
+/* Any layer: the zero point added after the shift (0 when folded), clamped to [act_min, act_max]. */
+void lm_conv_quad_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
+                     int32_t zp_post, int8_t *scratch, int8_t *out)
+{
+    lm_conv_pixels_(p, in, w, rq, zp_post, scratch, out, 1, 1, 0);
+}
+
+/* The usual layer: zero point folded into hi_add (zp_post 0), clamp range [-128, 127]. */
+void lm_conv_quad_ssat_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
+                          int32_t zp_post, int8_t *scratch, int8_t *out)
+{
+    lm_conv_pixels_(p, in, w, rq, zp_post, scratch, out, 1, 0, 1);
+}
+
+/* Zero point folded into hi_add (zp_post 0), any clamp range. */
+void lm_conv_quad_clamp_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
+                           int32_t zp_post, int8_t *scratch, int8_t *out)
+{
+    lm_conv_pixels_(p, in, w, rq, zp_post, scratch, out, 1, 0, 0);
 }

@@ -168,4 +168,27 @@ LM_INLINE void lm_dot2x2_s8(const int8_t *w0, const int8_t *w1, const int8_t *x0
     sums[3] = s11;
 }
 
+/* Channel pairs in halfwords: a weight word holds, for channels (c, c+1) and two taps, the
+ * int16 halfwords H = 256 * w[c+1] + w[c]. SMLAD of the word with the taps' int16 inputs adds
+ * 256 * (w[c+1] . x) + w[c] . x to one sum; SXTB16 of the word gives back w[c] of both taps,
+ * whose SMLAD adds w[c] . x to another. Channel c+1's sum is their difference / 256 (the
+ * compiler checks that it stays inside int32), so a word costs one unpack for 4 MACs per
+ * input vector instead of two. */
+/* acc + the two lanes' products: SMLAD (wrapping modulo 2^32, as the difference needs). */
+LM_INLINE int32_t lm_wrap_mac(int32_t a, int32_t b, int32_t acc)
+{
+#if LM_USE_DSP
+    return __smlad(a, b, acc);
+#else
+    const int32_t lo = (int32_t)(int16_t)a * (int16_t)b, hi = (a >> 16) * (b >> 16);
+    return (int32_t)((uint32_t)acc + (uint32_t)lo + (uint32_t)hi);
+#endif
+}
+
+/* The second channel of a pair from its two sums: (s1 - s0) / 256, exact. */
+LM_INLINE int32_t lm_pair_hi(int32_t s0, int32_t s1)
+{
+    return (int32_t)((uint32_t)s1 - (uint32_t)s0) >> 8;
+}
+
 #endif /* LM_DOT_H */

@@ -172,3 +172,48 @@ void lm_min_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2,
 {
     lm_eltwise_run(p, in1, in2, NULL, out, lm_min_row);
 }
+
+/* ADD and SUB with the rescaled inputs from the table and the output requantization as
+ * lm_requantize_rq's triple (table[512..514]: multiplier, hi_add with the output zero point,
+ * shift_hi): one multiply-accumulate per element. `negate` and `full` (the clamp range is
+ * [-128, 127]) are constants at every call. */
+LM_INLINE void lm_addsub_rq_span(const lm_eltwise_params *LM_RESTRICT p, const int8_t *a, int32_t sa,
+                                 const int8_t *b, int32_t sb, const int32_t *LM_RESTRICT table, int8_t *out,
+                                 int32_t n, const int negate, const int full)
+{
+    const int32_t *LM_RESTRICT t1 = table + 128;        /* indexed by x, -128 .. 127 */
+    const int32_t *LM_RESTRICT t2 = table + 256 + 128;
+    const int32_t m = table[512], h = table[513], s = table[514];
+    const int32_t lo = p->act_min, hi = p->act_max;
+    int32_t i;
+    (void)full;  /* only the DSP path clamps differently */
+#if defined(__GNUC__)
+    /* keep the two table bases in registers: folded into the table address, the compiler
+     * spends a multiply-accumulate per load on the index */
+    __asm__("" : "+r"(t1), "+r"(t2));
+#endif
+    for (i = 0; i < n; ++i) {
+        const uint32_t x1 = (uint32_t)t1[a[i * sa]], x2 = (uint32_t)t2[b[i * sb]];
+        const int32_t x = (int32_t)(negate ? x1 - x2 : x1 + x2);
+        LM_REQUANTIZE_STORE(x, m, h, s, 0, 0, full, lo, hi, out);
+    }
+}
+
+LM_ELTWISE_ROW(lm_add_rq_row, lm_addsub_rq_span, 0, 0)
+LM_ELTWISE_ROW(lm_add_rq_full_row, lm_addsub_rq_span, 0, 1)
+LM_ELTWISE_ROW(lm_sub_rq_row, lm_addsub_rq_span, 1, 0)
+LM_ELTWISE_ROW(lm_sub_rq_full_row, lm_addsub_rq_span, 1, 1)
+
+void lm_add_table_rq_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, const int32_t *table,
+                        int8_t *out)
+{
+    const int full = p->act_min == -128 && p->act_max == 127;
+    lm_eltwise_run(p, in1, in2, table, out, full ? lm_add_rq_full_row : lm_add_rq_row);
+}
+
+void lm_sub_table_rq_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, const int32_t *table,
+                        int8_t *out)
+{
+    const int full = p->act_min == -128 && p->act_max == 127;
+    lm_eltwise_run(p, in1, in2, table, out, full ? lm_sub_rq_full_row : lm_sub_rq_row);
+}

@@ -38,6 +38,13 @@ void lm_add_table_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t
 void lm_sub_table_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, const int32_t *table,
                      int8_t *out);
 
+/* The same with table[512..514] the output requantization as a (multiplier, hi_add, shift_hi)
+ * triple of lm_requantize_rq, output zero point folded in (DSP cores, where it applies). */
+void lm_add_table_rq_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, const int32_t *table,
+                        int8_t *out);
+void lm_sub_table_rq_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, const int32_t *table,
+                        int8_t *out);
+
 /* out = requantize((in1 - zp1) * (in2 - zp2)). */
 void lm_mul_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
 

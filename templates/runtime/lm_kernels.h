@@ -39,6 +39,22 @@ void lm_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, cons
 void lm_conv_fast_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rec,
                      int32_t zp_post, int8_t *scratch, int8_t *out);
 
+/* CONV_2D with groups 1, four output channels x two pixels per pass (DSP cores). K as for
+ * lm_conv_fast_s8. w: per block of 4 output channels its 4 starting sums (bias[c] and
+ * bias[c] + 256 * bias[c + 1] per channel pair), then per group of 4 taps four words: for
+ * channel pair (0, 1), then (2, 3), of the even taps, then the same of the odd taps; each word
+ * holds per tap the int16 256 * w[c + 1] + w[c] (zero channels pad the last block). rec: per
+ * channel (out_c rounded up to 4) the triple (multiplier, hi_add, shift_hi); zp_post and
+ * scratch as for lm_conv_fast_s8. */
+void lm_conv_quad_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rec,
+                     int32_t zp_post, int8_t *scratch, int8_t *out);
+/* The same for zp_post 0 and the clamp range [-128, 127] (one SSAT per output). */
+void lm_conv_quad_ssat_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rec,
+                          int32_t zp_post, int8_t *scratch, int8_t *out);
+/* The same for zp_post 0 and any clamp range. */
+void lm_conv_quad_clamp_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rec,
+                           int32_t zp_post, int8_t *scratch, int8_t *out);
+
 /* DEPTHWISE_CONV_2D: lm_dwconv.h. */
 
 typedef struct {
@@ -56,6 +72,20 @@ void lm_fc_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, const in
  * out_depth rounded up to 4; rq: triples as for lm_conv_fast_s8, one per unit if per_channel. */
 void lm_fc_fast_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *bias,
                    const int32_t *rq, int8_t *out);
+
+/* FULLY_CONNECTED, four units per pass with unit pairs in halfwords (DSP cores, lm_dot.h).
+ * w: per block of 4 units its 4 starting sums (bias[u] and bias[u] + 256 * bias[u + 1] per
+ * pair), then per group of 4 inputs four words: unit pair (0, 1), then (2, 3), for inputs 0
+ * and 2, then the same for inputs 1 and 3 (zero inputs and units pad it); rq: one triple per
+ * unit, out_depth rounded up to 4. */
+void lm_fc_pair_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq, int8_t *out);
+/* The same with one triple for every unit (per_channel 0), kept in registers; the _ssat forms
+ * for the clamp range [-128, 127] (one SSAT per output). */
+void lm_fc_pair_tensor_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
+                          int8_t *out);
+void lm_fc_pair_ssat_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq, int8_t *out);
+void lm_fc_pair_tensor_ssat_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
+                               int8_t *out);
 
 typedef struct {
     int32_t batches, in_h, in_w, channels, out_h, out_w;

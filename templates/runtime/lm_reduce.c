@@ -22,24 +22,28 @@ static int lm_nest_next(int32_t rank, const int32_t *extent, const int32_t *stri
     return 0;
 }
 
-/* Sum of the reduced elements whose first one is in[0]. */
-static int32_t lm_mean_sum(const lm_mean_params *p, const int8_t *in)
-{
-    const int32_t rank = p->red_rank;
-    int32_t idx[LM_REDUCE_MAX_RANK] = {0};
-    int32_t off = 0, sum = 0, k, n, s;
-    if (rank == 0) {
-        return in[0];
+/* Sum of the reduced elements whose first one is in[0], for int8 and int16 elements. */
+#define LM_MEAN_SUM(name, type)                                                                  \
+    static int32_t name(const lm_mean_params *p, const type *in)                                \
+    {                                                                                            \
+        const int32_t rank = p->red_rank;                                                        \
+        int32_t idx[LM_REDUCE_MAX_RANK] = {0};                                                   \
+        int32_t off = 0, sum = 0, k, n, s;                                                       \
+        if (rank == 0) {                                                                         \
+            return in[0];                                                                        \
+        }                                                                                        \
+        n = p->red_extent[rank - 1];                                                             \
+        s = p->red_stride[rank - 1];                                                             \
+        do {                                                                                     \
+            for (k = 0; k < n; ++k) {                                                            \
+                sum += in[off + k * s];                                                          \
+            }                                                                                    \
+        } while (lm_nest_next(rank - 1, p->red_extent, p->red_stride, idx, &off));               \
+        return sum;                                                                              \
     }
-    n = p->red_extent[rank - 1];
-    s = p->red_stride[rank - 1];
-    do {
-        for (k = 0; k < n; ++k) {
-            sum += in[off + k * s];
-        }
-    } while (lm_nest_next(rank - 1, p->red_extent, p->red_stride, idx, &off));
-    return sum;
-}
+
+LM_MEAN_SUM(lm_mean_sum, int8_t)
+LM_MEAN_SUM(lm_mean_sum_s16, int16_t)
 
 void lm_mean_s8(const lm_mean_params *p, const int8_t *in, int8_t *out)
 {
@@ -48,6 +52,18 @@ void lm_mean_s8(const lm_mean_params *p, const int8_t *in, int8_t *out)
     do {
         const int32_t sum = lm_mean_sum(p, in + off) + p->sum_offset;
         *out++ = lm_clamp_s8(lm_requantize(sum, p->mult, p->shift) + p->out_zp, -128, 127);
+    } while (lm_nest_next(p->out_rank, p->out_extent, p->out_stride, idx, &off));
+}
+
+void lm_mean_s16(const lm_mean_params *p, const void *in, void *out)
+{
+    const int16_t *x = (const int16_t *)in;
+    int16_t *y = (int16_t *)out;
+    int32_t idx[LM_REDUCE_MAX_RANK] = {0};
+    int32_t off = 0;
+    do {
+        const int32_t v = lm_requantize(lm_mean_sum_s16(p, x + off) + p->sum_offset, p->mult, p->shift) + p->out_zp;
+        *y++ = (int16_t)LM_MIN(LM_MAX(v, -32768), 32767);
     } while (lm_nest_next(p->out_rank, p->out_extent, p->out_stride, idx, &off));
 }
 
@@ -100,36 +116,13 @@ void lm_argmax_s8(const lm_argmax_params *p, const int8_t *in, void *out)
     }
 }
 
-static float lm_f32_from_bits(int32_t bits)
-{
-    const uint32_t u = (uint32_t)bits;
-    float f;
-    memcpy(&f, &u, sizeof(f));
-    return f;
-}
-
 void lm_quantize_f32_s8(const lm_convert_params *p, const void *in, int8_t *out)
 {
     const float *x = (const float *)in;
     const float scale = lm_f32_from_bits(p->scale_bits);
     int32_t i;
     for (i = 0; i < p->size; ++i) {
-        float q = x[i] / scale;
-        float frac;
-        int32_t t;
-        if (!(q >= -256.0f)) {         /* also NaN: every value below -256 saturates anyway */
-            q = -256.0f;
-        }
-        if (q > 256.0f) {
-            q = 256.0f;
-        }
-        t = (int32_t)q;                /* truncates; q - t is exact */
-        frac = q - (float)t;
-        if (frac >= 0.5f) {
-            ++t;
-        } else if (frac <= -0.5f) {
-            --t;
-        }
+        const int32_t t = lm_round_f32(x[i] / scale, 256.0f);   /* beyond 256 every value saturates */
         out[i] = lm_clamp_s8(t + p->zero_point, -128, 127);
     }
 }

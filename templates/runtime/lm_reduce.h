@@ -27,6 +27,7 @@ typedef struct {
 /* MEAN and SUM int8: out = clamp(requantize(sum + sum_offset) + out_zp), TFLM's
  * QuantizedMeanOrSum (for SUM the multiplier has no 1/count in it). */
 void lm_mean_s8(const lm_mean_params *p, const int8_t *in, int8_t *out);
+void lm_mean_s16(const lm_mean_params *p, const void *in, void *out);     /* int16 (zero points 0) */
 
 typedef struct {
     int32_t out_rank;

@@ -24,10 +24,12 @@ from lite_micro.testing.conformance import run_cases, save_regression
 from lite_micro.testing.runs import case_count, describe, seeds
 from lite_micro.testing.sampling import minimize
 from lite_micro.testing.strategies_more import ALL_STRATEGIES
+from lite_micro.testing.strategies_s16 import STRATEGIES as S16_STRATEGIES
 from lite_micro.testing.thorough import FAILURES, configuration, distinct_cases
 from lite_micro.testing.ties import exact_tie_cases
 
 CASES = case_count(30)
+CONFORMANCE = {**ALL_STRATEGIES, **S16_STRATEGIES}     # int16 forms keyed "<OP>:int16"
 INFORMATIVE_FLOOR = 0.7   # measured shares are 83-100% (60 cases per op, two seeds); the margin
                           # keeps a fresh seed's 30 cases from failing by chance
 REGRESSIONS = os.path.join(os.path.dirname(__file__), "regressions")
@@ -40,7 +42,7 @@ for _case in exact_tie_cases():
     EXACT_TIES.setdefault(_case.op, []).append(bytes(_case.build()))
 
 
-@pytest.mark.parametrize("op", sorted(ALL_STRATEGIES))
+@pytest.mark.parametrize("op", sorted(CONFORMANCE))
 def test_op_matches_tflm(op, conformance_results, tmp_path):
     start, totals = time.monotonic(), dict(cases=0, configs=set(), informative=0, failures=0)
     for seed_value in seeds():
@@ -55,7 +57,7 @@ def test_op_matches_tflm(op, conformance_results, tmp_path):
 
 
 def _check_seed(op, seed, totals, tmp_path):
-    strategy = ALL_STRATEGIES[op]
+    strategy = CONFORMANCE[op]
     cases, draws = distinct_cases(strategy, CASES, seed)
     models = [bytes(c.build()) for c in cases] + EXACT_TIES.get(op, [])
     spread = {}

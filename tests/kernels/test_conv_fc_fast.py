@@ -1,12 +1,15 @@
-"""The DSP fast paths of CONV_2D and FULLY_CONNECTED (lm_conv_fast_s8, lm_fc_fast_s8) and
-their one-multiply requantization, against the TFLM interpreter (tolerance 0).
+"""The DSP fast paths of CONV_2D and FULLY_CONNECTED (lm_conv_quad_s8 and its SSAT and clamp
+forms, lm_fc_pair_s8 and its per-tensor and SSAT forms, and lm_conv_fast_s8 / lm_fc_fast_s8
+where channel pairs do not fit) and their one-multiply requantization, against the TFLM
+interpreter (tolerance 0).
 
 Each case is a one-op model built to reach one branch of the fast paths: taps that end in a
 tail (K not a multiple of 4), 1-3 input channels, odd widths and pixel counts, odd channel
 counts, SAME and VALID padding, stride 2, dilation, per-tensor and per-channel scales, right
 shifts of every size and the left shifts that keep the general kernel. A cortex-m4 compile
 (DSP layouts) runs on the host through the kernels' portable C, and as firmware in QEMU on a
-Cortex-M4 (SMLAD path). LM_THOROUGH=1 runs every case in QEMU (about a minute); CI runs three.
+Cortex-M4 (SMLAD path), zero-weight channels parked at biases near 2^30 and sums too wide for
+channel pairs included. LM_THOROUGH=1 runs every case in QEMU (about a minute); CI runs six.
 """
 
 from __future__ import annotations
@@ -31,17 +34,21 @@ needs_firmware = pytest.mark.skipif(
 
 
 def _conv_case(seed, n, h, w, cin, cout, kh, kw, stride=(1, 1), padding="SAME", dil=(1, 1),
-               per_channel=True, act="NONE", mult=3e-3, out_zp=None):
-    """A CONV_2D model whose effective multiplier is about `mult` (>= 1: a left shift)."""
+               per_channel=True, act="NONE", mult=3e-3, out_zp=None, dead=()):
+    """A CONV_2D model whose effective multiplier is about `mult` (>= 1: a left shift); the
+    channels in `dead` have zero weights and a bias of +-2^30 (as some models park them)."""
     rng = np.random.default_rng(seed)
     in_scale, in_zp = 0.05, int(rng.integers(-20, 20))
     w_scales = [float(np.float32(0.01 * (1 + 0.5 * rng.random()))) for _ in range(cout)]
+    weights = rng.integers(-127, 128, (cout, kh, kw, cin)).astype(np.int8)
+    biases = rng.integers(-3000, 3000, cout).astype(np.int32)
+    for k, c in enumerate(dead):
+        weights[c] = 0
+        biases[c] = (1 << 30) * (-1) ** k
     inp = TensorSpec((n, h, w, cin), "int8", in_scale, in_zp)
-    filt = TensorSpec((cout, kh, kw, cin), "int8", w_scales if per_channel else w_scales[0], 0, 0,
-                      rng.integers(-127, 128, (cout, kh, kw, cin)).astype(np.int8))
+    filt = TensorSpec((cout, kh, kw, cin), "int8", w_scales if per_channel else w_scales[0], 0, 0, weights)
     bias = TensorSpec((cout,), "int32", [float(np.float32(in_scale * s)) for s in w_scales]
-                      if per_channel else float(np.float32(in_scale * w_scales[0])), 0, 0,
-                      rng.integers(-3000, 3000, cout).astype(np.int32))
+                      if per_channel else float(np.float32(in_scale * w_scales[0])), 0, 0, biases)
     oh = (h + stride[0] - 1) // stride[0] if padding == "SAME" else (h - (kh - 1) * dil[0] - 1) // stride[0] + 1
     ow = (w + stride[1] - 1) // stride[1] if padding == "SAME" else (w - (kw - 1) * dil[1] - 1) // stride[1] + 1
     out = TensorSpec((n, oh, ow, cout), "int8", float(np.float32(in_scale * w_scales[0] / mult)),
@@ -51,16 +58,19 @@ def _conv_case(seed, n, h, w, cin, cout, kh, kw, stride=(1, 1), padding="SAME", 
     return OpCase("CONV_2D", [inp, filt, bias], [out], options).build()
 
 
-def _fc_case(seed, batches, depth, units, per_channel=False, act="NONE", mult=3e-3):
+def _fc_case(seed, batches, depth, units, per_channel=False, act="NONE", mult=3e-3, dead=()):
     rng = np.random.default_rng(seed)
     in_scale = 0.05
     w_scales = [float(np.float32(0.01 * (1 + 0.5 * rng.random()))) for _ in range(units)]
+    weights = rng.integers(-127, 128, (units, depth)).astype(np.int8)
+    biases = rng.integers(-3000, 3000, units).astype(np.int32)
+    for k, c in enumerate(dead):
+        weights[c] = 0
+        biases[c] = (1 << 30) * (-1) ** k
     inp = TensorSpec((batches, depth), "int8", in_scale, int(rng.integers(-20, 20)))
-    filt = TensorSpec((units, depth), "int8", w_scales if per_channel else w_scales[0], 0, 0,
-                      rng.integers(-127, 128, (units, depth)).astype(np.int8))
+    filt = TensorSpec((units, depth), "int8", w_scales if per_channel else w_scales[0], 0, 0, weights)
     bias = TensorSpec((units,), "int32", [float(np.float32(in_scale * s)) for s in w_scales]
-                      if per_channel else float(np.float32(in_scale * w_scales[0])), 0, 0,
-                      rng.integers(-3000, 3000, units).astype(np.int32))
+                      if per_channel else float(np.float32(in_scale * w_scales[0])), 0, 0, biases)
     out = TensorSpec((batches, units), "int8", float(np.float32(in_scale * w_scales[0] / mult)),
                      int(rng.integers(-10, 10)))
     return OpCase("FULLY_CONNECTED", [inp, filt, bias], [out],
@@ -69,30 +79,39 @@ def _fc_case(seed, batches, depth, units, per_channel=False, act="NONE", mult=3e
 
 # (name, model bytes, kernel expected on cortex-m4)
 CASES = [
-    ("conv1x1_c16_valid", _conv_case(1, 1, 4, 5, 16, 8, 1, 1, padding="VALID"), "lm_conv_fast_s8"),
-    ("conv1x1_c6_odd_out", _conv_case(2, 1, 3, 3, 6, 5, 1, 1, act="RELU"), "lm_conv_fast_s8"),
-    ("conv1x1_stride2_odd_pixels", _conv_case(3, 1, 5, 5, 8, 4, 1, 1, stride=(2, 2)), "lm_conv_fast_s8"),
+    ("conv1x1_c16_valid", _conv_case(1, 1, 4, 5, 16, 8, 1, 1, padding="VALID"), "lm_conv_quad_ssat_s8"),
+    ("conv1x1_c6_odd_out", _conv_case(2, 1, 3, 3, 6, 5, 1, 1, act="RELU"), "lm_conv_quad_clamp_s8"),
+    ("conv1x1_stride2_odd_pixels", _conv_case(3, 1, 5, 5, 8, 4, 1, 1, stride=(2, 2)), "lm_conv_quad_ssat_s8"),
     ("conv3x3_c3_stride2_same", _conv_case(4, 1, 9, 7, 3, 8, 3, 3, stride=(2, 2), act="RELU6"),
-     "lm_conv_fast_s8"),
-    ("conv10x4_c1_stride2", _conv_case(5, 1, 12, 7, 1, 7, 10, 4, stride=(2, 2)), "lm_conv_fast_s8"),
-    ("conv3x3_c1_valid", _conv_case(6, 1, 6, 5, 1, 3, 3, 3, padding="VALID"), "lm_conv_fast_s8"),
-    ("conv3x3_c2_dilated", _conv_case(7, 1, 7, 7, 2, 4, 3, 3, dil=(2, 2)), "lm_conv_fast_s8"),
+     "lm_conv_quad_clamp_s8"),
+    ("conv10x4_c1_stride2", _conv_case(5, 1, 12, 7, 1, 7, 10, 4, stride=(2, 2)), "lm_conv_quad_ssat_s8"),
+    ("conv3x3_c1_valid", _conv_case(6, 1, 6, 5, 1, 3, 3, 3, padding="VALID"), "lm_conv_quad_ssat_s8"),
+    ("conv3x3_c2_dilated", _conv_case(7, 1, 7, 7, 2, 4, 3, 3, dil=(2, 2)), "lm_conv_quad_ssat_s8"),
     ("conv5x5_c4_per_tensor_batch2", _conv_case(8, 2, 6, 6, 4, 6, 5, 5, per_channel=False, act="RELU"),
-     "lm_conv_fast_s8"),
-    ("conv3x3_c20_tiny_mult", _conv_case(9, 1, 4, 4, 20, 4, 3, 3, mult=2e-6), "lm_conv_fast_s8"),
+     "lm_conv_quad_clamp_s8"),
+    ("conv3x3_c20_tiny_mult", _conv_case(9, 1, 4, 4, 20, 4, 3, 3, mult=2e-6), "lm_conv_quad_ssat_s8"),
     ("conv3x3_huge_shift_zp_after", _conv_case(17, 1, 5, 4, 6, 6, 3, 3, mult=4e-9, out_zp=-128, act="RELU"),
-     "lm_conv_fast_s8"),
+     "lm_conv_quad_s8"),
     ("conv1x1_huge_shift_zp_after_relu", _conv_case(18, 1, 3, 5, 8, 4, 1, 1, mult=1e-9, out_zp=5, act="RELU"),
-     "lm_conv_fast_s8"),
+     "lm_conv_quad_s8"),
+    ("conv1x1_dead_channels_huge_biases", _conv_case(22, 1, 3, 4, 12, 7, 1, 1, act="RELU", dead=(1, 2, 6)),
+     "lm_conv_quad_clamp_s8"),
+    ("conv1x1_c1100_sums_too_wide_for_pairs", _conv_case(19, 1, 2, 3, 1100, 6, 1, 1), "lm_conv_fast_s8"),
     ("conv1x1_shift_right_1", _conv_case(10, 1, 3, 3, 4, 4, 1, 1, mult=0.3), "lm_conv_s8"),
     ("conv1x1_left_shift", _conv_case(11, 1, 3, 3, 4, 4, 1, 1, mult=3.0), "lm_conv_s8"),
-    ("fc_10_in_5_units", _fc_case(12, 1, 10, 5), "lm_fc_fast_s8"),
-    ("fc_16_in_4_units_per_channel", _fc_case(13, 1, 16, 4, per_channel=True, act="RELU"), "lm_fc_fast_s8"),
-    ("fc_3_in_1_unit", _fc_case(14, 1, 3, 1), "lm_fc_fast_s8"),
-    ("fc_batch3_7_in_9_units", _fc_case(15, 3, 7, 9, act="RELU6"), "lm_fc_fast_s8"),
+    ("fc_10_in_5_units", _fc_case(12, 1, 10, 5), "lm_fc_pair_tensor_ssat_s8"),
+    ("fc_16_in_4_units_per_channel", _fc_case(13, 1, 16, 4, per_channel=True, act="RELU"), "lm_fc_pair_s8"),
+    ("fc_3_in_1_unit", _fc_case(14, 1, 3, 1), "lm_fc_pair_tensor_ssat_s8"),
+    ("fc_batch3_7_in_9_units", _fc_case(15, 3, 7, 9, act="RELU6"), "lm_fc_pair_tensor_s8"),
+    ("fc_batch2_37_in_13_units_per_channel", _fc_case(21, 2, 37, 13, per_channel=True, act="RELU"),
+     "lm_fc_pair_s8"),
+    ("fc_dead_units_huge_biases_per_channel", _fc_case(23, 1, 24, 6, per_channel=True, dead=(1, 4)),
+     "lm_fc_pair_ssat_s8"),
+    ("fc_1100_in_sums_too_wide_for_pairs", _fc_case(20, 1, 1100, 6), "lm_fc_fast_s8"),
     ("fc_left_shift", _fc_case(16, 1, 8, 4, mult=2.5), "lm_fc_s8"),
 ]
-QEMU_CI = {"conv3x3_c3_stride2_same", "conv3x3_huge_shift_zp_after", "fc_10_in_5_units"}
+QEMU_CI = {"conv3x3_c3_stride2_same", "conv1x1_dead_channels_huge_biases", "conv3x3_huge_shift_zp_after",
+           "conv10x4_c1_stride2", "fc_10_in_5_units", "fc_batch2_37_in_13_units_per_channel"}
 
 
 def _compile(name, model):

@@ -132,7 +132,8 @@ QEMU_CASES = ["3x3 c64", "3x3 c7 tail 3 stride 2", "3x3 c8 zero point after shif
               "walk columns c16 like kws", "walk 3 rows same c1",
               "mult 8 4x4 c1 stride 2", "mult 4 5x6 c1 relu6",
               "5x5 c12 general", "mult 8 10x8 stride 2", "mult 2 tail",
-              "mult 8 3x3 c3", "add broadcast rows table", "sub broadcast"]
+              "mult 8 3x3 c3", "add broadcast rows table", "add same shape table", "sub same shape table",
+              "sub broadcast"]
 
 
 # ---- PAD -> convolution models ---------------------------------------------------------
@@ -246,9 +247,11 @@ def test_walk_and_one_channel_weights_stay_int8():
 @pytest.mark.parametrize("target", ["host", "cortex-m4"])
 def test_add_sub_mul_match_tflm(target, tmp_path):
     kernels = _check_host({k: c.build() for k, c in BINARY.items()}, target, tmp_path)
+    rq = "_rq" if target == "cortex-m4" else ""     # DSP cores: the output requantization as one SMLAL
     assert kernels["add same shape small"] == ["lm_add_s8"]
-    assert kernels["add same shape table"] == ["lm_add_table_s8"]
-    assert kernels["sub same shape table"] == ["lm_sub_table_s8"]
+    assert kernels["add same shape table"] == [f"lm_add_table{rq}_s8"]
+    assert kernels["sub same shape table"] == [f"lm_sub_table{rq}_s8"]
+    assert kernels["add broadcast rows table"] == [f"lm_add_table{rq}_s8"]
 
 
 def test_pad_folds_into_the_convolution(tmp_path):

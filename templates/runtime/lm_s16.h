@@ -1,0 +1,113 @@
+/* litemicro runtime: int16 activations (int16x8: int16 activations, int8 weights), bit-exact
+ * with TFLM's reference kernels. Tensors are NHWC; int16 tensors are passed as void pointers
+ * into the arena (2-byte aligned).
+ *
+ * Requantization of the convolutions (the compiler prepares each channel's pair):
+ * - 64-bit accumulation (int64 bias): TFLM's MultiplyByQuantizedMultiplier for int64 values,
+ *   (acc * m + 2^(s - 1)) >> s with m the 16-bit reduced multiplier and s = 15 - shift;
+ * - 32-bit accumulation (int32 bias): the sum wraps to 32 bits and takes the usual
+ *   double-rounding requantization (m, shift as QuantizeMultiplier gives them).
+ */
+#ifndef LM_S16_H
+#define LM_S16_H
+
+#include <stdint.h>
+
+#include "lm_eltwise.h"
+#include "lm_kernels.h"
+#include "lm_reduce.h"
+
+typedef struct {
+    int32_t batches, in_depth, out_depth;  /* input [batches, in_depth], weights [out_depth, in_depth] */
+    int32_t act_min, act_max;              /* int16 clamp of the fused activation */
+    int32_t acc32;                         /* 1: 32-bit accumulation (int32 bias), 0: 64-bit */
+} lm_s16_fc_params;
+
+typedef struct {
+    int32_t batches, in_h, in_w, in_c, out_h, out_w, out_c;
+    int32_t k_h, k_w, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left;
+    int32_t groups;                        /* input channel groups (depthwise: in_c, one channel each) */
+    int32_t depth_mult;                    /* depthwise: out_c / in_c (CONV_2D: 1) */
+    int32_t act_min, act_max;              /* int16 clamp of the fused activation */
+    int32_t acc32;                         /* 1: 32-bit accumulation (int32 bias), 0: 64-bit */
+} lm_s16_conv_params;
+
+typedef struct {
+    int32_t size;                          /* elements */
+    int32_t in_zp, out_zp;                 /* zero points */
+    int32_t mult, shift;                   /* QuantizeMultiplier of in_scale / out_scale */
+} lm_s16_requant_params;
+
+typedef struct {
+    int32_t size;                          /* elements */
+    int32_t id_mult, id_shift;             /* x >= 0: QuantizeMultiplier of in_scale / out_scale */
+    int32_t alpha_mult, alpha_shift;       /* x < 0: of |alpha| * in_scale / out_scale */
+    int32_t alpha_negative;                /* 1: negate the x < 0 branch (alpha < 0) */
+} lm_s16_leaky_params;
+
+typedef struct {
+    int32_t size;                          /* elements */
+    int32_t input_multiplier;              /* x * input_multiplier >> input_left_shift, rounded: */
+    int32_t input_left_shift;              /* the input in the table's units */
+} lm_s16_sigmoid_params;
+
+typedef struct {
+    int32_t outer, depth;                  /* rows, and the softmax axis (the last one) */
+    int32_t input_multiplier, input_shift; /* x - max to the exp table's units: [-65535, 0] is [-10, 0] */
+} lm_s16_softmax_params;
+
+/* FULLY_CONNECTED: out[b][o] = clamp(rq_o(sum_i in[b][i] * w[o][i] + bias[o])). */
+void lm_fc_s16(const lm_s16_fc_params *p, const void *in, const int8_t *w, const int64_t *bias,
+               const int32_t *mult, const int32_t *shift, void *out);
+
+/* CONV_2D: weights [out_c][k_h][k_w][in_c / groups], zero padding. */
+void lm_conv_s16(const lm_s16_conv_params *p, const void *in, const int8_t *w, const int64_t *bias,
+                 const int32_t *mult, const int32_t *shift, void *out);
+
+/* DEPTHWISE_CONV_2D: weights [k_h][k_w][out_c], out channel c reads input channel c / depth_mult
+ * (a grouped convolution with one input channel per group). */
+void lm_dwconv_s16(const lm_s16_conv_params *p, const void *in, const int8_t *w, const int64_t *bias,
+                   const int32_t *mult, const int32_t *shift, void *out);
+
+/* TRANSPOSE_CONV: weights [out_c][k_h][k_w][in_c], int64 bias (64-bit sums); the fields of
+ * lm_s16_conv_params are those of a convolution from the output back to the input (no
+ * dilation, one group). */
+void lm_tconv_s16(const lm_s16_conv_params *p, const void *in, const int8_t *w, const int64_t *bias,
+                  const int32_t *mult, const int32_t *shift, void *out);
+
+/* AVERAGE_POOL_2D (sum over the window's taps inside the input, divided rounding half away from
+ * zero) and MAX_POOL_2D, then the clamp; NHWC int16. */
+void lm_avgpool_s16(const lm_pool_params *p, const void *in, void *out);
+void lm_maxpool_s16(const lm_pool_params *p, const void *in, void *out);
+
+/* QUANTIZE between int8 and int16 (TFLM's Requantize): clamp(rq(x - in_zp) + out_zp). */
+void lm_requant_s8_s16(const lm_s16_requant_params *p, const int8_t *in, void *out);
+void lm_requant_s16_s8(const lm_s16_requant_params *p, const void *in, int8_t *out);
+void lm_requant_s16_s16(const lm_s16_requant_params *p, const void *in, void *out);
+
+/* QUANTIZE float32 -> int16: clamp(round_half_away(x / scale) + zero_point). in: float. */
+void lm_quantize_f32_s16(const lm_convert_params *p, const void *in, void *out);
+
+/* DEQUANTIZE int16 -> float32: scale * (q - zero_point), rounded once to float. out: float. */
+void lm_dequantize_s16_f32(const lm_convert_params *p, const void *in, void *out);
+
+/* LEAKY_RELU (TFLM's QuantizeLeakyRelu, zero points 0): x >= 0 and x < 0 requantized apart. */
+void lm_leaky_relu_s16(const lm_s16_leaky_params *p, const void *in, void *out);
+
+/* LOGISTIC and TANH on int16 (output scale 2^-15): TFLM's interpolation in the 256-entry table of
+ * sigmoid(i / 24) in unsigned 0.16 fixed point (tanh(x) = 2 sigmoid(2x) - 1). */
+void lm_logistic_s16(const lm_s16_sigmoid_params *p, const uint16_t *table, const void *in, void *out);
+void lm_tanh_s16(const lm_s16_sigmoid_params *p, const uint16_t *table, const void *in, void *out);
+
+/* SOFTMAX int16 -> int16 (output scale 2^-15): exp_lut and recip_lut are TFLM's 513-entry tables
+ * of exp on [-10, 0] and of 1 / (1 + x) on [0, 1]. */
+void lm_softmax_s16(const lm_s16_softmax_params *p, const int16_t *exp_lut, const int16_t *recip_lut,
+                    const void *in, void *out);
+
+/* ADD, SUB (TFLM's int16 path: inputs shifted left by 15, rescaled, summed, requantized) and
+ * MUL, with the broadcast loop nest of lm_eltwise_params; int16 tensors. */
+void lm_add_s16(const lm_eltwise_params *p, const void *in1, const void *in2, void *out);
+void lm_sub_s16(const lm_eltwise_params *p, const void *in1, const void *in2, void *out);
+void lm_mul_s16(const lm_eltwise_params *p, const void *in1, const void *in2, void *out);
+
+#endif /* LM_S16_H */

@@ -1,0 +1,170 @@
+/* litemicro runtime: int16 QUANTIZE / DEQUANTIZE and the int16 element-wise ops ADD, SUB, MUL
+ * (TFLM's reference kernels for int16), portable C. */
+#include "lm_common.h"
+#include "lm_s16.h"
+
+LM_INLINE int32_t lm_s16_clamp(int32_t v, int32_t lo, int32_t hi)
+{
+    return v < lo ? lo : (v > hi ? hi : v);
+}
+
+void lm_quantize_f32_s16(const lm_convert_params *p, const void *in, void *out)
+{
+    const float *x = (const float *)in;
+    int16_t *y = (int16_t *)out;
+    const float scale = lm_f32_from_bits(p->scale_bits);
+    int32_t i;
+    for (i = 0; i < p->size; ++i) {
+        const int32_t t = lm_round_f32(x[i] / scale, 131072.0f);   /* beyond, every value saturates */
+        y[i] = (int16_t)lm_s16_clamp(t + p->zero_point, -32768, 32767);
+    }
+}
+
+void lm_dequantize_s16_f32(const lm_convert_params *p, const void *in, void *out)
+{
+    const int16_t *x = (const int16_t *)in;
+    float *y = (float *)out;
+    const float scale = lm_f32_from_bits(p->scale_bits);
+    int32_t i;
+    for (i = 0; i < p->size; ++i) {
+        /* scale * q is exact in double (24 + 17 bits), so one float multiply rounds as TFLM's double */
+        y[i] = scale * (float)((int32_t)x[i] - p->zero_point);
+    }
+}
+
+void lm_requant_s8_s16(const lm_s16_requant_params *p, const int8_t *in, void *out)
+{
+    int16_t *y = (int16_t *)out;
+    int32_t i;
+    for (i = 0; i < p->size; ++i) {
+        const int32_t v = lm_requantize(in[i] - p->in_zp, p->mult, p->shift) + p->out_zp;
+        y[i] = (int16_t)lm_s16_clamp(v, -32768, 32767);
+    }
+}
+
+void lm_requant_s16_s8(const lm_s16_requant_params *p, const void *in, int8_t *out)
+{
+    const int16_t *x = (const int16_t *)in;
+    int32_t i;
+    for (i = 0; i < p->size; ++i) {
+        const int32_t v = lm_requantize(x[i] - p->in_zp, p->mult, p->shift) + p->out_zp;
+        out[i] = (int8_t)lm_s16_clamp(v, -128, 127);
+    }
+}
+
+void lm_requant_s16_s16(const lm_s16_requant_params *p, const void *in, void *out)
+{
+    const int16_t *x = (const int16_t *)in;
+    int16_t *y = (int16_t *)out;
+    int32_t i;
+    for (i = 0; i < p->size; ++i) {
+        const int32_t v = lm_requantize(x[i] - p->in_zp, p->mult, p->shift) + p->out_zp;
+        y[i] = (int16_t)lm_s16_clamp(v, -32768, 32767);
+    }
+}
+
+void lm_leaky_relu_s16(const lm_s16_leaky_params *p, const void *in, void *out)
+{
+    const int16_t *x = (const int16_t *)in;
+    int16_t *y = (int16_t *)out;
+    int32_t i;
+    for (i = 0; i < p->size; ++i) {
+        int32_t v;
+        if (x[i] >= 0) {
+            v = lm_requantize(x[i], p->id_mult, p->id_shift);
+        } else {
+            v = lm_requantize(x[i], p->alpha_mult, p->alpha_shift);
+            v = p->alpha_negative ? (int32_t)(0u - (uint32_t)v) : v;
+        }
+        y[i] = (int16_t)lm_s16_clamp(v, -32768, 32767);
+    }
+}
+
+/* The input in the table's units: (x * multiplier + round) >> shift. */
+LM_INLINE int32_t lm_s16_table_input(const lm_s16_sigmoid_params *p, int32_t x)
+{
+    const int32_t round = p->input_left_shift > 0 ? (int32_t)1 << (p->input_left_shift - 1) : 0;
+    return (x * p->input_multiplier + round) >> p->input_left_shift;
+}
+
+void lm_logistic_s16(const lm_s16_sigmoid_params *p, const uint16_t *table, const void *in, void *out)
+{
+    const int16_t *x = (const int16_t *)in;
+    int16_t *y = (int16_t *)out;
+    int32_t i;
+    for (i = 0; i < p->size; ++i) {
+        const int32_t v = lm_s16_table_input(p, x[i]);
+        const uint32_t a = (uint32_t)(v < 0 ? -v : v), hi = a >> 9;
+        uint32_t r = (uint32_t)0x7FFF << 10;
+        if (hi < 255) {
+            r = ((uint32_t)table[hi] << 9) + (a & 0x1FFu) * ((uint32_t)table[hi + 1] - table[hi]);
+        }
+        r = v >= 0 ? r + (1u << 9) : (1u << 25) - r + (1u << 9) - 1u;
+        y[i] = (int16_t)(uint16_t)(r >> 10);
+    }
+}
+
+void lm_tanh_s16(const lm_s16_sigmoid_params *p, const uint16_t *table, const void *in, void *out)
+{
+    const int16_t *x = (const int16_t *)in;
+    int16_t *y = (int16_t *)out;
+    int32_t i;
+    for (i = 0; i < p->size; ++i) {
+        const int32_t v = lm_s16_table_input(p, x[i]);
+        const uint32_t a = (uint32_t)(v < 0 ? -v : v), hi = a >> 8;
+        int32_t r = (int32_t)(0xFFFFu << 8);
+        if (hi < 255) {
+            r = (int32_t)(((uint32_t)table[hi] << 8) + (a & 0xFFu) * ((uint32_t)table[hi + 1] - table[hi]));
+        }
+        r = v >= 0 ? r - (1 << 23) + (1 << 7) : -r + (1 << 23) + (1 << 7) - 1;
+        y[i] = (int16_t)(r >> 8);
+    }
+}
+
+enum { LM_S16_ADD, LM_S16_SUB, LM_S16_MUL };
+
+/* One element of ADD / SUB / MUL (int16 arithmetic of TFLM's reference kernels). */
+LM_INLINE int32_t lm_s16_binary(const lm_eltwise_params *p, int32_t kind, int32_t a, int32_t b)
+{
+    int32_t raw;
+    if (kind == LM_S16_MUL) {
+        raw = lm_requantize((a + p->in1_offset) * (b + p->in2_offset), p->out_mult, p->out_shift);
+    } else {
+        const int32_t ra = lm_requantize((a + p->in1_offset) * (1 << p->left_shift), p->in1_mult, p->in1_shift);
+        const int32_t rb = lm_requantize((b + p->in2_offset) * (1 << p->left_shift), p->in2_mult, p->in2_shift);
+        const int32_t sum = (int32_t)(kind == LM_S16_ADD ? (uint32_t)ra + (uint32_t)rb : (uint32_t)ra - (uint32_t)rb);
+        raw = lm_requantize(sum, p->out_mult, p->out_shift);
+    }
+    return lm_s16_clamp(raw + p->out_zp, p->act_min, p->act_max);
+}
+
+/* The broadcast loop nest of lm_eltwise_params (see lm_eltwise.h) over int16 tensors. */
+static void lm_s16_binary_run(const lm_eltwise_params *p, int32_t kind, const int16_t *in1, const int16_t *in2,
+                              int16_t *out)
+{
+    int32_t idx[LM_ELTWISE_MAX_DIMS - 1] = {0};
+    int32_t off1 = 0, off2 = 0;
+    int32_t r, i;
+    for (r = 0; r < p->rows; ++r) {
+        const int16_t *a = in1 + off1, *b = in2 + off2;
+        for (i = 0; i < p->inner; ++i) {
+            *out++ = (int16_t)lm_s16_binary(p, kind, a[i * p->in1_inner], b[i * p->in2_inner]);
+        }
+        LM_BROADCAST_NEXT(p, idx, off1, off2);
+    }
+}
+
+void lm_add_s16(const lm_eltwise_params *p, const void *in1, const void *in2, void *out)
+{
+    lm_s16_binary_run(p, LM_S16_ADD, (const int16_t *)in1, (const int16_t *)in2, (int16_t *)out);
+}
+
+void lm_sub_s16(const lm_eltwise_params *p, const void *in1, const void *in2, void *out)
+{
+    lm_s16_binary_run(p, LM_S16_SUB, (const int16_t *)in1, (const int16_t *)in2, (int16_t *)out);
+}
+
+void lm_mul_s16(const lm_eltwise_params *p, const void *in1, const void *in2, void *out)
+{
+    lm_s16_binary_run(p, LM_S16_MUL, (const int16_t *)in1, (const int16_t *)in2, (int16_t *)out);
+}

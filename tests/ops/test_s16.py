@@ -1,0 +1,97 @@
+"""int16x8 (int16 activations, int8 weights): what random cases rarely reach, against the TFLM
+interpreter with tolerance 0, and the refusals (one line, exit 2). The random cases are in the
+conformance suite ("<OP>:int16" strategies)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from lite_micro.api import Options, compile_model
+from lite_micro.errors import UnsupportedError
+from lite_micro.testing.conformance import run_cases
+from lite_micro.testing.models_s16 import conv_add_fc_model, fc_stack_model
+from lite_micro.testing.oneop import OpCase, TensorSpec
+
+
+def _fc(depth: int, bias_dtype: str, bias_value: int, w_value: int = 127, out_scale: float = 0.5) -> OpCase:
+    w = np.full((3, depth), w_value, np.int8)
+    w[1] = -w_value
+    bias = TensorSpec((3,), bias_dtype, 1e-4 * 1e-2, 0, 0, np.full(3, bias_value, bias_dtype))
+    return OpCase("FULLY_CONNECTED", [TensorSpec((1, depth), "int16", 1e-4, 0),
+                                      TensorSpec((3, depth), "int8", 1e-2, 0, 0, w), bias],
+                  [TensorSpec((1, 3), "int16", out_scale, 0)], dict(fused_activation_function="NONE"))
+
+
+def test_accumulator_widths_match_tflm():
+    """int32 bias: TFLM sums in 32 bits, which wrap for 700 products of 32767 * 127 (the
+    runner's all-highest input); int64 bias: 64 bits, with a bias beyond 32 bits."""
+    cases = [_fc(700, "int32", 5), _fc(700, "int32", -(1 << 30), out_scale=4.0),
+             _fc(700, "int64", 1 << 34, out_scale=64.0), _fc(3, "int64", -(1 << 33), out_scale=8.0)]
+    kernels = [compile_model(c.build(), Options(target="host")).layers[0].params for c in cases]
+    assert [dict(p)["acc32"] for p in kernels] == [1, 1, 0, 0]
+    assert run_cases(cases) == []
+
+
+def test_multi_layer_model_matches_tflm():
+    """QUANTIZE, CONV_2D, DEPTHWISE_CONV_2D, ADD, LEAKY_RELU, AVERAGE_POOL_2D, MUL,
+    FULLY_CONNECTED, DEQUANTIZE in int16x8."""
+    model = conv_add_fc_model()
+    gen = compile_model(model, Options(target="host"))
+    assert [layer.kernel for layer in gen.layers] == [
+        "lm_quantize_f32_s16", "lm_conv_s16", "lm_dwconv_s16", "lm_add_s16", "lm_leaky_relu_s16",
+        "lm_avgpool_s16", "lm_mul_s16", "lm_fc_s16", "lm_dequantize_s16_f32"]
+    assert [t.dtype for t in gen.outputs] == ["int16", "float32"]
+    assert run_cases([model], inputs_per_model=8) == []
+
+
+def test_fc_stack_with_tables_matches_tflm():
+    """FULLY_CONNECTED (int64 bias, and none with quantized_bias_type INT32), TANH, LOGISTIC,
+    SOFTMAX: int16 model input and outputs."""
+    model = fc_stack_model()
+    gen = compile_model(model, Options(target="host"))
+    assert [layer.kernel for layer in gen.layers] == [
+        "lm_fc_s16", "lm_tanh_s16", "lm_fc_s16", "lm_logistic_s16", "lm_fc_s16", "lm_softmax_s16"]
+    assert dict(gen.layers[4].params)["acc32"] == 1
+    assert run_cases([model], inputs_per_model=8) == []
+
+
+def _depthwise(bias_dtype: str, zp: int = 0) -> bytes:
+    w = TensorSpec((1, 3, 3, 2), "int8", 0.01, 0, 3, np.ones((1, 3, 3, 2), np.int8))
+    b = TensorSpec((2,), bias_dtype, 1e-5, 0, 0, np.zeros(2, bias_dtype))
+    opts = dict(padding="SAME", stride_h=1, stride_w=1, depth_multiplier=1, fused_activation_function="NONE")
+    return OpCase("DEPTHWISE_CONV_2D", [TensorSpec((1, 4, 4, 2), "int16", 0.001, zp), w, b],
+                  [TensorSpec((1, 4, 4, 2), "int16", 0.01, 0)], opts).build()
+
+
+@pytest.mark.parametrize("model, message", [
+    (_depthwise("int32"), "is int32; TFLM's int16 DEPTHWISE_CONV_2D reads an int64 bias"),
+    (_depthwise("int64", zp=3), "input zero point is 3; int16 needs zero point 0"),
+    (OpCase("QUANTIZE", [TensorSpec((4,), "int16", 0.1, 0)], [TensorSpec((4,), "int32", 0.1, 0)]).build(),
+     "QUANTIZE int16 -> int32 is not supported"),
+    (OpCase("LOGISTIC", [TensorSpec((4,), "int16", 0.001, 0)], [TensorSpec((4,), "int16", 0.001, 0)]).build(),
+     "output scale 0.001 must be"),
+    (OpCase("SOFTMAX", [TensorSpec((4,), "int16", 0.001, 0)], [TensorSpec((4,), "int16", 0.001, 0)],
+            dict(beta=1.0)).build(), "must be 1/32768"),
+    (OpCase("TRANSPOSE_CONV", [TensorSpec((4,), "int32", data=np.array([1, 2, 2, 1], np.int32)),
+                               TensorSpec((1, 1, 1, 1), "int8", 0.01, 0, 0, np.ones((1, 1, 1, 1), np.int8)),
+                               TensorSpec((1, 2, 2, 1), "int16", 0.001, 0),
+                               TensorSpec((1,), "int32", 1e-5, 0, 0, np.zeros(1, np.int32))],
+            [TensorSpec((1, 2, 2, 1), "int16", 0.01, 0)],
+            dict(padding="SAME", stride_h=1, stride_w=1, fused_activation_function="NONE"), 3).build(),
+     "must be a constant int64 or int16 tensor"),
+    (OpCase("REDUCE_MAX", [TensorSpec((2, 4), "int16", 0.01, 0),
+                           TensorSpec((1,), "int32", data=np.array([1], np.int32))],
+            [TensorSpec((2,), "int16", 0.01, 0)]).build(), "is int16; only int8 is supported"),
+])
+def test_refusals_are_one_line(model, message, tmp_path):
+    with pytest.raises(UnsupportedError, match=message):
+        compile_model(model, Options(target="host"))
+    path = tmp_path / "m.tflite"
+    path.write_bytes(model)
+    done = subprocess.run([sys.executable, "-m", "lite_micro.cli", "gen", str(path), "-o", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
