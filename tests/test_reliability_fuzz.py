@@ -59,3 +59,24 @@ def test_kept_regression(path: Path):
     assert out.kind in ("accepted", "refused"), (out.kind, out.detail, out.message)
     if out.kind == "accepted" and out.gen is not None and shutil.which("gcc"):
         assert runner.sanitize_run(out.gen) == ""
+
+
+def test_a_gcc_timeout_is_not_counted_and_does_not_stop_the_campaign(monkeypatch):
+    """A loaded machine can make gcc time out under ASan: that case is not sanitized (None),
+    it is no finding, and the campaign goes on (once it ended the whole run)."""
+    import subprocess
+
+    def slow_gcc(cmd, **kwargs):
+        raise subprocess.TimeoutExpired(cmd, kwargs.get("timeout", 0))
+
+    monkeypatch.setattr(runner.subprocess, "run", slow_gcc)
+    number = next(n for n in range(SLICE) if _accepted_host(n))
+    data, target, _, _ = campaign.make_case(1, number)
+    assert runner.sanitize_run(runner.run_case(data, target).gen) is None
+    res = campaign.run_one(1, 1, number)
+    assert not res.sanitized and res.sanitizer == ""
+
+
+def _accepted_host(number: int) -> bool:
+    data, target, inspect, _ = campaign.make_case(1, number)
+    return target == "host" and not inspect and runner.run_case(data, target).kind == "accepted"

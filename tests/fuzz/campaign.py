@@ -62,7 +62,9 @@ def run_one(seed: int, sanitize_every: int, number: int) -> Result:
     res = Result(number, out.kind, out.detail, out.message[:300], what, target)
     if out.gen is not None and sanitize_every and number % sanitize_every == 0 \
             and out.gen.arena_bytes <= runner.SANITIZE_MAX_ARENA:
-        res.sanitizer, res.sanitized = runner.sanitize_run(out.gen, seed=number), True
+        verdict = runner.sanitize_run(out.gen, seed=number)
+        if verdict is not None:
+            res.sanitizer, res.sanitized = verdict, True
     if out.kind in FAILURES or res.sanitizer:
         keep_regression(data, target, res)
     return res

@@ -128,9 +128,19 @@ def harness(gen, seed: int) -> str:
 OBJECT_CACHE = Path(tempfile.gettempdir()) / "lm-fuzz-objects"
 
 
-def sanitize_run(gen, seed: int = 0, timeout: float = 120.0) -> str:
-    """Compile the generated C with ASan+UBSan and run it; '' when clean, else the finding.
+def sanitize_run(gen, seed: int = 0, timeout: float = 120.0) -> str | None:
+    """Compile the generated C with ASan+UBSan and run it; '' when clean, else the finding;
+    None when gcc ran out of time (a loaded machine, not a finding: the case is not counted).
     Objects are cached by content: runtime kernels shared by many mutants compile once."""
+    try:
+        return _sanitize_run(gen, seed, timeout)
+    except subprocess.TimeoutExpired as exc:
+        if exc.cmd and exc.cmd[0] == "gcc":
+            return None
+        raise
+
+
+def _sanitize_run(gen, seed: int, timeout: float) -> str:
     with tempfile.TemporaryDirectory(prefix="lm-fuzz-") as tmp:
         out = Path(tmp)
         files = dict(gen.files, **{"main.c": harness(gen, seed)})
