@@ -189,7 +189,7 @@ def _compare(module, index, gen, model, count, seed, fixed=()):
         for j, arr in enumerate(inputs):
             oracle.set_input(arr, j)
         oracle.invoke()
-        expected = [np.asarray(oracle.get_output(j)) for j in range(_graph_outputs(model))]
+        expected = [np.asarray(oracle.get_output(j)) for j in range(graph_outputs(model))]
         try:
             ours = module.run(gen.prefix, inputs)
         except LiteMicroError as exc:
@@ -203,7 +203,7 @@ def _compare(module, index, gen, model, count, seed, fixed=()):
     return Spread.of(seen)
 
 
-def _graph_outputs(model: bytes) -> int:
+def graph_outputs(model: bytes) -> int:
     return tflite.Model.GetRootAs(bytes(model), 0).Subgraphs(0).OutputsLength()
 
 

@@ -120,8 +120,9 @@ def _relu_with_room(x, alpha=0.0):
 
 relu = _unary("RELU", _relu_with_room, min_ratio=2.0 ** -30,
               in_zp=st.integers(-128, 64))                    # inputs above zp: values to keep
-relu6 = _unary("RELU6", in_scale=_mostly(log_uniform(1e-4, 0.09), activation_scales),
-               in_zp=_mostly(st.integers(-128, 60), zero_points))   # [zp, six] holds values
+relu6 = _unary("RELU6", in_scale=_mostly(log_uniform(1e-4, 0.09), log_uniform(1e-5, 0.5)),
+               in_zp=_mostly(st.integers(-128, 40), st.sampled_from([-128, 0]) | st.integers(-128, 100)))
+#                  [zp, six] holds values (with a zero point of 127 every output is zero)
 leaky_relu = _unary("LEAKY_RELU", _relu, min_ratio=2.0 ** -30, options=st.fixed_dictionaries(
     {"alpha": st.sampled_from([0.2, 0.01, 0.3, 0.25, 0.5]) | st.floats(0.0, 1.0, width=32)}))
 hard_swish = _unary("HARD_SWISH", lambda x: _hard_swish(x), min_ratio=1.01 / 128)

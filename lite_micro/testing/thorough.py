@@ -9,7 +9,10 @@ ops of strategies_coverage too), checks them against the TFLM interpreter in bat
 cases, distinct configurations, informative cases, failures, seconds, the commit. A pair
 already in the log is skipped, so a run that was stopped resumes where it ended. A failure
 is shrunk and kept under tests/conformance/regressions/ as in CI. `--table` prints the
-log's totals per op as a Markdown table.
+log's totals per op as a Markdown table; `--informative` prints each op's informative share
+per seed from TFLM's outputs alone (a quick look at a strategy, no C build), e.g.
+
+    python3 -m lite_micro.testing.thorough --informative --cases 20 --seeds 1,2,3,4,5 ABS RSQRT
 """
 from __future__ import annotations
 
@@ -29,10 +32,12 @@ REGRESSIONS = Path(__file__).resolve().parents[2] / "tests" / "conformance" / "r
 
 
 def all_strategies() -> dict:
-    """Every op-level strategy: the conformance suite's and the coverage ops'."""
+    """Every op-level strategy the conformance suite runs: the int8 ops, the coverage ops and
+    the int16 forms (keyed "<OP>:int16")."""
     from lite_micro.testing.strategies_coverage import STRATEGIES as COVERAGE
     from lite_micro.testing.strategies_more import ALL_STRATEGIES
-    return {**ALL_STRATEGIES, **COVERAGE}
+    from lite_micro.testing.strategies_s16 import STRATEGIES as S16
+    return {**ALL_STRATEGIES, **COVERAGE, **S16}
 
 
 def distinct_cases(strategy, n: int, seed: int) -> tuple[list, int]:
@@ -86,6 +91,29 @@ def check_op_seed(op: str, seed_value: int, n: int, batch: int, workdir, shrink_
         row["smallest"] = smallest.summary()
     row["seconds"] = round(time.monotonic() - start, 1)
     return row
+
+
+def informative_share(op: str, seed_value: int, n: int) -> tuple[int, int]:
+    """(informative cases, cases) of one op and seed, from TFLM's outputs alone: the cases
+    the conformance test draws, without building our C (a quick look at a strategy)."""
+    from tflite_micro.python.tflite_micro import runtime
+
+    from lite_micro.api import Options, compile_model
+    from lite_micro.testing.conformance import Spread, graph_outputs, model_inputs
+    cases, _ = distinct_cases(all_strategies()[op], n, zlib.crc32(op.encode()) + seed_value)
+    informative = 0
+    for case in cases:
+        model = bytes(case.build())
+        gen = compile_model(model, Options(target="host"))
+        oracle = runtime.Interpreter.from_bytes(model, arena_size=max(1 << 20, 10 * len(model)))
+        seen = []
+        for inputs in model_inputs(gen, 3, zlib.crc32(model))[:3]:   # as run_cases: seed 0
+            for j, arr in enumerate(inputs):
+                oracle.set_input(arr, j)
+            oracle.invoke()
+            seen += [oracle.get_output(j) for j in range(graph_outputs(model))]
+        informative += Spread.of(seen).informative()
+    return informative, len(cases)
 
 
 def commit() -> str:
@@ -142,6 +170,8 @@ def main(argv=None) -> int:
     ap.add_argument("--stop-at", default="", help="UTC time HH:MM after which no new (op, seed) "
                     "starts (the log keeps what finished; run again to resume)")
     ap.add_argument("--table", action="store_true", help="print the log's table and stop")
+    ap.add_argument("--informative", action="store_true", help="print each op's informative share "
+                    "per seed from TFLM's outputs alone (no C build, no log) and stop")
     args = ap.parse_args(argv)
     if args.table:
         print(table(read_log(args.log)))
@@ -152,6 +182,12 @@ def main(argv=None) -> int:
     if unknown:
         print(f"thorough: no strategy for {', '.join(unknown)}", file=sys.stderr)
         return 2
+    if args.informative:
+        for op in ops:
+            shares = [informative_share(op, s, args.cases) for s in seeds]
+            print(f"{op:24s} " + " ".join(f"{k / max(1, n):5.0%}" for k, n in shares) +
+                  f"   lowest {min(k / max(1, n) for k, n in shares):.0%}", flush=True)
+        return 0
     done = {(r["op"], r["seed"], r["requested"]) for r in read_log(args.log)}
     workdir = args.log.parent / "thorough-build"
     workdir.mkdir(parents=True, exist_ok=True)

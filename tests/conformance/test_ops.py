@@ -1,6 +1,7 @@
 """Differential conformance per op: random valid one-op models, our generated C vs TFLM.
 
-CI draws 30 distinct configurations per op from a seed derived from the commit (printed
+CI draws 30 distinct configurations per op (20 for the coverage ops of strategies_coverage,
+mostly copies) from a seed derived from the commit (printed
 at the end of the run; see lite_micro/testing/runs.py): LITEMICRO_CASES=500 and
 LITEMICRO_SEED=1,2,3 give the thorough mode (or, op by op and resumable, with the coverage
 ops too: python3 -m lite_micro.testing.thorough). Each op's cases run in one batch (one C
@@ -10,9 +11,10 @@ A failing configuration is shrunk with hypothesis and kept under regressions/ fo
 Each op with a requantization also runs, with every seed, the fixed models of
 ties.exact_tie_cases (multipliers that are exact powers of two: values on exact .5 ties).
 
-An op also fails when fewer than INFORMATIVE_FLOOR of its cases are informative: TFLM's
-outputs over the random inputs are neither (nearly) constant nor (mostly) saturated; see
-Spread.informative (such a case checks little of the arithmetic).
+An op (int8, coverage or int16 form) also fails when fewer than INFORMATIVE_FLOOR of its
+cases are informative: TFLM's outputs over the random inputs are neither (nearly) constant
+nor (mostly) saturated; see Spread.informative (such a case checks little of the arithmetic).
+The floor applies from 20 cases on.
 """
 import os
 import time
@@ -23,13 +25,13 @@ import pytest
 from lite_micro.testing.conformance import run_cases, save_regression
 from lite_micro.testing.runs import case_count, describe, seeds
 from lite_micro.testing.sampling import minimize
-from lite_micro.testing.strategies_more import ALL_STRATEGIES
-from lite_micro.testing.strategies_s16 import STRATEGIES as S16_STRATEGIES
-from lite_micro.testing.thorough import FAILURES, configuration, distinct_cases
+from lite_micro.testing.strategies_coverage import STRATEGIES as COVERAGE
+from lite_micro.testing.thorough import FAILURES, all_strategies, configuration, distinct_cases
 from lite_micro.testing.ties import exact_tie_cases
 
 CASES = case_count(30)
-CONFORMANCE = {**ALL_STRATEGIES, **S16_STRATEGIES}     # int16 forms keyed "<OP>:int16"
+LIGHT_CASES = case_count(20)    # the coverage ops (mostly copies): enough for the floor to apply
+CONFORMANCE = all_strategies()     # int8 ops, coverage ops, int16 forms keyed "<OP>:int16"
 INFORMATIVE_FLOOR = 0.7   # measured shares are 83-100% (60 cases per op, two seeds); the margin
                           # keeps a fresh seed's 30 cases from failing by chance
 REGRESSIONS = os.path.join(os.path.dirname(__file__), "regressions")
@@ -57,8 +59,8 @@ def test_op_matches_tflm(op, conformance_results, tmp_path):
 
 
 def _check_seed(op, seed, totals, tmp_path):
-    strategy = CONFORMANCE[op]
-    cases, draws = distinct_cases(strategy, CASES, seed)
+    strategy, count = CONFORMANCE[op], LIGHT_CASES if op in COVERAGE else CASES
+    cases, draws = distinct_cases(strategy, count, seed)
     models = [bytes(c.build()) for c in cases] + EXACT_TIES.get(op, [])
     spread = {}
     problems = run_cases(models, workdir=tmp_path, spread=spread)
@@ -80,4 +82,4 @@ def _check_seed(op, seed, totals, tmp_path):
         pytest.fail(f"{len(failures)} of {len(cases)} {op} cases fail ({', '.join(kinds)}; a refusal "
                     f"counts: declare unsupported configurations in the strategy instead); smallest "
                     f"kept as {os.path.relpath(path)}:\n  {smallest.summary()}\n{describe()}")
-    assert len(cases) >= min(CASES, 10), f"{op}: the strategy drew only {len(cases)} distinct models"
+    assert len(cases) >= min(count, 10), f"{op}: the strategy drew only {len(cases)} distinct models"
