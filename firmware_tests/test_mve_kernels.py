@@ -231,11 +231,11 @@ def test_mve_random_cases_bit_exact(op, tmp_path):
     from hypothesis import HealthCheck, given, settings
 
     from lite_micro.errors import UnsupportedError
-    from lite_micro.testing.strategies import STRATEGIES
+    from lite_micro.testing.strategies import INT8
 
     @settings(max_examples=int(os.environ.get("LITEMICRO_MVE_EXAMPLES", "8")), deadline=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
-    @given(STRATEGIES[op])
+    @given(INT8[op])
     def check(case):
         model = tmp_path / "case.tflite"
         model.write_bytes(case.build())

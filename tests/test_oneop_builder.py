@@ -7,9 +7,9 @@ from tflite_micro.python.tflite_micro import runtime
 from lite_micro.testing.describe import describe_model
 from lite_micro.testing.oneop import OPS, OpCase, TensorSpec, build_model
 from lite_micro.testing.sampling import sample_cases
-from lite_micro.testing.strategies import conv_2d, depthwise_conv_2d, fully_connected
-from lite_micro.testing.strategies_coverage import STRATEGIES as COVERAGE
-from lite_micro.testing.strategies_more import ALL_STRATEGIES, WITHOUT_TFLM
+from lite_micro.testing.strategies import INT8, WITHOUT_TFLM
+from lite_micro.testing.strategies.conv import conv_2d, depthwise_conv_2d
+from lite_micro.testing.strategies.matmul import fully_connected
 
 NP = {"int8": np.int8, "int16": np.int16, "int32": np.int32, "float32": np.float32}
 
@@ -27,12 +27,12 @@ def run_tflm(case: OpCase, inputs=None):
 
 
 def test_every_listed_op_has_a_strategy():
-    assert sorted({**ALL_STRATEGIES, **WITHOUT_TFLM, **COVERAGE}) == sorted(OPS)
+    assert sorted({**INT8, **WITHOUT_TFLM}) == sorted(OPS)
 
 
-@pytest.mark.parametrize("op", sorted(ALL_STRATEGIES))
+@pytest.mark.parametrize("op", sorted(INT8))
 def test_tflm_accepts_every_generated_model(op):
-    for case in sample_cases(ALL_STRATEGIES[op], 8, 1):
+    for case in sample_cases(INT8[op], 8, 1):
         outs = run_tflm(case)
         assert [o.shape for o in outs] == [tuple(s.shape) for s in case.outputs]
         assert [o.dtype for o in outs] == [np.dtype(NP[s.dtype]) for s in case.outputs]
@@ -132,7 +132,7 @@ def test_optional_inputs_and_variables():
     spec = TensorSpec((1, 4), scale=0.1, zero_point=0)
     model = build_model("TANH", [spec], [TensorSpec((1, 4), scale=1 / 128, zero_point=0)], {})
     assert describe_model(model)["inputs"] == [0]
-    case = ALL_STRATEGIES["SVDF"]
+    case = INT8["SVDF"]
     svdf = sample_cases(case, 1, 0)[0]
     d = describe_model(svdf.build())
     assert d["tensors"][4]["variable"] and not d["tensors"][4]["constant"]

@@ -72,12 +72,10 @@ def _prepared(model: bytes | Path) -> list:
 @functools.lru_cache(maxsize=1)
 def all_layers() -> tuple:
     from lite_micro.testing.sampling import sample_cases
-    from lite_micro.testing.strategies_coverage import STRATEGIES as COVERAGE
-    from lite_micro.testing.strategies_more import ALL_STRATEGIES, WITHOUT_TFLM
-    from lite_micro.testing.strategies_s16 import STRATEGIES as S16
+    from lite_micro.testing.strategies import CONFORMANCE, WITHOUT_TFLM
 
     layers = [layer for p in sorted(MODELS_DIR.glob("*.tflite")) for layer in _prepared(p)]
-    for _, strategy in sorted({**ALL_STRATEGIES, **WITHOUT_TFLM, **COVERAGE, **S16}.items()):
+    for _, strategy in sorted({**CONFORMANCE, **WITHOUT_TFLM}.items()):
         for case in sample_cases(strategy, CASES_PER_OP, 1):
             layers += _prepared(case.build())
     for case in _run_time_gathers():

@@ -11,6 +11,8 @@ import importlib
 import inspect
 import math
 import re
+import struct
+import traceback
 from pathlib import Path
 
 import flatbuffers
@@ -51,14 +53,27 @@ def read_model_bytes(data: bytes, name: str = "model") -> Graph:
         raise LiteMicroError(f"{name}: not a TensorFlow Lite model (no TFL3 flatbuffer identifier)")
     try:
         graph = _read(data, name)
-    except LiteMicroError:
-        raise
-    except Exception:  # flatbuffers raises assorted errors on truncated input
-        raise LiteMicroError(f"{name}: truncated or corrupt .tflite flatbuffer "
-                             "(a table points outside the file)") from None
+    except FLATBUFFER_ERRORS as exc:
+        if not _raised_by_bindings(exc):
+            raise                                   # our own bug: the CLI reports it (exit 3)
+        raise LiteMicroError(f"{name}: truncated or corrupt .tflite flatbuffer (a table points "
+                             f"outside the file: {type(exc).__name__}: {exc})") from None
     for op in graph.ops:      # outside the try: an error here is the model's (exit 2) or our bug (exit 3)
         bind(op, schema_defaults(expected_options(op.kind)))
     return validate(graph)
+
+
+# What the flatbuffers bindings raise on bytes that are not a well-formed model: struct and
+# index errors past the end of the file, numpy's ValueError for a vector that does not fit.
+FLATBUFFER_ERRORS = (struct.error, IndexError, ValueError, TypeError, OverflowError)
+_BINDINGS = tuple(str(Path(m.__file__).resolve().parent) for m in (flatbuffers, tflite))
+
+
+def _raised_by_bindings(exc: BaseException) -> bool:
+    """Whether `exc` comes from the flatbuffers bindings reading the file's bytes (a malformed
+    model) rather than from our own code (a bug): its innermost Python frame is theirs."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return bool(frames) and str(Path(frames[-1].filename).resolve()).startswith(_BINDINGS)
 
 
 def _read(data: bytes, name: str) -> Graph:

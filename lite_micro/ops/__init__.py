@@ -12,42 +12,54 @@ from . import (activations, batch_matmul, conv, elementwise, fully_connected, ls
                transpose_conv)
 from .base import Layer
 
+Prepare = Callable[[Op], Layer]
+
+
+def with_int16(int8: Prepare, int16: Prepare) -> Prepare:
+    """The Prepare of an op kind with an int16x8 form (ops/s16.py): `int16` when an activation
+    the op reads or writes is int16, else `int8` (which handles the other types too)."""
+    def prepare(op: Op) -> Layer:
+        return (int16 if s16.involves_int16(op) else int8)(op)
+    prepare.__qualname__ = f"with_int16({int8.__qualname__}, {int16.__qualname__})"
+    return prepare
+
+
 # The one registry: op kind (the builtin name) -> the Prepare step turning it into a Layer.
-# Adding an op is one row here (docs/adding-an-op.md); custom ops join at run time
-# (ops/custom.py, Registry.install).
-PREPARE: dict[str, Callable[[Op], Layer]] = {
+# Adding an op is one row here (docs/adding-an-op.md); an op with an int16x8 form names both
+# Prepares (`with_int16`); custom ops join at run time (ops/custom.py, Registry.install).
+PREPARE: dict[str, Prepare] = {
     "ABS": math_unary.prepare_abs,
-    "ADD": elementwise.prepare,
+    "ADD": with_int16(elementwise.prepare, s16.prepare_binary),
     "ARG_MAX": reduce.prepare_arg_max,
-    "AVERAGE_POOL_2D": pooling.prepare_average,
+    "AVERAGE_POOL_2D": with_int16(pooling.prepare_average, s16.prepare_pool),
     "BATCH_MATMUL": batch_matmul.prepare,
     "BATCH_TO_SPACE_ND": space.prepare_batch_to_space,
     "BROADCAST_TO": shape_ops.prepare_broadcast_to,
     "CAST": math_unary.prepare_cast,
     "CONCATENATION": shape_ops.prepare_concatenation,
-    "CONV_2D": conv.prepare_conv,
-    "DEPTHWISE_CONV_2D": conv.prepare_depthwise,
+    "CONV_2D": with_int16(conv.prepare_conv, s16.prepare_conv),
+    "DEPTHWISE_CONV_2D": with_int16(conv.prepare_depthwise, s16.prepare_depthwise),
     "DEPTH_TO_SPACE": space.prepare_depth_to_space,
-    "DEQUANTIZE": quantize.prepare_dequantize,
+    "DEQUANTIZE": with_int16(quantize.prepare_dequantize, s16.prepare_dequantize),
     "EXPAND_DIMS": reshape.prepare,
-    "FULLY_CONNECTED": fully_connected.prepare,
+    "FULLY_CONNECTED": with_int16(fully_connected.prepare, s16.prepare_fc),
     "GATHER": space.prepare_gather,
     "GATHER_ND": space.prepare_gather_nd,
     "HARD_SWISH": activations.prepare_hard_swish,
     "L2_NORMALIZATION": norm.prepare_l2norm,
-    "LEAKY_RELU": activations.prepare_leaky_relu,
-    "LOGISTIC": activations.prepare_logistic,
+    "LEAKY_RELU": with_int16(activations.prepare_leaky_relu, s16.prepare_leaky_relu),
+    "LOGISTIC": with_int16(activations.prepare_logistic, s16.prepare_sigmoid),
     "LOG_SOFTMAX": norm.prepare_log_softmax,
     "MAXIMUM": elementwise.prepare,
-    "MAX_POOL_2D": pooling.prepare_max,
+    "MAX_POOL_2D": with_int16(pooling.prepare_max, s16.prepare_pool),
     "MEAN": reduce.prepare_mean_or_sum,
     "MINIMUM": elementwise.prepare,
-    "MUL": elementwise.prepare,
+    "MUL": with_int16(elementwise.prepare, s16.prepare_binary),
     "PACK": shape_ops.prepare_pack,
     "PAD": shape_ops.prepare_pad,
     "PADV2": shape_ops.prepare_pad,
     "PRELU": prelu.prepare,
-    "QUANTIZE": quantize.prepare_quantize,
+    "QUANTIZE": with_int16(quantize.prepare_quantize, s16.prepare_quantize),
     "REDUCE_MAX": reduce.prepare_max_or_min,
     "REDUCE_MIN": reduce.prepare_max_or_min,
     "RELU": activations.prepare_relu,
@@ -56,7 +68,7 @@ PREPARE: dict[str, Callable[[Op], Layer]] = {
     "RESIZE_NEAREST_NEIGHBOR": shape_ops.prepare_resize_nearest,
     "RSQRT": math_unary.prepare_rsqrt,
     "SLICE": shape_ops.prepare_slice,
-    "SOFTMAX": softmax.prepare,
+    "SOFTMAX": with_int16(softmax.prepare, s16.prepare_softmax),
     "SPACE_TO_BATCH_ND": space.prepare_space_to_batch,
     "SPACE_TO_DEPTH": space.prepare_space_to_depth,
     "SPLIT": shape_ops.prepare_split,
@@ -64,13 +76,13 @@ PREPARE: dict[str, Callable[[Op], Layer]] = {
     "SQUARED_DIFFERENCE": math_unary.prepare_squared_difference,
     "SQUEEZE": reshape.prepare,
     "STRIDED_SLICE": shape_ops.prepare_strided_slice,
-    "SUB": elementwise.prepare,
+    "SUB": with_int16(elementwise.prepare, s16.prepare_binary),
     "SUM": reduce.prepare_mean_or_sum,
     "SVDF": svdf.prepare,
-    "TANH": activations.prepare_tanh,
+    "TANH": with_int16(activations.prepare_tanh, s16.prepare_sigmoid),
     "TILE": shape_ops.prepare_tile,
     "TRANSPOSE": shape_ops.prepare_transpose,
-    "TRANSPOSE_CONV": transpose_conv.prepare,
+    "TRANSPOSE_CONV": with_int16(transpose_conv.prepare, s16.prepare_tconv),
     "UNIDIRECTIONAL_SEQUENCE_LSTM": lstm.prepare,
     "UNPACK": shape_ops.prepare_unpack,
 }
@@ -86,7 +98,7 @@ def supported_ops() -> list[str]:
 
 
 def prepare_op(op: Op) -> Layer:
-    fn = s16.dispatch(op) or PREPARE.get(op.kind)     # int16 forms: ops/s16.py
+    fn = PREPARE.get(op.kind)
     if fn is None:
         raise UnsupportedError(f"{op.describe()}: operator {op.kind} is not supported "
                                f"(output tensor {_out_name(op)})")

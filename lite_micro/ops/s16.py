@@ -1,5 +1,6 @@
 """int16 activations (int16x8: int16 activations, int8 weights): Prepare steps of the ops
-TFLM's interpreter runs on int16, for the portable kernels of lm_s16_*.c.
+TFLM's interpreter runs on int16, for the portable kernels of lm_s16_*.c. Each is named beside
+the op's int8 Prepare in the registry (`ops.PREPARE`, `with_int16`).
 
 - FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D (reference_integer_ops for int16 input): the
   products summed in the bias type's width (int64 bias: 64 bits, requantized by TFLM's
@@ -20,7 +21,7 @@ QUANTIZE and DEQUANTIZE take any zero point, as TFLM's Requantize does.
 from __future__ import annotations
 
 import functools
-from typing import Callable, Optional
+from typing import Optional
 
 import numpy as np
 
@@ -35,6 +36,8 @@ from .elementwise import broadcast_params
 from .lstm import SIGMOID_TABLE
 from .math_unary import check_int16_tensors
 from .pooling import window_params
+from .quantize import convert_params, per_tensor
+from .shape_ops import requant_multiplier
 
 INT16_MIN, INT16_MAX = -32768, 32767
 ADD_LEFT_SHIFT = 15                  # CalculateOpDataAdd / Sub for int16 outputs
@@ -49,11 +52,6 @@ def involves_int16(op: Op) -> bool:
     """Whether an activation the op reads or writes is int16."""
     tensors = [t for t in list(op.inputs) + list(op.outputs) if t is not None and not t.is_const]
     return any(t.dtype == "int16" for t in tensors)
-
-
-def dispatch(op: Op) -> Optional[Callable[[Op], Layer]]:
-    """The int16 Prepare of the op, or None when it is not an int16 form this module handles."""
-    return PREPARE.get(op.kind) if involves_int16(op) else None
 
 
 def activation_range16(op: Op, out: Tensor) -> tuple[int, int]:
@@ -224,16 +222,6 @@ def prepare_tconv(op: Op) -> Layer:
 
 # ---- QUANTIZE, DEQUANTIZE -----------------------------------------------------------------
 
-def _convert_params(t: Tensor) -> list:
-    bits = int(np.asarray(t.scale, dtype=np.float32).view(np.int32))
-    return [("size", t.size), ("scale_bits", bits), ("zero_point", t.zero_point)]
-
-
-def _quantized(op: Op, t: Tensor, role: str) -> None:
-    require(t.quant is not None and not t.quant.per_channel and t.scale > 0, op,
-            f"{role} tensor {t.index} '{t.name}' must be quantized per tensor with a positive scale")
-
-
 def prepare_quantize(op: Op) -> Layer:
     inp, out = op.input("input"), op.outputs[0]
     require(inp is not None and not inp.is_const, op, "the input must be an activation tensor")
@@ -242,14 +230,14 @@ def prepare_quantize(op: Op) -> Layer:
     require(pair in (("float32", "int16"), ("int8", "int16"), ("int16", "int8"), ("int16", "int16")), op,
             f"QUANTIZE {inp.dtype} -> {out.dtype} is not supported (int16: from float32, int8 or int16, "
             "to int8 or int16)")
-    _quantized(op, out, "output")
+    per_tensor(op, out, "output")
     if inp.dtype == "float32":
         return Layer(op=op, kernel="lm_quantize_f32_s16", runtime=ELTWISE_RUNTIME,
-                     params_type="lm_convert_params", params=_convert_params(out),
+                     params_type="lm_convert_params", params=convert_params(out),
                      args=[ParamsArg(), TensorArg(inp, const=True), TensorArg(out)],
                      note="float32 -> int16, round half away from zero")
-    _quantized(op, inp, "input")
-    mult, shift = quant.quantize_multiplier(quant.f64(inp.scale) / quant.f64(out.scale))
+    per_tensor(op, inp, "input")
+    mult, shift = requant_multiplier(inp, out)
     if pair == ("int16", "int16") and (mult, shift) == (1 << 30, 1) and inp.zero_point == out.zero_point:
         return Layer(op=op, kernel=None, alias_of=inp, note="alias: same quantization, no code")
     kernel = "lm_requant_" + {"int8": "s8", "int16": "s16"}[inp.dtype] + "_" + {"int8": "s8", "int16": "s16"}[out.dtype]
@@ -264,10 +252,10 @@ def prepare_dequantize(op: Op) -> Layer:
     inp, out = op.input("input"), op.outputs[0]
     require(inp is not None and not inp.is_const, op, "the input must be an activation tensor")
     require(out.dtype == "float32", op, f"output type {out.dtype} is not supported (float32 only)")
-    _quantized(op, inp, "input")
+    per_tensor(op, inp, "input")
     require(inp.size == out.size, op, f"input has {inp.size} elements, output {out.size}")
     return Layer(op=op, kernel="lm_dequantize_s16_f32", runtime=ELTWISE_RUNTIME,
-                 params_type="lm_convert_params", params=_convert_params(inp),
+                 params_type="lm_convert_params", params=convert_params(inp),
                  args=[ParamsArg(), TensorArg(inp, const=True), TensorArg(out)], note="int16 -> float32")
 
 
@@ -424,12 +412,3 @@ def prepare_binary(op: Op) -> Layer:
             + (", broadcast" if tuple(a.shape) != tuple(b.shape) else ""))
     return Layer(op=op, kernel=kernel, runtime=ELTWISE_RUNTIME, params_type="lm_eltwise_params",
                  params=list(p.items()) + loops, consts=consts, args=args, note=note)
-
-
-PREPARE: dict[str, Callable[[Op], Layer]] = {
-    "FULLY_CONNECTED": prepare_fc, "CONV_2D": prepare_conv, "DEPTHWISE_CONV_2D": prepare_depthwise,
-    "QUANTIZE": prepare_quantize, "DEQUANTIZE": prepare_dequantize,
-    "ADD": prepare_binary, "SUB": prepare_binary, "MUL": prepare_binary, "LEAKY_RELU": prepare_leaky_relu,
-    "AVERAGE_POOL_2D": prepare_pool, "MAX_POOL_2D": prepare_pool, "LOGISTIC": prepare_sigmoid,
-    "TANH": prepare_sigmoid, "SOFTMAX": prepare_softmax, "TRANSPOSE_CONV": prepare_tconv,
-}

@@ -93,8 +93,12 @@ def requant_params(op: Op, src: Tensor, dst: Tensor) -> Optional[tuple]:
             f"tensor {src.index} '{src.name}' is quantized differently from the output")
     require(not src.quant.per_channel and not dst.quant.per_channel, op,
             "per-channel quantized data cannot be requantized")
-    mult, shift = quant.quantize_multiplier(quant.f64(src.scale) / quant.f64(dst.scale))
-    return (src.zero_point, mult, shift, dst.zero_point)
+    return (src.zero_point, *requant_multiplier(src, dst), dst.zero_point)
+
+
+def requant_multiplier(src: Tensor, dst: Tensor) -> tuple[int, int]:
+    """TFLM's Requantize multiplier and shift (quantize_common.cc): the scale ratio in double."""
+    return quant.quantize_multiplier(quant.f64(src.scale) / quant.f64(dst.scale))
 
 
 def merge_dims(extents, src_strides, dst_strides) -> list[tuple[int, int, int]]:

@@ -122,11 +122,6 @@ def int16_chain(op: str, shapes, q_in, q_out, out_shape, options=None) -> bytes:
 
 # ---- the converter's dilated convolution ------------------------------------------------------
 
-def _i32(values) -> oneop.TensorSpec:
-    data = np.asarray(values, dtype=np.int32)
-    return oneop.TensorSpec(data.shape, "int32", data=data)
-
-
 def space_paddings(size: int, k: int, d: int, same: bool) -> tuple[list[int], list[int]]:
     """TensorFlow's required_space_to_batch_paddings: (paddings, crops) for one axis."""
     total = (k - 1) * d if same else 0
@@ -159,9 +154,9 @@ def dilated_models(kind: str, shape, k: int, d: int, same: bool, in_zp: int, see
     if depthwise:
         opts["depth_multiplier"] = 2
     chain = build_graph([
-        Node("SPACE_TO_BATCH_ND", [x, _i32([d, d]), _i32([ph, pw])], [sub]),
+        Node("SPACE_TO_BATCH_ND", [x, oneop.const_i32([d, d]), oneop.const_i32([ph, pw])], [sub]),
         Node(kind, [sub, weights, bias], [conv_out], opts),
-        Node("BATCH_TO_SPACE_ND", [conv_out, _i32([d, d]), _i32([ch, cw])], [y])])
+        Node("BATCH_TO_SPACE_ND", [conv_out, oneop.const_i32([d, d]), oneop.const_i32([ch, cw])], [y])])
     one = dict(opts, padding="SAME" if same else "VALID", dilation_h_factor=d, dilation_w_factor=d)
     single = build_graph([Node(kind, [x, weights, bias], [y], one)])
     return chain, single

@@ -115,6 +115,22 @@ class OpCase:
         return build_model(self.op, self.inputs, self.outputs, self.options, self.version)
 
 
+def const_i32(values, shape=None) -> TensorSpec:
+    """A constant int32 tensor holding `values` (axes, shapes, paddings, indices)."""
+    data = np.asarray(values, dtype=np.int32)
+    if shape is not None:
+        data = data.reshape(shape)
+    return TensorSpec(data.shape, "int32", data=data)
+
+
+def reduced_shape(shape, axes, keep: bool) -> tuple:
+    """The output shape of a reduction of `shape` over `axes` (negative ones count from the end)."""
+    reduced = {a % len(shape) for a in axes}
+    if keep:
+        return tuple(1 if i in reduced else d for i, d in enumerate(shape))
+    return tuple(d for i, d in enumerate(shape) if i not in reduced)
+
+
 def build_model(op: str, inputs: list, outputs: list, options: dict,
                 version: int | None = None) -> bytes:
     """Return the bytes of a .tflite model holding one `op`.

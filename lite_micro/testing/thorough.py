@@ -3,8 +3,8 @@
     python3 -m lite_micro.testing.thorough --seeds 11,22,33 --cases 500 --log runs.jsonl [OP ...]
 
 Draws `--cases` distinct models per op and seed exactly as the conformance test does
-(tests/conformance/test_ops.py: seed crc32(op) + seed, the same strategies; the coverage
-ops of strategies_coverage too), checks them against the TFLM interpreter in batches of
+(tests/conformance/test_ops.py: seed crc32(op) + seed, the same strategies; the int16 forms
+too), checks them against the TFLM interpreter in batches of
 `--batch` models (one C compile each) and appends one JSON line per (op, seed) to the log:
 cases, distinct configurations, informative cases, failures, seconds, the commit. A pair
 already in the log is skipped, so a run that was stopped resumes where it ended. A failure
@@ -34,10 +34,8 @@ REGRESSIONS = Path(__file__).resolve().parents[2] / "tests" / "conformance" / "r
 def all_strategies() -> dict:
     """Every op-level strategy the conformance suite runs: the int8 ops, the coverage ops and
     the int16 forms (keyed "<OP>:int16")."""
-    from lite_micro.testing.strategies_coverage import STRATEGIES as COVERAGE
-    from lite_micro.testing.strategies_more import ALL_STRATEGIES
-    from lite_micro.testing.strategies_s16 import STRATEGIES as S16
-    return {**ALL_STRATEGIES, **COVERAGE, **S16}
+    from lite_micro.testing.strategies import CONFORMANCE
+    return CONFORMANCE
 
 
 def distinct_cases(strategy, n: int, seed: int) -> tuple[list, int]:

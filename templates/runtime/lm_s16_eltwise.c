@@ -32,35 +32,37 @@ void lm_dequantize_s16_f32(const lm_convert_params *p, const void *in, void *out
     }
 }
 
-void lm_requant_s8_s16(const lm_s16_requant_params *p, const int8_t *in, void *out)
+/* QUANTIZE between int8 and int16 (TFLM's Requantize): one loop for the three width pairs;
+ * each caller passes constant widths, so the compiler folds the width tests away. */
+LM_INLINE void lm_s16_requant_run(const lm_s16_requant_params *p, const void *in, int32_t in_bytes, void *out,
+                                  int32_t out_bytes)
 {
-    int16_t *y = (int16_t *)out;
+    const int32_t lo = out_bytes == 1 ? -128 : -32768, hi = out_bytes == 1 ? 127 : 32767;
     int32_t i;
     for (i = 0; i < p->size; ++i) {
-        const int32_t v = lm_requantize(in[i] - p->in_zp, p->mult, p->shift) + p->out_zp;
-        y[i] = (int16_t)lm_s16_clamp(v, -32768, 32767);
+        const int32_t x = in_bytes == 1 ? (int32_t)((const int8_t *)in)[i] : (int32_t)((const int16_t *)in)[i];
+        const int32_t v = lm_s16_clamp(lm_requantize(x - p->in_zp, p->mult, p->shift) + p->out_zp, lo, hi);
+        if (out_bytes == 1) {
+            ((int8_t *)out)[i] = (int8_t)v;
+        } else {
+            ((int16_t *)out)[i] = (int16_t)v;
+        }
     }
+}
+
+void lm_requant_s8_s16(const lm_s16_requant_params *p, const int8_t *in, void *out)
+{
+    lm_s16_requant_run(p, in, 1, out, 2);
 }
 
 void lm_requant_s16_s8(const lm_s16_requant_params *p, const void *in, int8_t *out)
 {
-    const int16_t *x = (const int16_t *)in;
-    int32_t i;
-    for (i = 0; i < p->size; ++i) {
-        const int32_t v = lm_requantize(x[i] - p->in_zp, p->mult, p->shift) + p->out_zp;
-        out[i] = (int8_t)lm_s16_clamp(v, -128, 127);
-    }
+    lm_s16_requant_run(p, in, 2, out, 1);
 }
 
 void lm_requant_s16_s16(const lm_s16_requant_params *p, const void *in, void *out)
 {
-    const int16_t *x = (const int16_t *)in;
-    int16_t *y = (int16_t *)out;
-    int32_t i;
-    for (i = 0; i < p->size; ++i) {
-        const int32_t v = lm_requantize(x[i] - p->in_zp, p->mult, p->shift) + p->out_zp;
-        y[i] = (int16_t)lm_s16_clamp(v, -32768, 32767);
-    }
+    lm_s16_requant_run(p, in, 2, out, 2);
 }
 
 void lm_leaky_relu_s16(const lm_s16_leaky_params *p, const void *in, void *out)

@@ -1,10 +1,10 @@
 """Differential conformance per op: random valid one-op models, our generated C vs TFLM.
 
-CI draws 30 distinct configurations per op (20 for the coverage ops of strategies_coverage,
-mostly copies) from a seed derived from the commit (printed
+CI draws 30 distinct configurations per op (20 for the copies, gathers and
+single-formula ops of strategies.LIGHT) from a seed derived from the commit (printed
 at the end of the run; see lite_micro/testing/runs.py): LITEMICRO_CASES=500 and
-LITEMICRO_SEED=1,2,3 give the thorough mode (or, op by op and resumable, with the coverage
-ops too: python3 -m lite_micro.testing.thorough). Each op's cases run in one batch (one C
+LITEMICRO_SEED=1,2,3 give the thorough mode (or, op by op and resumable:
+python3 -m lite_micro.testing.thorough). Each op's cases run in one batch (one C
 compile). Every problem fails the op: a mismatch, a crash, a model TFLM rejects, and a
 model our compiler refuses (a strategy draws only configurations we mean to support).
 A failing configuration is shrunk with hypothesis and kept under regressions/ for replay.
@@ -25,13 +25,12 @@ import pytest
 from lite_micro.testing.conformance import run_cases, save_regression
 from lite_micro.testing.runs import case_count, describe, seeds
 from lite_micro.testing.sampling import minimize
-from lite_micro.testing.strategies_coverage import STRATEGIES as COVERAGE
-from lite_micro.testing.thorough import FAILURES, all_strategies, configuration, distinct_cases
+from lite_micro.testing.strategies import CONFORMANCE, LIGHT
+from lite_micro.testing.thorough import FAILURES, configuration, distinct_cases
 from lite_micro.testing.ties import exact_tie_cases
 
 CASES = case_count(30)
-LIGHT_CASES = case_count(20)    # the coverage ops (mostly copies): enough for the floor to apply
-CONFORMANCE = all_strategies()     # int8 ops, coverage ops, int16 forms keyed "<OP>:int16"
+LIGHT_CASES = case_count(20)    # strategies.LIGHT: enough for the floor to apply
 INFORMATIVE_FLOOR = 0.7   # measured shares are 83-100% (60 cases per op, two seeds); the margin
                           # keeps a fresh seed's 30 cases from failing by chance
 REGRESSIONS = os.path.join(os.path.dirname(__file__), "regressions")
@@ -59,7 +58,7 @@ def test_op_matches_tflm(op, conformance_results, tmp_path):
 
 
 def _check_seed(op, seed, totals, tmp_path):
-    strategy, count = CONFORMANCE[op], LIGHT_CASES if op in COVERAGE else CASES
+    strategy, count = CONFORMANCE[op], LIGHT_CASES if op in LIGHT else CASES
     cases, draws = distinct_cases(strategy, count, seed)
     models = [bytes(c.build()) for c in cases] + EXACT_TIES.get(op, [])
     spread = {}

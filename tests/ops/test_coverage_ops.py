@@ -2,7 +2,7 @@
 BATCH_TO_SPACE_ND, DEPTH_TO_SPACE, SPACE_TO_DEPTH, GATHER, GATHER_ND, CAST,
 SQUARED_DIFFERENCE, ABS, RSQRT, LOG_SOFTMAX, L2_NORMALIZATION.
 
-The random cases of these ops (`strategies_coverage`) run in the conformance suite
+The random cases of these ops (`lite_micro.testing.strategies`) run in the conformance suite
 (tests/conformance/test_ops.py, with its informative floor); here: every int8 input value
 of the table ops under a few quantizations, and what random cases rarely reach.
 """
@@ -19,7 +19,8 @@ from lite_micro.testing.multiop import int16_chain
 from lite_micro.testing.oneop import OPS, OpCase, TensorSpec
 from lite_micro.testing.runs import case_count
 from lite_micro.testing.sampling import sample_cases
-from lite_micro.testing.strategies_coverage import STRATEGIES, TFLM_LACKS_INT8, space_to_batch_nd
+from lite_micro.testing.strategies import INT8, TFLM_LACKS_INT8
+from lite_micro.testing.strategies.movement import space_to_batch_nd
 from lite_micro.toolchain.host import build_host
 
 CASES = case_count(3)
@@ -104,7 +105,7 @@ def gather_scalar_cases() -> list[OpCase]:
 
 
 def test_space_ops_are_block_copies():
-    case = sample_cases(STRATEGIES["SPACE_TO_BATCH_ND"], 1, 5)[0]
+    case = sample_cases(INT8["SPACE_TO_BATCH_ND"], 1, 5)[0]
     layer = compile_model(case.build()).layers[0]
     assert layer.kernel == "lm_copy_blocks"
 

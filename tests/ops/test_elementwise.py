@@ -19,7 +19,7 @@ from lite_micro.testing.conformance import run_cases
 from lite_micro.testing.oneop import TensorSpec, build_model
 from lite_micro.testing.runs import case_count, run_seed
 from lite_micro.testing.sampling import sample_cases
-from lite_micro.testing.strategies_more import ALL_STRATEGIES
+from lite_micro.testing.strategies import INT8
 from lite_micro.toolchain.host import build_host
 
 CASES = case_count(150)
@@ -91,7 +91,7 @@ def test_every_input_pair_matches_tflm(tmp_path):
 
 def test_random_shapes_match_tflm(tmp_path):
     """The conformance strategies (broadcast shapes of rank 1-4), all ops in one build."""
-    cases = [c for op in OPS for c in sample_cases(ALL_STRATEGIES[op], max(2, CASES // 15), 3 + SEED)]
+    cases = [c for op in OPS for c in sample_cases(INT8[op], max(2, CASES // 15), 3 + SEED)]
     problems = run_cases(cases, inputs_per_model=2, workdir=tmp_path)
     assert not problems, problems[0].summary()
 

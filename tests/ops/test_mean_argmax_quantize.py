@@ -7,8 +7,6 @@ random cases per op (default: a quick CI run; several hundred for a thorough loc
 
 from __future__ import annotations
 
-import zlib
-
 import numpy as np
 import pytest
 
@@ -16,15 +14,11 @@ import lite_micro.ops
 from lite_micro.api import Options, compile_model
 from lite_micro.errors import UnsupportedError
 from lite_micro.ops.reduce import mean_multiplier
-from lite_micro.testing.conformance import run_cases
-from lite_micro.testing.oneop import OpCase, TensorSpec, build_model
-from lite_micro.testing.runs import case_count, run_seed
-from lite_micro.testing.sampling import sample_cases
-from lite_micro.testing.strategies_more import STRATEGIES
+from lite_micro.testing.oneop import OpCase, TensorSpec, build_model, const_i32, reduced_shape
+from lite_micro.testing.runs import case_count
 from lite_micro.toolchain.host import build_host
 
 CASES = case_count(4)
-SEED = run_seed()
 OPS = ("MEAN", "ARG_MAX", "QUANTIZE", "DEQUANTIZE")
 
 
@@ -35,18 +29,9 @@ def int32_outputs(monkeypatch):
     monkeypatch.setattr(lite_micro.ops, "IO_DTYPES", lite_micro.ops.IO_DTYPES + ("int32",))
 
 
-def _i32(values, shape=None):
-    data = np.asarray(values, dtype=np.int32)
-    return TensorSpec(data.shape if shape is None else shape, "int32",
-                      data=data if shape is None else data.reshape(shape))
-
-
 def _mean(shape, axes, keep, in_q=(0.1, -5), out_q=(0.1, -5)):
-    reduced = {a % len(shape) for a in axes}
-    out_shape = [1 if i in reduced else d for i, d in enumerate(shape)] if keep else \
-        [d for i, d in enumerate(shape) if i not in reduced]
-    return OpCase("MEAN", [TensorSpec(shape, "int8", *in_q), _i32(axes)],
-                  [TensorSpec(tuple(out_shape), "int8", *out_q)], dict(keep_dims=keep))
+    return OpCase("MEAN", [TensorSpec(shape, "int8", *in_q), const_i32(axes)],
+                  [TensorSpec(reduced_shape(shape, axes, keep), "int8", *out_q)], dict(keep_dims=keep))
 
 
 def edge_cases() -> list[OpCase]:
@@ -57,16 +42,13 @@ def edge_cases() -> list[OpCase]:
         _mean((2, 3, 4, 5), [0, 1, 2, 3], False, (0.3, 7), (0.07, 1)),  # everything, scalar out
         _mean((2, 3, 4, 5), [1, -3, 3], True),                       # a duplicate axis
         _mean((3, 10), [1], False, (1e-3, 0), (1.0, 0)),             # tiny multiplier
-        OpCase("ARG_MAX", [TensorSpec((4, 6), "int8", 0.1, 0, data=None), _i32([0])],
+        OpCase("ARG_MAX", [TensorSpec((4, 6), "int8", 0.1, 0, data=None), const_i32([0])],
                [TensorSpec((6,), "int32")], dict(output_type="INT32")),
     ]
 
 
-def test_random_and_edge_cases_match_tflm(tmp_path, int32_outputs):
-    cases = [c for op in OPS for c in sample_cases(STRATEGIES[op], CASES, zlib.crc32(op.encode()) + 1 + SEED)]
-    cases += edge_cases()
-    problems = run_cases(cases, inputs_per_model=2, workdir=tmp_path)
-    assert not problems, f"{len(problems)} of {len(cases)} differ; first: {problems[0].summary()}"
+def test_random_and_edge_cases_match_tflm(check_random_and_edge_cases, int32_outputs):
+    check_random_and_edge_cases(OPS, CASES, 1, edge_cases())
 
 
 # ---- chosen inputs: every int8 value, rounding ties ------------------------------------------
@@ -136,7 +118,7 @@ def test_argmax_ties_pick_the_first_index(tmp_path, int32_outputs):
     x = np.zeros((3, 5, 4), dtype=np.int8)
     x[1, 2:, :] = 7                                               # ties: rows 2..4
     x[2] = np.random.default_rng(0).integers(-128, 128, (5, 4))
-    items = [(build_model("ARG_MAX", [TensorSpec((3, 5, 4), "int8", 0.1, 0), _i32([axis])],
+    items = [(build_model("ARG_MAX", [TensorSpec((3, 5, 4), "int8", 0.1, 0), const_i32([axis])],
                           [TensorSpec(tuple(d for i, d in enumerate((3, 5, 4)) if i != axis % 3), "int32")],
                           dict(output_type="INT32")), [x, -x - 1]) for axis in (0, 1, -1)]
     _check_inputs(items, tmp_path)
@@ -159,15 +141,15 @@ def test_same_quantization_requantize_is_an_alias():
 
 
 BAD = [
-    (OpCase("ARG_MAX", [TensorSpec((4, 3), "int8", 0.1, 0), _i32([1])], [TensorSpec((4,), "int64")],
+    (OpCase("ARG_MAX", [TensorSpec((4, 3), "int8", 0.1, 0), const_i32([1])], [TensorSpec((4,), "int64")],
             dict(output_type="INT64")), "int32 only"),
     (OpCase("QUANTIZE", [TensorSpec((4,), "int8", 0.1, 0)], [TensorSpec((4,), "int32", 0.1, 0)],
             {}, version=2), "int8 only"),
     (OpCase("DEQUANTIZE", [TensorSpec((4,), "int32", 0.1, 0)], [TensorSpec((4,), "float32")]),
      "int8 only"),
-    (OpCase("MEAN", [TensorSpec((2, 3), "int8", 0.1, 0), _i32([1])], [TensorSpec((2, 3), "int8", 0.1, 0)],
+    (OpCase("MEAN", [TensorSpec((2, 3), "int8", 0.1, 0), const_i32([1])], [TensorSpec((2, 3), "int8", 0.1, 0)],
             dict(keep_dims=False)), "output shape"),
-    (OpCase("MEAN", [TensorSpec((2, 3), "int8", 0.1, 0), _i32([2])], [TensorSpec((2,), "int8", 0.1, 0)],
+    (OpCase("MEAN", [TensorSpec((2, 3), "int8", 0.1, 0), const_i32([2])], [TensorSpec((2,), "int8", 0.1, 0)],
             dict(keep_dims=False)), "out of range"),
 ]
 

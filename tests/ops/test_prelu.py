@@ -15,7 +15,7 @@ from lite_micro.testing.conformance import run_cases
 from lite_micro.testing.oneop import OpCase, TensorSpec
 from lite_micro.testing.runs import case_count, run_seed
 from lite_micro.testing.sampling import sample_cases
-from lite_micro.testing.strategies_more import STRATEGIES
+from lite_micro.testing.strategies import INT8
 from lite_micro.toolchain.host import build_host
 
 CASES = case_count(12)
@@ -66,7 +66,7 @@ def edge_cases() -> list[OpCase]:
 
 
 def test_prelu_matches_tflm(tmp_path):
-    cases = sample_cases(STRATEGIES["PRELU"], CASES, 11 + SEED) + edge_cases()
+    cases = sample_cases(INT8["PRELU"], CASES, 11 + SEED) + edge_cases()
     problems = run_cases(cases, inputs_per_model=2, workdir=tmp_path)
     assert not problems, f"{len(problems)} of {len(cases)} differ; first: {problems[0].summary()}"
 

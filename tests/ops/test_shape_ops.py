@@ -10,8 +10,6 @@ masks) are compared with TFLM's QUANTIZE and with numpy's indexing instead.
 
 from __future__ import annotations
 
-import zlib
-
 import numpy as np
 import pytest
 
@@ -21,33 +19,20 @@ from lite_micro.frontend import read_model_bytes
 from lite_micro.ops import prepare_op
 from lite_micro.ops.shape_ops import BLOCK_COPY, BLOCK_FILL
 from lite_micro.testing import oneop
-from lite_micro.testing.conformance import run_cases
-from lite_micro.testing.oneop import OpCase, TensorSpec, build_model
-from lite_micro.testing.runs import case_count, run_seed
+from lite_micro.testing.oneop import OpCase, TensorSpec, build_model, const_i32
+from lite_micro.testing.runs import case_count
 from lite_micro.testing.sampling import sample_cases
-from lite_micro.testing.strategies_more import STRATEGIES
+from lite_micro.testing.strategies import INT8
 from lite_micro.toolchain.host import build_host
 
 CASES = case_count(3)
-SEED = run_seed()
 OPS = ("CONCATENATION", "PAD", "PADV2", "TRANSPOSE", "STRIDED_SLICE", "SPLIT", "SPLIT_V",
        "PACK", "UNPACK", "RESIZE_NEAREST_NEIGHBOR")
-
-
-def _i32(values, shape=None):
-    data = np.asarray(values, dtype=np.int32)
-    if shape is not None:
-        data = data.reshape(shape)
-    return TensorSpec(data.shape, "int32", data=data)
 
 
 def _q(shape, scale=0.05, zp=-7, dtype="int8"):
     return TensorSpec(tuple(shape), dtype, scale if dtype == "int8" else None,
                       zp if dtype == "int8" else None)
-
-
-def _report(problems, count):
-    assert not problems, f"{len(problems)} of {count} differ from TFLM; first: {problems[0].summary()}"
 
 
 # ---- against TFLM ------------------------------------------------------------------------
@@ -56,23 +41,23 @@ def edge_cases() -> list[OpCase]:
     """Configurations the random strategies rarely reach."""
     rng = np.random.default_rng(3)
     cases = [
-        OpCase("PAD", [_q((1, 9, 7, 3)), _i32([[0, 0], [5, 2], [0, 4], [0, 0]])], [_q((1, 16, 11, 3))]),
-        OpCase("PAD", [_q((2, 3, 2, 2, 3)), _i32([[1, 0], [0, 2], [1, 1], [0, 0], [2, 3]])],
+        OpCase("PAD", [_q((1, 9, 7, 3)), const_i32([[0, 0], [5, 2], [0, 4], [0, 0]])], [_q((1, 16, 11, 3))]),
+        OpCase("PAD", [_q((2, 3, 2, 2, 3)), const_i32([[1, 0], [0, 2], [1, 1], [0, 0], [2, 3]])],
                [_q((3, 5, 4, 2, 8))]),
-        OpCase("PADV2", [_q((4, 6), dtype="float32"), _i32([[1, 2], [3, 0]]),
+        OpCase("PADV2", [_q((4, 6), dtype="float32"), const_i32([[1, 2], [3, 0]]),
                          TensorSpec((1,), "float32", data=np.zeros(1, np.float32))],
                [_q((7, 9), dtype="float32")]),
-        OpCase("TRANSPOSE", [_q((2, 3, 1, 4, 5)), _i32([3, 0, 4, 2, 1])], [_q((4, 2, 5, 1, 3))]),
-        OpCase("TRANSPOSE", [_q((3, 4, 5), dtype="float32"), _i32([2, 0, 1])],
+        OpCase("TRANSPOSE", [_q((2, 3, 1, 4, 5)), const_i32([3, 0, 4, 2, 1])], [_q((4, 2, 5, 1, 3))]),
+        OpCase("TRANSPOSE", [_q((3, 4, 5), dtype="float32"), const_i32([2, 0, 1])],
                [_q((5, 3, 4), dtype="float32")]),
         OpCase("UNPACK", [_q((3, 16, 2))], [_q((3, 2)) for _ in range(16)], dict(num=16, axis=1)),
-        OpCase("SPLIT_V", [_q((7, 2, 3)), _i32([1, 2, -1, 1, 1]), _i32(0, ())],
+        OpCase("SPLIT_V", [_q((7, 2, 3)), const_i32([1, 2, -1, 1, 1]), const_i32(0, ())],
                [_q((n, 2, 3)) for n in (1, 2, 2, 1, 1)], dict(num_splits=5)),
-        OpCase("STRIDED_SLICE", [_q((5, 6, 4, 3)), _i32([-1, 5, 3, 2]), _i32([-6, 0, -5, -4]),
-                                 _i32([-2, -2, -1, -1])], [_q((3, 3, 4, 3))]),
-        OpCase("RESIZE_NEAREST_NEIGHBOR", [_q((2, 3, 5, 4)), _i32([17, 23])], [_q((2, 17, 23, 4))],
+        OpCase("STRIDED_SLICE", [_q((5, 6, 4, 3)), const_i32([-1, 5, 3, 2]), const_i32([-6, 0, -5, -4]),
+                                 const_i32([-2, -2, -1, -1])], [_q((3, 3, 4, 3))]),
+        OpCase("RESIZE_NEAREST_NEIGHBOR", [_q((2, 3, 5, 4)), const_i32([17, 23])], [_q((2, 17, 23, 4))],
                dict(align_corners=False, half_pixel_centers=True)),
-        OpCase("RESIZE_NEAREST_NEIGHBOR", [_q((1, 6, 9, 1)), _i32([4, 3])], [_q((1, 4, 3, 1))],
+        OpCase("RESIZE_NEAREST_NEIGHBOR", [_q((1, 6, 9, 1)), const_i32([4, 3])], [_q((1, 4, 3, 1))],
                dict(align_corners=True, half_pixel_centers=False)),
         OpCase("CONCATENATION",                                    # a constant input in the middle
                [_q((2, 3)), TensorSpec((2, 4), "int8", 0.05, -7,
@@ -95,7 +80,7 @@ def slice_cases(count: int, seed: int) -> list[OpCase]:
         begin = [int(rng.integers(0, d)) for d in shape]
         size = [-1 if rng.random() < 0.25 else int(rng.integers(1, d - b + 1)) for b, d in zip(begin, shape)]
         out = [d - b if n == -1 else n for b, n, d in zip(begin, size, shape)]
-        cases.append(OpCase("SLICE", [_q(shape), _i32(begin), _i32(size)], [_q(out)]))
+        cases.append(OpCase("SLICE", [_q(shape), const_i32(begin), const_i32(size)], [_q(out)]))
     return cases
 
 
@@ -104,10 +89,8 @@ def slice_op(monkeypatch):
     monkeypatch.setitem(oneop.OPS, "SLICE", ("SliceOptions", 2))
 
 
-def test_random_and_edge_cases_match_tflm(tmp_path, slice_op):
-    cases = [c for op in OPS for c in sample_cases(STRATEGIES[op], CASES, zlib.crc32(op.encode()) + 1 + SEED)]
-    cases += edge_cases() + slice_cases(max(CASES, 8), 4)
-    _report(run_cases(cases, inputs_per_model=2, workdir=tmp_path), len(cases))
+def test_random_and_edge_cases_match_tflm(check_random_and_edge_cases, slice_op):
+    check_random_and_edge_cases(OPS, CASES, 1, edge_cases() + slice_cases(max(CASES, 8), 4))
 
 
 # ---- beyond TFLM: mixed-scale CONCATENATION, ellipsis and new axes -----------------------------
@@ -182,7 +165,7 @@ def test_ellipsis_and_new_axis_follow_tensorflow(tmp_path):
     for k, (shape, begin, end, strides, masks) in enumerate(SLICES):
         x = rng.integers(-128, 128, shape).astype(np.int8)
         y = _numpy_slice(x, begin, end, strides, masks)
-        model = build_model("STRIDED_SLICE", [_q(shape), _i32(begin), _i32(end), _i32(strides)],
+        model = build_model("STRIDED_SLICE", [_q(shape), const_i32(begin), const_i32(end), const_i32(strides)],
                             [_q(y.shape)], masks)
         gens.append(compile_model(model, Options(prefix=f"ss{k}")))
         expect.append((x, y))
@@ -221,7 +204,7 @@ def _table_and_pointers(layer):
 
 @pytest.mark.parametrize("seed", range(40))
 def test_pad_tables_write_every_output_byte_once(seed):
-    case = sample_cases(STRATEGIES["PAD" if seed % 2 else "PADV2"], 1, seed)[0]
+    case = sample_cases(INT8["PAD" if seed % 2 else "PADV2"], 1, seed)[0]
     table, pointers = _table_and_pointers(prepare_op(read_model_bytes(case.build()).ops[0]))
     inp, out = case.inputs[0], case.outputs[0]
     x = np.random.default_rng(seed).integers(-128, 128, inp.shape).astype(np.int8)
@@ -239,7 +222,7 @@ def test_contiguous_copies_merge_into_single_runs():
                         dict(axis=0))
     table = compile_model(model).layers[0].consts[0].values.tolist()
     assert table == [BLOCK_COPY, 0, 0, 0, 128, BLOCK_COPY, 0, 0, 128, 128]   # two memcpy's
-    model = build_model("TRANSPOSE", [_q((2, 3, 4)), _i32([0, 2, 1])], [_q((2, 4, 3))], {})
+    model = build_model("TRANSPOSE", [_q((2, 3, 4)), const_i32([0, 2, 1])], [_q((2, 4, 3))], {})
     table = compile_model(model).layers[0].consts[0].values.tolist()
     assert table == [BLOCK_COPY, 3, 0, 0, 1, 2, 12, 12, 4, 1, 3, 3, 4, 1]
 
@@ -247,20 +230,20 @@ def test_contiguous_copies_merge_into_single_runs():
 # ---- errors ------------------------------------------------------------------------------
 
 BAD = [
-    (OpCase("STRIDED_SLICE", [_q((4,)), _i32([0]), _i32([2]), _i32([1])], [_q((2,))], dict(offset=True)),
+    (OpCase("STRIDED_SLICE", [_q((4,)), const_i32([0]), const_i32([2]), const_i32([1])], [_q((2,))], dict(offset=True)),
      "offset"),
-    (OpCase("TRANSPOSE", [_q((2, 3)), _i32([0, 0])], [_q((2, 3))]), "not a permutation"),
-    (OpCase("PAD", [_q((2, 3)), _i32([[0, -1], [0, 0]])], [_q((2, 2))]), "non-negative"),
-    (OpCase("PADV2", [_q((2,), dtype="float32"), _i32([[1, 1]]),
+    (OpCase("TRANSPOSE", [_q((2, 3)), const_i32([0, 0])], [_q((2, 3))]), "not a permutation"),
+    (OpCase("PAD", [_q((2, 3)), const_i32([[0, -1], [0, 0]])], [_q((2, 2))]), "non-negative"),
+    (OpCase("PADV2", [_q((2,), dtype="float32"), const_i32([[1, 1]]),
                       TensorSpec((1,), "float32", data=np.full(1, 1.5, np.float32))],
             [_q((4,), dtype="float32")]), "one repeated byte"),
     (OpCase("CONCATENATION", [_q((2,)), _q((2,))], [_q((4,))],
             dict(axis=0, fused_activation_function="RELU")), "fused activation"),
-    (OpCase("RESIZE_NEAREST_NEIGHBOR", [_q((1, 2, 2, 1)), _i32([4, 4])], [_q((1, 4, 3, 1))]),
+    (OpCase("RESIZE_NEAREST_NEIGHBOR", [_q((1, 2, 2, 1)), const_i32([4, 4])], [_q((1, 4, 3, 1))]),
      "output shape"),
-    (OpCase("SPLIT", [_i32(1, ()), _q((2, 5))], [_q((2, 2)), _q((2, 3))], dict(num_splits=2)),
+    (OpCase("SPLIT", [const_i32(1, ()), _q((2, 5))], [_q((2, 2)), _q((2, 3))], dict(num_splits=2)),
      "equal parts"),
-    (OpCase("STRIDED_SLICE", [_q((4, 4)), _i32([0, 0]), _i32([1, 1]), _i32([1, 1])], [_q((1, 1))],
+    (OpCase("STRIDED_SLICE", [_q((4, 4)), const_i32([0, 0]), const_i32([1, 1]), const_i32([1, 1])], [_q((1, 1))],
             dict(ellipsis_mask=3)), "more than one ellipsis"),
 ]
 

@@ -8,8 +8,6 @@ LITEMICRO_CASES sets the number per op (several hundred for a thorough local run
 
 from __future__ import annotations
 
-import zlib
-
 import numpy as np
 import pytest
 import tflite
@@ -17,22 +15,15 @@ import tflite
 from lite_micro.api import Options, compile_model
 from lite_micro.errors import LiteMicroError, UnsupportedError
 from lite_micro.reference import Reference
-from lite_micro.testing.conformance import run_cases
-from lite_micro.testing.oneop import OpCase, TensorSpec, build_model
-from lite_micro.testing.runs import case_count, run_seed
+from lite_micro.testing.oneop import OpCase, TensorSpec, build_model, const_i32, reduced_shape
+from lite_micro.testing.runs import case_count
 from lite_micro.testing.sampling import sample_cases
-from lite_micro.testing.strategies_more import STRATEGIES, WITHOUT_TFLM
+from lite_micro.testing.strategies import WITHOUT_TFLM
 from lite_micro.tflm_compat import for_tflm
 from lite_micro.toolchain.host import build_host
 
 CASES = case_count(5)
-SEED = run_seed()
 OPS = ("REDUCE_MAX", "REDUCE_MIN", "SUM", "BROADCAST_TO")
-
-
-def _i32(values):
-    data = np.asarray(values, dtype=np.int32)
-    return TensorSpec(data.shape, "int32", data=data)
 
 
 def _q(shape, scale=0.05, zp=-7, dtype="int8"):
@@ -41,15 +32,13 @@ def _q(shape, scale=0.05, zp=-7, dtype="int8"):
 
 
 def _reduce(op, shape, axes, keep, out_q=(0.05, -7)):
-    reduced = {a % len(shape) for a in axes}
-    out_shape = [1 if i in reduced else d for i, d in enumerate(shape)] if keep else \
-        [d for i, d in enumerate(shape) if i not in reduced]
-    return OpCase(op, [_q(shape), _i32(axes)], [_q(out_shape, *out_q)], dict(keep_dims=keep))
+    return OpCase(op, [_q(shape), const_i32(axes)], [_q(reduced_shape(shape, axes, keep), *out_q)],
+                  dict(keep_dims=keep))
 
 
 def _tile(shape, multiples, dtype="int8"):
     out = [d * m for d, m in zip(shape, multiples)]
-    return OpCase("TILE", [_q(shape, dtype=dtype), _i32(multiples)], [_q(out, dtype=dtype)])
+    return OpCase("TILE", [_q(shape, dtype=dtype), const_i32(multiples)], [_q(out, dtype=dtype)])
 
 
 # ---- reductions and BROADCAST_TO against TFLM ------------------------------------------------
@@ -65,16 +54,13 @@ def edge_cases() -> list[OpCase]:
         _reduce("SUM", (1, 64, 64, 1), [1, 2], True),                   # same scale: saturates
         _reduce("SUM", (3, 10), [1], False, (4.0, 3)),                  # in/out ratio 1/80
         _reduce("SUM", (4, 5, 6), [0, 2], False, (0.003, -100)),        # in/out ratio 16: left shift
-        OpCase("BROADCAST_TO", [_q((3, 1)), _i32([2, 4, 3, 5])], [_q((2, 4, 3, 5))]),
-        OpCase("BROADCAST_TO", [_q((1,), dtype="float32"), _i32([7])], [_q((7,), dtype="float32")]),
+        OpCase("BROADCAST_TO", [_q((3, 1)), const_i32([2, 4, 3, 5])], [_q((2, 4, 3, 5))]),
+        OpCase("BROADCAST_TO", [_q((1,), dtype="float32"), const_i32([7])], [_q((7,), dtype="float32")]),
     ]
 
 
-def test_reductions_and_broadcast_match_tflm(tmp_path):
-    cases = [c for op in OPS for c in sample_cases(STRATEGIES[op], CASES, zlib.crc32(op.encode()) + 2 + SEED)]
-    cases += edge_cases()
-    problems = run_cases(cases, inputs_per_model=2, workdir=tmp_path)
-    assert not problems, f"{len(problems)} of {len(cases)} differ; first: {problems[0].summary()}"
+def test_reductions_and_broadcast_match_tflm(check_random_and_edge_cases):
+    check_random_and_edge_cases(OPS, CASES, 2, edge_cases())
 
 
 # ---- TILE: numpy, and TFLM through BROADCAST_TO ----------------------------------------------
@@ -142,12 +128,12 @@ def test_upsampling_tile_is_one_block_of_two_loops():
 BAD = [
     (_reduce("REDUCE_MAX", (2, 3), [1], False, (0.1, -7)), "quantization must be equal"),
     (_reduce("REDUCE_MIN", (2, 3), [2], False), "out of range"),
-    (OpCase("SUM", [_q((2, 3)), _i32([1])], [_q((2, 3))], dict(keep_dims=False)), "output shape"),
-    (OpCase("TILE", [_q((2, 3)), _i32([2, 0])], [_q((4, 0))]), "empty"),
-    (OpCase("TILE", [_q((2, 3)), _i32([2])], [_q((4, 3))]), "one positive count per input axis"),
-    (OpCase("TILE", [_q((2, 3)), _i32([2, 2])], [_q((4, 3))]), "output shape"),
+    (OpCase("SUM", [_q((2, 3)), const_i32([1])], [_q((2, 3))], dict(keep_dims=False)), "output shape"),
+    (OpCase("TILE", [_q((2, 3)), const_i32([2, 0])], [_q((4, 0))]), "empty"),
+    (OpCase("TILE", [_q((2, 3)), const_i32([2])], [_q((4, 3))]), "one positive count per input axis"),
+    (OpCase("TILE", [_q((2, 3)), const_i32([2, 2])], [_q((4, 3))]), "output shape"),
     (_tile((2,) * 8, [2] * 8), "at most 64"),
-    (OpCase("BROADCAST_TO", [_q((2, 3)), _i32([4, 3])], [_q((4, 3))]), "does not broadcast"),
+    (OpCase("BROADCAST_TO", [_q((2, 3)), const_i32([4, 3])], [_q((4, 3))]), "does not broadcast"),
 ]
 
 

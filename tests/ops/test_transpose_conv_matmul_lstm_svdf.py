@@ -21,7 +21,7 @@ from lite_micro.testing.conformance import run_cases
 from lite_micro.testing.oneop import OpCase, TensorSpec, build_model
 from lite_micro.testing.runs import case_count, run_seed
 from lite_micro.testing.sampling import sample_cases
-from lite_micro.testing.strategies_more import STRATEGIES
+from lite_micro.testing.strategies import INT8
 
 from lstm_cases import lstm_case, random_lstm_case, unsupported_lstm_model
 
@@ -116,7 +116,7 @@ def _groups() -> dict:
     for k, kw in enumerate(LAYOUTS):
         groups[f"lstm layout {k}"] = [lstm_case(np.random.default_rng(k), **kw) for k in range(2)]
     for op in ("TRANSPOSE_CONV", "BATCH_MATMUL", "SVDF"):
-        groups[op] = sample_cases(STRATEGIES[op], CASES, 1234 + SEED)
+        groups[op] = sample_cases(INT8[op], CASES, 1234 + SEED)
     groups["edge"] = _edge_cases(np.random.default_rng(99))
     return groups
 

@@ -1,5 +1,5 @@
-"""Hypothesis strategies for the int16 forms of ops (int16x8: int16 activations, int8
-weights), keyed "<OP>:int16" beside the int8 ones in ALL_STRATEGIES.
+"""Strategies for the int16 forms of ops (int16x8: int16 activations, int8 weights), keyed
+"<OP>:int16" in `CONFORMANCE`.
 
 int16 activations have zero point 0 (TFLM's rule); QUANTIZE and DEQUANTIZE also draw others.
 Output scales are fitted to the real range the outputs take over the runner's uniform int16
@@ -11,11 +11,13 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from lite_micro.testing.oneop import OpCase, TensorSpec
-from lite_micro.testing.strategies import (
+from lite_micro.testing.oneop import OpCase, TensorSpec, const_i32, reduced_shape
+from lite_micro.testing.strategies.common import (
     broadcast_shapes,
     conv_out_size,
+    f32,
     log_uniform,
+    pool_window,
     random_array,
     small_shape,
     weights,
@@ -23,12 +25,12 @@ from lite_micro.testing.strategies import (
 )
 
 INT16_STD = 65536.0 / np.sqrt(12.0)        # standard deviation of a uniform int16
+
+
 TENSOR_TYPE_INT32 = 2
+
+
 RATIO_LOG2 = {("int8", "int16"): (-1.0, 8.0), ("int16", "int8"): (-10.0, -6.0), ("int16", "int16"): (-3.0, 1.5)}
-
-
-def _f32(x) -> float:
-    return float(np.float32(x))
 
 
 @st.composite
@@ -43,7 +45,7 @@ def out_scale(draw, reach: float, product: float):
         fitted = product * 2.0 ** round(np.log2(fitted / product))
     else:
         fitted *= draw(st.floats(0.7, 1.4))
-    return _f32(max(fitted, product * 2.0 ** -12))   # all-zero weights: keep the multiplier below 2^12
+    return f32(max(fitted, product * 2.0 ** -12))   # all-zero weights: keep the multiplier below 2^12
 
 
 @st.composite
@@ -57,7 +59,7 @@ def quantize16(draw):
         return OpCase("QUANTIZE", [TensorSpec(shape, "float32")], [out], version=1)
     lo, hi = RATIO_LOG2[pair]                         # in_scale / out_scale that spreads the outputs
     log2 = draw(st.floats(lo, hi) | st.integers(int(lo), int(hi)).map(float))   # integers: exact, ties
-    inp = TensorSpec(shape, pair[0], _f32(out_scale_ * 2.0 ** log2), draw(zp[pair[0]]))
+    inp = TensorSpec(shape, pair[0], f32(out_scale_ * 2.0 ** log2), draw(zp[pair[0]]))
     return OpCase("QUANTIZE", [inp], [out], version=2)
 
 
@@ -70,7 +72,7 @@ def dequantize16(draw):
 
 @st.composite
 def bias16(draw, count, in_scale, w_scale, typical: float, dtype: str):
-    scales = [_f32(in_scale * s) for s in np.atleast_1d(w_scale)]
+    scales = [f32(in_scale * s) for s in np.atleast_1d(w_scale)]
     top = {"int16": 14, "int32": 30, "int64": 36}[dtype]
     bits = min(top, draw(st.integers(0, max(1, int(np.log2(typical + 1)) + 1)) | st.integers(0, top)))
     data = draw(random_array((count,), -(2 ** bits), 2 ** bits, np.int64)).astype(dtype)
@@ -88,7 +90,7 @@ def weighted16(draw, op, inp, filt, rows, out_shape, bias_types, options):
         options["quantized_bias_type"] = TENSOR_TYPE_INT32
     w_top = float(np.max(filt.scale))
     reach = 2.5 * typical * inp.scale * w_top
-    out = TensorSpec(out_shape, "int16", draw(out_scale(reach, _f32(inp.scale) * _f32(w_top))), 0)
+    out = TensorSpec(out_shape, "int16", draw(out_scale(reach, f32(inp.scale) * f32(w_top))), 0)
     options["fused_activation_function"] = draw(fused16(out.scale))
     return OpCase(op, [inp, filt] + ([b] if b is not None else []), [out], options)
 
@@ -140,7 +142,7 @@ def conv16(draw, depthwise=False):
 def binary16(draw, op):
     s1, s2, so = draw(broadcast_shapes())
     base = draw(log_uniform(1e-6, 0.01))
-    scales = [_f32(base * 10 ** draw(st.floats(-1.5, 1.5))) for _ in range(2)]
+    scales = [f32(base * 10 ** draw(st.floats(-1.5, 1.5))) for _ in range(2)]
     if draw(st.booleans()):
         scales[1] = scales[0]                       # equal scales: exact ties are possible
     ins = [TensorSpec(tuple(s), "int16", sc, 0) for s, sc in zip((s1, s2), scales)]
@@ -151,9 +153,9 @@ def binary16(draw, op):
         reach, product = 2.0 ** 28 * scales[0] * scales[1], scales[0] * scales[1]
     else:
         reach, product = 0.6 * 32768 * (scales[0] + scales[1]), 2.0 * max(scales) / 32768
-    scale = draw(out_scale(reach, _f32(product)))
+    scale = draw(out_scale(reach, f32(product)))
     if op != "MUL":
-        scale = max(scale, _f32(2.0 * max(scales) / 32768 * 1.01))    # TFLM's limit for ADD/SUB
+        scale = max(scale, f32(2.0 * max(scales) / 32768 * 1.01))    # TFLM's limit for ADD/SUB
     out = TensorSpec(tuple(so), "int16", scale, 0)
     options = dict(fused_activation_function=draw(fused16(out.scale)))
     return OpCase(op, ins, [out], options)
@@ -163,19 +165,15 @@ def binary16(draw, op):
 def leaky_relu16(draw):
     shape = draw(small_shape(1, 4, max_elems=1024))
     in_scale = draw(log_uniform(1e-6, 0.1))
-    alpha = _f32(draw(st.sampled_from([0.0, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, -0.5]) | st.floats(-1.0, 3.0)))
+    alpha = f32(draw(st.sampled_from([0.0, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, -0.5]) | st.floats(-1.0, 3.0)))
     reach = 32768 * in_scale * max(1.0, abs(alpha))
-    out = TensorSpec(shape, "int16", draw(out_scale(reach, _f32(in_scale))), 0)
+    out = TensorSpec(shape, "int16", draw(out_scale(reach, f32(in_scale))), 0)
     return OpCase("LEAKY_RELU", [TensorSpec(shape, "int16", in_scale, 0)], [out], dict(alpha=alpha))
 
 
 @st.composite
 def pool16(draw, op):
-    n, h, w, c = draw(st.integers(1, 2)), draw(st.integers(1, 11)), draw(st.integers(1, 11)), draw(st.integers(1, 8))
-    kh, kw, sh, sw, _, _, padding = draw(window(h, w, max_kernel=4, max_dilation=1))
-    if draw(st.integers(0, 4)) == 0:              # global pooling, up to 16x16
-        h, w = draw(st.integers(1, 16)), draw(st.integers(1, 16))
-        kh, kw, sh, sw, padding = h, w, 1, 1, "VALID"
+    n, h, w, c, kh, kw, sh, sw, padding = draw(pool_window())
     inp = draw(_input16((n, h, w, c)))
     oh, ow = conv_out_size(h, kh, sh, 1, padding), conv_out_size(w, kw, sw, 1, padding)
     out = TensorSpec((n, oh, ow, c), "int16", inp.scale, 0)
@@ -191,7 +189,7 @@ def sigmoid16(draw, op):
     shape = draw(small_shape(1, 4, max_elems=1024))
     scale = draw(st.integers(-16, -10).map(lambda e: 2.0 ** e) | log_uniform(1e-5, 2e-3))
     out = TensorSpec(shape, "int16", 2.0 ** -15, 0)
-    return OpCase(op, [TensorSpec(shape, "int16", _f32(scale), 0)], [out])
+    return OpCase(op, [TensorSpec(shape, "int16", f32(scale), 0)], [out])
 
 
 @st.composite
@@ -199,9 +197,9 @@ def softmax16(draw):
     shape = draw(small_shape(1, 4, max_dim=12, max_elems=1024))
     shape = shape[:-1] + (max(shape[-1], draw(st.integers(2, 12))),)     # a softmax over one value is 1
     scale = draw(log_uniform(1e-5, 3e-4) | st.integers(-16, -12).map(lambda e: 2.0 ** e))
-    beta = _f32(draw(st.sampled_from([1.0, 1.0, 0.5, 2.0]) | st.floats(0.1, 3.0)))
+    beta = f32(draw(st.sampled_from([1.0, 1.0, 0.5, 2.0]) | st.floats(0.1, 3.0)))
     out = TensorSpec(shape, "int16", 1.0 / 32768, 0)
-    return OpCase("SOFTMAX", [TensorSpec(shape, "int16", _f32(scale), 0)], [out], dict(beta=beta))
+    return OpCase("SOFTMAX", [TensorSpec(shape, "int16", f32(scale), 0)], [out], dict(beta=beta))
 
 
 @st.composite
@@ -212,16 +210,15 @@ def reduce16(draw, op):
     axes = draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, unique=True))
     written = [a - len(shape) if draw(st.booleans()) else a for a in axes]
     keep = draw(st.booleans())
-    out_shape = tuple([1 if i in axes else d for i, d in enumerate(shape)] if keep else
-                      [d for i, d in enumerate(shape) if i not in axes])
+    out_shape = reduced_shape(shape, axes, keep)
     inp = draw(_input16(shape))
     count = int(np.prod([shape[a] for a in axes]))
     if op == "MEAN" and draw(st.booleans()):
         scale = inp.scale
     else:
         spread = 2.5 * INT16_STD * (1.0 / np.sqrt(count) if op == "MEAN" else np.sqrt(count))
-        scale = draw(out_scale(spread * inp.scale, _f32(inp.scale)))
-    axis = TensorSpec((len(written),), "int32", data=np.asarray(written, np.int32))
+        scale = draw(out_scale(spread * inp.scale, f32(inp.scale)))
+    axis = const_i32(written)
     return OpCase(op, [inp, axis], [TensorSpec(out_shape, "int16", scale, 0)], dict(keep_dims=keep))
 
 
@@ -237,7 +234,7 @@ def transpose_conv16(draw):
     rows = filt.data.reshape(cout, kh, kw, cin)[:, ::sh, ::sw].reshape(cout, -1)     # one output's taps
     case = draw(weighted16("TRANSPOSE_CONV", inp, filt, rows, (n, oh, ow, cout), ["int64", "int16"],
                            dict(padding=padding, stride_h=sh, stride_w=sw)))
-    shape = TensorSpec((4,), "int32", data=np.asarray([n, oh, ow, cout], np.int32))
+    shape = const_i32([n, oh, ow, cout])
     case.inputs = [shape, filt, inp] + case.inputs[2:]
     return case
 

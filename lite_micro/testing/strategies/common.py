@@ -1,32 +1,32 @@
-"""Hypothesis strategies: random valid one-op int8 configurations, one per op.
+"""Building blocks of the strategies: shapes, int8 activations and weights, bias, output
+quantizations fitted to the real range of an op's outputs (`ranges`), fused activations,
+broadcast shape pairs, small helpers for constant tensors and axes.
 
-Every strategy draws an `OpCase` that the TFLM interpreter accepts: quantization
-follows TFLM's rules (symmetric weights with zero point 0, int32 bias with scale
-in_scale * w_scale, fixed output quantization for softmax/logistic/tanh, equal
-input/output quantization where TFLM assumes it). Tensors stay small (a few
-thousand elements) so that a case is cheap to compile and run.
-
-`STRATEGIES` maps op name -> strategy; the common building blocks live here and
-the ops beyond the first eight in `strategies_more`.
+Every strategy draws an `OpCase` that the TFLM interpreter accepts: quantization follows
+TFLM's rules (symmetric weights with zero point 0, int32 bias with scale in_scale * w_scale,
+fixed output quantization for softmax/logistic/tanh, equal input/output quantization where
+TFLM assumes it). Tensors stay small (a few thousand elements) so that a case is cheap to
+compile and run.
 """
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import strategies as st
 
-try:
-    from hypothesis import strategies as st
-except ImportError as exc:           # the rest of lite_micro.testing works without it
-    raise ImportError("the conformance strategies need hypothesis: pip install hypothesis") from exc
-
-from lite_micro.testing.oneop import OpCase, TensorSpec
-from lite_micro.testing.ranges import EXTREME_ZERO_POINTS, activation_choices, dot_range, fit, input_range
+from lite_micro.testing.oneop import TensorSpec
+from lite_micro.testing.ranges import (
+    EXTREME_ZERO_POINTS,
+    activation_choices,
+    dot_range,
+    fit,
+)
 from lite_micro.testing.ties import tie_scale
 
 ACTIVATIONS = ["NONE", "RELU", "RELU6", "RELU_N1_TO_1"]
+
+
 PADDINGS = ["SAME", "VALID"]
 
-
-# ---- building blocks -------------------------------------------------------
 
 def log_uniform(lo: float, hi: float):
     """Floats spread evenly in log space over [lo, hi], rounded to float32."""
@@ -202,91 +202,16 @@ def window(draw, height, width, max_kernel=5, max_stride=3, max_dilation=3):
     return kh, kw, sh, sw, dh, dw, padding
 
 
-# ---- the first eight ops ---------------------------------------------------
-
 @st.composite
-def conv_2d(draw):
-    n, h, w = draw(st.integers(1, 2)), draw(st.integers(1, 9)), draw(st.integers(1, 9))
-    groups = draw(st.sampled_from([1] * 6 + [2, 3]))
-    group_in, cout = draw(st.integers(1, 8)), groups * draw(st.integers(1, 8 // groups + 1))
-    cin = group_in * groups
-    kh, kw, sh, sw, dh, dw, padding = draw(window(h, w))
-    inp = draw(activation((n, h, w, cin)))
-    filt = draw(weights((cout, kh, kw, group_in), 0))
-    rows = filt.data.reshape(cout, -1)
-    b = draw(bias(cout, inp.scale, filt.scale, typical_accumulator(rows)))
-    with_bias = draw(st.integers(0, 9)) > 0
-    oh, ow = conv_out_size(h, kh, sh, dh, padding), conv_out_size(w, kw, sw, dw, padding)
-    out = draw(weighted_output((n, oh, ow, cout), inp, filt, rows, b if with_bias else None))
-    options = dict(padding=padding, stride_h=sh, stride_w=sw, dilation_h_factor=dh,
-                   dilation_w_factor=dw,
-                   fused_activation_function=draw(fused_activation(out.scale, out.zero_point)))
-    inputs = [inp, filt] + ([b] if with_bias else [])
-    return OpCase("CONV_2D", inputs, [out], options, 6 if groups > 1 else 3)
-
-
-@st.composite
-def depthwise_conv_2d(draw):
-    n, h, w = draw(st.integers(1, 2)), draw(st.integers(1, 9)), draw(st.integers(1, 9))
-    cin, mult = draw(st.integers(1, 12)), draw(st.sampled_from([1, 1, 2, 3]))
-    cout = cin * mult
-    kh, kw, sh, sw, dh, dw, padding = draw(window(h, w))
-    inp = draw(activation((n, h, w, cin)))
-    filt = draw(weights((1, kh, kw, cout), 3))
-    rows = filt.data.reshape(-1, cout).T
-    b = draw(bias(cout, inp.scale, filt.scale, typical_accumulator(rows)))
-    with_bias = draw(st.integers(0, 9)) > 0
-    oh, ow = conv_out_size(h, kh, sh, dh, padding), conv_out_size(w, kw, sw, dw, padding)
-    out = draw(weighted_output((n, oh, ow, cout), inp, filt, rows, b if with_bias else None))
-    options = dict(padding=padding, stride_h=sh, stride_w=sw, dilation_h_factor=dh,
-                   dilation_w_factor=dw, depth_multiplier=mult,
-                   fused_activation_function=draw(fused_activation(out.scale, out.zero_point)))
-    inputs = [inp, filt] + ([b] if with_bias else [])
-    return OpCase("DEPTHWISE_CONV_2D", inputs, [out], options)
-
-
-@st.composite
-def fully_connected(draw):
-    shape = draw(small_shape(2, 4, max_dim=8, max_elems=512))
-    keep_num_dims = draw(st.booleans())
-    depth = shape[-1] if keep_num_dims else draw(
-        st.sampled_from([d for d in _divisors(int(np.prod(shape)))]))
-    units = draw(st.integers(1, 16))
-    inp = draw(activation(shape))
-    filt = draw(weights((units, depth), 0, per_channel=draw(st.integers(0, 3)) == 0))
-    b = draw(bias(units, inp.scale, filt.scale, typical_accumulator(filt.data)))
-    with_bias = draw(st.integers(0, 9)) > 0
-    batch = int(np.prod(shape)) // depth
-    out_shape = shape[:-1] + (units,) if keep_num_dims else (batch, units)
-    out = draw(weighted_output(out_shape, inp, filt, filt.data, b if with_bias else None))
-    options = dict(keep_num_dims=keep_num_dims,
-                   fused_activation_function=draw(fused_activation(out.scale, out.zero_point)))
-    version = 5 if keep_num_dims else (4 if with_bias else 6)
-    return OpCase("FULLY_CONNECTED", [inp, filt] + ([b] if with_bias else []), [out],
-                  options, version)
-
-
-def _divisors(n):
-    return [d for d in range(1, n + 1) if n % d == 0 and d <= 256]
-
-
-def _pool(op):
-    @st.composite
-    def strategy(draw):
-        n, h, w = draw(st.integers(1, 2)), draw(st.integers(1, 11)), draw(st.integers(1, 11))
-        c = draw(st.integers(1, 8))
-        kh, kw, sh, sw, _, _, padding = draw(window(h, w, max_kernel=4, max_dilation=1))
-        if draw(st.integers(0, 4)) == 0:              # global pooling, up to 16x16
-            h, w = draw(st.integers(1, 16)), draw(st.integers(1, 16))
-            kh, kw, sh, sw, padding = h, w, 1, 1, "VALID"
-        inp = draw(activation((n, h, w, c)))
-        oh, ow = conv_out_size(h, kh, sh, 1, padding), conv_out_size(w, kw, sw, 1, padding)
-        out = TensorSpec((n, oh, ow, c), "int8", inp.scale, inp.zero_point)
-        options = dict(padding=padding, stride_h=sh, stride_w=sw, filter_height=kh,
-                       filter_width=kw,
-                       fused_activation_function=draw(fused_activation(out.scale, out.zero_point)))
-        return OpCase(op, [inp], [out], options)
-    return strategy()
+def pool_window(draw):
+    """(n, h, w, c, kh, kw, sh, sw, padding) of a pooling op: windows up to 4x4 with strides,
+    one time in five a global pool up to 16x16."""
+    n, h, w, c = draw(st.integers(1, 2)), draw(st.integers(1, 11)), draw(st.integers(1, 11)), draw(st.integers(1, 8))
+    kh, kw, sh, sw, _, _, padding = draw(window(h, w, max_kernel=4, max_dilation=1))
+    if draw(st.integers(0, 4)) == 0:              # global pooling, up to 16x16
+        h, w = draw(st.integers(1, 16)), draw(st.integers(1, 16))
+        kh, kw, sh, sw, padding = h, w, 1, 1, "VALID"
+    return n, h, w, c, kh, kw, sh, sw, padding
 
 
 @st.composite
@@ -316,66 +241,25 @@ def binary_inputs(draw, in1, in2):
     return specs
 
 
-@st.composite
-def add(draw, op="ADD"):
-    s1, s2, so = draw(broadcast_shapes())
-    base = draw(log_uniform(1e-5, 1.0))
-    spread = st.floats(-1.5, 1.5)
-    in1 = draw(activation(s1, st.just(float(np.float32(base * 10 ** draw(spread))))))
-    same = draw(st.booleans())                      # equal scales: exact ties are possible
-    in2 = draw(activation(s2, st.just(in1.scale if same else
-                                      float(np.float32(base * 10 ** draw(spread))))))
-    (lo1, hi1), (lo2, hi2) = input_range(in1.scale, in1.zero_point), \
-        input_range(in2.scale, in2.zero_point)
-    lo, hi = (lo1 + lo2, hi1 + hi2) if op == "ADD" else (lo1 - hi2, hi1 - lo2)
-    middle, half = (lo + hi) / 2, (hi - lo) * 0.3  # a sum of two uniforms gathers in the middle
-    scale, zp = draw(output_quant(middle - half, middle + half, (in1.scale, 1.0)))
-    out = TensorSpec(tuple(so), "int8", scale, zp)
-    options = dict(fused_activation_function=draw(fused_activation(out.scale, out.zero_point)))
-    return OpCase(op, draw(binary_inputs(in1, in2)), [out], options)
+def divisors(n):
+    return [d for d in range(1, n + 1) if n % d == 0 and d <= 256]
 
 
-@st.composite
-def reshape(draw):
-    shape = draw(small_shape(1, 4, max_elems=1024))
-    size = int(np.prod(shape))
-    new_shape, rest = [], size
-    for _ in range(draw(st.integers(0, 3))):
-        d = draw(st.sampled_from(_divisors(rest)))
-        new_shape.append(d)
-        rest //= d
-    new_shape.append(rest)
-    new_shape = tuple(draw(st.permutations(new_shape)))
-    inp = draw(activation(shape))
-    out = TensorSpec(new_shape, "int8", inp.scale, inp.zero_point)
-    form = draw(st.sampled_from(["tensor", "tensor", "option", "both"]))
-    inputs = [inp]
-    if form != "option":
-        inputs.append(TensorSpec((len(new_shape),), "int32",
-                                 data=np.asarray(new_shape, dtype=np.int32)))
-    options = {} if form == "tensor" else dict(new_shape=list(new_shape))
-    return OpCase("RESHAPE", inputs, [out], options)
+def f32(x):
+    return float(np.float32(x))
 
 
-@st.composite
-def softmax(draw):
-    shape = draw(small_shape(1, 4, max_dim=12, max_elems=1024))
-    if draw(st.booleans()) or shape[-1] == 1:       # one class: the output is constant
-        shape = shape[:-1] + (draw(st.integers(2, 40) | st.integers(1, 40)),)
-    beta = draw(st.sampled_from([1.0, 1.0, 0.5, 2.0]) | st.floats(0.05, 4.0))
-    spread = draw(log_uniform(1.0, 60.0) | log_uniform(1e-3, 1e3))   # beta * input range
-    inp = draw(activation(shape, st.just(float(np.float32(spread / 255.0 / beta)))))
-    out = TensorSpec(shape, "int8", 1.0 / 256, -128)
-    return OpCase("SOFTMAX", [inp], [out], dict(beta=beta))
+def like(spec, shape):
+    """A tensor of `shape` with the dtype and quantization of `spec`."""
+    return TensorSpec(tuple(shape), spec.dtype, spec.scale, spec.zero_point)
 
 
-STRATEGIES = {
-    "CONV_2D": conv_2d(),
-    "DEPTHWISE_CONV_2D": depthwise_conv_2d(),
-    "FULLY_CONNECTED": fully_connected(),
-    "AVERAGE_POOL_2D": _pool("AVERAGE_POOL_2D"),
-    "MAX_POOL_2D": _pool("MAX_POOL_2D"),
-    "ADD": add(),
-    "RESHAPE": reshape(),
-    "SOFTMAX": softmax(),
-}
+def pick_axis(draw, rank):
+    """An axis in [0, rank) written either way: positive or negative."""
+    axis = draw(st.integers(0, rank - 1))
+    return axis, (axis - rank if draw(st.booleans()) else axis)
+
+
+# LOGISTIC and TANH change over inputs of -8..8: input ranges from 0.5 to 50 mostly
+def mostly(usual, rare):
+    return st.one_of(usual, usual, usual, rare)
