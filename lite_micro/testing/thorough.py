@@ -3,9 +3,9 @@
     python3 -m lite_micro.testing.thorough --seeds 11,22,33 --cases 500 --log runs.jsonl [OP ...]
 
 Draws `--cases` distinct models per op and seed exactly as the conformance test does
-(tests/conformance/test_ops.py: seed crc32(op) + seed, the same strategies; the int16 forms
-too), checks them against the TFLM interpreter in batches of
-`--batch` models (one C compile each) and appends one JSON line per (op, seed) to the log:
+(tests/conformance/test_ops.py: seed crc32(op) + seed, the same strategies, int16 forms
+included), checks them against the TFLM interpreter in batches of `--batch` models (one C
+compile each) and appends one JSON line per (op, seed) to the log:
 cases, distinct configurations, informative cases, failures, seconds, the commit. A pair
 already in the log is skipped, so a run that was stopped resumes where it ended. A failure
 is shrunk and kept under tests/conformance/regressions/ as in CI. `--table` prints the
