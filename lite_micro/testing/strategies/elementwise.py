@@ -159,8 +159,10 @@ relu6 = _unary("RELU6", in_scale=mostly(log_uniform(1e-4, 0.09), log_uniform(1e-
 
 
 #                  [zp, six] holds values (with a zero point of 127 every output is zero)
+# alpha: the usual values, 0 and 1, else any float32 from 2^-10 (a subnormal alpha scales the
+# negative half to nothing: with a high zero point every output is then the same)
 leaky_relu = _unary("LEAKY_RELU", _relu, min_ratio=2.0 ** -30, options=st.fixed_dictionaries(
-    {"alpha": st.sampled_from([0.2, 0.01, 0.3, 0.25, 0.5]) | st.floats(0.0, 1.0, width=32)}))
+    {"alpha": st.sampled_from([0.2, 0.01, 0.3, 0.25, 0.5, 0.0, 1.0]) | st.floats(2.0 ** -10, 1.0, width=32)}))
 
 
 hard_swish = _unary("HARD_SWISH", lambda x: _hard_swish(x), min_ratio=1.01 / 128)
