@@ -365,7 +365,7 @@ LM_INLINE const int32_t *lm_conv_quad(const int32_t *w, const int32_t *xw, int32
     /* 14 registers: eight sums, two taps words, one weight word, three pointers/counters; the
      * starting sums are loaded inside, so that no input has to be copied into two of them. Per
      * half group: three loads back to back, then for each weight word 2 SMLAD, SXTB16 in
-     * place, 2 SMLAD: 32 MACs in 32 cycles per group of 4 taps, two groups per iteration. */
+     * place, 2 SMLAD: 32 MACs in 32 cycles per group of 4 taps, four groups per iteration. */
     int32_t a0, a1, a2, a3, b0, b1, b2, b3, x0, x1, wv;
 #define LM_QUAD_WORD_ASM(s1p0, s1p1, s0p0, s0p1)                                               \
     "smlad %[" s1p0 "], %[wv], %[x0], %[" s1p0 "]\n\t"                                         \
@@ -392,9 +392,14 @@ LM_INLINE const int32_t *lm_conv_quad(const int32_t *w, const int32_t *xw, int32
             "bcc 2f\n\t"
             LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM
             "2:\n\t"
+            "lsrs %[n], %[n], #1\n\t"
+            "bcc 4f\n\t"
+            LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM
+            "4:\n\t"
             "cmp %[n], #0\n\t"
             "beq 3f\n"
             "1:\n\t"
+            LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM
             LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM
             "subs %[n], %[n], #1\n\t"
             "bne 1b\n"
