@@ -325,9 +325,6 @@ LM_INLINE const int32_t *lm_fc_hex_block(const int32_t *w, const int8_t *x, int3
                 :
                 : "memory");
     }
-#undef LM_FC_HEX_WORD_ASM
-#undef LM_FC_HEX_GROUP_ASM
-#undef LM_FC_HEX_WORDS_ASM
     s[0] = s0;
     s[1] = s1;
     s[2] = s2;
@@ -425,6 +422,70 @@ LM_INLINE const int32_t *lm_fc_hex_block(const int32_t *w, const int8_t *x, int3
     } while (0)
 #endif
 
+/* lm_fc_hex_tensor_ssat_s8's whole block of six units in one block of assembly: lm_fc_hex_block's
+ * loop, the last inputs' word when the depth is not a multiple of 4, then the six outputs as
+ * LM_FC_OUT6 makes them. The values it needs after the loop, when the loop's 14 registers
+ * are free again, come from c on the stack: no register shuffling and no reloads between the
+ * loop and the outputs. Returns w advanced past the block; c->q advances by 6. */
+#if LM_USE_DSP && defined(__GNUC__) && defined(__OPTIMIZE__)
+typedef struct {
+    int32_t m, h2, s2, tail, tail_word;
+    int8_t *q;
+} lm_fc_fused_ctx;
+
+#define LM_FC_FUSED_OUT_ASM(sum, at)                                                           \
+    "add %[wc], %[xo], %[" sum "], asr #31\n\t"                                                \
+    "smmlar %[wc], %[" sum "], %[xv], %[wc]\n\t"                                               \
+    "asr %[wc], %[wc], %[wa]\n\t"                                                              \
+    "ssat %[wc], #8, %[wc]\n\t"                                                                \
+    "strb %[wc], [%[wb], #" at "]\n\t"
+#define LM_FC_FUSED_X2_ASM(a, b)                                                               \
+    "sub %[" b "], %[" b "], %[" a "]\n\t"                                                     \
+    "asr %[" b "], %[" b "], #7\n\t"                                                           \
+    "lsl %[" a "], %[" a "], #1\n\t"
+LM_INLINE const int32_t *lm_fc_hex_fused(const int32_t *w, const int8_t *x, int32_t groups, lm_fc_fused_ctx *c)
+{
+    int32_t s0, s1, s2, s3, s4, s5, xv, xo, wa, wb, wc;
+    __asm__ volatile("ldr %[s0], [%[w]], #4\n\t"
+                     "ldr %[s1], [%[w]], #4\n\t"
+                     "ldr %[s2], [%[w]], #4\n\t"
+                     "ldr %[s3], [%[w]], #4\n\t"
+                     "ldr %[s4], [%[w]], #4\n\t"
+                     "ldr %[s5], [%[w]], #4\n\t"
+                     LM_FC_LOOP_ASM(LM_FC_HEX_GROUP_ASM) "\n\t"
+                     "ldr %[n], %[tail]\n\t"
+                     "cmp %[n], #0\n\t"
+                     "beq 5f\n\t"
+                     "ldr %[xv], %[tw]\n\t"
+                     LM_FC_HEX_WORDS_ASM
+                     "5:\n\t"
+                     LM_FC_FUSED_X2_ASM("s0", "s1") LM_FC_FUSED_X2_ASM("s2", "s3") LM_FC_FUSED_X2_ASM("s4", "s5")
+                     "ldr %[xv], %[m]\n\t"
+                     "ldr %[xo], %[h]\n\t"
+                     "ldr %[wa], %[sh]\n\t"
+                     "ldr %[wb], %[q]\n\t"
+                     LM_FC_FUSED_OUT_ASM("s0", "0") LM_FC_FUSED_OUT_ASM("s1", "1") LM_FC_FUSED_OUT_ASM("s2", "2")
+                     LM_FC_FUSED_OUT_ASM("s3", "3") LM_FC_FUSED_OUT_ASM("s4", "4") LM_FC_FUSED_OUT_ASM("s5", "5")
+                     "add %[wb], %[wb], #6\n\t"
+                     "str %[wb], %[q]"
+                     : [w] "+r"(w), [x] "+r"(x), [n] "+r"(groups), [s0] "=&r"(s0), [s1] "=&r"(s1),
+                       [s2] "=&r"(s2), [s3] "=&r"(s3), [s4] "=&r"(s4), [s5] "=&r"(s5), [xv] "=&r"(xv),
+                       [xo] "=&r"(xo), [wa] "=&r"(wa), [wb] "=&r"(wb), [wc] "=&r"(wc), [q] "+m"(c->q)
+                     : [m] "m"(c->m), [h] "m"(c->h2), [sh] "m"(c->s2), [tail] "m"(c->tail),
+                       [tw] "m"(c->tail_word)
+                     : "cc", "memory");
+    return w;
+}
+#undef LM_FC_FUSED_OUT_ASM
+#undef LM_FC_FUSED_X2_ASM
+#define LM_FC_FUSED 1
+#else
+#define LM_FC_FUSED 0
+#endif
+#undef LM_FC_HEX_WORD_ASM
+#undef LM_FC_HEX_GROUP_ASM
+#undef LM_FC_HEX_WORDS_ASM
+
 /* The last block of a layer padded with zero units: its outputs computed into t, the first n
  * of them copied. */
 LM_INLINE int8_t *lm_fc_copy_out(const int8_t *t, int32_t n, int8_t *out)
@@ -451,7 +512,22 @@ LM_INLINE void lm_fc_hex_(const lm_fc_params *p, const int8_t *in, const int32_t
     for (b = 0; b < p->batches; ++b, in += in_depth) {
         const int32_t *wb = w, *r = rq;
         int8_t *q = out, *o = 0;  /* o: where a last block padded with zero units goes */
-        for (k = hex; k > 0; --k, q += 6) {
+#if LM_FC_FUSED
+        if (tensor && full) {
+            lm_fc_fused_ctx c;
+            c.m = m, c.h2 = h2, c.s2 = s2, c.tail = (in_depth & 3) != 0, c.q = q;
+            c.tail_word = lm_fc_tail_word(in + (in_depth & ~3), in_depth & 3);
+            for (k = hex; k > 0; --k) {
+                if (k == 1 && hex_pad) {  /* then there is no block of four */
+                    o = c.q;
+                    c.q = t6;
+                }
+                wb = lm_fc_hex_fused(wb, in, in_depth >> 2, &c);
+            }
+            q = c.q;
+        }
+#endif
+        for (k = LM_FC_FUSED && tensor && full ? 0 : hex; k > 0; --k, q += 6) {
             int32_t a0, b0, a1, b1, a2, b2;
             if (k == 1 && hex_pad) {  /* then there is no block of four */
                 o = q;
