@@ -228,18 +228,24 @@ def _conv_quad(layer: Layer, w: np.ndarray, bias, table, zp_post: int, kp: int):
     words = pack_pair_blocks(w, bias)
     if words is None:
         return None
+    p = dict(layer.params)
+    kernel = ("lm_conv_quad_s8" if zp_post else         # the zero point added after the shift
+              "lm_conv_quad_ssat_s8" if (p["act_min"], p["act_max"]) == (-128, 127) else "lm_conv_quad_clamp_s8")
+    doubled = None
+    if kernel == "lm_conv_quad_ssat_s8":                # its triples are for the doubled sums
+        bound = np.abs(np.asarray(bias, dtype=np.int64)) + 128 * np.abs(w.astype(np.int64)).sum(axis=1)
+        doubled = rq2_table(table, bound)
+        table, kernel = (table, "lm_conv_quad_s8") if doubled is None else (doubled, kernel)
     table = np.concatenate([table, np.repeat(table[-1:], -len(table) % 4, axis=0)])  # the last block reads 4
     new_consts = [
         ConstArray("weights", "int32_t", words, f"weights {list(w.shape)}: per 4 channels the starting sums "
                    "(bias[c], bias[c] + 256 * bias[c+1]), then int16 channel-pair halfwords (256 * w[c+1] + w[c])"),
         ConstArray("channels", "int32_t", table,
-                   "per channel: multiplier, hi_add (rounding" + (")" if zp_post else " and output zero point)")
-                   + ", shift_hi")]
+                   "per channel, for the doubled sums: multiplier, h2 (rounding and output zero point), s2"
+                   if doubled is not None else "per channel: multiplier, hi_add (rounding"
+                   + (")" if zp_post else " and output zero point)") + ", shift_hi")]
     args = [ParamsArg(), TensorArg(layer.op.input("input"), const=True), ConstArg("weights"), ConstArg("channels"),
             str(zp_post), ScratchArg(), TensorArg(layer.op.outputs[0])]
-    p = dict(layer.params)
-    kernel = ("lm_conv_quad_s8" if zp_post else         # the zero point added after the shift
-              "lm_conv_quad_ssat_s8" if (p["act_min"], p["act_max"]) == (-128, 127) else "lm_conv_quad_clamp_s8")
     return dataclasses.replace(layer, kernel=kernel,
                                consts=new_consts, args=args,
                                scratch_bytes=6 * kp,

@@ -48,7 +48,8 @@ void lm_conv_fast_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w
  * scratch as for lm_conv_fast_s8. */
 void lm_conv_quad_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rec,
                      int32_t zp_post, int8_t *scratch, int8_t *out);
-/* The same for zp_post 0 and the clamp range [-128, 127] (one SSAT per output). */
+/* The same for zp_post 0 with rec's triples for the doubled sums (multiplier, h2, s2:
+ * lm_requantize_x2) and the clamp range [-128, 127] (one SSAT per output). */
 void lm_conv_quad_ssat_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rec,
                           int32_t zp_post, int8_t *scratch, int8_t *out);
 /* The same for zp_post 0 and any clamp range. */

@@ -1,6 +1,7 @@
 """The DSP forms of AVERAGE_POOL_2D (lm_avgpool_simd_s8: window sums of 4 channels per word in
-int16 lanes) and of FULLY_CONNECTED's block shapes (lm_fc_hex_s8: blocks of six units, then of
-four), against the TFLM interpreter (tolerance 0).
+int16 lanes), of FULLY_CONNECTED's block shapes (lm_fc_hex_s8: blocks of six units, then of
+four) and the limit of the doubled-sum requantization (lm_requantize_x2: sums near 2^30 keep
+the single-multiply form), against the TFLM interpreter (tolerance 0).
 
 Each case is a one-op model reaching one branch: channels in blocks of 16, of 4 and one by one
 (and every mix), global windows over whole rows, windows cut by SAME padding, stride 2, the
@@ -44,6 +45,22 @@ def _pool_case(seed, n, h, w, c, kh, kw, stride=(1, 1), padding="VALID", act="NO
     return OpCase("AVERAGE_POOL_2D", [inp], [out], options).build()
 
 
+def _huge_bias_case(op, seed):
+    """A CONV_2D 1x1 or FULLY_CONNECTED whose first (live) channel has a bias near 2^30: its sums
+    do not fit the doubled-sum requantization, so the layer keeps the single-multiply form."""
+    rng = np.random.default_rng(seed)
+    w = rng.integers(-127, 128, (4, 1, 1, 8) if op == "CONV_2D" else (4, 8)).astype(np.int8)
+    b = rng.integers(-3000, 3000, 4).astype(np.int32)
+    b[0] = (1 << 30) - 5
+    inp = TensorSpec((1, 3, 3, 8) if op == "CONV_2D" else (1, 8), "int8", 0.05, 3)
+    filt = TensorSpec(w.shape, "int8", 0.01, 0, 0, w)
+    bias = TensorSpec((4,), "int32", float(np.float32(0.05 * 0.01)), 0, 0, b)
+    out = TensorSpec((1, 3, 3, 4) if op == "CONV_2D" else (1, 4), "int8", 0.2, -5)
+    options = dict(padding="VALID", stride_h=1, stride_w=1, dilation_h_factor=1, dilation_w_factor=1) \
+        if op == "CONV_2D" else {}
+    return OpCase(op, [inp, filt, bias], [out], dict(options, fused_activation_function="NONE")).build()
+
+
 # (name, model bytes, kernel expected on cortex-m4)
 CASES = [
     ("pool_global_25x5_c64", _pool_case(1, 1, 25, 5, 64, 25, 5), "lm_avgpool_simd_s8"),
@@ -60,8 +77,11 @@ CASES = [
     ("fc_1_in_7_units_per_channel_relu6", _fc_case(35, 1, 1, 7, per_channel=True, act="RELU6"), "lm_fc_hex_s8"),
     ("fc_64_in_20_units_per_channel", _fc_case(36, 1, 64, 20, per_channel=True), "lm_fc_hex_ssat_s8"),
     ("fc_2_in_11_units", _fc_case(37, 1, 2, 11), "lm_fc_hex_tensor_ssat_s8"),
+    ("conv1x1_huge_bias_single_multiply", _huge_bias_case("CONV_2D", 38), "lm_conv_quad_s8"),
+    ("fc_huge_bias_single_multiply", _huge_bias_case("FULLY_CONNECTED", 39), "lm_fc_fast_s8"),
 ]
-QEMU_CI = {"pool_3x3_s2_same_c21", "pool_2x3_c7_relu6_batch2", "fc_64_in_20_units_per_channel", "fc_2_in_11_units"}
+QEMU_CI = {"pool_3x3_s2_same_c21", "pool_2x3_c7_relu6_batch2", "fc_64_in_20_units_per_channel", "fc_2_in_11_units",
+           "conv1x1_huge_bias_single_multiply"}
 
 
 def test_each_case_reaches_its_kernel():
@@ -98,3 +118,49 @@ def test_simd_forms_bit_exact_in_qemu_m4(name, tmp_path):
     sets = input_sets(gen.inputs, 4, 13)
     elf = build_firmware(gen, target, sets, tmp_path)
     _check(name, model, run_firmware(elf, target), sets)
+
+
+def test_requantize_x2_matches_multiply_by_quantized_multiplier(tmp_path):
+    """rq2_table's triples, in Python and in lm_requantize_x2 (C), against the double-rounding
+    port, over random and edge sums that the compiler's bound admits."""
+    import importlib.util
+
+    import cffi
+
+    from lite_micro import quant
+    from lite_micro.ops.requant import X2_LIMIT, requantize_x2, rq2_table, rq_triple
+    from lite_micro.resources import templates_dir
+
+    rng = np.random.default_rng(17)
+    edges = [0, 1, -1, 2, -2, X2_LIMIT, -X2_LIMIT, 1 << 20, -(1 << 20)]
+    xs, triples, want = [], [], []
+    for i in range(200_000 if THOROUGH else 20_000):
+        m, s = quant.quantize_multiplier(float(10 ** rng.uniform(-9, -0.35)))
+        zp = int(rng.integers(-128, 128))
+        triple = rq_triple(m, s, zp)
+        x = edges[i % len(edges)] if i % 5 == 0 else int(rng.integers(-X2_LIMIT, X2_LIMIT + 1)
+                                                          >> int(rng.integers(0, 30)))
+        table = None if triple is None else rq2_table(np.asarray([triple]), abs(x))
+        if table is None:
+            continue
+        t2 = tuple(int(v) for v in table[0])
+        expected = quant.multiply_by_quantized_multiplier(x, m, s) + zp
+        assert requantize_x2(x, t2) == expected, (x, m, s, zp)
+        xs.append(2 * x)
+        triples.extend(t2)
+        want.append(expected)
+    assert rq2_table(np.asarray([rq_triple(1 << 30, -5, 0)]), X2_LIMIT + 1) is None
+    ffi = cffi.FFI()
+    ffi.cdef("void t_x2(const int32_t *x, const int32_t *c, int32_t *out, int n);")
+    ffi.set_source("_lm_x2_test", """
+        #include "lm_common.h"
+        void t_x2(const int32_t *x, const int32_t *c, int32_t *out, int n) {
+            for (int i = 0; i < n; ++i) out[i] = lm_requantize_x2(x[i], c[3 * i], c[3 * i + 1], c[3 * i + 2]);
+        }
+    """, include_dirs=[str(templates_dir() / "runtime")], extra_compile_args=["-O2"])
+    spec = importlib.util.spec_from_file_location("_lm_x2_test", ffi.compile(tmpdir=str(tmp_path)))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    out = ffi.new("int32_t[]", len(xs))
+    mod.lib.t_x2(ffi.new("int32_t[]", xs), ffi.new("int32_t[]", triples), out, len(xs))
+    assert list(out) == want
