@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from .. import quant
 from ..ir import Op
 from .base import Layer, ParamsArg, TensorArg, require, require_int8
@@ -14,7 +16,7 @@ def _prepare(op: Op, kernel: str) -> Layer:
     require_int8(op, out, "output")
     act_min, act_max = quant.activation_range(op.options.fused_activation_function, out.scale, out.zero_point)
     params = window_params(op, inp, out) + [("act_min", act_min), ("act_max", act_max)]
-    return Layer(op=op, kernel=kernel, runtime=("lm_pool.c",), params_type="lm_pool_params",
+    return Layer(op=op, kernel=kernel, runtime=("lm_dot.h", "lm_pool.c"), params_type="lm_pool_params",
                  params=params, args=[ParamsArg(), TensorArg(inp, const=True), TensorArg(out)],
                  macs=0, note="generic pooling")
 
@@ -41,3 +43,16 @@ def prepare_average(op: Op) -> Layer:
 
 def prepare_max(op: Op) -> Layer:
     return _prepare(op, "lm_maxpool_s8")
+
+
+SIMD_WINDOW_LIMIT = 256   # pixels per window whose sums fit lm_avgpool_simd_s8's int16 lanes
+
+
+def average_for_target(layer: Layer, features: tuple[str, ...]) -> Layer:
+    """AVERAGE_POOL_2D on DSP cores: 4 channels summed per word (SXTAB16) where the window's
+    sums fit int16 lanes."""
+    p = dict(layer.params)
+    if "dsp" not in features or layer.kernel != "lm_avgpool_s8" or p["k_h"] * p["k_w"] > SIMD_WINDOW_LIMIT:
+        return layer
+    return dataclasses.replace(layer, kernel="lm_avgpool_simd_s8",
+                               note="window sums of 4 channels per word in int16 lanes")

@@ -40,3 +40,24 @@ def requantize_rq(x: int, triple: tuple[int, int, int]) -> int:
     neg = 1 if x < 0 else 0
     acc = x * m + ((hi_add - neg) << 32) + (0x40000000 | (neg << 31))
     return (acc >> 32) >> shift_hi
+
+
+X2_LIMIT = (1 << 30) - 1    # |sum| bound that keeps the doubled sum inside int32
+
+
+def rq2_table(table: np.ndarray, sum_bound) -> Optional[np.ndarray]:
+    """lm_requantize_x2's triples (multiplier, h2 = 2 * hi_add, s2 = shift_hi + 1) from rq_table's,
+    or None where a bound on |sum| (one per row, or one for all) leaves no room: the doubled sum
+    and h2 plus the high word of the product must stay inside int32."""
+    t = np.asarray(table, dtype=np.int64).reshape(-1, 3)
+    bound = np.broadcast_to(np.asarray(sum_bound, dtype=np.int64), (len(t),))
+    if (bound > X2_LIMIT).any() or (2 * np.abs(t[:, 1]) + bound + 2 >= 1 << 31).any():
+        return None
+    return np.stack([t[:, 0], 2 * t[:, 1], t[:, 2] + 1], axis=1)
+
+
+def requantize_x2(x: int, triple: tuple[int, int, int]) -> int:
+    """What lm_requantize_x2 computes from the doubled sum 2 * x, in Python integers."""
+    m, h2, s2 = triple
+    x2 = 2 * x
+    return (((x2 * m + (1 << 31)) >> 32) + h2 + (-1 if x2 < 0 else 0)) >> s2

@@ -11,9 +11,9 @@ from typing import Callable
 import numpy as np
 
 from .. import quant
-from . import conv
+from . import conv, pooling
 from .base import ConstArg, ConstArray, Layer, ParamsArg, ScratchArg, TensorArg
-from .requant import rq_table
+from .requant import rq2_table, rq_table
 
 
 def _conv_for_target(layer: Layer, features: tuple[str, ...]) -> Layer:
@@ -52,6 +52,7 @@ RULES: dict[str, Callable[[Layer, tuple[str, ...]], Layer]] = {
     "DEPTHWISE_CONV_2D": conv.depthwise_for_target,
     "CONV_2D": _conv_for_target,
     "FULLY_CONNECTED": _fc_for_target,
+    "AVERAGE_POOL_2D": pooling.average_for_target,
     "ADD": _addsub_for_target,
     "SUB": _addsub_for_target,
 }
@@ -132,21 +133,22 @@ def parked_requant(w: np.ndarray, bias, mults, shifts, out_zp: int, act: tuple[i
     return bias, table, zp_post
 
 
-def pack_pair_blocks(w: np.ndarray, bias) -> "np.ndarray | None":
-    """[out_c, K] int8 weights and biases -> the stream of lm_conv_quad_s8 and lm_fc_pair_s8
-    (lm_kernels.h): per block of 4 channels its starting sums, then per group of 4 taps the
-    words of pair (0, 1) and (2, 3) for the even taps, then for the odd taps; None when the
-    channel pairs do not fit (pair_halfwords)."""
-    w = _pad(_pad(w, 1, 4), 0, 4)
-    paired = pair_halfwords(w, _pad(np.asarray(bias, dtype=np.int64), 0, 4))
+def pack_pair_blocks(w: np.ndarray, bias, pairs: int = 2) -> "np.ndarray | None":
+    """[out_c, K] int8 weights and biases -> the stream of lm_conv_quad_s8 and lm_fc_hex_s8
+    (lm_kernels.h): per block of 2 * pairs channels its starting sums, then per group of 4 taps
+    the words of pair (0, 1), (2, 3), ... for the even taps, then for the odd taps; None when
+    the channel pairs do not fit (pair_halfwords)."""
+    size = 2 * pairs
+    w = _pad(_pad(w, 1, 4), 0, size)
+    paired = pair_halfwords(w, _pad(np.asarray(bias, dtype=np.int64), 0, size))
     if paired is None:
         return None
     halves, starts = paired                              # [out_c/2, kp], [out_c/2, 2]
-    blocks, groups = w.shape[0] // 4, w.shape[1] // 4
-    h = halves.reshape(blocks, 2, groups, 2, 2)          # [block, pair, group, tap pair, tap parity]
+    blocks, groups = w.shape[0] // size, w.shape[1] // 4
+    h = halves.reshape(blocks, pairs, groups, 2, 2)      # [block, pair, group, tap pair, tap parity]
     h = h.transpose(0, 2, 4, 1, 3)                       # [block, group, parity, pair, lane]
     words = ((h[..., 0] & 0xFFFF) | (h[..., 1] << 16)).reshape(blocks, -1)
-    return _int32(np.concatenate([starts.reshape(blocks, 4), words], axis=1).reshape(-1))
+    return _int32(np.concatenate([starts.reshape(blocks, size), words], axis=1).reshape(-1))
 
 
 def _int32(a: np.ndarray) -> np.ndarray:
@@ -166,14 +168,6 @@ def _rq_array(table: np.ndarray, per_channel: bool) -> ConstArray:
     return ConstArray("rq", "int32_t", table, "requantization (multiplier, hi_add, shift_hi) per channel, "
                       "output zero point folded in" if per_channel else
                       "requantization (multiplier, hi_add, shift_hi), output zero point folded in")
-
-
-def _pad_rows(rq: ConstArray) -> ConstArray:
-    """Per-unit triples repeated up to a multiple of 4 rows (the last block reads all four)."""
-    table = rq.values.reshape(-1, 3)
-    if len(table) == 1:
-        return rq
-    return dataclasses.replace(rq, values=np.concatenate([table, np.repeat(table[-1:], -len(table) % 4, axis=0)]))
 
 
 def _conv_fast(layer: Layer):
@@ -234,40 +228,70 @@ def _conv_quad(layer: Layer, w: np.ndarray, bias, table, zp_post: int, kp: int):
     words = pack_pair_blocks(w, bias)
     if words is None:
         return None
+    p = dict(layer.params)
+    kernel = ("lm_conv_quad_s8" if zp_post else         # the zero point added after the shift
+              "lm_conv_quad_ssat_s8" if (p["act_min"], p["act_max"]) == (-128, 127) else "lm_conv_quad_clamp_s8")
+    doubled = None
+    if kernel == "lm_conv_quad_ssat_s8":                # its triples are for the doubled sums
+        bound = np.abs(np.asarray(bias, dtype=np.int64)) + 128 * np.abs(w.astype(np.int64)).sum(axis=1)
+        doubled = rq2_table(table, bound)
+        table, kernel = (table, "lm_conv_quad_s8") if doubled is None else (doubled, kernel)
     table = np.concatenate([table, np.repeat(table[-1:], -len(table) % 4, axis=0)])  # the last block reads 4
     new_consts = [
         ConstArray("weights", "int32_t", words, f"weights {list(w.shape)}: per 4 channels the starting sums "
                    "(bias[c], bias[c] + 256 * bias[c+1]), then int16 channel-pair halfwords (256 * w[c+1] + w[c])"),
         ConstArray("channels", "int32_t", table,
-                   "per channel: multiplier, hi_add (rounding" + (")" if zp_post else " and output zero point)")
-                   + ", shift_hi")]
+                   "per channel, for the doubled sums: multiplier, h2 (rounding and output zero point), s2"
+                   if doubled is not None else "per channel: multiplier, hi_add (rounding"
+                   + (")" if zp_post else " and output zero point)") + ", shift_hi")]
     args = [ParamsArg(), TensorArg(layer.op.input("input"), const=True), ConstArg("weights"), ConstArg("channels"),
             str(zp_post), ScratchArg(), TensorArg(layer.op.outputs[0])]
-    p = dict(layer.params)
-    kernel = ("lm_conv_quad_s8" if zp_post else         # the zero point added after the shift
-              "lm_conv_quad_ssat_s8" if (p["act_min"], p["act_max"]) == (-128, 127) else "lm_conv_quad_clamp_s8")
     return dataclasses.replace(layer, kernel=kernel,
                                consts=new_consts, args=args,
                                scratch_bytes=6 * kp,
                                note=f"4 channels x 2 pixels per pass, channel pairs in halfwords, {kp} taps")
 
 
+def fc_blocks(units: int) -> tuple[int, int]:
+    """(six-unit blocks, four-unit blocks) of lm_fc_hex_s8 for `units` units (rounded up to
+    even): as many blocks of six as leave a multiple of four, so that no block is padded."""
+    even = units + (units & 1)
+    if even <= 4:
+        return 0, 1
+    quads = {0: 0, 4: 1, 2: 2}[even % 6]
+    return (even - 4 * quads) // 6, quads
+
+
 def _fc_pair(layer: Layer, p: dict, consts: dict):
-    """lm_fc_pair_s8 (one triple per unit) or lm_fc_pair_tensor_s8, where the unit pairs fit."""
+    """lm_fc_hex_s8 (one triple per unit) or lm_fc_hex_tensor_s8, where the unit pairs and the
+    doubled sums fit."""
     w, per_channel = consts["weights"].values, bool(p["per_channel"])
     mults, shifts = consts["mult"].values, consts["shift"].values
     parked = parked_requant(w, consts["bias"].values, mults if per_channel else mults[:1],
                             shifts if per_channel else shifts[:1], p["out_zp"], (p["act_min"], p["act_max"]),
                             allow_post=False)
-    words = pack_pair_blocks(w, parked[0]) if parked else None
-    if words is None:
+    if parked is None:
         return None
+    bias, table, _ = parked
+    bound = np.abs(np.asarray(bias, dtype=np.int64)) + 128 * np.abs(w.astype(np.int64)).sum(axis=1)
+    table = rq2_table(table, bound if per_channel else bound.max(initial=0))
+    hexes, quads = fc_blocks(len(bias))
+    cut = min(6 * hexes, len(bias))
+    parts = [pack_pair_blocks(w[:cut], bias[:cut], 3) if hexes else np.zeros(0, np.int64),
+             pack_pair_blocks(w[cut:], bias[cut:]) if quads else np.zeros(0, np.int64)]
+    if table is None or any(part is None for part in parts):
+        return None
+    table = table if not per_channel else np.concatenate(
+        [table, np.repeat(table[-1:], 6 * hexes + 4 * quads - len(table), axis=0)])
     return dataclasses.replace(
-        layer, kernel="lm_fc_pair" + ("" if per_channel else "_tensor")
+        layer, kernel="lm_fc_hex" + ("" if per_channel else "_tensor")
         + ("_ssat" if (p["act_min"], p["act_max"]) == (-128, 127) else "") + "_s8",
-        consts=[ConstArray("weights", "int32_t", words, f"weights {list(w.shape)}: per 4 units the starting "
-                           "sums (bias[u], bias[u] + 256 * bias[u+1]), then int16 unit-pair halfwords "
-                           "(256 * w[u+1] + w[u])"), _pad_rows(_rq_array(parked[1], per_channel))],
+        consts=[ConstArray("weights", "int32_t", np.concatenate(parts),
+                           f"weights {list(w.shape)}: {hexes} blocks of 6 units, then {quads} of 4, each with "
+                           "its starting sums (bias[u], bias[u] + 256 * bias[u+1]), then int16 unit-pair "
+                           "halfwords (256 * w[u+1] + w[u])"),
+                ConstArray("rq", "int32_t", table, "requantization of the doubled sums (multiplier, h2 with "
+                           "the output zero point, s2)" + (" per unit" if per_channel else ""))],
         args=[ParamsArg(), TensorArg(layer.op.input("input"), const=True), ConstArg("weights"), ConstArg("rq"),
-              TensorArg(layer.op.outputs[0])],
-        note="4 units per pass, unit pairs in halfwords, requantization in one multiply-accumulate")
+              str(hexes), TensorArg(layer.op.outputs[0])],
+        note=f"{hexes} x 6 + {quads} x 4 units per pass, unit pairs in halfwords, requantization in one SMMLAR")

@@ -238,6 +238,56 @@ LM_INLINE int8_t lm_requantize_out(int32_t acc, const int32_t *rq, int32_t act_m
     } while (0)
 #endif
 
+/* lm_requantize_rq from the doubled sum x2 = 2 * x (|x| < 2^30) and the triple (multiplier,
+ * h2 = 2 * hi_add, s2 = shift_hi + 1). TFLM's high = SaturatingRoundingDoublingHighMul(x, m)
+ * is (2x * m + 2^31) >> 32, the rounding SMMLAR adds; its RoundingDivideByPOT by r = s2 adds
+ * 2^(r-1) - (high < 0) before the shift, and high < 0 exactly when x < 0 wherever it matters
+ * (x = -1 with m = 2^30 gives high 0, where both give the zero point). So one SMMLAR with the
+ * accumulator h2 + (x2 >> 31), one shift. The compiler checks that 2x and h2 + high stay in
+ * int32 (ops/requant.py, rq2_table). */
+LM_INLINE int32_t lm_requantize_x2(int32_t x2, int32_t multiplier, int32_t h2, int32_t s2)
+{
+    const int64_t acc = (int64_t)x2 * multiplier + (int64_t)0x80000000u;
+    return (int32_t)((int32_t)(acc >> 32) + h2 + (x2 >> 31)) >> s2;
+}
+
+/* lm_requantize_x2 clamped to [act_min, act_max]; `full` (a constant): the range is
+ * [-128, 127], one SSAT. On ARMv7E-M: ADD, SMMLAR, ASR, then SSAT (or two compares). No
+ * memory operand: the caller's store goes where the compiler wants it, and no value it keeps
+ * in a register is reloaded around it. */
+LM_INLINE int32_t lm_rq2_clamp(int32_t x2, int32_t multiplier, int32_t h2, int32_t s2, int32_t act_min,
+                               int32_t act_max, const int full)
+{
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__) && defined(__OPTIMIZE__)
+    int32_t t;
+    __asm__("add %[t], %[h], %[x], asr #31\n\t"
+            "smmlar %[t], %[x], %[m], %[t]\n\t"
+            "asr %[t], %[t], %[s]"
+            : [t] "=&r"(t)
+            : [x] "r"(x2), [m] "r"(multiplier), [h] "r"(h2), [s] "r"(s2));
+    if (full) {
+        __asm__("ssat %0, #8, %0" : "+r"(t));
+        return t;
+    }
+#else
+    const int32_t t = lm_requantize_x2(x2, multiplier, h2, s2);
+    (void)full;
+#endif
+    return LM_MIN(LM_MAX(t, act_min), act_max);
+}
+
+/* The doubled sums of a channel pair packed in halfwords (lm_dot.h): 2 * s0 and
+ * 2 * (s1 - s0) / 256, exact (the compiler bounds both sums). */
+LM_INLINE int32_t lm_x2_lo(int32_t s0)
+{
+    return (int32_t)((uint32_t)s0 << 1);
+}
+
+LM_INLINE int32_t lm_x2_hi(int32_t s0, int32_t s1)
+{
+    return (int32_t)((uint32_t)s1 - (uint32_t)s0) >> 7;
+}
+
 /* The broadcast odometer of the binary element-wise kernels (ADD/SUB/MUL/MAX/MIN, PRELU,
  * SQUARED_DIFFERENCE): `p` is their params struct (outer_dims, outer_shape[], in1_strides[],
  * in2_strides[]), `idx` its zeroed counters. After a row of outputs it moves off1 and off2 to

@@ -356,17 +356,7 @@ static void lm_conv_pixel_pair(const lm_conv_params *p, const int32_t *w, const 
 /* ---- Four channels x two pixels: channel pairs packed in halfwords (lm_conv_quad_s8) ----
  * (the packing: lm_dot.h, lm_wrap_mac) */
 
-/* acc[0..7] = per pixel, the two sums of channel pair (0, 1), then of pair (2, 3), over one
- * block of w (its 4 starting sums, then per group of 4 taps its 4 words) and the widened
- * pixel pair; returns w advanced past the block. */
-LM_INLINE const int32_t *lm_conv_quad(const int32_t *w, const int32_t *xw, int32_t groups, int32_t *acc)
-{
 #if LM_USE_DSP && defined(__GNUC__) && defined(__OPTIMIZE__)
-    /* 14 registers: eight sums, two taps words, one weight word, three pointers/counters; the
-     * starting sums are loaded inside, so that no input has to be copied into two of them. Per
-     * half group: three loads back to back, then for each weight word 2 SMLAD, SXTB16 in
-     * place, 2 SMLAD: 32 MACs in 32 cycles per group of 4 taps, two groups per iteration. */
-    int32_t a0, a1, a2, a3, b0, b1, b2, b3, x0, x1, wv;
 #define LM_QUAD_WORD_ASM(s1p0, s1p1, s0p0, s0p1)                                               \
     "smlad %[" s1p0 "], %[wv], %[x0], %[" s1p0 "]\n\t"                                         \
     "smlad %[" s1p1 "], %[wv], %[x1], %[" s1p1 "]\n\t"                                         \
@@ -380,32 +370,48 @@ LM_INLINE const int32_t *lm_conv_quad(const int32_t *w, const int32_t *xw, int32
     LM_QUAD_WORD_ASM("a1", "b1", "a0", "b0")                                                   \
     "ldr %[wv], [%[w]], #4\n\t"                                                                \
     LM_QUAD_WORD_ASM("a3", "b3", "a2", "b2")
-    __asm__("ldr %[a0], [%[w]], #4\n\t"
-            "ldr %[a1], [%[w]], #4\n\t"
-            "ldr %[a2], [%[w]], #4\n\t"
-            "ldr %[a3], [%[w]], #4\n\t"
-            "mov %[b0], %[a0]\n\t"
-            "mov %[b1], %[a1]\n\t"
-            "mov %[b2], %[a2]\n\t"
-            "mov %[b3], %[a3]\n\t"
-            "lsrs %[n], %[n], #1\n\t"
-            "bcc 2f\n\t"
-            LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM
-            "2:\n\t"
-            "cmp %[n], #0\n\t"
-            "beq 3f\n"
-            "1:\n\t"
-            LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM
-            "subs %[n], %[n], #1\n\t"
-            "bne 1b\n"
-            "3:"
-            : [w] "+r"(w), [x] "+r"(xw), [n] "+r"(groups), [a0] "=&r"(a0), [a1] "=&r"(a1),
-              [a2] "=&r"(a2), [a3] "=&r"(a3), [b0] "=&r"(b0), [b1] "=&r"(b1), [b2] "=&r"(b2),
-              [b3] "=&r"(b3), [x0] "=&r"(x0), [x1] "=&r"(x1), [wv] "=&r"(wv)
+/* the starting sums, then the groups: bit 0 of the count, bit 1, then four per iteration */
+#define LM_QUAD_LOOP_ASM                                                                       \
+    "ldr %[a0], [%[w]], #4\n\t"                                                                \
+    "ldr %[a1], [%[w]], #4\n\t"                                                                \
+    "ldr %[a2], [%[w]], #4\n\t"                                                                \
+    "ldr %[a3], [%[w]], #4\n\t"                                                                \
+    "mov %[b0], %[a0]\n\t"                                                                     \
+    "mov %[b1], %[a1]\n\t"                                                                     \
+    "mov %[b2], %[a2]\n\t"                                                                     \
+    "mov %[b3], %[a3]\n\t"                                                                     \
+    "lsrs %[n], %[n], #1\n\t"                                                                  \
+    "bcc 2f\n\t" LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM "2:\n\t"                                    \
+    "lsrs %[n], %[n], #1\n\t"                                                                  \
+    "bcc 4f\n\t" LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM "4:\n\t"    \
+    "cmp %[n], #0\n\t"                                                                         \
+    "beq 3f\n"                                                                                 \
+    "1:\n\t" LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM                 \
+    LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM LM_QUAD_HALF_ASM                        \
+    "subs %[n], %[n], #1\n\t"                                                                  \
+    "bne 1b\n"                                                                                 \
+    "3:"
+#define LM_QUAD_MAC_OPERANDS                                                                   \
+    [w] "+r"(w), [x] "+r"(xw), [n] "+r"(groups), [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), \
+        [a3] "=&r"(a3), [b0] "=&r"(b0), [b1] "=&r"(b1), [b2] "=&r"(b2), [b3] "=&r"(b3),        \
+        [x0] "=&r"(x0), [x1] "=&r"(x1), [wv] "=&r"(wv)
+#endif
+
+/* acc[0..7] = per pixel, the two (raw) sums of channel pair (0, 1), then of pair (2, 3), over one
+ * block of w (its 4 starting sums, then per group of 4 taps its 4 words) and the widened
+ * pixel pair; returns w advanced past the block. */
+LM_INLINE const int32_t *lm_conv_quad(const int32_t *w, const int32_t *xw, int32_t groups, int32_t *acc)
+{
+#if LM_USE_DSP && defined(__GNUC__) && defined(__OPTIMIZE__)
+    /* 14 registers: eight sums, two taps words, one weight word, three pointers/counters; the
+     * starting sums are loaded inside, so that no input has to be copied into two of them. Per
+     * half group: three loads back to back, then for each weight word 2 SMLAD, SXTB16 in
+     * place, 2 SMLAD: 32 MACs in 32 cycles per group of 4 taps, four groups per iteration. */
+    int32_t a0, a1, a2, a3, b0, b1, b2, b3, x0, x1, wv;
+    __asm__(LM_QUAD_LOOP_ASM
+            : LM_QUAD_MAC_OPERANDS
             :
             : "cc", "memory");
-#undef LM_QUAD_WORD_ASM
-#undef LM_QUAD_HALF_ASM
 #else
     int32_t a0 = w[0], a1 = w[1], a2 = w[2], a3 = w[3];
     int32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3, half;
@@ -422,43 +428,149 @@ LM_INLINE const int32_t *lm_conv_quad(const int32_t *w, const int32_t *xw, int32
         b2 = lm_wrap_mac(wb0, x1, b2);
     }
 #endif /* LM_USE_DSP */
-    acc[0] = a0;
-    acc[1] = lm_pair_hi(a0, a1);
+    acc[0] = a0;  /* the raw pair sums: each epilogue takes the pairs' second channels */
+    acc[1] = a1;
     acc[2] = a2;
-    acc[3] = lm_pair_hi(a2, a3);
+    acc[3] = a3;
     acc[4] = b0;
-    acc[5] = lm_pair_hi(b0, b1);
+    acc[5] = b1;
     acc[6] = b2;
-    acc[7] = lm_pair_hi(b2, b3);
+    acc[7] = b3;
     return w;
 }
 
-/* The 8 outputs of a block from its sums; rq: 4 (multiplier, hi_add, shift_hi) triples. */
+/* The 8 outputs of a block from its raw sums; rq: 4 (multiplier, hi_add, shift_hi) triples. */
 #define LM_QUAD_OUT(acc, rq, zp, post, full, act_min, act_max, o0, o1)                         \
     do {                                                                                       \
+        (acc)[1] = lm_pair_hi((acc)[0], (acc)[1]);                                             \
+        (acc)[3] = lm_pair_hi((acc)[2], (acc)[3]);                                             \
+        (acc)[5] = lm_pair_hi((acc)[4], (acc)[5]);                                             \
+        (acc)[7] = lm_pair_hi((acc)[6], (acc)[7]);                                             \
         LM_CHANNEL_OUT2((acc)[0], (acc)[4], (rq) - 1, zp, post, full, act_min, act_max, o0, o1); \
         LM_CHANNEL_OUT2((acc)[1], (acc)[5], (rq) + 2, zp, post, full, act_min, act_max, o0, o1); \
         LM_CHANNEL_OUT2((acc)[2], (acc)[6], (rq) + 5, zp, post, full, act_min, act_max, o0, o1); \
         LM_CHANNEL_OUT2((acc)[3], (acc)[7], (rq) + 8, zp, post, full, act_min, act_max, o0, o1); \
     } while (0)
 
+/* lm_conv_quad_ssat_s8's 8 outputs of a block from its raw sums, in C: rq holds 4 (multiplier,
+ * h2, s2) triples for the doubled sums (lm_requantize_x2), the clamp range is [-128, 127]. */
+#define LM_QUAD_X2_OUT1(a, b, r, o0, o1)                                                       \
+    do {                                                                                       \
+        *(o0)++ = (int8_t)lm_rq2_clamp(a, (r)[0], (r)[1], (r)[2], -128, 127, 1);               \
+        *(o1)++ = (int8_t)lm_rq2_clamp(b, (r)[0], (r)[1], (r)[2], -128, 127, 1);               \
+    } while (0)
+#define LM_QUAD_X2_OUT(acc, rq, o0, o1)                                                        \
+    do {                                                                                       \
+        LM_QUAD_X2_OUT1(lm_x2_lo((acc)[0]), lm_x2_lo((acc)[4]), (rq), o0, o1);                 \
+        LM_QUAD_X2_OUT1(lm_x2_hi((acc)[0], (acc)[1]), lm_x2_hi((acc)[4], (acc)[5]), (rq) + 3, o0, o1); \
+        LM_QUAD_X2_OUT1(lm_x2_lo((acc)[2]), lm_x2_lo((acc)[6]), (rq) + 6, o0, o1);             \
+        LM_QUAD_X2_OUT1(lm_x2_hi((acc)[2], (acc)[3]), lm_x2_hi((acc)[6], (acc)[7]), (rq) + 9, o0, o1); \
+    } while (0)
+
+/* lm_conv_quad_ssat_s8's whole block in one block of assembly (DSP cores): lm_conv_quad's loop,
+ * then the 8 outputs from the doubled sums, made in place. The loop's 14 registers are free
+ * again after it but for the sums and w: the triples' and outputs' pointers come from c on
+ * the stack, and per channel the multiplier is loaded once, h2 once per pixel, then s2; per
+ * pixel ADD, SMMLAR, ASR, SSAT, STRB, each result in its spent sum: 80 cycles for 8 outputs,
+ * no register shuffling between the loop and the outputs. c's pointers advance. */
+#if LM_USE_DSP && defined(__GNUC__) && defined(__OPTIMIZE__)
+#define LM_CONV_FUSED 1
+typedef struct {
+    const int32_t *rq;
+    int8_t *o0, *o1;
+} lm_conv_fused_ctx;
+
+#define LM_QUAD_FUSED_X2_ASM(a, b)                                                             \
+    "sub %[" b "], %[" b "], %[" a "]\n\t"                                                     \
+    "asr %[" b "], %[" b "], #7\n\t"                                                           \
+    "lsl %[" a "], %[" a "], #1\n\t"
+/* registers: x = the triples, n = o0, x0 = o1, x1 = the multiplier, wv = h2 then s2 */
+#define LM_QUAD_FUSED_CHANNEL_ASM(a, b)                                                        \
+    "ldr %[x1], [%[x]], #4\n\t"                                                                \
+    "ldr %[wv], [%[x]]\n\t"                                                                    \
+    "add %[wv], %[wv], %[" a "], asr #31\n\t"                                                  \
+    "smmlar %[" a "], %[" a "], %[x1], %[wv]\n\t"                                              \
+    "ldr %[wv], [%[x]], #4\n\t"                                                                \
+    "add %[wv], %[wv], %[" b "], asr #31\n\t"                                                  \
+    "smmlar %[" b "], %[" b "], %[x1], %[wv]\n\t"                                              \
+    "ldr %[wv], [%[x]], #4\n\t"                                                                \
+    "asr %[" a "], %[" a "], %[wv]\n\t"                                                        \
+    "asr %[" b "], %[" b "], %[wv]\n\t"                                                        \
+    "ssat %[" a "], #8, %[" a "]\n\t"                                                          \
+    "ssat %[" b "], #8, %[" b "]\n\t"                                                          \
+    "strb %[" a "], [%[n]], #1\n\t"                                                            \
+    "strb %[" b "], [%[x0]], #1\n\t"
+LM_INLINE const int32_t *lm_conv_quad_fused(const int32_t *w, const int32_t *xw, int32_t groups,
+                                            lm_conv_fused_ctx *c)
+{
+    int32_t a0, a1, a2, a3, b0, b1, b2, b3, x0, x1, wv;
+    __asm__ volatile(LM_QUAD_LOOP_ASM "\n\t"
+                     "ldr %[x], %[rq]\n\t"
+                     "ldr %[n], %[o0]\n\t"
+                     "ldr %[x0], %[o1]\n\t"
+                     LM_QUAD_FUSED_X2_ASM("a0", "a1") LM_QUAD_FUSED_X2_ASM("a2", "a3")
+                     LM_QUAD_FUSED_X2_ASM("b0", "b1") LM_QUAD_FUSED_X2_ASM("b2", "b3")
+                     LM_QUAD_FUSED_CHANNEL_ASM("a0", "b0") LM_QUAD_FUSED_CHANNEL_ASM("a1", "b1")
+                     LM_QUAD_FUSED_CHANNEL_ASM("a2", "b2") LM_QUAD_FUSED_CHANNEL_ASM("a3", "b3")
+                     "str %[x], %[rq]\n\t"
+                     "str %[n], %[o0]\n\t"
+                     "str %[x0], %[o1]"
+                     : LM_QUAD_MAC_OPERANDS, [rq] "+m"(c->rq), [o0] "+m"(c->o0), [o1] "+m"(c->o1)
+                     :
+                     : "cc", "memory");
+    return w;
+}
+#undef LM_QUAD_FUSED_X2_ASM
+#undef LM_QUAD_FUSED_CHANNEL_ASM
+#else
+#define LM_CONV_FUSED 0
+#endif
+
 /* All output channels of two pixels (o1 == o0 for a lone last pixel); rq: per channel (out_c
- * rounded up to 4) a triple. `post` and `full` constants as above. */
+ * rounded up to 4) a triple. `post` and `full` constants as above; `ssat` (a constant): the
+ * triples are for the doubled sums (lm_conv_quad_ssat_s8). */
 LM_INLINE void lm_conv_quad_pair_(const lm_conv_params *p, const int32_t *w, const int32_t *rq,
                                   const int32_t *xw, int32_t groups, int8_t *o0, int8_t *o1,
-                                  int32_t zp_post, const int post, const int full)
+                                  int32_t zp_post, const int post, const int full, const int ssat)
 {
     const int32_t act_min = p->act_min, act_max = p->act_max, tail = p->out_c & 3;
-    int32_t n, acc[8];
+    int32_t n = (p->out_c + 3) >> 2, acc[8];
     (void)full;
-    for (n = (p->out_c + 3) >> 2; n > 0; --n, rq += 12) {
+#if LM_CONV_FUSED
+    if (ssat) {  /* every block in one block of assembly; the last one's zero channels dropped */
+        int8_t t0[4], t1[4];
+        lm_conv_fused_ctx c;
+        int32_t j;
+        c.rq = rq, c.o0 = o0, c.o1 = o1;
+        for (; n > 0; --n) {
+            if (n == 1 && tail) {
+                o0 = c.o0, o1 = c.o1, c.o0 = t0, c.o1 = t1;
+            }
+            w = lm_conv_quad_fused(w, xw, groups, &c);
+        }
+        for (j = 0; j < tail; ++j) {
+            o0[j] = t0[j];
+            o1[j] = t1[j];
+        }
+        return;
+    }
+#endif
+    for (; n > 0; --n, rq += 12) {
         w = lm_conv_quad(w, xw, groups, acc);
         if (n > 1 || tail == 0) {
-            LM_QUAD_OUT(acc, rq, zp_post, post, full, act_min, act_max, o0, o1);
+            if (ssat) {
+                LM_QUAD_X2_OUT(acc, rq, o0, o1);
+            } else {
+                LM_QUAD_OUT(acc, rq, zp_post, post, full, act_min, act_max, o0, o1);
+            }
         } else {  /* the last block's zero channels are computed into t and dropped */
             int8_t t0[4], t1[4], *q0 = t0, *q1 = t1;
             int32_t j;
-            LM_QUAD_OUT(acc, rq, zp_post, post, full, act_min, act_max, q0, q1);
+            if (ssat) {
+                LM_QUAD_X2_OUT(acc, rq, q0, q1);
+            } else {
+                LM_QUAD_OUT(acc, rq, zp_post, post, full, act_min, act_max, q0, q1);
+            }
             for (j = 0; j < tail; ++j) {
                 o0[j] = t0[j];
                 o1[j] = t1[j];
@@ -468,13 +580,22 @@ LM_INLINE void lm_conv_quad_pair_(const lm_conv_params *p, const int32_t *w, con
 }
 
 #undef LM_QUAD_OUT
+#undef LM_QUAD_X2_OUT1
+#undef LM_QUAD_X2_OUT
+#undef LM_CONV_FUSED
+#if LM_USE_DSP && defined(__GNUC__) && defined(__OPTIMIZE__)
+#undef LM_QUAD_WORD_ASM
+#undef LM_QUAD_HALF_ASM
+#undef LM_QUAD_LOOP_ASM
+#undef LM_QUAD_MAC_OPERANDS
+#endif
 
 /* The pixel pairs of every batch: patches, widened, then every channel (lm_conv_quad_s8's
  * blocks when `quad`, else lm_conv_fast_s8's channel pairs); `quad`, `post` and `full` are
  * constants. */
 LM_INLINE void lm_conv_pixels_(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rec,
                                int32_t zp_post, int8_t *scratch, int8_t *out, const int quad, const int post,
-                               const int full)
+                               const int full, const int ssat)
 {
     const int32_t out_c = p->out_c;
     const int32_t kp = (p->k_h * p->k_w * p->in_c + 3) & ~3, groups = kp / 4;
@@ -491,7 +612,7 @@ LM_INLINE void lm_conv_pixels_(const lm_conv_params *p, const int8_t *in, const 
             const int8_t *x0 = lm_pixel_patch(p, in_b, pix, kp, patch);
             lm_widen_pair(x0, pair ? lm_pixel_patch(p, in_b, pix + 1, kp, patch + kp) : x0, groups, xw, quad);
             if (quad) {
-                lm_conv_quad_pair_(p, w, rec, xw, groups, out0, out1, zp_post, post, full);
+                lm_conv_quad_pair_(p, w, rec, xw, groups, out0, out1, zp_post, post, full, ssat);
             } else {
                 lm_conv_pixel_pair(p, w, rec, xw, groups, out0, out1, zp_post);
             }
@@ -502,26 +623,27 @@ LM_INLINE void lm_conv_pixels_(const lm_conv_params *p, const int8_t *in, const 
 void lm_conv_fast_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rec,
                      int32_t zp_post, int8_t *scratch, int8_t *out)
 {
-    lm_conv_pixels_(p, in, w, rec, zp_post, scratch, out, 0, 1, 0);
+    lm_conv_pixels_(p, in, w, rec, zp_post, scratch, out, 0, 1, 0, 0);
 }
 
 /* Any layer: the zero point added after the shift (0 when folded), clamped to [act_min, act_max]. */
 void lm_conv_quad_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
                      int32_t zp_post, int8_t *scratch, int8_t *out)
 {
-    lm_conv_pixels_(p, in, w, rq, zp_post, scratch, out, 1, 1, 0);
+    lm_conv_pixels_(p, in, w, rq, zp_post, scratch, out, 1, 1, 0, 0);
 }
 
-/* The usual layer: zero point folded into hi_add (zp_post 0), clamp range [-128, 127]. */
+/* The usual layer: clamp range [-128, 127], rq's triples for the doubled sums (zp_post 0,
+ * the zero point folded into h2). */
 void lm_conv_quad_ssat_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
                           int32_t zp_post, int8_t *scratch, int8_t *out)
 {
-    lm_conv_pixels_(p, in, w, rq, zp_post, scratch, out, 1, 0, 1);
+    lm_conv_pixels_(p, in, w, rq, zp_post, scratch, out, 1, 0, 1, 1);
 }
 
 /* Zero point folded into hi_add (zp_post 0), any clamp range. */
 void lm_conv_quad_clamp_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
                            int32_t zp_post, int8_t *scratch, int8_t *out)
 {
-    lm_conv_pixels_(p, in, w, rq, zp_post, scratch, out, 1, 0, 0);
+    lm_conv_pixels_(p, in, w, rq, zp_post, scratch, out, 1, 0, 0, 0);
 }

@@ -48,7 +48,8 @@ void lm_conv_fast_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w
  * scratch as for lm_conv_fast_s8. */
 void lm_conv_quad_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rec,
                      int32_t zp_post, int8_t *scratch, int8_t *out);
-/* The same for zp_post 0 and the clamp range [-128, 127] (one SSAT per output). */
+/* The same for zp_post 0 with rec's triples for the doubled sums (multiplier, h2, s2:
+ * lm_requantize_x2) and the clamp range [-128, 127] (one SSAT per output). */
 void lm_conv_quad_ssat_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rec,
                           int32_t zp_post, int8_t *scratch, int8_t *out);
 /* The same for zp_post 0 and any clamp range. */
@@ -73,19 +74,21 @@ void lm_fc_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, const in
 void lm_fc_fast_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *bias,
                    const int32_t *rq, int8_t *out);
 
-/* FULLY_CONNECTED, four units per pass with unit pairs in halfwords (DSP cores, lm_dot.h).
- * w: per block of 4 units its 4 starting sums (bias[u] and bias[u] + 256 * bias[u + 1] per
- * pair), then per group of 4 inputs four words: unit pair (0, 1), then (2, 3), for inputs 0
- * and 2, then the same for inputs 1 and 3 (zero inputs and units pad it); rq: one triple per
- * unit, out_depth rounded up to 4. */
-void lm_fc_pair_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq, int8_t *out);
+/* FULLY_CONNECTED with unit pairs in halfwords (DSP cores, lm_dot.h): `hex` blocks of 6
+ * units, then blocks of 4. w: per block its starting sums (bias[u] and bias[u] + 256 *
+ * bias[u + 1] per pair), then per group of 4 inputs one word per pair for inputs 0 and 2,
+ * then one per pair for inputs 1 and 3 (zero inputs and units pad it); rq: one (multiplier,
+ * h2, s2) triple per unit of every block (lm_requantize_x2). */
+void lm_fc_hex_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq, int32_t hex,
+                  int8_t *out);
 /* The same with one triple for every unit (per_channel 0), kept in registers; the _ssat forms
  * for the clamp range [-128, 127] (one SSAT per output). */
-void lm_fc_pair_tensor_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
-                          int8_t *out);
-void lm_fc_pair_ssat_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq, int8_t *out);
-void lm_fc_pair_tensor_ssat_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
-                               int8_t *out);
+void lm_fc_hex_tensor_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
+                         int32_t hex, int8_t *out);
+void lm_fc_hex_ssat_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq, int32_t hex,
+                       int8_t *out);
+void lm_fc_hex_tensor_ssat_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
+                              int32_t hex, int8_t *out);
 
 typedef struct {
     int32_t batches, in_h, in_w, channels, out_h, out_w;
@@ -95,6 +98,9 @@ typedef struct {
 
 void lm_avgpool_s8(const lm_pool_params *p, const int8_t *in, int8_t *out);
 void lm_maxpool_s8(const lm_pool_params *p, const int8_t *in, int8_t *out);
+/* AVERAGE_POOL_2D summing 4 channels per word in int16 lanes (DSP cores; windows of at most
+ * 256 pixels). */
+void lm_avgpool_simd_s8(const lm_pool_params *p, const int8_t *in, int8_t *out);
 
 /* ADD: lm_eltwise.h. */
 

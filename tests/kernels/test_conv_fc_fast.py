@@ -1,5 +1,5 @@
 """The DSP fast paths of CONV_2D and FULLY_CONNECTED (lm_conv_quad_s8 and its SSAT and clamp
-forms, lm_fc_pair_s8 and its per-tensor and SSAT forms, and lm_conv_fast_s8 / lm_fc_fast_s8
+forms, lm_fc_hex_s8 and its per-tensor and SSAT forms, and lm_conv_fast_s8 / lm_fc_fast_s8
 where channel pairs do not fit) and their one-multiply requantization, against the TFLM
 interpreter (tolerance 0).
 
@@ -99,14 +99,14 @@ CASES = [
     ("conv1x1_c1100_sums_too_wide_for_pairs", _conv_case(19, 1, 2, 3, 1100, 6, 1, 1), "lm_conv_fast_s8"),
     ("conv1x1_shift_right_1", _conv_case(10, 1, 3, 3, 4, 4, 1, 1, mult=0.3), "lm_conv_s8"),
     ("conv1x1_left_shift", _conv_case(11, 1, 3, 3, 4, 4, 1, 1, mult=3.0), "lm_conv_s8"),
-    ("fc_10_in_5_units", _fc_case(12, 1, 10, 5), "lm_fc_pair_tensor_ssat_s8"),
-    ("fc_16_in_4_units_per_channel", _fc_case(13, 1, 16, 4, per_channel=True, act="RELU"), "lm_fc_pair_s8"),
-    ("fc_3_in_1_unit", _fc_case(14, 1, 3, 1), "lm_fc_pair_tensor_ssat_s8"),
-    ("fc_batch3_7_in_9_units", _fc_case(15, 3, 7, 9, act="RELU6"), "lm_fc_pair_tensor_s8"),
+    ("fc_10_in_5_units", _fc_case(12, 1, 10, 5), "lm_fc_hex_tensor_ssat_s8"),
+    ("fc_16_in_4_units_per_channel", _fc_case(13, 1, 16, 4, per_channel=True, act="RELU"), "lm_fc_hex_s8"),
+    ("fc_3_in_1_unit", _fc_case(14, 1, 3, 1), "lm_fc_hex_tensor_ssat_s8"),
+    ("fc_batch3_7_in_9_units", _fc_case(15, 3, 7, 9, act="RELU6"), "lm_fc_hex_tensor_s8"),
     ("fc_batch2_37_in_13_units_per_channel", _fc_case(21, 2, 37, 13, per_channel=True, act="RELU"),
-     "lm_fc_pair_s8"),
+     "lm_fc_hex_s8"),
     ("fc_dead_units_huge_biases_per_channel", _fc_case(23, 1, 24, 6, per_channel=True, dead=(1, 4)),
-     "lm_fc_pair_ssat_s8"),
+     "lm_fc_hex_ssat_s8"),
     ("fc_1100_in_sums_too_wide_for_pairs", _fc_case(20, 1, 1100, 6), "lm_fc_fast_s8"),
     ("fc_left_shift", _fc_case(16, 1, 8, 4, mult=2.5), "lm_fc_s8"),
 ]
