@@ -227,15 +227,18 @@ LM_INLINE const int32_t *lm_conv_rows_out(const int32_t *rq, const int32_t *s, i
 }
 #endif /* LM_USE_DSP */
 
-/* Every output channel of a pixel pair (o1 == o0 for a lone last pixel): per block of 4
- * channels its sums (lm_conv_rows_block), then per channel both pixels' outputs, the triple
- * loaded once; the last block's channels past out_c go to t and are dropped. */
-LM_INLINE void lm_conv_rows_pair(const lm_conv_params *p, const int32_t *w, const int32_t *rq, int32_t *xw,
-                                 int8_t *o0, int8_t *o1, int32_t zp_post, const int32_t groups, const int post,
-                                 const int full)
+/* Every output channel of the pixel pair whose windows are at a and b (kernel rows `down` bytes
+ * apart; o1 == o0 for a lone last pixel): its taps widened into xw, then per block of 4 channels
+ * its sums (lm_conv_rows_block) and both pixels' outputs, the triples loaded once; the last
+ * block's channels past out_c go to t and are dropped. Each instance keeps one copy of it (the
+ * run below calls it from two places), out of line: its registers are then its own. */
+LM_INLINE void lm_conv_rows_pair(const lm_conv_params *p, const int32_t *w, const int32_t *rq, const int8_t *a,
+                                 const int8_t *b, int32_t down, int32_t *xw, int8_t *o0, int8_t *o1, int32_t zp_post,
+                                 const int32_t groups, const int32_t rg, const int post, const int full)
 {
     const int32_t lo = p->act_min, hi = p->act_max, out_c = p->out_c;
     int32_t c, j;
+    lm_conv_rows_widen(a, b, down, xw, groups, rg);
     for (c = 0; c < out_c; c += 4) {
         int8_t t0[4], t1[4];
         const int whole = c + 4 <= out_c;
@@ -251,6 +254,16 @@ LM_INLINE void lm_conv_rows_pair(const lm_conv_params *p, const int32_t *w, cons
     }
 }
 
+#if defined(__GNUC__)
+#define LM_CONV_ROWS_NOINLINE __attribute__((noinline))
+#else
+#define LM_CONV_ROWS_NOINLINE
+#endif
+
+typedef void (*lm_conv_rows_pair_fn)(const lm_conv_params *p, const int32_t *w, const int32_t *rq, const int8_t *a,
+                                     const int8_t *b, int32_t down, int32_t *xw, int8_t *o0, int8_t *o1,
+                                     int32_t zp_post);
+
 /* The bytes of a band row: the output row's windows and the r4 - k_w * in_c bytes read past
  * the last one, rounded up to 4. */
 LM_INLINE int32_t lm_conv_rows_band_width(const lm_conv_params *p, const int32_t rg)
@@ -265,31 +278,39 @@ LM_INLINE int32_t lm_conv_rows_band_rows(const lm_conv_params *p)
     return (p->k_h - 1) * p->dil_h + 1 + (p->out_w & 1) * p->stride_h;
 }
 
-/* Every pixel pair of every batch, in raster order: a band from the pair's first row, rebuilt
- * when the pair leaves it. */
-LM_INLINE void lm_conv_rows_run(LM_CONV_ROWS_ARGS, const int32_t groups, const int32_t rg, const int post,
-                                const int full)
+/* Every pixel pair of every batch. An even output width: per output row its band, then its
+ * pixel pairs. An odd one: pairs in raster order, a band (of two output rows) from the pair's
+ * first row, rebuilt when the pair leaves it. */
+LM_INLINE void lm_conv_rows_run(LM_CONV_ROWS_ARGS, const int32_t rg, const lm_conv_rows_pair_fn pair_fn)
 {
-    const int32_t out_c = p->out_c, out_w = p->out_w, pixels = p->out_h * out_w;
+    const int32_t out_c = p->out_c, out_w = p->out_w, out_h = p->out_h, pixels = out_h * out_w;
     const int32_t in_batch = p->in_h * p->in_w * p->in_c, step = p->stride_w * p->in_c;
     const int32_t wp = lm_conv_rows_band_width(p, rg), rows = lm_conv_rows_band_rows(p);
-    const int32_t down = p->stride_h * wp, reach = out_w & 1;   /* output rows a band serves past its first */
+    const int32_t down = p->stride_h * wp, kdown = p->dil_h * wp;
     int32_t *xw = (int32_t *)(void *)scratch;
-    int8_t *band = scratch + 16 * groups + 32;
-    int32_t b, pix;
+    int8_t *band = scratch + 16 * (p->k_h * rg) + 32;
+    int32_t b, oy, ox, pix;
     for (b = 0; b < p->batches; ++b, in += in_batch) {
-        int32_t base = -1, oy = 0, ox = 0;
-        for (pix = 0; pix < pixels; pix += 2, out += 2 * out_c) {
+        int32_t base = -1;
+        if (!(out_w & 1)) {
+            for (oy = 0; oy < out_h; ++oy) {
+                lm_conv_rows_band(p, in, oy, rows, wp, band);
+                for (ox = 0; ox < out_w; ox += 2, out += 2 * out_c) {
+                    pair_fn(p, w, rq, band + ox * step, band + (ox + 1) * step, kdown, xw, out, out + out_c, zp_post);
+                }
+            }
+            continue;
+        }
+        for (pix = 0, oy = 0, ox = 0; pix < pixels; pix += 2, out += 2 * out_c) {
             const int pair = pix + 1 < pixels;
             const int32_t oy1 = !pair ? oy : ox + 1 < out_w ? oy : oy + 1;
             const int32_t ox1 = !pair ? ox : ox + 1 < out_w ? ox + 1 : 0;
-            if (base < 0 || oy1 > base + reach) {
+            if (base < 0 || oy1 > base + 1) {
                 base = oy;
                 lm_conv_rows_band(p, in, base, rows, wp, band);
             }
-            lm_conv_rows_widen(band + (oy - base) * down + ox * step, band + (oy1 - base) * down + ox1 * step,
-                               p->dil_h * wp, xw, groups, rg);
-            lm_conv_rows_pair(p, w, rq, xw, out, pair ? out + out_c : out, zp_post, groups, post, full);
+            pair_fn(p, w, rq, band + (oy - base) * down + ox * step, band + (oy1 - base) * down + ox1 * step, kdown,
+                    xw, out, pair ? out + out_c : out, zp_post);
             oy = ox1 + 1 < out_w ? oy1 : oy1 + 1;
             ox = ox1 + 1 < out_w ? ox1 + 1 : 0;
         }
@@ -299,9 +320,15 @@ LM_INLINE void lm_conv_rows_run(LM_CONV_ROWS_ARGS, const int32_t groups, const i
 
 /* One instance: G groups of which RG per kernel row, `post` and `full` as above (constants). */
 #define LM_CONV_ROWS_KERNEL(name, G, RG, post, full)                                             \
+    static LM_CONV_ROWS_NOINLINE void name##_pair(const lm_conv_params *p, const int32_t *w, const int32_t *rq, const int8_t *a, \
+                            const int8_t *b, int32_t down, int32_t *xw, int8_t *o0, int8_t *o1,   \
+                            int32_t zp_post)                                                     \
+    {                                                                                            \
+        lm_conv_rows_pair(p, w, rq, a, b, down, xw, o0, o1, zp_post, G, RG, post, full);         \
+    }                                                                                            \
     void name(LM_CONV_ROWS_ARGS)                                                                 \
     {                                                                                            \
-        lm_conv_rows_run(p, in, w, rq, zp_post, scratch, out, G, RG, post, full);                \
+        lm_conv_rows_run(p, in, w, rq, zp_post, scratch, out, RG, name##_pair);                  \
     }
 
 #endif /* LM_CONV_ROWS_H */
