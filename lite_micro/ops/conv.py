@@ -11,6 +11,7 @@ from .. import quant
 from ..ir import Op
 from .base import (ConstArg, ConstArray, Layer, ParamsArg, ScratchArg, TensorArg, require,
                    require_int8)
+from . import conv_rows
 from .common import fold_bias, spatial
 from .requant import rq_table
 
@@ -190,6 +191,9 @@ def depthwise_for_target(layer: Layer, features) -> Layer:
     walk = _walk_view(p)
     if walk:
         return _depthwise_3x3_columns(layer, *walk, consts)
+    rows = conv_rows.depthwise_rows(layer, consts)
+    if rows is not None:
+        return rows
     if (p["in_c"] == 1 and dm % 2 == 0 and (p["dil_h"], p["dil_w"]) == (1, 1)
             and p["k_h"] * p["k_w"] >= ONE_CHANNEL_MIN_TAPS):
         return _depthwise_one_channel(layer, p, consts)

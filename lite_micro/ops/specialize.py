@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 
 from .. import quant
-from . import conv, pooling
+from . import conv, conv_rows, pooling
 from .base import ConstArg, ConstArray, Layer, ParamsArg, ScratchArg, TensorArg
 from .requant import rq2_table, rq_table
 
@@ -19,7 +19,7 @@ from .requant import rq2_table, rq_table
 def _conv_for_target(layer: Layer, features: tuple[str, ...]) -> Layer:
     """CONV_2D on DSP cores: the tiled SMLAD kernel with offline-packed weights, where it applies."""
     if "dsp" in features and layer.kernel == "lm_conv_s8":
-        return _conv_fast(layer) or layer
+        return conv_rows.conv_rows(layer, {c.name: c for c in layer.consts}) or _conv_fast(layer) or layer
     return layer
 
 

@@ -83,9 +83,9 @@ CASES = [
     ("conv1x1_c6_odd_out", _conv_case(2, 1, 3, 3, 6, 5, 1, 1, act="RELU"), "lm_conv_quad_clamp_s8"),
     ("conv1x1_stride2_odd_pixels", _conv_case(3, 1, 5, 5, 8, 4, 1, 1, stride=(2, 2)), "lm_conv_quad_ssat_s8"),
     ("conv3x3_c3_stride2_same", _conv_case(4, 1, 9, 7, 3, 8, 3, 3, stride=(2, 2), act="RELU6"),
-     "lm_conv_quad_clamp_s8"),
-    ("conv10x4_c1_stride2", _conv_case(5, 1, 12, 7, 1, 7, 10, 4, stride=(2, 2)), "lm_conv_quad_ssat_s8"),
-    ("conv3x3_c1_valid", _conv_case(6, 1, 6, 5, 1, 3, 3, 3, padding="VALID"), "lm_conv_quad_ssat_s8"),
+     "lm_conv_rows_g9_r3_clamp"),   # 1-3 input channels: the row reader (test_conv_rows.py)
+    ("conv10x4_c1_stride2", _conv_case(5, 1, 12, 7, 1, 7, 10, 4, stride=(2, 2)), "lm_conv_rows_g10_r1_ssat"),
+    ("conv3x3_c1_valid", _conv_case(6, 1, 6, 5, 1, 3, 3, 3, padding="VALID"), "lm_conv_rows_g3_r1_ssat"),
     ("conv3x3_c2_dilated", _conv_case(7, 1, 7, 7, 2, 4, 3, 3, dil=(2, 2)), "lm_conv_quad_ssat_s8"),
     ("conv5x5_c4_per_tensor_batch2", _conv_case(8, 2, 6, 6, 4, 6, 5, 5, per_channel=False, act="RELU"),
      "lm_conv_quad_clamp_s8"),

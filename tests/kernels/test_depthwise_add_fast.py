@@ -207,11 +207,13 @@ def test_depthwise_matches_tflm(target, tmp_path):
         assert kernels["3x3 too narrow for the walk"] == ["lm_dwconv_3x3_dsp_s8"]
         assert kernels["3x3 c5 tail 1 dilation 2"] == ["lm_dwconv_3x3_dsp_s8"]
         assert kernels["5x5 c12 general"] == ["lm_dwconv_dsp_s8"]
-        assert kernels["mult 8 10x8 stride 2"] == ["lm_dwconv_c1_mult_dsp_s8"]
-        assert kernels["mult 8 4x4 c1 stride 2"] == ["lm_dwconv_c1_mult_dsp_s8"]
-        assert kernels["mult 4 5x6 c1 relu6"] == ["lm_dwconv_c1_mult_dsp_s8"]
+        # one input channel: the row reader of lm_conv_rows.h (test_conv_rows.py), where its
+        # requantization applies, else lm_dwconv_c1_mult_dsp_s8
+        assert kernels["mult 8 10x8 stride 2"] == ["lm_conv_rows_g20_r2_ssat"]
+        assert kernels["mult 8 4x4 c1 stride 2"] == ["lm_conv_rows_g4_r1_ssat"]
+        assert kernels["mult 4 5x6 c1 relu6"] == ["lm_conv_rows_g10_r2_clamp"]
         assert kernels["mult 8 5x5 c2"] == ["lm_dwconv_mult_dsp_s8"]
-        assert kernels["mult 2 4x5 c1 odd width"] == ["lm_dwconv_c1_mult_dsp_s8"]
+        assert kernels["mult 2 4x5 c1 odd width"] == ["lm_conv_rows_g8_r2_ssat"]
         assert kernels["mult 6 9x2 c1 general requantization"] == ["lm_dwconv_c1_mult_dsp_s8"]
         assert kernels["mult 2 tail"] == ["lm_dwconv_mult2_dsp_s8"]
         assert kernels["mult 8 3x3 c3"] == ["lm_dwconv_3x3_mult_dsp_s8"]
