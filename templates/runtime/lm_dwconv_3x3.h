@@ -21,7 +21,8 @@
  * stay in registers (thirteen of them on DSP cores, where the loop is written in assembly; Wb
  * and the loop's end are read from the stack). A first column in the padding is the input
  * zero point in the registers (the starting sum has in_zp times every weight taken out);
- * pixels past the last pair of full windows go one by one (lm_dw3_pixel). The second pass
+ * pixels past the last pair of full windows go one by one from the registers the loop hands
+ * back (lm_dw3_line). The second pass
  * requantizes the line's sums four at a time.
  *
  * Every weight is doubled (int16 lanes hold 2 w) and so is the starting sum, so that the
@@ -100,8 +101,9 @@ LM_INLINE void lm_dw3_set(lm_dw3_w *w, const int8_t *a, const int8_t *b, const i
  * kernel row 0 (the pass for pixels x, x + 1 reads columns x + 2, x + 3); ap, bp: V[0], V[1];
  * cp: the pair (c[0], c[1]). */
 LM_INLINE void lm_dw3_macs_s1(const int8_t *q, int32_t *acc, int32_t n, const lm_dw3_w *w, int32_t init,
-                              int32_t ap, int32_t bp, int32_t cp, const int32_t ST, const int32_t R)
+                              int32_t *carry, const int32_t ST, const int32_t R)
 {
+    int32_t ap = carry[0], bp = carry[1], cp = carry[2];
 #if LM_DW3_ASM
     /* Two passes per loop, the second with V[x] in t0 instead of ap; an odd count of pairs
      * enters at the second. 13 registers: Wb and the end are read from a stack array. */
@@ -114,9 +116,9 @@ LM_INLINE void lm_dw3_macs_s1(const int8_t *q, int32_t *acc, int32_t n, const lm
         "movne %[t0], %[ap]\n\t"
         "bne 2f\n\t"
         "1:\n\t"
+        "smlad %[a], %[ap], %[k0], %[init]\n\t"
         "ldrsb %[t0], [%[q], %[o_a2]]\n\t"
         "ldrsb %[t1], [%[q], %[o_b2]]\n\t"
-        "smlad %[a], %[ap], %[k0], %[init]\n\t"
         "ldrsb %[ap], [%[q], %[o_c2]]\n\t"
         "pkhbt %[t0], %[t0], %[t1], lsl #16\n\t"
         "ldr %[t1], %[wb]\n\t"
@@ -138,9 +140,9 @@ LM_INLINE void lm_dw3_macs_s1(const int8_t *q, int32_t *acc, int32_t n, const lm
         "str %[a], [%[acc]], #4\n\t"
         "add %[q], %[q], %[o_a3]\n\t"
         "2:\n\t"
+        "smlad %[a], %[t0], %[k0], %[init]\n\t"
         "ldrsb %[ap], [%[q], %[o_a2]]\n\t"
         "ldrsb %[t1], [%[q], %[o_b2]]\n\t"
-        "smlad %[a], %[t0], %[k0], %[init]\n\t"
         "ldrsb %[t0], [%[q], %[o_c2]]\n\t"
         "pkhbt %[ap], %[ap], %[t1], lsl #16\n\t"
         "ldr %[t1], %[wb]\n\t"
@@ -190,21 +192,9 @@ LM_INLINE void lm_dw3_macs_s1(const int8_t *q, int32_t *acc, int32_t n, const lm
         acc[1] = lm_simd_mac(bp, w->k2, a);
     }
 #endif
-}
-
-/* One pixel whose window starts at column x >= 0, its columns from in_w on in the padding
- * (they read the input zero point). r0: the line's input at kernel row 0, column 0. */
-LM_INLINE int32_t lm_dw3_pixel(const int8_t *r0, int32_t x, int32_t in_w, const lm_dw3_w *w, int32_t init,
-                               int32_t zp, const int32_t ST, const int32_t R)
-{
-    const int8_t *col = r0 + x * ST;
-    const int32_t zz = lm_dw3_pack(zp, zp), left = in_w - x;
-    const int32_t c0 = col[2 * R], c1 = left > 1 ? col[ST + 2 * R] : zp, c2 = left > 2 ? col[2 * ST + 2 * R] : zp;
-    init = lm_simd_mac(lm_dw3_pack(col[0], col[R]), w->k0, init);
-    init = lm_simd_mac(left > 1 ? lm_dw3_pack(col[ST], col[ST + R]) : zz, w->k1, init);
-    init = lm_simd_mac(left > 2 ? lm_dw3_pack(col[2 * ST], col[2 * ST + R]) : zz, w->k2, init);
-    init = lm_simd_mac(lm_dw3_pack(c0, c1), w->wa, init);
-    return LM_DW3_BT(init, c2, w->wb);
+    carry[0] = ap;
+    carry[1] = bp;
+    carry[2] = cp;
 }
 
 /* A channel's requantization: rec's words 1..3, the clamp range and output zero point. */
@@ -310,7 +300,7 @@ LM_INLINE void lm_dw3_store(const int32_t *acc, int32_t n, int8_t *o, int32_t os
 
 /* One instance's loop over a line's sums: lm_dw3_macs_s1 with its offsets as constants. */
 typedef void (*lm_dw3_macs_fn)(const int8_t *q, int32_t *acc, int32_t n, const lm_dw3_w *w, int32_t init,
-                               int32_t ap, int32_t bp, int32_t cp);
+                               int32_t *carry);
 
 /* A layer's shape: C channels, real input width W, direction V, L output pixels per line,
  * requantization mode and the instance's loop (constants of the instance, folded into
@@ -321,26 +311,40 @@ typedef struct {
 } lm_dw3_shape;
 
 /* The line geometry: pl (0 or 1) padded columns before the first window, n_loop pixels
- * through the instance's loop (the rest by lm_dw3_pixel), bytes between input columns (st),
+ * through the instance's loop (the rest one by one), bytes between input columns (st),
  * input rows (row) and outputs along the line (ostep). */
 typedef struct {
     int32_t pl, n_loop, in_w, st, row, ostep;
 } lm_dw3_geo;
 
-/* First pass of one line: acc[0..L) = the doubled sums. r0: input at kernel row 0, column 0. */
+/* First pass of one line: acc[0..L) = the doubled sums. r0: input at kernel row 0, column 0.
+ * After the loop's pairs, the pixels left go one by one from the registers it hands back, with
+ * the input zero point for columns past the input. */
 LM_INLINE void lm_dw3_line(const int8_t *r0, int32_t *acc, const lm_dw3_w *w, int32_t init, int32_t zp,
                            const lm_dw3_geo *g, const lm_dw3_shape *sh)
 {
-    const int32_t ST = g->st, R = g->row;
-    int32_t j;
+    const int32_t ST = g->st, R = g->row, zz = lm_dw3_pack(zp, zp);
+    const int8_t *q = r0 + (1 - g->pl) * ST;                 /* the loop's column 1 */
+    const int32_t c0 = g->pl ? zp : r0[2 * R];
+    int32_t carry[3], j;
+    carry[0] = g->pl ? zz : lm_dw3_pack(r0[0], r0[R]);
+    carry[1] = lm_dw3_pack(q[0], q[R]);
+    carry[2] = lm_dw3_pack(c0, q[2 * R]);
     if (g->n_loop > 0) {
-        const int8_t *q = r0 + (1 - g->pl) * ST;
-        const int32_t ap = g->pl ? lm_dw3_pack(zp, zp) : lm_dw3_pack(r0[0], r0[R]);
-        const int32_t cp = g->pl ? zp : r0[2 * R];
-        sh->macs(q, acc, g->n_loop, w, init, ap, lm_dw3_pack(q[0], q[R]), lm_dw3_pack(cp, q[2 * R]));
+        sh->macs(q, acc, g->n_loop, w, init, carry);
     }
     for (j = g->n_loop; j < sh->L; ++j) {
-        acc[j] = lm_dw3_pixel(r0, j - g->pl, g->in_w, w, init, zp, ST, R);
+        const int32_t col = j + 2 - g->pl;                    /* the pixel's last column */
+        const int8_t *p = r0 + (col < g->in_w ? col * ST : 0);
+        const int32_t v2 = col < g->in_w ? lm_dw3_pack(p[0], p[R]) : zz, c2 = col < g->in_w ? p[2 * R] : zp;
+        int32_t a = lm_simd_mac(carry[0], w->k0, init);
+        a = lm_simd_mac(carry[1], w->k1, a);
+        a = lm_simd_mac(v2, w->k2, a);
+        a = lm_simd_mac(carry[2], w->wa, a);
+        acc[j] = LM_DW3_BT(a, c2, w->wb);
+        carry[0] = carry[1];
+        carry[1] = v2;
+        carry[2] = lm_dw3_pack(carry[2] >> 16, c2);
     }
 }
 
@@ -432,10 +436,9 @@ LM_INLINE void lm_dw3x3(const lm_dwconv_params *p, const int8_t *in, const int8_
  * registers), the rest inlined with the shape's constants. */
 #define LM_DW3X3_KERNEL(name, C, W, V, MODE, L)                                                 \
     __attribute__((noinline)) static void name##_macs(const int8_t *q, int32_t *acc, int32_t n,       \
-                                                     const lm_dw3_w *w, int32_t init, int32_t ap,     \
-                                                     int32_t bp, int32_t cp)                          \
+                                                     const lm_dw3_w *w, int32_t init, int32_t *carry) \
     {                                                                                            \
-        lm_dw3_macs_s1(q, acc, n, w, init, ap, bp, cp, (V) ? (W) * (C) : (C), (V) ? (C) : (W) * (C));   \
+        lm_dw3_macs_s1(q, acc, n, w, init, carry, (V) ? (W) * (C) : (C), (V) ? (C) : (W) * (C));    \
     }                                                                                            \
     void name(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp, const int32_t *rec,     \
               int32_t mode, int8_t *scratch, int8_t *out)                                        \
