@@ -189,8 +189,9 @@ def depthwise_for_target(layer: Layer, features) -> Layer:
     consts = {c.name: c for c in layer.consts}
     w = consts["weights"].values
     walk = _walk_view(p)
-    if walk:
-        return _depthwise_3x3_columns(layer, *walk, consts)
+    walked = _depthwise_3x3_columns(layer, *walk, consts) if walk else None
+    if walked is not None:
+        return walked
     rows = conv_rows.depthwise_rows(layer, consts)
     if rows is not None:
         return rows
@@ -213,20 +214,43 @@ def depthwise_for_target(layer: Layer, features) -> Layer:
                       records, usual, scratch, f"{note}, 4 channels per pass")
 
 
-def _column_walk_fits(p: dict) -> bool:
-    """Whether lm_dwconv_3x3.h's walk applies to params p (in the walk's view): 3x3, multiplier
-    1, no dilation, stride 1 or 2 along the walk, an input of at least 3x3, and at most one
-    padded column at either end of a line."""
-    last_ix = (p["out_w"] - 1) * p["stride_w"] - p["pad_left"]
+def _two_pass_fits(p: dict, vertical: int) -> bool:
+    """Whether lm_dwconv_3x3.h's two-pass walk applies to params p (in the walk's view, shape
+    checked by _walk_fits): stride 1, lines of TWO_PASS_MIN_LINE to WALK_MAX_LINE pixels (a
+    stack array of sums), at least two of them with windows inside on the right, and input
+    offsets that fit the loads' 12-bit immediates."""
+    row_bytes = (p["in_h"] if vertical else p["in_w"]) * p["in_c"]      # a row of the real input
+    full = p["in_w"] - 2 + p["pad_left"]                                  # windows inside on the right
+    return (p["stride_w"] == 1 and TWO_PASS_MIN_LINE <= p["out_w"] <= WALK_MAX_LINE and 2 <= full
+            and 2 * p["in_c"] + 2 * row_bytes <= 4095)
+
+
+def _pair_walk_fits(p: dict) -> bool:
+    """Whether lm_dwconv_3x3_pair.h's walk applies: at most one padded column at the end of a
+    line too."""
+    return (p["out_w"] - 1) * p["stride_w"] - p["pad_left"] + 1 < p["in_w"]
+
+
+def _walk_fits(p: dict, vertical: int) -> bool:
+    """Whether one of the 3x3 walks applies to params p (in the walk's view): 3x3, multiplier
+    1, no dilation, stride 1 or 2 along the walk, an input of at least 3x3, at most one padded
+    column before a line."""
     return ((p["k_h"], p["k_w"], p["depth_mult"], p["dil_h"], p["dil_w"]) == (3, 3, 1, 1, 1)
-            and p["stride_w"] in (1, 2) and p["in_h"] >= 3 and p["in_w"] >= 3
-            and p["pad_left"] <= 1 and last_ix + 1 < p["in_w"])
+            and p["stride_w"] in (1, 2) and p["in_h"] >= 3 and p["in_w"] >= 3 and p["pad_left"] <= 1
+            and (_two_pass_fits(p, vertical) or _pair_walk_fits(p)))
 
 
 # Shorter lines than this spend more on the walk's per-line work (edges, padded kernel rows, a
 # channel's setup) than they save: measured on cortex-m4, 6x6 and 3x3 outputs run faster
 # through lm_dwconv_3x3_dsp_s8, 12x12 and 25x5 through the walk.
 WALK_MIN_LINE = 8
+# The two-pass walk keeps a line's sums in a stack array of this many words at most.
+WALK_MAX_LINE = 128
+# Stride-1 lines of at least this many pixels take the two-pass walk (lm_dwconv_3x3.h); shorter
+# ones and stride 2 the one-pass walk (lm_dwconv_3x3_pair.h), whose per-line work is smaller:
+# measured on cortex-m4, 25-, 48-pixel lines run faster in two passes, 12-pixel lines and
+# stride 2 in one.
+TWO_PASS_MIN_LINE = 16
 # One input channel: below this many taps the requantization outweighs the shared weights,
 # and lm_dwconv_3x3_mult_dsp_s8 (no padded taps) does better (person_detect's 3x3 first layer).
 ONE_CHANNEL_MIN_TAPS = 16
@@ -244,42 +268,90 @@ def _walk_view(p: dict):
     if max(p["out_h"], p["out_w"]) < WALK_MIN_LINE:
         return None
     views = [(swapped, 1), (p, 0)] if p["out_h"] > p["out_w"] else [(p, 0), (swapped, 1)]
-    return next(((view, v) for view, v in views if _column_walk_fits(view)), None)
+    return next(((view, v) for view, v in views if _walk_fits(view, v)), None)
 
 
 def column_walk_weights(w: np.ndarray, vertical: int = 0) -> np.ndarray:
+    """[3, 3, C] int8 -> per channel the nine weights [kernel row][column] in the walk's view
+    (lm_dwconv_3x3.h): the kernel transposed when the walk goes down the columns."""
+    rows = np.transpose(w, (2, 1, 0) if vertical else (2, 0, 1))             # [C, row, col]
+    return rows.reshape(-1).astype(np.int8)
+
+
+def pair_walk_weights(w: np.ndarray, vertical: int = 0) -> np.ndarray:
     """[3, 3, C] int8 -> per channel, per kernel row (column when `vertical`), the bytes
-    w0 w1 w1 w2 (lm_dwconv_3x3.h): the middle weight twice, 12 bytes per channel instead of 9."""
+    w0 w1 w1 w2 (lm_dwconv_3x3_pair.h): the middle weight twice, 12 bytes per channel for 9."""
     rows = np.transpose(w, (2, 1, 0) if vertical else (2, 0, 1))             # [C, row, col]
     return rows[:, :, [0, 1, 1, 2]].reshape(-1).astype(np.int8)
 
 
-def _instance_files(name: str, key: tuple) -> dict:
-    """The two generated files of one lm_dwconv_3x3.h instance (shared by equal layers).
-    key: (channels, input width, stride along the walk, direction, requantization mode)."""
-    what = "DEPTHWISE_CONV_2D 3x3 for {} channels, input width {}, stride {}, direction {}, " \
-           "requantization mode {}".format(*key)
-    header = (f"/* litemicro runtime: {what} (lm_dwconv_3x3.h). */\n#ifndef {name.upper()}_H\n"
-              f"#define {name.upper()}_H\n\n#include \"lm_dwconv.h\"\n\nvoid {name}(LM_DW_DSP_ARGS);\n\n"
-              f"#endif\n")
-    source = (f"/* litemicro runtime: {what}. */\n#include \"lm_dwconv_3x3.h\"\n#include \"{name}.h\"\n\n"
-              f"LM_DW3X3_KERNEL({name}, {', '.join(map(str, key))})\n")
-    return {f"{name}.h": header, f"{name}.c": source}
+def _walk_records(consts: dict, p: dict):
+    """lm_dwconv_3x3.h's [C, 4] channel records and mode, or None when a doubled sum could
+    leave int32: (2 bias, multiplier, 2 hi_add, shift_hi + 1), mode 1 or 2 as in
+    _depthwise_records; else (2 bias, multiplier, shift, 0), mode 0."""
+    records, mode = _depthwise_records(consts, p, clamp_ok=True)
+    records = records.copy()
+    w = consts["weights"].values.astype(np.int64).reshape(9, -1)
+    bound = np.abs(records[:, 0]) + 128 * np.abs(w).sum(axis=0)
+    if bound.max() * 2 >= 1 << 31:
+        return None
+    records[:, 0] *= 2
+    if mode:
+        records[:, 2] *= 2
+        records[:, 3] += 1
+    return records, mode
 
 
-def _depthwise_3x3_columns(layer: Layer, view: dict, vertical: int, consts: dict) -> Layer:
-    """The walk of lm_dwconv_3x3.h, one instance per (channels, width, stride, direction, mode)."""
-    records, mode = _depthwise_records(consts, view, clamp_ok=True)
-    key = (view["in_c"], view["in_h"] if vertical else view["in_w"], view["stride_w"], vertical, mode)
-    name = "lm_dw3x3_c{}_w{}_s{}_{}_q{}".format(*key[:3], "v" if vertical else "h", mode)
+def _instance_files(name: str, key: tuple, header: str, macro: str, what: str) -> dict:
+    """The two generated files of one walk instance (shared by equal layers): `macro` of
+    `header` with the numbers of `key`."""
+    decl = (f"/* litemicro runtime: {what} ({header}). */\n#ifndef {name.upper()}_H\n"
+            f"#define {name.upper()}_H\n\n#include \"lm_dwconv.h\"\n\nvoid {name}(LM_DW_DSP_ARGS);\n\n#endif\n")
+    source = (f"/* litemicro runtime: {what}. */\n#include \"{header}\"\n#include \"{name}.h\"\n\n"
+              f"{macro}({name}, {', '.join(map(str, key))})\n")
+    return {f"{name}.h": decl, f"{name}.c": source}
+
+
+def _walk_kind(view: dict, vertical: int, consts: dict):
+    """(prefix, header, macro, weights, records, mode, note) of the walk for a layer: the two-pass
+    walk where it fits and its sums cannot overflow, else the one-pass pair walk; None if neither."""
     w = consts["weights"].values
-    files = _instance_files(name, key)
-    return _dsp_layer(layer, name, column_walk_weights(w, vertical),
-                      f"weights {list(w.shape)}: per channel, per kernel {'column' if vertical else 'row'} w0 w1 w1 w2",
-                      records, mode, 0, "depthwise 3x3, per channel two pixels per pass along the "
-                      f"{'columns (params in transposed view)' if vertical else 'rows'}, weights in registers",
+    walk = _walk_records(consts, view) if _two_pass_fits(view, vertical) else None
+    if walk is not None:
+        return ("lm_dw3x3", "lm_dwconv_3x3.h", "LM_DW3X3_KERNEL", column_walk_weights(w, vertical), *walk,
+                "a line of sums (two pixels per pass), then the line requantized")
+    if not _pair_walk_fits(view):
+        return None
+    records, mode = _depthwise_records(consts, view, clamp_ok=True)
+    return ("lm_dwp3x3", "lm_dwconv_3x3_pair.h", "LM_DWP3X3_KERNEL", pair_walk_weights(w, vertical), records, mode,
+            "two pixels per pass requantized as they come")
+
+
+def _depthwise_3x3_columns(layer: Layer, view: dict, vertical: int, consts: dict):
+    """A walk of lm_dwconv_3x3.h or lm_dwconv_3x3_pair.h, one instance per (channels, width,
+    stride, direction, mode[, line length]); None when neither applies."""
+    kind = _walk_kind(view, vertical, consts)
+    if kind is None:
+        return None
+    prefix, header, macro, weights, records, mode, how = kind
+    width = view["in_h"] if vertical else view["in_w"]
+    side = "v" if vertical else "h"
+    if header == "lm_dwconv_3x3.h":          # stride 1
+        key = (view["in_c"], width, vertical, mode, view["out_w"])
+        name = f"{prefix}_c{key[0]}_w{width}_{side}_q{mode}_l{key[4]}"
+        what = "DEPTHWISE_CONV_2D 3x3 for {} channels, input width {}, direction {}, requantization mode {}, " \
+               "lines of {}".format(*key)
+    else:
+        key = (view["in_c"], width, view["stride_w"], vertical, mode)
+        name = f"{prefix}_c{key[0]}_w{width}_s{key[2]}_{side}_q{mode}"
+        what = "DEPTHWISE_CONV_2D 3x3 for {} channels, input width {}, stride {}, direction {}, " \
+               "requantization mode {}".format(*key)
+    files = _instance_files(name, key, header, macro, what)
+    along = "columns (params in transposed view)" if vertical else "rows"
+    return _dsp_layer(layer, name, weights, f"weights {list(consts['weights'].values.shape)} in the order of {header}",
+                      records, mode, 0, f"depthwise 3x3, per channel along the {along}, weights in registers: {how}",
                       params=[(k, view[k]) for k, _ in layer.params],
-                      runtime=(*DWCONV_RUNTIME, "lm_dwconv_3x3.h", *files), sources={**layer.sources, **files})
+                      runtime=(*DWCONV_RUNTIME, header, *files), sources={**layer.sources, **files})
 
 
 def one_channel_weights(w: np.ndarray) -> np.ndarray:

@@ -1,7 +1,8 @@
 """Fast depthwise, ADD/SUB and PAD folding against the TFLM interpreter (tolerance 0).
 
 One-op models (and PAD -> convolution pairs) built in Python reach every specialization: the
-3x3 walk of lm_dwconv_3x3.h (along rows and down columns, strides 1 and 2, padded first/last
+3x3 walks of lm_dwconv_3x3.h (two passes per line, stride 1, lines of 16 or more) and
+lm_dwconv_3x3_pair.h (along rows and down columns, strides 1 and 2, padded first/last
 columns and kernel rows, inputs of 3 rows, every requantization mode), the one-input-channel
 kernel (multipliers 2 to 12, odd widths, patches), the 3x3 unrolled and general SMLAD kernels,
 depth multiplier 1, 2, 4 and 8, channel tails (channels % 4 = 1..3, and 1..3 channels in all),
@@ -106,6 +107,14 @@ DEPTHWISE = {
     "walk columns relu c8": depthwise(13, 4, 8, act="RELU", seed=32),
     "walk general requantization": depthwise(6, 9, 4, seed=33, per_channel=False, out_q=(1.6e-3, 3)),
     "3x3 too narrow for the walk": depthwise(6, 2, 4, seed=34),
+    # the two-pass walk (lm_dwconv_3x3.h: stride 1, lines of 16 pixels or more): rows and
+    # columns, a padded first column or none, an odd count of full windows, one or two padded
+    # last columns, padded kernel rows, 1 to 5 channels, every requantization mode
+    "two-pass rows c3 same": depthwise(6, 20, 3, seed=42),
+    "two-pass columns c5 valid odd": depthwise(19, 6, 5, padding="VALID", seed=43),
+    "two-pass relu6 c2": depthwise(5, 18, 2, act="RELU6", seed=44),
+    "two-pass general requantization": depthwise(4, 17, 4, seed=45, per_channel=False, out_q=(1.6e-3, 3)),
+    "two-pass columns c1 tall": depthwise(16, 3, 1, seed=46),
     # one input channel, multiplier a multiple of 4 (lm_dwconv_c1_mult_dsp_s8)
     "mult 8 4x4 c1 stride 2": depthwise(11, 9, 1, mult=8, k=(4, 4), stride=2, seed=35),
     "mult 4 5x6 c1 relu6": depthwise(9, 13, 1, mult=4, k=(5, 6), seed=36, act="RELU6"),
@@ -129,7 +138,9 @@ BINARY = {
 
 QEMU_CASES = ["3x3 c64", "3x3 c7 tail 3 stride 2", "3x3 c8 zero point after shift",
               "walk columns stride 2 odd c5", "walk relu6 stride 2 valid wide", "walk general requantization",
-              "walk columns c16 like kws", "walk 3 rows same c1",
+              "walk columns c16 like kws", "walk 3 rows same c1", "two-pass rows c3 same",
+              "two-pass columns c5 valid odd", "two-pass relu6 c2", "two-pass general requantization",
+              "two-pass columns c1 tall",
               "mult 8 4x4 c1 stride 2", "mult 4 5x6 c1 relu6",
               "5x5 c12 general", "mult 8 10x8 stride 2", "mult 2 tail",
               "mult 8 3x3 c3", "add broadcast rows table", "add same shape table", "sub same shape table",
@@ -199,11 +210,16 @@ def test_depthwise_matches_tflm(target, tmp_path):
     kernels = _check_host({k: c.build() for k, c in DEPTHWISE.items()}, target, tmp_path)
     if target == "cortex-m4":
         assert kernels["3x3 c64"] == ["lm_dwconv_3x3_dsp_s8"]           # lines too short for the walk
-        assert kernels["walk columns c16 like kws"] == ["lm_dw3x3_c16_w5_s1_v_q1"]
-        assert kernels["walk rows c4 wide"] == ["lm_dw3x3_c4_w11_s1_h_q1"]
-        assert kernels["walk relu6 stride 2 valid wide"] == ["lm_dw3x3_c6_w20_s2_h_q2"]
-        assert kernels["walk columns relu c8"] == ["lm_dw3x3_c8_w4_s1_v_q2"]
-        assert kernels["walk general requantization"] == ["lm_dw3x3_c4_w9_s1_h_q0"]
+        assert kernels["walk columns c16 like kws"] == ["lm_dw3x3_c16_w5_v_q1_l17"]
+        assert kernels["walk rows c4 wide"] == ["lm_dwp3x3_c4_w11_s1_h_q1"]
+        assert kernels["walk relu6 stride 2 valid wide"] == ["lm_dwp3x3_c6_w20_s2_h_q2"]
+        assert kernels["walk columns relu c8"] == ["lm_dwp3x3_c8_w4_s1_v_q2"]
+        assert kernels["walk general requantization"] == ["lm_dwp3x3_c4_w9_s1_h_q0"]
+        assert kernels["two-pass rows c3 same"] == ["lm_dw3x3_c3_w20_h_q1_l20"]
+        assert kernels["two-pass columns c5 valid odd"] == ["lm_dw3x3_c5_w6_v_q1_l17"]
+        assert kernels["two-pass relu6 c2"] == ["lm_dw3x3_c2_w18_h_q2_l18"]
+        assert kernels["two-pass general requantization"] == ["lm_dw3x3_c4_w17_h_q0_l17"]
+        assert kernels["two-pass columns c1 tall"] == ["lm_dw3x3_c1_w3_v_q1_l16"]
         assert kernels["3x3 too narrow for the walk"] == ["lm_dwconv_3x3_dsp_s8"]
         assert kernels["3x3 c5 tail 1 dilation 2"] == ["lm_dwconv_3x3_dsp_s8"]
         assert kernels["5x5 c12 general"] == ["lm_dwconv_dsp_s8"]
@@ -231,15 +247,19 @@ def test_dsp_weights_stay_one_byte_each():
 
 
 def test_walk_and_one_channel_weights_stay_int8():
-    """The 3x3 walk repeats each kernel row's middle weight (12 bytes per channel for 9); the
-    one-channel layout pads kernel rows to 4 taps with zeros; nothing else is added or lost."""
-    from lite_micro.ops.conv import column_walk_weights, one_channel_weights
+    """The two-pass 3x3 walk keeps the nine weights per channel (transposed for a walk down the
+    columns); the one-pass walk repeats each kernel row's middle weight (12 bytes per channel);
+    the one-channel layout pads kernel rows to 4 taps with zeros; nothing else is added or lost."""
+    from lite_micro.ops.conv import column_walk_weights, one_channel_weights, pair_walk_weights
     w = (np.arange(3 * 3 * 5).reshape(3, 3, 5) % 251 - 125).astype(np.int8)
     for vertical in (0, 1):
         walk = column_walk_weights(w, vertical)
         rows = w.transpose(2, 1, 0) if vertical else w.transpose(2, 0, 1)
-        assert walk.dtype == np.int8 and walk.size == 12 * 5
-        assert sorted(walk.tolist()) == sorted(w.reshape(-1).tolist() + rows[:, :, 1].reshape(-1).tolist())
+        assert walk.dtype == np.int8 and walk.size == 9 * 5
+        assert walk.tolist() == rows.reshape(-1).tolist()
+        pair = pair_walk_weights(w, vertical)
+        assert pair.dtype == np.int8 and pair.size == 12 * 5
+        assert sorted(pair.tolist()) == sorted(w.reshape(-1).tolist() + rows[:, :, 1].reshape(-1).tolist())
     w1 = (np.arange(5 * 6 * 4).reshape(5, 6, 4) % 251 - 125).astype(np.int8)
     packed = one_channel_weights(w1)
     assert packed.dtype == np.int8 and packed.size == 5 * 8 * 4
