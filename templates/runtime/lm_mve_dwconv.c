@@ -11,7 +11,7 @@
  * requantized lanes narrow back to channel order with VQMOVNB/VQMOVNT (32 -> 16: even then
  * odd channels; 16 -> 8: all 16), the zero point and clamp act on 8 int16 lanes at a time.
  * Interior windows read the input in place through the tap offsets; a border window's taps
- * outside the input point to a row of the input zero point instead. The last pass is
+ * outside the input point to a row of the input zero point instead. The last pass's store is
  * predicated (VCTP) instead of a scalar tail.
  */
 #include "lm_mve.h"
@@ -25,15 +25,6 @@ typedef struct {
     int16x8_t lo, hi;               /* activation clamp */
     int32_t zp;                     /* output zero point */
 } lm_mve_dw_out;
-
-/* 16 input lanes at x: contiguous or gathered through byte offsets g (multiplier > 1). */
-LM_INLINE int8x16_t lm_mve_dw_x(const int8_t *x, uint8x16_t g, mve_pred16_t pred, const int gather, const int full)
-{
-    if (gather) {
-        return full ? vldrbq_gather_offset_s8(x, g) : vldrbq_gather_offset_z_s8(x, g, pred);
-    }
-    return full ? vldrbq_s8(x) : vldrbq_z_s8(x, pred);
-}
 
 /* Requantize the four accumulators (rq + 16: mult, rq + 32: shift, in accumulator order) and
  * store the 16 channels in order. Saturating to int16 and then adding the zero point with
@@ -65,68 +56,60 @@ LM_INLINE void lm_mve_dw_store(int32x4_t a0, int32x4_t a1, int32x4_t a2, int32x4
     }
 }
 
-/* The tap pairs of a contiguous pass, unpredicated: the input loads may read past the last
- * channel (lanes whose weights are zero; lm_mve_dw keeps them inside the input). q0-q3 are
- * the work registers: per pair x0, w0 -> odd products (q3) and even products (over x0), w1
- * loaded twice so that both products of x1 find a free register. */
-#define LM_MVE_DW_TAPS(a0, a1, a2, a3, x, offs, pairs, w)                                             \
-    do {                                                                                             \
-        int32_t o0_, o1_;                                                                            \
-        __asm__ volatile("dls lr, %[n]\n"                                                           \
-                         "1:\n\t"                                                                 \
-                         "ldrd %[o0], %[o1], [%[offs]], #8\n\t"                                   \
-                         "add %[o0], %[o0], %[x]\n\t"                                             \
-                         "add %[o1], %[o1], %[x]\n\t"                                             \
-                         "vldrb.u8 q0, [%[o0]]\n\t"                                               \
-                         "vldrb.u8 q1, [%[w]], #16\n\t"                                           \
-                         "vldrb.u8 q2, [%[o1]]\n\t"                                               \
-                         "vmullt.s8 q3, q0, q1\n\t"                                               \
-                         "vmullb.s8 q0, q0, q1\n\t"                                               \
-                         "vldrb.u8 q1, [%[w]]\n\t"                                                \
-                         "vmullb.s8 q1, q2, q1\n\t"                                               \
-                         "vadd.i16 q0, q0, q1\n\t"                                                \
-                         "vldrb.u8 q1, [%[w]], #16\n\t"                                           \
-                         "vmullt.s8 q2, q2, q1\n\t"                                               \
-                         "vadd.i16 q3, q3, q2\n\t"                                                \
-                         "vmovlb.s16 q1, q0\n\t"                                                  \
-                         "vadd.i32 %q[a0], %q[a0], q1\n\t"                                        \
-                         "vmovlt.s16 q1, q0\n\t"                                                  \
-                         "vadd.i32 %q[a1], %q[a1], q1\n\t"                                        \
-                         "vmovlb.s16 q1, q3\n\t"                                                  \
-                         "vadd.i32 %q[a2], %q[a2], q1\n\t"                                        \
-                         "vmovlt.s16 q1, q3\n\t"                                                  \
-                         "vadd.i32 %q[a3], %q[a3], q1\n\t"                                        \
-                         "le lr, 1b"                                                                 \
-                         : [a0] "+w"(a0), [a1] "+w"(a1), [a2] "+w"(a2), [a3] "+w"(a3), [w] "+r"(w),  \
-                           [offs] "+r"(offs), [o0] "=&r"(o0_), [o1] "=&r"(o1_)                      \
-                         : [x] "r"(x), [n] "r"(pairs)                                                \
-                         : "q0", "q1", "q2", "q3", "lr", "memory");                                  \
-    } while (0)
+/* The input loads of a tap: 16 contiguous bytes at o, or (multiplier > 1) 16 bytes gathered
+ * at o + gofs[0..15], the offsets loaded from [g] into the free register t. */
+#define LM_MVE_DW_CONTIGUOUS(q, o, t) "vldrb.u8 " q ", [" o "]\n\t"
+#define LM_MVE_DW_GATHER(q, o, t) "vldrb.u8 " t ", [%[g]]\n\tvldrb.u8 " q ", [" o ", " t "]\n\t"
+
+/* The tap pairs of a pass, unpredicated: contiguous input loads may read past the last channel
+ * (lanes whose weights are zero; lm_mve_dw keeps them inside the input), gathered ones read
+ * offset 0 there. q0-q3 are the work registers: per pair x0, w0 -> odd products (q3) and even
+ * products (over x0), w1 loaded twice so that both products of x1 find a free register. */
+#define LM_MVE_DW_TAPS(LOAD)                                                                          \
+    __asm__ volatile("dls lr, %[n]\n"                                                               \
+                     "1:\n\t"                                                                     \
+                     "ldrd %[o0], %[o1], [%[offs]], #8\n\t"                                       \
+                     "add %[o0], %[o0], %[x]\n\t"                                                 \
+                     "add %[o1], %[o1], %[x]\n\t"                                                 \
+                     LOAD("q0", "%[o0]", "q2")                                                     \
+                     "vldrb.u8 q1, [%[w]], #16\n\t"                                               \
+                     LOAD("q2", "%[o1]", "q3")                                                     \
+                     "vmullt.s8 q3, q0, q1\n\t"                                                   \
+                     "vmullb.s8 q0, q0, q1\n\t"                                                   \
+                     "vldrb.u8 q1, [%[w]]\n\t"                                                    \
+                     "vmullb.s8 q1, q2, q1\n\t"                                                   \
+                     "vadd.i16 q0, q0, q1\n\t"                                                    \
+                     "vldrb.u8 q1, [%[w]], #16\n\t"                                               \
+                     "vmullt.s8 q2, q2, q1\n\t"                                                   \
+                     "vadd.i16 q3, q3, q2\n\t"                                                    \
+                     "vmovlb.s16 q1, q0\n\t"                                                      \
+                     "vadd.i32 %q[a0], %q[a0], q1\n\t"                                            \
+                     "vmovlt.s16 q1, q0\n\t"                                                      \
+                     "vadd.i32 %q[a1], %q[a1], q1\n\t"                                            \
+                     "vmovlb.s16 q1, q3\n\t"                                                      \
+                     "vadd.i32 %q[a2], %q[a2], q1\n\t"                                            \
+                     "vmovlt.s16 q1, q3\n\t"                                                      \
+                     "vadd.i32 %q[a3], %q[a3], q1\n\t"                                            \
+                     "le lr, 1b"                                                                     \
+                     : [a0] "+w"(a0), [a1] "+w"(a1), [a2] "+w"(a2), [a3] "+w"(a3), [w] "+r"(w),      \
+                       [offs] "+r"(offs), [o0] "=&r"(o0), [o1] "=&r"(o1)                            \
+                     : [x] "r"(x), [n] "r"(win->pairs), [g] "r"(g)                                   \
+                     : "q0", "q1", "q2", "q3", "lr", "memory")
 
 /* One pass: 16 output channels (the lanes `pred` keeps when not `full`) of one pixel. x: the
- * window base at this pass's first input channel; w, rq: this pass's weights and tables. */
+ * window base at this pass's first input channel; w, rq: this pass's weights and tables; g:
+ * the pass's gather offsets (multiplier > 1). */
 LM_INLINE void lm_mve_dw_pass(const int8_t *x, const lm_mve_window *win, const int8_t *w, const int32_t *rq,
-                              const lm_mve_dw_out *q, int8_t *out, uint8x16_t g, mve_pred16_t pred,
+                              const lm_mve_dw_out *q, int8_t *out, const uint8_t *g, mve_pred16_t pred,
                               const int gather, const int full, const int clamp, const int rshift)
 {
     int32x4_t a0 = vldrwq_s32(rq), a1 = vldrwq_s32(rq + 4), a2 = vldrwq_s32(rq + 8), a3 = vldrwq_s32(rq + 12);
     const int32_t *offs = win->offs;
-    int32_t i;
-    if (!gather) {
-        LM_MVE_DW_TAPS(a0, a1, a2, a3, x, offs, win->pairs, w);
-        lm_mve_dw_store(a0, a1, a2, a3, rq, q, out, pred, full, clamp, rshift);
-        return;
-    }
-    for (i = win->pairs; i > 0; --i, offs += 2, w += 32) {
-        const int8x16_t x0 = lm_mve_dw_x(x + offs[0], g, pred, gather, full);
-        const int8x16_t x1 = lm_mve_dw_x(x + offs[1], g, pred, gather, full);
-        const int8x16_t w0 = vldrbq_s8(w), w1 = vldrbq_s8(w + 16);
-        const int16x8_t e = vaddq_s16(vmullbq_int_s8(x0, w0), vmullbq_int_s8(x1, w1));
-        const int16x8_t o = vaddq_s16(vmulltq_int_s8(x0, w0), vmulltq_int_s8(x1, w1));
-        a0 = vaddq_s32(a0, vmovlbq_s16(e));
-        a1 = vaddq_s32(a1, vmovltq_s16(e));
-        a2 = vaddq_s32(a2, vmovlbq_s16(o));
-        a3 = vaddq_s32(a3, vmovltq_s16(o));
+    int32_t o0, o1;
+    if (gather) {
+        LM_MVE_DW_TAPS(LM_MVE_DW_GATHER);
+    } else {
+        LM_MVE_DW_TAPS(LM_MVE_DW_CONTIGUOUS);
     }
     lm_mve_dw_store(a0, a1, a2, a3, rq, q, out, pred, full, clamp, rshift);
 }
@@ -138,16 +121,15 @@ LM_INLINE void lm_mve_dw_pixel(const lm_dwconv_params *p, const int8_t *x, const
                                int8_t *out, const int gather, const int clamp, const int rshift)
 {
     const int32_t out_c = p->out_c, step = 32 * win->pairs;
-    const uint8x16_t none = vdupq_n_u8(0);
     int32_t oc;
     for (oc = 0; oc + 16 <= out_c; oc += 16, w += step, rq += 48) {
         const int8_t *xc = x + (gather ? oc / p->depth_mult : oc);
-        lm_mve_dw_pass(xc, win, w, rq, q, out + oc, gather ? vldrbq_u8(gofs + oc) : none, 0, gather, 1, clamp, rshift);
+        lm_mve_dw_pass(xc, win, w, rq, q, out + oc, gather ? gofs + oc : gofs, 0, gather, 1, clamp, rshift);
     }
     if (oc < out_c) {
         const int8_t *xc = x + (gather ? oc / p->depth_mult : oc);
-        lm_mve_dw_pass(xc, win, w, rq, q, out + oc, gather ? vldrbq_u8(gofs + oc) : none,
-                       vctp8q((uint32_t)(out_c - oc)), gather, 0, clamp, rshift);
+        lm_mve_dw_pass(xc, win, w, rq, q, out + oc, gather ? gofs + oc : gofs, vctp8q((uint32_t)(out_c - oc)), gather,
+                       0, clamp, rshift);
     }
 }
 
@@ -211,7 +193,7 @@ LM_INLINE void lm_mve_dw_run(const lm_dwconv_params *p, const int8_t *in, const 
                 const lm_mve_window *win = &inner;
                 if (twin && ox + 1 < p->out_w && ix0 >= 0 && ix0 + 1 + span_w < in_w && iy0 >= 0
                     && iy0 + span_h < in_h && !(oy == p->out_h - 1 && ox + 2 == p->out_w)) {
-                    lm_mve_dw_pass(x, &inner, w, rq, &q, out, vdupq_n_u8(0), 0, 0, 1, clamp, rshift);
+                    lm_mve_dw_pass(x, &inner, w, rq, &q, out, gofs, 0, 0, 1, clamp, rshift);
                     ++ox;
                     out += out_c;
                     continue;
