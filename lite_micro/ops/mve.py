@@ -152,7 +152,7 @@ def _conv_regs(layer: Layer, plan: RegsPlan) -> Layer:
                          "vectors, words, reach, seg_pad; load offsets in the input, in the window")]
     args = [ParamsArg(), TensorArg(layer.op.input("input"), const=True), ConstArg("weights"), ConstArg("rq"),
             ConstArg("taps"), ScratchArg(), TensorArg(layer.op.outputs[0])]
-    scratch = ((p["k_h"] * plan.seg_pad + 31) & ~15) + 8 * (rows + 4)
+    scratch = 2 * ((p["k_h"] * plan.seg_pad + 31) & ~15) + 8 * (rows + 4)
     kernel = f"lm_mve_conv_regs{plan.vectors if plan.vectors <= REGS_SEGMENT else ''}_s8"   # 1-3: unrolled
     return dataclasses.replace(layer, kernel=kernel, runtime=(*MVE_HEADERS, "lm_mve_conv_regs.c"),
                                consts=consts, args=args, scratch_bytes=scratch,
@@ -234,12 +234,13 @@ def _dw_consts(layer: Layer, taps: np.ndarray, pairs, offsets: list[int], twin: 
     rq = np.stack(tables, axis=1).reshape(-1)
     window = [t * p["in_c"] for t in range(len(taps))]
     pos = [(ky * p["dil_h"]) << 16 | kx * p["dil_w"] for ky in range(p["k_h"]) for kx in range(p["k_w"])]
-    table = [len(pairs)] + [o for src in (offsets, window, pos) for a, b in pairs
-                            for o in (src[a], src[a if b is None else b])]
+    table = [len(pairs), int(pairs[-1][1] is None)] + [o for src in (offsets, window, pos) for a, b in pairs
+                                                        for o in (src[a], src[a if b is None else b])]
     return [ConstArray("weights", "int8_t", blocks, f"weights [channel/16][tap pair][2][16], {len(pairs)} pairs"),
             ConstArray("rq", "int32_t", rq, "per 16 channels: bias, mult, shift in accumulator order"),
             ConstArray("taps", "int32_t", np.asarray(table, dtype=np.int64),
-                       "tap pairs P; per pair the offsets in the input, in a copied window, (dy << 16) | dx")]
+                       "tap pairs P, 1 if the last is one tap; per pair the offsets in the input, "
+                       "in a copied window, (dy << 16) | dx")]
 
 
 CONV_FIELDS = ("batches", "in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "k_h", "k_w", "stride_h", "stride_w",

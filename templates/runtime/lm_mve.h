@@ -10,8 +10,9 @@
  * - depthwise: int8 weights [channel/16][tap pair][2][16] (channels padded with zero
  *   weights, a tap that cannot pair goes with zero weights); rq: per 16 channels, bias, mult
  *   and shift in the accumulators' channel order (0,4,8,12, 2,6,10,14, 1,5,9,13, 3,7,11,15);
- *   taps: the number of pairs P, then per pair the two taps' offsets from the window base in
- *   the input (2P), in a copied window (2P), and (row << 16) | column in the window (2P).
+ *   taps: the number of pairs P, 1 if the last pair is a lone tap (else 0), then per pair the
+ *   two taps' offsets from the window base in the input (2P), in a copied window (2P), and
+ *   (row << 16) | column in the window (2P).
  * Inputs, outputs and the parameter structs are those of the portable kernels (lm_kernels.h,
  * lm_dwconv.h, lm_eltwise.h). Each `_rshift_s8`
  * kernel is its `_s8` twin for layers whose every requantization shift is negative (the
@@ -96,7 +97,7 @@ void lm_mve_conv_rshift_s8(const lm_conv_params *p, const int8_t *in, const int8
 
 /* CONV_2D, groups 1, dil_w 1, two output pixels at a time with their input vectors in Q
  * registers (lm_mve_conv_regs.c), any number of vectors or (regs1 .. regs3) exactly 1-3:
- * taps, weights and rq as described there; scratch: a window
+ * taps, weights and rq as described there; scratch: two windows
  * of k_h rows of seg_pad bytes, rounded up to 16, + 16, then 2 x (out_c + 4) int32. */
 void lm_mve_conv_regs_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                          const int32_t *taps, int8_t *scratch, int8_t *out);
@@ -120,8 +121,7 @@ void lm_mve_conv_regs3_rshift_s8(const lm_conv_params *p, const int8_t *in, cons
 void lm_mve_fc_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, const int32_t *rq, int8_t *out);
 void lm_mve_fc_rshift_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, const int32_t *rq, int8_t *out);
 
-/* DEPTHWISE_CONV_2D, multiplier 1. taps: the number of tap pairs P, then per pair two offsets
- * in the input (2P), then the same in a border window (2P). scratch: k_h * k_w * in_c bytes
+/* DEPTHWISE_CONV_2D, multiplier 1. taps as described above. scratch: k_h * k_w * in_c bytes
  * (a border window). */
 void lm_mve_dwconv_m1_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                          const int32_t *taps, int8_t *scratch, int8_t *out);

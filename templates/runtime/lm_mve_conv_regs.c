@@ -8,18 +8,18 @@
  * q0..q5 (three of each pixel), and every weight vector, loaded once, feeds two VMLADAVA,
  * one per pixel; the sums of a pair of output channels for both pixels go out by two STRDs
  * to two int32 rows (the next segment loads them back and accumulates). No patch is built
- * for a pixel whose window lies inside the input; then one pass requantizes both pixels'
- * sums four channels at a time, bias, mult and shift loaded once for both. Pixels whose
- * window leaves the input (padding) or whose loads would read past its end, and a last odd
- * pixel of a row, go alone; the former through a copy of their window in scratch (rows of
- * seg_pad bytes, padding = the input zero point).
+ * for a pair of pixels whose windows lie inside the input; then one pass requantizes both
+ * pixels' sums four channels at a time, bias, mult and shift loaded once for both. A pair
+ * where either window leaves the input (padding) or would read past its end goes through
+ * copies of both windows in scratch (rows of seg_pad bytes, padding = the input zero point);
+ * a last odd pixel of a row goes alone.
  *
  * taps (lite_micro/ops/mve.py): V, W (words, 4V; 0 for direct), reach (bytes read from the
  * window base), seg_pad, then the V (direct) or W (packed) offsets in the input, then the
  * same in the scratch window. w: per segment of three vectors (the last one to three), per
  * output channel (out_c padded to even) its vectors' 16 weight lanes each (zero in lanes
- * that are not taps). rq: per 4 channels bias, mult, shift. scratch: the window (k_h *
- * seg_pad bytes, rounded up to 16, + 16), then 2 x (out_c + 4) int32.
+ * that are not taps). rq: per 4 channels bias, mult, shift. scratch: two windows (k_h *
+ * seg_pad bytes, rounded up to 16, + 16, each), then 2 x (out_c + 4) int32.
  */
 #include "lm_mve.h"
 
@@ -184,18 +184,26 @@ LM_INLINE void lm_mve_regs_out(const lm_conv_params *p, const int32_t *acc, cons
 }
 
 /* The window of output pixel (iy0, ix0) in scratch: k_h rows of seg_pad bytes, the k_w * in_c
- * bytes of each from the input where inside (dil_w 1), padding = in_zp. */
+ * bytes of each from the input where inside (dil_w 1), padding = in_zp: the whole window
+ * filled with in_zp, then each row's inside span copied (one predicated load and store per 16
+ * bytes). */
 static void lm_mve_regs_window(const lm_conv_params *p, const int8_t *in, int32_t iy0, int32_t ix0, int32_t seg_pad,
                                int8_t *dst)
 {
-    const int32_t in_c = p->in_c, k_w = p->k_w;
+    const int32_t in_c = p->in_c, k_w = p->k_w, row = p->in_w * in_c;
     const int32_t kx0 = ix0 < 0 ? -ix0 : 0, kx1 = ix0 + k_w > p->in_w ? p->in_w - ix0 : k_w;
-    int32_t ky;
-    for (ky = 0; ky < p->k_h; ++ky, dst += seg_pad) {
+    const int32_t span = (kx1 - kx0) * in_c;
+    const int8x16_t zp = vdupq_n_s8((int8_t)p->in_zp);
+    const int8_t *src = in + iy0 * row + (ix0 + kx0) * in_c;
+    int32_t ky, n;
+    for (n = p->k_h * seg_pad; n > 0; n -= 16, dst += 16) {
+        vstrbq_s8(dst, zp);
+    }
+    dst -= ((p->k_h * seg_pad + 15) & ~15) - kx0 * in_c;
+    for (ky = 0; ky < p->k_h; ++ky, dst += seg_pad, src += p->dil_h * row) {
         const int32_t iy = iy0 + ky * p->dil_h;
-        lm_mve_fill(dst, 0, k_w * in_c, (int8_t)p->in_zp);
-        if (iy >= 0 && iy < p->in_h && kx1 > kx0) {
-            lm_mve_fill(dst + kx0 * in_c, in + (iy * p->in_w + ix0 + kx0) * in_c, (kx1 - kx0) * in_c, 0);
+        if (iy >= 0 && iy < p->in_h && span > 0) {
+            lm_mve_fill(dst, src, span, 0);
         }
     }
 }
@@ -223,8 +231,9 @@ LM_INLINE void lm_mve_conv_regs(const lm_conv_params *p, const int8_t *in, const
     const int32_t n_offs = packed ? taps[1] : vecs, out_c = p->out_c, pairs = (out_c + 1) >> 1;
     const int32_t *offs_in = taps + 4, *offs_win = offs_in + n_offs;
     const int32_t step = p->stride_w * p->in_c, row = p->in_w * p->in_c, in_size = p->in_h * row;
-    const int32_t span_h = (p->k_h - 1) * p->dil_h;
-    int32_t *acc = (int32_t *)(void *)(scratch + ((p->k_h * seg_pad + 31) & ~15)), *acc2 = acc + out_c + 4;
+    const int32_t span_h = (p->k_h - 1) * p->dil_h, window = (p->k_h * seg_pad + 31) & ~15;
+    int8_t *win2 = scratch + window;
+    int32_t *acc = (int32_t *)(void *)(win2 + window), *acc2 = acc + out_c + 4;
     int32_t b, oy, ox, lo, hi;
     for (b = 0; b < p->batches; ++b) {
         const int8_t *in_b = in + b * in_size;
@@ -235,24 +244,37 @@ LM_INLINE void lm_mve_conv_regs(const lm_conv_params *p, const int8_t *in, const
             if (iy0 >= 0 && iy0 + span_h < p->in_h) {
                 lm_mve_regs_inner(p, x, in_b + in_size - reach, &lo, &hi);
             }
-            for (ox = 0; ox < p->out_w; ++ox, out += out_c) {
-                if (ox == lo) {     /* the inner run */
-                    const int8_t *xi = x + lo * step;
-                    for (; ox + 2 <= hi; ox += 2, out += 2 * out_c, xi += 2 * step) {
+            /* pixel pairs read in place where both windows lie inside, else both from windows */
+            for (ox = 0; ox < p->out_w; ox += 2) {
+                const int two = ox + 1 < p->out_w;
+                if (ox >= lo && ox + 1 < hi) {      /* a run of pairs inside */
+                    const int8_t *xi = x + ox * step;
+                    for (; ox + 1 < hi; ox += 2, out += 2 * out_c, xi += 2 * step) {
                         lm_mve_regs_dots(xi, xi + step, offs_in, vecs, packed, w, pairs, acc, acc2, VS);
                         lm_mve_regs_out2(p, acc, acc2, rq, out_c, out, rshift);
                     }
-                    for (; ox < hi; ++ox, out += out_c, xi += step) {
-                        lm_mve_regs_dots(xi, 0, offs_in, vecs, packed, w, pairs, acc, acc2, VS);
-                        lm_mve_regs_out(p, acc, rq, out_c, out, rshift);
-                    }
-                    if (ox == p->out_w) {
-                        break;
-                    }
+                    ox -= 2;
+                    continue;
                 }
-                lm_mve_regs_window(p, in_b, iy0, ox * p->stride_w - p->pad_left, seg_pad, scratch);
-                lm_mve_regs_dots(scratch, 0, offs_win, vecs, packed, w, pairs, acc, acc2, VS);
-                lm_mve_regs_out(p, acc, rq, out_c, out, rshift);
+                const int8_t *xa = x + ox * step, *xb = two ? xa + step : 0;
+                const int32_t *offs = offs_in;
+                if (ox < lo || ox + two >= hi) {
+                    lm_mve_regs_window(p, in_b, iy0, ox * p->stride_w - p->pad_left, seg_pad, scratch);
+                    if (two) {
+                        lm_mve_regs_window(p, in_b, iy0, (ox + 1) * p->stride_w - p->pad_left, seg_pad, win2);
+                    }
+                    xa = scratch;
+                    xb = two ? win2 : 0;
+                    offs = offs_win;
+                }
+                lm_mve_regs_dots(xa, xb, offs, vecs, packed, w, pairs, acc, acc2, VS);
+                if (two) {
+                    lm_mve_regs_out2(p, acc, acc2, rq, out_c, out, rshift);
+                    out += 2 * out_c;
+                } else {
+                    lm_mve_regs_out(p, acc, rq, out_c, out, rshift);
+                    out += out_c;
+                }
             }
         }
     }
