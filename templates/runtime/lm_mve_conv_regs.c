@@ -11,8 +11,8 @@
  * for a pair of pixels whose windows lie inside the input; then one pass requantizes both
  * pixels' sums four channels at a time, bias, mult and shift loaded once for both. A pair
  * where either window leaves the input (padding) or would read past its end goes through
- * copies of both windows in scratch (rows of seg_pad bytes, padding = the input zero point);
- * a last odd pixel of a row goes alone.
+ * copies of both windows in scratch (rows of seg_pad bytes, padding = the input zero point).
+ * Pairs follow the output order across rows and batches; a last odd pixel goes alone.
  *
  * taps (lite_micro/ops/mve.py): V, W (words, 4V; 0 for direct), reach (bytes read from the
  * window base), seg_pad, then the V (direct) or W (packed) offsets in the input, then the
@@ -224,17 +224,58 @@ static void lm_mve_regs_inner(const lm_conv_params *p, const int8_t *x, const in
     *hi = b > a ? b : a;
 }
 
+typedef struct {
+    const int8_t *in, *x;           /* the batch's input; the window base in it */
+    int32_t iy0, ix0;               /* the window's first row and column (may be outside) */
+    int inner;                      /* the window lies inside, its loads stay in the input */
+} lm_mve_pix;
+
+typedef struct {
+    const int32_t *offs_in, *offs_win, *rq;
+    const int8_t *w;
+    int32_t vecs, packed, pairs, seg_pad;
+    int8_t *win, *win2;
+    int32_t *acc, *acc2;
+} lm_mve_regs_cfg;
+
+/* Output pixels a and b (b NULL: a alone; b's output follows a's): read in place when both
+ * windows are inside, else both through windows in scratch. */
+LM_INLINE void lm_mve_regs_step(const lm_conv_params *p, const lm_mve_regs_cfg *c, const lm_mve_pix *a,
+                                const lm_mve_pix *b, int8_t *out, const int VS, const int rshift)
+{
+    const int8_t *xa = a->x, *xb = b != 0 ? b->x : 0;
+    const int32_t *offs = c->offs_in;
+    if (!a->inner || (b != 0 && !b->inner)) {
+        lm_mve_regs_window(p, a->in, a->iy0, a->ix0, c->seg_pad, c->win);
+        if (b != 0) {
+            lm_mve_regs_window(p, b->in, b->iy0, b->ix0, c->seg_pad, c->win2);
+        }
+        xa = c->win;
+        xb = b != 0 ? c->win2 : 0;
+        offs = c->offs_win;
+    }
+    lm_mve_regs_dots(xa, xb, offs, c->vecs, c->packed, c->w, c->pairs, c->acc, c->acc2, VS);
+    if (b != 0) {
+        lm_mve_regs_out2(p, c->acc, c->acc2, c->rq, p->out_c, out, rshift);
+    } else {
+        lm_mve_regs_out(p, c->acc, c->rq, p->out_c, out, rshift);
+    }
+}
+
+/* The output pixels in pairs, in order over rows and batches (a pair may span two rows): runs
+ * of pairs inside a row read in place by the tight loop, the others through lm_mve_regs_step. */
 LM_INLINE void lm_mve_conv_regs(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                                 const int32_t *taps, int8_t *scratch, int8_t *out, const int VS, const int rshift)
 {
     const int32_t vecs = taps[0], packed = taps[1] != 0, reach = taps[2], seg_pad = taps[3];
     const int32_t n_offs = packed ? taps[1] : vecs, out_c = p->out_c, pairs = (out_c + 1) >> 1;
-    const int32_t *offs_in = taps + 4, *offs_win = offs_in + n_offs;
     const int32_t step = p->stride_w * p->in_c, row = p->in_w * p->in_c, in_size = p->in_h * row;
     const int32_t span_h = (p->k_h - 1) * p->dil_h, window = (p->k_h * seg_pad + 31) & ~15;
-    int8_t *win2 = scratch + window;
-    int32_t *acc = (int32_t *)(void *)(win2 + window), *acc2 = acc + out_c + 4;
-    int32_t b, oy, ox, lo, hi;
+    int32_t *acc = (int32_t *)(void *)(scratch + 2 * window);
+    const lm_mve_regs_cfg c = {taps + 4, taps + 4 + n_offs, rq, w, vecs, packed, pairs, seg_pad,
+                               scratch, scratch + window, acc, acc + out_c + 4};
+    lm_mve_pix pend = {0, 0, 0, 0, 0};
+    int32_t b, oy, ox, lo, hi, have = 0;
     for (b = 0; b < p->batches; ++b) {
         const int8_t *in_b = in + b * in_size;
         for (oy = 0; oy < p->out_h; ++oy) {
@@ -244,39 +285,28 @@ LM_INLINE void lm_mve_conv_regs(const lm_conv_params *p, const int8_t *in, const
             if (iy0 >= 0 && iy0 + span_h < p->in_h) {
                 lm_mve_regs_inner(p, x, in_b + in_size - reach, &lo, &hi);
             }
-            /* pixel pairs read in place where both windows lie inside, else both from windows */
-            for (ox = 0; ox < p->out_w; ox += 2) {
-                const int two = ox + 1 < p->out_w;
-                if (ox >= lo && ox + 1 < hi) {      /* a run of pairs inside */
-                    const int8_t *xi = x + ox * step;
+            for (ox = 0; ox < p->out_w; ++ox) {
+                const lm_mve_pix cur = {in_b, x + ox * step, iy0, ox * p->stride_w - p->pad_left, ox >= lo && ox < hi};
+                if (!have && ox >= lo && ox + 1 < hi) {      /* a run of pairs inside */
+                    const int8_t *xi = cur.x;
                     for (; ox + 1 < hi; ox += 2, out += 2 * out_c, xi += 2 * step) {
-                        lm_mve_regs_dots(xi, xi + step, offs_in, vecs, packed, w, pairs, acc, acc2, VS);
-                        lm_mve_regs_out2(p, acc, acc2, rq, out_c, out, rshift);
+                        lm_mve_regs_dots(xi, xi + step, c.offs_in, vecs, packed, w, pairs, c.acc, c.acc2, VS);
+                        lm_mve_regs_out2(p, c.acc, c.acc2, rq, out_c, out, rshift);
                     }
-                    ox -= 2;
-                    continue;
-                }
-                const int8_t *xa = x + ox * step, *xb = two ? xa + step : 0;
-                const int32_t *offs = offs_in;
-                if (ox < lo || ox + two >= hi) {
-                    lm_mve_regs_window(p, in_b, iy0, ox * p->stride_w - p->pad_left, seg_pad, scratch);
-                    if (two) {
-                        lm_mve_regs_window(p, in_b, iy0, (ox + 1) * p->stride_w - p->pad_left, seg_pad, win2);
-                    }
-                    xa = scratch;
-                    xb = two ? win2 : 0;
-                    offs = offs_win;
-                }
-                lm_mve_regs_dots(xa, xb, offs, vecs, packed, w, pairs, acc, acc2, VS);
-                if (two) {
-                    lm_mve_regs_out2(p, acc, acc2, rq, out_c, out, rshift);
-                    out += 2 * out_c;
+                    --ox;
+                } else if (!have) {
+                    pend = cur;
+                    have = 1;
                 } else {
-                    lm_mve_regs_out(p, acc, rq, out_c, out, rshift);
-                    out += out_c;
+                    lm_mve_regs_step(p, &c, &pend, &cur, out, VS, rshift);
+                    out += 2 * out_c;
+                    have = 0;
                 }
             }
         }
+    }
+    if (have) {
+        lm_mve_regs_step(p, &c, &pend, 0, out, VS, rshift);
     }
 }
 
