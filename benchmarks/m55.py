@@ -22,7 +22,8 @@ from lite_micro.api import Options, compile_model  # noqa: E402
 from lite_micro.bench import bench  # noqa: E402
 from lite_micro.bench.cycles_m55 import NOTE  # noqa: E402
 
-MODELS = ["kws_ref_model", "vww_96_int8", "pretrainedResnet_quant", "ad01_int8", "person_detect"]
+MODELS = ["kws_ref_model", "vww_96_int8", "pretrainedResnet_quant", "ad01_int8", "person_detect",
+          "micro_speech_quantized"]
 
 
 def measure(names):

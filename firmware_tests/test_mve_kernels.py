@@ -92,19 +92,35 @@ def pool_case(op, seed, h, w, c, k, stride, padding, act="NONE"):
 
 # (id, builder, kernel the case must reach, in the default set?)
 CASES = [
-    ("conv1x1-c19-odd", lambda: conv_case(1, 1, 5, 3, 19, 7, 1, 1, "VALID", True), "lm_mve_conv_rshift_s8", True),
-    # kernel rows of k_w * in_c <= 16 bytes read in place (border pixels from 16-byte-row patches)
-    ("conv3x3-c3-same-s2", lambda: conv_case(2, 1, 9, 7, 3, 8, 3, 2, "SAME", True), "lm_mve_conv_rows_rshift_s8",
+    ("conv1x1-c19-odd", lambda: conv_case(1, 1, 5, 3, 19, 7, 1, 1, "VALID", True), "lm_mve_conv_regs2_rshift_s8",
      True),
-    ("conv3x3-c1-valid", lambda: conv_case(3, 1, 6, 5, 1, 5, 3, 1, "VALID", False), "lm_mve_conv_rows_rshift_s8",
-     False),
+    # 1x1 with seven vectors per pixel: three segments (3, 3, 1)
+    ("conv1x1-c100-segments", lambda: conv_case(42, 1, 4, 3, 100, 5, 1, 1, "VALID", True),
+     "lm_mve_conv_regs_rshift_s8", True),
+    # small receptive fields held in Q registers (lm_mve_conv_regs.c): direct 16-byte rows
+    # (border pixels through a window in scratch), packed words, V = 1..6 vectors
+    ("conv3x3-c3-same-s2", lambda: conv_case(2, 1, 9, 7, 3, 8, 3, 2, "SAME", True), "lm_mve_conv_regs3_rshift_s8",
+     True),
+    ("conv3x3-c1-valid-packed", lambda: conv_case(3, 1, 6, 5, 1, 5, 3, 1, "VALID", False),
+     "lm_mve_conv_regs1_rshift_s8", False),
     ("conv3x3-c5-valid-b3-odd", lambda: conv_case(31, 3, 5, 6, 5, 3, 3, 1, "VALID", True),
-     "lm_mve_conv_rows_rshift_s8", False),
-    ("conv3x3-rows-left-shift", lambda: conv_case(32, 1, 6, 7, 2, 4, 3, 1, "SAME", True, out_scale=1e-4),
-     "lm_mve_conv_rows_s8", False),
+     "lm_mve_conv_regs3_rshift_s8", False),
+    ("conv3x3-regs-left-shift", lambda: conv_case(32, 1, 6, 7, 2, 4, 3, 1, "SAME", True, out_scale=1e-4),
+     "lm_mve_conv_regs3_s8", True),
+    ("conv5x5-c1-packed-same", lambda: conv_case(37, 1, 9, 8, 1, 13, 5, 1, "SAME", True),
+     "lm_mve_conv_regs3_rshift_s8", True),
+    ("conv2x2-c9-s2", lambda: conv_case(38, 1, 9, 9, 9, 6, 2, 2, "SAME", True),
+     "lm_mve_conv_regs_rshift_s8", False),
+    ("conv3x3-c6-valid", lambda: conv_case(39, 1, 5, 6, 6, 2, 3, 1, "VALID", True), "lm_mve_conv_regs_rshift_s8",
+     False),
+    # seven kernel rows of 14 bytes: segments of 3, 3 and 1 vectors
+    ("conv7x7-c2-segments", lambda: conv_case(40, 1, 9, 8, 2, 4, 7, 1, "SAME", True), "lm_mve_conv_regs_rshift_s8",
+     False),
     # kernel rows past 16 bytes: patches
-    ("conv3x3-c7-patches", lambda: conv_case(33, 1, 6, 5, 7, 6, 3, 1, "SAME", True), "lm_mve_conv_rshift_s8", False),
-    ("conv1x1-s2-b3", lambda: conv_case(4, 3, 6, 6, 17, 33, 1, 2, "SAME", True), "lm_mve_conv_rshift_s8", False),
+    ("conv3x3-c12-segments", lambda: conv_case(33, 1, 6, 5, 12, 6, 3, 1, "SAME", True), "lm_mve_conv_regs_rshift_s8",
+     False),
+    ("conv1x1-s2-b3", lambda: conv_case(4, 3, 6, 6, 17, 33, 1, 2, "SAME", True), "lm_mve_conv_regs2_rshift_s8",
+     False),
     ("conv3x3-c2-dil2", lambda: conv_case(5, 1, 11, 9, 2, 6, 3, 1, "SAME", True, dil=2), "lm_mve_conv_rshift_s8",
      False),
     ("dw3x3-m1-c19-same", lambda: dw_case(6, 7, 5, 19, 1, 3, 1, "SAME", True), "lm_mve_dwconv_m1_rshift_s8", True),
@@ -116,9 +132,10 @@ CASES = [
     ("dw3x3-m1-c16-s2", lambda: dw_case(7, 9, 9, 16, 1, 3, 2, "SAME", True), "lm_mve_dwconv_m1_rshift_s8", False),
     ("dw3x3-m1-c3-valid", lambda: dw_case(8, 6, 7, 3, 1, 3, 1, "VALID", False), "lm_mve_dwconv_m1_rshift_s8", False),
     ("dw3x3-m3-c5-same", lambda: dw_case(9, 6, 5, 5, 3, 3, 1, "SAME", True), "lm_mve_dwconv_rshift_s8", True),
-    # one input channel: run as a plain convolution by kernel rows
-    ("dw5x5-m2-c1-s2", lambda: dw_case(10, 9, 8, 1, 2, 5, 2, "SAME", False), "lm_mve_conv_rows_rshift_s8", False),
-    ("dw3x3-m8-c1-s2", lambda: dw_case(30, 9, 10, 1, 8, 3, 2, "SAME", True), "lm_mve_conv_rows_rshift_s8", True),
+    # one input channel: run as a plain convolution, the window in registers (packed words)
+    ("dw5x5-m2-c1-s2", lambda: dw_case(10, 9, 8, 1, 2, 5, 2, "SAME", False), "lm_mve_conv_regs_rshift_s8", False),
+    ("dw3x3-m8-c1-s2", lambda: dw_case(30, 9, 10, 1, 8, 3, 2, "SAME", True), "lm_mve_conv_regs1_rshift_s8", True),
+    ("dw10x8-m8-c1-s2", lambda: dw_case(41, 14, 12, 1, 8, 8, 2, "SAME", True), "lm_mve_conv_regs_rshift_s8", False),
     ("dw3x3-m3-c2-gather", lambda: dw_case(34, 5, 6, 2, 3, 3, 1, "VALID", True), "lm_mve_dwconv_rshift_s8", False),
     ("dw3x3-c8-twin-dil2", lambda: dw_case(11, 9, 9, 8, 1, 3, 1, "SAME", True, dil=2), "lm_mve_dwconv_x2_rshift_s8",
      False),
@@ -144,8 +161,9 @@ CASES = [
                                                        dict(fused_activation_function="NONE")), "lm_mul_s8", False),
     ("add-1x1x1x3", lambda: add_case(15, (1, 1, 1, 3)), "lm_mve_add_s8", False),
     # 576 outputs: Prepare gives ADD / SUB a rescale table, read by gather loads
-    ("add-large-table", lambda: add_case(23, (1, 8, 8, 9), "RELU"), "lm_mve_add_table_s8", True),
-    ("sub-large-table", lambda: add_case(24, (1, 8, 8, 9), op="SUB"), "lm_mve_sub_table_s8", False),
+    ("add-large-table", lambda: add_case(23, (1, 8, 8, 9), "RELU"), "lm_mve_add_table_rshift_s8", True),
+    ("sub-large-table", lambda: add_case(24, (1, 8, 8, 9), op="SUB"), "lm_mve_sub_table_rshift_s8", False),
+    ("add-table-shift0-tail", lambda: add_case(44, (1, 7, 9, 9), out_scale=1.3e-7), "lm_mve_add_table_s8", False),
     ("maxpool-c19-same-s2", lambda: pool_case("MAX_POOL_2D", 0, 7, 6, 19, 3, 2, "SAME", "RELU6"),
      "lm_mve_maxpool_s8", True),
     ("avgpool-c3-same", lambda: pool_case("AVERAGE_POOL_2D", 0, 5, 7, 3, 3, 1, "SAME"), "lm_mve_avgpool_s8", False),
@@ -153,8 +171,10 @@ CASES = [
      False),
     ("maxpool-c1-valid", lambda: pool_case("MAX_POOL_2D", 0, 6, 5, 1, 2, 2, "VALID"), "lm_mve_maxpool_s8", False),
     # output scales below the input x weight scale: left shifts, the general (non-rshift) kernels
-    ("conv-left-shift", lambda: conv_case(16, 1, 4, 5, 5, 6, 1, 1, "VALID", True, out_scale=1e-4), "lm_mve_conv_s8",
-     True),
+    ("conv-left-shift", lambda: conv_case(16, 1, 4, 5, 5, 6, 1, 1, "VALID", True, out_scale=1e-4),
+     "lm_mve_conv_regs1_s8", True),
+    ("conv-quad-left-shift", lambda: conv_case(43, 1, 7, 6, 3, 6, 3, 1, "SAME", True, dil=2, out_scale=1e-4),
+     "lm_mve_conv_s8", False),
     ("dw-left-shift", lambda: dw_case(17, 5, 5, 6, 1, 3, 1, "SAME", True, out_scale=1e-4), "lm_mve_dwconv_m1_s8",
      False),
     ("dw-m2-left-shift", lambda: dw_case(18, 4, 4, 3, 2, 3, 1, "SAME", False, out_scale=1e-4), "lm_mve_dwconv_s8",

@@ -16,7 +16,10 @@ What the model leaves out, so the estimate can be off either way:
   (a VLDR with a VMLADAVA, for example), which the model charges in full: pessimistic on
   well-interleaved loops, by up to 2x on them;
 - gathers and scatters (VLDRB with a vector of offsets) access memory one element at a
-  time on the M55, more than the 2 cycles charged: optimistic for those;
+  time on the M55, more than the 2 cycles charged: optimistic for those (the kernels use
+  them in ADD/SUB with a rescale table, depthwise with a multiplier > 1 and the stores of
+  the pairs-of-rows convolution, dilated layers only; the convolution and depthwise inner
+  loops of the models benchmarked load contiguously);
 - low-overhead loops: LE costs a taken branch (+2) here; the M55's loop cache makes it
   nearly free after the first iteration: pessimistic;
 - VCTP, VDUP and the moves between core and vector registers (VMOV lanes, VMSR P0) are

@@ -75,30 +75,99 @@ def _per_row(layer: Layer, name: str, rows: int, multiple: int) -> ConstArray:
     return ConstArray(name, c.ctype, pad_to(values, multiple), c.comment + f", padded to {multiple}")
 
 
-def row_segments(p: dict) -> bool:
-    """Whether a k x k convolution reads each kernel row as one 16-byte chunk in place
-    (lm_mve_conv_rows_s8) rather than a patch per pixel: the row fits a chunk and the chunks it
-    adds cost less than building two patches (estimated instructions per pixel pair)."""
-    seg = p["k_w"] * p["in_c"]
-    if p["k_h"] * p["k_w"] == 1 or seg > 16 or p["dil_w"] != 1:
-        return False
-    extra_chunks = p["k_h"] - -(-p["k_h"] * seg // 16)
-    return extra_chunks * 10 * -(-p["out_c"] // 2) < 2 * (30 + 20 * p["k_h"])
+REGS_SEGMENT = 3          # vectors per pixel lm_mve_conv_regs_s8 holds in Q registers at a time
+
+
+@dataclasses.dataclass(frozen=True)
+class RegsPlan:
+    """How lm_mve_conv_regs_s8 loads one output pixel's input: `vectors` 16-byte vectors, either
+    direct loads (a kernel row per 16-byte chunks) or `packed` words of 4 bytes, four a vector.
+    offs_in / offs_win: per load its offset from the window base in the input / in the scratch
+    window (rows of seg_pad bytes); lanes: per lane of the vectors (row, byte in the row) or None."""
+    vectors: int
+    packed: bool
+    seg_pad: int
+    offs_in: list
+    offs_win: list
+    lanes: list
+
+
+def regs_plan(p: dict) -> RegsPlan | None:
+    """The cheaper of the direct and packed layouts for a convolution of groups 1, or None for
+    dil_w > 1."""
+    seg, k_h = p["k_w"] * p["in_c"], p["k_h"]
+    if p["dil_w"] != 1:
+        return None
+    row = p["dil_h"] * p["in_w"] * p["in_c"]
+    cpr, wpr = -(-seg // 16), -(-seg // 4)
+    direct_v, packed_v = k_h * cpr, -(-k_h * wpr // 4)
+    packed = packed_v < direct_v and 12 * packed_v + 2 * packed_v * p["out_c"] < 2 * direct_v * (1 + p["out_c"])
+    vectors = packed_v if packed else direct_v
+    unit, per_row = (4, wpr) if packed else (16, cpr)
+    loads = [(ky, unit * k) for ky in range(k_h) for k in range(per_row)]
+    loads += [None] * ((4 * vectors if packed else vectors) - len(loads))
+    lanes = [None if ld is None or ld[1] + i % unit >= seg else (ld[0], ld[1] + i % unit)
+             for ld in loads for i in range(unit)]
+    seg_pad = unit * per_row
+    return RegsPlan(vectors, packed, seg_pad, [0 if ld is None else ld[0] * row + ld[1] for ld in loads],
+                    [0 if ld is None else ld[0] * seg_pad + ld[1] for ld in loads], lanes)
+
+
+def _regs_cheaper(p: dict, plan: RegsPlan) -> bool:
+    """lm_mve_conv_regs_s8 against the pairs-of-rows kernel, in estimated instructions per
+    output: 1.5 per vector (a weight load feeds two pixels), 2.5 per segment of three vectors
+    and 3 of requantization, against 2.25 per 16-byte chunk and 7 (measured); a k x k layer's
+    patches make the latter dearer still."""
+    chunks = -(-p["k_h"] * p["k_w"] * p["in_c"] // 16)
+    segments = -(-plan.vectors // REGS_SEGMENT)
+    return p["k_h"] * p["k_w"] > 1 or 1.5 * plan.vectors + 2.5 * segments + 3 < 2.25 * chunks + 7
+
+
+def regs_weights(w: np.ndarray, plan: RegsPlan) -> np.ndarray:
+    """[rows, k_h, seg] int8 -> the lanes' weights per segment of REGS_SEGMENT vectors, per row
+    (rows padded to even), the segment's vectors x 16 lanes."""
+    rows = w.shape[0]
+    image = np.zeros((rows + rows % 2, len(plan.lanes)), dtype=np.int8)
+    for i, lane in enumerate(plan.lanes):
+        if lane is not None:
+            image[:rows, i] = w[:, lane[0], lane[1]]
+    step = 16 * REGS_SEGMENT
+    return np.concatenate([image[:, s:s + step].reshape(-1) for s in range(0, image.shape[1], step)])
+
+
+def _conv_regs(layer: Layer, plan: RegsPlan) -> Layer:
+    p = dict(layer.params)
+    rows = p["out_c"]
+    w = np.asarray({c.name: c for c in layer.consts}["weights"].values).reshape(rows, p["k_h"], -1)
+    tables = [_per_row(layer, name, rows, 4).values.reshape(-1, 4) for name in ("bias", "mult", "shift")]
+    n_loads = len(plan.offs_in)
+    reach = max(plan.offs_in) + (4 if plan.packed else 16)
+    taps = [plan.vectors, n_loads if plan.packed else 0, reach, plan.seg_pad, *plan.offs_in, *plan.offs_win]
+    consts = [ConstArray("weights", "int8_t", regs_weights(w, plan),
+                         f"weights {list(w.shape)} as {plan.vectors} vectors of 16 lanes per output channel, "
+                         f"in segments of {REGS_SEGMENT}"),
+              ConstArray("rq", "int32_t", np.concatenate(tables, axis=1).reshape(-1),
+                         "per 4 channels: bias, mult, shift"),
+              ConstArray("taps", "int32_t", np.asarray(taps, dtype=np.int64),
+                         "vectors, words, reach, seg_pad; load offsets in the input, in the window")]
+    args = [ParamsArg(), TensorArg(layer.op.input("input"), const=True), ConstArg("weights"), ConstArg("rq"),
+            ConstArg("taps"), ScratchArg(), TensorArg(layer.op.outputs[0])]
+    scratch = 2 * ((p["k_h"] * plan.seg_pad + 31) & ~15) + 8 * (rows + 4)
+    kernel = f"lm_mve_conv_regs{plan.vectors if plan.vectors <= REGS_SEGMENT else ''}_s8"   # 1-3: unrolled
+    return dataclasses.replace(layer, kernel=kernel, runtime=(*MVE_HEADERS, "lm_mve_conv_regs.c"),
+                               consts=consts, args=args, scratch_bytes=scratch,
+                               note=f"MVE: 2 pixels x {plan.vectors} input vectors"
+                               + (" (packed words)" if plan.packed else "") + " in registers, by segments of 3")
 
 
 def _conv(layer: Layer) -> Layer:
     p = dict(layer.params)
     w = {c.name: c for c in layer.consts}["weights"].values
     rows, n = p["out_c"], p["k_h"] * p["k_w"] * p["in_c"]
+    plan = regs_plan(p)
+    if plan is not None and _regs_cheaper(p, plan):
+        return _conv_regs(layer, plan)
     direct = p["k_h"] == 1 and p["k_w"] == 1 and p["pad_top"] == 0 and p["pad_left"] == 0
-    if row_segments(p):
-        rows16 = pad_to(np.asarray(w).reshape(rows, p["k_h"], -1), 16, 2).reshape(rows, -1)
-        consts = [ConstArray("weights", "int8_t", tile_rows(rows16),
-                             f"weights {list(w.shape)}, each kernel row padded to 16 bytes, in tiles of 2 rows"),
-                  pair_requant(layer, rows)]
-        return dataclasses.replace(layer, kernel="lm_mve_conv_rows_s8", runtime=(*MVE_HEADERS, "lm_mve_conv.c"),
-                                   consts=consts, args=_conv_args(layer, False), scratch_bytes=32 * p["k_h"],
-                                   note="kernel rows read in place, MVE: 2 pixels x 2 channels per VMLADAVA pass")
     consts = [ConstArray("weights", "int8_t", tile_rows(w.reshape(rows, n)),
                          f"weights {list(w.shape)} in tiles of 2 rows x 16 bytes"), pair_requant(layer, rows)]
     return dataclasses.replace(layer, kernel="lm_mve_conv_s8", runtime=(*MVE_HEADERS, "lm_mve_conv.c"),
@@ -165,12 +234,13 @@ def _dw_consts(layer: Layer, taps: np.ndarray, pairs, offsets: list[int], twin: 
     rq = np.stack(tables, axis=1).reshape(-1)
     window = [t * p["in_c"] for t in range(len(taps))]
     pos = [(ky * p["dil_h"]) << 16 | kx * p["dil_w"] for ky in range(p["k_h"]) for kx in range(p["k_w"])]
-    table = [len(pairs)] + [o for src in (offsets, window, pos) for a, b in pairs
-                            for o in (src[a], src[a if b is None else b])]
+    table = [len(pairs), int(pairs[-1][1] is None)] + [o for src in (offsets, window, pos) for a, b in pairs
+                                                        for o in (src[a], src[a if b is None else b])]
     return [ConstArray("weights", "int8_t", blocks, f"weights [channel/16][tap pair][2][16], {len(pairs)} pairs"),
             ConstArray("rq", "int32_t", rq, "per 16 channels: bias, mult, shift in accumulator order"),
             ConstArray("taps", "int32_t", np.asarray(table, dtype=np.int64),
-                       "tap pairs P; per pair the offsets in the input, in a copied window, (dy << 16) | dx")]
+                       "tap pairs P, 1 if the last is one tap; per pair the offsets in the input, "
+                       "in a copied window, (dy << 16) | dx")]
 
 
 CONV_FIELDS = ("batches", "in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "k_h", "k_w", "stride_h", "stride_w",
@@ -193,7 +263,7 @@ def _as_conv(layer: Layer) -> Layer:
 
 def _depthwise(layer: Layer) -> Layer:
     p = dict(layer.params)
-    if p["in_c"] == 1 and row_segments({**p, "in_c": 1}):
+    if p["in_c"] == 1 and regs_plan(p) is not None:
         return _conv(_as_conv(layer))
     w = {c.name: c for c in layer.consts}["weights"].values          # [k_h, k_w, out_c]
     k_h, k_w, out_c, in_c, mult = p["k_h"], p["k_w"], p["out_c"], p["in_c"], p["depth_mult"]
@@ -224,15 +294,30 @@ def _retarget(kernel: str, runtime: str):
     return rewrite
 
 
+def _add_sub_table(kernel: str):
+    """ADD / SUB with Prepare's rescale table, re-laid in the order of the input bytes read as
+    unsigned (entry u for x = u, then x = u - 256), so that the bytes index it unchanged; the
+    `_rshift` twin for an output shift < 0."""
+    def rewrite(layer: Layer) -> Layer:
+        consts = [dataclasses.replace(c, values=np.roll(np.asarray(c.values).reshape(2, 256), -128, axis=1).reshape(-1),
+                                      comment=c.comment + ", each half indexed by the byte as unsigned")
+                  if c.name == "rescale" else c for c in layer.consts]
+        rshift = layer.param("out_shift") < 0
+        return dataclasses.replace(layer, kernel=kernel[:-len("_s8")] + "_rshift_s8" if rshift else kernel,
+                                   runtime=(*MVE_HEADERS, "lm_mve_eltwise.c"), consts=consts,
+                                   note=layer.note + ", MVE")
+    return rewrite
+
+
 _REWRITES = {
     "lm_conv_s8": _conv,
     "lm_fc_s8": _fc,
     "lm_dwconv_m1_s8": _depthwise,
     "lm_dwconv_s8": _depthwise,
     "lm_add_s8": _retarget("lm_mve_add_s8", "lm_mve_eltwise.c"),
-    "lm_add_table_s8": _retarget("lm_mve_add_table_s8", "lm_mve_eltwise.c"),
+    "lm_add_table_s8": _add_sub_table("lm_mve_add_table_s8"),
     "lm_sub_s8": _retarget("lm_mve_sub_s8", "lm_mve_eltwise.c"),
-    "lm_sub_table_s8": _retarget("lm_mve_sub_table_s8", "lm_mve_eltwise.c"),
+    "lm_sub_table_s8": _add_sub_table("lm_mve_sub_table_s8"),
     "lm_mul_s8": _retarget("lm_mve_mul_s8", "lm_mve_eltwise.c"),
     "lm_maxpool_s8": _retarget("lm_mve_maxpool_s8", "lm_mve_pool.c"),
     "lm_avgpool_s8": _retarget("lm_mve_avgpool_s8", "lm_mve_pool.c"),

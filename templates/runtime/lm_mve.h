@@ -10,8 +10,9 @@
  * - depthwise: int8 weights [channel/16][tap pair][2][16] (channels padded with zero
  *   weights, a tap that cannot pair goes with zero weights); rq: per 16 channels, bias, mult
  *   and shift in the accumulators' channel order (0,4,8,12, 2,6,10,14, 1,5,9,13, 3,7,11,15);
- *   taps: the number of pairs P, then per pair the two taps' offsets from the window base in
- *   the input (2P), in a copied window (2P), and (row << 16) | column in the window (2P).
+ *   taps: the number of pairs P, 1 if the last pair is a lone tap (else 0), then per pair the
+ *   two taps' offsets from the window base in the input (2P), in a copied window (2P), and
+ *   (row << 16) | column in the window (2P).
  * Inputs, outputs and the parameter structs are those of the portable kernels (lm_kernels.h,
  * lm_dwconv.h, lm_eltwise.h). Each `_rshift_s8`
  * kernel is its `_s8` twin for layers whose every requantization shift is negative (the
@@ -72,6 +73,21 @@ LM_INLINE int32x4_t lm_mve_requantize_s8(int32x4_t acc, const int32_t *mult, con
     return vminq_s32(v, vdupq_n_s32(act_max));
 }
 
+/* dst[0..n) = src[0..n) (src != NULL) or the byte v. */
+LM_INLINE void lm_mve_fill(int8_t *dst, const int8_t *src, int32_t n, int8_t v)
+{
+    const int8x16_t fill = vdupq_n_s8(v);
+    for (; n > 0; n -= 16, dst += 16) {
+        const mve_pred16_t pred = vctp8q((uint32_t)n);
+        if (src != 0) {
+            vstrbq_p_s8(dst, vldrbq_z_s8(src, pred), pred);
+            src += 16;
+        } else {
+            vstrbq_p_s8(dst, fill, pred);
+        }
+    }
+}
+
 /* CONV_2D, groups 1, weights as described above. scratch: k_h * k_w * in_c bytes (one patch),
  * or NULL for a 1x1 convolution without padding (read in place). */
 void lm_mve_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
@@ -79,22 +95,33 @@ void lm_mve_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, 
 void lm_mve_conv_rshift_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                            int8_t *scratch, int8_t *out);
 
-/* CONV_2D by kernel rows, for k_w * in_c <= 16 and dilation_w 1: each output pixel's k_h rows
- * of k_w * in_c bytes are copied as k_h rows of 16 bytes (one predicated load and one store
- * each inside the input) and run as one 16 * k_h-byte vector. Weights [row/2][k_h][2][16]
- * (each kernel row padded to 16 bytes), rq as above; scratch: 32 * k_h bytes. */
-void lm_mve_conv_rows_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
-                         int8_t *scratch, int8_t *out);
-void lm_mve_conv_rows_rshift_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
-                                int8_t *scratch, int8_t *out);
+/* CONV_2D, groups 1, dil_w 1, two output pixels at a time with their input vectors in Q
+ * registers (lm_mve_conv_regs.c), any number of vectors or (regs1 .. regs3) exactly 1-3:
+ * taps, weights and rq as described there; scratch: two windows
+ * of k_h rows of seg_pad bytes, rounded up to 16, + 16, then 2 x (out_c + 4) int32. */
+void lm_mve_conv_regs_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                         const int32_t *taps, int8_t *scratch, int8_t *out);
+void lm_mve_conv_regs_rshift_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                                const int32_t *taps, int8_t *scratch, int8_t *out);
+void lm_mve_conv_regs1_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                          const int32_t *taps, int8_t *scratch, int8_t *out);
+void lm_mve_conv_regs1_rshift_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                                 const int32_t *taps, int8_t *scratch, int8_t *out);
+void lm_mve_conv_regs2_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                          const int32_t *taps, int8_t *scratch, int8_t *out);
+void lm_mve_conv_regs2_rshift_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                                 const int32_t *taps, int8_t *scratch, int8_t *out);
+void lm_mve_conv_regs3_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                          const int32_t *taps, int8_t *scratch, int8_t *out);
+void lm_mve_conv_regs3_rshift_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                                 const int32_t *taps, int8_t *scratch, int8_t *out);
 
 /* FULLY_CONNECTED: weights in tiles of four units ([unit/4][chunk][4][16], zero padded), rq
  * per four units: bias, mult, shift (4 each). */
 void lm_mve_fc_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, const int32_t *rq, int8_t *out);
 void lm_mve_fc_rshift_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, const int32_t *rq, int8_t *out);
 
-/* DEPTHWISE_CONV_2D, multiplier 1. taps: the number of tap pairs P, then per pair two offsets
- * in the input (2P), then the same in a border window (2P). scratch: k_h * k_w * in_c bytes
+/* DEPTHWISE_CONV_2D, multiplier 1. taps as described above. scratch: k_h * k_w * in_c bytes
  * (a border window). */
 void lm_mve_dwconv_m1_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                          const int32_t *taps, int8_t *scratch, int8_t *out);
@@ -120,11 +147,17 @@ void lm_mve_dwconv_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const 
  * step. */
 void lm_mve_add_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
 void lm_mve_sub_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
-/* ADD and SUB with each input's rescaled value read from table, as lm_add_table_s8. */
+/* ADD and SUB with each input's rescaled value read from table, as lm_add_table_s8, but each
+ * half of the table in the order of the input bytes read as unsigned (0..127, -128..-1). */
 void lm_mve_add_table_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, const int32_t *table,
                          int8_t *out);
 void lm_mve_sub_table_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, const int32_t *table,
                          int8_t *out);
+/* The same for an output shift < 0 (a right shift), with the shorter rescaling. */
+void lm_mve_add_table_rshift_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2,
+                                const int32_t *table, int8_t *out);
+void lm_mve_sub_table_rshift_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2,
+                                const int32_t *table, int8_t *out);
 void lm_mve_mul_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);
 
 /* Pooling, 16 channels per step (max) or 4 (average sums). */

@@ -142,21 +142,6 @@ LM_INLINE void lm_mve_rows2(const lm_mve_rows_cfg *c, const int8_t *x0, const in
     }
 }
 
-/* dst[0..n) = src[0..n) (src != NULL) or the byte v. */
-LM_INLINE void lm_mve_fill(int8_t *dst, const int8_t *src, int32_t n, int8_t v)
-{
-    const int8x16_t fill = vdupq_n_s8(v);
-    for (; n > 0; n -= 16, dst += 16) {
-        const mve_pred16_t pred = vctp8q((uint32_t)n);
-        if (src != 0) {
-            vstrbq_p_s8(dst, vldrbq_z_s8(src, pred), pred);
-            src += 16;
-        } else {
-            vstrbq_p_s8(dst, fill, pred);
-        }
-    }
-}
-
 /* The receptive field of output pixel (oy, ox) as one patch [k_h][k_w][in_c], padding = in_zp. */
 static void lm_mve_patch(const lm_conv_params *p, const int8_t *in, int32_t oy, int32_t ox, int8_t *dst)
 {
@@ -222,57 +207,6 @@ LM_INLINE void lm_mve_conv(const lm_conv_params *p, const int8_t *in, const int8
     }
 }
 
-/* The receptive field of output pixel `pix` as k_h rows of 16 bytes (the first k_w * in_c of
- * each from the input, padding = in_zp; the rest zero, against zero weights): one predicated
- * copy per row when the window lies inside the input. */
-static void lm_mve_row_patch(const lm_conv_params *p, const int8_t *in, int32_t pix, mve_pred16_t seg, int8_t *dst)
-{
-    const int32_t oy = pix / p->out_w, ox = pix % p->out_w, in_c = p->in_c, row = p->in_w * in_c;
-    const int32_t iy0 = oy * p->stride_h - p->pad_top, ix0 = ox * p->stride_w - p->pad_left;
-    const int8_t *src = in + iy0 * row + ix0 * in_c;
-    int32_t ky, kx;
-    if (iy0 >= 0 && ix0 >= 0 && iy0 + (p->k_h - 1) * p->dil_h < p->in_h && ix0 + p->k_w <= p->in_w) {
-        for (ky = p->k_h; ky > 0; --ky, src += row * p->dil_h, dst += 16) {
-            vstrbq_s8(dst, vldrbq_z_s8(src, seg));
-        }
-        return;
-    }
-    for (ky = 0; ky < p->k_h; ++ky, dst += 16) {
-        const int32_t iy = iy0 + ky * p->dil_h;
-        vstrbq_s8(dst, vdupq_n_s8(0));
-        for (kx = 0; kx < p->k_w; ++kx) {
-            const int32_t ix = ix0 + kx;
-            const int inside = iy >= 0 && iy < p->in_h && ix >= 0 && ix < p->in_w;
-            lm_mve_fill(dst + kx * in_c, inside ? in + iy * p->in_w * in_c + ix * in_c : 0, in_c, (int8_t)p->in_zp);
-        }
-    }
-}
-
-/* CONV_2D by kernel rows (k_w * in_c <= 16, dil_w 1): each pixel's k_h rows copied as 16-byte
- * rows, then the contiguous kernel's unpredicated loop over them; weights [row/2][k_h][2][16]. */
-LM_INLINE void lm_mve_conv_seg(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
-                               int8_t *scratch, int8_t *out, const int rshift)
-{
-    const int32_t pixels = p->out_h * p->out_w, out_c = p->out_c;
-    const lm_mve_rows_cfg c = {16 * p->k_h, out_c, p->out_zp, p->act_min, p->act_max, out_c};
-    const mve_pred16_t seg = vctp8q((uint32_t)(p->k_w * p->in_c));
-    int8_t *second = scratch + 16 * p->k_h;
-    int32_t b, pix;
-    for (b = 0; b < p->batches; ++b) {
-        const int8_t *in_b = in + b * p->in_h * p->in_w * p->in_c;
-        for (pix = 0; pix + 2 <= pixels; pix += 2, out += 2 * out_c) {
-            lm_mve_row_patch(p, in_b, pix, seg, scratch);
-            lm_mve_row_patch(p, in_b, pix + 1, seg, second);
-            lm_mve_rows2(&c, scratch, second, w, rq, out, 0, 0, rshift);
-        }
-        if (pix < pixels) {
-            lm_mve_row_patch(p, in_b, pix, seg, scratch);
-            lm_mve_rows2(&c, scratch, scratch, w, rq, out, 1, 0, rshift);
-            out += out_c;
-        }
-    }
-}
-
 /* The four dot products of x (n bytes) with a tile of four weight rows ([chunk][4][16]), the
  * last n % 16 bytes one predicated chunk. */
 LM_INLINE int32x4_t lm_mve_tile4(const int8_t *x, const int8_t *wt, int32_t n)
@@ -329,18 +263,6 @@ void lm_mve_conv_rshift_s8(const lm_conv_params *p, const int8_t *in, const int8
                            int8_t *scratch, int8_t *out)
 {
     lm_mve_conv(p, in, w, rq, scratch, out, 1);
-}
-
-void lm_mve_conv_rows_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
-                         int8_t *scratch, int8_t *out)
-{
-    lm_mve_conv_seg(p, in, w, rq, scratch, out, 0);
-}
-
-void lm_mve_conv_rows_rshift_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
-                                int8_t *scratch, int8_t *out)
-{
-    lm_mve_conv_seg(p, in, w, rq, scratch, out, 1);
 }
 
 void lm_mve_fc_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, const int32_t *rq, int8_t *out)

@@ -11,7 +11,7 @@
  * requantized lanes narrow back to channel order with VQMOVNB/VQMOVNT (32 -> 16: even then
  * odd channels; 16 -> 8: all 16), the zero point and clamp act on 8 int16 lanes at a time.
  * Interior windows read the input in place through the tap offsets; a border window's taps
- * outside the input point to a row of the input zero point instead. The last pass is
+ * outside the input point to a row of the input zero point instead. The last pass's store is
  * predicated (VCTP) instead of a scalar tail.
  */
 #include "lm_mve.h"
@@ -19,21 +19,13 @@
 typedef struct {
     const int32_t *offs;            /* per tap pair, the two taps' offsets from the window base */
     int32_t pairs;
+    int32_t single;                 /* 1: the last pair is one tap (its second weights zero) */
 } lm_mve_window;
 
 typedef struct {
-    int16x8_t lo, hi;               /* activation clamp */
+    int8x16_t lo, hi;               /* activation clamp */
     int32_t zp;                     /* output zero point */
 } lm_mve_dw_out;
-
-/* 16 input lanes at x: contiguous or gathered through byte offsets g (multiplier > 1). */
-LM_INLINE int8x16_t lm_mve_dw_x(const int8_t *x, uint8x16_t g, mve_pred16_t pred, const int gather, const int full)
-{
-    if (gather) {
-        return full ? vldrbq_gather_offset_s8(x, g) : vldrbq_gather_offset_z_s8(x, g, pred);
-    }
-    return full ? vldrbq_s8(x) : vldrbq_z_s8(x, pred);
-}
 
 /* Requantize the four accumulators (rq + 16: mult, rq + 32: shift, in accumulator order) and
  * store the 16 channels in order. Saturating to int16 and then adding the zero point with
@@ -47,16 +39,16 @@ LM_INLINE void lm_mve_dw_store(int32x4_t a0, int32x4_t a1, int32x4_t a2, int32x4
     const int32x4_t r1 = lm_mve_rescale(a1, vldrwq_s32(rq + 20), vldrwq_s32(rq + 36), rshift);
     const int32x4_t r2 = lm_mve_rescale(a2, vldrwq_s32(rq + 24), vldrwq_s32(rq + 40), rshift);
     const int32x4_t r3 = lm_mve_rescale(a3, vldrwq_s32(rq + 28), vldrwq_s32(rq + 44), rshift);
-    int16x8_t e = vqmovntq_s32(vqmovnbq_s32(vuninitializedq_s16(), r0), r1);
-    int16x8_t o = vqmovntq_s32(vqmovnbq_s32(vuninitializedq_s16(), r2), r3);
+    /* the narrowing moves keep the other half of their first operand: any register will do */
+    int16x8_t e = vqmovntq_s32(vqmovnbq_s32(vreinterpretq_s16_s32(r1), r0), r1);
+    int16x8_t o = vqmovntq_s32(vqmovnbq_s32(vreinterpretq_s16_s32(r3), r2), r3);
     e = vqaddq_n_s16(e, (int16_t)q->zp);
     o = vqaddq_n_s16(o, (int16_t)q->zp);
-    if (clamp) {
-        e = vminq_s16(vmaxq_s16(e, q->lo), q->hi);
-        o = vminq_s16(vmaxq_s16(o, q->lo), q->hi);
-    }
     {
-        const int8x16_t v = vqmovntq_s16(vqmovnbq_s16(vuninitializedq_s8(), e), o);
+        int8x16_t v = vqmovntq_s16(vqmovnbq_s16(vreinterpretq_s8_s16(o), e), o);
+        if (clamp) {            /* inside int8, the clamp commutes with the saturating narrow */
+            v = vminq_s8(vmaxq_s8(v, q->lo), q->hi);
+        }
         if (full) {
             vstrbq_s8(out, v);
         } else {
@@ -65,68 +57,91 @@ LM_INLINE void lm_mve_dw_store(int32x4_t a0, int32x4_t a1, int32x4_t a2, int32x4
     }
 }
 
-/* The tap pairs of a contiguous pass, unpredicated: the input loads may read past the last
- * channel (lanes whose weights are zero; lm_mve_dw keeps them inside the input). q0-q3 are
- * the work registers: per pair x0, w0 -> odd products (q3) and even products (over x0), w1
- * loaded twice so that both products of x1 find a free register. */
-#define LM_MVE_DW_TAPS(a0, a1, a2, a3, x, offs, pairs, w)                                             \
-    do {                                                                                             \
-        int32_t o0_, o1_;                                                                            \
-        __asm__ volatile("dls lr, %[n]\n"                                                           \
-                         "1:\n\t"                                                                 \
-                         "ldrd %[o0], %[o1], [%[offs]], #8\n\t"                                   \
-                         "add %[o0], %[o0], %[x]\n\t"                                             \
-                         "add %[o1], %[o1], %[x]\n\t"                                             \
-                         "vldrb.u8 q0, [%[o0]]\n\t"                                               \
-                         "vldrb.u8 q1, [%[w]], #16\n\t"                                           \
-                         "vldrb.u8 q2, [%[o1]]\n\t"                                               \
-                         "vmullt.s8 q3, q0, q1\n\t"                                               \
-                         "vmullb.s8 q0, q0, q1\n\t"                                               \
-                         "vldrb.u8 q1, [%[w]]\n\t"                                                \
-                         "vmullb.s8 q1, q2, q1\n\t"                                               \
-                         "vadd.i16 q0, q0, q1\n\t"                                                \
-                         "vldrb.u8 q1, [%[w]], #16\n\t"                                           \
-                         "vmullt.s8 q2, q2, q1\n\t"                                               \
-                         "vadd.i16 q3, q3, q2\n\t"                                                \
-                         "vmovlb.s16 q1, q0\n\t"                                                  \
-                         "vadd.i32 %q[a0], %q[a0], q1\n\t"                                        \
-                         "vmovlt.s16 q1, q0\n\t"                                                  \
-                         "vadd.i32 %q[a1], %q[a1], q1\n\t"                                        \
-                         "vmovlb.s16 q1, q3\n\t"                                                  \
-                         "vadd.i32 %q[a2], %q[a2], q1\n\t"                                        \
-                         "vmovlt.s16 q1, q3\n\t"                                                  \
-                         "vadd.i32 %q[a3], %q[a3], q1\n\t"                                        \
-                         "le lr, 1b"                                                                 \
-                         : [a0] "+w"(a0), [a1] "+w"(a1), [a2] "+w"(a2), [a3] "+w"(a3), [w] "+r"(w),  \
-                           [offs] "+r"(offs), [o0] "=&r"(o0_), [o1] "=&r"(o1_)                      \
-                         : [x] "r"(x), [n] "r"(pairs)                                                \
-                         : "q0", "q1", "q2", "q3", "lr", "memory");                                  \
-    } while (0)
+/* The input loads of a tap: 16 contiguous bytes at o, or (multiplier > 1) 16 bytes gathered
+ * at o + gofs[0..15], the offsets loaded from [g] into the free register t. */
+#define LM_MVE_DW_CONTIGUOUS(q, o, t) "vldrb.u8 " q ", [" o "]\n\t"
+#define LM_MVE_DW_GATHER(q, o, t) "vldrb.u8 " t ", [%[g]]\n\tvldrb.u8 " q ", [" o ", " t "]\n\t"
+
+/* The tap pairs of a pass, unpredicated: contiguous input loads may read past the last channel
+ * (lanes whose weights are zero; lm_mve_dw keeps them inside the input), gathered ones read
+ * offset 0 there. q0-q3 are the work registers: per pair x0, w0 -> odd products (q3) and even
+ * products (over x0), w1 loaded twice so that both products of x1 find a free register. */
+#define LM_MVE_DW_TAPS(LOAD)                                                                          \
+    __asm__ volatile("wls lr, %[n], 2f\n"                                                           \
+                     "1:\n\t"                                                                     \
+                     "ldrd %[o0], %[o1], [%[offs]], #8\n\t"                                       \
+                     "add %[o0], %[o0], %[x]\n\t"                                                 \
+                     "add %[o1], %[o1], %[x]\n\t"                                                 \
+                     LOAD("q0", "%[o0]", "q2")                                                     \
+                     "vldrb.u8 q1, [%[w]], #16\n\t"                                               \
+                     LOAD("q2", "%[o1]", "q3")                                                     \
+                     "vmullt.s8 q3, q0, q1\n\t"                                                   \
+                     "vmullb.s8 q0, q0, q1\n\t"                                                   \
+                     "vldrb.u8 q1, [%[w]]\n\t"                                                    \
+                     "vmullb.s8 q1, q2, q1\n\t"                                                   \
+                     "vadd.i16 q0, q0, q1\n\t"                                                    \
+                     "vldrb.u8 q1, [%[w]], #16\n\t"                                               \
+                     "vmullt.s8 q2, q2, q1\n\t"                                                   \
+                     "vadd.i16 q3, q3, q2\n\t"                                                    \
+                     "vmovlb.s16 q1, q0\n\t"                                                      \
+                     "vadd.i32 %q[a0], %q[a0], q1\n\t"                                            \
+                     "vmovlt.s16 q1, q0\n\t"                                                      \
+                     "vadd.i32 %q[a1], %q[a1], q1\n\t"                                            \
+                     "vmovlb.s16 q1, q3\n\t"                                                      \
+                     "vadd.i32 %q[a2], %q[a2], q1\n\t"                                            \
+                     "vmovlt.s16 q1, q3\n\t"                                                      \
+                     "vadd.i32 %q[a3], %q[a3], q1\n\t"                                            \
+                     "le lr, 1b\n"                                                                 \
+                     "2:"                                                                            \
+                     : [a0] "+w"(a0), [a1] "+w"(a1), [a2] "+w"(a2), [a3] "+w"(a3), [w] "+r"(w),      \
+                       [offs] "+r"(offs), [o0] "=&r"(o0), [o1] "=&r"(o1)                            \
+                     : [x] "r"(x), [n] "r"(n), [g] "r"(g)                                            \
+                     : "q0", "q1", "q2", "q3", "lr", "memory")
+
+/* The lone last tap of a pass (win->single): x0, w0 and their products widened as for a pair;
+ * its zero partner is skipped. */
+#define LM_MVE_DW_SINGLE(LOAD)                                                                        \
+    __asm__ volatile("ldr %[o0], [%[offs]], #8\n\t"                                               \
+                     "add %[o0], %[o0], %[x]\n\t"                                                 \
+                     LOAD("q0", "%[o0]", "q2")                                                     \
+                     "vldrb.u8 q1, [%[w]], #32\n\t"                                               \
+                     "vmullt.s8 q3, q0, q1\n\t"                                                   \
+                     "vmullb.s8 q0, q0, q1\n\t"                                                   \
+                     "vmovlb.s16 q1, q0\n\t"                                                      \
+                     "vadd.i32 %q[a0], %q[a0], q1\n\t"                                            \
+                     "vmovlt.s16 q1, q0\n\t"                                                      \
+                     "vadd.i32 %q[a1], %q[a1], q1\n\t"                                            \
+                     "vmovlb.s16 q1, q3\n\t"                                                      \
+                     "vadd.i32 %q[a2], %q[a2], q1\n\t"                                            \
+                     "vmovlt.s16 q1, q3\n\t"                                                      \
+                     "vadd.i32 %q[a3], %q[a3], q1"                                                  \
+                     : [a0] "+w"(a0), [a1] "+w"(a1), [a2] "+w"(a2), [a3] "+w"(a3), [w] "+r"(w),      \
+                       [offs] "+r"(offs), [o0] "=&r"(o0)                                            \
+                     : [x] "r"(x), [g] "r"(g)                                                        \
+                     : "q0", "q1", "q2", "q3", "memory")
 
 /* One pass: 16 output channels (the lanes `pred` keeps when not `full`) of one pixel. x: the
- * window base at this pass's first input channel; w, rq: this pass's weights and tables. */
+ * window base at this pass's first input channel; w, rq: this pass's weights and tables; g:
+ * the pass's gather offsets (multiplier > 1). */
 LM_INLINE void lm_mve_dw_pass(const int8_t *x, const lm_mve_window *win, const int8_t *w, const int32_t *rq,
-                              const lm_mve_dw_out *q, int8_t *out, uint8x16_t g, mve_pred16_t pred,
+                              const lm_mve_dw_out *q, int8_t *out, const uint8_t *g, mve_pred16_t pred,
                               const int gather, const int full, const int clamp, const int rshift)
 {
     int32x4_t a0 = vldrwq_s32(rq), a1 = vldrwq_s32(rq + 4), a2 = vldrwq_s32(rq + 8), a3 = vldrwq_s32(rq + 12);
     const int32_t *offs = win->offs;
-    int32_t i;
-    if (!gather) {
-        LM_MVE_DW_TAPS(a0, a1, a2, a3, x, offs, win->pairs, w);
-        lm_mve_dw_store(a0, a1, a2, a3, rq, q, out, pred, full, clamp, rshift);
-        return;
-    }
-    for (i = win->pairs; i > 0; --i, offs += 2, w += 32) {
-        const int8x16_t x0 = lm_mve_dw_x(x + offs[0], g, pred, gather, full);
-        const int8x16_t x1 = lm_mve_dw_x(x + offs[1], g, pred, gather, full);
-        const int8x16_t w0 = vldrbq_s8(w), w1 = vldrbq_s8(w + 16);
-        const int16x8_t e = vaddq_s16(vmullbq_int_s8(x0, w0), vmullbq_int_s8(x1, w1));
-        const int16x8_t o = vaddq_s16(vmulltq_int_s8(x0, w0), vmulltq_int_s8(x1, w1));
-        a0 = vaddq_s32(a0, vmovlbq_s16(e));
-        a1 = vaddq_s32(a1, vmovltq_s16(e));
-        a2 = vaddq_s32(a2, vmovlbq_s16(o));
-        a3 = vaddq_s32(a3, vmovltq_s16(o));
+    const int32_t n = win->pairs - win->single;
+    int32_t o0, o1;
+    if (gather) {
+        LM_MVE_DW_TAPS(LM_MVE_DW_GATHER);
+        if (win->single) {
+            LM_MVE_DW_SINGLE(LM_MVE_DW_GATHER);
+        }
+    } else {
+        g = (const uint8_t *)x;     /* unused: the register x is in */
+        LM_MVE_DW_TAPS(LM_MVE_DW_CONTIGUOUS);
+        if (win->single) {
+            LM_MVE_DW_SINGLE(LM_MVE_DW_CONTIGUOUS);
+        }
     }
     lm_mve_dw_store(a0, a1, a2, a3, rq, q, out, pred, full, clamp, rshift);
 }
@@ -138,16 +153,15 @@ LM_INLINE void lm_mve_dw_pixel(const lm_dwconv_params *p, const int8_t *x, const
                                int8_t *out, const int gather, const int clamp, const int rshift)
 {
     const int32_t out_c = p->out_c, step = 32 * win->pairs;
-    const uint8x16_t none = vdupq_n_u8(0);
     int32_t oc;
     for (oc = 0; oc + 16 <= out_c; oc += 16, w += step, rq += 48) {
         const int8_t *xc = x + (gather ? oc / p->depth_mult : oc);
-        lm_mve_dw_pass(xc, win, w, rq, q, out + oc, gather ? vldrbq_u8(gofs + oc) : none, 0, gather, 1, clamp, rshift);
+        lm_mve_dw_pass(xc, win, w, rq, q, out + oc, gather ? gofs + oc : gofs, 0, gather, 1, clamp, rshift);
     }
     if (oc < out_c) {
         const int8_t *xc = x + (gather ? oc / p->depth_mult : oc);
-        lm_mve_dw_pass(xc, win, w, rq, q, out + oc, gather ? vldrbq_u8(gofs + oc) : none,
-                       vctp8q((uint32_t)(out_c - oc)), gather, 0, clamp, rshift);
+        lm_mve_dw_pass(xc, win, w, rq, q, out + oc, gather ? gofs + oc : gofs, vctp8q((uint32_t)(out_c - oc)), gather,
+                       0, clamp, rshift);
     }
 }
 
@@ -191,12 +205,13 @@ LM_INLINE void lm_mve_dw_run(const lm_dwconv_params *p, const int8_t *in, const 
                          const int32_t *taps, const uint8_t *gofs, int8_t *scratch, int8_t *out, const int gather,
                          const int twin, const int clamp, const int rshift)
 {
-    const int32_t in_h = p->in_h, in_w = p->in_w, in_c = p->in_c, out_c = p->out_c, pairs = taps[0];
+    const int32_t in_h = p->in_h, in_w = p->in_w, in_c = p->in_c, out_c = p->out_c, pairs = taps[0], one = taps[1];
     const int32_t span_h = (p->k_h - 1) * p->dil_h, span_w = (p->k_w - 1) * p->dil_w;
     int32_t *edge_offs = (int32_t *)(void *)scratch;
     int8_t *zrow = scratch + 8 * pairs, *window = zrow + in_c + 16;
-    const lm_mve_window inner = {taps + 1, pairs}, edge = {edge_offs, pairs}, copied = {taps + 1 + 2 * pairs, pairs};
-    const lm_mve_dw_out q = {vdupq_n_s16((int16_t)p->act_min), vdupq_n_s16((int16_t)p->act_max), p->out_zp};
+    const lm_mve_window inner = {taps + 2, pairs, one}, edge = {edge_offs, pairs, one};
+    const lm_mve_window copied = {taps + 2 + 2 * pairs, pairs, one};
+    const lm_mve_dw_out q = {vdupq_n_s8((int8_t)p->act_min), vdupq_n_s8((int8_t)p->act_max), p->out_zp};
     int32_t b, oy, ox, n;
     for (n = 0; n < in_c + 16; n += 16) {
         vstrbq_s8(zrow + n, vdupq_n_s8((int8_t)p->in_zp));
@@ -211,7 +226,7 @@ LM_INLINE void lm_mve_dw_run(const lm_dwconv_params *p, const int8_t *in, const 
                 const lm_mve_window *win = &inner;
                 if (twin && ox + 1 < p->out_w && ix0 >= 0 && ix0 + 1 + span_w < in_w && iy0 >= 0
                     && iy0 + span_h < in_h && !(oy == p->out_h - 1 && ox + 2 == p->out_w)) {
-                    lm_mve_dw_pass(x, &inner, w, rq, &q, out, vdupq_n_u8(0), 0, 0, 1, clamp, rshift);
+                    lm_mve_dw_pass(x, &inner, w, rq, &q, out, gofs, 0, 0, 1, clamp, rshift);
                     ++ox;
                     out += out_c;
                     continue;
@@ -221,7 +236,7 @@ LM_INLINE void lm_mve_dw_run(const lm_dwconv_params *p, const int8_t *in, const 
                     x = window;
                     win = &copied;
                 } else if (iy0 < 0 || ix0 < 0 || iy0 + span_h >= in_h || ix0 + span_w >= in_w) {
-                    lm_mve_dw_edge(p, taps + 1, taps + 1 + 4 * pairs, 2 * pairs, iy0, ix0, x, zrow, edge_offs);
+                    lm_mve_dw_edge(p, taps + 2, taps + 2 + 4 * pairs, 2 * pairs, iy0, ix0, x, zrow, edge_offs);
                     win = &edge;
                 }
                 lm_mve_dw_pixel(p, x, win, w, rq, gofs, &q, out, gather, clamp, rshift);
