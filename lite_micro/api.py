@@ -45,6 +45,7 @@ class Options:
     flash: Optional[int] = None
     part: Optional[str] = None             # the name budget errors give (a board); default: target
     placement: Placement = Placement()     # arena and weights sections, or an external arena
+    ram_mode: str = "fast"                 # "small": in-place blocks that cost cycles too (planner.plan_memory)
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def compile_model(model: Union[str, Path, bytes], options: Options = Options()) 
         more = f" (and {len(problems) - 1} more problems: run 'litemicro inspect')" if len(problems) > 1 else ""
         raise UnsupportedError(problems[0] + more)
     layers = specialize(specialize_mve(layers, target.features), target.features)
-    plan = plan_memory(graph, layers)
+    plan = plan_memory(graph, layers, ram_mode=options.ram_mode)
     layers = plan.layers                   # in the execution order the plan chose
     prefix = model_prefix(options.prefix, Path(graph.name).stem)
     check_plan(plan, layers, prefix, target, options)

@@ -22,7 +22,7 @@ def run_verify(args) -> int:
         raise LiteMicroError("--inputs must be at least 1")
     with Progress.for_stderr() as progress:
         result = verify(args.model, target=args.target, count=args.inputs, seed=args.seed,
-                        data=args.data, progress=progress, timeout=args.timeout)
+                        data=args.data, progress=progress, timeout=args.timeout, ram_mode=args.ram_mode)
         report, lines = result.as_dict(), [_summary(result, args)]
         if args.data:
             report["data"] = Path(args.data).name
