@@ -2,9 +2,10 @@
 
     python benchmarks/ram.py [--target cortex-m4] [--models NAME ...] [--no-cycles] [--out FILE]
 
-For each model, with --ram-mode fast (the default) and small: the peak RAM of litemicro's plan (the arena, scratch included), the live-set
-bound (separate input and output buffers in the stored order), what each planner technique
-saved, the stack of invoke (deepest call path of the compiled code), TFLM's arena
+For each model, with --ram-mode fast (the default) and small: the peak RAM of litemicro's
+plan (the arena, scratch included), the live-set bound (separate input and output buffers in
+the stored order), what each planner technique saved, the stack of invoke (deepest call path
+of the compiled code), TFLM's arena
 (tflm_reference.csv), the target of issue 12 (at most half of TFLM's arena), and the estimated
 cycles of one inference in QEMU next to it (the cost of the plan; --no-cycles skips the runs).
 Writes benchmarks/RAM.md (no timestamps: same sources, same file) and prints it.

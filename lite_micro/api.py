@@ -23,13 +23,13 @@ from .codegen.placement import Placement
 from .errors import LiteMicroError, UnsupportedError
 from .frontend import read_file, read_model_bytes
 from .ir import Graph, Tensor
-from .memory import CODE_HEADROOM_BYTES, check_budget
+from .memory import CODE_HEADROOM_BYTES, STACK_HEADROOM_BYTES, check_budget
 from .ops import prepare_graph
 from .ops.base import Layer
 from .ops.mve import specialize_mve
 from .ops.specialize import specialize
 from .passes import run_passes
-from .planner import Plan, plan_memory
+from .planner import Plan, plan_memory, plan_to_fit
 from .targets import Target, as_target
 
 ARENA_LIMIT = (1 << 31) - 1          # arena offsets are int32 in the generated C
@@ -107,6 +107,9 @@ def compile_model(model: Union[str, Path, bytes], options: Options = Options()) 
         raise UnsupportedError(problems[0] + more)
     layers = specialize(specialize_mve(layers, target.features), target.features)
     plan = plan_memory(graph, layers, ram_mode=options.ram_mode)
+    ram = options.ram if options.ram is not None else budget_target(target, options).ram_bytes
+    if options.budget and ram is not None:          # before refusing: the in-place blocks that cost cycles
+        plan = plan_to_fit(graph, layers, plan, ram - STACK_HEADROOM_BYTES)
     layers = plan.layers                   # in the execution order the plan chose
     prefix = model_prefix(options.prefix, Path(graph.name).stem)
     check_plan(plan, layers, prefix, target, options)

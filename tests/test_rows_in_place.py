@@ -95,3 +95,21 @@ def test_fast_mode_leaves_the_column_walk_whole():
     assert row_view(fast.layers[0]).axis == "w"
     assert 0 not in fast.plan.rows and 0 in small.plan.rows
     assert small.arena_bytes < fast.arena_bytes
+
+
+def test_a_ram_budget_takes_the_blocks_that_cost_cycles_before_refusing():
+    from pathlib import Path
+
+    from lite_micro.errors import LiteMicroError
+    from lite_micro.memory import STACK_HEADROOM_BYTES
+
+    kws = Path(__file__).resolve().parent.parent / "examples" / "models" / "kws_ref_model.tflite"
+    fast = compile_model(kws, Options(target="cortex-m4", budget=True))
+    assert not any(fast.layers[i].op.kind == "DEPTHWISE_CONV_2D" for i in fast.plan.rows)
+    ram = 11_000 + STACK_HEADROOM_BYTES
+    fitted = compile_model(kws, Options(target="cortex-m4", budget=True, ram=ram))
+    assert fitted.arena_bytes <= 11_000 < fast.arena_bytes
+    smallest = compile_model(kws, Options(target="cortex-m4", ram_mode="small"))
+    assert sum(r.calls for r in fitted.plan.rows.values()) <= sum(r.calls for r in smallest.plan.rows.values())
+    with pytest.raises(LiteMicroError, match=f"arena {smallest.arena_bytes:,} "):
+        compile_model(kws, Options(target="cortex-m4", budget=True, ram=8_000))

@@ -4,10 +4,13 @@ Every activation tensor (model inputs and outputs included) and every layer's sc
 becomes a Buffer with a lifetime [first, last] in layer indices. Aliases (RESHAPE and kin)
 share their input's buffer. A pointwise layer may write over an input that dies there (its
 output joins that input's buffer); a concatenation may be done by placement (its inputs'
-buffers join the output's at their slices). Placement tries several orders (by size, by first use, by
-lifetime) with best-fit offsets and keeps the smallest arena. The execution order is the
-stored one unless a searched order (planner/order.py) gives a smaller arena. The plan chosen
-is replayed byte by byte (planner/simulate.py) before it is returned.
+buffers join the output's at their slices); a convolution may run in place by blocks of rows
+(planner/rows.py: its output buffer joins its input's group at a fixed shift; a group is
+placed as one shape, each buffer still alive only for its own layers). Placement tries
+several orders (by size, by first use, by lifetime) with best-fit offsets and keeps the
+smallest arena. The execution order is the stored one unless a searched order
+(planner/order.py) gives a smaller arena. The plan chosen is replayed byte by byte
+(planner/simulate.py) before it is returned.
 """
 
 from __future__ import annotations
@@ -184,13 +187,16 @@ RAM_MODES = ("fast", "small")
 
 
 def plan_memory(graph: Graph, layers: list[Layer], in_place: bool = True, reorder: bool = True,
-                concat: bool = True, rows: bool = True, ram_mode: str = "fast") -> Plan:
+                concat: bool = True, rows: bool = True, ram_mode: str = "fast",
+                arena_budget: int | None = None) -> Plan:
     """Plan the arena: separate buffers in the stored order, then each technique in turn, then
     the searched order; each step is kept only when it makes the arena smaller (a FREE one
     also when the arena stays the same). "rows" runs convolutions in place by blocks of rows
     (planner/rows.py) where that lowers the peak, each with the fewest calls that keep it.
     ram_mode "fast" offers only blocks that cost next to no cycles (rows.CHEAP); "small"
-    offers every block size, for the smallest peak whatever the cycles."""
+    offers every block size, for the smallest peak whatever the cycles. With `arena_budget`,
+    the blocks are chosen for the fewest calls whose arena fits it (the smallest arena when
+    none does)."""
     if ram_mode not in RAM_MODES:
         raise ValueError(f"ram_mode {ram_mode!r}: one of {', '.join(RAM_MODES)}")
     stored = list(range(len(layers)))
@@ -203,7 +209,7 @@ def plan_memory(graph: Graph, layers: list[Layer], in_place: bool = True, reorde
         if name not in wanted:
             continue
         if name == "rows":
-            chosen = choose_rows(graph, layers, stored, used, cheap_only=ram_mode == "fast")
+            chosen = choose_rows(graph, layers, stored, used, ram_mode == "fast", arena_budget)
         trial = _plan_in_order(graph, layers, stored, used | {name}, chosen)
         savings[name] = max(0, best.arena_bytes - trial.arena_bytes)
         if trial.arena_bytes < best.arena_bytes or (name in FREE and trial.arena_bytes == best.arena_bytes):
@@ -221,10 +227,11 @@ def plan_memory(graph: Graph, layers: list[Layer], in_place: bool = True, reorde
 
 
 def choose_rows(graph: Graph, layers: list[Layer], order: list[int], techniques: set,
-                cheap_only: bool = True) -> dict[int, RowChoice]:
+                cheap_only: bool = True, arena_budget: int | None = None) -> dict[int, RowChoice]:
     """{stored position: RowChoice}: every layer that can run by blocks of rows with its smallest
     region; then the layers whose blocks do not lower the arena are dropped (they run whole),
-    and each remaining one takes the fewest calls that keep the arena."""
+    and each remaining one takes the fewest calls that keep the arena (or the budget, if
+    larger)."""
     offered = {k: found for k, found in ((k, options(layer, cheap_only)) for k, layer in enumerate(layers)) if found}
     if not offered:
         return {}
@@ -233,7 +240,7 @@ def choose_rows(graph: Graph, layers: list[Layer], order: list[int], techniques:
     def arena(trial: dict) -> int:
         return _plan_in_order(graph, layers, order, techniques | {"rows"}, trial).arena_bytes
 
-    least = arena(chosen)
+    least = max(arena(chosen), arena_budget or 0)
     for k in sorted(chosen, key=lambda k: -chosen[k].calls):
         trial = {j: r for j, r in chosen.items() if j != k}
         if arena(trial) <= least:
@@ -246,6 +253,15 @@ def choose_rows(graph: Graph, layers: list[Layer], order: list[int], techniques:
                 chosen[k] = r
                 break
     return chosen
+
+
+def plan_to_fit(graph: Graph, layers: list[Layer], plan: Plan, arena_budget: int) -> Plan:
+    """`plan` if its arena fits the budget, else the plan of ram_mode small that fits it with the
+    fewest calls (or the smallest one, when none fits: its peak is what an error should give)."""
+    if plan.arena_bytes <= arena_budget:
+        return plan
+    small = plan_memory(graph, layers, ram_mode="small", arena_budget=arena_budget)
+    return small if small.arena_bytes < plan.arena_bytes else plan
 
 
 def _plan_in_order(graph: Graph, layers: list[Layer], order: list[int], techniques: set,

@@ -8,10 +8,11 @@ input, then writes output element e, for e = 0, 1, ...; any other kernel is assu
 any byte of its outputs and scratch before reading any input byte, so those may share no byte
 with its inputs. A convolution run by blocks of rows (planner/rows.py) is its calls in their
 order: call j writes its output rows at step 2j and reads its input rows at step 2j + 1, so a
-call may write over nothing it or a later call reads, whatever its inner order. A read fails when the byte was overwritten before it: by an earlier layer
-(its tag is not the one expected) or by the same layer at an earlier step. Two outputs (or an
-output and the scratch) of one layer must not share a byte. At the end the model outputs and
-the state tensors must still hold their values.
+call may write over nothing it or a later call reads, whatever its inner order. A read fails
+when the byte was overwritten before it: by an earlier layer (its tag is not the one
+expected) or by the same layer at an earlier step. Two outputs (or an output and the
+scratch) of one layer must not share a byte. At the end the model outputs and the state
+tensors must still hold their values.
 """
 
 from __future__ import annotations
