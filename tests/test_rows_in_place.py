@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from lite_micro.api import Options, compile_model, load
-from lite_micro.planner import PlanError, simulate
+from lite_micro.planner import PlanError, plan_memory, simulate
 from lite_micro.planner.rows import BACKWARD, FORWARD, block_of, options, row_view
 from lite_micro.reference import Reference
 from lite_micro.testing.rows_cases import CASES, models
@@ -113,3 +113,27 @@ def test_a_ram_budget_takes_the_blocks_that_cost_cycles_before_refusing():
     assert sum(r.calls for r in fitted.plan.rows.values()) <= sum(r.calls for r in smallest.plan.rows.values())
     with pytest.raises(LiteMicroError, match=f"arena {smallest.arena_bytes:,} "):
         compile_model(kws, Options(target="cortex-m4", budget=True, ram=8_000))
+
+
+def test_random_residual_nets_plan_in_place_and_match_tflm(tmp_path):
+    """Random chains of convolutions with residual ADDs: every plan (both modes) passes the
+    replay; the small ones run many layers in place and are bit-exact with TFLM."""
+    from lite_micro.testing.rows_cases import random_net
+
+    nets = {f"net{seed}": random_net(seed) for seed in range(12)}
+    gens, in_place = [], 0
+    for name, model in nets.items():
+        fast = compile_model(model, Options(target="host", prefix=name + "f"))
+        small = compile_model(model, Options(target="host", prefix=name, ram_mode="small"))
+        for gen in (fast, small):
+            simulate(gen.graph, gen.plan)
+            assert gen.arena_bytes <= plan_memory(gen.graph, gen.layers, rows=False).arena_bytes
+        in_place += len(small.plan.rows)
+        gens.append(small)
+    assert in_place >= 12
+    module = build_host(gens, tmp_path)
+    rng = np.random.default_rng(3)
+    for gen in gens:
+        x = rng.integers(-128, 128, gen.inputs[0].shape, dtype=np.int8)
+        want = np.asarray(Reference(nets[gen.prefix]).run([x], 1)[0])
+        assert np.array_equal(module.run(gen.prefix, [x])[0].reshape(-1), want.reshape(-1)), gen.prefix

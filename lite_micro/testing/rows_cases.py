@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .multiop import Node, build_graph
 from .oneop import OpCase, TensorSpec
 
 # (name, op, input h, w, c, output channels (CONV_2D) or multiplier, kernel h, w, stride, padding)
@@ -32,29 +33,61 @@ def out_size(n: int, k: int, s: int, padding: str) -> int:
     return (n + s - 1) // s if padding == "SAME" else (n - k + s) // s
 
 
-def rows_case(op: str, h: int, w: int, c: int, n: int, kh: int, kw: int, s: int, padding: str,
-              seed: int = 0) -> bytes:
-    """The model: int8 input [1, h, w, c], per-channel weights, a bias, an output scale that
-    spreads the outputs over the int8 range."""
-    rng = np.random.default_rng(seed)
+def conv_node(inp: TensorSpec, op: str, n: int, kh: int, kw: int, s: int, padding: str, rng) -> tuple:
+    """(the op's inputs after `inp`, its output spec, its options): per-channel weights, a bias,
+    an output scale that spreads the outputs over the int8 range."""
+    _, h, w, c = inp.shape
     cout = n if op == "CONV_2D" else c * n
     taps = kh * kw * (c if op == "CONV_2D" else 1)
     wshape = (cout, kh, kw, c) if op == "CONV_2D" else (1, kh, kw, cout)
     w_scales = [float(x) for x in rng.uniform(0.01, 0.03, cout)]
     weights = TensorSpec(wshape, "int8", w_scales, [0] * cout, 0 if op == "CONV_2D" else 3,
                          data=rng.integers(-127, 128, wshape).astype(np.int8))
-    inp = TensorSpec((1, h, w, c), "int8", 0.05, int(rng.integers(-20, 20)))
-    bias_scales = [0.05 * x for x in w_scales]
-    bias = TensorSpec((cout,), "int32", bias_scales, [0] * cout,
+    bias = TensorSpec((cout,), "int32", [inp.scale * x for x in w_scales], [0] * cout,
                       data=rng.integers(-3000, 3000, cout).astype(np.int32))
-    spread = 3 * np.sqrt(taps) * 74 * 74 * 0.05 * 0.02 / 128
+    spread = 3 * np.sqrt(taps) * 74 * 74 * inp.scale * 0.02 / 128
     oh, ow = out_size(h, kh, s, padding), out_size(w, kw, s, padding)
     out = TensorSpec((1, oh, ow, cout), "int8", float(spread), int(rng.integers(-10, 10)))
     options = dict(padding=padding, stride_h=s, stride_w=s, dilation_h_factor=1, dilation_w_factor=1,
                    fused_activation_function="NONE")
     if op == "DEPTHWISE_CONV_2D":
         options["depth_multiplier"] = n
-    return OpCase(op, [inp, weights, bias], [out], options).build()
+    return [weights, bias], out, options
+
+
+def rows_case(op: str, h: int, w: int, c: int, n: int, kh: int, kw: int, s: int, padding: str,
+              seed: int = 0) -> bytes:
+    """The one-op model: int8 input [1, h, w, c]."""
+    rng = np.random.default_rng(seed)
+    inp = TensorSpec((1, h, w, c), "int8", 0.05, int(rng.integers(-20, 20)))
+    consts, out, options = conv_node(inp, op, n, kh, kw, s, padding, rng)
+    return OpCase(op, [inp, *consts], [out], options).build()
+
+
+def random_net(seed: int) -> bytes:
+    """A random chain of 1x1 and 3x3 convolutions and 3x3 depthwise convolutions (strides 1
+    and 2), some of whose outputs an ADD joins with an earlier tensor of the same shape."""
+    rng = np.random.default_rng(seed)
+    x = TensorSpec((1, int(rng.integers(5, 15)), int(rng.integers(5, 15)), int(rng.choice([4, 8]))), "int8",
+                   0.05, int(rng.integers(-20, 20)))
+    nodes, made = [], [x]
+    for _ in range(int(rng.integers(3, 8))):
+        a = made[-1]
+        kind = ("pw", "conv3", "dw3")[int(rng.integers(0, 3))]
+        stride = 2 if rng.random() < 0.25 and min(a.shape[1:3]) >= 6 else 1
+        op = "DEPTHWISE_CONV_2D" if kind == "dw3" else "CONV_2D"
+        n = 1 if kind == "dw3" else int(rng.choice([4, 8, 12, 16]))
+        k = 1 if kind == "pw" else 3
+        consts, out, options = conv_node(a, op, n, k, k, stride, "SAME", rng)
+        nodes.append(Node(op, [a, *consts], [out], options))
+        made.append(out)
+        same = [t for t in made[:-2] if t.shape == out.shape]
+        if same and rng.random() < 0.5:
+            total = TensorSpec(out.shape, "int8", out.scale * 1.5, int(rng.integers(-10, 10)))
+            nodes.append(Node("ADD", [out, same[int(rng.integers(0, len(same)))], ], [total],
+                              dict(fused_activation_function="NONE")))
+            made.append(total)
+    return build_graph(nodes, [made[-1]])
 
 
 def models() -> dict[str, bytes]:
