@@ -114,7 +114,8 @@ def render(rows: dict, ref: dict, target: str) -> str:
         "from its input: planner/rows.py), order (the searched execution order)",
         "- fast: the default plan (`--ram-mode fast`): only in-place blocks that cost next to no "
         "cycles; small (`--ram-mode small`): every block size, for the smallest peak (on KWS the "
-        "3x3 walk down the columns then walks shorter lines)",
+        "depthwise layers then leave the 3x3 walk down the columns for a kernel that blocks of "
+        "rows do not slow down)",
         "- stack of invoke: deepest call path of the compiled code (GCC -fcallgraph-info=su), "
         "library calls (memcpy, memset) not counted",
         "- TFLM arena: tflm_reference.csv; target: at most half of it (issue 12)",

@@ -10,6 +10,7 @@ from .ops.custom import custom_ops_in
 from .ops.mve import specialize_mve
 from .ops.specialize import specialize
 from .planner import plan_memory
+from .planner.rows import alternatives
 from .stack_usage import invoke_stack
 from .targets import DEFAULT_TARGET, Target, as_target
 
@@ -41,8 +42,10 @@ def inspect_model(model_path: str, target: str | Target = DEFAULT_TARGET, stack:
                   arena_bytes=None, live_lower_bound_bytes=None, peak_ram_bytes=None,
                   scratch_bytes=None, stack_bytes=None, plan=[], custom_ops=custom_ops_in(graph))
     if not problems:
-        layers = specialize(specialize_mve(layers, target.features), target.features)
-        report.update(_memory_report(graph, plan_memory(graph, layers, ram_mode=ram_mode), ops))
+        portable, layers = layers, specialize(specialize_mve(layers, target.features), target.features)
+        alts = alternatives(portable, layers, target.features)
+        plan = plan_memory(graph, layers, ram_mode=ram_mode, alternatives=alts)
+        report.update(_memory_report(graph, plan, ops))
         report["ram_mode"] = ram_mode
         if stack:
             report.update(_stack_report(model_path, target, ram_mode))

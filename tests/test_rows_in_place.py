@@ -88,12 +88,14 @@ def test_replay_catches_a_wrong_direction():
 
 
 def test_fast_mode_leaves_the_column_walk_whole():
-    """The walk down the columns would walk shorter lines: only ram_mode small cuts it."""
+    """The walk down the columns would walk shorter lines: only ram_mode small runs the layer
+    in place, on the kernel chosen without the walk."""
     walk = MODELS["dw3_tall"]
     fast = compile_model(walk, Options(target="cortex-m4", prefix="t"))
     small = compile_model(walk, Options(target="cortex-m4", prefix="t", ram_mode="small"))
     assert row_view(fast.layers[0]).axis == "w"
     assert 0 not in fast.plan.rows and 0 in small.plan.rows
+    assert small.layers[0].kernel == "lm_dwconv_3x3_dsp_s8"      # the walk left for blocks of rows
     assert small.arena_bytes < fast.arena_bytes
 
 

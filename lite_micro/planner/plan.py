@@ -15,6 +15,7 @@ smallest arena. The execution order is the stored one unless a searched order
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from ..ir import Graph, Tensor
@@ -188,7 +189,7 @@ RAM_MODES = ("fast", "small")
 
 def plan_memory(graph: Graph, layers: list[Layer], in_place: bool = True, reorder: bool = True,
                 concat: bool = True, rows: bool = True, ram_mode: str = "fast",
-                arena_budget: int | None = None) -> Plan:
+                arena_budget: int | None = None, alternatives: dict[int, Layer] | None = None) -> Plan:
     """Plan the arena: separate buffers in the stored order, then each technique in turn, then
     the searched order; each step is kept only when it makes the arena smaller (a FREE one
     also when the arena stays the same). "rows" runs convolutions in place by blocks of rows
@@ -196,7 +197,8 @@ def plan_memory(graph: Graph, layers: list[Layer], in_place: bool = True, reorde
     ram_mode "fast" offers only blocks that cost next to no cycles (rows.CHEAP); "small"
     offers every block size, for the smallest peak whatever the cycles. With `arena_budget`,
     the blocks are chosen for the fewest calls whose arena fits it (the smallest arena when
-    none does)."""
+    none does). `alternatives` ({position: layer}, rows.alternatives): in ram_mode small, the
+    layer to run by blocks instead of one whose blocks would cost more."""
     if ram_mode not in RAM_MODES:
         raise ValueError(f"ram_mode {ram_mode!r}: one of {', '.join(RAM_MODES)}")
     stored = list(range(len(layers)))
@@ -209,7 +211,8 @@ def plan_memory(graph: Graph, layers: list[Layer], in_place: bool = True, reorde
         if name not in wanted:
             continue
         if name == "rows":
-            chosen = choose_rows(graph, layers, stored, used, ram_mode == "fast", arena_budget)
+            alts = alternatives if ram_mode == "small" else None
+            chosen = choose_rows(graph, layers, stored, used, ram_mode == "fast", arena_budget, alts)
         trial = _plan_in_order(graph, layers, stored, used | {name}, chosen)
         savings[name] = max(0, best.arena_bytes - trial.arena_bytes)
         if trial.arena_bytes < best.arena_bytes or (name in FREE and trial.arena_bytes == best.arena_bytes):
@@ -227,12 +230,20 @@ def plan_memory(graph: Graph, layers: list[Layer], in_place: bool = True, reorde
 
 
 def choose_rows(graph: Graph, layers: list[Layer], order: list[int], techniques: set,
-                cheap_only: bool = True, arena_budget: int | None = None) -> dict[int, RowChoice]:
+                cheap_only: bool = True, arena_budget: int | None = None,
+                alternatives: dict[int, Layer] | None = None) -> dict[int, RowChoice]:
     """{stored position: RowChoice}: every layer that can run by blocks of rows with its smallest
     region; then the layers whose blocks do not lower the arena are dropped (they run whole),
     and each remaining one takes the fewest calls that keep the arena (or the budget, if
     larger)."""
-    offered = {k: found for k, found in ((k, options(layer, cheap_only)) for k, layer in enumerate(layers)) if found}
+    alternatives = alternatives or {}
+
+    def offer(k: int, layer: Layer) -> list[RowChoice]:
+        if k in alternatives:
+            return [dataclasses.replace(c, layer=alternatives[k]) for c in options(alternatives[k], cheap_only)]
+        return options(layer, cheap_only)
+
+    offered = {k: found for k, found in ((k, offer(k, layer)) for k, layer in enumerate(layers)) if found}
     if not offered:
         return {}
     chosen = {k: found[0] for k, found in offered.items()}
@@ -255,18 +266,20 @@ def choose_rows(graph: Graph, layers: list[Layer], order: list[int], techniques:
     return chosen
 
 
-def plan_to_fit(graph: Graph, layers: list[Layer], plan: Plan, arena_budget: int) -> Plan:
+def plan_to_fit(graph: Graph, layers: list[Layer], plan: Plan, arena_budget: int,
+                alternatives: dict[int, Layer] | None = None) -> Plan:
     """`plan` if its arena fits the budget, else the plan of ram_mode small that fits it with the
     fewest calls (or the smallest one, when none fits: its peak is what an error should give)."""
     if plan.arena_bytes <= arena_budget:
         return plan
-    small = plan_memory(graph, layers, ram_mode="small", arena_budget=arena_budget)
+    small = plan_memory(graph, layers, ram_mode="small", arena_budget=arena_budget, alternatives=alternatives)
     return small if small.arena_bytes < plan.arena_bytes else plan
 
 
 def _plan_in_order(graph: Graph, layers: list[Layer], order: list[int], techniques: set,
                    rows: dict[int, RowChoice] | None = None) -> Plan:
-    ordered = [layers[k] for k in order]
+    rows = rows if "rows" in techniques else None
+    ordered = [rows[k].layer if rows and k in rows and rows[k].layer else layers[k] for k in order]
     buffers, by_tensor, scratch = build_buffers(graph, ordered)
     placed = place_concats(graph, ordered, buffers, by_tensor) if "concat" in techniques else []
     by_position = {pos: rows[k] for pos, k in enumerate(order) if k in (rows or {})} if "rows" in techniques else {}
