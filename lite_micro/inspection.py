@@ -79,7 +79,8 @@ def _memory_report(graph: Graph, plan, ops: list[dict]) -> dict:
         row["in_place"] = None if k is None else dict(input=k, tensor=layer.op.inputs[k].name, mode="pointwise")
         if pos in plan.rows:
             r = plan.rows[pos]
-            row["in_place"].update(mode="rows", calls=r.calls, direction=r.direction, shift=r.shift)
+            row["in_place"].update(mode="rows", calls=r.calls, direction=r.direction, shift=r.shift,
+                                   kernel=layer.kernel)
         if pos in plan.placed:
             row["kernel"] = "placement"
     scratch = [layer.scratch_bytes for layer in plan.layers]
