@@ -47,3 +47,14 @@ def test_kws_small_ram_mode_bit_exact_in_qemu(tmp_path):
     assert sum(layer.op.kind == "DEPTHWISE_CONV_2D" for layer in gen.layers) == 4
     assert {i for i in gen.plan.rows if gen.layers[i].op.kind == "DEPTHWISE_CONV_2D"} == {1, 3, 5, 7}
     _check(model, gen, "cortex-m4", tmp_path)
+
+
+@pytest.mark.parametrize("seed", [1, 4, 7])
+def test_random_residual_net_in_qemu(seed, tmp_path):
+    """Chains of convolutions in place by rows, with residual ADDs, on the DSP kernels."""
+    from lite_micro.testing.rows_cases import random_net
+
+    model = random_net(seed)
+    gen = compile_model(model, Options(target="cortex-m4", prefix=f"net{seed}", ram_mode="small"))
+    assert gen.plan.rows
+    _check(model, gen, "cortex-m4", tmp_path)
