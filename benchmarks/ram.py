@@ -2,9 +2,10 @@
 
     python benchmarks/ram.py [--target cortex-m4] [--models NAME ...] [--no-cycles] [--out FILE]
 
-For each model: the peak RAM of litemicro's plan (the arena, scratch included), the live-set
-bound (separate input and output buffers in the stored order), what each planner technique
-saved, the stack of invoke (deepest call path of the compiled code), TFLM's arena
+For each model, with --ram-mode fast (the default) and small: the peak RAM of litemicro's
+plan (the arena, scratch included), the live-set bound (separate input and output buffers in
+the stored order), what each planner technique saved, the stack of invoke (deepest call path
+of the compiled code), TFLM's arena
 (tflm_reference.csv), the target of issue 12 (at most half of TFLM's arena), and the estimated
 cycles of one inference in QEMU next to it (the cost of the plan; --no-cycles skips the runs).
 Writes benchmarks/RAM.md (no timestamps: same sources, same file) and prints it.
@@ -31,38 +32,64 @@ TARGETS = {"kws_ref_model": 11_000, "vww_96_int8": 40_000, "person_detect": 40_0
            "pretrainedResnet_quant": 27_000, "ad01_int8": 1_000, "micro_speech_quantized": 3_400}
 
 
-def measure(name: str, target: str, cycles: bool) -> dict:
+def measure(name: str, target: str, cycles: bool, ram_mode: str = "fast") -> dict:
     path = MODELS / f"{name}.tflite"
-    r = inspect_model(str(path), target)
+    r = inspect_model(str(path), target, ram_mode=ram_mode)
     if r["unsupported"]:
         return dict(error=r["unsupported"][0])
     row = dict(peak=r["peak_ram_bytes"], bound=r["live_lower_bound_bytes"], savings=r["savings"],
                stack=r["stack_bytes"], in_place=sum(1 for op in r["ops"] if op["in_place"]),
-               placed=sum(1 for op in r["ops"] if op["kernel"] == "placement"), cycles=None)
+               rows=sum(1 for op in r["ops"] if op["in_place"] and op["in_place"]["mode"] == "rows"),
+               placed=sum(1 for op in r["ops"] if op["kernel"] == "placement"), cycles=None,
+               plan=[(op["in_place"] or {}).get("calls") for op in r["ops"]])
     if cycles:
         try:
-            row["cycles"] = bench(path, target, per_layer=False)["cycles_est"]
+            row["cycles"] = bench(path, target, per_layer=False, ram_mode=ram_mode)["cycles_est"]
         except LiteMicroError as exc:
             row["cycles_error"] = str(exc)
     return row
 
 
+def measure_both(name: str, target: str, cycles: bool) -> dict:
+    """The fast plan, and the small one (its cycles measured only where its plan differs)."""
+    fast = measure(name, target, cycles)
+    if "error" in fast:
+        return fast
+    small = measure(name, target, False, "small")
+    same = small["peak"] == fast["peak"] and small["plan"] == fast["plan"]
+    if cycles and not same:
+        small = measure(name, target, True, "small")
+    fast["small"] = dict(small, cycles=fast["cycles"] if same else small["cycles"], same=same)
+    return fast
+
+
 def table(rows: dict, ref: dict) -> list[str]:
-    lines = ["| model | litemicro peak RAM | live-set bound | TFLM arena | target | reached | est. cycles "
-             "| saved (bytes) | in-place layers | concatenations placed | stack of invoke |",
-             "|---|---:|---:|---:|---:|---|---:|---|---:|---:|---:|"]
+    lines = ["| model | peak RAM | live-set bound | TFLM arena | target | reached | est. cycles | saved (bytes) "
+             "| in-place layers (by rows) | concatenations placed | stack of invoke | peak RAM, small "
+             "| reached, small | est. cycles, small |",
+             "|---|---:|---:|---:|---:|---|---:|---|---:|---:|---:|---:|---|---:|"]
     for name, r in rows.items():
         if "error" in r:
-            lines.append(f"| {name} | unsupported: {r['error']} |" + " |" * 10)
+            lines.append(f"| {name} | unsupported: {r['error']} |" + " |" * 12)
             continue
         tflm = ref.get(name, {}).get("tflm_arena_bytes")
         goal = TARGETS.get(name)
-        reached = "-" if goal is None else ("yes" if r["peak"] <= goal else "no")
+        small = r["small"]
         lines.append(
-            f"| {name} | {r['peak']:,} | {r['bound']:,} | {_num(tflm)} | {_num(goal, '≤ ')} | {reached} "
-            f"| {millions(r['cycles']) if r['cycles'] else '-'} | {_saved(r['savings'])} "
-            f"| {r['in_place']} | {r['placed']} | {_num(r['stack'])} |")
+            f"| {name} | {r['peak']:,} | {r['bound']:,} | {_num(tflm)} | {_num(goal, '≤ ')} "
+            f"| {_reached(r['peak'], goal)} | {_cycles(r['cycles'])} | {_saved(r['savings'])} "
+            f"| {r['in_place']} ({r['rows']}) | {r['placed']} | {_num(r['stack'])} "
+            f"| {'= fast' if small['same'] else format(small['peak'], ',')} | {_reached(small['peak'], goal)} "
+            f"| {'= fast' if small['same'] else _cycles(small['cycles'])} |")
     return lines
+
+
+def _reached(peak: int, goal) -> str:
+    return "-" if goal is None else ("yes" if peak <= goal else "no")
+
+
+def _cycles(c) -> str:
+    return millions(c) if c else "-"
 
 
 def _saved(savings: dict) -> str:
@@ -83,7 +110,12 @@ def render(rows: dict, ref: dict, target: str) -> str:
         "buffers and writes a separate output buffer, in the stored order",
         "- saved: bytes of arena each planner technique removed: in-place (pointwise layers writing "
         "over an input that dies there), concat (producers writing into their slice of a "
-        "concatenation), order (the searched execution order)",
+        "concatenation), rows (convolutions run in place by blocks of rows, the output a few rows "
+        "from its input: planner/rows.py), order (the searched execution order)",
+        "- fast: the default plan (`--ram-mode fast`): only in-place blocks that cost next to no "
+        "cycles; small (`--ram-mode small`): every block size, for the smallest peak (on KWS the "
+        "depthwise layers then leave the 3x3 walk down the columns for a kernel that blocks of "
+        "rows do not slow down)",
         "- stack of invoke: deepest call path of the compiled code (GCC -fcallgraph-info=su), "
         "library calls (memcpy, memset) not counted",
         "- TFLM arena: tflm_reference.csv; target: at most half of it (issue 12)",
@@ -102,7 +134,7 @@ def main(argv=None) -> int:
     rows = {}
     for name in names:
         print(f"ram {name} ...", file=sys.stderr, flush=True)
-        rows[name] = measure(name, args.target, not args.no_cycles)
+        rows[name] = measure_both(name, args.target, not args.no_cycles)
     text = render(rows, load_reference(), args.target)
     args.out.write_text(text)
     print(text)

@@ -23,13 +23,14 @@ from .codegen.placement import Placement
 from .errors import LiteMicroError, UnsupportedError
 from .frontend import read_file, read_model_bytes
 from .ir import Graph, Tensor
-from .memory import CODE_HEADROOM_BYTES, check_budget
+from .memory import CODE_HEADROOM_BYTES, STACK_HEADROOM_BYTES, check_budget
 from .ops import prepare_graph
 from .ops.base import Layer
 from .ops.mve import specialize_mve
 from .ops.specialize import specialize
 from .passes import run_passes
-from .planner import Plan, plan_memory
+from .planner import Plan, plan_memory, plan_to_fit
+from .planner.rows import alternatives
 from .targets import Target, as_target
 
 ARENA_LIMIT = (1 << 31) - 1          # arena offsets are int32 in the generated C
@@ -45,6 +46,7 @@ class Options:
     flash: Optional[int] = None
     part: Optional[str] = None             # the name budget errors give (a board); default: target
     placement: Placement = Placement()     # arena and weights sections, or an external arena
+    ram_mode: str = "fast"                 # "small": in-place blocks that cost cycles too (planner.plan_memory)
 
 
 @dataclass(frozen=True)
@@ -104,8 +106,12 @@ def compile_model(model: Union[str, Path, bytes], options: Options = Options()) 
     if problems:
         more = f" (and {len(problems) - 1} more problems: run 'litemicro inspect')" if len(problems) > 1 else ""
         raise UnsupportedError(problems[0] + more)
-    layers = specialize(specialize_mve(layers, target.features), target.features)
-    plan = plan_memory(graph, layers)
+    portable, layers = layers, specialize(specialize_mve(layers, target.features), target.features)
+    alts = alternatives(portable, layers, target.features)
+    plan = plan_memory(graph, layers, ram_mode=options.ram_mode, alternatives=alts)
+    ram = options.ram if options.ram is not None else budget_target(target, options).ram_bytes
+    if options.budget and ram is not None:          # before refusing: the in-place blocks that cost cycles
+        plan = plan_to_fit(graph, layers, plan, ram - STACK_HEADROOM_BYTES, alts)
     layers = plan.layers                   # in the execution order the plan chose
     prefix = model_prefix(options.prefix, Path(graph.name).stem)
     check_plan(plan, layers, prefix, target, options)

@@ -42,6 +42,10 @@ def _parser() -> argparse.ArgumentParser:
                              help="the core to compile for (see targets below)" if name != "report"
                              else "a target, or several separated by commas")
         cmd.add_argument("--ops", metavar="FILE", help="custom operators: a Python file defining register(registry)")
+        if name in ("gen", "inspect", "verify", "bench"):
+            cmd.add_argument("--ram-mode", choices=("fast", "small"), default="fast",
+                             help="fast: in-place layers that cost next to no cycles; small: also those that "
+                                  "cost cycles, for the smallest peak RAM")
         return cmd
 
     g = add("gen", "generate C for a model")
@@ -154,7 +158,7 @@ def cmd_gen(args) -> int:
     placement = placement_from_args(args)
     gen = compile_model(args.model, Options(target=args.target, prefix=args.prefix, command=banner + placement.options,
                                             budget=not args.no_budget, ram=args.ram, flash=args.flash,
-                                            placement=placement))
+                                            placement=placement, ram_mode=args.ram_mode))
     out = Path(args.output) if args.output else Path(gen.prefix)
     runtime_dir = Path(args.runtime_dir) if args.runtime_dir else None
     notes, warnings = write_model(out, gen.files, gen.prefix, runtime_dir)
@@ -173,7 +177,7 @@ def cmd_gen(args) -> int:
 def cmd_inspect(args) -> int:
     from .inspection import inspect_model, render_text
 
-    report = inspect_model(args.model, args.target)
+    report = inspect_model(args.model, args.target, ram_mode=args.ram_mode)
     print(json.dumps(report, indent=2) if args.json else render_text(report))
     return EXIT_OK if not report["unsupported"] else EXIT_BAD_INPUT
 
@@ -194,7 +198,8 @@ def cmd_bench(args) -> int:
     latency_ms(None, args.clock_mhz)  # a bad clock is an error before minutes of work
     with Progress.for_stderr() as progress:
         progress(f"bench {Path(args.model).name} on {args.target.name}: build and run")
-        measured = bench(args.model, target=args.target, per_layer=True, timeout=args.timeout)
+        measured = bench(args.model, target=args.target, per_layer=True, timeout=args.timeout,
+                         ram_mode=args.ram_mode)
         report = add_to_bench(measured, args.clock_mhz)
     if args.json:
         print(json.dumps(report, indent=2))

@@ -10,6 +10,7 @@ from .ops.custom import custom_ops_in
 from .ops.mve import specialize_mve
 from .ops.specialize import specialize
 from .planner import plan_memory
+from .planner.rows import alternatives
 from .stack_usage import invoke_stack
 from .targets import DEFAULT_TARGET, Target, as_target
 
@@ -18,7 +19,8 @@ def _shape(t) -> str:
     return "x".join(str(d) for d in t.shape) if t is not None else "-"
 
 
-def inspect_model(model_path: str, target: str | Target = DEFAULT_TARGET, stack: bool = True) -> dict:
+def inspect_model(model_path: str, target: str | Target = DEFAULT_TARGET, stack: bool = True,
+                  ram_mode: str = "fast") -> dict:
     """The model's ops, memory plan and (for a Cortex-M target, unless `stack` is False: it
     compiles the model) the stack invoke needs."""
     target = as_target(target)
@@ -40,19 +42,22 @@ def inspect_model(model_path: str, target: str | Target = DEFAULT_TARGET, stack:
                   arena_bytes=None, live_lower_bound_bytes=None, peak_ram_bytes=None,
                   scratch_bytes=None, stack_bytes=None, plan=[], custom_ops=custom_ops_in(graph))
     if not problems:
-        layers = specialize(specialize_mve(layers, target.features), target.features)
-        report.update(_memory_report(graph, plan_memory(graph, layers), ops))
+        portable, layers = layers, specialize(specialize_mve(layers, target.features), target.features)
+        alts = alternatives(portable, layers, target.features)
+        plan = plan_memory(graph, layers, ram_mode=ram_mode, alternatives=alts)
+        report.update(_memory_report(graph, plan, ops))
+        report["ram_mode"] = ram_mode
         if stack:
-            report.update(_stack_report(model_path, target))
+            report.update(_stack_report(model_path, target, ram_mode))
     return report
 
 
-def _stack_report(model_path: str, target: Target) -> dict:
+def _stack_report(model_path: str, target: Target, ram_mode: str = "fast") -> dict:
     """Bytes of stack invoke needs: the deepest call path of the compiled code (Cortex-M only)."""
     if target.is_host:
         return dict(stack_bytes=None, stack_note="not measured for the host; use a Cortex-M --target")
     try:
-        usage = invoke_stack(compile_model(model_path, Options(target=target)), target)
+        usage = invoke_stack(compile_model(model_path, Options(target=target, ram_mode=ram_mode)), target)
     except LiteMicroError as exc:
         return dict(stack_bytes=None, stack_note=str(exc))
     note = "deepest call path from invoke, from the compiler's call graph (-fcallgraph-info=su)"
@@ -71,7 +76,11 @@ def _memory_report(graph: Graph, plan, ops: list[dict]) -> dict:
         row = by_index[layer.op.index]
         row["position"] = pos
         k = plan.in_place.get(pos)
-        row["in_place"] = None if k is None else dict(input=k, tensor=layer.op.inputs[k].name)
+        row["in_place"] = None if k is None else dict(input=k, tensor=layer.op.inputs[k].name, mode="pointwise")
+        if pos in plan.rows:
+            r = plan.rows[pos]
+            row["in_place"].update(mode="rows", calls=r.calls, direction=r.direction, shift=r.shift,
+                                   kernel=layer.kernel)
         if pos in plan.placed:
             row["kernel"] = "placement"
     scratch = [layer.scratch_bytes for layer in plan.layers]
@@ -130,7 +139,13 @@ def _memory_lines(r: dict) -> list[str]:
              f"stack of invoke: {r['stack_bytes'] if r['stack_bytes'] is not None else '-'} bytes "
              f"({r['stack_note']})"]
     lines += [f"  op {op['index']} ({op['op']}) writes over input {op['in_place']['input']} "
-              f"'{op['in_place']['tensor']}'" for op in in_place]
+              f"'{op['in_place']['tensor']}'" + _rows_text(op['in_place']) for op in in_place]
     lines += [f"  op {op['index']} (CONCATENATION) by placement: its inputs are made in their slices"
               for op in r["ops"] if op["kernel"] == "placement"]
     return lines
+
+
+def _rows_text(p: dict) -> str:
+    if p["mode"] != "rows":
+        return ""
+    return f" by {p['calls']} blocks of rows, {p['direction']}, output {p['shift']:+d} bytes from it"

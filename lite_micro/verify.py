@@ -39,14 +39,14 @@ class VerifyResult:
 
 def verify(model_path: str, target: str | Target = DEFAULT_TARGET, count: int = 20, seed: int = 0,
            workdir: Path | None = None, *, data=None, progress=None,
-           timeout: float | None = None) -> VerifyResult:
+           timeout: float | None = None, ram_mode: str = "fast") -> VerifyResult:
     """`data`: a samples file or folder (lite_micro.verify_data) instead of `count` random sets."""
     from .toolchain.firmware import require_firmware_tools
     from .verify_data import load_samples, run_batched
 
     target = as_target(target)
     require_firmware_tools(target, "verify")
-    gen = compile_model(model_path, Options(target=target))
+    gen = compile_model(model_path, Options(target=target, ram_mode=ram_mode))
     ref = Reference(Path(model_path).read_bytes())
     sets = load_samples(data, gen.inputs) if data else input_sets(gen.inputs, count, seed)
     with tempfile.TemporaryDirectory(prefix="litemicro-verify-") as tmp:

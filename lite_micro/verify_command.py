@@ -22,7 +22,7 @@ def run_verify(args) -> int:
         raise LiteMicroError("--inputs must be at least 1")
     with Progress.for_stderr() as progress:
         result = verify(args.model, target=args.target, count=args.inputs, seed=args.seed,
-                        data=args.data, progress=progress, timeout=args.timeout)
+                        data=args.data, progress=progress, timeout=args.timeout, ram_mode=args.ram_mode)
         report, lines = result.as_dict(), [_summary(result, args)]
         if args.data:
             report["data"] = Path(args.data).name
@@ -31,7 +31,7 @@ def run_verify(args) -> int:
             report["float_comparison"] = rows = _float_rows(args, result, progress)
             lines.append(render_table(rows))
         if args.per_layer or not result.ok:
-            report["per_layer"], text = _per_layer(args.model, args.target, result, progress)
+            report["per_layer"], text = _per_layer(args.model, args.target, result, progress, args.ram_mode)
             lines.append(text)
     print(json.dumps(report, indent=2) if args.json else "\n".join(lines))
     return EXIT_OK if result.ok else EXIT_MISMATCH
@@ -57,7 +57,7 @@ def _float_rows(args, result, progress) -> list[dict]:
     return metrics(result.outputs, float_outs, gen.outputs)
 
 
-def _per_layer(model: str, target, result, progress) -> tuple[dict, str]:
+def _per_layer(model: str, target, result, progress, ram_mode: str = "fast") -> tuple[dict, str]:
     """Layer-by-layer comparison of the verified target's build on the first mismatching input
     set (else the last set: with random inputs, a random one rather than an edge)."""
     from .api import Options, compile_model
@@ -66,7 +66,7 @@ def _per_layer(model: str, target, result, progress) -> tuple[dict, str]:
     k = result.first_mismatch_set if result.first_mismatch_set >= 0 else len(result.sets) - 1
     if progress:
         progress(f"per-layer comparison on input set {k} ({result.target})")
-    gen = compile_model(model, Options(target=target))
+    gen = compile_model(model, Options(target=target, ram_mode=ram_mode))
     found, compared = first_divergence(gen, Path(model).read_bytes(), result.sets[k])
     report = dict(input_set=k, build=result.target, layers_compared=compared,
                   first_divergence=found.as_dict() if found else None)

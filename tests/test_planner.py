@@ -75,7 +75,7 @@ def test_overlap_checker_catches_overlap():
 ALL_MODELS = sorted(p.stem for p in model_path("x").parent.glob("*.tflite"))
 
 
-def _planned(name, target="cortex-m4"):
+def _planned(name, target="cortex-m4", ram_mode="fast"):
     from lite_micro.ops.specialize import specialize
     from lite_micro.targets import load_target
 
@@ -83,12 +83,13 @@ def _planned(name, target="cortex-m4"):
     layers, problems = analyze(graph)
     assert not problems
     layers = specialize(layers, load_target(target).features)
-    return graph, plan_memory(graph, layers)
+    return graph, plan_memory(graph, layers, ram_mode=ram_mode)
 
 
+@pytest.mark.parametrize("ram_mode", ["fast", "small"])
 @pytest.mark.parametrize("name", ALL_MODELS)
-def test_simulator_accepts_every_example_plan(name):
-    graph, plan = _planned(name)
+def test_simulator_accepts_every_example_plan(name, ram_mode):
+    graph, plan = _planned(name, ram_mode=ram_mode)
     _invariants(plan)
     simulate(graph, plan)
     assert plan.arena_bytes <= plan.live_set_bound_bytes      # never worse than separate buffers
@@ -241,10 +242,14 @@ def test_inspect_reports_peak_bound_savings_and_in_place():
 
     r = inspect_model(str(model_path("keras_mix_int8")), "host")
     assert r["peak_ram_bytes"] == r["arena_bytes"] < r["live_lower_bound_bytes"]
-    assert r["savings"]["in_place"] == r["live_lower_bound_bytes"] - r["arena_bytes"]
+    assert r["savings"]["in_place"] + r["savings"]["rows"] == r["live_lower_bound_bytes"] - r["arena_bytes"]
     assert r["scratch_bytes"] > 0 and r["stack_bytes"] is None and "host" in r["stack_note"]
     rows = [op for op in r["ops"] if op["in_place"]]
-    assert rows and all(op["kernel"] in POINTWISE_KERNELS | {"lm_copy_blocks"} for op in rows)
+    pointwise = [op for op in rows if op["in_place"]["mode"] == "pointwise"]
+    assert pointwise and all(op["kernel"] in POINTWISE_KERNELS | {"lm_copy_blocks"} for op in pointwise)
+    blocked = [op for op in rows if op["in_place"]["mode"] == "rows"]
+    assert blocked and all(op["in_place"]["calls"] >= 2 for op in blocked)
+    assert "blocks of rows" in render_text(r)
     assert all(op["tile"] is None and op["position"] is not None for op in r["ops"])
     assert "writes over input 0" in render_text(r)
 

@@ -24,7 +24,7 @@ __all__ = ["bench", "render_text"]
 
 
 def bench(model_path, target: str | Target = DEFAULT_TARGET, *, per_layer: bool = True,
-          timeout: float | None = None) -> dict:
+          timeout: float | None = None, ram_mode: str = "fast") -> dict:
     """Benchmark one model on one target (a name or a Target); a JSON-ready dict (see
     render_text for the keys)."""
     from lite_micro.api import Options, compile_model
@@ -33,7 +33,7 @@ def bench(model_path, target: str | Target = DEFAULT_TARGET, *, per_layer: bool 
     target = as_target(target)
     require_firmware_tools(target, "bench")
     model_bytes = _read(model_path)
-    gen = compile_model(Path(model_path), Options(target=target))
+    gen = compile_model(Path(model_path), Options(target=target, ram_mode=ram_mode))
     if target.is_host:
         from lite_micro.bench.host import bench_host
         return bench_host(gen, model_bytes)

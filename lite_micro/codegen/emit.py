@@ -16,6 +16,7 @@ from ..planner import Plan
 from ..resources import templates_dir
 from .names import Names
 from .placement import ARENA_ALIGN, DEFAULT_PLACEMENT, Placement
+from .rows import row_calls
 from .runtime import runtime_files, runtime_id
 
 IO_SUFFIX = {"int16": "i16", "int32": "i32", "float32": "f32"}    # typed accessors <prefix>_input_<suffix>
@@ -241,7 +242,19 @@ class _Renderer:
                                f"{self.const_attr}",
                           fields=[(k, c_value(v)) for k, v in layer.params])
         consts = [self.table(t) for t in layer_tables(i, layer, self.names)]
+        if i in self.plan.rows:             # in place by blocks of rows: the calls and their params
+            call, consts = self.row_calls(i, layer, consts)
+            params = None                   # each block has its own
         return dict(index=i, comment=lines, call=call, consts=consts, params=params)
+
+    def row_calls(self, i: int, layer: Layer, consts: list[dict]) -> tuple[list[str], list[dict]]:
+        inp, out = layer.op.input("input"), layer.outputs[0]
+        call, structs = row_calls(layer, self.plan.rows[i], layer_symbol(self.names, i, "params"), self.names.arena,
+                                  self.plan.tensor_offsets[inp.index], self.plan.tensor_offsets[out.index],
+                                  lambda a: self.arg(i, a), call_lines, MAX_COLUMNS - 4)
+        return call, consts + [dict(decl=f"static const {layer.params_type} {sym}{self.const_attr}",
+                                    comment=["params of one block of rows"],
+                                    lines=[f".{k} = {c_value(v)}," for k, v in fields]) for sym, fields in structs]
 
     def io(self, kind: str, tensors: list[Tensor]) -> list[dict]:
         out = []

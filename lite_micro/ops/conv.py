@@ -175,12 +175,13 @@ def _dsp_layer(layer: Layer, kernel: str, weights: np.ndarray, what: str, record
                                note=f"{note}, {requant}", **changes)
 
 
-def depthwise_for_target(layer: Layer, features) -> Layer:
+def depthwise_for_target(layer: Layer, features, walk: bool = True) -> Layer:
     """On cores with the DSP extension: the 3x3 walk of lm_dwconv_3x3.h (multiplier 1, long
     lines), the one-input-channel kernel (even multiplier, 16 taps or more), else the SMLAD
     kernels over tap pairs (multiplier 1, 2 or a multiple of 4, 3x3 unrolled); weights laid out
     offline for each, bias and requantization in one record per channel (_depthwise_records).
-    Elsewhere, and for other multipliers: the portable kernel as is."""
+    Elsewhere, and for other multipliers: the portable kernel as is. walk=False: never the walk
+    (the planner's choice for a layer in place by blocks of rows that would cut its lines)."""
     p = dict(layer.params)
     dm = p.get("depth_mult")              # absent once MVE re-chose a convolution kernel
     portable = layer.kernel in ("lm_dwconv_m1_s8", "lm_dwconv_s8")    # not already re-chosen (MVE)
@@ -188,7 +189,7 @@ def depthwise_for_target(layer: Layer, features) -> Layer:
         return layer
     consts = {c.name: c for c in layer.consts}
     w = consts["weights"].values
-    walk = _walk_view(p)
+    walk = _walk_view(p) if walk else None
     walked = _depthwise_3x3_columns(layer, *walk, consts) if walk else None
     if walked is not None:
         return walked

@@ -4,14 +4,18 @@ Every activation tensor (model inputs and outputs included) and every layer's sc
 becomes a Buffer with a lifetime [first, last] in layer indices. Aliases (RESHAPE and kin)
 share their input's buffer. A pointwise layer may write over an input that dies there (its
 output joins that input's buffer); a concatenation may be done by placement (its inputs'
-buffers join the output's at their slices). Placement tries several orders (by size, by first use, by
-lifetime) with best-fit offsets and keeps the smallest arena. The execution order is the
-stored one unless a searched order (planner/order.py) gives a smaller arena. The plan chosen
-is replayed byte by byte (planner/simulate.py) before it is returned.
+buffers join the output's at their slices); a convolution may run in place by blocks of rows
+(planner/rows.py: its output buffer joins its input's group at a fixed shift; a group is
+placed as one shape, each buffer still alive only for its own layers). Placement tries
+several orders (by size, by first use, by lifetime) with best-fit offsets and keeps the
+smallest arena. The execution order is the stored one unless a searched order
+(planner/order.py) gives a smaller arena. The plan chosen is replayed byte by byte
+(planner/simulate.py) before it is returned.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from ..ir import Graph, Tensor
@@ -19,6 +23,7 @@ from ..ops.base import Layer
 from .concat import place_concats
 from .inplace import merge_in_place
 from .order import best_order
+from .rows import RowChoice, Rows, options
 from .simulate import simulate
 
 ALIGN = 4
@@ -33,6 +38,8 @@ class Buffer:
     tensors: list[Tensor] = field(default_factory=list)
     offset: int = -1
     inner: dict[int, int] = field(default_factory=dict)     # tensor index -> offset inside (concat by placement)
+    group: int = -1         # buffers of one chain of layers run by blocks of rows, placed together
+    rel: int = 0            # offset from the group's origin (any sign)
 
     def overlaps_in_time(self, other: "Buffer") -> bool:
         return self.first <= other.last and other.first <= self.last
@@ -49,6 +56,7 @@ class Plan:
     layers: list[Layer] = field(default_factory=list)       # in execution order
     order: list[int] = field(default_factory=list)          # execution position -> stored position
     in_place: dict[int, int] = field(default_factory=dict)  # layer index -> input position overwritten
+    rows: dict[int, Rows] = field(default_factory=dict)     # layer index -> its calls by blocks of rows
     placed: list[int] = field(default_factory=list)         # concatenations done by placement
     live_set_bound_bytes: int = 0           # the bound of separate buffers in the stored order
     savings: dict[str, int] = field(default_factory=dict)   # technique -> arena bytes it saved
@@ -105,16 +113,51 @@ def build_buffers(graph: Graph, layers: list[Layer]) -> tuple[list[Buffer], dict
 
 
 def lower_bound(buffers: list[Buffer]) -> int:
-    """Peak over time of the bytes alive together: no placement can beat it."""
+    """Peak over time of the bytes alive together: no placement can beat it (a group counts
+    the span of its members alive at that time)."""
     if not buffers:
         return 0
     end = max(b.last for b in buffers)
-    return max(sum(b.size for b in buffers if b.first <= t <= b.last) for t in range(end + 1))
+    return max(_live_bytes([b for b in buffers if b.first <= t <= b.last]) for t in range(end + 1))
+
+
+def _live_bytes(live: list[Buffer]) -> int:
+    spans: dict[int, tuple[int, int]] = {}
+    total = 0
+    for b in live:
+        if b.group < 0:
+            total += b.size
+            continue
+        lo, hi = spans.get(b.group, (b.rel, b.rel + b.size))
+        spans[b.group] = (min(lo, b.rel), max(hi, b.rel + b.size))
+    return total + sum(hi - lo for lo, hi in spans.values())
+
+
+def _place_group(members: list[Buffer], placed: list[Buffer]) -> None:
+    """The lowest origin (4-aligned) at which no member shares a byte with a placed buffer
+    alive with it; every member at origin + rel."""
+    low = -min(m.rel for m in members)
+    banned = [(p.offset - m.rel - m.size, p.offset + p.size - m.rel)
+              for m in members for p in placed if p.overlaps_in_time(m)]
+    for base in sorted({low} | {_align(hi) for _, hi in banned if hi > low}):
+        if all(not lo < base < hi for lo, hi in banned):
+            break
+    for m in members:
+        m.offset = base + m.rel
 
 
 def _place(buffers: list[Buffer], order: list[Buffer]) -> int:
     placed: list[Buffer] = []
+    groups: dict[int, list[Buffer]] = {}
+    for b in buffers:
+        if b.group >= 0:
+            groups.setdefault(b.group, []).append(b)
     for b in order:
+        if b.group >= 0:
+            if b.group in groups:
+                _place_group(groups[b.group], placed)
+                placed.extend(groups.pop(b.group))
+            continue
         conflicts = sorted((p for p in placed if p.overlaps_in_time(b)), key=lambda p: p.offset)
         best, best_gap = None, None
         cursor = 0
@@ -137,30 +180,47 @@ STRATEGIES = {
 
 
 # planner techniques that go below separate buffers, each kept only if the arena shrinks
-TECHNIQUES = ("in_place", "concat")
-FREE = ("concat",)          # also kept at an equal arena: it removes a copy
+TECHNIQUES = ("in_place", "concat", "rows")
+FREE = ("concat", "in_place")  # also kept at an equal arena: they cost no cycles (concat removes a copy)
+
+
+RAM_MODES = ("fast", "small")
 
 
 def plan_memory(graph: Graph, layers: list[Layer], in_place: bool = True, reorder: bool = True,
-                concat: bool = True) -> Plan:
+                concat: bool = True, rows: bool = True, ram_mode: str = "fast",
+                arena_budget: int | None = None, alternatives: dict[int, Layer] | None = None) -> Plan:
     """Plan the arena: separate buffers in the stored order, then each technique in turn, then
     the searched order; each step is kept only when it makes the arena smaller (a FREE one
-    also when the arena stays the same)."""
+    also when the arena stays the same). "rows" runs convolutions in place by blocks of rows
+    (planner/rows.py) where that lowers the peak, each with the fewest calls that keep it.
+    ram_mode "fast" offers only blocks that cost next to no cycles (rows.CHEAP); "small"
+    offers every block size, for the smallest peak whatever the cycles. With `arena_budget`,
+    the blocks are chosen for the fewest calls whose arena fits it (the smallest arena when
+    none does). `alternatives` ({position: layer}, rows.alternatives): in ram_mode small, the
+    layer to run by blocks instead of one whose blocks would cost more."""
+    if ram_mode not in RAM_MODES:
+        raise ValueError(f"ram_mode {ram_mode!r}: one of {', '.join(RAM_MODES)}")
     stored = list(range(len(layers)))
     best = plain = _plan_in_order(graph, layers, stored, set())
-    wanted = {name for name, on in zip(TECHNIQUES, (in_place, concat)) if on}
+    wanted = {name for name, on in zip(TECHNIQUES, (in_place, concat, rows)) if on}
     used: set = set()
     savings = {}
+    chosen: dict[int, RowChoice] = {}
     for name in TECHNIQUES:
-        if name in wanted:
-            trial = _plan_in_order(graph, layers, stored, used | {name})
-            savings[name] = max(0, best.arena_bytes - trial.arena_bytes)
-            if trial.arena_bytes < best.arena_bytes or (name in FREE and trial.arena_bytes == best.arena_bytes):
-                best, used = trial, used | {name}
+        if name not in wanted:
+            continue
+        if name == "rows":
+            alts = alternatives if ram_mode == "small" else None
+            chosen = choose_rows(graph, layers, stored, used, ram_mode == "fast", arena_budget, alts)
+        trial = _plan_in_order(graph, layers, stored, used | {name}, chosen)
+        savings[name] = max(0, best.arena_bytes - trial.arena_bytes)
+        if trial.arena_bytes < best.arena_bytes or (name in FREE and trial.arena_bytes == best.arena_bytes):
+            best, used = trial, used | {name}
     if reorder:
         order = best_order(graph, layers)
         if order != best.order:
-            searched = _plan_in_order(graph, layers, order, wanted)
+            searched = _plan_in_order(graph, layers, order, used, chosen)
             savings["order"] = max(0, best.arena_bytes - searched.arena_bytes)
             best = searched if searched.arena_bytes < best.arena_bytes else best
     best.live_set_bound_bytes = plain.lower_bound_bytes
@@ -169,11 +229,61 @@ def plan_memory(graph: Graph, layers: list[Layer], in_place: bool = True, reorde
     return best
 
 
-def _plan_in_order(graph: Graph, layers: list[Layer], order: list[int], techniques: set) -> Plan:
-    ordered = [layers[k] for k in order]
+def choose_rows(graph: Graph, layers: list[Layer], order: list[int], techniques: set,
+                cheap_only: bool = True, arena_budget: int | None = None,
+                alternatives: dict[int, Layer] | None = None) -> dict[int, RowChoice]:
+    """{stored position: RowChoice}: every layer that can run by blocks of rows with its smallest
+    region; then the layers whose blocks do not lower the arena are dropped (they run whole),
+    and each remaining one takes the fewest calls that keep the arena (or the budget, if
+    larger)."""
+    alternatives = alternatives or {}
+
+    def offer(k: int, layer: Layer) -> list[RowChoice]:
+        if k in alternatives:
+            return [dataclasses.replace(c, layer=alternatives[k]) for c in options(alternatives[k], cheap_only)]
+        return options(layer, cheap_only)
+
+    offered = {k: found for k, found in ((k, offer(k, layer)) for k, layer in enumerate(layers)) if found}
+    if not offered:
+        return {}
+    chosen = {k: found[0] for k, found in offered.items()}
+
+    def arena(trial: dict) -> int:
+        return _plan_in_order(graph, layers, order, techniques | {"rows"}, trial).arena_bytes
+
+    least = max(arena(chosen), arena_budget or 0)
+    for k in sorted(chosen, key=lambda k: -chosen[k].calls):
+        trial = {j: r for j, r in chosen.items() if j != k}
+        if arena(trial) <= least:
+            chosen = trial
+    for k in list(chosen):
+        for r in sorted(offered[k], key=lambda r: (r.calls, r.region)):
+            if r.calls >= chosen[k].calls:
+                break
+            if arena({**chosen, k: r}) <= least:
+                chosen[k] = r
+                break
+    return chosen
+
+
+def plan_to_fit(graph: Graph, layers: list[Layer], plan: Plan, arena_budget: int,
+                alternatives: dict[int, Layer] | None = None) -> Plan:
+    """`plan` if its arena fits the budget, else the plan of ram_mode small that fits it with the
+    fewest calls (or the smallest one, when none fits: its peak is what an error should give)."""
+    if plan.arena_bytes <= arena_budget:
+        return plan
+    small = plan_memory(graph, layers, ram_mode="small", arena_budget=arena_budget, alternatives=alternatives)
+    return small if small.arena_bytes < plan.arena_bytes else plan
+
+
+def _plan_in_order(graph: Graph, layers: list[Layer], order: list[int], techniques: set,
+                   rows: dict[int, RowChoice] | None = None) -> Plan:
+    rows = rows if "rows" in techniques else None
+    ordered = [rows[k].layer if rows and k in rows and rows[k].layer else layers[k] for k in order]
     buffers, by_tensor, scratch = build_buffers(graph, ordered)
     placed = place_concats(graph, ordered, buffers, by_tensor) if "concat" in techniques else []
-    chosen = merge_in_place(ordered, buffers, by_tensor) if "in_place" in techniques else {}
+    by_position = {pos: rows[k] for pos, k in enumerate(order) if k in (rows or {})} if "rows" in techniques else {}
+    chosen, settled = merge_in_place(ordered, buffers, by_tensor, "in_place" in techniques, by_position)
     best = None
     for name, strategy in STRATEGIES.items():
         size = _place(buffers, strategy(buffers))
@@ -187,12 +297,15 @@ def _plan_in_order(graph: Graph, layers: list[Layer], order: list[int], techniqu
                 strategy=name,
                 tensor_offsets={i: b.offset + b.inner.get(i, 0) for i, b in by_tensor.items()},
                 scratch_offsets={i: b.offset for i, b in scratch.items()},
-                layers=ordered, order=list(order), in_place=chosen, placed=placed)
+                layers=ordered, order=list(order), in_place=chosen, placed=placed,
+                rows=settled)
 
 
 def check_no_overlap(buffers: list[Buffer]) -> None:
-    """Raise AssertionError if two buffers alive at the same time share bytes."""
+    """Raise AssertionError if two buffers alive at the same time share bytes (but the input
+    and output of a layer run in place by blocks of rows, which planner/simulate.py checks)."""
     for i, a in enumerate(buffers):
         for b in buffers[i + 1:]:
-            if a.overlaps_in_time(b) and a.offset < b.offset + b.size and b.offset < a.offset + a.size:
+            handoff = a.group == b.group >= 0 and (a.last == b.first or b.last == a.first)
+            if not handoff and a.overlaps_in_time(b) and a.offset < b.offset + b.size and b.offset < a.offset + a.size:
                 raise AssertionError(f"buffers '{a.name}' and '{b.name}' overlap in the arena")

@@ -6,10 +6,13 @@ expects, slice by slice, its inputs' (those bytes were never copied). The replay
 layers in execution order. A pointwise kernel (planner/access.py) reads element e of each
 input, then writes output element e, for e = 0, 1, ...; any other kernel is assumed to write
 any byte of its outputs and scratch before reading any input byte, so those may share no byte
-with its inputs. A read fails when the byte was overwritten before it: by an earlier layer
-(its tag is not the one expected) or by the same layer at an earlier step. Two outputs (or an
-output and the scratch) of one layer must not share a byte. At the end the model outputs and
-the state tensors must still hold their values.
+with its inputs. A convolution run by blocks of rows (planner/rows.py) is its calls in their
+order: call j writes its output rows at step 2j and reads its input rows at step 2j + 1, so a
+call may write over nothing it or a later call reads, whatever its inner order. A read fails
+when the byte was overwritten before it: by an earlier layer (its tag is not the one
+expected) or by the same layer at an earlier step. Two outputs (or an output and the
+scratch) of one layer must not share a byte. At the end the model outputs and the state
+tensors must still hold their values.
 """
 
 from __future__ import annotations
@@ -115,8 +118,30 @@ def _no_code(rp: _Replay, layer: Layer, i: int) -> None:
     rp.expect[out.index] = np.concatenate([rp.expect[t.index] for t, _ in concat_slices(layer)])
 
 
+def _row_accesses(rp: _Replay, layer: Layer, rows) -> tuple[list[_Access], list[_Access]]:
+    """Per call j of the blocks: its output rows written at step 2j, its input rows read at 2j + 1."""
+    inp, out = layer.op.input("input"), layer.outputs[0]
+    v = rows.view
+    r_rel, r_step, w_rel, w_step = [], [], [], []
+    for j, b in enumerate(rows.blocks):
+        r_rel.append(np.arange(b.start * v.in_row, (b.start + b.rows) * v.in_row, dtype=np.int64))
+        r_step.append(np.full(b.rows * v.in_row, 2 * j + 1, dtype=np.int64))
+        w_rel.append(np.arange(b.r0 * v.out_row, b.r1 * v.out_row, dtype=np.int64))
+        w_step.append(np.full((b.r1 - b.r0) * v.out_row, 2 * j, dtype=np.int64))
+    r_rel, w_rel = np.concatenate(r_rel), np.concatenate(w_rel)
+    if np.unique(w_rel).size != out.nbytes:
+        raise PlanError(f"layer {layer.op.index}: its blocks of rows do not write each output byte once")
+    reads = [_Access(rp.span(inp)[r_rel], np.concatenate(r_step), rp.expect[inp.index][r_rel], f"tensor '{inp.name}'")]
+    reads += [rp.whole(t, LATE) for t in layer.inputs if t is not inp]
+    writes = [_Access(rp.span(out)[w_rel], np.concatenate(w_step), np.full(w_rel.size, out.index, dtype=np.int64),
+                      f"tensor '{out.name}'")]
+    return reads, writes
+
+
 def _accesses(rp: _Replay, layer: Layer, i: int) -> tuple[list[_Access], list[_Access]]:
-    if is_pointwise(layer):
+    if i in rp.plan.rows:
+        reads, writes = _row_accesses(rp, layer, rp.plan.rows[i])
+    elif is_pointwise(layer):
         out = layer.outputs[0]
         reads = [rp.elements(t, read_map(t, out), read=True) for t in layer.inputs]
         writes = [rp.elements(out, np.arange(out.size, dtype=np.int64), read=False)]
@@ -126,14 +151,18 @@ def _accesses(rp: _Replay, layer: Layer, i: int) -> tuple[list[_Access], list[_A
         for t in layer.outputs:
             w = rp.whole(t, EARLY)
             writes.append(_Access(w.addr, w.time, np.full(w.addr.size, t.index, dtype=np.int64), w.what))
+    return reads, writes + _scratch(rp, layer, i)
+
+
+def _scratch(rp: _Replay, layer: Layer, i: int) -> list[_Access]:
     if layer.scratch_bytes:
         off, size = rp.plan.scratch_offsets[i], layer.scratch_bytes
         if off < 0 or off + size > rp.plan.arena_bytes:
             raise PlanError(f"scratch of layer {i} [{off}, {off + size}) is outside the arena")
         addr = np.arange(off, off + size, dtype=np.int64)
-        writes.append(_Access(addr, np.full(size, -1, dtype=np.int64), np.full(size, SCRATCH, dtype=np.int64),
-                              f"scratch of layer {i}"))
-    return reads, writes
+        return [_Access(addr, np.full(size, -1, dtype=np.int64), np.full(size, SCRATCH, dtype=np.int64),
+                        f"scratch of layer {i}")]
+    return []
 
 
 def _check_disjoint(writes: list[_Access], i: int) -> None:
