@@ -232,13 +232,23 @@ def _pair_walk_fits(p: dict) -> bool:
     return (p["out_w"] - 1) * p["stride_w"] - p["pad_left"] + 1 < p["in_w"]
 
 
-def _walk_fits(p: dict, vertical: int) -> bool:
-    """Whether one of the 3x3 walks applies to params p (in the walk's view): 3x3, multiplier
-    1, no dilation, stride 1 or 2 along the walk, an input of at least 3x3, at most one padded
+def _walk_shape(p: dict) -> bool:
+    """The 3x3 walks' common conditions on params p (in the walk's view): 3x3, multiplier 1,
+    no dilation, stride 1 or 2 along the walk, an input of at least 3x3, at most one padded
     column before a line."""
     return ((p["k_h"], p["k_w"], p["depth_mult"], p["dil_h"], p["dil_w"]) == (3, 3, 1, 1, 1)
-            and p["stride_w"] in (1, 2) and p["in_h"] >= 3 and p["in_w"] >= 3 and p["pad_left"] <= 1
-            and (_two_pass_fits(p, vertical) or _pair_walk_fits(p)))
+            and p["stride_w"] in (1, 2) and p["in_h"] >= 3 and p["in_w"] >= 3 and p["pad_left"] <= 1)
+
+
+def _walk_fits(p: dict, vertical: int) -> bool:
+    """Whether one of the 3x3 walks applies to params p (in the walk's view)."""
+    return _walk_shape(p) and (_two_pass_fits(p, vertical) or _pair_walk_fits(p))
+
+
+def pair_walk_fits(p: dict) -> bool:
+    """Whether an instance of lm_dwconv_3x3_pair.h (whose key holds no line length) runs params
+    p (in the walk's view): what the planner checks for each block of rows it cuts."""
+    return _walk_shape(p) and _pair_walk_fits(p)
 
 
 # Shorter lines than this spend more on the walk's per-line work (edges, padded kernel rows, a

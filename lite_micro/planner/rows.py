@@ -37,7 +37,7 @@ import re
 from dataclasses import dataclass
 
 from ..ops.base import Layer, ParamsArg, TensorArg
-from ..ops.conv import _column_walk_fits, depthwise_for_target
+from ..ops.conv import depthwise_for_target, pair_walk_fits
 
 ALIGN = 4
 # kernels whose output rows depend on the params only (no geometry compiled in but the row
@@ -46,8 +46,10 @@ ROW_KERNELS = frozenset({
     "lm_conv_s8", "lm_conv_fast_s8", "lm_conv_quad_s8", "lm_conv_quad_ssat_s8", "lm_conv_quad_clamp_s8",
     "lm_dwconv_m1_s8", "lm_dwconv_s8", "lm_dwconv_dsp_s8", "lm_dwconv_3x3_dsp_s8", "lm_dwconv_mult2_dsp_s8",
     "lm_dwconv_3x3_mult_dsp_s8", "lm_dwconv_mult_dsp_s8", "lm_dwconv_c1_mult_dsp_s8"})
-# the 3x3 walk instances (ops/conv.py): _h_ walks the rows, _v_ the columns, in a transposed view
-WALK = re.compile(r"^lm_dw3x3_c\d+_w\d+_s[12]_([hv])_q\d$")
+# the 3x3 walk instances (ops/conv.py): _h_ walks the rows, _v_ the columns, in a transposed
+# view; lm_dwp3x3 (one pass) takes its line length from the params, lm_dw3x3 (two passes, _l)
+# has it built in and is never cut
+WALK = re.compile(r"^lm_dwp?3x3_c\d+_w\d+(?:_s[12])?_([hv])_q\d(_l\d+)?$")
 AXIS = {"h": ("in_h", "out_h", "k_h", "stride_h", "dil_h", "pad_top"),
         "w": ("in_w", "out_w", "k_w", "stride_w", "dil_w", "pad_left")}
 FORWARD, BACKWARD = "first-to-last", "last-to-first"
@@ -149,7 +151,9 @@ def _valid(layer: Layer, v: RowView, b: Block) -> bool:
     """The kernel accepts the block: its pointers 4-aligned, and the walk's conditions."""
     if b.rows < 1 or (b.start * v.in_row) % ALIGN or (b.r0 * v.out_row) % ALIGN:
         return False
-    return not v.walk or _column_walk_fits(dict(block_params(layer, v, b)))
+    if not v.walk:
+        return True
+    return not layer.kernel.startswith("lm_dw3x3_") and pair_walk_fits(dict(block_params(layer, v, b)))
 
 
 def partitions(v: RowView, size: int) -> list[list[tuple[int, int]]]:
