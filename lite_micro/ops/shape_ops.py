@@ -206,8 +206,11 @@ def prepare_concatenation(op: Op) -> Layer:
     require(sum(t.shape[axis] for t in ins) == out.shape[axis], op,
             f"input sizes along axis {axis} do not add up to the output's {out.shape[axis]}")
     blocks, at = [], 0
-    for t in ins:
-        blocks.append(_along_axis(op, t, out, axis, 0, at, t.shape[axis], requant_params(op, t, out)))
+    for t in ins:    # int16: TFLM copies the raw values whatever the scales, with zero points 0
+        require(t.dtype != "int16" or t.zero_point == 0 == out.zero_point, op,
+                "int16 inputs and output need zero point 0 (TFLM's int16 CONCATENATION)")
+        rq = requant_params(op, t, out) if t.dtype != "int16" else None
+        blocks.append(_along_axis(op, t, out, axis, 0, at, t.shape[axis], rq))
         at += t.shape[axis]
     rescaled = sum(b.requant is not None for b in blocks)
     note = f"{len(ins)} inputs on axis {axis}" + (f", {rescaled} requantized" if rescaled else "")

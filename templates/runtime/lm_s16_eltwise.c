@@ -121,12 +121,16 @@ void lm_tanh_s16(const lm_s16_sigmoid_params *p, const uint16_t *table, const vo
     }
 }
 
-enum { LM_S16_ADD, LM_S16_SUB, LM_S16_MUL };
+enum { LM_S16_ADD, LM_S16_SUB, LM_S16_MUL, LM_S16_MAX, LM_S16_MIN };
 
-/* One element of ADD / SUB / MUL (int16 arithmetic of TFLM's reference kernels). */
+/* One element of ADD / SUB / MUL (int16 arithmetic of TFLM's reference kernels), or the raw
+ * MAXIMUM / MINIMUM. */
 LM_INLINE int32_t lm_s16_binary(const lm_eltwise_params *p, int32_t kind, int32_t a, int32_t b)
 {
     int32_t raw;
+    if (kind == LM_S16_MAX || kind == LM_S16_MIN) {
+        return (kind == LM_S16_MAX) == (a >= b) ? a : b;
+    }
     if (kind == LM_S16_MUL) {
         raw = lm_requantize((a + p->in1_offset) * (b + p->in2_offset), p->out_mult, p->out_shift);
     } else {
@@ -167,4 +171,25 @@ void lm_sub_s16(const lm_eltwise_params *p, const void *in1, const void *in2, vo
 void lm_mul_s16(const lm_eltwise_params *p, const void *in1, const void *in2, void *out)
 {
     lm_s16_binary_run(p, LM_S16_MUL, (const int16_t *)in1, (const int16_t *)in2, (int16_t *)out);
+}
+
+void lm_max_s16(const lm_eltwise_params *p, const void *in1, const void *in2, void *out)
+{
+    lm_s16_binary_run(p, LM_S16_MAX, (const int16_t *)in1, (const int16_t *)in2, (int16_t *)out);
+}
+
+void lm_min_s16(const lm_eltwise_params *p, const void *in1, const void *in2, void *out)
+{
+    lm_s16_binary_run(p, LM_S16_MIN, (const int16_t *)in1, (const int16_t *)in2, (int16_t *)out);
+}
+
+void lm_relu_s16(const lm_s16_relu_params *p, const void *in, void *out)
+{
+    const int16_t *x = (const int16_t *)in;
+    int16_t *y = (int16_t *)out;
+    int32_t i;
+    for (i = 0; i < p->size; ++i) {
+        const int32_t v = p->requant ? lm_requantize(x[i], p->mult, p->shift) : x[i];
+        y[i] = (int16_t)lm_s16_clamp(v, p->act_min, p->act_max);
+    }
 }

@@ -85,7 +85,7 @@ def _depthwise(bias_dtype: str, zp: int = 0) -> bytes:
      "must be a constant int64 or int16 tensor"),
     (OpCase("REDUCE_MAX", [TensorSpec((2, 4), "int16", 0.01, 0),
                            TensorSpec((1,), "int32", data=np.array([1], np.int32))],
-            [TensorSpec((2,), "int16", 0.01, 0)]).build(), "is int16; only int8 is supported"),
+            [TensorSpec((2,), "int16", 0.01, 0)]).build(), "TFLM's REDUCE_MAX takes float32 or int8 data"),
 ])
 def test_refusals_are_one_line(model, message, tmp_path):
     with pytest.raises(UnsupportedError, match=message):
@@ -95,3 +95,74 @@ def test_refusals_are_one_line(model, message, tmp_path):
     done = subprocess.run([sys.executable, "-m", "lite_micro.cli", "gen", str(path), "-o", str(tmp_path / "out")],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+
+
+# ---- TFLM refuses these on int16: so do we, in one line ----------------------------------------
+
+REFUSED16 = ["GATHER", "GATHER_ND", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND", "DEPTH_TO_SPACE", "SPACE_TO_DEPTH",
+             "HARD_SWISH", "REDUCE_MAX", "REDUCE_MIN", "ARG_MAX", "SVDF", "L2_NORMALIZATION",
+             "LOG_SOFTMAX"]
+
+
+def _int16_case(op: str) -> OpCase:
+    """The first int8 case of the op's strategy with int8 data made int16 (SVDF: the input only)."""
+    from lite_micro.testing.sampling import sample_cases
+    from lite_micro.testing.strategies_coverage import STRATEGIES as COVERAGE
+    from lite_micro.testing.strategies_more import ALL_STRATEGIES
+    from lite_micro.testing.strategies_s16 import as_int16
+    for case in sample_cases({**ALL_STRATEGIES, **COVERAGE}[op], 20, 3):
+        if case.inputs[0].dtype == "int8":
+            return as_int16(case, keep=range(1, len(case.inputs))) if op == "SVDF" else as_int16(case)
+    raise AssertionError(f"no int8 case of {op}")
+
+
+@pytest.mark.parametrize("op", REFUSED16)
+def test_int16_forms_tflm_refuses_are_refused(op):
+    """The TFLM interpreter fails to prepare the int16 form; we refuse it naming TFLM's rule."""
+    from lite_micro.errors import LiteMicroError
+    from lite_micro.ops.s16_more import REFUSED
+    from lite_micro.reference import Reference
+    case = _int16_case(op)
+    model = case.build()
+    with pytest.raises((LiteMicroError, RuntimeError)):      # in Prepare or, for some, in Eval
+        inputs = [np.zeros(t.shape, t.dtype) for t in case.inputs if t is not None and t.data is None
+                  and not t.variable]
+        Reference(model).run(inputs, len(case.outputs))
+    with pytest.raises(UnsupportedError) as info:
+        compile_model(model, Options(target="host"))
+    assert REFUSED[op] in str(info.value) and "\n" not in str(info.value)
+
+
+def test_int8_svdf_with_int16_state_is_not_refused():
+    """SVDF's int16 state and time weights are the int8 SVDF (the refusal is for an int16 input)."""
+    from lite_micro.testing.sampling import sample_cases
+    from lite_micro.testing.strategies_more import ALL_STRATEGIES
+    cases = [c for c in sample_cases(ALL_STRATEGIES["SVDF"], 30, 1) if any(t.dtype == "int16" for t in c.inputs)]
+    assert cases and run_cases(cases[:3]) == []
+
+
+def test_int16_concatenation_copies_raw_values_whatever_the_scales():
+    """TFLM's int16 CONCATENATION does not requantize: inputs of other scales are copied as they are."""
+    a, b = TensorSpec((2, 3), "int16", 0.01, 0), TensorSpec((2, 5), "int16", 0.04, 0)
+    case = OpCase("CONCATENATION", [a, b], [TensorSpec((2, 8), "int16", 0.02, 0)],
+                  dict(axis=1, fused_activation_function="NONE"))
+    assert run_cases([case], inputs_per_model=4) == []
+    nonzero = OpCase("CONCATENATION", [TensorSpec((2, 3), "int16", 0.01, 3), b], [TensorSpec((2, 8), "int16", 0.02, 0)],
+                     dict(axis=1, fused_activation_function="NONE"))
+    with pytest.raises(UnsupportedError, match="int16 inputs and output need zero point 0"):
+        compile_model(nonzero.build(), Options(target="host"))
+
+
+def test_prelu16_needs_int8_alpha():
+    case = OpCase("PRELU", [TensorSpec((4,), "int16", 0.01, 0),
+                            TensorSpec((4,), "int16", 0.01, 0, 0, np.ones(4, np.int16))],
+                  [TensorSpec((4,), "int16", 0.01, 0)])
+    with pytest.raises(UnsupportedError, match="TFLM's int16 PRELU takes an int8 alpha"):
+        compile_model(case.build(), Options(target="host"))
+
+
+def test_softmax_s8_s16_output_quantization_is_checked():
+    case = OpCase("SOFTMAX", [TensorSpec((1, 5), "int8", 0.1, 0)], [TensorSpec((1, 5), "int16", 1.0 / 32768, 0)],
+                  dict(beta=1.0))
+    with pytest.raises(UnsupportedError, match="zero point -32768 and scale 1/65536"):
+        compile_model(case.build(), Options(target="host"))
