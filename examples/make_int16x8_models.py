@@ -13,8 +13,10 @@ representative data:
   Max/AveragePooling2D, Concatenate, global average pooling, Dense, Softmax;
 - keras_audio16x8.tflite: a 1-D audio-style net, int16 input 1x49x10 and output: Conv1D
   stacks with LeakyReLU and Add, MaxPooling1D, GlobalAveragePooling1D, Dense with tanh, Dense;
-- keras_lstm16x8.tflite: Keras LSTM (unrolled by the converter into one
-  UNIDIRECTIONAL_SEQUENCE_LSTM with int16 activations), int16 input 1x12x6, then Dense.
+- keras_lstm16x8.tflite: a Keras LSTM over 12 steps, int16 input 1x12x6, then Dense. Built with
+  unroll=True: the step loop becomes FULLY_CONNECTED, SPLIT, LOGISTIC, TANH, MUL and ADD per
+  step (UNPACK of the input first). Without unrolling, TensorFlow 2.21's converter crashes
+  (SIGSEGV) on the fused UNIDIRECTIONAL_SEQUENCE_LSTM, in int16x8 and int8 alike.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ def build_lstm(tf, seed: int):
     tf.keras.utils.set_random_seed(seed)
     L = tf.keras.layers
     inp = L.Input(shape=(12, 6), batch_size=1)
-    x = L.LSTM(8, return_sequences=False)(inp)
+    x = L.LSTM(8, unroll=True)(inp)
     out = L.Dense(3)(x)
     return tf.keras.Model(inp, out)
 
@@ -92,7 +94,7 @@ def main() -> None:
     ap.add_argument("out_dir")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("names", nargs="*", help="only these models")
-    args = ap.parse_args()
+    args = ap.parse_intermixed_args()
     import tensorflow as tf
 
     out = Path(args.out_dir)

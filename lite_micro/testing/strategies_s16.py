@@ -248,14 +248,14 @@ def transpose_conv16(draw):
 # The data-movement ops draw their int8 cases (strategies_more) and move them to int16.
 
 def _spec16(s: TensorSpec) -> TensorSpec:
-    """An int8 tensor as int16 (zero point 0): constant values spread over the int16 range; a
-    one-element constant (PADV2's pad value) with both bytes equal, which the fill takes."""
+    """An int8 tensor as int16 (zero point 0), constant values spread over the int16 range (x * 257:
+    a PADV2 pad value of both bytes equal for x >= 0, which is a byte fill, of two bytes otherwise)."""
     if s is None or s.dtype != "int8":
         return s
     data = None
     if s.data is not None:
         wide = s.data.astype(np.int16)
-        data = (wide * 256 + (wide & 0xFF) if s.data.size == 1 else wide * 257).astype(np.int16)
+        data = (wide * 257).astype(np.int16)
     zp = [0] * len(s.zero_point) if isinstance(s.zero_point, (list, tuple)) else 0
     return TensorSpec(tuple(s.shape), "int16", s.scale, zp, s.quantized_dimension, data, s.variable, s.name)
 

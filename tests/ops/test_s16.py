@@ -166,3 +166,13 @@ def test_softmax_s8_s16_output_quantization_is_checked():
                   dict(beta=1.0))
     with pytest.raises(UnsupportedError, match="zero point -32768 and scale 1/65536"):
         compile_model(case.build(), Options(target="host"))
+
+
+def test_padv2_int16_value_of_two_different_bytes_matches_tflm():
+    """A pad value that is no byte repeated (-1234 = 0xFB2E) is copied from the constant."""
+    pads = TensorSpec((3, 2), "int32", data=np.array([[1, 0], [0, 2], [1, 1]], np.int32))
+    value = TensorSpec((1,), "int16", 0.01, 0, 0, np.array([-1234], np.int16))
+    case = OpCase("PADV2", [TensorSpec((2, 3, 4), "int16", 0.01, 0), pads, value],
+                  [TensorSpec((3, 5, 6), "int16", 0.01, 0)])
+    assert "pad value copied" in compile_model(case.build(), Options(target="host")).layers[0].note
+    assert run_cases([case], inputs_per_model=3) == []
