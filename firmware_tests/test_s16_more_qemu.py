@@ -1,7 +1,7 @@
 """The newer int16 kernels as firmware in QEMU, against the TFLM interpreter, every output byte
 equal, on a DSP core and on an ARMv6-M core: RELU, PRELU (int8 alpha), MAXIMUM, RELU6,
 TRANSPOSE, CONCATENATION of other scales, QUANTIZE int16 -> int8, SOFTMAX int8 -> int16,
-MINIMUM and PAD in one model; and the int16x8 UNIDIRECTIONAL_SEQUENCE_LSTM (state carried
+MINIMUM and PAD in one model; RSQRT; and the int16x8 UNIDIRECTIONAL_SEQUENCE_LSTM (state carried
 over the invokes of one run)."""
 
 from __future__ import annotations
@@ -46,3 +46,19 @@ def test_int16_kernels_bit_exact_in_qemu(name, target, tmp_path):
         for j, (w, g) in enumerate(zip(want, got)):
             w = np.asarray(w)
             assert g.dtype == w.dtype and np.array_equal(g.reshape(-1), w.reshape(-1)), f"set {k} output {j}"
+
+
+@pytest.mark.parametrize("target", ["cortex-m4", "cortex-m0plus"])
+def test_int16_rsqrt_bit_exact_in_qemu(target, tmp_path):
+    """RSQRT int16 on non-negative inputs (TFLM stops the invoke on a negative one)."""
+    from lite_micro.testing.oneop import OpCase, TensorSpec
+    model = OpCase("RSQRT", [TensorSpec((512,), "int16", 1e-4, 0)],
+                   [TensorSpec((512,), "int16", float(np.float32(1.0 / (0.01 * 32767 * 2.0))), 0)]).build()
+    gen = compile_model(model, Options(target=target, prefix="rsqrt16"))
+    rng = np.random.default_rng(3)
+    sets = [[np.arange(512, dtype=np.int16)]] + [[rng.integers(0, 32768, 512).astype(np.int16)] for _ in range(3)]
+    outputs = run_firmware(build_firmware(gen, load_target(target), sets, tmp_path), load_target(target))
+    assert len(outputs) == len(sets)
+    for k, (inputs, got) in enumerate(zip(sets, outputs)):
+        want = np.asarray(Reference(model).run(inputs, 1)[0])
+        assert np.array_equal(got[0].reshape(-1), want.reshape(-1)), f"set {k}"

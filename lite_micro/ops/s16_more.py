@@ -25,7 +25,7 @@ from ..ir import Op, Tensor
 from .activations import round_half_away, scale_ratio
 from .base import ConstArg, ConstArray, Layer, ParamsArg, TensorArg, require, require_int8
 from .elementwise import broadcast_params
-from .math_unary import check_int16_tensors
+from .math_unary import RSQRT_SHIFT, check_int16_tensors, rsqrt_params
 from .prelu import prelu_params
 from .softmax import softmax_s8_params
 
@@ -133,6 +133,23 @@ def prepare_softmax_s8_s16(op: Op) -> Layer:
                  note="gemmlowp fixed-point softmax, int16 output")
 
 
+# ---- RSQRT --------------------------------------------------------------------------------------
+
+def prepare_rsqrt(op: Op) -> Layer:
+    """RSQRT int16 (PrepareAbsRsqrt, RsqrtEvalQuantized<int16_t>; zero points 0). TFLM stops the
+    invoke on a negative input; the kernel gives 32767 there, TFLM's value at 0."""
+    inp, out = op.input("input"), op.outputs[0]
+    check_int16_tensors(op, [(inp, "input"), (out, "output")])
+    require(not inp.is_const and inp.size == out.size, op, "the input must be an activation of the output's size")
+    mult, shift = rsqrt_params(inp.scale, out.scale)
+    require(shift - RSQRT_SHIFT <= 31, op, "scales make 1 / (sqrt(input scale) * output scale) "
+                                           "too large (TFLM's requantization overflows)")
+    return Layer(op=op, kernel="lm_rsqrt_s16", runtime=ELTWISE_RUNTIME, params_type="lm_s16_rsqrt_params",
+                 params=[("size", out.size), ("mult", mult), ("shift", shift)],
+                 args=[ParamsArg(), TensorArg(inp, const=True), TensorArg(out)],
+                 note="int16 inverse square root (Newton-Raphson), requantized")
+
+
 # ---- what TFLM's interpreter refuses on int16 ------------------------------------------------
 
 REFUSED = {
@@ -175,5 +192,5 @@ def dispatch(op: Op) -> Optional[Callable[[Op], Layer]]:
 
 PREPARE: dict[str, Callable[[Op], Layer]] = {
     "MAXIMUM": prepare_max_min, "MINIMUM": prepare_max_min, "RELU": prepare_relu, "RELU6": prepare_relu,
-    "PRELU": prepare_prelu,
+    "PRELU": prepare_prelu, "RSQRT": prepare_rsqrt,
 }

@@ -59,6 +59,11 @@ typedef struct {
 } lm_s16_relu_params;
 
 typedef struct {
+    int32_t size;                          /* elements */
+    int32_t mult, shift;                   /* QuantizeMultiplier of 1 / (sqrt(in_scale) * out_scale) */
+} lm_s16_rsqrt_params;
+
+typedef struct {
     int32_t outer, depth;                  /* rows, and the softmax axis (the last one) */
     int32_t input_multiplier, input_shift; /* x - max to the exp table's units: [-65535, 0] is [-10, 0] */
 } lm_s16_softmax_params;
@@ -124,5 +129,9 @@ void lm_min_s16(const lm_eltwise_params *p, const void *in1, const void *in2, vo
 /* RELU (requantized to the output scale, clamped at its zero) and RELU6 (a clamp of the raw
  * input to [0, six]) on int16, zero points 0. */
 void lm_relu_s16(const lm_s16_relu_params *p, const void *in, void *out);
+
+/* RSQRT on int16 (zero points 0): TFLM's integer inverse square root (GetInvSqrtQuantizedMultiplierExp),
+ * requantized. x <= 0 gives 32767 (TFLM gives it at 0 and stops the invoke below). */
+void lm_rsqrt_s16(const lm_s16_rsqrt_params *p, const void *in, void *out);
 
 #endif /* LM_S16_H */

@@ -193,3 +193,50 @@ void lm_relu_s16(const lm_s16_relu_params *p, const void *in, void *out)
         y[i] = (int16_t)lm_s16_clamp(v, p->act_min, p->act_max);
     }
 }
+
+/* gemmlowp SaturatingRoundingMultiplyByPOT for a positive exponent. */
+LM_INLINE int32_t lm_s16_mul_pot(int32_t x, int32_t exponent)
+{
+    const int32_t threshold = (int32_t)((1u << (31 - exponent)) - 1u);
+    return x > threshold ? INT32_MAX : (x < -threshold ? INT32_MIN : (int32_t)((uint32_t)x << exponent));
+}
+
+/* GetInvSqrtQuantizedMultiplierExp for 1 < v < 2^29: 1 / sqrt(v) as a multiplier and a left
+ * shift, five Newton-Raphson steps in Q3.28. */
+static int32_t lm_s16_inv_sqrt(int32_t v, int32_t *left_shift)
+{
+    const int32_t pairs = ((int32_t)lm_clz32((uint32_t)v) - 1) / 2 - 1;
+    const int32_t half_input = lm_rdbpot((v << (2 * pairs)) >> 1, 1);
+    const int32_t half_three = (1 << 28) + (1 << 27);
+    int32_t shift = 11 - pairs, x = 1 << 28, k;
+    for (k = 0; k < 5; ++k) {
+        const int32_t x3 = lm_s16_mul_pot(lm_srdhm(lm_srdhm(x, x), x), 6);
+        x = lm_s16_mul_pot((int32_t)((uint32_t)lm_srdhm(half_three, x) - (uint32_t)lm_srdhm(half_input, x3)), 3);
+    }
+    x = lm_srdhm(x, 1518500250);                 /* times sqrt(2) / 2 */
+    if (shift < 0) {
+        x = (int32_t)((uint32_t)x << -shift);
+        shift = 0;
+    }
+    *left_shift = -shift;
+    return x;
+}
+
+void lm_rsqrt_s16(const lm_s16_rsqrt_params *p, const void *in, void *out)
+{
+    const int16_t *x = (const int16_t *)in;
+    int16_t *y = (int16_t *)out;
+    int32_t i;
+    for (i = 0; i < p->size; ++i) {
+        const int32_t v = x[i];
+        int32_t m = INT32_MAX, s = 0;
+        if (v <= 0) {
+            y[i] = 32767;
+            continue;
+        }
+        if (v > 1) {
+            m = lm_s16_inv_sqrt(v, &s);
+        }
+        y[i] = (int16_t)lm_s16_clamp(lm_requantize(lm_requantize(1, m, s + 20), p->mult, p->shift - 20), -32768, 32767);
+    }
+}
