@@ -194,3 +194,20 @@ def test_rsqrt_int16_every_non_negative_input_matches_tflm(in_scale, spread, tmp
     want = Reference(model).run([x], 1)[0]
     assert len(np.unique(want)) > 100
     np.testing.assert_array_equal(ours, want)
+
+
+def test_slice_int16_matches_tflm(monkeypatch):
+    """SLICE (absent from the one-op builder's table, so from no strategy) on int16 data."""
+    from lite_micro.testing import oneop
+    from lite_micro.testing.runs import case_count
+    monkeypatch.setitem(oneop.OPS, "SLICE", ("SliceOptions", 2))
+    rng = np.random.default_rng(41)
+    cases = []
+    for _ in range(case_count(12)):
+        shape = tuple(int(d) for d in rng.integers(1, 6, size=int(rng.integers(1, 5))))
+        begin = [int(rng.integers(0, d)) for d in shape]
+        size = [-1 if rng.random() < 0.25 else int(rng.integers(1, d - b + 1)) for b, d in zip(begin, shape)]
+        out = tuple(d - b if n == -1 else n for b, n, d in zip(begin, size, shape))
+        ints = [TensorSpec((len(shape),), "int32", data=np.asarray(v, np.int32)) for v in (begin, size)]
+        cases.append(OpCase("SLICE", [TensorSpec(shape, "int16", 0.01, 0)] + ints, [TensorSpec(out, "int16", 0.01, 0)]))
+    assert run_cases(cases, inputs_per_model=2) == []
