@@ -1,7 +1,7 @@
 """The newer int16 kernels as firmware in QEMU, against the TFLM interpreter, every output byte
 equal, on a DSP core and on an ARMv6-M core: RELU, PRELU (int8 alpha), MAXIMUM, RELU6,
 TRANSPOSE, CONCATENATION of other scales, QUANTIZE int16 -> int8, SOFTMAX int8 -> int16,
-MINIMUM and PAD in one model; RSQRT; and the int16x8 UNIDIRECTIONAL_SEQUENCE_LSTM (state carried
+MINIMUM and PAD in one model; RSQRT; BATCH_MATMUL; and the int16x8 UNIDIRECTIONAL_SEQUENCE_LSTM (state carried
 over the invokes of one run)."""
 
 from __future__ import annotations
@@ -26,7 +26,10 @@ from lstm_cases import lstm_case  # noqa: E402
 def _models() -> dict:
     lstm = lstm_case(np.random.default_rng(21), int16=True, batches=2, steps=4, in_depth=6, units=5,
                      cell_clip=1.5)
-    return {"more_ops": more_ops_model(), "lstm16": lstm.build()}
+    from lite_micro.testing.sampling import sample_cases
+    from lite_micro.testing.strategies_s16 import STRATEGIES
+    matmul = next(c for c in sample_cases(STRATEGIES["BATCH_MATMUL:int16"], 20, 5) if np.prod(c.outputs[0].shape) >= 12)
+    return {"more_ops": more_ops_model(), "lstm16": lstm.build(), "matmul16": matmul.build()}
 
 
 MODELS = _models()

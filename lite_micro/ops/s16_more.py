@@ -24,7 +24,9 @@ from .. import quant
 from ..ir import Op, Tensor
 from .activations import round_half_away, scale_ratio
 from .base import ConstArg, ConstArray, Layer, ParamsArg, TensorArg, require, require_int8
+from .batch_matmul import batch_tables, matmul_layout
 from .elementwise import broadcast_params
+from .lstm import reduced_multipliers
 from .math_unary import RSQRT_SHIFT, check_int16_tensors, rsqrt_params
 from .prelu import prelu_params
 from .softmax import softmax_s8_params
@@ -150,6 +152,29 @@ def prepare_rsqrt(op: Op) -> Layer:
                  note="int16 inverse square root (Newton-Raphson), requantized")
 
 
+# ---- BATCH_MATMUL ---------------------------------------------------------------------------------
+
+def prepare_batch_matmul(op: Op) -> Layer:
+    """BATCH_MATMUL int16 (EvalInt16: BatchMatMul<int16_t, int64_t>, zero points 0): 64-bit sums,
+    TFLM's 64-bit requantization; the layout of the int8 form."""
+    require(len(op.inputs) == 2 and len(op.outputs) == 1, op, "needs two inputs and one output")
+    lhs, rhs, out = op.input("lhs"), op.input("rhs"), op.outputs[0]
+    check_int16_tensors(op, [(lhs, "lhs"), (rhs, "rhs"), (out, "output")])
+    layout, lhs_off, rhs_off, note = matmul_layout(op, lhs, rhs, out)
+    (mult,), (shift,) = quant.conv_channel_multipliers(lhs.scale, (rhs.scale,), out.scale, 1)
+    (m,), (s,) = reduced_multipliers(op, [mult], [shift])
+    params = layout + [("lhs_offset", 0), ("rhs_offset", 0), ("out_mult", int(m)), ("out_shift", int(s)),
+                       ("out_zp", 0)]
+    consts: list[ConstArray] = []
+    args = [ParamsArg(), operand16(lhs, "lhs", consts), operand16(rhs, "rhs", consts)]
+    consts += batch_tables(lhs_off, rhs_off)
+    size = dict(layout)
+    return Layer(op=op, kernel="lm_batch_matmul_s16", runtime=("lm_matmul.h", "lm_s16_matmul.h", "lm_s16_matmul.c"),
+                 params_type="lm_matmul_params", params=params, consts=consts,
+                 args=args + [ConstArg("lhs_batch"), ConstArg("rhs_batch"), TensorArg(out)],
+                 macs=size["batches"] * size["rows"] * size["cols"] * size["depth"], note=f"int16, 64-bit sums, {note}")
+
+
 # ---- what TFLM's interpreter refuses on int16 ------------------------------------------------
 
 REFUSED = {
@@ -192,5 +217,5 @@ def dispatch(op: Op) -> Optional[Callable[[Op], Layer]]:
 
 PREPARE: dict[str, Callable[[Op], Layer]] = {
     "MAXIMUM": prepare_max_min, "MINIMUM": prepare_max_min, "RELU": prepare_relu, "RELU6": prepare_relu,
-    "PRELU": prepare_prelu, "RSQRT": prepare_rsqrt,
+    "PRELU": prepare_prelu, "RSQRT": prepare_rsqrt, "BATCH_MATMUL": prepare_batch_matmul,
 }

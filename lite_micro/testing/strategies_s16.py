@@ -313,6 +313,15 @@ def softmax_s8_s16(draw):
     return case
 
 
+@st.composite
+def batch_matmul16(draw):
+    """The int8 case as int16; the output scale follows the 256 times wider inputs (products
+    65,536 times larger over a 256 times wider output range)."""
+    case = as_int16(draw(ALL_STRATEGIES["BATCH_MATMUL"]))
+    case.outputs[0].scale = _f32(case.outputs[0].scale * 256.0 * draw(st.floats(0.7, 1.4)))
+    return case
+
+
 def _moved(op: str, keep=()):
     return ALL_STRATEGIES[op].map(lambda case: as_int16(case, keep))
 
@@ -327,6 +336,7 @@ MORE_STRATEGIES = {
     "RELU6:int16": relu6_16(),
     "PRELU:int16": prelu16(),
     "SOFTMAX:int8-int16": softmax_s8_s16(),
+    "BATCH_MATMUL:int16": batch_matmul16(),
 }
 
 
