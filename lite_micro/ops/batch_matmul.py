@@ -46,12 +46,8 @@ def _operand(name: str, t: Tensor, consts: list):
     return TensorArg(t, const=True)
 
 
-def prepare(op: Op) -> Layer:
-    require(len(op.inputs) == 2 and len(op.outputs) == 1, op, "needs two inputs and one output")
-    lhs, rhs, out = op.input("lhs"), op.input("rhs"), op.outputs[0]
-    for t, role in ((lhs, "lhs"), (rhs, "rhs"), (out, "output")):
-        require_int8(op, t, role)
-        require(not t.quant.per_channel, op, f"{role} must be quantized per tensor")
+def matmul_layout(op: Op, lhs: Tensor, rhs: Tensor, out: Tensor) -> tuple[list, list, list, str]:
+    """The sizes and strides of lm_matmul_params, the batch offset tables and a note (int8 and int16)."""
     require(2 <= len(lhs.shape) <= MAX_RANK and 2 <= len(rhs.shape) <= MAX_RANK, op,
             f"inputs must have 2 to {MAX_RANK} dimensions")
     adj_x, adj_y = bool(op.options.adj_x), bool(op.options.adj_y)
@@ -61,20 +57,35 @@ def prepare(op: Op) -> Layer:
     out_batch, lhs_off, rhs_off = _batch_offsets(op, lhs.shape[:-2], rhs.shape[:-2], rows * depth, depth * cols)
     require(tuple(out.shape) == out_batch + (rows, cols) or out.size == len(lhs_off) * rows * cols, op,
             f"output shape {list(out.shape)} does not match {list(out_batch + (rows, cols))}")
-    # GetQuantizedConvolutionMultipler as the oracle computes it: the scale product in double
-    (mult,), (shift,) = quant.conv_channel_multipliers(lhs.scale, (rhs.scale,), out.scale, 1)
     params = [("batches", len(lhs_off)), ("rows", rows), ("cols", cols), ("depth", depth),
               ("lhs_row_stride", 1 if adj_x else depth), ("lhs_depth_stride", rows if adj_x else 1),
-              ("rhs_col_stride", depth if adj_y else 1), ("rhs_depth_stride", 1 if adj_y else cols),
-              ("lhs_offset", -lhs.zero_point), ("rhs_offset", -rhs.zero_point),
-              ("out_mult", mult), ("out_shift", shift), ("out_zp", out.zero_point)]
+              ("rhs_col_stride", depth if adj_y else 1), ("rhs_depth_stride", 1 if adj_y else cols)]
+    note = (f"{len(lhs_off)} x [{rows}x{depth}] x [{depth}x{cols}]"
+            + (", lhs transposed" if adj_x else "") + (", rhs transposed" if adj_y else ""))
+    return params, lhs_off, rhs_off, note
+
+
+def batch_tables(lhs_off: list, rhs_off: list) -> list:
+    return [ConstArray("lhs_batch", "int32_t", np.asarray(lhs_off, np.int64), "lhs offset of each output matrix"),
+            ConstArray("rhs_batch", "int32_t", np.asarray(rhs_off, np.int64), "rhs offset of each output matrix")]
+
+
+def prepare(op: Op) -> Layer:
+    require(len(op.inputs) == 2 and len(op.outputs) == 1, op, "needs two inputs and one output")
+    lhs, rhs, out = op.input("lhs"), op.input("rhs"), op.outputs[0]
+    for t, role in ((lhs, "lhs"), (rhs, "rhs"), (out, "output")):
+        require_int8(op, t, role)
+        require(not t.quant.per_channel, op, f"{role} must be quantized per tensor")
+    layout, lhs_off, rhs_off, note = matmul_layout(op, lhs, rhs, out)
+    # GetQuantizedConvolutionMultipler as the oracle computes it: the scale product in double
+    (mult,), (shift,) = quant.conv_channel_multipliers(lhs.scale, (rhs.scale,), out.scale, 1)
+    params = layout + [("lhs_offset", -lhs.zero_point), ("rhs_offset", -rhs.zero_point),
+                       ("out_mult", mult), ("out_shift", shift), ("out_zp", out.zero_point)]
     consts: list = []
     a, b = _operand("lhs", lhs, consts), _operand("rhs", rhs, consts)
-    consts += [ConstArray("lhs_batch", "int32_t", np.asarray(lhs_off, np.int64), "lhs offset of each output matrix"),
-               ConstArray("rhs_batch", "int32_t", np.asarray(rhs_off, np.int64), "rhs offset of each output matrix")]
+    consts += batch_tables(lhs_off, rhs_off)
+    macs = len(lhs_off) * dict(layout)["rows"] * dict(layout)["cols"] * dict(layout)["depth"]
     return Layer(op=op, kernel="lm_batch_matmul_s8", runtime=("lm_matmul.h", "lm_matmul.c"),
                  params_type="lm_matmul_params", params=params, consts=consts,
                  args=[ParamsArg(), a, b, ConstArg("lhs_batch"), ConstArg("rhs_batch"), TensorArg(out)],
-                 macs=len(lhs_off) * rows * cols * depth,
-                 note=f"{len(lhs_off)} x [{rows}x{depth}] x [{depth}x{cols}]"
-                      + (", lhs transposed" if adj_x else "") + (", rhs transposed" if adj_y else ""))
+                 macs=macs, note=note)

@@ -14,6 +14,8 @@ wrapped to 8 bits, which is the zero point when the bytes are zero.
 
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
 from .. import quant
@@ -93,11 +95,25 @@ def _check(op: Op) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     require_int8(op, inp, "input")
     require_int8(op, out, "output")
     require_int8(op, hidden, "hidden state")
+    _check_state(op, hidden, cell)
+    _check_weights(op, "int32")
+    return inp, out, hidden, cell
+
+
+def _check_state(op: Op, hidden: Tensor, cell: Optional[Tensor]) -> None:
     require(hidden.is_variable and not hidden.is_const, op, "hidden state must be a variable tensor")
     require(cell is not None and cell.dtype == "int16" and cell.is_variable and cell.quant is not None,
             op, "cell state must be a quantized int16 variable tensor (only int16 cell state is supported)")
+
+
+def _check_weights(op: Op, bias_dtype: str) -> None:
+    """The standard LSTM's weights and biases; TFLM's kernel runs no other variant."""
+    for i in IN_WEIGHTS[:1] + REC_WEIGHTS[:1]:
+        require(op.input_or_none(i) is not None, op, f"CIFG (no input gate, {i} omitted) is not supported: "
+                                                     "TFLM's LSTM kernel runs only the standard LSTM")
     for i, what in UNUSED.items():
-        require(op.input_or_none(i) is None, op, f"{what} tensors are not supported ({i})")
+        require(op.input_or_none(i) is None, op, f"{what} tensors are not supported ({i}): TFLM's LSTM "
+                                                 "kernel runs only the standard LSTM")
     for i in IN_WEIGHTS + REC_WEIGHTS:
         w = op.input(i)
         require(w is not None and w.is_const, op, f"weights ({i}) must be constant")
@@ -106,13 +122,12 @@ def _check(op: Op) -> tuple[Tensor, Tensor, Tensor, Tensor]:
                 f"weights ({i}) must be quantized per tensor with zero point 0")
     for i in BIASES:
         b = op.input(i)
-        require(b is not None and b.is_const and b.dtype == "int32", op,
-                f"gate bias ({i}) must be a constant int32 tensor")
+        require(b is not None and b.is_const and b.dtype == bias_dtype, op,
+                f"gate bias ({i}) must be a constant {bias_dtype} tensor")
     o = op.options
     require(o.fused_activation_function == ACT_TANH, op, "cell gate activation must be TANH")
     require(not o.diagonal_recurrent_tensors, op, "diagonal recurrent weights are not supported")
     require(not o.asymmetric_quantize_inputs, op, "hybrid (asymmetric input) LSTM is not supported")
-    return inp, out, hidden, cell
 
 
 def _sizes(op: Op, inp: Tensor, out: Tensor, hidden: Tensor, cell: Tensor) -> dict:
@@ -153,11 +168,8 @@ def _gate_fc(op: Op, source: Tensor, slots, zero_point: int, biases=None):
     return weights, folded, mults, shifts
 
 
-def prepare(op: Op) -> Layer:
-    inp, out, hidden, cell = _check(op)
-    size = _sizes(op, inp, out, hidden, cell)
-    w_in, b_in, in_mult, in_shift = _gate_fc(op, inp, IN_WEIGHTS, inp.zero_point, BIASES)
-    w_rec, b_rec, rec_mult, rec_shift = _gate_fc(op, hidden, REC_WEIGHTS, hidden.zero_point)
+def _cell_params(op: Op, hidden: Tensor, cell: Tensor) -> list:
+    """The inter-gate multipliers, the cell clip and the tanh input scaling (shared by int8 and int16)."""
     power, _ = checked_log2(cell.scale)
     tanh_mult, tanh_shift = tanh_input_scaling(power)
     require(tanh_mult * 32767 < (1 << 31), op, f"cell state scale {cell.scale:g} is too large")
@@ -165,13 +177,23 @@ def prepare(op: Op) -> Layer:
     ic_m, ic_s = inter_gate_multiplier(ACT_OUT_SCALE, ACT_OUT_SCALE, cell.scale)
     out_m, out_s = inter_gate_multiplier(ACT_OUT_SCALE, ACT_OUT_SCALE, hidden.scale)
     clip = float(op.options.cell_clip or 0.0)
+    return [("forget_mult", fc_m), ("forget_shift", fc_s), ("update_mult", ic_m), ("update_shift", ic_s),
+            ("hidden_mult", out_m), ("hidden_shift", out_s),
+            ("clip_cell", int(clip > 0)), ("cell_clip", quantized_cell_clip(clip, cell.scale) if clip > 0 else 0),
+            ("tanh_mult", tanh_mult), ("tanh_shift", tanh_shift)]
+
+
+def prepare(op: Op) -> Layer:
+    if op.input_or_none("input") is not None and op.input("input").dtype == "int16":
+        return prepare_s16(op)
+    inp, out, hidden, cell = _check(op)
+    size = _sizes(op, inp, out, hidden, cell)
+    w_in, b_in, in_mult, in_shift = _gate_fc(op, inp, IN_WEIGHTS, inp.zero_point, BIASES)
+    w_rec, b_rec, rec_mult, rec_shift = _gate_fc(op, hidden, REC_WEIGHTS, hidden.zero_point)
     params = list(size.items()) + [
         ("hidden_zp", hidden.zero_point),
         ("in_mult", in_mult), ("in_shift", in_shift), ("rec_mult", rec_mult), ("rec_shift", rec_shift),
-        ("forget_mult", fc_m), ("forget_shift", fc_s), ("update_mult", ic_m), ("update_shift", ic_s),
-        ("hidden_mult", out_m), ("hidden_shift", out_s),
-        ("clip_cell", int(clip > 0)), ("cell_clip", quantized_cell_clip(clip, cell.scale) if clip > 0 else 0),
-        ("tanh_mult", tanh_mult), ("tanh_shift", tanh_shift)]
+        ] + _cell_params(op, hidden, cell)
     units, in_depth = size["units"], size["in_depth"]
     consts = [
         ConstArray("w_in", "int8_t", w_in, f"input weights [gate {', '.join(GATES)}][{units}][{in_depth}]"),
@@ -187,3 +209,55 @@ def prepare(op: Op) -> Layer:
                  params=params, consts=consts, args=args, scratch_bytes=size["batches"] * units,
                  macs=steps * 4 * units * (in_depth + units),
                  note=f"{size['steps']} steps x {size['batches']} batches, int16 cell, table sigmoid/tanh")
+
+
+# ---- int16 activations (int16x8): EvalLstm<int16_t, int8_t, int16_t, int64_t> ---------------
+
+def reduced_multipliers(op: Op, mults, shifts) -> tuple[np.ndarray, np.ndarray]:
+    """TFLM's MultiplyByQuantizedMultiplier for int64 values: the 16-bit reduced multipliers and
+    the right shifts 15 - shift (at least 1)."""
+    require(max(shifts) <= 14, op, "scales make the requantization shift too large for TFLM's "
+                                   "64-bit requantization (a scale ratio >= 2^14)")
+    reduced = [(m + (1 << 15)) >> 16 if m < 0x7FFF0000 else 0x7FFF for m in mults]
+    return np.asarray(reduced, np.int64), np.asarray([15 - s for s in shifts], np.int64)
+
+
+def _int16_activation(op: Op, t: Tensor, role: str) -> None:
+    require(t is not None and t.dtype == "int16" and t.quant is not None and not t.quant.per_channel, op,
+            f"{role} must be int16 quantized per tensor (int16x8 LSTM)")
+    require(t.zero_point == 0, op, f"{role} zero point is {t.zero_point}; int16 needs zero point 0")
+
+
+def prepare_s16(op: Op) -> Layer:
+    """The int16x8 LSTM: int16 input, hidden state and output, int8 weights, int64 biases,
+    64-bit FC sums requantized to Q3.12; the cell arithmetic of the int8 form."""
+    require(len(op.inputs) == 24 and len(op.outputs) == 1, op, "needs 24 inputs and one output")
+    inp, out, hidden, cell = op.input("input"), op.outputs[0], op.input(HIDDEN), op.input_or_none(CELL)
+    for t, role in ((inp, "input"), (out, "output"), (hidden, "hidden state")):
+        _int16_activation(op, t, role)
+    _check_state(op, hidden, cell)
+    _check_weights(op, "int64")
+    size = _sizes(op, inp, out, hidden, cell)
+    w_in = np.stack([op.input(i).data for i in IN_WEIGHTS])
+    b_in = np.stack([op.input(i).data.astype(np.int64) for i in BIASES])
+    w_rec = np.stack([op.input(i).data for i in REC_WEIGHTS])
+    in_m, in_s = reduced_multipliers(op, *quant.conv_channel_multipliers(
+        inp.scale, [op.input(i).scale for i in IN_WEIGHTS], GATE_SCALE, 4))
+    rec_m, rec_s = reduced_multipliers(op, *quant.conv_channel_multipliers(
+        hidden.scale, [op.input(i).scale for i in REC_WEIGHTS], GATE_SCALE, 4))
+    params = list(size.items()) + [("hidden_zp", 0)] + [
+        (name, [int(v) for v in values]) for name, values in
+        (("in_mult", in_m), ("in_shift", in_s), ("rec_mult", rec_m), ("rec_shift", rec_s))] + _cell_params(op, hidden, cell)
+    units, in_depth = size["units"], size["in_depth"]
+    consts = [
+        ConstArray("w_in", "int8_t", w_in, f"input weights [gate {', '.join(GATES)}][{units}][{in_depth}]"),
+        ConstArray("b_in", "int64_t", b_in, "gate biases [gate][unit]"),
+        ConstArray("w_rec", "int8_t", w_rec, f"recurrent weights [gate][{units}][{units}]"),
+        ConstArray("sigmoid", "uint16_t", np.asarray(SIGMOID_TABLE, np.int64), "sigmoid(i/24), 0.16 fixed point")]
+    args = [ParamsArg(), TensorArg(inp, const=True), ConstArg("w_in"), ConstArg("b_in"), ConstArg("w_rec"),
+            ConstArg("sigmoid"), TensorArg(hidden), TensorArg(cell), TensorArg(out)]
+    steps = size["steps"] * size["batches"]
+    return Layer(op=op, kernel="lm_lstm_s16", runtime=("lm_dot.h", "lm_lstm.h", "lm_lstm.c"),
+                 params_type="lm_lstm_params", params=params, consts=consts, args=args,
+                 macs=steps * 4 * units * (in_depth + units),
+                 note=f"int16x8: {size['steps']} steps x {size['batches']} batches, 64-bit FC sums, int16 cell")

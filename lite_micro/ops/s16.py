@@ -29,11 +29,12 @@ from .. import quant
 from ..ir import Op, Tensor
 from ..quant import fixedpoint as fp
 from ..quant import lut16
+from . import s16_more
 from .activations import leaky_relu_params
 from .base import ConstArg, ConstArray, Layer, ParamsArg, TensorArg, require
 from .common import PADDING_SAME, PADDING_VALID, out_size, pad_before, spatial
 from .elementwise import broadcast_params
-from .lstm import SIGMOID_TABLE
+from .lstm import SIGMOID_TABLE, reduced_multipliers
 from .math_unary import check_int16_tensors
 from .pooling import window_params
 from .quantize import convert_params, per_tensor
@@ -101,10 +102,7 @@ def requant_tables(op: Op, inp: Tensor, weights: Tensor, out: Tensor, channels: 
     mults, shifts = quant.conv_channel_multipliers(inp.scale, scales, out.scale, channels)
     if acc32:
         return np.asarray(mults, np.int64), np.asarray(shifts, np.int64)
-    require(max(shifts) <= 14, op, "scales make the requantization shift too large for TFLM's "
-                                   "64-bit requantization (input scale x weight scale / output scale >= 2^14)")
-    reduced = [(m + (1 << 15)) >> 16 if m < 0x7FFF0000 else 0x7FFF for m in mults]
-    return np.asarray(reduced, np.int64), np.asarray([15 - s for s in shifts], np.int64)
+    return reduced_multipliers(op, mults, shifts)
 
 
 def _weighted_layer(op: Op, kernel: str, params: list, w: np.ndarray, bias: np.ndarray, rq, macs: int,
@@ -331,6 +329,9 @@ def softmax_tables() -> tuple[np.ndarray, np.ndarray]:
 
 
 def prepare_softmax(op: Op) -> Layer:
+    """int16 SOFTMAX; an int8 input with an int16 output goes to s16_more's kernel."""
+    if op.input("input").dtype != "int16":
+        return s16_more.prepare_softmax_s8_s16(op)
     inp, out = op.input("input"), op.outputs[0]
     check_int16_tensors(op, [(inp, "input"), (out, "output")])
     require(not inp.is_const and inp.size == out.size and len(inp.shape) >= 1, op,
@@ -390,14 +391,6 @@ BINARY = {"ADD": ("lm_add_s16", addsub_params), "SUB": ("lm_sub_s16", addsub_par
           "MUL": ("lm_mul_s16", mul_params)}
 
 
-def _operand(t: Tensor, name: str, consts: list):
-    if not t.is_const:
-        return TensorArg(t, const=True)
-    consts.append(ConstArray(name, "int16_t", np.asarray(t.data, np.int64).reshape(-1),
-                             f"constant input '{t.name}' {'x'.join(map(str, t.shape))}"))
-    return ConstArg(name)
-
-
 def prepare_binary(op: Op) -> Layer:
     require(len(op.inputs) == 2 and len(op.outputs) == 1, op, "needs two inputs and one output")
     a, b, out = op.input("input1"), op.input("input2"), op.outputs[0]
@@ -407,7 +400,7 @@ def prepare_binary(op: Op) -> Layer:
     act_min, act_max = activation_range16(op, out)
     p = dict(params_fn(op, a, b, out), out_zp=0, act_min=act_min, act_max=act_max)
     consts: list[ConstArray] = []
-    args = [ParamsArg(), _operand(a, "in1", consts), _operand(b, "in2", consts), TensorArg(out)]
+    args = [ParamsArg(), s16_more.operand16(a, "in1", consts), s16_more.operand16(b, "in2", consts), TensorArg(out)]
     note = (f"int16, {dict(loops)['outer_dims'] + 1} loop(s) of {dict(loops)['inner']}"
             + (", broadcast" if tuple(a.shape) != tuple(b.shape) else ""))
     return Layer(op=op, kernel=kernel, runtime=ELTWISE_RUNTIME, params_type="lm_eltwise_params",

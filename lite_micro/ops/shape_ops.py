@@ -210,8 +210,11 @@ def prepare_concatenation(op: Op) -> Layer:
     require(sum(t.shape[axis] for t in ins) == out.shape[axis], op,
             f"input sizes along axis {axis} do not add up to the output's {out.shape[axis]}")
     blocks, at = [], 0
-    for t in ins:
-        blocks.append(_along_axis(op, t, out, axis, 0, at, t.shape[axis], requant_params(op, t, out)))
+    for t in ins:    # int16: TFLM copies the raw values whatever the scales, with zero points 0
+        require(t.dtype != "int16" or t.zero_point == 0 == out.zero_point, op,
+                "int16 inputs and output need zero point 0 (TFLM's int16 CONCATENATION)")
+        rq = requant_params(op, t, out) if t.dtype != "int16" else None
+        blocks.append(_along_axis(op, t, out, axis, 0, at, t.shape[axis], rq))
         at += t.shape[axis]
     rescaled = sum(b.requant is not None for b in blocks)
     note = f"{len(ins)} inputs on axis {axis}" + (f", {rescaled} requantized" if rescaled else "")
@@ -300,8 +303,9 @@ def prepare_transpose(op: Op) -> Layer:
     return copy_layer(op, [block], f"perm {perm}")
 
 
-def pad_value(op: Op, inp: Tensor, out: Tensor) -> int:
-    """The fill byte: PADV2's constant, else the output zero point (int8) or 0."""
+def pad_value(op: Op, inp: Tensor, out: Tensor) -> Optional[int]:
+    """The fill byte: PADV2's constant, else the output zero point (int8) or 0; None when
+    PADV2's constant is not one repeated byte (an int16 or int32 value)."""
     value_t = op.input_or_none("constant_values") if op.kind == "PADV2" else None
     if value_t is None:
         value = np.asarray(out.zero_point if inp.dtype == "int8" else 0, dtype=value_dtype(inp))
@@ -314,7 +318,8 @@ def pad_value(op: Op, inp: Tensor, out: Tensor) -> int:
                     "the pad value must have the output's quantization (as TFLM requires)")
         value = value_t.data.reshape(-1)[0]
     raw = np.asarray(value, dtype=value_dtype(inp)).tobytes()
-    require(len(set(raw)) == 1, op, f"pad value {value} is not one repeated byte")
+    if len(set(raw)) != 1:
+        return None                           # not one repeated byte: copied from the constant
     return int(np.frombuffer(raw[:1], dtype=np.int8)[0])
 
 
@@ -344,9 +349,10 @@ def prepare_pad(op: Op) -> Layer:
             origin[d] = start
             extents = [inp.shape[e] if e < d else out.shape[e] for e in range(rank)]
             extents[d] = size
+            value = {} if fill is not None else dict(src=op.input("constant_values"), src_strides=[0] * rank)
             blocks.append(Block(dst=out, dst_offset=sum(o * s for o, s in zip(origin, ostr)),
-                                extents=extents, dst_strides=ostr, fill=fill))
-    return copy_layer(op, blocks, f"pad value byte {fill}")
+                                extents=extents, dst_strides=ostr, fill=fill or 0, **value))
+    return copy_layer(op, blocks, f"pad value byte {fill}" if fill is not None else "pad value copied")
 
 
 def strided_slice_plan(shape, begin, end, strides, begin_mask=0, end_mask=0, ellipsis_mask=0,

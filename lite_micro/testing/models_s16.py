@@ -85,3 +85,39 @@ def fc_stack_model(seed: int = 9, features: int = 40, hidden: int = 24, classes:
         Node("SOFTMAX", [z2], [s], dict(beta=1.0)),
     ]
     return build_graph(nodes, outputs=[p, s])
+
+
+def more_ops_model(seed: int = 11) -> bytes:
+    """int16 [1, 6, 6, 4] -> RELU -> PRELU (int8 alpha per channel) -> MAXIMUM with a constant
+    -> RELU6, concatenated (another scale: a raw copy) with a TRANSPOSE of the input, then a
+    QUANTIZE to int8 and SOFTMAX int8 -> int16; and a MINIMUM of the RELU6 output with the input,
+    padded: two int16 outputs."""
+    rng = np.random.default_rng(seed)
+    x = TensorSpec((1, 6, 6, 4), "int16", 1.0 / 4096, 0)
+    r = TensorSpec((1, 6, 6, 4), "int16", 1.0 / 8192, 0)
+    alpha = TensorSpec((4,), "int8", 0.01, -3, 0, rng.integers(-60, 100, 4).astype(np.int8))
+    p = TensorSpec((1, 6, 6, 4), "int16", 1.0 / 8192, 0)
+    c = TensorSpec((1, 6, 6, 4), "int16", 1.0 / 8192, 0, 0, rng.integers(-9000, 9000, (1, 6, 6, 4)).astype(np.int16))
+    m = TensorSpec((1, 6, 6, 4), "int16", 1.0 / 8192, 0)
+    r6 = TensorSpec((1, 6, 6, 4), "int16", 1.0 / 8192, 0)
+    perm = TensorSpec((4,), "int32", data=np.array([0, 2, 1, 3], np.int32))
+    t = TensorSpec((1, 6, 6, 4), "int16", 1.0 / 4096, 0)
+    cat = TensorSpec((1, 6, 6, 8), "int16", 1.0 / 8192, 0)
+    q = TensorSpec((1, 6, 6, 8), "int8", 1.0 / 16, 0)
+    sm = TensorSpec((1, 6, 6, 8), "int16", 1.0 / 65536, -32768)
+    mn = TensorSpec((1, 6, 6, 4), "int16", 1.0 / 8192, 0)
+    pads = TensorSpec((4, 2), "int32", data=np.array([[0, 0], [1, 0], [0, 1], [0, 0]], np.int32))
+    padded = TensorSpec((1, 7, 7, 4), "int16", 1.0 / 8192, 0)
+    nodes = [
+        Node("RELU", [x], [r]),
+        Node("PRELU", [r, alpha], [p]),
+        Node("MAXIMUM", [p, c], [m]),
+        Node("RELU6", [m], [r6]),
+        Node("TRANSPOSE", [x, perm], [t]),
+        Node("CONCATENATION", [r6, t], [cat], dict(axis=3, fused_activation_function="NONE")),
+        Node("QUANTIZE", [cat], [q]),
+        Node("SOFTMAX", [q], [sm], dict(beta=1.0)),
+        Node("MINIMUM", [r6, x], [mn]),
+        Node("PAD", [mn, pads], [padded]),
+    ]
+    return build_graph(nodes, outputs=[sm, padded])

@@ -111,5 +111,7 @@ typedef struct {
 
 /* SOFTMAX int8 -> int8 (output scale 1/256, zero point -128), gemmlowp fixed point. */
 void lm_softmax_s8(const lm_softmax_params *p, const int8_t *in, int8_t *out);
+/* SOFTMAX int8 -> int16 (output scale 1/65536, zero point -32768), the same arithmetic. */
+void lm_softmax_s8_s16(const lm_softmax_params *p, const int8_t *in, void *out);
 
 #endif /* LM_KERNELS_H */

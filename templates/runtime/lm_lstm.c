@@ -87,6 +87,16 @@ LM_INLINE void lm_lstm_fc4(const int8_t *w, const int32_t *bias, int32_t units, 
     lm_dot2_s8(w + (2 * units + j) * depth, w + (3 * units + j) * depth, x, depth, acc + 2);
 }
 
+/* The gate activations from the two FC outputs requantized to Q3.12: sigmoid, tanh for the cell gate. */
+static void lm_lstm_activate(const int32_t *in_q, const int32_t *rec_q, const uint16_t *sigmoid, int32_t *gate)
+{
+    int32_t g;
+    for (g = 0; g < LM_LSTM_GATES; ++g) {
+        const int32_t sum = lm_sat_s16(lm_sat_s16(in_q[g]) + lm_sat_s16(rec_q[g]));
+        gate[g] = g == 2 ? lm_tanh_s16(sum, 3, 0, sigmoid) : lm_sigmoid_s16(sum, sigmoid);
+    }
+}
+
 /* The four gates of unit j: activation(sat16(sat16(FC_in) + sat16(FC_rec))), Q0.15. */
 static void lm_lstm_gates(const lm_lstm_params *p, const lm_lstm_weights *wt, int32_t j, const int8_t *x,
                           const int8_t *h, int32_t *gate)
@@ -95,10 +105,24 @@ static void lm_lstm_gates(const lm_lstm_params *p, const lm_lstm_weights *wt, in
     lm_lstm_fc4(wt->w_in, wt->b_in, p->units, j, x, p->in_depth, in_acc);
     lm_lstm_fc4(wt->w_rec, wt->b_rec, p->units, j, h, p->units, rec_acc);
     for (g = 0; g < LM_LSTM_GATES; ++g) {
-        const int32_t sum = lm_sat_s16(lm_sat_s16(lm_lstm_scale(in_acc[g], p->in_mult[g], p->in_shift[g])) +
-                                       lm_sat_s16(lm_lstm_scale(rec_acc[g], p->rec_mult[g], p->rec_shift[g])));
-        gate[g] = g == 2 ? lm_tanh_s16(sum, 3, 0, wt->sigmoid) : lm_sigmoid_s16(sum, wt->sigmoid);
+        in_acc[g] = lm_lstm_scale(in_acc[g], p->in_mult[g], p->in_shift[g]);
+        rec_acc[g] = lm_lstm_scale(rec_acc[g], p->rec_mult[g], p->rec_shift[g]);
     }
+    lm_lstm_activate(in_acc, rec_acc, wt->sigmoid, gate);
+}
+
+/* The cell update of one unit (in place) and its hidden value tanh(cell) * output gate,
+ * requantized to the hidden scale (zero point not added). */
+static int32_t lm_lstm_update(const lm_lstm_params *p, const int32_t *gate, int16_t *c, const uint16_t *sigmoid)
+{
+    int32_t cs = lm_sat_s16(lm_lstm_scale(gate[1] * *c, p->forget_mult, p->forget_shift));
+    cs = lm_sat_s16(cs + lm_sat_s16(lm_lstm_scale(gate[0] * gate[2], p->update_mult, p->update_shift)));
+    if (p->clip_cell) {
+        cs = LM_MAX(LM_MIN(cs, p->cell_clip), -p->cell_clip);
+    }
+    *c = (int16_t)cs;
+    return lm_lstm_scale(lm_tanh_s16(cs, p->tanh_mult, p->tanh_shift, sigmoid) * gate[3], p->hidden_mult,
+                         p->hidden_shift);
 }
 
 /* One step of one batch: reads x and the previous hidden vector h, updates the cell c in
@@ -108,16 +132,8 @@ static void lm_lstm_step(const lm_lstm_params *p, const lm_lstm_weights *wt, con
 {
     int32_t j, gate[LM_LSTM_GATES];
     for (j = 0; j < p->units; ++j) {
-        int32_t cs;
         lm_lstm_gates(p, wt, j, x, h, gate);
-        cs = lm_sat_s16(lm_lstm_scale(gate[1] * c[j], p->forget_mult, p->forget_shift));
-        cs = lm_sat_s16(cs + lm_sat_s16(lm_lstm_scale(gate[0] * gate[2], p->update_mult, p->update_shift)));
-        if (p->clip_cell) {
-            cs = LM_MAX(LM_MIN(cs, p->cell_clip), -p->cell_clip);
-        }
-        c[j] = (int16_t)cs;
-        y[j] = lm_clamp_s8(lm_lstm_scale(lm_tanh_s16(cs, p->tanh_mult, p->tanh_shift, wt->sigmoid) * gate[3],
-                                         p->hidden_mult, p->hidden_shift) + p->hidden_zp, -128, 127);
+        y[j] = lm_clamp_s8(lm_lstm_update(p, gate, c + j, wt->sigmoid) + p->hidden_zp, -128, 127);
     }
 }
 
@@ -142,5 +158,60 @@ void lm_lstm_s8(const lm_lstm_params *p, const int8_t *in, const int8_t *w_in, c
     }
     for (k = 0; k < n; ++k) {
         hidden[k] = lm_wrap_s8(scratch[k] - p->hidden_zp);
+    }
+}
+
+/* ---- int16 activations (int16x8): 64-bit FC sums, int64 biases ---------------------------- */
+
+/* TFLM's MultiplyByQuantizedMultiplier for an int64 value: m the reduced 16-bit multiplier,
+ * s = 15 - shift >= 1 (the compiler checks both). */
+LM_INLINE int32_t lm_lstm_scale64(int64_t acc, int32_t m, int32_t s)
+{
+    const uint64_t prod = (uint64_t)acc * (uint64_t)(int64_t)m + ((uint64_t)1 << (s - 1));
+    return (int32_t)(uint32_t)((uint64_t)((int64_t)prod >> s));
+}
+
+/* One gate's FC of unit j over an int16 vector, in 64 bits, requantized to Q3.12. */
+LM_INLINE int32_t lm_lstm_fc_s16(const int8_t *w, int64_t acc, const int16_t *x, int32_t depth, int32_t m, int32_t s)
+{
+    int32_t i;
+    for (i = 0; i < depth; ++i) {
+        acc += (int32_t)x[i] * (int32_t)w[i];
+    }
+    return lm_lstm_scale64(acc, m, s);
+}
+
+static void lm_lstm_step_s16(const lm_lstm_params *p, const int8_t *w_in, const int64_t *b_in, const int8_t *w_rec,
+                             const uint16_t *sigmoid, const int16_t *x, const int16_t *h, int16_t *c, int16_t *y)
+{
+    const int32_t units = p->units, depth = p->in_depth;
+    int32_t j, g, in_q[LM_LSTM_GATES], rec_q[LM_LSTM_GATES], gate[LM_LSTM_GATES];
+    for (j = 0; j < units; ++j) {
+        for (g = 0; g < LM_LSTM_GATES; ++g) {
+            const int32_t row = g * units + j;
+            in_q[g] = lm_lstm_fc_s16(w_in + row * depth, b_in[row], x, depth, p->in_mult[g], p->in_shift[g]);
+            rec_q[g] = lm_lstm_fc_s16(w_rec + row * units, 0, h, units, p->rec_mult[g], p->rec_shift[g]);
+        }
+        lm_lstm_activate(in_q, rec_q, sigmoid, gate);
+        y[j] = (int16_t)lm_sat_s16(lm_lstm_update(p, gate, c + j, sigmoid));
+    }
+}
+
+void lm_lstm_s16(const lm_lstm_params *p, const void *in, const int8_t *w_in, const int64_t *b_in,
+                 const int8_t *w_rec, const uint16_t *sigmoid, void *hidden, int8_t *cell, void *out)
+{
+    const int16_t *x = (const int16_t *)in;
+    int16_t *hid = (int16_t *)hidden, *y = (int16_t *)out;
+    int16_t *cells = (int16_t *)(void *)cell;
+    const int32_t units = p->units;
+    int32_t b, t;
+    for (b = 0; b < p->batches; ++b) {
+        int16_t *h = hid + b * units;
+        for (t = 0; t < p->steps; ++t) {
+            int16_t *yt = y + b * p->out_batch_stride + t * p->out_step_stride;
+            lm_lstm_step_s16(p, w_in, b_in, w_rec, sigmoid, x + b * p->in_batch_stride + t * p->in_step_stride, h,
+                             cells + b * units, yt);
+            memcpy(h, yt, (size_t)units * sizeof(int16_t));
+        }
     }
 }

@@ -32,4 +32,10 @@ void lm_lstm_s8(const lm_lstm_params *p, const int8_t *in, const int8_t *w_in, c
                 const int8_t *w_rec, const int32_t *b_rec, const uint16_t *sigmoid, int8_t *hidden,
                 int8_t *cell, int8_t *scratch, int8_t *out);
 
+/* int16 activations (int16x8): in, hidden and out int16 with zero point 0; b_in: [4][units] int64
+ * (the recurrent FC has no bias); in_mult / rec_mult: the reduced 16-bit multipliers and
+ * in_shift / rec_shift the right shifts 15 - shift of TFLM's 64-bit requantization. */
+void lm_lstm_s16(const lm_lstm_params *p, const void *in, const int8_t *w_in, const int64_t *b_in,
+                 const int8_t *w_rec, const uint16_t *sigmoid, void *hidden, int8_t *cell, void *out);
+
 #endif /* LM_LSTM_H */

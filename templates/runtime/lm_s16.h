@@ -52,6 +52,18 @@ typedef struct {
 } lm_s16_sigmoid_params;
 
 typedef struct {
+    int32_t size;                          /* elements */
+    int32_t mult, shift;                   /* requant: QuantizeMultiplier of in_scale / out_scale */
+    int32_t act_min, act_max;              /* the clamp (RELU6: of the raw input) */
+    int32_t requant;                       /* 1: requantize before the clamp (RELU), 0: clamp only (RELU6) */
+} lm_s16_relu_params;
+
+typedef struct {
+    int32_t size;                          /* elements */
+    int32_t mult, shift;                   /* QuantizeMultiplier of 1 / (sqrt(in_scale) * out_scale) */
+} lm_s16_rsqrt_params;
+
+typedef struct {
     int32_t outer, depth;                  /* rows, and the softmax axis (the last one) */
     int32_t input_multiplier, input_shift; /* x - max to the exp table's units: [-65535, 0] is [-10, 0] */
 } lm_s16_softmax_params;
@@ -109,5 +121,17 @@ void lm_softmax_s16(const lm_s16_softmax_params *p, const int16_t *exp_lut, cons
 void lm_add_s16(const lm_eltwise_params *p, const void *in1, const void *in2, void *out);
 void lm_sub_s16(const lm_eltwise_params *p, const void *in1, const void *in2, void *out);
 void lm_mul_s16(const lm_eltwise_params *p, const void *in1, const void *in2, void *out);
+
+/* MAXIMUM, MINIMUM: the larger / smaller raw int16 value (TFLM reads no quantization). */
+void lm_max_s16(const lm_eltwise_params *p, const void *in1, const void *in2, void *out);
+void lm_min_s16(const lm_eltwise_params *p, const void *in1, const void *in2, void *out);
+
+/* RELU (requantized to the output scale, clamped at its zero) and RELU6 (a clamp of the raw
+ * input to [0, six]) on int16, zero points 0. */
+void lm_relu_s16(const lm_s16_relu_params *p, const void *in, void *out);
+
+/* RSQRT on int16 (zero points 0): TFLM's integer inverse square root (GetInvSqrtQuantizedMultiplierExp),
+ * requantized. x <= 0 gives 32767 (TFLM gives it at 0 and stops the invoke below). */
+void lm_rsqrt_s16(const lm_s16_rsqrt_params *p, const void *in, void *out);
 
 #endif /* LM_S16_H */

@@ -123,12 +123,16 @@ void lm_tanh_s16(const lm_s16_sigmoid_params *p, const uint16_t *table, const vo
     }
 }
 
-enum { LM_S16_ADD, LM_S16_SUB, LM_S16_MUL };
+enum { LM_S16_ADD, LM_S16_SUB, LM_S16_MUL, LM_S16_MAX, LM_S16_MIN };
 
-/* One element of ADD / SUB / MUL (int16 arithmetic of TFLM's reference kernels). */
+/* One element of ADD / SUB / MUL (int16 arithmetic of TFLM's reference kernels), or the raw
+ * MAXIMUM / MINIMUM. */
 LM_INLINE int32_t lm_s16_binary(const lm_eltwise_params *p, int32_t kind, int32_t a, int32_t b)
 {
     int32_t raw;
+    if (kind == LM_S16_MAX || kind == LM_S16_MIN) {
+        return (kind == LM_S16_MAX) == (a >= b) ? a : b;
+    }
     if (kind == LM_S16_MUL) {
         raw = lm_requantize((a + p->in1_offset) * (b + p->in2_offset), p->out_mult, p->out_shift);
     } else {
@@ -169,4 +173,72 @@ void lm_sub_s16(const lm_eltwise_params *p, const void *in1, const void *in2, vo
 void lm_mul_s16(const lm_eltwise_params *p, const void *in1, const void *in2, void *out)
 {
     lm_s16_binary_run(p, LM_S16_MUL, (const int16_t *)in1, (const int16_t *)in2, (int16_t *)out);
+}
+
+void lm_max_s16(const lm_eltwise_params *p, const void *in1, const void *in2, void *out)
+{
+    lm_s16_binary_run(p, LM_S16_MAX, (const int16_t *)in1, (const int16_t *)in2, (int16_t *)out);
+}
+
+void lm_min_s16(const lm_eltwise_params *p, const void *in1, const void *in2, void *out)
+{
+    lm_s16_binary_run(p, LM_S16_MIN, (const int16_t *)in1, (const int16_t *)in2, (int16_t *)out);
+}
+
+void lm_relu_s16(const lm_s16_relu_params *p, const void *in, void *out)
+{
+    const int16_t *x = (const int16_t *)in;
+    int16_t *y = (int16_t *)out;
+    int32_t i;
+    for (i = 0; i < p->size; ++i) {
+        const int32_t v = p->requant ? lm_requantize(x[i], p->mult, p->shift) : x[i];
+        y[i] = (int16_t)lm_s16_clamp(v, p->act_min, p->act_max);
+    }
+}
+
+/* gemmlowp SaturatingRoundingMultiplyByPOT for a positive exponent. */
+LM_INLINE int32_t lm_s16_mul_pot(int32_t x, int32_t exponent)
+{
+    const int32_t threshold = (int32_t)((1u << (31 - exponent)) - 1u);
+    return x > threshold ? INT32_MAX : (x < -threshold ? INT32_MIN : (int32_t)((uint32_t)x << exponent));
+}
+
+/* GetInvSqrtQuantizedMultiplierExp for 1 < v < 2^29: 1 / sqrt(v) as a multiplier and a left
+ * shift, five Newton-Raphson steps in Q3.28. */
+static int32_t lm_s16_inv_sqrt(int32_t v, int32_t *left_shift)
+{
+    const int32_t pairs = ((int32_t)lm_clz32((uint32_t)v) - 1) / 2 - 1;
+    const int32_t half_input = lm_rdbpot((v << (2 * pairs)) >> 1, 1);
+    const int32_t half_three = (1 << 28) + (1 << 27);
+    int32_t shift = 11 - pairs, x = 1 << 28, k;
+    for (k = 0; k < 5; ++k) {
+        const int32_t x3 = lm_s16_mul_pot(lm_srdhm(lm_srdhm(x, x), x), 6);
+        x = lm_s16_mul_pot((int32_t)((uint32_t)lm_srdhm(half_three, x) - (uint32_t)lm_srdhm(half_input, x3)), 3);
+    }
+    x = lm_srdhm(x, 1518500250);                 /* times sqrt(2) / 2 */
+    if (shift < 0) {
+        x = (int32_t)((uint32_t)x << -shift);
+        shift = 0;
+    }
+    *left_shift = -shift;
+    return x;
+}
+
+void lm_rsqrt_s16(const lm_s16_rsqrt_params *p, const void *in, void *out)
+{
+    const int16_t *x = (const int16_t *)in;
+    int16_t *y = (int16_t *)out;
+    int32_t i;
+    for (i = 0; i < p->size; ++i) {
+        const int32_t v = x[i];
+        int32_t m = INT32_MAX, s = 0;
+        if (v <= 0) {
+            y[i] = 32767;
+            continue;
+        }
+        if (v > 1) {
+            m = lm_s16_inv_sqrt(v, &s);
+        }
+        y[i] = (int16_t)lm_s16_clamp(lm_requantize(lm_requantize(1, m, s + 20), p->mult, p->shift - 20), -32768, 32767);
+    }
 }

@@ -1,4 +1,4 @@
-/* litemicro runtime: SOFTMAX int8 -> int8 in gemmlowp fixed point, as TFLM's reference. */
+/* litemicro runtime: SOFTMAX int8 -> int8 (and int8 -> int16) in gemmlowp fixed point, as TFLM's reference. */
 #include "lm_common.h"
 #include "lm_kernels.h"
 
@@ -72,41 +72,67 @@ static int32_t lm_one_over_one_plus_x(int32_t a)
     return lm_mul_pot(x, 1);
 }
 
+/* exp(beta * (x - max)) of one element in Q0.31, or 0 below diff_min (never summed). */
+LM_INLINE int32_t lm_softmax_exp(const lm_softmax_params *p, int32_t diff)
+{
+    if (diff < p->diff_min) {
+        return 0;
+    }
+    return lm_exp_negative(lm_srdhm((int32_t)((uint32_t)diff << p->input_left_shift), p->input_mult));
+}
+
+/* One row: the largest input, and the reciprocal of the exp sum with its bits over one unit. */
+static int32_t lm_softmax_row(const lm_softmax_params *p, const int8_t *x, int32_t *max_out, int32_t *bits_out)
+{
+    int32_t max_v = -128, sum = 0, c;
+    int headroom;
+    for (c = 0; c < p->depth; ++c) {
+        max_v = LM_MAX(max_v, (int32_t)x[c]);
+    }
+    for (c = 0; c < p->depth; ++c) {
+        sum += lm_rdbpot(lm_softmax_exp(p, (int32_t)x[c] - max_v), LM_ACCUM_INT_BITS);
+    }
+    headroom = lm_clz32((uint32_t)sum);
+    *max_out = max_v;
+    *bits_out = LM_ACCUM_INT_BITS - headroom;
+    return lm_one_over_one_plus_x((int32_t)(((uint32_t)sum << headroom) - (1u << 31)));
+}
+
+/* The probability of x[c] in `out_bits` bits, offset to the output type's range (below
+ * diff_min: the lowest value). */
+LM_INLINE int32_t lm_softmax_out(const lm_softmax_params *p, int32_t diff, int32_t scale, int32_t bits,
+                                 int32_t out_bits)
+{
+    const int32_t lowest = -(1 << (out_bits - 1)), highest = (1 << (out_bits - 1)) - 1;
+    int32_t v;
+    if (diff < p->diff_min) {
+        return lowest;
+    }
+    v = lm_rdbpot(lm_srdhm(scale, lm_softmax_exp(p, diff)), bits + 31 - out_bits) + lowest;
+    return LM_MAX(lowest, LM_MIN(highest, v));
+}
+
 void lm_softmax_s8(const lm_softmax_params *p, const int8_t *in, int8_t *out)
 {
-    const int32_t depth = p->depth;
-    int32_t r, c;
+    int32_t r, c, max_v, bits;
     for (r = 0; r < p->rows; ++r) {
-        const int8_t *x = in + r * depth;
-        int8_t *y = out + r * depth;
-        int32_t max_v = -128, sum = 0;
-        for (c = 0; c < depth; ++c) {
-            max_v = LM_MAX(max_v, (int32_t)x[c]);
+        const int8_t *x = in + r * p->depth;
+        const int32_t scale = lm_softmax_row(p, x, &max_v, &bits);
+        for (c = 0; c < p->depth; ++c) {
+            out[r * p->depth + c] = (int8_t)lm_softmax_out(p, (int32_t)x[c] - max_v, scale, bits, 8);
         }
-        for (c = 0; c < depth; ++c) {
-            const int32_t diff = (int32_t)x[c] - max_v;
-            if (diff >= p->diff_min) {
-                const int32_t scaled = lm_srdhm((int32_t)((uint32_t)diff << p->input_left_shift), p->input_mult);
-                sum += lm_rdbpot(lm_exp_negative(scaled), LM_ACCUM_INT_BITS);
-            }
-        }
-        {
-            const int headroom = lm_clz32((uint32_t)sum);
-            const int32_t bits_over_unit = LM_ACCUM_INT_BITS - headroom;
-            const int32_t shifted_minus_one = (int32_t)(((uint32_t)sum << headroom) - (1u << 31));
-            const int32_t scale = lm_one_over_one_plus_x(shifted_minus_one);
-            const int32_t exponent = bits_over_unit + 31 - 8;
-            for (c = 0; c < depth; ++c) {
-                const int32_t diff = (int32_t)x[c] - max_v;
-                if (diff >= p->diff_min) {
-                    const int32_t scaled = lm_srdhm((int32_t)((uint32_t)diff << p->input_left_shift), p->input_mult);
-                    const int32_t e = lm_exp_negative(scaled);
-                    const int32_t v = lm_rdbpot(lm_srdhm(scale, e), exponent) - 128;
-                    y[c] = (int8_t)LM_MAX(-128, LM_MIN(127, v));
-                } else {
-                    y[c] = -128;
-                }
-            }
+    }
+}
+
+void lm_softmax_s8_s16(const lm_softmax_params *p, const int8_t *in, void *out)
+{
+    int16_t *y = (int16_t *)out;
+    int32_t r, c, max_v, bits;
+    for (r = 0; r < p->rows; ++r) {
+        const int8_t *x = in + r * p->depth;
+        const int32_t scale = lm_softmax_row(p, x, &max_v, &bits);
+        for (c = 0; c < p->depth; ++c) {
+            y[r * p->depth + c] = (int16_t)lm_softmax_out(p, (int32_t)x[c] - max_v, scale, bits, 16);
         }
     }
 }

@@ -25,7 +25,7 @@ from test_depthwise_add_fast import depthwise
 
 from lite_micro.api import Options, compile_model
 from lite_micro.ops.conv_rows import row_weights
-from lite_micro.reference import Reference, input_sets
+from lite_micro.reference import input_sets
 from lite_micro.toolchain.host import build_host
 
 THOROUGH = os.environ.get("LM_THOROUGH") == "1"

@@ -19,13 +19,12 @@ import shutil
 
 import numpy as np
 import pytest
+from test_conv_fc_fast import _check, _compile, _fc_case
 
 from lite_micro.ops.specialize import fc_blocks
 from lite_micro.reference import input_sets
 from lite_micro.testing.oneop import OpCase, TensorSpec
 from lite_micro.toolchain.host import build_host
-
-from test_conv_fc_fast import _check, _compile, _fc_case
 
 THOROUGH = os.environ.get("LM_THOROUGH") == "1"
 needs_firmware = pytest.mark.skipif(

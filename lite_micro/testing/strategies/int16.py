@@ -20,9 +20,11 @@ from lite_micro.testing.strategies.common import (
     pool_window,
     random_array,
     small_shape,
+    softmax,
     weights,
     window,
 )
+from lite_micro.testing.strategies_more import ALL_STRATEGIES
 
 INT16_STD = 65536.0 / np.sqrt(12.0)        # standard deviation of a uniform int16
 
@@ -239,6 +241,102 @@ def transpose_conv16(draw):
     return case
 
 
+# ---- int16 data movement, MAXIMUM / MINIMUM, RELU, RELU6, PRELU, SOFTMAX int8 -> int16 ----------
+# The data-movement ops draw their int8 cases (strategies_more) and move them to int16.
+
+def _spec16(s: TensorSpec) -> TensorSpec:
+    """An int8 tensor as int16 (zero point 0), constant values spread over the int16 range (x * 257:
+    a PADV2 pad value of both bytes equal for x >= 0, which is a byte fill, of two bytes otherwise)."""
+    if s is None or s.dtype != "int8":
+        return s
+    data = None
+    if s.data is not None:
+        wide = s.data.astype(np.int16)
+        data = (wide * 257).astype(np.int16)
+    zp = [0] * len(s.zero_point) if isinstance(s.zero_point, (list, tuple)) else 0
+    return TensorSpec(tuple(s.shape), "int16", s.scale, zp, s.quantized_dimension, data, s.variable, s.name)
+
+
+def as_int16(case: OpCase, keep=()) -> OpCase:
+    """The int8 case with its int8 tensors (but the input slots in `keep`) made int16."""
+    ins = [s if k in keep else _spec16(s) for k, s in enumerate(case.inputs)]
+    return OpCase(case.op, ins, [_spec16(s) for s in case.outputs], dict(case.options), case.version)
+
+
+@st.composite
+def concatenation16(draw):
+    """TFLM's int16 CONCATENATION copies raw values whatever the scales: sometimes different ones."""
+    case = as_int16(draw(ALL_STRATEGIES["CONCATENATION"]))
+    if draw(st.booleans()):
+        for s in case.inputs:
+            s.scale = _f32(s.scale * 2.0 ** draw(st.integers(-3, 3)))
+    return case
+
+
+@st.composite
+def relu6_16(draw):
+    """RELU6: six (6 / scale) inside the int16 range, mostly well inside it."""
+    shape = draw(small_shape(1, 4, max_elems=1024))
+    scale = _f32(draw(log_uniform(2e-4, 0.05) | st.sampled_from([6.0 / 32767, 2.0 ** -12, 2.0 ** -10])))
+    out = TensorSpec(shape, "int16", _f32(scale * draw(st.sampled_from([1.0, 1.0, 0.5, 2.0]))), 0)
+    return OpCase("RELU6", [TensorSpec(shape, "int16", scale, 0)], [out])
+
+
+@st.composite
+def relu16(draw):
+    shape = draw(small_shape(1, 4, max_elems=1024))
+    in_scale = draw(log_uniform(1e-6, 0.1))
+    out = TensorSpec(shape, "int16", draw(out_scale(32768 * in_scale, _f32(in_scale))), 0)
+    return OpCase("RELU", [TensorSpec(shape, "int16", in_scale, 0)], [out])
+
+
+@st.composite
+def prelu16(draw):
+    """int16 input and output, the int8 alpha of the int8 strategy; the output scale fitted."""
+    case = as_int16(draw(ALL_STRATEGIES["PRELU"]), keep=(1,))
+    inp, alpha = case.inputs
+    inp.scale = draw(log_uniform(1e-6, 0.1))
+    slope = max(1.0, 255.0 * float(alpha.scale))
+    reach = 32768 * inp.scale * slope
+    case.outputs[0].scale = draw(out_scale(reach, _f32(inp.scale)))
+    return case
+
+
+@st.composite
+def softmax_s8_s16(draw):
+    """SOFTMAX int8 input, int16 output (zero point -32768, scale 1/65536)."""
+    case = draw(softmax())
+    case.outputs = [TensorSpec(tuple(case.outputs[0].shape), "int16", 1.0 / 65536, -32768)]
+    return case
+
+
+@st.composite
+def batch_matmul16(draw):
+    """The int8 case as int16; the output scale follows the 256 times wider inputs (products
+    65,536 times larger over a 256 times wider output range)."""
+    case = as_int16(draw(ALL_STRATEGIES["BATCH_MATMUL"]))
+    case.outputs[0].scale = _f32(case.outputs[0].scale * 256.0 * draw(st.floats(0.7, 1.4)))
+    return case
+
+
+def _moved(op: str, keep=()):
+    return ALL_STRATEGIES[op].map(lambda case: as_int16(case, keep))
+
+
+MOVEMENT16 = ("PAD", "PADV2", "STRIDED_SLICE", "RESHAPE", "TRANSPOSE", "SPLIT", "SPLIT_V", "PACK", "UNPACK",
+              "SQUEEZE", "EXPAND_DIMS", "RESIZE_NEAREST_NEIGHBOR", "BROADCAST_TO", "MAXIMUM", "MINIMUM")
+
+MORE_STRATEGIES = {
+    **{f"{op}:int16": _moved(op) for op in MOVEMENT16},
+    "CONCATENATION:int16": concatenation16(),
+    "RELU:int16": relu16(),
+    "RELU6:int16": relu6_16(),
+    "PRELU:int16": prelu16(),
+    "SOFTMAX:int8-int16": softmax_s8_s16(),
+    "BATCH_MATMUL:int16": batch_matmul16(),
+}
+
+
 STRATEGIES = {
     "QUANTIZE:int16": quantize16(),
     "DEQUANTIZE:int16": dequantize16(),
@@ -258,3 +356,4 @@ STRATEGIES = {
     "SUM:int16": reduce16("SUM"),
     "TRANSPOSE_CONV:int16": transpose_conv16(),
 }
+STRATEGIES.update(MORE_STRATEGIES)
