@@ -27,7 +27,7 @@ def _models() -> dict:
     lstm = lstm_case(np.random.default_rng(21), int16=True, batches=2, steps=4, in_depth=6, units=5,
                      cell_clip=1.5)
     from lite_micro.testing.sampling import sample_cases
-    from lite_micro.testing.strategies_s16 import STRATEGIES
+    from lite_micro.testing.strategies import INT16 as STRATEGIES
     matmul = next(c for c in sample_cases(STRATEGIES["BATCH_MATMUL:int16"], 20, 5) if np.prod(c.outputs[0].shape) >= 12)
     return {"more_ops": more_ops_model(), "lstm16": lstm.build(), "matmul16": matmul.build()}
 

@@ -202,7 +202,7 @@ def refusal(reason: str) -> Callable[[Op], Layer]:
 
 
 def _first_input_int16(op: Op) -> bool:
-    first = op.inputs[0] if len(op.inputs) else None
+    first = next(iter(op.inputs), None)           # the data input, whatever the op names it
     return first is not None and first.dtype == "int16"
 
 

@@ -107,10 +107,9 @@ REFUSED16 = ["GATHER", "GATHER_ND", "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND", "D
 def _int16_case(op: str) -> OpCase:
     """The first int8 case of the op's strategy with int8 data made int16 (SVDF: the input only)."""
     from lite_micro.testing.sampling import sample_cases
-    from lite_micro.testing.strategies_coverage import STRATEGIES as COVERAGE
-    from lite_micro.testing.strategies_more import ALL_STRATEGIES
-    from lite_micro.testing.strategies_s16 import as_int16
-    for case in sample_cases({**ALL_STRATEGIES, **COVERAGE}[op], 20, 3):
+    from lite_micro.testing.strategies import INT8
+    from lite_micro.testing.strategies.int16 import as_int16
+    for case in sample_cases(INT8[op], 20, 3):
         if case.inputs[0].dtype == "int8":
             return as_int16(case, keep=range(1, len(case.inputs))) if op == "SVDF" else as_int16(case)
     raise AssertionError(f"no int8 case of {op}")
@@ -136,7 +135,7 @@ def test_int16_forms_tflm_refuses_are_refused(op):
 def test_int8_svdf_with_int16_state_is_not_refused():
     """SVDF's int16 state and time weights are the int8 SVDF (the refusal is for an int16 input)."""
     from lite_micro.testing.sampling import sample_cases
-    from lite_micro.testing.strategies_more import ALL_STRATEGIES
+    from lite_micro.testing.strategies import INT8 as ALL_STRATEGIES
     cases = [c for c in sample_cases(ALL_STRATEGIES["SVDF"], 30, 1) if any(t.dtype == "int16" for t in c.inputs)]
     assert cases and run_cases(cases[:3]) == []
 

@@ -12,6 +12,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from lite_micro.testing.oneop import OpCase, TensorSpec, const_i32, reduced_shape
+from lite_micro.testing.strategies import conv, elementwise, matmul, movement, reduce
 from lite_micro.testing.strategies.common import (
     broadcast_shapes,
     conv_out_size,
@@ -20,11 +21,13 @@ from lite_micro.testing.strategies.common import (
     pool_window,
     random_array,
     small_shape,
-    softmax,
     weights,
     window,
 )
-from lite_micro.testing.strategies_more import ALL_STRATEGIES
+
+# the int8 strategies some int16 forms are drawn from (as_int16)
+ALL_STRATEGIES = {**conv.STRATEGIES, **matmul.STRATEGIES, **elementwise.STRATEGIES, **reduce.STRATEGIES,
+                  **movement.STRATEGIES}
 
 INT16_STD = 65536.0 / np.sqrt(12.0)        # standard deviation of a uniform int16
 
@@ -242,7 +245,7 @@ def transpose_conv16(draw):
 
 
 # ---- int16 data movement, MAXIMUM / MINIMUM, RELU, RELU6, PRELU, SOFTMAX int8 -> int16 ----------
-# The data-movement ops draw their int8 cases (strategies_more) and move them to int16.
+# The data-movement ops draw their int8 cases (the family modules) and move them to int16.
 
 def _spec16(s: TensorSpec) -> TensorSpec:
     """An int8 tensor as int16 (zero point 0), constant values spread over the int16 range (x * 257:
@@ -269,7 +272,7 @@ def concatenation16(draw):
     case = as_int16(draw(ALL_STRATEGIES["CONCATENATION"]))
     if draw(st.booleans()):
         for s in case.inputs:
-            s.scale = _f32(s.scale * 2.0 ** draw(st.integers(-3, 3)))
+            s.scale = f32(s.scale * 2.0 ** draw(st.integers(-3, 3)))
     return case
 
 
@@ -277,8 +280,8 @@ def concatenation16(draw):
 def relu6_16(draw):
     """RELU6: six (6 / scale) inside the int16 range, mostly well inside it."""
     shape = draw(small_shape(1, 4, max_elems=1024))
-    scale = _f32(draw(log_uniform(2e-4, 0.05) | st.sampled_from([6.0 / 32767, 2.0 ** -12, 2.0 ** -10])))
-    out = TensorSpec(shape, "int16", _f32(scale * draw(st.sampled_from([1.0, 1.0, 0.5, 2.0]))), 0)
+    scale = f32(draw(log_uniform(2e-4, 0.05) | st.sampled_from([6.0 / 32767, 2.0 ** -12, 2.0 ** -10])))
+    out = TensorSpec(shape, "int16", f32(scale * draw(st.sampled_from([1.0, 1.0, 0.5, 2.0]))), 0)
     return OpCase("RELU6", [TensorSpec(shape, "int16", scale, 0)], [out])
 
 
@@ -286,7 +289,7 @@ def relu6_16(draw):
 def relu16(draw):
     shape = draw(small_shape(1, 4, max_elems=1024))
     in_scale = draw(log_uniform(1e-6, 0.1))
-    out = TensorSpec(shape, "int16", draw(out_scale(32768 * in_scale, _f32(in_scale))), 0)
+    out = TensorSpec(shape, "int16", draw(out_scale(32768 * in_scale, f32(in_scale))), 0)
     return OpCase("RELU", [TensorSpec(shape, "int16", in_scale, 0)], [out])
 
 
@@ -298,14 +301,14 @@ def prelu16(draw):
     inp.scale = draw(log_uniform(1e-6, 0.1))
     slope = max(1.0, 255.0 * float(alpha.scale))
     reach = 32768 * inp.scale * slope
-    case.outputs[0].scale = draw(out_scale(reach, _f32(inp.scale)))
+    case.outputs[0].scale = draw(out_scale(reach, f32(inp.scale)))
     return case
 
 
 @st.composite
 def softmax_s8_s16(draw):
     """SOFTMAX int8 input, int16 output (zero point -32768, scale 1/65536)."""
-    case = draw(softmax())
+    case = draw(reduce.softmax())
     case.outputs = [TensorSpec(tuple(case.outputs[0].shape), "int16", 1.0 / 65536, -32768)]
     return case
 
@@ -315,7 +318,7 @@ def batch_matmul16(draw):
     """The int8 case as int16; the output scale follows the 256 times wider inputs (products
     65,536 times larger over a 256 times wider output range)."""
     case = as_int16(draw(ALL_STRATEGIES["BATCH_MATMUL"]))
-    case.outputs[0].scale = _f32(case.outputs[0].scale * 256.0 * draw(st.floats(0.7, 1.4)))
+    case.outputs[0].scale = f32(case.outputs[0].scale * 256.0 * draw(st.floats(0.7, 1.4)))
     return case
 
 
