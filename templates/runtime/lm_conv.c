@@ -470,9 +470,10 @@ LM_INLINE const int32_t *lm_conv_quad(const int32_t *w, const int32_t *xw, int32
 /* lm_conv_quad_ssat_s8's whole block in one block of assembly (DSP cores): lm_conv_quad's loop,
  * then the 8 outputs from the doubled sums, made in place. The loop's 14 registers are free
  * again after it but for the sums and w: the triples' and outputs' pointers come from c on
- * the stack, and per channel the multiplier is loaded once, h2 once per pixel, then s2; per
- * pixel ADD, SMMLAR, ASR, SSAT, STRB, each result in its spent sum: 80 cycles for 8 outputs,
- * no register shuffling between the loop and the outputs. c's pointers advance. */
+ * the stack, and per channel (multiplier, h2, s2) are loaded once (the first channel, short
+ * of registers, loads h2 twice); per pixel ADD, SMMLAR, ASR, SSAT, STRB, each result in its
+ * spent sum: 78 cycles for 8 outputs, no register shuffling between the loop and the
+ * outputs. c's pointers advance. */
 #if LM_USE_DSP && defined(__GNUC__) && defined(__OPTIMIZE__)
 #define LM_CONV_FUSED 1
 typedef struct {
@@ -500,6 +501,22 @@ typedef struct {
     "ssat %[" b "], #8, %[" b "]\n\t"                                                          \
     "strb %[" a "], [%[n]], #1\n\t"                                                            \
     "strb %[" b "], [%[x0]], #1\n\t"
+/* channels 1 to 3: channel 0's spent sums (s, u) hold s2 and the second pixel's h2 + sign, so
+ * that the three loads issue back to back */
+#define LM_QUAD_FUSED_CHANNEL2_ASM(a, b, s, u)                                                 \
+    "ldr %[x1], [%[x]], #4\n\t"                                                                \
+    "ldr %[wv], [%[x]], #4\n\t"                                                                \
+    "ldr %[" s "], [%[x]], #4\n\t"                                                             \
+    "add %[" u "], %[wv], %[" b "], asr #31\n\t"                                               \
+    "add %[wv], %[wv], %[" a "], asr #31\n\t"                                                  \
+    "smmlar %[" a "], %[" a "], %[x1], %[wv]\n\t"                                              \
+    "smmlar %[" b "], %[" b "], %[x1], %[" u "]\n\t"                                           \
+    "asr %[" a "], %[" a "], %[" s "]\n\t"                                                     \
+    "asr %[" b "], %[" b "], %[" s "]\n\t"                                                     \
+    "ssat %[" a "], #8, %[" a "]\n\t"                                                          \
+    "ssat %[" b "], #8, %[" b "]\n\t"                                                          \
+    "strb %[" a "], [%[n]], #1\n\t"                                                            \
+    "strb %[" b "], [%[x0]], #1\n\t"
 LM_INLINE const int32_t *lm_conv_quad_fused(const int32_t *w, const int32_t *xw, int32_t groups,
                                             lm_conv_fused_ctx *c)
 {
@@ -510,8 +527,9 @@ LM_INLINE const int32_t *lm_conv_quad_fused(const int32_t *w, const int32_t *xw,
                      "ldr %[x0], %[o1]\n\t"
                      LM_QUAD_FUSED_X2_ASM("a0", "a1") LM_QUAD_FUSED_X2_ASM("a2", "a3")
                      LM_QUAD_FUSED_X2_ASM("b0", "b1") LM_QUAD_FUSED_X2_ASM("b2", "b3")
-                     LM_QUAD_FUSED_CHANNEL_ASM("a0", "b0") LM_QUAD_FUSED_CHANNEL_ASM("a1", "b1")
-                     LM_QUAD_FUSED_CHANNEL_ASM("a2", "b2") LM_QUAD_FUSED_CHANNEL_ASM("a3", "b3")
+                     LM_QUAD_FUSED_CHANNEL_ASM("a0", "b0") LM_QUAD_FUSED_CHANNEL2_ASM("a1", "b1", "a0", "b0")
+                     LM_QUAD_FUSED_CHANNEL2_ASM("a2", "b2", "a0", "b0")
+                     LM_QUAD_FUSED_CHANNEL2_ASM("a3", "b3", "a0", "b0")
                      "str %[x], %[rq]\n\t"
                      "str %[n], %[o0]\n\t"
                      "str %[x0], %[o1]"
@@ -522,6 +540,7 @@ LM_INLINE const int32_t *lm_conv_quad_fused(const int32_t *w, const int32_t *xw,
 }
 #undef LM_QUAD_FUSED_X2_ASM
 #undef LM_QUAD_FUSED_CHANNEL_ASM
+#undef LM_QUAD_FUSED_CHANNEL2_ASM
 #else
 #define LM_CONV_FUSED 0
 #endif
