@@ -169,6 +169,9 @@ CASES = [
     ("avgpool-c3-same", lambda: pool_case("AVERAGE_POOL_2D", 0, 5, 7, 3, 3, 1, "SAME"), "lm_mve_avgpool_s8", False),
     ("avgpool-global-c17", lambda: pool_case("AVERAGE_POOL_2D", 0, 5, 4, 17, 4, 1, "VALID"), "lm_mve_avgpool_s8",
      False),
+    # windows of more than 256 elements: sums in int32 lanes instead of int16
+    ("avgpool-global-289-c10", lambda: pool_case("AVERAGE_POOL_2D", 0, 17, 17, 10, 17, 1, "VALID"),
+     "lm_mve_avgpool_s8", False),
     ("maxpool-c1-valid", lambda: pool_case("MAX_POOL_2D", 0, 6, 5, 1, 2, 2, "VALID"), "lm_mve_maxpool_s8", False),
     # output scales below the input x weight scale: left shifts, the general (non-rshift) kernels
     ("conv-left-shift", lambda: conv_case(16, 1, 4, 5, 5, 6, 1, 1, "VALID", True, out_scale=1e-4),

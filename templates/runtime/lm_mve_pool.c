@@ -1,8 +1,9 @@
 /* litemicro runtime: MAX_POOL_2D and AVERAGE_POOL_2D with Helium (MVE).
  *
  * The window of each output pixel is clipped to the input (TFLM counts only the inside
- * elements). Max: 16 channels per VMAX.S8 pass. Average: 4 channels per pass summed in int32
- * lanes (VLDRB.S32, VADD), then each sum divided by the element count with TFLM's rounding
+ * elements). Max: 16 channels per VMAX.S8 pass. Average: 8 channels per pass summed in int16
+ * lanes (VLDRB.S16, VADD; exact up to 256 elements, else 4 channels in int32 lanes), then
+ * each sum divided by the element count with TFLM's rounding
  * (half away from zero) in scalar code, as MVE has no integer division. The last pass of a
  * pixel is predicated (VCTP).
  */
@@ -41,22 +42,53 @@ static void lm_mve_max_pixel(const lm_pool_params *p, const lm_mve_pool_window *
     }
 }
 
+/* The window sums of 8 channels (at src, `pred` keeping the lanes of the channels present) in
+ * int16 lanes: exact for windows of at most 256 elements (256 x 128 = 2^15). */
+LM_INLINE int16x8_t lm_mve_avg_sum8(const lm_mve_pool_window *w, const int8_t *src, int32_t ch, mve_pred16_t pred,
+                                    const int full)
+{
+    int16x8_t s = vdupq_n_s16(0);
+    int32_t y, x;
+    for (y = 0; y < w->rows; ++y, src += w->row_step) {
+        const int8_t *px = src;
+        for (x = 0; x < w->cols; ++x, px += ch) {
+            s = vaddq_s16(s, full ? vldrbq_s16(px) : vldrbq_z_s16(px, pred));
+        }
+    }
+    return s;
+}
+
+/* The window sums of 4 channels in int32 lanes, for windows of more than 256 elements. */
+LM_INLINE int32x4_t lm_mve_avg_sum4(const lm_mve_pool_window *w, const int8_t *src, int32_t ch, mve_pred16_t pred)
+{
+    int32x4_t s = vdupq_n_s32(0);
+    int32_t y, x;
+    for (y = 0; y < w->rows; ++y, src += w->row_step) {
+        const int8_t *px = src;
+        for (x = 0; x < w->cols; ++x, px += ch) {
+            s = vaddq_s32(s, vldrbq_z_s32(px, pred));
+        }
+    }
+    return s;
+}
+
+/* Average of one output pixel: channel sums 8 at a time in int16 (4 at a time in int32 for
+ * windows past 256 elements), each divided with rounding half away from zero, clamped. */
 static void lm_mve_avg_pixel(const lm_pool_params *p, const lm_mve_pool_window *w, int8_t *out)
 {
-    const int32_t ch = p->channels, count = w->rows * w->cols;
-    int32_t c, y, x, j, sums[4];
-    for (c = 0; c < ch; c += 4) {
-        const mve_pred16_t pred = vctp32q((uint32_t)(ch - c));
-        int32x4_t s = vdupq_n_s32(0);
-        for (y = 0; y < w->rows; ++y) {
-            const int8_t *src = w->base + y * w->row_step + c;
-            for (x = 0; x < w->cols; ++x, src += ch) {
-                s = vaddq_s32(s, vldrbq_z_s32(src, pred));
-            }
+    const int32_t ch = p->channels, count = w->rows * w->cols, lanes = count <= 256 ? 8 : 4;
+    int32_t c, j, sums[4];
+    int16_t sums16[8];
+    for (c = 0; c < ch; c += lanes) {
+        if (lanes == 4) {
+            vstrwq_s32(sums, lm_mve_avg_sum4(w, w->base + c, ch, vctp32q((uint32_t)(ch - c))));
+        } else if (ch - c >= 8) {
+            vstrhq_s16(sums16, lm_mve_avg_sum8(w, w->base + c, ch, 0, 1));
+        } else {
+            vstrhq_s16(sums16, lm_mve_avg_sum8(w, w->base + c, ch, vctp16q((uint32_t)(ch - c)), 0));
         }
-        vstrwq_s32(sums, s);
-        for (j = 0; j < 4 && c + j < ch; ++j) {
-            int32_t a = sums[j];
+        for (j = 0; j < lanes && c + j < ch; ++j) {
+            int32_t a = lanes == 8 ? sums16[j] : sums[j];
             if (count > 0) {
                 a = a > 0 ? (a + count / 2) / count : (a - count / 2) / count;
             }
