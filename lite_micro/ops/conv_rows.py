@@ -73,7 +73,7 @@ def rows_layer(layer: Layer, p: dict, w: np.ndarray, bias, mults, shifts, what: 
     """layer re-chosen for an lm_conv_rows.h instance, or None where it does not apply (channel
     pairs or requantization triples that do not fit). p: lm_conv_params fields; w: [out_c, k_h,
     k_w, in_c] int8; bias: folded biases; mults, shifts: per output channel."""
-    from .specialize import pack_pair_blocks, parked_requant    # (specialize imports this module's callers)
+    from .specialize import pack_pair_blocks, parked_requant  # (specialize imports this module's callers)
     if not applies(p):
         return None
     rows = row_weights(w)
