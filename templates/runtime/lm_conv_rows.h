@@ -61,6 +61,35 @@ LM_INLINE void lm_conv_rows_widen(const int8_t *a, const int8_t *b, int32_t down
     }
 }
 
+/* lm_conv_rows_block in portable C (cores without the DSP extension, host builds). */
+LM_INLINE const int32_t *lm_conv_rows_block_c(const int32_t *w, int32_t *xw, const int32_t groups)
+{
+    int32_t a0 = w[0], a1 = w[1], a2 = w[2], a3 = w[3];
+    int32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3, half;
+    int32_t *s = xw + 4 * groups;
+    for (w += 4, half = 0; half < 2 * groups; ++half, w += 2, xw += 2) {
+        const int32_t x0 = xw[0], x1 = xw[1], wa = w[0], wb = w[1];
+        const int32_t wa0 = lm_simd_even(wa), wb0 = lm_simd_even(wb);
+        a1 = lm_wrap_mac(wa, x0, a1);
+        b1 = lm_wrap_mac(wa, x1, b1);
+        a0 = lm_wrap_mac(wa0, x0, a0);
+        b0 = lm_wrap_mac(wa0, x1, b0);
+        a3 = lm_wrap_mac(wb, x0, a3);
+        b3 = lm_wrap_mac(wb, x1, b3);
+        a2 = lm_wrap_mac(wb0, x0, a2);
+        b2 = lm_wrap_mac(wb0, x1, b2);
+    }
+    s[0] = 2 * a0;
+    s[1] = 2 * b0;
+    s[2] = 2 * lm_pair_hi(a0, a1);
+    s[3] = 2 * lm_pair_hi(b0, b1);
+    s[4] = 2 * a2;
+    s[5] = 2 * b2;
+    s[6] = 2 * lm_pair_hi(a2, a3);
+    s[7] = 2 * lm_pair_hi(b2, b3);
+    return w;
+}
+
 /* Twice the sums of one block of w over the widened pair xw, stored at xw + 4 * groups (8 words
  * after the taps): per channel 0..3, pixel 0's then pixel 1's; returns w advanced past the block. */
 LM_INLINE const int32_t *lm_conv_rows_block(const int32_t *w, int32_t *xw, const int32_t groups)
@@ -124,29 +153,7 @@ LM_INLINE const int32_t *lm_conv_rows_block(const int32_t *w, int32_t *xw, const
             : [halves] "i"(2 * groups)
             : "memory");
 #else
-    int32_t a0 = w[0], a1 = w[1], a2 = w[2], a3 = w[3];
-    int32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3, half;
-    int32_t *s = xw + 4 * groups;
-    for (w += 4, half = 0; half < 2 * groups; ++half, w += 2, xw += 2) {
-        const int32_t x0 = xw[0], x1 = xw[1], wa = w[0], wb = w[1];
-        const int32_t wa0 = lm_simd_even(wa), wb0 = lm_simd_even(wb);
-        a1 = lm_wrap_mac(wa, x0, a1);
-        b1 = lm_wrap_mac(wa, x1, b1);
-        a0 = lm_wrap_mac(wa0, x0, a0);
-        b0 = lm_wrap_mac(wa0, x1, b0);
-        a3 = lm_wrap_mac(wb, x0, a3);
-        b3 = lm_wrap_mac(wb, x1, b3);
-        a2 = lm_wrap_mac(wb0, x0, a2);
-        b2 = lm_wrap_mac(wb0, x1, b2);
-    }
-    s[0] = 2 * a0;
-    s[1] = 2 * b0;
-    s[2] = 2 * lm_pair_hi(a0, a1);
-    s[3] = 2 * lm_pair_hi(b0, b1);
-    s[4] = 2 * a2;
-    s[5] = 2 * b2;
-    s[6] = 2 * lm_pair_hi(a2, a3);
-    s[7] = 2 * lm_pair_hi(b2, b3);
+    w = lm_conv_rows_block_c(w, xw, groups);
 #endif /* LM_USE_DSP */
     return w;
 }

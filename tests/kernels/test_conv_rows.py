@@ -54,9 +54,8 @@ CASES = [
     ("dw c1 mult 3 tail 3", depthwise(5, 4, 1, mult=3, seed=43).build(), "lm_conv_rows_g3_r1_"),
     ("dw c1 mult 5 3x3 stride 2 relu6", depthwise(9, 7, 1, mult=5, stride=2, act="RELU6", seed=44).build(),
      "lm_conv_rows_g3_r1_clamp"),
-    ("dw c1 mult 12 2x8 valid",
-     depthwise(6, 11, 1, mult=12, k=(2, 8), padding="VALID", seed=45, out_q=(0.02, 3)).build(),
-     "lm_conv_rows_g4_r2_"),
+    ("dw c1 mult 12 2x8 valid", depthwise(6, 11, 1, mult=12, k=(2, 8), padding="VALID", seed=45,
+                                          out_q=(0.02, 3)).build(), "lm_conv_rows_g4_r2_"),
     ("dw c1 mult 2 4x5 odd width", depthwise(8, 9, 1, mult=2, k=(4, 5), seed=46).build(), "lm_conv_rows_g8_r2_"),
     ("dw c1 mult 8 per tensor 4x4", depthwise(11, 9, 1, mult=8, k=(4, 4), stride=2, seed=47,
                                              per_channel=False).build(), "lm_conv_rows_g4_r1_"),
@@ -140,8 +139,8 @@ def test_rows_requantization_matches_multiply_by_quantized_multiplier(tmp_path):
         base = rq_triple(m, s, zp)
         if base is None:
             continue
-        drawn = int(rng.integers(-SUM_LIMIT + 1, SUM_LIMIT) >> int(rng.integers(0, 29)))
-        x = edges[i % len(edges)] if i % 5 == 0 else drawn
+        x = edges[i % len(edges)] if i % 5 == 0 else \
+            int(rng.integers(-SUM_LIMIT + 1, SUM_LIMIT) >> int(rng.integers(0, 29)))
         triple = rows_triples(np.zeros((1, 1), np.int8), [0], np.array([base]))
         if triple is None:
             continue
