@@ -13,7 +13,7 @@ from .base import (ConstArg, ConstArray, Layer, ParamsArg, ScratchArg, TensorArg
                    require_int8)
 from . import conv_rows
 from .common import fold_bias, spatial
-from .requant import rq_table
+from .requant import HI_LIMIT, rq_table
 
 
 def _common(op: Op):
@@ -296,21 +296,33 @@ def pair_walk_weights(w: np.ndarray, vertical: int = 0) -> np.ndarray:
     return rows[:, :, [0, 1, 1, 2]].reshape(-1).astype(np.int8)
 
 
+def _walk_rq(multiplier: int, shift: int, out_zp: int):
+    """(multiplier, 2 hi_add, right shift) of lm_dwconv_3x3.h's SMMLAR requantization with the
+    output zero point folded in, or None: a right shift of 1 to 31, a multiplier of
+    QuantizeMultiplier ([2^30, 2^31) or 0) and a high word that stays inside int32."""
+    right = max(-shift, 1) if multiplier == 0 else -shift
+    if right < 1 or right > 31 or not (multiplier == 0 or (1 << 30) <= multiplier < (1 << 31)):
+        return None
+    add = (1 << (right - 1)) + out_zp * (1 << right)
+    return (multiplier, add, right) if abs(add) <= HI_LIMIT else None
+
+
 def _walk_records(consts: dict, p: dict):
     """lm_dwconv_3x3.h's [C, 4] channel records and mode, or None when a doubled sum could
-    leave int32: (2 bias, multiplier, 2 hi_add, shift_hi + 1), mode 1 or 2 as in
-    _depthwise_records; else (2 bias, multiplier, shift, 0), mode 0."""
-    records, mode = _depthwise_records(consts, p, clamp_ok=True)
-    records = records.copy()
+    leave int32. Per channel (2 bias, multiplier, 2 hi_add, right shift) for the SMMLAR
+    requantization, or (2 bias, multiplier, shift, 0) for the general one; mode 1 (clamp
+    [-128, 127]) or 2 when every channel takes the first form, else 0 (per channel)."""
+    mult, shift = consts["mult"].values, consts["shift"].values
+    bias = consts["bias"].values.astype(np.int64)
     w = consts["weights"].values.astype(np.int64).reshape(9, -1)
-    bound = np.abs(records[:, 0]) + 128 * np.abs(w).sum(axis=0)
-    if bound.max() * 2 >= 1 << 31:
+    if (2 * (np.abs(bias) + 128 * np.abs(w).sum(axis=0)) >= 1 << 31).any():
         return None
-    records[:, 0] *= 2
-    if mode:
-        records[:, 2] *= 2
-        records[:, 3] += 1
-    return records, mode
+    short = [_walk_rq(int(m), int(s), p["out_zp"]) for m, s in zip(mult, shift)]
+    records = np.asarray([[2 * int(b), *(t if t is not None else (int(m), int(s), 0))]
+                          for b, t, m, s in zip(bias, short, mult, shift)], dtype=np.int64)
+    if any(t is None for t in short):
+        return records, 0
+    return records, 1 if (p["act_min"], p["act_max"]) == (-128, 127) else 2
 
 
 def _instance_files(name: str, key: tuple, header: str, macro: str, what: str) -> dict:

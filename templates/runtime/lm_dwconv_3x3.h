@@ -27,9 +27,10 @@
  *
  * Every weight is doubled (int16 lanes hold 2 w) and so is the starting sum, so that the
  * second pass requantizes each sum a2 = 2 acc with SMMLAR:
- *     (SMMLAR(a2, m, 2 hi_add) + (a2 < 0 ? -1 : 0)) >> (shift_hi + 1)
- * equals lm_requantize_rq(acc, m, hi_add, shift_hi): SMMLAR's rounding constant 2^31 is
- * lm_requantize_rq's low word 2^30 at twice the scale, and its borrow of x's sign is the -1.
+ *     (SMMLAR(a2, m, 2 hi_add) + (a2 < 0 ? -1 : 0)) >> r,  2 hi_add = 2^(r-1) + zp 2^r
+ * equals lm_requantize_rq(acc, m, hi_add, r - 1) (TFLM's double rounding, right shift r, plus
+ * the output zero point): SMMLAR's rounding constant 2^31 is lm_requantize_rq's low word 2^30
+ * at twice the scale, and its borrow of x's sign is the -1. Doubled, r = 1 fits as well.
  *
  * Lines whose kernel rows reach into the padding read three input rows inside the input,
  * from row clamp(iy0, 0, in_h - 3), with zero weights for the padded kernel rows, whose taps'
@@ -39,9 +40,10 @@
  *
  * wp: per channel the nine weights, [kernel row][column] in the walk's view.
  * rec: four words per channel: (2 bias with the input zero-point term folded in, multiplier,
- * 2 hi_add, shift_hi + 1) with the output zero point in hi_add when MODE is 1 (clamp
- * [-128, 127]: SSAT) or 2 (clamp [act_min, act_max]); (2 bias, multiplier, shift, 0) with the
- * general requantization when MODE is 0.
+ * 2 hi_add, r) for the SMMLAR requantization, every channel when MODE is 1 (clamp
+ * [-128, 127]: SSAT) or 2 (clamp [act_min, act_max]); when MODE is 0, channels whose
+ * multiplier or shift does not allow it have (2 bias, multiplier, shift, 0) and the general
+ * requantization, the others the SMMLAR form.
  */
 #ifndef LM_DWCONV_3X3_H
 #define LM_DWCONV_3X3_H
@@ -373,13 +375,14 @@ __attribute__((noinline, unused)) static int32_t lm_dw3_border(const lm_dwconv_p
     return base;
 }
 
-/* Second pass of one line in the layer's requantization mode. */
+/* Second pass of one line in the layer's requantization mode (mode 0: per channel, the SMMLAR
+ * form where the channel's record has it). */
 LM_INLINE void lm_dw3_store_line(const int32_t *acc, int32_t n, int8_t *o, int32_t ostep, const lm_dw3_q *q,
                                  int mode)
 {
     if (mode == 1) {
         lm_dw3_store(acc, n, o, ostep, q, 1);
-    } else if (mode == 2) {
+    } else if (mode == 2 || q->s != 0) {
         lm_dw3_store(acc, n, o, ostep, q, 2);
     } else {
         lm_dw3_store(acc, n, o, ostep, q, 0);

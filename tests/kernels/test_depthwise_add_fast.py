@@ -113,8 +113,11 @@ DEPTHWISE = {
     "two-pass rows c3 same": depthwise(6, 20, 3, seed=42),
     "two-pass columns c5 valid odd": depthwise(19, 6, 5, padding="VALID", seed=43),
     "two-pass relu6 c2": depthwise(5, 18, 2, act="RELU6", seed=44),
-    "two-pass general requantization": depthwise(4, 17, 4, seed=45, per_channel=False, out_q=(1.6e-3, 3)),
+    "two-pass right shift 1": depthwise(4, 17, 4, seed=45, per_channel=False, out_q=(1.6e-3, 3)),
+    "two-pass general requantization": depthwise(4, 17, 4, seed=45, per_channel=False, out_q=(3e-4, 3)),
     "two-pass columns c1 tall": depthwise(16, 3, 1, seed=46),
+    # per channel: right shifts 2 and 1 (SMMLAR form) next to left shifts (general form)
+    "two-pass mixed requantization": depthwise(5, 18, 8, seed=47, out_q=(0.0008, 2)),
     # one input channel, multiplier a multiple of 4 (lm_dwconv_c1_mult_dsp_s8)
     "mult 8 4x4 c1 stride 2": depthwise(11, 9, 1, mult=8, k=(4, 4), stride=2, seed=35),
     "mult 4 5x6 c1 relu6": depthwise(9, 13, 1, mult=4, k=(5, 6), seed=36, act="RELU6"),
@@ -140,7 +143,7 @@ QEMU_CASES = ["3x3 c64", "3x3 c7 tail 3 stride 2", "3x3 c8 zero point after shif
               "walk columns stride 2 odd c5", "walk relu6 stride 2 valid wide", "walk general requantization",
               "walk columns c16 like kws", "walk 3 rows same c1", "two-pass rows c3 same",
               "two-pass columns c5 valid odd", "two-pass relu6 c2", "two-pass general requantization",
-              "two-pass columns c1 tall",
+              "two-pass right shift 1", "two-pass columns c1 tall", "two-pass mixed requantization",
               "mult 8 4x4 c1 stride 2", "mult 4 5x6 c1 relu6",
               "5x5 c12 general", "mult 8 10x8 stride 2", "mult 2 tail",
               "mult 8 3x3 c3", "add broadcast rows table", "add same shape table", "sub same shape table",
@@ -218,8 +221,10 @@ def test_depthwise_matches_tflm(target, tmp_path):
         assert kernels["two-pass rows c3 same"] == ["lm_dw3x3_c3_w20_h_q1_l20"]
         assert kernels["two-pass columns c5 valid odd"] == ["lm_dw3x3_c5_w6_v_q1_l17"]
         assert kernels["two-pass relu6 c2"] == ["lm_dw3x3_c2_w18_h_q2_l18"]
+        assert kernels["two-pass right shift 1"] == ["lm_dw3x3_c4_w17_h_q1_l17"]
         assert kernels["two-pass general requantization"] == ["lm_dw3x3_c4_w17_h_q0_l17"]
         assert kernels["two-pass columns c1 tall"] == ["lm_dw3x3_c1_w3_v_q1_l16"]
+        assert kernels["two-pass mixed requantization"] == ["lm_dw3x3_c8_w18_h_q0_l18"]
         assert kernels["3x3 too narrow for the walk"] == ["lm_dwconv_3x3_dsp_s8"]
         assert kernels["3x3 c5 tail 1 dilation 2"] == ["lm_dwconv_3x3_dsp_s8"]
         assert kernels["5x5 c12 general"] == ["lm_dwconv_dsp_s8"]
