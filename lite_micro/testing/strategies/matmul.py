@@ -92,10 +92,12 @@ def svdf(draw):
     # TFLM requires |bias scale - state scale * time scale| < 1e-5 (in double); a float32
     # bias scale is that close only when the product is below about 160
     assume(state.scale * time.scale < 100.0)
-    b = draw(bias(units, state.scale, time.scale))
-    as_int8 = TensorSpec((batch, memory * filters), "int8", fitted.scale, 0)  # state values
     rows = time.data.astype(np.float64).reshape(units, rank * memory)
-    out = draw(weighted_output((batch, units), as_int8, time, rows))
+    unit = 256 if wide else 1                 # state units in one unit of the features' scale
+    b = draw(bias(units, state.scale, time.scale, typical_accumulator(rows) * unit))
+    as_int8 = TensorSpec((batch, memory * filters), "int8", fitted.scale, 0)  # state values
+    in_features = TensorSpec((units,), "int32", data=b.data / unit)   # the bias in as_int8's units
+    out = draw(weighted_output((batch, units), as_int8, time, rows, in_features))
     options = dict(rank=rank, fused_activation_function=draw(st.sampled_from(
         ["NONE", "RELU"])))
     return OpCase("SVDF", [inp, feature, time, b, state], [out], options)
