@@ -245,10 +245,11 @@ def _walk_fits(p: dict, vertical: int) -> bool:
     return _walk_shape(p) and (_two_pass_fits(p, vertical) or _pair_walk_fits(p))
 
 
-def pair_walk_fits(p: dict) -> bool:
-    """Whether an instance of lm_dwconv_3x3_pair.h (whose key holds no line length) runs params
-    p (in the walk's view): what the planner checks for each block of rows it cuts."""
-    return _walk_shape(p) and _pair_walk_fits(p)
+def walk_block_fits(p: dict, two_pass: bool) -> bool:
+    """Whether the walk instance of a layer runs params p (in the walk's view) of a block of its
+    lines: what the planner checks for each block of rows it cuts. The two-pass walk has its
+    line length built in (a block must keep out_w), the pair walk takes it from the params."""
+    return _walk_shape(p) and (_two_pass_fits(p, 0) if two_pass else _pair_walk_fits(p))
 
 
 # Shorter lines than this spend more on the walk's per-line work (edges, padded kernel rows, a

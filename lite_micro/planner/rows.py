@@ -37,7 +37,7 @@ import re
 from dataclasses import dataclass
 
 from ..ops.base import Layer, ParamsArg, TensorArg
-from ..ops.conv import depthwise_for_target, pair_walk_fits
+from ..ops.conv import depthwise_for_target, walk_block_fits
 
 ALIGN = 4
 # kernels whose output rows depend on the params only (no geometry compiled in but the row
@@ -48,8 +48,11 @@ ROW_KERNELS = frozenset({
     "lm_dwconv_3x3_mult_dsp_s8", "lm_dwconv_mult_dsp_s8", "lm_dwconv_c1_mult_dsp_s8"})
 # the 3x3 walk instances (ops/conv.py): _h_ walks the rows, _v_ the columns, in a transposed
 # view; lm_dwp3x3 (one pass) takes its line length from the params, lm_dw3x3 (two passes, _l)
-# has it built in and is never cut
+# has it built in: cut only across its lines (_h_)
 WALK = re.compile(r"^lm_dwp?3x3_c\d+_w\d+(?:_s[12])?_([hv])_q\d(_l\d+)?$")
+# the instances of lm_conv_rows.h (ops/conv_rows.py): geometry from lm_conv_params, rows
+# outside the input read as the zero point
+ROWS_INSTANCE = re.compile(r"^lm_conv_rows_g\d+_r\d+_\w+$")
 AXIS = {"h": ("in_h", "out_h", "k_h", "stride_h", "dil_h", "pad_top"),
         "w": ("in_w", "out_w", "k_w", "stride_w", "dil_w", "pad_left")}
 FORWARD, BACKWARD = "first-to-last", "last-to-first"
@@ -98,7 +101,10 @@ def row_view(layer: Layer):
     of stride 1 runs by blocks of pixels instead: each block is a 1 x n image, so a block may
     end inside a row (rows of odd width then add no odd pixel per block)."""
     walk = WALK.match(layer.kernel or "")
-    if layer.kernel not in ROW_KERNELS and not walk:
+    rows = ROWS_INSTANCE.match(layer.kernel or "")
+    if layer.kernel not in ROW_KERNELS and not walk and not rows:
+        return None
+    if rows and _pointwise_conv(dict(layer.params)):
         return None
     inp, out = layer.op.input("input"), layer.outputs[0]
     if len(inp.shape) != 4 or inp.shape[0] != 1 or len(layer.outputs) != 1 or inp.dtype != "int8":
@@ -153,7 +159,8 @@ def _valid(layer: Layer, v: RowView, b: Block) -> bool:
         return False
     if not v.walk:
         return True
-    return not layer.kernel.startswith("lm_dw3x3_") and pair_walk_fits(dict(block_params(layer, v, b)))
+    two_pass = layer.kernel.startswith("lm_dw3x3_")
+    return not (two_pass and v.axis == "w") and walk_block_fits(dict(block_params(layer, v, b)), two_pass)
 
 
 def partitions(v: RowView, size: int) -> list[list[tuple[int, int]]]:
