@@ -329,9 +329,9 @@ LM_INLINE void lm_conv_rows_run(LM_CONV_ROWS_ARGS, const int32_t rg, const lm_co
 
 /* One instance: G groups of which RG per kernel row, `post` and `full` as above (constants). */
 #define LM_CONV_ROWS_KERNEL(name, G, RG, post, full)                                             \
-    static LM_CONV_ROWS_NOINLINE void name##_pair(const lm_conv_params *p, const int32_t *w, const int32_t *rq, const int8_t *a, \
-                            const int8_t *b, int32_t down, int32_t *xw, int8_t *o0, int8_t *o1,   \
-                            int32_t zp_post)                                                     \
+    static LM_CONV_ROWS_NOINLINE void name##_pair(const lm_conv_params *p, const int32_t *w, const int32_t *rq, \
+                                                  const int8_t *a, const int8_t *b, int32_t down, int32_t *xw,   \
+                                                  int8_t *o0, int8_t *o1, int32_t zp_post)                       \
     {                                                                                            \
         lm_conv_rows_pair(p, w, rq, a, b, down, xw, o0, o1, zp_post, G, RG, post, full);         \
     }                                                                                            \
