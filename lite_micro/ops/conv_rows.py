@@ -103,7 +103,7 @@ def rows_layer(layer: Layer, p: dict, w: np.ndarray, bias, mults, shifts, what: 
     return dataclasses.replace(
         layer, kernel=name, runtime=(*RUNTIME, *files), sources={**layer.sources, **files},
         params_type="lm_conv_params", params=[(k, p[k]) for k in CONV_FIELDS], consts=consts, args=args,
-        scratch_bytes=16 * groups + 32 + band_rows(p) * band_width(p, r4),
+        scratch_bytes=16 * groups + band_rows(p) * band_width(p, r4),
         note=f"kernel rows of {p['k_w'] * p['in_c']} bytes read in place from a band per output row, "
              "4 channels x 2 pixels per pass, "
              f"{groups} groups of 4 taps unrolled")

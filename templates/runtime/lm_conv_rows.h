@@ -21,7 +21,7 @@
  * stream over the padded rows). rq: per channel (out_c rounded up to 4) the triple (m, ra, r)
  * of lm_conv_rows_rq; zp_post: the output zero point added after the shift
  * (`post` instances; else folded in ra), `full`: the clamp range is [-128, 127]. scratch:
- * 16 * G + 32 + rows * wp bytes (the widened taps, a block's sums, the band:
+ * 16 * G + rows * wp bytes (the widened taps, the band:
  * lm_conv_rows_band_rows, lm_conv_rows_band_width),
  * 4-aligned. dil_w must be 1.
  */
@@ -62,11 +62,11 @@ LM_INLINE void lm_conv_rows_widen(const int8_t *a, const int8_t *b, int32_t down
 }
 
 /* lm_conv_rows_block in portable C (cores without the DSP extension, host builds). */
-LM_INLINE const int32_t *lm_conv_rows_block_c(const int32_t *w, int32_t *xw, const int32_t groups)
+LM_INLINE const int32_t *lm_conv_rows_block_c(const int32_t *w, const int32_t *xw, const int32_t groups,
+                                              int32_t *s)
 {
     int32_t a0 = w[0], a1 = w[1], a2 = w[2], a3 = w[3];
     int32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3, half;
-    int32_t *s = xw + 4 * groups;
     for (w += 4, half = 0; half < 2 * groups; ++half, w += 2, xw += 2) {
         const int32_t x0 = xw[0], x1 = xw[1], wa = w[0], wb = w[1];
         const int32_t wa0 = lm_simd_even(wa), wb0 = lm_simd_even(wb);
@@ -90,14 +90,15 @@ LM_INLINE const int32_t *lm_conv_rows_block_c(const int32_t *w, int32_t *xw, con
     return w;
 }
 
-/* Twice the sums of one block of w over the widened pair xw, stored at xw + 4 * groups (8 words
- * after the taps): per channel 0..3, pixel 0's then pixel 1's; returns w advanced past the block. */
-LM_INLINE const int32_t *lm_conv_rows_block(const int32_t *w, int32_t *xw, const int32_t groups)
+/* Twice the sums of one block of w over the widened pair xw, stored in s[8] (a local array of
+ * the caller: stack-relative stores, no register): per channel 0..3, pixel 0's then pixel 1's;
+ * returns w advanced past the block. */
+LM_INLINE const int32_t *lm_conv_rows_block(const int32_t *w, const int32_t *xw, const int32_t groups, int32_t *s)
 {
 #if LM_USE_DSP && defined(__GNUC__) && defined(__OPTIMIZE__)
     /* Per half group: four loads back to back (5 cycles), then per weight word 2 SMLAD, SXTB16
-     * in place, 2 SMLAD: 16 MACs in 15 cycles. The sums leave through memory (x ends at the
-     * sums' slot), so that the requantization after it runs with free registers. */
+     * in place, 2 SMLAD: 16 MACs in 15 cycles. The sums leave through the stack (s), so that
+     * the requantization after it runs with free registers. */
     int32_t a0, a1, a2, a3, b0, b1, b2, b3, x0, x1, wa, wb;
     const int32_t *x = xw;
     __asm__ volatile(
@@ -139,21 +140,22 @@ LM_INLINE const int32_t *lm_conv_rows_block(const int32_t *w, int32_t *xw, const
             "lsl %[a2], %[a2], #1\n\t"
             "lsl %[b0], %[b0], #1\n\t"
             "lsl %[b2], %[b2], #1\n\t"
-            "str %[a0], [%[x]]\n\t"
-            "str %[b0], [%[x], #4]\n\t"
-            "str %[a1], [%[x], #8]\n\t"
-            "str %[b1], [%[x], #12]\n\t"
-            "str %[a2], [%[x], #16]\n\t"
-            "str %[b2], [%[x], #20]\n\t"
-            "str %[a3], [%[x], #24]\n\t"
-            "str %[b3], [%[x], #28]"
+            "str %[a0], %[s0]\n\t"
+            "str %[b0], %[s1]\n\t"
+            "str %[a1], %[s2]\n\t"
+            "str %[b1], %[s3]\n\t"
+            "str %[a2], %[s4]\n\t"
+            "str %[b2], %[s5]\n\t"
+            "str %[a3], %[s6]\n\t"
+            "str %[b3], %[s7]"
             : [w] "+r"(w), [x] "+r"(x), [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3),
               [b0] "=&r"(b0), [b1] "=&r"(b1), [b2] "=&r"(b2), [b3] "=&r"(b3), [x0] "=&r"(x0),
-              [x1] "=&r"(x1), [wa] "=&r"(wa), [wb] "=&r"(wb)
+              [x1] "=&r"(x1), [wa] "=&r"(wa), [wb] "=&r"(wb), [s0] "=m"(s[0]), [s1] "=m"(s[1]), [s2] "=m"(s[2]),
+              [s3] "=m"(s[3]), [s4] "=m"(s[4]), [s5] "=m"(s[5]), [s6] "=m"(s[6]), [s7] "=m"(s[7])
             : [halves] "i"(2 * groups)
             : "memory");
 #else
-    w = lm_conv_rows_block_c(w, xw, groups);
+    w = lm_conv_rows_block_c(w, xw, groups, s);
 #endif /* LM_USE_DSP */
     return w;
 }
@@ -244,13 +246,13 @@ LM_INLINE void lm_conv_rows_pair(const lm_conv_params *p, const int32_t *w, cons
                                  const int32_t groups, const int32_t rg, const int post, const int full)
 {
     const int32_t lo = p->act_min, hi = p->act_max, out_c = p->out_c;
-    int32_t c, j;
+    int32_t c, j, s[8];
     lm_conv_rows_widen(a, b, down, xw, groups, rg);
     for (c = 0; c < out_c; c += 4) {
         int8_t t0[4], t1[4];
         const int whole = c + 4 <= out_c;
-        w = lm_conv_rows_block(w, xw, groups);
-        rq = lm_conv_rows_out(rq, xw + 4 * groups, whole ? o0 + c : t0, whole ? o1 + c : t1, zp_post, lo, hi,
+        w = lm_conv_rows_block(w, xw, groups, s);
+        rq = lm_conv_rows_out(rq, s, whole ? o0 + c : t0, whole ? o1 + c : t1, zp_post, lo, hi,
                               post, full);
         if (!whole) {
             for (j = 0; c + j < out_c; ++j) {
@@ -295,7 +297,7 @@ LM_INLINE void lm_conv_rows_run(LM_CONV_ROWS_ARGS, const int32_t rg, const lm_co
     const int32_t wp = lm_conv_rows_band_width(p, rg), rows = lm_conv_rows_band_rows(p);
     const int32_t down = p->stride_h * wp, kdown = p->dil_h * wp;
     int32_t *xw = (int32_t *)(void *)scratch;
-    int8_t *band = scratch + 16 * (p->k_h * rg) + 32;
+    int8_t *band = scratch + 16 * (p->k_h * rg);
     int32_t b, oy, ox, pix;
     for (b = 0; b < p->batches; ++b, in += in_batch) {
         int32_t base = -1;
@@ -327,9 +329,9 @@ LM_INLINE void lm_conv_rows_run(LM_CONV_ROWS_ARGS, const int32_t rg, const lm_co
 
 /* One instance: G groups of which RG per kernel row, `post` and `full` as above (constants). */
 #define LM_CONV_ROWS_KERNEL(name, G, RG, post, full)                                             \
-    static LM_CONV_ROWS_NOINLINE void name##_pair(const lm_conv_params *p, const int32_t *w, const int32_t *rq, const int8_t *a, \
-                            const int8_t *b, int32_t down, int32_t *xw, int8_t *o0, int8_t *o1,   \
-                            int32_t zp_post)                                                     \
+    static LM_CONV_ROWS_NOINLINE void name##_pair(const lm_conv_params *p, const int32_t *w, const int32_t *rq, \
+                                                  const int8_t *a, const int8_t *b, int32_t down, int32_t *xw,   \
+                                                  int8_t *o0, int8_t *o1, int32_t zp_post)                       \
     {                                                                                            \
         lm_conv_rows_pair(p, w, rq, a, b, down, xw, o0, o1, zp_post, G, RG, post, full);         \
     }                                                                                            \
