@@ -87,13 +87,18 @@ LM_INLINE void lm_lstm_fc4(const int8_t *w, const int32_t *bias, int32_t units, 
     lm_dot2_s8(w + (2 * units + j) * depth, w + (3 * units + j) * depth, x, depth, acc + 2);
 }
 
-/* The gate activations from the two FC outputs requantized to Q3.12: sigmoid, tanh for the cell gate. */
-static void lm_lstm_activate(const int32_t *in_q, const int32_t *rec_q, const uint16_t *sigmoid, int32_t *gate)
+/* Gate g's activation of its Q3.12 sum: sigmoid, tanh for the cell gate (2). */
+LM_INLINE int32_t lm_lstm_activation(int32_t g, int32_t sum, const uint16_t *sigmoid)
+{
+    return g == 2 ? lm_tanh_s16(sum, 3, 0, sigmoid) : lm_sigmoid_s16(sum, sigmoid);
+}
+
+/* The gate activations from the two FC outputs requantized to Q3.12. */
+LM_INLINE void lm_lstm_activate(const int32_t *in_q, const int32_t *rec_q, const uint16_t *sigmoid, int32_t *gate)
 {
     int32_t g;
     for (g = 0; g < LM_LSTM_GATES; ++g) {
-        const int32_t sum = lm_sat_s16(lm_sat_s16(in_q[g]) + lm_sat_s16(rec_q[g]));
-        gate[g] = g == 2 ? lm_tanh_s16(sum, 3, 0, sigmoid) : lm_sigmoid_s16(sum, sigmoid);
+        gate[g] = lm_lstm_activation(g, lm_sat_s16(lm_sat_s16(in_q[g]) + lm_sat_s16(rec_q[g])), sigmoid);
     }
 }
 
@@ -105,15 +110,15 @@ static void lm_lstm_gates(const lm_lstm_params *p, const lm_lstm_weights *wt, in
     lm_lstm_fc4(wt->w_in, wt->b_in, p->units, j, x, p->in_depth, in_acc);
     lm_lstm_fc4(wt->w_rec, wt->b_rec, p->units, j, h, p->units, rec_acc);
     for (g = 0; g < LM_LSTM_GATES; ++g) {
-        in_acc[g] = lm_lstm_scale(in_acc[g], p->in_mult[g], p->in_shift[g]);
-        rec_acc[g] = lm_lstm_scale(rec_acc[g], p->rec_mult[g], p->rec_shift[g]);
+        const int32_t sum = lm_sat_s16(lm_sat_s16(lm_lstm_scale(in_acc[g], p->in_mult[g], p->in_shift[g])) +
+                                       lm_sat_s16(lm_lstm_scale(rec_acc[g], p->rec_mult[g], p->rec_shift[g])));
+        gate[g] = lm_lstm_activation(g, sum, wt->sigmoid);
     }
-    lm_lstm_activate(in_acc, rec_acc, wt->sigmoid, gate);
 }
 
 /* The cell update of one unit (in place) and its hidden value tanh(cell) * output gate,
  * requantized to the hidden scale (zero point not added). */
-static int32_t lm_lstm_update(const lm_lstm_params *p, const int32_t *gate, int16_t *c, const uint16_t *sigmoid)
+LM_INLINE int32_t lm_lstm_update(const lm_lstm_params *p, const int32_t *gate, int16_t *c, const uint16_t *sigmoid)
 {
     int32_t cs = lm_sat_s16(lm_lstm_scale(gate[1] * *c, p->forget_mult, p->forget_shift));
     cs = lm_sat_s16(cs + lm_sat_s16(lm_lstm_scale(gate[0] * gate[2], p->update_mult, p->update_shift)));
