@@ -82,7 +82,7 @@ LM_INLINE int32_t lm_softmax_exp(const lm_softmax_params *p, int32_t diff)
 }
 
 /* One row: the largest input, and the reciprocal of the exp sum with its bits over one unit. */
-static int32_t lm_softmax_row(const lm_softmax_params *p, const int8_t *x, int32_t *max_out, int32_t *bits_out)
+LM_INLINE int32_t lm_softmax_row(const lm_softmax_params *p, const int8_t *x, int32_t *max_out, int32_t *bits_out)
 {
     int32_t max_v = -128, sum = 0, c;
     int headroom;
@@ -114,12 +114,14 @@ LM_INLINE int32_t lm_softmax_out(const lm_softmax_params *p, int32_t diff, int32
 
 void lm_softmax_s8(const lm_softmax_params *p, const int8_t *in, int8_t *out)
 {
+    const int32_t depth = p->depth;
     int32_t r, c, max_v, bits;
     for (r = 0; r < p->rows; ++r) {
-        const int8_t *x = in + r * p->depth;
+        const int8_t *x = in + r * depth;
+        int8_t *y = out + r * depth;
         const int32_t scale = lm_softmax_row(p, x, &max_v, &bits);
-        for (c = 0; c < p->depth; ++c) {
-            out[r * p->depth + c] = (int8_t)lm_softmax_out(p, (int32_t)x[c] - max_v, scale, bits, 8);
+        for (c = 0; c < depth; ++c) {
+            y[c] = (int8_t)lm_softmax_out(p, (int32_t)x[c] - max_v, scale, bits, 8);
         }
     }
 }
