@@ -149,7 +149,7 @@ def check_plan(plan: Plan, layers: list[Layer], prefix: str, target: Target, opt
         raise LiteMicroError(f"the memory plan needs an arena of {plan.arena_bytes:,} bytes, more "
                              f"than a 32-bit address space can hold ({ARENA_LIMIT:,})")
     if options.budget:
-        check_budget(SimpleNamespace(arena_bytes=plan.arena_bytes, layers=layers, prefix=prefix),
+        check_budget(SimpleNamespace(arena_bytes=plan.arena_bytes, layers=layers, prefix=prefix, plan=plan),
                      budget_target(target, options), ram=options.ram, flash=options.flash)
 
 

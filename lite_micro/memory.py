@@ -5,6 +5,7 @@ from __future__ import annotations
 from .codegen.cstructs import runtime_structs
 from .codegen.emit import flash_tables
 from .codegen.names import Names
+from .codegen.rows import block_structs
 from .errors import LiteMicroError
 
 # Code size of the runtime kernels and startup is not known before linking; leave headroom.
@@ -20,8 +21,9 @@ def flash_table_bytes(gen) -> int:
 
 def flash_params_bytes(gen) -> int:
     """Bytes of the per-layer `static const` params structs, sized from the runtime headers."""
-    structs = runtime_structs()
-    return sum(structs[layer.params_type].nbytes for layer in gen.layers if layer.params_type)
+    structs, rows = runtime_structs(), gen.plan.rows
+    return sum(structs[layer.params_type].nbytes * (block_structs(rows[i]) if i in rows else 1)
+               for i, layer in enumerate(gen.layers) if layer.params_type)
 
 
 def flash_const_bytes(gen) -> int:

@@ -85,7 +85,7 @@ def test_one_folder_for_everything(tmp_path, run_cli):
         code, _, err = run_cli("gen", model_path(name), "-o", tmp_path, "--runtime-dir", tmp_path)
         assert code == 0 and err == "", err
     names = {p.name for p in tmp_path.iterdir()}
-    assert {"hello_world_int8.c", "micro_speech_quantized.c", "lm_fc.c", "lm_dwconv.c", "lm_version.h"} <= names
+    assert {"hello_world_int8.c", "micro_speech_quantized.c", "lm_fc.c", "lm_conv_rows.c", "lm_version.h"} <= names
 
 
 def test_runtime_dir_never_overwrites_an_edited_file(tmp_path, run_cli):

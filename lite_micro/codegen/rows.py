@@ -14,6 +14,11 @@ def _key(b) -> tuple:
     return (b.rows, b.r1 - b.r0, b.pad)
 
 
+def block_structs(rows: Rows) -> int:
+    """How many params structs the blocks of a layer in place by rows define (one per key)."""
+    return len({_key(b) for b in rows.blocks})
+
+
 def _runs(rows: Rows) -> list[list]:
     """Blocks in execution order cut into runs of one params key and even steps."""
     runs: list[list] = []
