@@ -244,6 +244,9 @@ LM_INLINE void lm_mve_dw_run(const lm_dwconv_params *p, const int8_t *in, const 
     const lm_mve_window inner = {taps + 2, pairs, one, in_c, k3 ? in_w * in_c : 0};
     const lm_mve_window edge = {edge_offs, pairs, one, 0, 0}, copied = {taps + 2 + 2 * pairs, pairs, one, 0, 0};
     const lm_mve_dw_out q = {vdupq_n_s8((int8_t)p->act_min), vdupq_n_s8((int8_t)p->act_max), p->out_zp};
+    /* the interior columns: [ox_lo, ox_hi) */
+    const int32_t ox_lo = (p->pad_left + p->stride_w - 1) / p->stride_w, room = in_w - 1 - span_w + p->pad_left;
+    const int32_t ox_hi = room < 0 ? 0 : (room / p->stride_w + 1 < p->out_w ? room / p->stride_w + 1 : p->out_w);
     int32_t b, oy, ox, n;
     for (n = 0; n < in_c + 16; n += 16) {
         vstrbq_s8(zrow + n, vdupq_n_s8((int8_t)p->in_zp));
@@ -252,26 +255,29 @@ LM_INLINE void lm_mve_dw_run(const lm_dwconv_params *p, const int8_t *in, const 
         const int8_t *in_b = in + b * in_h * in_w * in_c;
         for (oy = 0; oy < p->out_h; ++oy) {
             const int32_t iy0 = oy * p->stride_h - p->pad_top;
-            for (ox = 0; ox < p->out_w; ++ox, out += out_c) {
+            const int32_t end = oy == p->out_h - 1 ? p->out_w - 1 : p->out_w;     /* the last pixel is copied */
+            const int32_t hi = iy0 >= 0 && iy0 + span_h < in_h ? (ox_hi < end ? ox_hi : end) : 0;
+            for (ox = 0; ox < p->out_w;) {
                 const int32_t ix0 = ox * p->stride_w - p->pad_left;
                 const int8_t *x = in_b + (iy0 * in_w + ix0) * in_c;
-                const lm_mve_window *win = &inner;
-                if (twin && ox + 1 < p->out_w && ix0 >= 0 && ix0 + 1 + span_w < in_w && iy0 >= 0
-                    && iy0 + span_h < in_h && !(oy == p->out_h - 1 && ox + 2 == p->out_w)) {
-                    lm_mve_dw_pass(x, &inner, w, rq, &q, out, gofs, 0, 0, 1, clamp, rshift, k3);
-                    ++ox;
-                    out += out_c;
+                if (ox >= ox_lo && ox < hi) {       /* the row's interior run: no checks per pixel */
+                    for (; twin && ox + 1 < hi; ox += 2, x += 2 * in_c, out += 2 * out_c) {
+                        lm_mve_dw_pass(x, &inner, w, rq, &q, out, gofs, 0, 0, 1, clamp, rshift, k3);
+                    }
+                    for (; ox < hi; ++ox, x += p->stride_w * in_c, out += out_c) {
+                        lm_mve_dw_pixel(p, x, &inner, w, rq, gofs, &q, out, gather, clamp, rshift, k3);
+                    }
                     continue;
                 }
                 if (oy == p->out_h - 1 && ox == p->out_w - 1) {
                     lm_mve_dw_border(p, in_b, iy0, ix0, window);
-                    x = window;
-                    win = &copied;
-                } else if (iy0 < 0 || ix0 < 0 || iy0 + span_h >= in_h || ix0 + span_w >= in_w) {
+                    lm_mve_dw_pixel(p, window, &copied, w, rq, gofs, &q, out, gather, clamp, rshift, k3);
+                } else {
                     lm_mve_dw_edge(p, taps + 2, taps + 2 + 4 * pairs, 2 * pairs, iy0, ix0, x, zrow, edge_offs);
-                    win = &edge;
+                    lm_mve_dw_pixel(p, x, &edge, w, rq, gofs, &q, out, gather, clamp, rshift, k3);
                 }
-                lm_mve_dw_pixel(p, x, win, w, rq, gofs, &q, out, gather, clamp, rshift, k3);
+                ++ox;
+                out += out_c;
             }
         }
     }
