@@ -218,7 +218,8 @@ static void lm_mve_dw_border(const lm_dwconv_params *p, const int8_t *in, int32_
 
 /* The tap offsets of a border pixel from its window base x: in place where the tap lies inside
  * the input, else to zrow (in_c + 16 bytes of the input zero point). pos: per tap of each
- * pair, (row offset << 16) | column offset inside the window. */
+ * pair, (row offset << 16) | column offset inside the window; n: the taps (a lone last tap's
+ * zero partner has no offset to place). */
 static void lm_mve_dw_edge(const lm_dwconv_params *p, const int32_t *inner, const int32_t *pos, int32_t n,
                            int32_t iy0, int32_t ix0, const int8_t *x, const int8_t *zrow, int32_t *offs)
 {
@@ -273,7 +274,7 @@ LM_INLINE void lm_mve_dw_run(const lm_dwconv_params *p, const int8_t *in, const 
                     lm_mve_dw_border(p, in_b, iy0, ix0, window);
                     lm_mve_dw_pixel(p, window, &copied, w, rq, gofs, &q, out, gather, clamp, rshift, k3);
                 } else {
-                    lm_mve_dw_edge(p, taps + 2, taps + 2 + 4 * pairs, 2 * pairs, iy0, ix0, x, zrow, edge_offs);
+                    lm_mve_dw_edge(p, taps + 2, taps + 2 + 4 * pairs, 2 * pairs - one, iy0, ix0, x, zrow, edge_offs);
                     lm_mve_dw_pixel(p, x, &edge, w, rq, gofs, &q, out, gather, clamp, rshift, k3);
                 }
                 ++ox;
