@@ -280,7 +280,10 @@ def _depthwise(layer: Layer) -> Layer:
         extra.append(ConstArg("gofs"))
     args = [ParamsArg(), TensorArg(layer.op.input("input"), const=True), ConstArg("weights"), ConstArg("rq"),
             ConstArg("taps"), *extra, ScratchArg(), TensorArg(layer.op.outputs[0])]
-    kernel = "lm_mve_dwconv_x2_s8" if twin else "lm_mve_dwconv_m1_s8" if mult == 1 else "lm_mve_dwconv_s8"
+    k3 = (mult == 1 and (k_h, k_w, p["dil_h"], p["dil_w"]) == (3, 3, 1, 1)
+          and pairs == [(0, 1), (2, 3), (4, 5), (6, 7), (8, None)])      # interior windows unrolled
+    kernel = ("lm_mve_dwconv_x2" if twin else "lm_mve_dwconv" if k3 else "lm_mve_dwconv_m1" if mult == 1
+              else "lm_mve_dwconv") + ("_3x3_s8" if k3 else "_s8")
     return dataclasses.replace(layer, kernel=kernel, runtime=(*MVE_HEADERS, "lm_mve_dwconv.c"), consts=consts,
                                args=args, scratch_bytes=8 * len(pairs) + in_c + 16 + k_h * k_w * in_c + 16,
                                note=f"depthwise multiplier {mult}, MVE: "

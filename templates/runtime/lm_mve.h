@@ -127,6 +127,11 @@ void lm_mve_dwconv_m1_s8(const lm_dwconv_params *p, const int8_t *in, const int8
                          const int32_t *taps, int8_t *scratch, int8_t *out);
 void lm_mve_dwconv_m1_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                                 const int32_t *taps, int8_t *scratch, int8_t *out);
+/* The same for 3x3, dilation 1, taps paired (0,1) (2,3) (4,5) (6,7) (8): interior windows unrolled. */
+void lm_mve_dwconv_3x3_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                          const int32_t *taps, int8_t *scratch, int8_t *out);
+void lm_mve_dwconv_3x3_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                                 const int32_t *taps, int8_t *scratch, int8_t *out);
 
 /* DEPTHWISE_CONV_2D, 8 channels, multiplier 1, stride_w 1, two pixels per pass: the tables of
  * the multiplier-1 kernel for 16 channels that are the 8 channels twice. */
@@ -134,6 +139,10 @@ void lm_mve_dwconv_x2_s8(const lm_dwconv_params *p, const int8_t *in, const int8
                          const int32_t *taps, int8_t *scratch, int8_t *out);
 void lm_mve_dwconv_x2_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                                 const int32_t *taps, int8_t *scratch, int8_t *out);
+void lm_mve_dwconv_x2_3x3_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                             const int32_t *taps, int8_t *scratch, int8_t *out);
+void lm_mve_dwconv_x2_3x3_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                                    const int32_t *taps, int8_t *scratch, int8_t *out);
 
 /* DEPTHWISE_CONV_2D, multiplier > 1: gofs[oc] = oc / multiplier - (oc & ~15) / multiplier (padded
  * to a multiple of 16 entries), the input channel of each lane from the pass's first, read

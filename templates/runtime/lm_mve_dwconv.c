@@ -20,6 +20,7 @@ typedef struct {
     const int32_t *offs;            /* per tap pair, the two taps' offsets from the window base */
     int32_t pairs;
     int32_t single;                 /* 1: the last pair is one tap (its second weights zero) */
+    int32_t col, row;               /* 3x3 in place: the steps between taps (in_c, in_w * in_c); else 0 */
 } lm_mve_window;
 
 typedef struct {
@@ -39,13 +40,14 @@ LM_INLINE void lm_mve_dw_store(int32x4_t a0, int32x4_t a1, int32x4_t a2, int32x4
     const int32x4_t r1 = lm_mve_rescale(a1, vldrwq_s32(rq + 20), vldrwq_s32(rq + 36), rshift);
     const int32x4_t r2 = lm_mve_rescale(a2, vldrwq_s32(rq + 24), vldrwq_s32(rq + 40), rshift);
     const int32x4_t r3 = lm_mve_rescale(a3, vldrwq_s32(rq + 28), vldrwq_s32(rq + 44), rshift);
-    /* the narrowing moves keep the other half of their first operand: any register will do */
-    int16x8_t e = vqmovntq_s32(vqmovnbq_s32(vreinterpretq_s16_s32(r1), r0), r1);
-    int16x8_t o = vqmovntq_s32(vqmovnbq_s32(vreinterpretq_s16_s32(r3), r2), r3);
+    /* the narrowing moves keep the other half of their first operand: any register will do, and
+     * the source itself (dead after) needs no copy */
+    int16x8_t e = vqmovntq_s32(vqmovnbq_s32(vreinterpretq_s16_s32(r0), r0), r1);
+    int16x8_t o = vqmovntq_s32(vqmovnbq_s32(vreinterpretq_s16_s32(r2), r2), r3);
     e = vqaddq_n_s16(e, (int16_t)q->zp);
     o = vqaddq_n_s16(o, (int16_t)q->zp);
     {
-        int8x16_t v = vqmovntq_s16(vqmovnbq_s16(vreinterpretq_s8_s16(o), e), o);
+        int8x16_t v = vqmovntq_s16(vqmovnbq_s16(vreinterpretq_s8_s16(e), e), o);
         if (clamp) {            /* inside int8, the clamp commutes with the saturating narrow */
             v = vminq_s8(vmaxq_s8(v, q->lo), q->hi);
         }
@@ -62,10 +64,44 @@ LM_INLINE void lm_mve_dw_store(int32x4_t a0, int32x4_t a1, int32x4_t a2, int32x4
 #define LM_MVE_DW_CONTIGUOUS(q, o, t) "vldrb.u8 " q ", [" o "]\n\t"
 #define LM_MVE_DW_GATHER(q, o, t) "vldrb.u8 " t ", [%[g]]\n\tvldrb.u8 " q ", [" o ", " t "]\n\t"
 
+/* The products of a tap pair, x0 in q0, w0 in q1, x1 in q2 ([w] at w1): odd products (q3) and
+ * even products (over x0) summed over the two taps, w1 loaded twice so that both products of
+ * x1 find a free register. */
+#define LM_MVE_DW_PAIR_MUL                                                                            \
+    "vmullt.s8 q3, q0, q1\n\t"                                                                     \
+    "vmullb.s8 q0, q0, q1\n\t"                                                                     \
+    "vldrb.u8 q1, [%[w]]\n\t"                                                                      \
+    "vmullb.s8 q1, q2, q1\n\t"                                                                     \
+    "vadd.i16 q0, q0, q1\n\t"                                                                      \
+    "vldrb.u8 q1, [%[w]], #16\n\t"                                                                 \
+    "vmullt.s8 q2, q2, q1\n\t"                                                                     \
+    "vadd.i16 q3, q3, q2\n\t"
+
+/* The int16 sums of q0 (even channels) and q3 (odd) widened into the four accumulators. */
+#define LM_MVE_DW_WIDEN                                                                               \
+    "vmovlb.s16 q1, q0\n\t"                                                                        \
+    "vadd.i32 %q[a0], %q[a0], q1\n\t"                                                              \
+    "vmovlt.s16 q1, q0\n\t"                                                                        \
+    "vadd.i32 %q[a1], %q[a1], q1\n\t"                                                              \
+    "vmovlb.s16 q1, q3\n\t"                                                                        \
+    "vadd.i32 %q[a2], %q[a2], q1\n\t"                                                              \
+    "vmovlt.s16 q1, q3\n\t"                                                                        \
+    "vadd.i32 %q[a3], %q[a3], q1\n\t"
+
+/* The lone last tap at [addr] (w then steps over its zero partner): products widened as for a
+ * pair. */
+#define LM_MVE_DW_ONE(LOAD, addr)                                                                     \
+    LOAD("q0", addr, "q2")                                                                         \
+    "vldrb.u8 q1, [%[w]], #32\n\t"                                                                 \
+    "vmullt.s8 q3, q0, q1\n\t"                                                                     \
+    "vmullb.s8 q0, q0, q1\n\t"                                                                     \
+    LM_MVE_DW_WIDEN
+
+#define LM_MVE_DW_ACCS [a0] "+w"(a0), [a1] "+w"(a1), [a2] "+w"(a2), [a3] "+w"(a3), [w] "+r"(w)
+
 /* The tap pairs of a pass, unpredicated: contiguous input loads may read past the last channel
  * (lanes whose weights are zero; lm_mve_dw keeps them inside the input), gathered ones read
- * offset 0 there. q0-q3 are the work registers: per pair x0, w0 -> odd products (q3) and even
- * products (over x0), w1 loaded twice so that both products of x1 find a free register. */
+ * offset 0 there. q0-q3 are the work registers. */
 #define LM_MVE_DW_TAPS(LOAD)                                                                          \
     __asm__ volatile("wls lr, %[n], 2f\n"                                                           \
                      "1:\n\t"                                                                     \
@@ -75,49 +111,41 @@ LM_INLINE void lm_mve_dw_store(int32x4_t a0, int32x4_t a1, int32x4_t a2, int32x4
                      LOAD("q0", "%[o0]", "q2")                                                     \
                      "vldrb.u8 q1, [%[w]], #16\n\t"                                               \
                      LOAD("q2", "%[o1]", "q3")                                                     \
-                     "vmullt.s8 q3, q0, q1\n\t"                                                   \
-                     "vmullb.s8 q0, q0, q1\n\t"                                                   \
-                     "vldrb.u8 q1, [%[w]]\n\t"                                                    \
-                     "vmullb.s8 q1, q2, q1\n\t"                                                   \
-                     "vadd.i16 q0, q0, q1\n\t"                                                    \
-                     "vldrb.u8 q1, [%[w]], #16\n\t"                                               \
-                     "vmullt.s8 q2, q2, q1\n\t"                                                   \
-                     "vadd.i16 q3, q3, q2\n\t"                                                    \
-                     "vmovlb.s16 q1, q0\n\t"                                                      \
-                     "vadd.i32 %q[a0], %q[a0], q1\n\t"                                            \
-                     "vmovlt.s16 q1, q0\n\t"                                                      \
-                     "vadd.i32 %q[a1], %q[a1], q1\n\t"                                            \
-                     "vmovlb.s16 q1, q3\n\t"                                                      \
-                     "vadd.i32 %q[a2], %q[a2], q1\n\t"                                            \
-                     "vmovlt.s16 q1, q3\n\t"                                                      \
-                     "vadd.i32 %q[a3], %q[a3], q1\n\t"                                            \
+                     LM_MVE_DW_PAIR_MUL                                                             \
+                     LM_MVE_DW_WIDEN                                                                \
                      "le lr, 1b\n"                                                                 \
                      "2:"                                                                            \
-                     : [a0] "+w"(a0), [a1] "+w"(a1), [a2] "+w"(a2), [a3] "+w"(a3), [w] "+r"(w),      \
-                       [offs] "+r"(offs), [o0] "=&r"(o0), [o1] "=&r"(o1)                            \
+                     : LM_MVE_DW_ACCS, [offs] "+r"(offs), [o0] "=&r"(o0), [o1] "=&r"(o1)              \
                      : [x] "r"(x), [n] "r"(n), [g] "r"(g)                                            \
                      : "q0", "q1", "q2", "q3", "lr", "memory")
 
-/* The lone last tap of a pass (win->single): x0, w0 and their products widened as for a pair;
- * its zero partner is skipped. */
+/* The lone last tap of a pass (win->single). */
 #define LM_MVE_DW_SINGLE(LOAD)                                                                        \
     __asm__ volatile("ldr %[o0], [%[offs]], #8\n\t"                                               \
                      "add %[o0], %[o0], %[x]\n\t"                                                 \
-                     LOAD("q0", "%[o0]", "q2")                                                     \
-                     "vldrb.u8 q1, [%[w]], #32\n\t"                                               \
-                     "vmullt.s8 q3, q0, q1\n\t"                                                   \
-                     "vmullb.s8 q0, q0, q1\n\t"                                                   \
-                     "vmovlb.s16 q1, q0\n\t"                                                      \
-                     "vadd.i32 %q[a0], %q[a0], q1\n\t"                                            \
-                     "vmovlt.s16 q1, q0\n\t"                                                      \
-                     "vadd.i32 %q[a1], %q[a1], q1\n\t"                                            \
-                     "vmovlb.s16 q1, q3\n\t"                                                      \
-                     "vadd.i32 %q[a2], %q[a2], q1\n\t"                                            \
-                     "vmovlt.s16 q1, q3\n\t"                                                      \
-                     "vadd.i32 %q[a3], %q[a3], q1"                                                  \
-                     : [a0] "+w"(a0), [a1] "+w"(a1), [a2] "+w"(a2), [a3] "+w"(a3), [w] "+r"(w),      \
-                       [offs] "+r"(offs), [o0] "=&r"(o0)                                            \
+                     LM_MVE_DW_ONE(LOAD, "%[o0]")                                                  \
+                     : LM_MVE_DW_ACCS, [offs] "+r"(offs), [o0] "=&r"(o0)                            \
                      : [x] "r"(x), [g] "r"(g)                                                        \
+                     : "q0", "q1", "q2", "q3", "memory")
+
+/* A tap pair of a 3x3 window in place: x0 at [a0] (after the step s0, if any), x1 at [p]
+ * after the step s1. */
+#define LM_MVE_DW_K3_PAIR(s0, a0, s1)                                                                 \
+    s0 LM_MVE_DW_CONTIGUOUS("q0", a0, "") "vldrb.u8 q1, [%[w]], #16\n\t"                          \
+    s1 LM_MVE_DW_CONTIGUOUS("q2", "%[p]", "") LM_MVE_DW_PAIR_MUL LM_MVE_DW_WIDEN
+#define LM_MVE_DW_STEP(base, by) "add %[p], " base ", " by "\n\t"
+
+/* The nine taps of a 3x3 window read in place (pairs (0,1) (2,3) (4,5) (6,7), then tap 8
+ * alone), unrolled: each address one add from the last. */
+#define LM_MVE_DW_K3()                                                                               \
+    __asm__ volatile(LM_MVE_DW_K3_PAIR("", "%[x]", LM_MVE_DW_STEP("%[x]", "%[c]"))                  \
+                     LM_MVE_DW_K3_PAIR(LM_MVE_DW_STEP("%[p]", "%[c]"), "%[p]", LM_MVE_DW_STEP("%[x]", "%[r]")) \
+                     LM_MVE_DW_K3_PAIR(LM_MVE_DW_STEP("%[p]", "%[c]"), "%[p]", LM_MVE_DW_STEP("%[p]", "%[c]")) \
+                     LM_MVE_DW_K3_PAIR(LM_MVE_DW_STEP("%[x]", "%[r2]"), "%[p]", LM_MVE_DW_STEP("%[p]", "%[c]")) \
+                     LM_MVE_DW_STEP("%[p]", "%[c]")                                                  \
+                     LM_MVE_DW_ONE(LM_MVE_DW_CONTIGUOUS, "%[p]")                                     \
+                     : LM_MVE_DW_ACCS, [p] "=&r"(o0)                                                 \
+                     : [x] "r"(x), [c] "r"(win->col), [r] "r"(win->row), [r2] "r"(2 * win->row)      \
                      : "q0", "q1", "q2", "q3", "memory")
 
 /* One pass: 16 output channels (the lanes `pred` keeps when not `full`) of one pixel. x: the
@@ -125,13 +153,15 @@ LM_INLINE void lm_mve_dw_store(int32x4_t a0, int32x4_t a1, int32x4_t a2, int32x4
  * the pass's gather offsets (multiplier > 1). */
 LM_INLINE void lm_mve_dw_pass(const int8_t *x, const lm_mve_window *win, const int8_t *w, const int32_t *rq,
                               const lm_mve_dw_out *q, int8_t *out, const uint8_t *g, mve_pred16_t pred,
-                              const int gather, const int full, const int clamp, const int rshift)
+                              const int gather, const int full, const int clamp, const int rshift, const int k3)
 {
     int32x4_t a0 = vldrwq_s32(rq), a1 = vldrwq_s32(rq + 4), a2 = vldrwq_s32(rq + 8), a3 = vldrwq_s32(rq + 12);
     const int32_t *offs = win->offs;
     const int32_t n = win->pairs - win->single;
     int32_t o0, o1;
-    if (gather) {
+    if (k3 && win->row != 0) {
+        LM_MVE_DW_K3();
+    } else if (gather) {
         LM_MVE_DW_TAPS(LM_MVE_DW_GATHER);
         if (win->single) {
             LM_MVE_DW_SINGLE(LM_MVE_DW_GATHER);
@@ -150,18 +180,19 @@ LM_INLINE void lm_mve_dw_pass(const int8_t *x, const lm_mve_window *win, const i
  * gofs (multiplier > 1): per pass, each lane's input channel less the pass's first. */
 LM_INLINE void lm_mve_dw_pixel(const lm_dwconv_params *p, const int8_t *x, const lm_mve_window *win,
                                const int8_t *w, const int32_t *rq, const uint8_t *gofs, const lm_mve_dw_out *q,
-                               int8_t *out, const int gather, const int clamp, const int rshift)
+                               int8_t *out, const int gather, const int clamp, const int rshift, const int k3)
 {
     const int32_t out_c = p->out_c, step = 32 * win->pairs;
     int32_t oc;
     for (oc = 0; oc + 16 <= out_c; oc += 16, w += step, rq += 48) {
         const int8_t *xc = x + (gather ? oc / p->depth_mult : oc);
-        lm_mve_dw_pass(xc, win, w, rq, q, out + oc, gather ? gofs + oc : gofs, 0, gather, 1, clamp, rshift);
+        lm_mve_dw_pass(xc, win, w, rq, q, out + oc, gather ? gofs + oc : gofs, 0, gather, 1, clamp, rshift,
+                       k3);
     }
     if (oc < out_c) {
         const int8_t *xc = x + (gather ? oc / p->depth_mult : oc);
         lm_mve_dw_pass(xc, win, w, rq, q, out + oc, gather ? gofs + oc : gofs, vctp8q((uint32_t)(out_c - oc)), gather,
-                       0, clamp, rshift);
+                       0, clamp, rshift, k3);
     }
 }
 
@@ -187,15 +218,17 @@ static void lm_mve_dw_border(const lm_dwconv_params *p, const int8_t *in, int32_
 
 /* The tap offsets of a border pixel from its window base x: in place where the tap lies inside
  * the input, else to zrow (in_c + 16 bytes of the input zero point). pos: per tap of each
- * pair, (row offset << 16) | column offset inside the window. */
+ * pair, (row offset << 16) | column offset inside the window; n: the taps (a lone last tap's
+ * zero partner has no offset to place). */
 static void lm_mve_dw_edge(const lm_dwconv_params *p, const int32_t *inner, const int32_t *pos, int32_t n,
                            int32_t iy0, int32_t ix0, const int8_t *x, const int8_t *zrow, int32_t *offs)
 {
     const int32_t to_zero = (int32_t)((intptr_t)zrow - (intptr_t)x);
+    const uint32_t in_h = (uint32_t)p->in_h, in_w = (uint32_t)p->in_w;    /* one unsigned compare each */
     int32_t i;
     for (i = 0; i < n; ++i) {
-        const int32_t iy = iy0 + (pos[i] >> 16), ix = ix0 + (pos[i] & 0xFFFF);
-        offs[i] = (iy >= 0 && iy < p->in_h && ix >= 0 && ix < p->in_w) ? inner[i] : to_zero;
+        const uint32_t iy = (uint32_t)(iy0 + (pos[i] >> 16)), ix = (uint32_t)(ix0 + (pos[i] & 0xFFFF));
+        offs[i] = (iy < in_h && ix < in_w) ? inner[i] : to_zero;
     }
 }
 
@@ -203,15 +236,18 @@ static void lm_mve_dw_edge(const lm_dwconv_params *p, const int32_t *inner, cons
  * loads past the last channel would leave the input otherwise). */
 LM_INLINE void lm_mve_dw_run(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                          const int32_t *taps, const uint8_t *gofs, int8_t *scratch, int8_t *out, const int gather,
-                         const int twin, const int clamp, const int rshift)
+                         const int twin, const int k3, const int clamp, const int rshift)
 {
     const int32_t in_h = p->in_h, in_w = p->in_w, in_c = p->in_c, out_c = p->out_c, pairs = taps[0], one = taps[1];
     const int32_t span_h = (p->k_h - 1) * p->dil_h, span_w = (p->k_w - 1) * p->dil_w;
     int32_t *edge_offs = (int32_t *)(void *)scratch;
     int8_t *zrow = scratch + 8 * pairs, *window = zrow + in_c + 16;
-    const lm_mve_window inner = {taps + 2, pairs, one}, edge = {edge_offs, pairs, one};
-    const lm_mve_window copied = {taps + 2 + 2 * pairs, pairs, one};
+    const lm_mve_window inner = {taps + 2, pairs, one, in_c, k3 ? in_w * in_c : 0};
+    const lm_mve_window edge = {edge_offs, pairs, one, 0, 0}, copied = {taps + 2 + 2 * pairs, pairs, one, 0, 0};
     const lm_mve_dw_out q = {vdupq_n_s8((int8_t)p->act_min), vdupq_n_s8((int8_t)p->act_max), p->out_zp};
+    /* the interior columns: [ox_lo, ox_hi) */
+    const int32_t ox_lo = (p->pad_left + p->stride_w - 1) / p->stride_w, room = in_w - 1 - span_w + p->pad_left;
+    const int32_t ox_hi = room < 0 ? 0 : (room / p->stride_w + 1 < p->out_w ? room / p->stride_w + 1 : p->out_w);
     int32_t b, oy, ox, n;
     for (n = 0; n < in_c + 16; n += 16) {
         vstrbq_s8(zrow + n, vdupq_n_s8((int8_t)p->in_zp));
@@ -220,26 +256,29 @@ LM_INLINE void lm_mve_dw_run(const lm_dwconv_params *p, const int8_t *in, const 
         const int8_t *in_b = in + b * in_h * in_w * in_c;
         for (oy = 0; oy < p->out_h; ++oy) {
             const int32_t iy0 = oy * p->stride_h - p->pad_top;
-            for (ox = 0; ox < p->out_w; ++ox, out += out_c) {
+            const int32_t end = oy == p->out_h - 1 ? p->out_w - 1 : p->out_w;     /* the last pixel is copied */
+            const int32_t hi = iy0 >= 0 && iy0 + span_h < in_h ? (ox_hi < end ? ox_hi : end) : 0;
+            for (ox = 0; ox < p->out_w;) {
                 const int32_t ix0 = ox * p->stride_w - p->pad_left;
                 const int8_t *x = in_b + (iy0 * in_w + ix0) * in_c;
-                const lm_mve_window *win = &inner;
-                if (twin && ox + 1 < p->out_w && ix0 >= 0 && ix0 + 1 + span_w < in_w && iy0 >= 0
-                    && iy0 + span_h < in_h && !(oy == p->out_h - 1 && ox + 2 == p->out_w)) {
-                    lm_mve_dw_pass(x, &inner, w, rq, &q, out, gofs, 0, 0, 1, clamp, rshift);
-                    ++ox;
-                    out += out_c;
+                if (ox >= ox_lo && ox < hi) {       /* the row's interior run: no checks per pixel */
+                    for (; twin && ox + 1 < hi; ox += 2, x += 2 * in_c, out += 2 * out_c) {
+                        lm_mve_dw_pass(x, &inner, w, rq, &q, out, gofs, 0, 0, 1, clamp, rshift, k3);
+                    }
+                    for (; ox < hi; ++ox, x += p->stride_w * in_c, out += out_c) {
+                        lm_mve_dw_pixel(p, x, &inner, w, rq, gofs, &q, out, gather, clamp, rshift, k3);
+                    }
                     continue;
                 }
                 if (oy == p->out_h - 1 && ox == p->out_w - 1) {
                     lm_mve_dw_border(p, in_b, iy0, ix0, window);
-                    x = window;
-                    win = &copied;
-                } else if (iy0 < 0 || ix0 < 0 || iy0 + span_h >= in_h || ix0 + span_w >= in_w) {
-                    lm_mve_dw_edge(p, taps + 2, taps + 2 + 4 * pairs, 2 * pairs, iy0, ix0, x, zrow, edge_offs);
-                    win = &edge;
+                    lm_mve_dw_pixel(p, window, &copied, w, rq, gofs, &q, out, gather, clamp, rshift, k3);
+                } else {
+                    lm_mve_dw_edge(p, taps + 2, taps + 2 + 4 * pairs, 2 * pairs - one, iy0, ix0, x, zrow, edge_offs);
+                    lm_mve_dw_pixel(p, x, &edge, w, rq, gofs, &q, out, gather, clamp, rshift, k3);
                 }
-                lm_mve_dw_pixel(p, x, win, w, rq, gofs, &q, out, gather, clamp, rshift);
+                ++ox;
+                out += out_c;
             }
         }
     }
@@ -248,37 +287,37 @@ LM_INLINE void lm_mve_dw_run(const lm_dwconv_params *p, const int8_t *in, const 
 /* lm_mve_dw_run with the clamp compiled out for the full int8 range (the usual case). */
 LM_INLINE void lm_mve_dw(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                          const int32_t *taps, const uint8_t *gofs, int8_t *scratch, int8_t *out, const int gather,
-                         const int twin, const int rshift)
+                         const int twin, const int k3, const int rshift)
 {
     if (p->act_min == -128 && p->act_max == 127) {
-        lm_mve_dw_run(p, in, w, rq, taps, gofs, scratch, out, gather, twin, 0, rshift);
+        lm_mve_dw_run(p, in, w, rq, taps, gofs, scratch, out, gather, twin, k3, 0, rshift);
     } else {
-        lm_mve_dw_run(p, in, w, rq, taps, gofs, scratch, out, gather, twin, 1, rshift);
+        lm_mve_dw_run(p, in, w, rq, taps, gofs, scratch, out, gather, twin, k3, 1, rshift);
     }
 }
 
 void lm_mve_dwconv_m1_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                          const int32_t *taps, int8_t *scratch, int8_t *out)
 {
-    lm_mve_dw(p, in, w, rq, taps, 0, scratch, out, 0, 0, 0);
+    lm_mve_dw(p, in, w, rq, taps, 0, scratch, out, 0, 0, 0, 0);
 }
 
 void lm_mve_dwconv_m1_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                                 const int32_t *taps, int8_t *scratch, int8_t *out)
 {
-    lm_mve_dw(p, in, w, rq, taps, 0, scratch, out, 0, 0, 1);
+    lm_mve_dw(p, in, w, rq, taps, 0, scratch, out, 0, 0, 0, 1);
 }
 
 void lm_mve_dwconv_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                       const int32_t *taps, const uint8_t *gofs, int8_t *scratch, int8_t *out)
 {
-    lm_mve_dw(p, in, w, rq, taps, gofs, scratch, out, 1, 0, 0);
+    lm_mve_dw(p, in, w, rq, taps, gofs, scratch, out, 1, 0, 0, 0);
 }
 
 void lm_mve_dwconv_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                              const int32_t *taps, const uint8_t *gofs, int8_t *scratch, int8_t *out)
 {
-    lm_mve_dw(p, in, w, rq, taps, gofs, scratch, out, 1, 0, 1);
+    lm_mve_dw(p, in, w, rq, taps, gofs, scratch, out, 1, 0, 0, 1);
 }
 
 /* 8 channels, multiplier 1, stride_w 1: two neighbouring pixels per pass where both windows
@@ -287,11 +326,38 @@ void lm_mve_dwconv_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const 
 void lm_mve_dwconv_x2_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                          const int32_t *taps, int8_t *scratch, int8_t *out)
 {
-    lm_mve_dw(p, in, w, rq, taps, 0, scratch, out, 0, 1, 0);
+    lm_mve_dw(p, in, w, rq, taps, 0, scratch, out, 0, 1, 0, 0);
 }
 
 void lm_mve_dwconv_x2_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                                 const int32_t *taps, int8_t *scratch, int8_t *out)
 {
-    lm_mve_dw(p, in, w, rq, taps, 0, scratch, out, 0, 1, 1);
+    lm_mve_dw(p, in, w, rq, taps, 0, scratch, out, 0, 1, 0, 1);
+}
+
+/* 3x3, multiplier 1, dilation 1, taps paired (0,1) (2,3) (4,5) (6,7) (8): interior windows
+ * through the unrolled taps. */
+void lm_mve_dwconv_3x3_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                          const int32_t *taps, int8_t *scratch, int8_t *out)
+{
+    lm_mve_dw(p, in, w, rq, taps, 0, scratch, out, 0, 0, 1, 0);
+}
+
+void lm_mve_dwconv_3x3_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                                 const int32_t *taps, int8_t *scratch, int8_t *out)
+{
+    lm_mve_dw(p, in, w, rq, taps, 0, scratch, out, 0, 0, 1, 1);
+}
+
+/* The two pixels per pass of lm_mve_dwconv_x2_s8 through the unrolled 3x3 taps. */
+void lm_mve_dwconv_x2_3x3_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                             const int32_t *taps, int8_t *scratch, int8_t *out)
+{
+    lm_mve_dw(p, in, w, rq, taps, 0, scratch, out, 0, 1, 1, 0);
+}
+
+void lm_mve_dwconv_x2_3x3_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                                    const int32_t *taps, int8_t *scratch, int8_t *out)
+{
+    lm_mve_dw(p, in, w, rq, taps, 0, scratch, out, 0, 1, 1, 1);
 }
