@@ -16,7 +16,12 @@ representative data:
 - keras_lstm16x8.tflite: a Keras LSTM over 12 steps, int16 input 1x12x6, then Dense. Built with
   unroll=True: the step loop becomes FULLY_CONNECTED, SPLIT, LOGISTIC, TANH, MUL and ADD per
   step (UNPACK of the input first). Without unrolling, TensorFlow 2.21's converter crashes
-  (SIGSEGV) on the fused UNIDIRECTIONAL_SEQUENCE_LSTM, in int16x8 and int8 alike.
+  (SIGSEGV) on the fused UNIDIRECTIONAL_SEQUENCE_LSTM, in int16x8 and int8 alike. TensorFlow
+  2.16 (with its Keras 2, tf_keras, TF_USE_LEGACY_KERAS=1) fuses the LSTM but its int16x8
+  quantizer stops ("Quantization to 16x8-bit not yet supported for op:
+  'UNIDIRECTIONAL_SEQUENCE_LSTM'"); its experimental MLIR quantizer, called directly with
+  QUANTIZED_INT16, writes int32 gate biases and an output zero point of -1, not the int16x8
+  rules TFLM's kernels assume (int64 biases, zero points 0), so litemicro refuses that model.
 """
 
 from __future__ import annotations
