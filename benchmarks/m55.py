@@ -18,6 +18,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
+from readme_tables import sync_readme  # noqa: E402
+
 from lite_micro.api import Options, compile_model  # noqa: E402
 from lite_micro.bench import bench  # noqa: E402
 from lite_micro.bench.cycles_m55 import NOTE  # noqa: E402
@@ -62,7 +64,10 @@ def main() -> int:
     ap.add_argument("--models", nargs="*", default=MODELS)
     ap.add_argument("--out", type=Path, default=HERE / "M55.md")
     args = ap.parse_args()
-    args.out.write_text(render(*measure(args.models)))
+    text = render(*measure(args.models))
+    args.out.write_text(text)
+    if args.out == HERE / "M55.md" and args.models == MODELS:
+        sync_readme(text)
     return 0
 
 

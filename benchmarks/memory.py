@@ -12,6 +12,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from readme_tables import sync_readme
+
 from lite_micro.api import Options, compile_model
 from lite_micro.errors import LiteMicroError
 from lite_micro.reference import input_sets
@@ -51,6 +53,7 @@ def main() -> None:
             lines.append(f"| {model.stem} | {arena if arena is not None else '-'} | " + " | ".join(cells) + " |")
     text = "\n".join(lines) + "\n"
     (ROOT / "benchmarks" / "MEMORY.md").write_text(text)
+    sync_readme(text)
     print(text)
 
 

@@ -20,6 +20,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
+from readme_tables import sync_readme  # noqa: E402
 from run import load_reference, millions  # noqa: E402
 
 from lite_micro.bench import bench  # noqa: E402
@@ -138,6 +139,8 @@ def main(argv=None) -> int:
     text = render(rows, load_reference(), args.target)
     args.out.write_text(text)
     print(text)
+    if args.out == HERE / "RAM.md" and args.models is None:
+        sync_readme(text)
     return 0
 
 

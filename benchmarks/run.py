@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+
+from readme_tables import sync_readme  # noqa: E402
 
 from lite_micro.bench import bench  # noqa: E402
 from lite_micro.bench.cycles import cycle_model_note  # noqa: E402
@@ -105,6 +108,39 @@ def op_type_table(results: dict) -> list[str]:
     return rows
 
 
+TARGETS = {"conv 1x1": "<= 1.2 with >= 16 input channels", "conv kxk": "<= 1.2 with >= 16 input channels",
+           "depthwise": "<= 2.5 for 3x3"}
+SMLAD_LIMIT = 0.5           # cycles per MAC: one SMLAD (two MACs) per cycle
+
+
+def kernel_family(kernel: str) -> str:
+    """A kernel's name without its per-layer instance part (lm_dw3x3_c32_w24_h_q1_l24 ->
+    lm_dw3x3): the words up to the first one made of a letter and digits."""
+    words = kernel.split("_")
+    for k, word in enumerate(words[1:], 1):
+        if re.fullmatch(r"[a-z]\d+", word):
+            return "_".join(words[:k])
+    return kernel
+
+
+def kernel_table(results: dict) -> list[str]:
+    """Estimated cycles per MAC of each kernel (instances of one generated kernel together) over
+    every model, against the SMLAD limit and the speed targets."""
+    totals: dict[tuple[str, str], list[int]] = {}
+    for r in results.values():
+        for row in [] if isinstance(r, str) else r.get("layers") or []:
+            if row["macs"] and row.get("category") in (*TARGETS, "FC"):
+                t = totals.setdefault((kernel_family(row["kernel"]), row["category"]), [0, 0, 0])
+                t[0], t[1], t[2] = t[0] + 1, t[1] + row["macs"], t[2] + row["cycles_est"]
+    rows = ["| kernel | op type | layers | MACs | est. cycles | cycles/MAC | x SMLAD limit | target |",
+            "|---|---|---:|---:|---:|---:|---:|---|"]
+    for (name, cat), (n, macs, cycles) in sorted(totals.items(), key=lambda kv: -kv[1][2]):
+        per = cycles / macs
+        rows.append(f"| {name} | {cat} | {n} | {macs:,} | {cycles:,} | {per:.2f} | {per / SMLAD_LIMIT:.1f} "
+                    f"| {TARGETS.get(cat, '-')} |")
+    return rows
+
+
 def cores_table(by_target: dict[str, dict]) -> list[str]:
     """Instructions per inference of every model on other cores (the M4 cycle model does not
     apply to them)."""
@@ -161,6 +197,9 @@ def render(results: dict, ref: dict, target: str, others: dict | None = None) ->
         "", "## Cycles per MAC by op type", "",
         "Estimated cycles per MAC (element-wise ops: per output element); flash split into the "
         "runtime kernels' code and the model's constant data.", "", *op_type_table(results),
+        "", "## Cycles per MAC by kernel", "",
+        f"Every model's MAC layers by kernel (a generated kernel's per-layer instances together); "
+        f"the SMLAD limit is {SMLAD_LIMIT} cycles/MAC.", "", *kernel_table(results),
         "", "## Memory (whole firmware: model, harness, startup and C library)", "", *size_table(results),
         "", "## Per layer", "",
     ]
@@ -185,8 +224,11 @@ def main(argv=None) -> int:
     names = args.models or sorted(p.stem for p in MODELS.glob("*.tflite"))
     results = run_all(names, args.target)
     others = {t: run_all(names, t) for t in args.other_targets}
-    args.out.write_text(render(results, load_reference(), args.target, others))
+    text = render(results, load_reference(), args.target, others)
+    args.out.write_text(text)
     print(f"wrote {args.out.name}", file=sys.stderr)
+    if args.out == HERE / "RESULTS.md" and args.models is None:
+        sync_readme(text)
     if args.record_baseline:
         record_baseline({args.target: results, **others})
     return 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .api import Options, analyze, compile_model, load
+from .api import Options, analyze, compile_model, load, rows_offered
 from .errors import LiteMicroError
 from .ir import Graph
 from .ops.base import Layer
@@ -44,7 +44,7 @@ def inspect_model(model_path: str, target: str | Target = DEFAULT_TARGET, stack:
     if not problems:
         portable, layers = layers, specialize(specialize_mve(layers, target.features), target.features)
         alts = alternatives(portable, layers, target.features)
-        plan = plan_memory(graph, layers, ram_mode=ram_mode, alternatives=alts)
+        plan = plan_memory(graph, layers, rows=rows_offered(target, ram_mode), ram_mode=ram_mode, alternatives=alts)
         report.update(_memory_report(graph, plan, ops))
         report["ram_mode"] = ram_mode
         if stack:

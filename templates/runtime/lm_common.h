@@ -144,6 +144,9 @@ LM_INLINE int32_t lm_round_f32(float q, float limit)
 /* Leading zero bits of x (32 for 0): the headroom of a fixed-point value. */
 LM_INLINE int32_t lm_clz32(uint32_t x)
 {
+#if defined(__GNUC__) && (defined(__ARM_FEATURE_CLZ) || !defined(__arm__))
+    return x == 0 ? 32 : (int32_t)__builtin_clz(x);     /* one CLZ instruction where there is one */
+#else
     int32_t n = 0;
     if (x == 0) {
         return 32;
@@ -153,6 +156,7 @@ LM_INLINE int32_t lm_clz32(uint32_t x)
         ++n;
     }
     return n;
+#endif
 }
 
 LM_INLINE int8_t lm_clamp_s8(int32_t v, int32_t lo, int32_t hi)

@@ -45,14 +45,17 @@ static int32_t lm_exp_negative(int32_t a)
     const int32_t one_quarter = 1 << (frac_bits - 2);
     const int32_t mod_minus_quarter = (a & (one_quarter - 1)) - one_quarter;
     const int32_t remainder = mod_minus_quarter - a;
-    int32_t result = lm_exp_quarter(lm_mul_pot(mod_minus_quarter, LM_SCALED_DIFF_INT_BITS));
-    int32_t k;
+    int32_t result, k;
+    if (a == 0) {
+        return INT32_MAX;           /* exp(0), as gemmlowp's final select: every row's maximum */
+    }
+    result = lm_exp_quarter(lm_mul_pot(mod_minus_quarter, LM_SCALED_DIFF_INT_BITS));
     for (k = 0; k < 7; ++k) {
         if (remainder & (1 << (frac_bits - 2 + k))) {
             result = lm_srdhm(result, multipliers[k]);
         }
     }
-    return a == 0 ? INT32_MAX : result;
+    return result;
 }
 
 /* 1 / (1 + x) for x in [0, 1), Q0.31 in and out: Newton-Raphson (gemmlowp). */
@@ -90,7 +93,10 @@ LM_INLINE int32_t lm_softmax_row(const lm_softmax_params *p, const int8_t *x, in
         max_v = LM_MAX(max_v, (int32_t)x[c]);
     }
     for (c = 0; c < p->depth; ++c) {
-        sum += lm_rdbpot(lm_softmax_exp(p, (int32_t)x[c] - max_v), LM_ACCUM_INT_BITS);
+        const int32_t diff = (int32_t)x[c] - max_v;
+        if (diff >= p->diff_min) {          /* below it: nothing to add */
+            sum += lm_rdbpot(lm_softmax_exp(p, diff), LM_ACCUM_INT_BITS);
+        }
     }
     headroom = lm_clz32((uint32_t)sum);
     *max_out = max_v;
@@ -108,8 +114,10 @@ LM_INLINE int32_t lm_softmax_out(const lm_softmax_params *p, int32_t diff, int32
     if (diff < p->diff_min) {
         return lowest;
     }
+    /* scale > 0 and the exp >= 0: their product, rounded, is >= 0, so v >= lowest already
+     * (TFLM's lower clamp never acts) */
     v = lm_rdbpot(lm_srdhm(scale, lm_softmax_exp(p, diff)), bits + 31 - out_bits) + lowest;
-    return LM_MAX(lowest, LM_MIN(highest, v));
+    return LM_MIN(highest, v);
 }
 
 void lm_softmax_s8(const lm_softmax_params *p, const int8_t *in, int8_t *out)
