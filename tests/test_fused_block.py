@@ -96,3 +96,16 @@ def test_ic_first_block_fused_under_the_target_with_its_tile_reported():
     assert tile["ops"] == [1, 2, 3] and tile["blocks"] >= 2 and tile["recomputed_macs"] == 0
     assert tile["saved_bytes"] == 2 * 32 * 32 * 16 - tile["band_bytes"]
     assert r["ops"][3]["in_place"]["mode"] == "fused"
+
+
+def test_the_replay_reads_what_the_params_give_not_what_the_schedule_says():
+    graph, plan = _plan("res3x3")
+    calls = list(plan.fused[1].calls)
+    k = next(k for k, c in enumerate(calls) if c.kind == "conv1" and k > 0)
+    taller = tuple((name, v + 1 if name == "in_h" else v) for name, v in calls[k].params)
+    place, off = calls[k].src
+    row = plan.fused[1].row
+    # from one x row earlier (one the previous ADD wrote over), the declared ranges unchanged
+    calls[k] = dataclasses.replace(calls[k], params=taller, src=(place, off - row))
+    with pytest.raises(PlanError):
+        simulate(graph, _with_calls(plan, calls))

@@ -6,10 +6,13 @@ share their input's buffer. A pointwise layer may write over an input that dies 
 output joins that input's buffer); a concatenation may be done by placement (its inputs'
 buffers join the output's at their slices); a convolution may run in place by blocks of rows
 (planner/rows.py: its output buffer joins its input's group at a fixed shift; a group is
-placed as one shape, each buffer still alive only for its own layers). Placement tries
+placed as one shape, each buffer still alive only for its own layers); a conv-conv-ADD residual
+block may run fused by blocks of rows (planner/fuse.py: the convolutions' outputs become bands
+alive over the block's three layers, the ADD's output joins its input's buffer). Placement tries
 several orders (by size, by first use, by lifetime) with best-fit offsets and keeps the
 smallest arena. The execution order is the stored one unless a searched order
-(planner/order.py) gives a smaller arena. The plan chosen is replayed byte by byte
+(planner/order.py: the best order of its model, or one move away from the stored one, with
+the blocks of rows chosen again for it) gives a smaller arena. The plan chosen is replayed byte by byte
 (planner/simulate.py) before it is returned.
 """
 
@@ -260,16 +263,20 @@ def choose_fuse(graph: Graph, layers: list[Layer], order: list[int], techniques:
 def _search_order(graph: Graph, layers: list[Layer], best: "Plan", used: set, chosen: dict, fuse_calls: int,
                   rows_args: tuple | None, savings: dict) -> tuple["Plan", set, dict]:
     """The best of `best` and the plans in the searched order and in the orders one move away
-    (order.moves), each with the blocks of rows chosen again for it (rows_args: choose_rows's
-    last arguments; None: rows not wanted). Sets savings["order"] when an order was tried."""
+    (order.moves; only where blocks of rows or fused blocks may use them, which best_order's
+    model does not see), each with the blocks of rows chosen again for it (rows_args:
+    choose_rows's last arguments; None: rows not wanted). Sets savings["order"] when an order
+    was tried."""
     before = best.arena_bytes
-    for order in [best_order(graph, layers)] + moves(graph, layers, list(range(len(layers)))):
+    searched = best_order(graph, layers)
+    for order in [searched] + moves(graph, layers, list(range(len(layers)))):
         if order == best.order:
             continue
+        again = choose_rows(graph, layers, order, used, *rows_args) if rows_args is not None else {}
+        if order is not searched and not again and not best.fused:
+            continue                    # best_order's model already covers this order
         savings["order"] = 0
-        trials = [(used, chosen)]
-        if rows_args is not None:       # the blocks that lower the peak in this order
-            trials.append((used | {"rows"}, choose_rows(graph, layers, order, used, *rows_args)))
+        trials = [(used, chosen)] + ([(used | {"rows"}, again)] if again else [])
         for techniques, rows_chosen in trials:
             searched = _plan_in_order(graph, layers, order, techniques, rows_chosen, fuse_calls)
             if searched.arena_bytes < best.arena_bytes:

@@ -201,8 +201,8 @@ def _fused(rp: _Replay, plan, f) -> None:
             "t1": rp.offsets[f.t1] + f.band_bytes, "t2": rp.offsets[f.t2] + f.t2_bytes}
     for n, call in enumerate(f.calls):
         where = f"layer {f.positions[0]} (fused call {n}, {call.kind})"
-        reads = [_band_access(rp, f, base, ends, a, where, read=True) for a in call.reads]
-        writes = [_band_access(rp, f, base, ends, a, where, read=False) for a in call.writes]
+        reads = [_band_access(rp, f, base, ends, a, where, read=True) for a in _extents(call, call.reads, True)]
+        writes = [_band_access(rp, f, base, ends, a, where, read=False) for a in _extents(call, call.writes, False)]
         if call.kind == "move":             # memmove: every read before any write
             for w in writes:
                 w.time[:] = LATE
@@ -220,6 +220,24 @@ def _fused(rp: _Replay, plan, f) -> None:
         _check_disjoint(writes, f.positions[0])
         for w in writes:
             rp.owner[w.addr] = w.tag
+
+
+def _extents(call, accesses: tuple, read: bool) -> list[tuple]:
+    """The call's accesses with their byte ranges as the kernel sees them: from the pointer the
+    call passes and the rows (elements) its params give, not from the schedule's own ranges
+    (a move keeps its own: memmove's length is the call's)."""
+    if call.kind == "move":
+        return list(accesses)
+    p = dict(call.params)
+    out = []
+    for place, lo, hi, tensor, row0, row_bytes in accesses:
+        if call.kind == "add":
+            size = p["inner"] * p["rows"]
+        else:
+            size = (p["in_h"] if read else p["out_h"]) * row_bytes
+        start = (call.src2 if place == "t2" and call.kind == "add" else call.src if read else call.dst)[1]
+        out.append((place, start, start + size, tensor, row0, row_bytes))
+    return out
 
 
 def _band_access(rp: _Replay, f, base: dict, ends: dict, a: tuple, where: str, read: bool) -> _Access:
