@@ -15,7 +15,7 @@ from lite_micro.toolchain.firmware import build_firmware
 from lite_micro.toolchain.qemu import run_firmware
 
 MODELS = models()
-PICKED = [("cortex-m4", "res3x3"), ("cortex-m4", "res_swapped"), ("cortex-m0plus", "res_wide")]
+PICKED = [("cortex-m4", "res3x3"), ("cortex-m4", "res_swapped"), ("cortex-m0plus", "res_wide"), ("cortex-m4", "net34")]
 
 
 @pytest.mark.parametrize("target,name", PICKED)

@@ -1,6 +1,7 @@
 """Small residual blocks (conv -> conv1 -> conv2 -> ADD with conv's output) whose memory plan
 runs the block fused by blocks of rows (planner/fuse.py), shared by the host and QEMU tests:
-odd heights and widths, both orders of the ADD's inputs."""
+odd heights and widths, both orders of the ADD's inputs; and one random graph
+(rows_cases.random_net) in which the planner finds such a block."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 
 from .multiop import Node, build_graph
 from .oneop import TensorSpec
-from .rows_cases import conv_node
+from .rows_cases import conv_node, random_net
 
 # (name, input h, w, c, block channels, conv2 kernel, x first in the ADD)
 CASES = [
@@ -33,5 +34,10 @@ def residual_block(h: int, w: int, c: int, ch: int, k2: int, x_first: bool, seed
     return build_graph(nodes, [total])
 
 
+RANDOM_FUSED = 34          # a seed of rows_cases.random_net whose plan fuses a block (a random graph)
+
+
 def models() -> dict[str, bytes]:
-    return {case[0]: residual_block(*case[1:], seed=k) for k, case in enumerate(CASES)}
+    found = {case[0]: residual_block(*case[1:], seed=k) for k, case in enumerate(CASES)}
+    found[f"net{RANDOM_FUSED}"] = random_net(RANDOM_FUSED)
+    return found
