@@ -4,7 +4,8 @@
 
 For each model, with --ram-mode fast (the default) and small: the peak RAM of litemicro's
 plan (the arena, scratch included), the live-set bound (separate input and output buffers in
-the stored order), what each planner technique saved, the stack of invoke (deepest call path
+the stored order), what each planner technique saved, the residual blocks run fused and their
+recomputed MACs, the stack of invoke (deepest call path
 of the compiled code), TFLM's arena
 (tflm_reference.csv), the target of issue 12 (at most half of TFLM's arena), and the estimated
 cycles of one inference in QEMU next to it (the cost of the plan; --no-cycles skips the runs).
@@ -42,7 +43,9 @@ def measure(name: str, target: str, cycles: bool, ram_mode: str = "fast") -> dic
                stack=r["stack_bytes"], in_place=sum(1 for op in r["ops"] if op["in_place"]),
                rows=sum(1 for op in r["ops"] if op["in_place"] and op["in_place"]["mode"] == "rows"),
                placed=sum(1 for op in r["ops"] if op["kernel"] == "placement"), cycles=None,
-               plan=[(op["in_place"] or {}).get("calls") for op in r["ops"]])
+               fused=len({tuple(op["tile"]["ops"]) for op in r["ops"] if op["tile"]}),
+               recomputed=r["recomputed_macs"],
+               plan=[((op["in_place"] or {}).get("calls"), (op["tile"] or {}).get("blocks")) for op in r["ops"]])
     if cycles:
         try:
             row["cycles"] = bench(path, target, per_layer=False, ram_mode=ram_mode)["cycles_est"]
@@ -66,12 +69,12 @@ def measure_both(name: str, target: str, cycles: bool) -> dict:
 
 def table(rows: dict, ref: dict) -> list[str]:
     lines = ["| model | peak RAM | live-set bound | TFLM arena | target | reached | est. cycles | saved (bytes) "
-             "| in-place layers (by rows) | concatenations placed | stack of invoke | peak RAM, small "
-             "| reached, small | est. cycles, small |",
-             "|---|---:|---:|---:|---:|---|---:|---|---:|---:|---:|---:|---|---:|"]
+             "| in-place layers (by rows) | fused blocks (recomputed MACs) | concatenations placed "
+             "| stack of invoke | peak RAM, small | reached, small | est. cycles, small |",
+             "|---|---:|---:|---:|---:|---|---:|---|---:|---:|---:|---:|---:|---|---:|"]
     for name, r in rows.items():
         if "error" in r:
-            lines.append(f"| {name} | unsupported: {r['error']} |" + " |" * 12)
+            lines.append(f"| {name} | unsupported: {r['error']} |" + " |" * 13)
             continue
         tflm = ref.get(name, {}).get("tflm_arena_bytes")
         goal = TARGETS.get(name)
@@ -79,7 +82,7 @@ def table(rows: dict, ref: dict) -> list[str]:
         lines.append(
             f"| {name} | {r['peak']:,} | {r['bound']:,} | {_num(tflm)} | {_num(goal, '≤ ')} "
             f"| {_reached(r['peak'], goal)} | {_cycles(r['cycles'])} | {_saved(r['savings'])} "
-            f"| {r['in_place']} ({r['rows']}) | {r['placed']} | {_num(r['stack'])} "
+            f"| {r['in_place']} ({r['rows']}) | {r['fused']} ({r['recomputed']:,}) | {r['placed']} | {_num(r['stack'])} "
             f"| {'= fast' if small['same'] else format(small['peak'], ',')} | {_reached(small['peak'], goal)} "
             f"| {'= fast' if small['same'] else _cycles(small['cycles'])} |")
     return lines
@@ -112,7 +115,10 @@ def render(rows: dict, ref: dict, target: str) -> str:
         "- saved: bytes of arena each planner technique removed: in-place (pointwise layers writing "
         "over an input that dies there), concat (producers writing into their slice of a "
         "concatenation), rows (convolutions run in place by blocks of rows, the output a few rows "
-        "from its input: planner/rows.py), order (the searched execution order)",
+        "from its input: planner/rows.py), fuse (a conv-conv-ADD residual block run fused by blocks "
+        "of rows: the two convolutions' outputs live only as bands of rows, the ADD writes over the "
+        "block input: planner/fuse.py; no row is computed twice, so no MACs are recomputed; chosen "
+        "in both modes, it costs next to no cycles), order (the searched execution order)",
         "- fast: the default plan (`--ram-mode fast`): only in-place blocks that cost next to no "
         "cycles; small (`--ram-mode small`): every block size, for the smallest peak (on KWS the "
         "depthwise layers then leave the 3x3 walk down the columns for a kernel that blocks of "

@@ -83,14 +83,35 @@ def _memory_report(graph: Graph, plan, ops: list[dict]) -> dict:
                                    kernel=layer.kernel)
         if pos in plan.placed:
             row["kernel"] = "placement"
+    for f in plan.fused.values():
+        _fused_report(plan, f, by_index)
     scratch = [layer.scratch_bytes for layer in plan.layers]
     return dict(arena_bytes=plan.arena_bytes, peak_ram_bytes=plan.arena_bytes,
+                recomputed_macs=sum(op["tile"]["recomputed_macs"] for op in ops if op["tile"]),
                 scratch_bytes=max(scratch, default=0),
                 live_lower_bound_bytes=plan.live_set_bound_bytes,
                 plan_lower_bound_bytes=plan.lower_bound_bytes, savings=plan.savings,
                 reordered=plan.order != sorted(plan.order), plan_strategy=plan.strategy,
                 plan=[dict(buffer=name, offset=offset, bytes=size, first_layer=first, last_layer=last)
                       for name, offset, size, first, last in plan.table()])
+
+
+def _fused_report(plan, f, by_index: dict) -> None:
+    """Per layer of a residual block run fused (planner/fuse.py): its `tile` (the group, the
+    blocks, the band, the bytes the bands saved against whole tensors, recomputed MACs: none,
+    no row is computed twice); the ADD also writes over x in place."""
+    layers = [plan.layers[p] for p in f.positions]
+    t1, t2 = layers[0].outputs[0], layers[1].outputs[0]
+    tile = dict(mode="fused residual block by rows", ops=[layer.op.index for layer in layers],
+                blocks=len(f.blocks), rows_per_block=max(r1 - r0 for r0, r1 in f.blocks),
+                band_rows=f.band_rows, band_bytes=f.band_bytes + f.t2_bytes,
+                saved_bytes=t1.nbytes + t2.nbytes - f.band_bytes - f.t2_bytes, recomputed_macs=0,
+                calls=len(f.calls))
+    for layer in layers:
+        by_index[layer.op.index]["tile"] = tile
+    add = layers[2]
+    k = next(k for k, t in enumerate(add.op.inputs) if t is not None and t.index == f.x)
+    by_index[add.op.index]["in_place"] = dict(input=k, tensor=add.op.inputs[k].name, mode="fused")
 
 
 def _io(t) -> dict:
@@ -142,6 +163,15 @@ def _memory_lines(r: dict) -> list[str]:
               f"'{op['in_place']['tensor']}'" + _rows_text(op['in_place']) for op in in_place]
     lines += [f"  op {op['index']} (CONCATENATION) by placement: its inputs are made in their slices"
               for op in r["ops"] if op["kernel"] == "placement"]
+    seen = []
+    for op in r["ops"]:
+        t = op["tile"]
+        if t and t not in seen:
+            seen.append(t)
+            lines.append(f"  ops {', '.join(map(str, t['ops']))} run fused by {t['blocks']} blocks of "
+                         f"{t['rows_per_block']} rows ({t['calls']} calls): bands of {t['band_bytes']:,} bytes "
+                         f"instead of whole tensors (saved {t['saved_bytes']:,}), recomputed MACs "
+                         f"{t['recomputed_macs']:,}")
     return lines
 
 

@@ -90,9 +90,12 @@ def layer_outputs(gen, inputs) -> list[dict[int, np.ndarray]]:
         from .per_layer_firmware import firmware_snapshots
         data = firmware_snapshots(gen, inputs)
     outs = []
+    bands = {t for f in getattr(gen.plan, "fused", {}).values() for t in (f.t1, f.t2)}  # never whole
     for i, layer in enumerate(gen.layers):
         row = {}
         for t in layer.outputs:
+            if t.index in bands:
+                continue
             offset = gen.plan.tensor_offsets[t.index]
             raw = data[i + 1, offset:offset + t.nbytes].tobytes()
             row[t.index] = np.frombuffer(raw, dtype=np.dtype(t.dtype)).reshape(t.shape)

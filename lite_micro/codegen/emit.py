@@ -16,6 +16,7 @@ from ..planner import Plan
 from ..resources import templates_dir
 from .names import Names
 from .placement import ARENA_ALIGN, DEFAULT_PLACEMENT, Placement
+from .fused import fused_calls
 from .rows import row_calls
 from .runtime import runtime_files, runtime_id
 
@@ -245,7 +246,19 @@ class _Renderer:
         if i in self.plan.rows:             # in place by blocks of rows: the calls and their params
             call, consts = self.row_calls(i, layer, consts)
             params = None                   # each block has its own
+        fused = getattr(self.plan, "fused", {})
+        if any(i in f.positions for f in fused.values()):     # a residual block run fused
+            call, params = (self.fused_calls(fused[i], consts) if i in fused else ["/* run fused above */"]), None
         return dict(index=i, comment=lines, call=call, consts=consts, params=params)
+
+    def fused_calls(self, f, consts: list[dict]) -> list[str]:
+        call, structs = fused_calls(self.layers, f, self.plan.tensor_offsets, self.names.arena,
+                                    lambda p, k: layer_symbol(self.names, p, f"params_fused{k}"),
+                                    self.arg, call_lines, MAX_COLUMNS - 4)
+        consts += [dict(decl=f"static const {self.layers[p].params_type} {sym}{self.const_attr}",
+                        comment=[f"params of one block of layer {p} run fused"],
+                        lines=[f".{k} = {c_value(v)}," for k, v in fields]) for p, sym, fields in structs]
+        return call
 
     def row_calls(self, i: int, layer: Layer, consts: list[dict]) -> tuple[list[str], list[dict]]:
         inp, out = layer.op.input("input"), layer.outputs[0]

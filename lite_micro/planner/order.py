@@ -105,3 +105,20 @@ def best_order(graph: Graph, layers: list[Layer]) -> list[int]:
                     nxt[key] = cand
         states = dict(sorted(nxt.items(), key=lambda kv: kv[1])[:beam])
     return list(min(states.values())[2])
+
+
+def moves(graph: Graph, layers: list[Layer], order: list[int], limit: int = 24) -> list[list[int]]:
+    """Orders made from `order` by running one layer earlier (at any position its inputs allow),
+    at most `limit` of them: the planner's techniques (rows, fusion) lower peaks that
+    best_order's model of separate buffers does not see, so it tries these too. None when the
+    graph keeps state across invokes."""
+    if any(t.is_variable for layer in layers for t in layer.inputs):
+        return []
+    g = _build(graph, layers)
+    found = []
+    for q in range(1, len(order)):
+        k, p = order[q], q
+        while p > 0 and not g.deps[k] >> order[p - 1] & 1:
+            p -= 1
+        found += [order[:to] + [k] + order[to:q] + order[q + 1:] for to in range(p, q)]
+    return found[:limit]

@@ -6,10 +6,13 @@ share their input's buffer. A pointwise layer may write over an input that dies 
 output joins that input's buffer); a concatenation may be done by placement (its inputs'
 buffers join the output's at their slices); a convolution may run in place by blocks of rows
 (planner/rows.py: its output buffer joins its input's group at a fixed shift; a group is
-placed as one shape, each buffer still alive only for its own layers). Placement tries
+placed as one shape, each buffer still alive only for its own layers); a conv-conv-ADD residual
+block may run fused by blocks of rows (planner/fuse.py: the convolutions' outputs become bands
+alive over the block's three layers, the ADD's output joins its input's buffer). Placement tries
 several orders (by size, by first use, by lifetime) with best-fit offsets and keeps the
 smallest arena. The execution order is the stored one unless a searched order
-(planner/order.py) gives a smaller arena. The plan chosen is replayed byte by byte
+(planner/order.py: the best order of its model, or one move away from the stored one, with
+the blocks of rows chosen again for it) gives a smaller arena. The plan chosen is replayed byte by byte
 (planner/simulate.py) before it is returned.
 """
 
@@ -21,8 +24,9 @@ from dataclasses import dataclass, field
 from ..ir import Graph, Tensor
 from ..ops.base import Layer
 from .concat import place_concats
+from .fuse import MAX_CALLS, Fused, fused_groups, to_bands
 from .inplace import merge_in_place
-from .order import best_order
+from .order import best_order, moves
 from .rows import RowChoice, Rows, options
 from .simulate import simulate
 
@@ -60,6 +64,7 @@ class Plan:
     placed: list[int] = field(default_factory=list)         # concatenations done by placement
     live_set_bound_bytes: int = 0           # the bound of separate buffers in the stored order
     savings: dict[str, int] = field(default_factory=dict)   # technique -> arena bytes it saved
+    fused: dict[int, Fused] = field(default_factory=dict)   # conv1 position -> residual block run fused
 
     def table(self) -> list[tuple[str, int, int, int, int]]:
         """(name, offset, size, first, last) sorted by offset."""
@@ -180,7 +185,7 @@ STRATEGIES = {
 
 
 # planner techniques that go below separate buffers, each kept only if the arena shrinks
-TECHNIQUES = ("in_place", "concat", "rows")
+TECHNIQUES = ("in_place", "concat", "fuse", "rows")
 FREE = ("concat", "in_place")  # also kept at an equal arena: they cost no cycles (concat removes a copy)
 
 
@@ -188,12 +193,15 @@ RAM_MODES = ("fast", "small")
 
 
 def plan_memory(graph: Graph, layers: list[Layer], in_place: bool = True, reorder: bool = True,
-                concat: bool = True, rows: bool = True, ram_mode: str = "fast",
+                concat: bool = True, rows: bool = True, ram_mode: str = "fast", fuse: bool = True,
                 arena_budget: int | None = None, alternatives: dict[int, Layer] | None = None) -> Plan:
     """Plan the arena: separate buffers in the stored order, then each technique in turn, then
     the searched order; each step is kept only when it makes the arena smaller (a FREE one
     also when the arena stays the same). "rows" runs convolutions in place by blocks of rows
-    (planner/rows.py) where that lowers the peak, each with the fewest calls that keep it.
+    (planner/rows.py) where that lowers the peak, each with the fewest calls that keep it;
+    "fuse" runs conv-conv-add residual blocks fused by blocks of rows (planner/fuse.py): the
+    smallest bands first, at the end the fewest calls that keep the arena (it costs next to no
+    cycles, so both modes use it).
     ram_mode "fast" offers only blocks that cost next to no cycles (rows.CHEAP); "small"
     offers every block size, for the smallest peak whatever the cycles. With `arena_budget`,
     the blocks are chosen for the fewest calls whose arena fits it (the smallest arena when
@@ -203,35 +211,94 @@ def plan_memory(graph: Graph, layers: list[Layer], in_place: bool = True, reorde
         raise ValueError(f"ram_mode {ram_mode!r}: one of {', '.join(RAM_MODES)}")
     stored = list(range(len(layers)))
     best = plain = _plan_in_order(graph, layers, stored, set())
-    wanted = {name for name, on in zip(TECHNIQUES, (in_place, concat, rows)) if on}
+    wanted = {name for name, on in zip(TECHNIQUES, (in_place, concat, fuse, rows)) if on}
     used: set = set()
     savings = {}
     chosen: dict[int, RowChoice] = {}
+    fuse_calls = 0
     for name in TECHNIQUES:
         if name not in wanted:
             continue
-        if name == "rows":
-            alts = alternatives if ram_mode == "small" else None
-            chosen = choose_rows(graph, layers, stored, used, ram_mode == "fast", arena_budget, alts)
-        trial = _plan_in_order(graph, layers, stored, used | {name}, chosen)
+        if name == "fuse":
+            fuse_calls, trial = choose_fuse(graph, layers, stored, used)
+            if not fuse_calls:
+                continue                # no residual block fits the pattern
+        else:
+            if name == "rows":
+                alts = alternatives if ram_mode == "small" else None
+                chosen = choose_rows(graph, layers, stored, used, ram_mode == "fast", arena_budget, alts, fuse_calls)
+            trial = _plan_in_order(graph, layers, stored, used | {name}, chosen, fuse_calls)
         savings[name] = max(0, best.arena_bytes - trial.arena_bytes)
         if trial.arena_bytes < best.arena_bytes or (name in FREE and trial.arena_bytes == best.arena_bytes):
             best, used = trial, used | {name}
     if reorder:
-        order = best_order(graph, layers)
-        if order != best.order:
-            searched = _plan_in_order(graph, layers, order, used, chosen)
-            savings["order"] = max(0, best.arena_bytes - searched.arena_bytes)
-            best = searched if searched.arena_bytes < best.arena_bytes else best
+        rows_args = (ram_mode == "fast", arena_budget, alternatives if ram_mode == "small" else None, fuse_calls)
+        best, used, chosen = _search_order(graph, layers, best, used, chosen, fuse_calls,
+                                           rows_args if "rows" in wanted else None, savings)
+    if best.fused:
+        best = fewest_fuse_calls(graph, layers, best, used, chosen, fuse_calls)
     best.live_set_bound_bytes = plain.lower_bound_bytes
     best.savings = savings
     simulate(graph, best)           # every plan is replayed byte by byte before it is used
     return best
 
 
+def choose_fuse(graph: Graph, layers: list[Layer], order: list[int], techniques: set) -> tuple[int, "Plan"]:
+    """(calls, plan) of the residual blocks run fused: the most calls per block among those that
+    give the smallest arena (the smallest bands: the peak may lie elsewhere until the other
+    techniques lower it; fewest_fuse_calls takes the fewest at the end). Calls 0 and the plan
+    without fusion when no block fits."""
+    best = (0, None)
+    for calls in range(2, MAX_CALLS + 1):
+        trial = _plan_in_order(graph, layers, order, techniques | {"fuse"}, None, calls)
+        if not trial.fused:
+            break
+        if best[1] is None or trial.arena_bytes <= best[1].arena_bytes:
+            best = (calls, trial)
+    if best[1] is None:
+        return 0, _plan_in_order(graph, layers, order, techniques, None)
+    return best
+
+
+def _search_order(graph: Graph, layers: list[Layer], best: "Plan", used: set, chosen: dict, fuse_calls: int,
+                  rows_args: tuple | None, savings: dict) -> tuple["Plan", set, dict]:
+    """The best of `best` and the plans in the searched order and in the orders one move away
+    (order.moves; only where blocks of rows or fused blocks may use them, which best_order's
+    model does not see), each with the blocks of rows chosen again for it (rows_args:
+    choose_rows's last arguments; None: rows not wanted). Sets savings["order"] when an order
+    was tried."""
+    before = best.arena_bytes
+    searched = best_order(graph, layers)
+    for order in [searched] + moves(graph, layers, list(range(len(layers)))):
+        if order == best.order:
+            continue
+        again = choose_rows(graph, layers, order, used, *rows_args) if rows_args is not None else {}
+        if order is not searched and not again and not best.fused:
+            continue                    # best_order's model already covers this order
+        savings["order"] = 0
+        trials = [(used, chosen)] + ([(used | {"rows"}, again)] if again else [])
+        for techniques, rows_chosen in trials:
+            searched = _plan_in_order(graph, layers, order, techniques, rows_chosen, fuse_calls)
+            if searched.arena_bytes < best.arena_bytes:
+                best, used, chosen = searched, techniques, rows_chosen
+    if "order" in savings:
+        savings["order"] = before - best.arena_bytes
+    return best, used, chosen
+
+
+def fewest_fuse_calls(graph: Graph, layers: list[Layer], plan: "Plan", used: set, chosen: dict,
+                      calls: int) -> "Plan":
+    """The plan with the fewest calls per fused block that keeps its arena."""
+    for fewer in range(2, calls):
+        trial = _plan_in_order(graph, layers, plan.order, used, chosen, fewer)
+        if trial.fused and trial.arena_bytes <= plan.arena_bytes:
+            return trial
+    return plan
+
+
 def choose_rows(graph: Graph, layers: list[Layer], order: list[int], techniques: set,
                 cheap_only: bool = True, arena_budget: int | None = None,
-                alternatives: dict[int, Layer] | None = None) -> dict[int, RowChoice]:
+                alternatives: dict[int, Layer] | None = None, fuse_calls: int = 0) -> dict[int, RowChoice]:
     """{stored position: RowChoice}: every layer that can run by blocks of rows with its smallest
     region; then the layers whose blocks do not lower the arena are dropped (they run whole),
     and each remaining one takes the fewest calls that keep the arena (or the budget, if
@@ -249,7 +316,7 @@ def choose_rows(graph: Graph, layers: list[Layer], order: list[int], techniques:
     chosen = {k: found[0] for k, found in offered.items()}
 
     def arena(trial: dict) -> int:
-        return _plan_in_order(graph, layers, order, techniques | {"rows"}, trial).arena_bytes
+        return _plan_in_order(graph, layers, order, techniques | {"rows"}, trial, fuse_calls).arena_bytes
 
     least = max(arena(chosen), arena_budget or 0)
     for k in sorted(chosen, key=lambda k: -chosen[k].calls):
@@ -277,12 +344,17 @@ def plan_to_fit(graph: Graph, layers: list[Layer], plan: Plan, arena_budget: int
 
 
 def _plan_in_order(graph: Graph, layers: list[Layer], order: list[int], techniques: set,
-                   rows: dict[int, RowChoice] | None = None) -> Plan:
+                   rows: dict[int, RowChoice] | None = None, fuse_calls: int = 0) -> Plan:
     rows = rows if "rows" in techniques else None
     ordered = [rows[k].layer if rows and k in rows and rows[k].layer else layers[k] for k in order]
     buffers, by_tensor, scratch = build_buffers(graph, ordered)
     placed = place_concats(graph, ordered, buffers, by_tensor) if "concat" in techniques else []
-    by_position = {pos: rows[k] for pos, k in enumerate(order) if k in (rows or {})} if "rows" in techniques else {}
+    fused = {}
+    if "fuse" in techniques and fuse_calls:
+        fused = to_bands(fused_groups(ordered, {t.index for t in graph.outputs}, fuse_calls), buffers, by_tensor, scratch)
+    members = {p for f in fused.values() for p in f.positions}
+    by_position = {pos: rows[k] for pos, k in enumerate(order)
+                   if k in (rows or {}) and pos not in members} if "rows" in techniques else {}
     chosen, settled = merge_in_place(ordered, buffers, by_tensor, "in_place" in techniques, by_position)
     best = None
     for name, strategy in STRATEGIES.items():
@@ -298,7 +370,7 @@ def _plan_in_order(graph: Graph, layers: list[Layer], order: list[int], techniqu
                 tensor_offsets={i: b.offset + b.inner.get(i, 0) for i, b in by_tensor.items()},
                 scratch_offsets={i: b.offset for i, b in scratch.items()},
                 layers=ordered, order=list(order), in_place=chosen, placed=placed,
-                rows=settled)
+                rows=settled, fused=fused)
 
 
 def check_no_overlap(buffers: list[Buffer]) -> None:

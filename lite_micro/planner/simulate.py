@@ -13,6 +13,12 @@ when the byte was overwritten before it: by an earlier layer (its tag is not the
 expected) or by the same layer at an earlier step. Two outputs (or an output and the
 scratch) of one layer must not share a byte. At the end the model outputs and the state
 tensors must still hold their values.
+
+A residual block run fused (planner/fuse.py) is replayed call by call, as generated: a conv
+call writes its band rows then reads its input rows, the ADD call walks its elements in order
+(read x and t2 element e, write out element e), a move reads its bytes before it writes them
+(memmove). A byte of a band is tagged by the tensor and the row it holds, so a call reading a
+band row that was moved away or not yet computed fails like any clobbered read.
 """
 
 from __future__ import annotations
@@ -86,7 +92,14 @@ class _Replay:
 def simulate(graph: Graph, plan) -> None:
     """Replay `plan` (a planner Plan); raise PlanError at the first read of a clobbered byte."""
     rp = _Replay(graph, plan)
+    fused = getattr(plan, "fused", {})
+    inside = {p for f in fused.values() for p in f.positions[1:]}
     for i, layer in enumerate(plan.layers):
+        if i in fused:
+            _fused(rp, plan, fused[i])
+            continue
+        if i in inside:
+            continue
         if layer.alias_of is not None or is_placed_concat(layer):
             _no_code(rp, layer, i)
             continue
@@ -173,3 +186,71 @@ def _check_disjoint(writes: list[_Access], i: int) -> None:
     if np.any(counts > 1):
         raise PlanError(f"layer {i} writes byte {uniq[counts > 1][0]} from two destinations "
                         f"({', '.join(w.what for w in writes)})")
+
+
+BAND = 1 << 40               # tags of band rows: BAND + tensor index * 2**20 + row
+
+
+def _fused(rp: _Replay, plan, f) -> None:
+    """Replay the calls of a residual block run fused (planner/fuse.py), one call at a time."""
+    layers = [plan.layers[p] for p in f.positions]
+    for t in (t for layer in layers for t in layer.outputs):
+        rp.expect[t.index] = np.full(t.nbytes, t.index, dtype=np.int64)
+    base = {"x": rp.offsets[f.x], "t1": rp.offsets[f.t1], "t2": rp.offsets[f.t2]}
+    ends = {"x": rp.offsets[f.x] + f.row * f.blocks[-1][1],
+            "t1": rp.offsets[f.t1] + f.band_bytes, "t2": rp.offsets[f.t2] + f.t2_bytes}
+    for n, call in enumerate(f.calls):
+        where = f"layer {f.positions[0]} (fused call {n}, {call.kind})"
+        reads = [_band_access(rp, f, base, ends, a, where, read=True) for a in _extents(call, call.reads, True)]
+        writes = [_band_access(rp, f, base, ends, a, where, read=False) for a in _extents(call, call.writes, False)]
+        if call.kind == "move":             # memmove: every read before any write
+            for w in writes:
+                w.time[:] = LATE
+            for r in reads:
+                r.time[:] = EARLY
+        elif call.kind != "add":            # a conv call: unknown order inside
+            for w in writes:
+                w.time[:] = EARLY
+            for r in reads:
+                r.time[:] = LATE
+        if call.kind in ("conv1", "conv2"):
+            p = f.positions[0 if call.kind == "conv1" else 1]
+            writes += _scratch(rp, plan.layers[p], p)
+        rp.check(reads, writes, f.positions[0])
+        _check_disjoint(writes, f.positions[0])
+        for w in writes:
+            rp.owner[w.addr] = w.tag
+
+
+def _extents(call, accesses: tuple, read: bool) -> list[tuple]:
+    """The call's accesses with their byte ranges as the kernel sees them: from the pointer the
+    call passes and the rows (elements) its params give, not from the schedule's own ranges
+    (a move keeps its own: memmove's length is the call's)."""
+    if call.kind == "move":
+        return list(accesses)
+    p = dict(call.params)
+    out = []
+    for place, lo, hi, tensor, row0, row_bytes in accesses:
+        if call.kind == "add":
+            size = p["inner"] * p["rows"]
+        else:
+            size = (p["in_h"] if read else p["out_h"]) * row_bytes
+        start = (call.src2 if place == "t2" and call.kind == "add" else call.src if read else call.dst)[1]
+        out.append((place, start, start + size, tensor, row0, row_bytes))
+    return out
+
+
+def _band_access(rp: _Replay, f, base: dict, ends: dict, a: tuple, where: str, read: bool) -> _Access:
+    """One (place, lo, hi, tensor, first row, row bytes) of a fused call as arena bytes: x and
+    out bytes carry their tensor's tags, band bytes the tag of their row; element k at step k."""
+    place, lo, hi, tensor, row0, row_bytes = a
+    addr = np.arange(base[place] + lo, base[place] + hi, dtype=np.int64)
+    if lo < 0 or base[place] + hi > ends[place] or base[place] + hi > rp.plan.arena_bytes:
+        raise PlanError(f"{where} touches bytes [{lo}, {hi}) outside its {place} region")
+    rel = np.arange(hi - lo, dtype=np.int64)
+    if place == "x":
+        first = row0 * row_bytes
+        tag = rp.expect[tensor][first + rel] if read else np.full(rel.size, tensor, dtype=np.int64)
+    else:
+        tag = BAND + tensor * (1 << 20) + row0 + rel // row_bytes
+    return _Access(addr, rel.copy(), tag, f"{where} {place}")
