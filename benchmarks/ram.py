@@ -82,7 +82,8 @@ def table(rows: dict, ref: dict) -> list[str]:
         lines.append(
             f"| {name} | {r['peak']:,} | {r['bound']:,} | {_num(tflm)} | {_num(goal, '≤ ')} "
             f"| {_reached(r['peak'], goal)} | {_cycles(r['cycles'])} | {_saved(r['savings'])} "
-            f"| {r['in_place']} ({r['rows']}) | {r['fused']} ({r['recomputed']:,}) | {r['placed']} | {_num(r['stack'])} "
+            f"| {r['in_place']} ({r['rows']}) | {r['fused']} ({r['recomputed']:,}) | {r['placed']} "
+            f"| {_num(r['stack'])} "
             f"| {'= fast' if small['same'] else format(small['peak'], ',')} | {_reached(small['peak'], goal)} "
             f"| {'= fast' if small['same'] else _cycles(small['cycles'])} |")
     return lines

@@ -108,8 +108,8 @@ def compile_model(model: Union[str, Path, bytes], options: Options = Options()) 
         raise UnsupportedError(problems[0] + more)
     portable, layers = layers, specialize(specialize_mve(layers, target.features), target.features)
     alts = alternatives(portable, layers, target.features)
-    plan = plan_memory(graph, layers, rows=rows_offered(target, options.ram_mode), ram_mode=options.ram_mode,
-                       alternatives=alts)
+    blocks = rows_offered(target, options.ram_mode)
+    plan = plan_memory(graph, layers, rows=blocks, fuse=blocks, ram_mode=options.ram_mode, alternatives=alts)
     ram = options.ram if options.ram is not None else budget_target(target, options).ram_bytes
     if options.budget and ram is not None:          # before refusing: the in-place blocks that cost cycles
         plan = plan_to_fit(graph, layers, plan, ram - STACK_HEADROOM_BYTES, alts)
@@ -131,7 +131,8 @@ WEIGHT_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV
 
 
 def rows_offered(target: Target, ram_mode: str) -> bool:
-    """Whether the plan may run convolutions by blocks of rows: always in ram_mode "small"; in
+    """Whether the plan may run convolutions by blocks of rows, alone or in fused residual blocks
+    (planner/rows.py, planner/fuse.py): always in ram_mode "small"; in
     "fast", not on the cores without DSP (cortex-m0plus, cortex-m3), where each block's call
     repeats the portable kernel's set-up (KWS on cortex-m3: +0.14% instructions) and "fast"
     promises their counts do not rise. A RAM budget those cores miss still gets the blocks

@@ -44,7 +44,8 @@ def inspect_model(model_path: str, target: str | Target = DEFAULT_TARGET, stack:
     if not problems:
         portable, layers = layers, specialize(specialize_mve(layers, target.features), target.features)
         alts = alternatives(portable, layers, target.features)
-        plan = plan_memory(graph, layers, rows=rows_offered(target, ram_mode), ram_mode=ram_mode, alternatives=alts)
+        blocks = rows_offered(target, ram_mode)
+        plan = plan_memory(graph, layers, rows=blocks, fuse=blocks, ram_mode=ram_mode, alternatives=alts)
         report.update(_memory_report(graph, plan, ops))
         report["ram_mode"] = ram_mode
         if stack:

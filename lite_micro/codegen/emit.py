@@ -14,9 +14,9 @@ from ..ir.dtypes import by_ctype, ctype_of
 from ..ir.layer import ConstArg, Layer, ParamsArg, ScratchArg, TensorArg
 from ..planner import Plan
 from ..resources import templates_dir
+from .fused import fused_calls
 from .names import Names
 from .placement import ARENA_ALIGN, DEFAULT_PLACEMENT, Placement
-from .fused import fused_calls
 from .rows import row_calls
 from .runtime import runtime_files, runtime_id
 

@@ -156,7 +156,8 @@ def schedule(layers: list[Layer], at: int, v1: RowView, v2: RowView, size: int) 
         count = (r1 - r0) * per_row
         ap = tuple((k, count if k == "inner" else v) for k, v in add.params)
         calls.append(Call("add", ap, ("x", r0 * row), ("t2", 0), ("x", r0 * row),
-                          reads=(("x", r0 * row, r1 * row, x.index, r0, row), ("t2", 0, (r1 - r0) * row, t2.index, r0, row)),
+                          reads=(("x", r0 * row, r1 * row, x.index, r0, row),
+                                 ("t2", 0, (r1 - r0) * row, t2.index, r0, row)),
                           writes=(("x", r0 * row, r1 * row, out.index, r0, row),)))
         prev_s, prev_e = s, e
     return Fused((at, at + 1, at + 2), x.index, t1.index, t2.index, out.index, tuple(blocks), band, row1, row,

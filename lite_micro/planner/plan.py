@@ -351,7 +351,8 @@ def _plan_in_order(graph: Graph, layers: list[Layer], order: list[int], techniqu
     placed = place_concats(graph, ordered, buffers, by_tensor) if "concat" in techniques else []
     fused = {}
     if "fuse" in techniques and fuse_calls:
-        fused = to_bands(fused_groups(ordered, {t.index for t in graph.outputs}, fuse_calls), buffers, by_tensor, scratch)
+        groups = fused_groups(ordered, {t.index for t in graph.outputs}, fuse_calls)
+        fused = to_bands(groups, buffers, by_tensor, scratch)
     members = {p for f in fused.values() for p in f.positions}
     by_position = {pos: rows[k] for pos, k in enumerate(order)
                    if k in (rows or {}) and pos not in members} if "rows" in techniques else {}

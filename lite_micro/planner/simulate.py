@@ -230,7 +230,7 @@ def _extents(call, accesses: tuple, read: bool) -> list[tuple]:
         return list(accesses)
     p = dict(call.params)
     out = []
-    for place, lo, hi, tensor, row0, row_bytes in accesses:
+    for place, _lo, _hi, tensor, row0, row_bytes in accesses:
         if call.kind == "add":
             size = p["inner"] * p["rows"]
         else:
