@@ -236,6 +236,8 @@ def _conv_quad(layer: Layer, w: np.ndarray, bias, table, zp_post: int, kp: int):
         bound = np.abs(np.asarray(bias, dtype=np.int64)) + 128 * np.abs(w.astype(np.int64)).sum(axis=1)
         doubled = rq2_table(table, bound)
         table, kernel = (table, "lm_conv_quad_s8") if doubled is None else (doubled, kernel)
+        if kernel == "lm_conv_quad_ssat_s8" and kp % 16 == 0:   # no remainder of groups: one run per pair
+            kernel = "lm_conv_quad16_ssat_s8"
     table = np.concatenate([table, np.repeat(table[-1:], -len(table) % 4, axis=0)])  # the last block reads 4
     new_consts = [
         ConstArray("weights", "int32_t", words, f"weights {list(w.shape)}: per 4 channels the starting sums "
