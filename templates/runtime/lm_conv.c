@@ -497,11 +497,11 @@ typedef struct {
     "strb %[" a "], [%[n]], #1\n\t"                                                            \
     "strb %[" b "], [%[x0]], #1\n\t"
 /* channels 1 to 3: channel 0's spent sums (s, u) hold s2 and the second pixel's h2 + sign, so
- * that the three loads issue back to back */
-#define LM_QUAD_FUSED_CHANNEL2_ASM(a, b, s, u)                                                 \
-    "ldr %[x1], [%[x]], #4\n\t"                                                                \
-    "ldr %[wv], [%[x]], #4\n\t"                                                                \
-    "ldr %[" s "], [%[x]], #4\n\t"                                                             \
+ * that the three loads (from ptr, the triples) issue back to back; store(a, b) stores both */
+#define LM_QUAD_FUSED_CHANNEL2_ASM(a, b, s, u, ptr, store)                                     \
+    "ldr %[x1], [%[" ptr "]], #4\n\t"                                                           \
+    "ldr %[wv], [%[" ptr "]], #4\n\t"                                                           \
+    "ldr %[" s "], [%[" ptr "]], #4\n\t"                                                        \
     "add %[" u "], %[wv], %[" b "], asr #31\n\t"                                               \
     "add %[wv], %[wv], %[" a "], asr #31\n\t"                                                  \
     "smmlar %[" a "], %[" a "], %[x1], %[wv]\n\t"                                              \
@@ -509,7 +509,9 @@ typedef struct {
     "asr %[" a "], %[" a "], %[" s "]\n\t"                                                     \
     "asr %[" b "], %[" b "], %[" s "]\n\t"                                                     \
     "ssat %[" a "], #8, %[" a "]\n\t"                                                          \
-    "ssat %[" b "], #8, %[" b "]\n\t"                                                          \
+    "ssat %[" b "], #8, %[" b "]\n\t" store(a, b)
+/* the stores through o0 (n) and o1 (x0) */
+#define LM_QUAD_FUSED_STORE(a, b)                                                              \
     "strb %[" a "], [%[n]], #1\n\t"                                                            \
     "strb %[" b "], [%[x0]], #1\n\t"
 LM_INLINE const int32_t *lm_conv_quad_fused(const int32_t *w, const int32_t *xw, int32_t groups,
@@ -522,9 +524,9 @@ LM_INLINE const int32_t *lm_conv_quad_fused(const int32_t *w, const int32_t *xw,
                      "ldr %[x0], %[o1]\n\t"
                      LM_QUAD_FUSED_X2_ASM("a0", "a1") LM_QUAD_FUSED_X2_ASM("a2", "a3")
                      LM_QUAD_FUSED_X2_ASM("b0", "b1") LM_QUAD_FUSED_X2_ASM("b2", "b3")
-                     LM_QUAD_FUSED_CHANNEL_ASM("a0", "b0") LM_QUAD_FUSED_CHANNEL2_ASM("a1", "b1", "a0", "b0")
-                     LM_QUAD_FUSED_CHANNEL2_ASM("a2", "b2", "a0", "b0")
-                     LM_QUAD_FUSED_CHANNEL2_ASM("a3", "b3", "a0", "b0")
+                     LM_QUAD_FUSED_CHANNEL_ASM("a0", "b0") LM_QUAD_FUSED_CHANNEL2_ASM("a1", "b1", "a0", "b0", "x", LM_QUAD_FUSED_STORE)
+                     LM_QUAD_FUSED_CHANNEL2_ASM("a2", "b2", "a0", "b0", "x", LM_QUAD_FUSED_STORE)
+                     LM_QUAD_FUSED_CHANNEL2_ASM("a3", "b3", "a0", "b0", "x", LM_QUAD_FUSED_STORE)
                      "str %[x], %[rq]\n\t"
                      "str %[n], %[o0]\n\t"
                      "str %[x0], %[o1]"
@@ -538,12 +540,15 @@ LM_INLINE const int32_t *lm_conv_quad_fused(const int32_t *w, const int32_t *xw,
  * assembly, the blocks' loop inside it, so that nothing is kept in C between two blocks. With
  * no remainder of groups to decode, the loop counter gives way to a second weight register:
  * per half group the four loads (two taps words, two weight words) issue back to back, 15
- * cycles for 16 MACs; the loop ends when x reaches the pair's end (xend, in memory). Then the
- * outputs as in lm_conv_quad_fused (the registers: x = the triples, n = o0, x0 = o1); the
- * blocks end at rq_end. c's pointers advance. */
+ * cycles for 16 MACs; the loop ends when x reaches the pair's end (xend, in memory). Each
+ * block's triples follow its weights in w, so that the outputs (as in lm_conv_quad_fused) read
+ * them through w; the second pixel's outputs are stored at o0 + step (x), which frees x0 for
+ * channel 0. The blocks end at w_end; c->o0 advances. */
 typedef struct {
-    const int32_t *xw, *xend, *rq_end;
-} lm_conv_run_ends;
+    const int32_t *xw, *xend, *w_end;
+    int8_t *o0;
+    int32_t step;
+} lm_conv_run_ctx;
 
 #define LM_RUN_HALF_ASM                                                                        \
     "ldr %[x0], [%[x]], #4\n\t"                                                                \
@@ -551,7 +556,23 @@ typedef struct {
     "ldr %[wv], [%[w]], #4\n\t"                                                                \
     "ldr %[n], [%[w]], #4\n\t"                                                                 \
     LM_QUAD_WORD_ASM("wv", "a1", "b1", "a0", "b0") LM_QUAD_WORD_ASM("n", "a3", "b3", "a2", "b2")
-LM_INLINE const int32_t *lm_conv_quad_run(const int32_t *w, const lm_conv_run_ends *e, lm_conv_fused_ctx *c)
+#define LM_RUN_STORE(a, b)                                                                     \
+    "strb %[" b "], [%[n], %[x]]\n\t"                                                          \
+    "strb %[" a "], [%[n]], #1\n\t"
+/* channel 0: x0 holds the second pixel's h2 + sign, s2 loaded after */
+#define LM_RUN_CHANNEL0_ASM(a, b)                                                              \
+    "ldr %[x1], [%[w]], #4\n\t"                                                                \
+    "ldr %[wv], [%[w]], #4\n\t"                                                                \
+    "add %[x0], %[wv], %[" b "], asr #31\n\t"                                                  \
+    "add %[wv], %[wv], %[" a "], asr #31\n\t"                                                  \
+    "smmlar %[" a "], %[" a "], %[x1], %[wv]\n\t"                                              \
+    "smmlar %[" b "], %[" b "], %[x1], %[x0]\n\t"                                              \
+    "ldr %[wv], [%[w]], #4\n\t"                                                                \
+    "asr %[" a "], %[" a "], %[wv]\n\t"                                                        \
+    "asr %[" b "], %[" b "], %[wv]\n\t"                                                        \
+    "ssat %[" a "], #8, %[" a "]\n\t"                                                          \
+    "ssat %[" b "], #8, %[" b "]\n\t" LM_RUN_STORE(a, b)
+LM_INLINE const int32_t *lm_conv_quad_run(const int32_t *w, lm_conv_run_ctx *c)
 {
     int32_t a0, a1, a2, a3, b0, b1, b2, b3, x0, x1, wv, n;
     const int32_t *xw;
@@ -570,29 +591,29 @@ LM_INLINE const int32_t *lm_conv_quad_run(const int32_t *w, const lm_conv_run_en
                      "ldr %[x0], %[xend]\n\t"
                      "cmp %[x], %[x0]\n\t"
                      "bne 6b\n\t"
-                     "ldr %[x], %[rq]\n\t"
                      "ldr %[n], %[o0]\n\t"
-                     "ldr %[x0], %[o1]\n\t"
+                     "ldr %[x], %[step]\n\t"
                      LM_QUAD_FUSED_X2_ASM("a0", "a1") LM_QUAD_FUSED_X2_ASM("a2", "a3")
                      LM_QUAD_FUSED_X2_ASM("b0", "b1") LM_QUAD_FUSED_X2_ASM("b2", "b3")
-                     LM_QUAD_FUSED_CHANNEL_ASM("a0", "b0") LM_QUAD_FUSED_CHANNEL2_ASM("a1", "b1", "a0", "b0")
-                     LM_QUAD_FUSED_CHANNEL2_ASM("a2", "b2", "a0", "b0")
-                     LM_QUAD_FUSED_CHANNEL2_ASM("a3", "b3", "a0", "b0")
-                     "str %[x], %[rq]\n\t"
+                     LM_RUN_CHANNEL0_ASM("a0", "b0")
+                     LM_QUAD_FUSED_CHANNEL2_ASM("a1", "b1", "a0", "b0", "w", LM_RUN_STORE)
+                     LM_QUAD_FUSED_CHANNEL2_ASM("a2", "b2", "a0", "b0", "w", LM_RUN_STORE)
+                     LM_QUAD_FUSED_CHANNEL2_ASM("a3", "b3", "a0", "b0", "w", LM_RUN_STORE)
                      "str %[n], %[o0]\n\t"
-                     "str %[x0], %[o1]\n\t"
-                     "ldr %[x1], %[rq_end]\n\t"
-                     "cmp %[x], %[x1]\n\t"
+                     "ldr %[x1], %[w_end]\n\t"
+                     "cmp %[w], %[x1]\n\t"
                      "bne 5b"
                      : [w] "+r"(w), [x] "=&r"(xw), [n] "=&r"(n), [a0] "=&r"(a0), [a1] "=&r"(a1),
                        [a2] "=&r"(a2), [a3] "=&r"(a3), [b0] "=&r"(b0), [b1] "=&r"(b1), [b2] "=&r"(b2),
-                       [b3] "=&r"(b3), [x0] "=&r"(x0), [x1] "=&r"(x1), [wv] "=&r"(wv),
-                       [rq] "+m"(c->rq), [o0] "+m"(c->o0), [o1] "+m"(c->o1)
-                     : [xw] "m"(e->xw), [xend] "m"(e->xend), [rq_end] "m"(e->rq_end)
+                       [b3] "=&r"(b3), [x0] "=&r"(x0), [x1] "=&r"(x1), [wv] "=&r"(wv), [o0] "+m"(c->o0)
+                     : [xw] "m"(c->xw), [xend] "m"(c->xend), [w_end] "m"(c->w_end), [step] "m"(c->step)
                      : "cc", "memory");
     return w;
 }
 #undef LM_RUN_HALF_ASM
+#undef LM_RUN_STORE
+#undef LM_RUN_CHANNEL0_ASM
+#undef LM_QUAD_FUSED_STORE
 #undef LM_QUAD_FUSED_X2_ASM
 #undef LM_QUAD_FUSED_CHANNEL_ASM
 #undef LM_QUAD_FUSED_CHANNEL2_ASM
@@ -612,23 +633,22 @@ LM_INLINE void lm_conv_quad_pair_(const lm_conv_params *p, const int32_t *w, con
     (void)full;
 #if LM_CONV_FUSED
     if (ssat == 2) {  /* the whole blocks in one run, then the last one's zero channels dropped */
-        int8_t t0[4], t1[4];
-        lm_conv_fused_ctx c;
-        lm_conv_run_ends e;
+        int8_t t[8], *o = o0;
+        lm_conv_run_ctx c;
         int32_t j, whole = p->out_c >> 2, k;
-        c.rq = rq, c.o0 = o0, c.o1 = o1;
-        e.xw = xw, e.xend = xw + 4 * groups;
+        const int32_t step = (int32_t)(o1 - o0);
+        c.xw = xw, c.xend = xw + 4 * groups, c.o0 = o0, c.step = step;
         for (; n > 0; n -= k, whole = 0) {  /* one instance of the assembly for both runs */
             k = whole > 0 ? whole : 1;
             if (whole == 0) {
-                o0 = c.o0, o1 = c.o1, c.o0 = t0, c.o1 = t1;
+                o = c.o0, c.o0 = t, c.step = 4;
             }
-            e.rq_end = c.rq + 12 * k;
-            w = lm_conv_quad_run(w, &e, &c);
+            c.w_end = w + k * (16 + 4 * groups);
+            w = lm_conv_quad_run(w, &c);
         }
         for (j = 0; j < tail; ++j) {
-            o0[j] = t0[j];
-            o1[j] = t1[j];
+            o[j] = t[j];
+            o[step + j] = t[4 + j];
         }
         return;
     }
@@ -652,6 +672,10 @@ LM_INLINE void lm_conv_quad_pair_(const lm_conv_params *p, const int32_t *w, con
 #endif
     for (; n > 0; --n, rq += 12) {
         w = lm_conv_quad(w, xw, groups, acc);
+        if (ssat == 2) {  /* lm_conv_quad16_ssat_s8: the block's triples follow its weights */
+            rq = w;
+            w += 12;
+        }
         if (n > 1 || tail == 0) {
             if (ssat) {
                 LM_QUAD_X2_OUT(acc, rq, o0, o1);
@@ -794,11 +818,12 @@ void lm_conv_quad_ssat_s8(const lm_conv_params *p, const int8_t *in, const int32
     lm_conv_pixels_(p, in, w, rq, zp_post, scratch, out, 1, 0, 1, 1);
 }
 
-/* lm_conv_quad_ssat_s8 for taps (kp) a multiple of 16: the blocks of a pixel pair in one run. */
-void lm_conv_quad16_ssat_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
-                            int32_t zp_post, int8_t *scratch, int8_t *out)
+/* lm_conv_quad_ssat_s8 for taps (kp) a multiple of 16: the blocks of a pixel pair in one run,
+ * each block's triples after its weights. */
+void lm_conv_quad16_ssat_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, int8_t *scratch,
+                            int8_t *out)
 {
-    lm_conv_pixels_(p, in, w, rq, zp_post, scratch, out, 1, 0, 1, 2);
+    lm_conv_pixels_(p, in, w, NULL, 0, scratch, out, 1, 0, 1, 2);
 }
 
 /* Zero point folded into hi_add (zp_post 0), any clamp range. */
