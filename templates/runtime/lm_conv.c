@@ -524,7 +524,8 @@ LM_INLINE const int32_t *lm_conv_quad_fused(const int32_t *w, const int32_t *xw,
                      "ldr %[x0], %[o1]\n\t"
                      LM_QUAD_FUSED_X2_ASM("a0", "a1") LM_QUAD_FUSED_X2_ASM("a2", "a3")
                      LM_QUAD_FUSED_X2_ASM("b0", "b1") LM_QUAD_FUSED_X2_ASM("b2", "b3")
-                     LM_QUAD_FUSED_CHANNEL_ASM("a0", "b0") LM_QUAD_FUSED_CHANNEL2_ASM("a1", "b1", "a0", "b0", "x", LM_QUAD_FUSED_STORE)
+                     LM_QUAD_FUSED_CHANNEL_ASM("a0", "b0")
+                     LM_QUAD_FUSED_CHANNEL2_ASM("a1", "b1", "a0", "b0", "x", LM_QUAD_FUSED_STORE)
                      LM_QUAD_FUSED_CHANNEL2_ASM("a2", "b2", "a0", "b0", "x", LM_QUAD_FUSED_STORE)
                      LM_QUAD_FUSED_CHANNEL2_ASM("a3", "b3", "a0", "b0", "x", LM_QUAD_FUSED_STORE)
                      "str %[x], %[rq]\n\t"

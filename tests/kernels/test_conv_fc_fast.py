@@ -1,6 +1,6 @@
 """The DSP fast paths of CONV_2D and FULLY_CONNECTED (lm_conv_quad_s8 and its SSAT (also for
-taps a multiple of 16) and clamp forms, lm_fc_hex_s8 and its per-tensor and SSAT forms, and lm_conv_fast_s8 / lm_fc_fast_s8
-where channel pairs do not fit) and their one-multiply requantization, against the TFLM
+taps a multiple of 16) and clamp forms, lm_fc_hex_s8 and its per-tensor and SSAT forms, and
+lm_conv_fast_s8 / lm_fc_fast_s8 where channel pairs do not fit) and their one-multiply requantization, against the TFLM
 interpreter (tolerance 0).
 
 Each case is a one-op model built to reach one branch of the fast paths: taps that end in a
@@ -121,8 +121,9 @@ CASES = [
     ("fc_1100_in_sums_too_wide_for_pairs", _fc_case(20, 1, 1100, 6), "lm_fc_fast_s8"),
     ("fc_left_shift", _fc_case(16, 1, 8, 4, mult=2.5), "lm_fc_s8"),
 ]
-QEMU_CI = {"conv3x3_c3_stride2_same", "conv3x3_c16_valid_odd_width", "conv1x1_dead_channels_huge_biases", "conv3x3_huge_shift_zp_after",
-           "conv10x4_c1_stride2", "fc_10_in_5_units", "fc_batch2_37_in_13_units_per_channel"}
+QEMU_CI = {"conv3x3_c3_stride2_same", "conv3x3_c16_valid_odd_width", "conv1x1_dead_channels_huge_biases",
+           "conv3x3_huge_shift_zp_after", "conv10x4_c1_stride2", "fc_10_in_5_units",
+           "fc_batch2_37_in_13_units_per_channel"}
 
 
 def _compile(name, model):
