@@ -236,10 +236,13 @@ def _conv_quad(layer: Layer, w: np.ndarray, bias, table, zp_post: int, kp: int):
         bound = np.abs(np.asarray(bias, dtype=np.int64)) + 128 * np.abs(w.astype(np.int64)).sum(axis=1)
         doubled = rq2_table(table, bound)
         table, kernel = (table, "lm_conv_quad_s8") if doubled is None else (doubled, kernel)
+        if kernel == "lm_conv_quad_ssat_s8" and kp % 16 == 0:   # no remainder of groups: one run per pair
+            kernel = "lm_conv_quad16_ssat_s8"
     table = np.concatenate([table, np.repeat(table[-1:], -len(table) % 4, axis=0)])  # the last block reads 4
+    if kernel == "lm_conv_quad16_ssat_s8":             # each block's triples after its weights
+        return _conv_quad16(layer, w, words, table, kp)
     new_consts = [
-        ConstArray("weights", "int32_t", words, f"weights {list(w.shape)}: per 4 channels the starting sums "
-                   "(bias[c], bias[c] + 256 * bias[c+1]), then int16 channel-pair halfwords (256 * w[c+1] + w[c])"),
+        ConstArray("weights", "int32_t", words, f"weights {list(w.shape)}: " + _QUAD_WORDS),
         ConstArray("channels", "int32_t", table,
                    "per channel, for the doubled sums: multiplier, h2 (rounding and output zero point), s2"
                    if doubled is not None else "per channel: multiplier, hi_add (rounding"
@@ -250,6 +253,26 @@ def _conv_quad(layer: Layer, w: np.ndarray, bias, table, zp_post: int, kp: int):
                                consts=new_consts, args=args,
                                scratch_bytes=6 * kp,
                                note=f"4 channels x 2 pixels per pass, channel pairs in halfwords, {kp} taps")
+
+
+_QUAD_WORDS = ("per 4 channels the starting sums (bias[c], bias[c] + 256 * bias[c+1]), then int16 "
+               "channel-pair halfwords (256 * w[c+1] + w[c])")
+
+
+def _conv_quad16(layer: Layer, w: np.ndarray, words: np.ndarray, table: np.ndarray, kp: int):
+    """lm_conv_quad16_ssat_s8: the stream of lm_conv_quad_ssat_s8 with each block's 4 triples
+    (for the doubled sums) after its weights."""
+    blocks = len(table) // 4
+    stream = np.concatenate([words.reshape(blocks, -1), table.reshape(blocks, 12)], axis=1).reshape(-1)
+    args = [ParamsArg(), TensorArg(layer.op.input("input"), const=True), ConstArg("weights"), ScratchArg(),
+            TensorArg(layer.op.outputs[0])]
+    return dataclasses.replace(
+        layer, kernel="lm_conv_quad16_ssat_s8", args=args, scratch_bytes=6 * kp,
+        consts=[ConstArray("weights", "int32_t", stream, f"weights {list(w.shape)}: " + _QUAD_WORDS
+                           + "; then per channel the requantization of the doubled sums: multiplier, h2 "
+                           "(rounding and output zero point), s2")],
+        note=f"4 channels x 2 pixels per pass, channel pairs in halfwords, {kp} taps, "
+             "all the blocks of a pixel pair in one run")
 
 
 def fc_blocks(units: int) -> tuple[int, int]:

@@ -43,7 +43,8 @@ ALIGN = 4
 # kernels whose output rows depend on the params only (no geometry compiled in but the row
 # pitch): the portable and DSP convolutions and depthwise convolutions
 ROW_KERNELS = frozenset({
-    "lm_conv_s8", "lm_conv_fast_s8", "lm_conv_quad_s8", "lm_conv_quad_ssat_s8", "lm_conv_quad_clamp_s8",
+    "lm_conv_s8", "lm_conv_fast_s8", "lm_conv_quad_s8", "lm_conv_quad_ssat_s8", "lm_conv_quad16_ssat_s8",
+    "lm_conv_quad_clamp_s8",
     "lm_dwconv_m1_s8", "lm_dwconv_s8", "lm_dwconv_dsp_s8", "lm_dwconv_3x3_dsp_s8", "lm_dwconv_mult2_dsp_s8",
     "lm_dwconv_3x3_mult_dsp_s8", "lm_dwconv_mult_dsp_s8", "lm_dwconv_c1_mult_dsp_s8"})
 # the 3x3 walk instances (ops/conv.py): _h_ walks the rows, _v_ the columns, in a transposed

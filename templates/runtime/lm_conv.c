@@ -274,16 +274,11 @@ static void lm_gather_rows(const lm_conv_params *p, const int8_t *in_b, int32_t 
     }
 }
 
-/* The patch of output pixel `pix` (int8, kp bytes): the input itself for a 1x1 unpadded
- * convolution whose channels are a multiple of 4, else gathered into `patch`. */
-static const int8_t *lm_pixel_patch(const lm_conv_params *p, const int8_t *in_b, int32_t pix, int32_t kp,
-                                    int8_t *patch)
+/* The patch of output pixel `pix` (int8, kp bytes), gathered into `patch`. */
+static const int8_t *lm_pixel_patch(const lm_conv_params *p, const int8_t *in_b, int32_t pix, int8_t *patch)
 {
     const int32_t oy = pix / p->out_w, ox = pix - oy * p->out_w;
     const int32_t iy0 = oy * p->stride_h - p->pad_top, ix0 = ox * p->stride_w - p->pad_left;
-    if (p->k_h == 1 && p->k_w == 1 && p->pad_top == 0 && p->pad_left == 0 && kp == p->in_c) {
-        return in_b + (iy0 * p->in_w + ix0) * p->in_c;
-    }
     if (p->dil_w == 1) {
         lm_gather_rows(p, in_b, iy0, ix0, patch);
     } else {
@@ -357,19 +352,19 @@ static void lm_conv_pixel_pair(const lm_conv_params *p, const int32_t *w, const 
  * (the packing: lm_dot.h, lm_wrap_mac) */
 
 #if LM_USE_DSP && defined(__GNUC__) && defined(__OPTIMIZE__)
-#define LM_QUAD_WORD_ASM(s1p0, s1p1, s0p0, s0p1)                                               \
-    "smlad %[" s1p0 "], %[wv], %[x0], %[" s1p0 "]\n\t"                                         \
-    "smlad %[" s1p1 "], %[wv], %[x1], %[" s1p1 "]\n\t"                                         \
-    "sxtb16 %[wv], %[wv]\n\t"                                                                  \
-    "smlad %[" s0p0 "], %[wv], %[x0], %[" s0p0 "]\n\t"                                         \
-    "smlad %[" s0p1 "], %[wv], %[x1], %[" s0p1 "]\n\t"
+#define LM_QUAD_WORD_ASM(wr, s1p0, s1p1, s0p0, s0p1)                                           \
+    "smlad %[" s1p0 "], %[" wr "], %[x0], %[" s1p0 "]\n\t"                                     \
+    "smlad %[" s1p1 "], %[" wr "], %[x1], %[" s1p1 "]\n\t"                                     \
+    "sxtb16 %[" wr "], %[" wr "]\n\t"                                                          \
+    "smlad %[" s0p0 "], %[" wr "], %[x0], %[" s0p0 "]\n\t"                                     \
+    "smlad %[" s0p1 "], %[" wr "], %[x1], %[" s0p1 "]\n\t"
 #define LM_QUAD_HALF_ASM                                                                       \
     "ldr %[x0], [%[x]], #4\n\t"                                                                \
     "ldr %[x1], [%[x]], #4\n\t"                                                                \
     "ldr %[wv], [%[w]], #4\n\t"                                                                \
-    LM_QUAD_WORD_ASM("a1", "b1", "a0", "b0")                                                   \
+    LM_QUAD_WORD_ASM("wv", "a1", "b1", "a0", "b0")                                             \
     "ldr %[wv], [%[w]], #4\n\t"                                                                \
-    LM_QUAD_WORD_ASM("a3", "b3", "a2", "b2")
+    LM_QUAD_WORD_ASM("wv", "a3", "b3", "a2", "b2")
 /* the starting sums, then the groups: bit 0 of the count, bit 1, then four per iteration */
 #define LM_QUAD_LOOP_ASM                                                                       \
     "ldr %[a0], [%[w]], #4\n\t"                                                                \
@@ -502,11 +497,11 @@ typedef struct {
     "strb %[" a "], [%[n]], #1\n\t"                                                            \
     "strb %[" b "], [%[x0]], #1\n\t"
 /* channels 1 to 3: channel 0's spent sums (s, u) hold s2 and the second pixel's h2 + sign, so
- * that the three loads issue back to back */
-#define LM_QUAD_FUSED_CHANNEL2_ASM(a, b, s, u)                                                 \
-    "ldr %[x1], [%[x]], #4\n\t"                                                                \
-    "ldr %[wv], [%[x]], #4\n\t"                                                                \
-    "ldr %[" s "], [%[x]], #4\n\t"                                                             \
+ * that the three loads (from ptr, the triples) issue back to back; store(a, b) stores both */
+#define LM_QUAD_FUSED_CHANNEL2_ASM(a, b, s, u, ptr, store)                                     \
+    "ldr %[x1], [%[" ptr "]], #4\n\t"                                                           \
+    "ldr %[wv], [%[" ptr "]], #4\n\t"                                                           \
+    "ldr %[" s "], [%[" ptr "]], #4\n\t"                                                        \
     "add %[" u "], %[wv], %[" b "], asr #31\n\t"                                               \
     "add %[wv], %[wv], %[" a "], asr #31\n\t"                                                  \
     "smmlar %[" a "], %[" a "], %[x1], %[wv]\n\t"                                              \
@@ -514,7 +509,9 @@ typedef struct {
     "asr %[" a "], %[" a "], %[" s "]\n\t"                                                     \
     "asr %[" b "], %[" b "], %[" s "]\n\t"                                                     \
     "ssat %[" a "], #8, %[" a "]\n\t"                                                          \
-    "ssat %[" b "], #8, %[" b "]\n\t"                                                          \
+    "ssat %[" b "], #8, %[" b "]\n\t" store(a, b)
+/* the stores through o0 (n) and o1 (x0) */
+#define LM_QUAD_FUSED_STORE(a, b)                                                              \
     "strb %[" a "], [%[n]], #1\n\t"                                                            \
     "strb %[" b "], [%[x0]], #1\n\t"
 LM_INLINE const int32_t *lm_conv_quad_fused(const int32_t *w, const int32_t *xw, int32_t groups,
@@ -527,9 +524,10 @@ LM_INLINE const int32_t *lm_conv_quad_fused(const int32_t *w, const int32_t *xw,
                      "ldr %[x0], %[o1]\n\t"
                      LM_QUAD_FUSED_X2_ASM("a0", "a1") LM_QUAD_FUSED_X2_ASM("a2", "a3")
                      LM_QUAD_FUSED_X2_ASM("b0", "b1") LM_QUAD_FUSED_X2_ASM("b2", "b3")
-                     LM_QUAD_FUSED_CHANNEL_ASM("a0", "b0") LM_QUAD_FUSED_CHANNEL2_ASM("a1", "b1", "a0", "b0")
-                     LM_QUAD_FUSED_CHANNEL2_ASM("a2", "b2", "a0", "b0")
-                     LM_QUAD_FUSED_CHANNEL2_ASM("a3", "b3", "a0", "b0")
+                     LM_QUAD_FUSED_CHANNEL_ASM("a0", "b0")
+                     LM_QUAD_FUSED_CHANNEL2_ASM("a1", "b1", "a0", "b0", "x", LM_QUAD_FUSED_STORE)
+                     LM_QUAD_FUSED_CHANNEL2_ASM("a2", "b2", "a0", "b0", "x", LM_QUAD_FUSED_STORE)
+                     LM_QUAD_FUSED_CHANNEL2_ASM("a3", "b3", "a0", "b0", "x", LM_QUAD_FUSED_STORE)
                      "str %[x], %[rq]\n\t"
                      "str %[n], %[o0]\n\t"
                      "str %[x0], %[o1]"
@@ -538,6 +536,85 @@ LM_INLINE const int32_t *lm_conv_quad_fused(const int32_t *w, const int32_t *xw,
                      : "cc", "memory");
     return w;
 }
+
+/* lm_conv_quad16_ssat_s8 (taps a multiple of 16): every block of a pixel pair in one block of
+ * assembly, the blocks' loop inside it, so that nothing is kept in C between two blocks. With
+ * no remainder of groups to decode, the loop counter gives way to a second weight register:
+ * per half group the four loads (two taps words, two weight words) issue back to back, 15
+ * cycles for 16 MACs; the loop ends when x reaches the pair's end (xend, in memory). Each
+ * block's triples follow its weights in w, so that the outputs (as in lm_conv_quad_fused) read
+ * them through w; the second pixel's outputs are stored at o0 + step (x), which frees x0 for
+ * channel 0. The blocks end at w_end; c->o0 advances. */
+typedef struct {
+    const int32_t *xw, *xend, *w_end;
+    int8_t *o0;
+    int32_t step;
+} lm_conv_run_ctx;
+
+#define LM_RUN_HALF_ASM                                                                        \
+    "ldr %[x0], [%[x]], #4\n\t"                                                                \
+    "ldr %[x1], [%[x]], #4\n\t"                                                                \
+    "ldr %[wv], [%[w]], #4\n\t"                                                                \
+    "ldr %[n], [%[w]], #4\n\t"                                                                 \
+    LM_QUAD_WORD_ASM("wv", "a1", "b1", "a0", "b0") LM_QUAD_WORD_ASM("n", "a3", "b3", "a2", "b2")
+#define LM_RUN_STORE(a, b)                                                                     \
+    "strb %[" b "], [%[n], %[x]]\n\t"                                                          \
+    "strb %[" a "], [%[n]], #1\n\t"
+/* channel 0: x0 holds the second pixel's h2 + sign, s2 loaded after */
+#define LM_RUN_CHANNEL0_ASM(a, b)                                                              \
+    "ldr %[x1], [%[w]], #4\n\t"                                                                \
+    "ldr %[wv], [%[w]], #4\n\t"                                                                \
+    "add %[x0], %[wv], %[" b "], asr #31\n\t"                                                  \
+    "add %[wv], %[wv], %[" a "], asr #31\n\t"                                                  \
+    "smmlar %[" a "], %[" a "], %[x1], %[wv]\n\t"                                              \
+    "smmlar %[" b "], %[" b "], %[x1], %[x0]\n\t"                                              \
+    "ldr %[wv], [%[w]], #4\n\t"                                                                \
+    "asr %[" a "], %[" a "], %[wv]\n\t"                                                        \
+    "asr %[" b "], %[" b "], %[wv]\n\t"                                                        \
+    "ssat %[" a "], #8, %[" a "]\n\t"                                                          \
+    "ssat %[" b "], #8, %[" b "]\n\t" LM_RUN_STORE(a, b)
+LM_INLINE const int32_t *lm_conv_quad_run(const int32_t *w, lm_conv_run_ctx *c)
+{
+    int32_t a0, a1, a2, a3, b0, b1, b2, b3, x0, x1, wv, n;
+    const int32_t *xw;
+    __asm__ volatile("5:\n\t"
+                     "ldr %[a0], [%[w]], #4\n\t"
+                     "ldr %[a1], [%[w]], #4\n\t"
+                     "ldr %[a2], [%[w]], #4\n\t"
+                     "ldr %[a3], [%[w]], #4\n\t"
+                     "ldr %[x], %[xw]\n\t"
+                     "mov %[b0], %[a0]\n\t"
+                     "mov %[b1], %[a1]\n\t"
+                     "mov %[b2], %[a2]\n\t"
+                     "mov %[b3], %[a3]\n"
+                     "6:\n\t" LM_RUN_HALF_ASM LM_RUN_HALF_ASM LM_RUN_HALF_ASM LM_RUN_HALF_ASM
+                     LM_RUN_HALF_ASM LM_RUN_HALF_ASM LM_RUN_HALF_ASM LM_RUN_HALF_ASM
+                     "ldr %[x0], %[xend]\n\t"
+                     "cmp %[x], %[x0]\n\t"
+                     "bne 6b\n\t"
+                     "ldr %[n], %[o0]\n\t"
+                     "ldr %[x], %[step]\n\t"
+                     LM_QUAD_FUSED_X2_ASM("a0", "a1") LM_QUAD_FUSED_X2_ASM("a2", "a3")
+                     LM_QUAD_FUSED_X2_ASM("b0", "b1") LM_QUAD_FUSED_X2_ASM("b2", "b3")
+                     LM_RUN_CHANNEL0_ASM("a0", "b0")
+                     LM_QUAD_FUSED_CHANNEL2_ASM("a1", "b1", "a0", "b0", "w", LM_RUN_STORE)
+                     LM_QUAD_FUSED_CHANNEL2_ASM("a2", "b2", "a0", "b0", "w", LM_RUN_STORE)
+                     LM_QUAD_FUSED_CHANNEL2_ASM("a3", "b3", "a0", "b0", "w", LM_RUN_STORE)
+                     "str %[n], %[o0]\n\t"
+                     "ldr %[x1], %[w_end]\n\t"
+                     "cmp %[w], %[x1]\n\t"
+                     "bne 5b"
+                     : [w] "+r"(w), [x] "=&r"(xw), [n] "=&r"(n), [a0] "=&r"(a0), [a1] "=&r"(a1),
+                       [a2] "=&r"(a2), [a3] "=&r"(a3), [b0] "=&r"(b0), [b1] "=&r"(b1), [b2] "=&r"(b2),
+                       [b3] "=&r"(b3), [x0] "=&r"(x0), [x1] "=&r"(x1), [wv] "=&r"(wv), [o0] "+m"(c->o0)
+                     : [xw] "m"(c->xw), [xend] "m"(c->xend), [w_end] "m"(c->w_end), [step] "m"(c->step)
+                     : "cc", "memory");
+    return w;
+}
+#undef LM_RUN_HALF_ASM
+#undef LM_RUN_STORE
+#undef LM_RUN_CHANNEL0_ASM
+#undef LM_QUAD_FUSED_STORE
 #undef LM_QUAD_FUSED_X2_ASM
 #undef LM_QUAD_FUSED_CHANNEL_ASM
 #undef LM_QUAD_FUSED_CHANNEL2_ASM
@@ -556,6 +633,26 @@ LM_INLINE void lm_conv_quad_pair_(const lm_conv_params *p, const int32_t *w, con
     int32_t n = (p->out_c + 3) >> 2, acc[8];
     (void)full;
 #if LM_CONV_FUSED
+    if (ssat == 2) {  /* the whole blocks in one run, then the last one's zero channels dropped */
+        int8_t t[8], *o = o0;
+        lm_conv_run_ctx c;
+        int32_t j, whole = p->out_c >> 2, k;
+        const int32_t step = (int32_t)(o1 - o0);
+        c.xw = xw, c.xend = xw + 4 * groups, c.o0 = o0, c.step = step;
+        for (; n > 0; n -= k, whole = 0) {  /* one instance of the assembly for both runs */
+            k = whole > 0 ? whole : 1;
+            if (whole == 0) {
+                o = c.o0, c.o0 = t, c.step = 4;
+            }
+            c.w_end = w + k * (16 + 4 * groups);
+            w = lm_conv_quad_run(w, &c);
+        }
+        for (j = 0; j < tail; ++j) {
+            o[j] = t[j];
+            o[step + j] = t[4 + j];
+        }
+        return;
+    }
     if (ssat) {  /* every block in one block of assembly; the last one's zero channels dropped */
         int8_t t0[4], t1[4];
         lm_conv_fused_ctx c;
@@ -576,6 +673,10 @@ LM_INLINE void lm_conv_quad_pair_(const lm_conv_params *p, const int32_t *w, con
 #endif
     for (; n > 0; --n, rq += 12) {
         w = lm_conv_quad(w, xw, groups, acc);
+        if (ssat == 2) {  /* lm_conv_quad16_ssat_s8: the block's triples follow its weights */
+            rq = w;
+            w += 12;
+        }
         if (n > 1 || tail == 0) {
             if (ssat) {
                 LM_QUAD_X2_OUT(acc, rq, o0, o1);
@@ -609,6 +710,41 @@ LM_INLINE void lm_conv_quad_pair_(const lm_conv_params *p, const int32_t *w, con
 #undef LM_QUAD_MAC_OPERANDS
 #endif
 
+/* The input pixel under the next output pixel of a 1x1 unpadded convolution: *next, then one
+ * step along the output row (or to the next row's start, *row + step_y). */
+LM_INLINE const int8_t *lm_direct_next(const int8_t **row, const int8_t **next, int32_t *ox, int32_t out_w,
+                                       int32_t step_x, int32_t step_y)
+{
+    const int8_t *x = *next;
+    if (++*ox == out_w) {
+        *ox = 0;
+        *row += step_y;
+        *next = *row;
+    } else {
+        *next += step_x;
+    }
+    return x;
+}
+
+/* A pixel pair (one pixel if not `pair`) whose receptive fields lie inside the input, for kernel
+ * rows of whole groups of taps (dil_w 1): *x0, *x1 = their first kernel rows in the input, and
+ * the number of kernel rows; 0 if a field reaches the padding. */
+static int32_t lm_inside_pair(const lm_conv_params *p, const int8_t *in_b, int32_t pix, int pair,
+                              const int8_t **x0, const int8_t **x1)
+{
+    const int32_t out_w = p->out_w, oy = pix / out_w, ox = pix - oy * out_w;
+    const int32_t wrap = pair && ox + 1 == out_w, oy1 = oy + wrap, ox1 = wrap ? 0 : ox + pair;
+    const int32_t iy0 = oy * p->stride_h - p->pad_top, iy1 = oy1 * p->stride_h - p->pad_top;
+    const int32_t ix0 = ox * p->stride_w - p->pad_left, ix1 = ox1 * p->stride_w - p->pad_left;
+    const int32_t last_y = iy1 + (p->k_h - 1) * p->dil_h, x_end = p->in_w - p->k_w;
+    if (iy0 < 0 || last_y >= p->in_h || ix0 < 0 || ix1 < 0 || ix0 > x_end || ix1 > x_end) {
+        return 0;
+    }
+    *x0 = in_b + (iy0 * p->in_w + ix0) * p->in_c;
+    *x1 = in_b + (iy1 * p->in_w + ix1) * p->in_c;
+    return p->k_h;
+}
+
 /* The pixel pairs of every batch: patches, widened, then every channel (lm_conv_quad_s8's
  * blocks when `quad`, else lm_conv_fast_s8's channel pairs); `quad`, `post` and `full` are
  * constants. */
@@ -619,17 +755,40 @@ LM_INLINE void lm_conv_pixels_(const lm_conv_params *p, const int8_t *in, const 
     const int32_t out_c = p->out_c;
     const int32_t kp = (p->k_h * p->k_w * p->in_c + 3) & ~3, groups = kp / 4;
     const int32_t pixels = p->out_h * p->out_w, in_batch = p->in_h * p->in_w * p->in_c;
+    /* a 1x1 unpadded convolution whose channels are a multiple of 4 reads its patches from the
+     * input itself: the pixels are walked with pointer steps, no call or division per pixel */
+    const int direct = p->k_h == 1 && p->k_w == 1 && p->pad_top == 0 && p->pad_left == 0 && kp == p->in_c;
+    const int32_t step_x = p->stride_w * p->in_c, step_y = p->stride_h * p->in_w * p->in_c;
+    /* kernel rows of whole groups of 4 taps: a pixel pair inside the input is widened in place */
+    const int in_rows = !direct && p->dil_w == 1 && (p->k_w * p->in_c & 3) == 0;
+    const int32_t row_groups = p->k_w * p->in_c >> 2, row_step = p->dil_h * p->in_w * p->in_c;
     int32_t *xw = (int32_t *)(void *)scratch;
     int8_t *patch = scratch + 4 * kp;
-    int32_t b, pix;
+    int32_t b, pix, r;
     for (b = 0; b < p->batches; ++b) {
         const int8_t *in_b = in + b * in_batch;
+        const int8_t *row = in_b, *next = in_b;
+        int32_t ox = 0;
         for (pix = 0; pix < pixels; pix += 2) {
             const int pair = pix + 1 < pixels;
             int8_t *out0 = out + (b * pixels + pix) * out_c;
             int8_t *out1 = pair ? out0 + out_c : out0;
-            const int8_t *x0 = lm_pixel_patch(p, in_b, pix, kp, patch);
-            lm_widen_pair(x0, pair ? lm_pixel_patch(p, in_b, pix + 1, kp, patch + kp) : x0, groups, xw, quad);
+            const int8_t *x0, *x1;
+            int32_t rows = 1;
+            if (direct) {
+                x0 = x1 = lm_direct_next(&row, &next, &ox, p->out_w, step_x, step_y);
+                if (pair) {
+                    x1 = lm_direct_next(&row, &next, &ox, p->out_w, step_x, step_y);
+                }
+            } else if (!in_rows || (rows = lm_inside_pair(p, in_b, pix, pair, &x0, &x1)) == 0) {
+                rows = 1;
+                x0 = lm_pixel_patch(p, in_b, pix, patch);
+                x1 = pair ? lm_pixel_patch(p, in_b, pix + 1, patch + kp) : x0;
+            }
+            for (r = 0; r < rows; ++r) {  /* one run of groups, or one per kernel row */
+                const int32_t n = rows == 1 ? groups : row_groups;
+                lm_widen_pair(x0 + r * row_step, x1 + r * row_step, n, xw + r * 4 * n, quad);
+            }
             if (quad) {
                 lm_conv_quad_pair_(p, w, rec, xw, groups, out0, out1, zp_post, post, full, ssat);
             } else {
@@ -658,6 +817,14 @@ void lm_conv_quad_ssat_s8(const lm_conv_params *p, const int8_t *in, const int32
                           int32_t zp_post, int8_t *scratch, int8_t *out)
 {
     lm_conv_pixels_(p, in, w, rq, zp_post, scratch, out, 1, 0, 1, 1);
+}
+
+/* lm_conv_quad_ssat_s8 for taps (kp) a multiple of 16: the blocks of a pixel pair in one run,
+ * each block's triples after its weights. */
+void lm_conv_quad16_ssat_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, int8_t *scratch,
+                            int8_t *out)
+{
+    lm_conv_pixels_(p, in, w, NULL, 0, scratch, out, 1, 0, 1, 2);
 }
 
 /* Zero point folded into hi_add (zp_post 0), any clamp range. */

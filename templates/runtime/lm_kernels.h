@@ -52,6 +52,10 @@ void lm_conv_quad_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w
  * lm_requantize_x2) and the clamp range [-128, 127] (one SSAT per output). */
 void lm_conv_quad_ssat_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rec,
                           int32_t zp_post, int8_t *scratch, int8_t *out);
+/* lm_conv_quad_ssat_s8 where kp is a multiple of 16 (no remainder of groups of taps), each
+ * block's 4 triples (12 words) in w after its weights. */
+void lm_conv_quad16_ssat_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, int8_t *scratch,
+                            int8_t *out);
 /* The same for zp_post 0 and any clamp range. */
 void lm_conv_quad_clamp_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rec,
                            int32_t zp_post, int8_t *scratch, int8_t *out);

@@ -1,6 +1,6 @@
-"""The DSP fast paths of CONV_2D and FULLY_CONNECTED (lm_conv_quad_s8 and its SSAT and clamp
-forms, lm_fc_hex_s8 and its per-tensor and SSAT forms, and lm_conv_fast_s8 / lm_fc_fast_s8
-where channel pairs do not fit) and their one-multiply requantization, against the TFLM
+"""The DSP fast paths of CONV_2D and FULLY_CONNECTED (lm_conv_quad_s8 and its SSAT (also for
+taps a multiple of 16) and clamp forms, lm_fc_hex_s8 and its per-tensor and SSAT forms, and
+lm_conv_fast_s8 / lm_fc_fast_s8 where channel pairs do not fit) and their one-multiply requantization, against the TFLM
 interpreter (tolerance 0).
 
 Each case is a one-op model built to reach one branch of the fast paths: taps that end in a
@@ -79,7 +79,10 @@ def _fc_case(seed, batches, depth, units, per_channel=False, act="NONE", mult=3e
 
 # (name, model bytes, kernel expected on cortex-m4)
 CASES = [
-    ("conv1x1_c16_valid", _conv_case(1, 1, 4, 5, 16, 8, 1, 1, padding="VALID"), "lm_conv_quad_ssat_s8"),
+    ("conv1x1_c16_valid", _conv_case(1, 1, 4, 5, 16, 8, 1, 1, padding="VALID"), "lm_conv_quad16_ssat_s8"),
+    # taps a multiple of 16: every block of a pixel pair in one run (lone last pixel, fewer
+    # than 4 output channels, stride 2)
+    ("conv1x1_c32_stride2_out3", _conv_case(27, 1, 5, 5, 32, 3, 1, 1, stride=(2, 2)), "lm_conv_quad16_ssat_s8"),
     ("conv1x1_c6_odd_out", _conv_case(2, 1, 3, 3, 6, 5, 1, 1, act="RELU"), "lm_conv_quad_clamp_s8"),
     ("conv1x1_stride2_odd_pixels", _conv_case(3, 1, 5, 5, 8, 4, 1, 1, stride=(2, 2)), "lm_conv_quad_ssat_s8"),
     ("conv3x3_c3_stride2_same", _conv_case(4, 1, 9, 7, 3, 8, 3, 3, stride=(2, 2), act="RELU6"),
@@ -90,6 +93,14 @@ CASES = [
     ("conv5x5_c4_per_tensor_batch2", _conv_case(8, 2, 6, 6, 4, 6, 5, 5, per_channel=False, act="RELU"),
      "lm_conv_quad_clamp_s8"),
     ("conv3x3_c20_tiny_mult", _conv_case(9, 1, 4, 4, 20, 4, 3, 3, mult=2e-6), "lm_conv_quad_ssat_s8"),
+    # kernel rows of whole groups: pixel pairs inside the input widened in place (odd widths,
+    # pairs across rows, a lone last pixel, stride 2, dilation, batches), border pairs gathered
+    ("conv3x3_c16_valid_odd_width", _conv_case(24, 1, 5, 5, 16, 6, 3, 3, padding="VALID"),
+     "lm_conv_quad16_ssat_s8"),
+    ("conv3x3_c8_stride2_same_batch2", _conv_case(25, 2, 9, 9, 8, 5, 3, 3, stride=(2, 2)),
+     "lm_conv_quad_ssat_s8"),
+    ("conv3x2_c4_dilated_rows", _conv_case(26, 1, 8, 7, 4, 4, 3, 2, dil=(2, 1), act="RELU"),
+     "lm_conv_quad_clamp_s8"),
     ("conv3x3_huge_shift_zp_after", _conv_case(17, 1, 5, 4, 6, 6, 3, 3, mult=4e-9, out_zp=-128, act="RELU"),
      "lm_conv_quad_s8"),
     ("conv1x1_huge_shift_zp_after_relu", _conv_case(18, 1, 3, 5, 8, 4, 1, 1, mult=1e-9, out_zp=5, act="RELU"),
@@ -110,8 +121,9 @@ CASES = [
     ("fc_1100_in_sums_too_wide_for_pairs", _fc_case(20, 1, 1100, 6), "lm_fc_fast_s8"),
     ("fc_left_shift", _fc_case(16, 1, 8, 4, mult=2.5), "lm_fc_s8"),
 ]
-QEMU_CI = {"conv3x3_c3_stride2_same", "conv1x1_dead_channels_huge_biases", "conv3x3_huge_shift_zp_after",
-           "conv10x4_c1_stride2", "fc_10_in_5_units", "fc_batch2_37_in_13_units_per_channel"}
+QEMU_CI = {"conv3x3_c3_stride2_same", "conv3x3_c16_valid_odd_width", "conv1x1_dead_channels_huge_biases",
+           "conv3x3_huge_shift_zp_after", "conv10x4_c1_stride2", "fc_10_in_5_units",
+           "fc_batch2_37_in_13_units_per_channel"}
 
 
 def _compile(name, model):
