@@ -268,15 +268,16 @@ def tiny_fits(p: dict) -> bool:
 
 def _tiny_first(view, consts: dict) -> bool:
     """Whether lm_dwconv_3x3_tiny.h beats the walk (view: _walk_view's answer): where no walk
-    applies, and in place of the one-pass walk along the rows. Measured on cortex-m4 (VWW):
-    6x6 and 3x3 maps 3.9 cycles/MAC against 5.7 (lm_dwconv_3x3_dsp_s8), stride 2 4.1 against
-    4.3-4.6 and 12-pixel lines 3.6 against 4.6 (one-pass walk); lines of 24 and 48 at stride 1
-    stay faster in the two-pass walk."""
+    applies, and in place of the walks along the rows but for the two-pass walk's lines of
+    TINY_MAX_LINE or more. Measured on cortex-m4 (VWW): 6x6 and 3x3 maps 3.6-3.9 cycles/MAC
+    against 5.7-6.0 (lm_dwconv_3x3_dsp_s8), stride 2 4.0-4.1 against 4.3-4.6 and 12-pixel lines
+    3.4 against 4.6 (one-pass walk), 24-pixel lines 3.4 against 3.5 (two-pass walk); 48-pixel
+    lines stay faster in two passes (3.0 against 3.3)."""
     if view is None:
         return True
     p, vertical = view
     two_pass = _two_pass_fits(p, vertical) and _walk_records(consts, p) is not None
-    return not vertical and not two_pass
+    return not vertical and (not two_pass or p["out_w"] < TINY_MAX_LINE)
 
 
 def _depthwise_3x3_tiny(layer: Layer, p: dict, consts: dict) -> Layer:
@@ -284,7 +285,15 @@ def _depthwise_3x3_tiny(layer: Layer, p: dict, consts: dict) -> Layer:
     output width, stride along the rows, left padding, requantization mode); for maps shorter
     than WALK_MIN_LINE both ways, the rows' geometry too (input and output height, stride, top
     padding): it saves more there than running by blocks of rows would."""
-    records, mode = _depthwise_records(consts, p, clamp_ok=True)
+    # the doubled sums (modes 3, 4: two instructions fewer per output) cost the lines of stride 2
+    # a register: measured on cortex-m4, 3-9% fewer cycles at stride 1 and on small maps, 1-3%
+    # more on VWW's 24- and 12-pixel lines of stride 2
+    long_s2 = p["stride_w"] == 2 and p["out_w"] >= WALK_MIN_LINE
+    doubled = None if long_s2 else _walk_records(consts, p)
+    if doubled is not None and doubled[1]:
+        records, mode = doubled[0], doubled[1] + 2
+    else:
+        records, mode = _depthwise_records(consts, p, clamp_ok=True)
     key = (p["in_c"], p["in_w"], p["out_w"], p["stride_w"], p["pad_left"], mode)
     name = "lm_dwt3x3_c{}_w{}_o{}_s{}_p{}_q{}".format(*key)
     what = ("DEPTHWISE_CONV_2D 3x3 for {} channels, input width {}, output width {}, stride {} along the rows, "
@@ -315,6 +324,9 @@ WALK_MAX_LINE = 128
 # measured on cortex-m4, 25-, 48-pixel lines run faster in two passes, 12-pixel lines and
 # stride 2 in one.
 TWO_PASS_MIN_LINE = 16
+# Stride-1 lines of this many pixels or more along the rows stay in the two-pass walk rather than
+# lm_dwconv_3x3_tiny.h (_tiny_first).
+TINY_MAX_LINE = 32
 # One input channel: below this many taps the requantization outweighs the shared weights,
 # and lm_dwconv_3x3_mult_dsp_s8 (no padded taps) does better (person_detect's 3x3 first layer).
 ONE_CHANNEL_MIN_TAPS = 16

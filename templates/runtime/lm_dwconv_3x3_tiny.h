@@ -18,12 +18,40 @@
  * compiler checks, and the planner for each block of rows): strides 1 or 2, an input of at
  * least 3x3, at most one padded row or column on each side.
  *
- * rec: as for lm_dwconv_3x3_pair.h, four words per channel; MODE as there.
+ * rec: as for lm_dwconv_3x3_pair.h, four words per channel, MODE 0..2 as there; or MODE 3
+ * (clamp [-128, 127]) or 4 (clamp [act_min, act_max]): (2 bias, multiplier, 2 hi_add, right
+ * shift) as for lm_dwconv_3x3.h, the sums doubled (the weights doubled once per channel): two
+ * instructions fewer per output for the requantization.
  */
 #ifndef LM_DWCONV_3X3_TINY_H
 #define LM_DWCONV_3X3_TINY_H
 
 #include "lm_dwconv_3x3_pair.h"
+
+/* One output from the sum acc: modes 0..2 as lm_dwp_store; 3 and 4: acc is the doubled sum
+ * (the weights doubled, rec's bias too), requantized by lm_rq2_clamp (ADD, SMMLAR, ASR) with
+ * rec's (multiplier, 2 hi_add, right shift), then SSAT (3) or the clamp range (4). */
+LM_INLINE void lm_dwt_store(int32_t acc, const lm_dwp_q *q, int32_t zp, int8_t *o, const int mode)
+{
+    if (mode >= 3) {
+        *o = (int8_t)lm_rq2_clamp(acc, q->m, q->h, q->s, q->lo, q->hi, mode == 3);
+    } else {
+        lm_dwp_store(acc, q, zp, o, mode);
+    }
+}
+
+/* Both int16 halves of v doubled (the weights of modes 3 and 4: |2 w| <= 256). */
+LM_INLINE int32_t lm_dwt_double(int32_t v, const int mode)
+{
+    if (mode < 3) {
+        return v;
+    }
+#if LM_USE_DSP
+    return __sadd16(v, v);
+#else
+    return lm_dwp_pack(2 * (int32_t)(int16_t)v, 2 * (v >> 16));
+#endif
+}
 
 /* Kernel row k's pairs (w0, w1) and (w1, w2); k a constant. */
 #define LM_DWT_A(w_, k_) ((k_) == 0 ? (w_)->a0 : (k_) == 1 ? (w_)->a1 : (w_)->a2)
@@ -73,21 +101,21 @@ LM_INLINE void lm_dwt_line(const int8_t *q, int8_t *o, const lm_dwp_w *w, int32_
     const int8_t *p = q + g->x_lo * STEP;
     int32_t x;
     if (g->lo) {
-        lm_dwp_store(lm_dwt_edge(q, w, init_l, k0, nk, 0, g), rq, zp, o, mode);
+        lm_dwt_store(lm_dwt_edge(q, w, init_l, k0, nk, 0, g), rq, zp, o, mode);
     }
     for (x = g->lo; x + 1 < g->hi; x += 2, p += 2 * S * STEP) {
         int32_t acc0 = init, acc1 = init;
         LM_DWT_ROWS(LM_DWP_ROW2);
-        lm_dwp_store(acc0, rq, zp, o + x * C, mode);
-        lm_dwp_store(acc1, rq, zp, o + (x + 1) * C, mode);
+        lm_dwt_store(acc0, rq, zp, o + x * C, mode);
+        lm_dwt_store(acc1, rq, zp, o + (x + 1) * C, mode);
     }
     if ((g->hi - g->lo) & 1) {
         int32_t acc0 = init;
         LM_DWT_ROWS(LM_DWP_ROW1);
-        lm_dwp_store(acc0, rq, zp, o + (g->hi - 1) * C, mode);
+        lm_dwt_store(acc0, rq, zp, o + (g->hi - 1) * C, mode);
     }
     if (g->hi < g->out_w) {
-        lm_dwp_store(lm_dwt_edge(q + g->x_hi * STEP, w, init_r, k0, nk, 1, g), rq, zp, o + g->hi * C, mode);
+        lm_dwt_store(lm_dwt_edge(q + g->x_hi * STEP, w, init_r, k0, nk, 1, g), rq, zp, o + g->hi * C, mode);
     }
 }
 
@@ -145,12 +173,12 @@ LM_INLINE void lm_dwt_channel(const lm_dwconv_params *p, const int8_t *in, const
     lm_dwt_zp z;
     int32_t oy = 0;
     const int8_t *q = in;
-    w.a0 = lm_simd_even(r0);
-    w.b0 = lm_simd_odd(r0);
-    w.a1 = lm_simd_even(r1);
-    w.b1 = lm_simd_odd(r1);
-    w.a2 = lm_simd_even(r2);
-    w.b2 = lm_simd_odd(r2);
+    w.a0 = lm_dwt_double(lm_simd_even(r0), mode);
+    w.b0 = lm_dwt_double(lm_simd_odd(r0), mode);
+    w.a1 = lm_dwt_double(lm_simd_even(r1), mode);
+    w.b1 = lm_dwt_double(lm_simd_odd(r1), mode);
+    w.a2 = lm_dwt_double(lm_simd_even(r2), mode);
+    w.b2 = lm_dwt_double(lm_simd_odd(r2), mode);
     lm_dwt_zps(&z, &w, p->in_zp);
     if (pad_top) {
         lm_dwt_line_zp(in, out, &w, init, &z, &rq, p->out_zp, 1, 2, g, mode);
