@@ -189,8 +189,10 @@ def depthwise_for_target(layer: Layer, features, walk: bool = True) -> Layer:
         return layer
     consts = {c.name: c for c in layer.consts}
     w = consts["weights"].values
-    walk = _walk_view(p) if walk else None
-    walked = _depthwise_3x3_columns(layer, *walk, consts) if walk else None
+    view = _walk_view(p) if walk else None
+    if walk and tiny_fits(p) and _tiny_first(view, consts):
+        return _depthwise_3x3_tiny(layer, p, consts)
+    walked = _depthwise_3x3_columns(layer, *view, consts) if view else None
     if walked is not None:
         return walked
     rows = conv_rows.depthwise_rows(layer, consts)
@@ -252,6 +254,65 @@ def walk_block_fits(p: dict, two_pass: bool) -> bool:
     return _walk_shape(p) and (_two_pass_fits(p, 0) if two_pass else _pair_walk_fits(p))
 
 
+def tiny_fits(p: dict) -> bool:
+    """Whether lm_dwconv_3x3_tiny.h applies to params p (of a whole layer or of a block of its
+    rows): 3x3, multiplier 1, no dilation, strides 1 or 2, an input of at least 3x3, at most one
+    padded row or column on each side."""
+    if ((p["k_h"], p["k_w"], p["depth_mult"], p["dil_h"], p["dil_w"]) != (3, 3, 1, 1, 1)
+            or p["stride_h"] not in (1, 2) or p["stride_w"] not in (1, 2)):
+        return False
+    return (p["in_h"] >= 3 and p["in_w"] >= 3 and p["pad_top"] <= 1 and p["pad_left"] <= 1
+            and (p["out_h"] - 1) * p["stride_h"] + 2 - p["pad_top"] <= p["in_h"]
+            and (p["out_w"] - 1) * p["stride_w"] + 2 - p["pad_left"] <= p["in_w"])
+
+
+def _tiny_first(view, consts: dict) -> bool:
+    """Whether lm_dwconv_3x3_tiny.h beats the walk (view: _walk_view's answer): where no walk
+    applies, and in place of the walks along the rows but for the two-pass walk's lines of
+    TINY_MAX_LINE or more. Measured on cortex-m4 (VWW): 6x6 and 3x3 maps 3.6-3.9 cycles/MAC
+    against 5.7-6.0 (lm_dwconv_3x3_dsp_s8), stride 2 4.0-4.1 against 4.3-4.6 and 12-pixel lines
+    3.4 against 4.6 (one-pass walk), 24-pixel lines 3.4 against 3.5 (two-pass walk); 48-pixel
+    lines stay faster in two passes (3.0 against 3.3)."""
+    if view is None:
+        return True
+    p, vertical = view
+    two_pass = _two_pass_fits(p, vertical) and _walk_records(consts, p) is not None
+    return not vertical and (not two_pass or p["out_w"] < TINY_MAX_LINE)
+
+
+def _depthwise_3x3_tiny(layer: Layer, p: dict, consts: dict) -> Layer:
+    """lm_dwconv_3x3_tiny.h: the row geometry built in, one instance per (channels, input and
+    output width, stride along the rows, left padding, requantization mode); for maps shorter
+    than WALK_MIN_LINE both ways, the rows' geometry too (input and output height, stride, top
+    padding): it saves more there than running by blocks of rows would."""
+    # the doubled sums (modes 3, 4: two instructions fewer per output) cost the lines of stride 2
+    # a register: measured on cortex-m4, 3-9% fewer cycles at stride 1 and on small maps, 1-3%
+    # more on VWW's 24- and 12-pixel lines of stride 2
+    long_s2 = p["stride_w"] == 2 and p["out_w"] >= WALK_MIN_LINE
+    doubled = None if long_s2 else _walk_records(consts, p)
+    if doubled is not None and doubled[1]:
+        records, mode = doubled[0], doubled[1] + 2
+    else:
+        records, mode = _depthwise_records(consts, p, clamp_ok=True)
+    key = (p["in_c"], p["in_w"], p["out_w"], p["stride_w"], p["pad_left"], mode)
+    name = "lm_dwt3x3_c{}_w{}_o{}_s{}_p{}_q{}".format(*key)
+    what = ("DEPTHWISE_CONV_2D 3x3 for {} channels, input width {}, output width {}, stride {} along the rows, "
+            "left padding {}, requantization mode {}".format(*key))
+    macro = "LM_DWT3X3_KERNEL"
+    if max(p["out_h"], p["out_w"]) < WALK_MIN_LINE:
+        rows = (p["in_h"], p["out_h"], p["stride_h"], p["pad_top"])
+        key, name, macro = (*key, *rows), name + "_h{}_o{}_s{}_p{}".format(*rows), "LM_DWT3X3_MAP_KERNEL"
+        what += ", input height {}, output height {}, stride {} down the columns, top padding {}".format(*rows)
+    header = "lm_dwconv_3x3_tiny.h"
+    files = _instance_files(name, key, header, macro, what)
+    return _dsp_layer(layer, name, pair_walk_weights(consts["weights"].values),
+                      f"weights {list(consts['weights'].values.shape)} in the order of {header}", records, mode, 0,
+                      "depthwise 3x3 per channel along the rows, weights in registers, row geometry built in: "
+                      "border pixels take only their taps inside the input",
+                      runtime=(*DWCONV_RUNTIME, "lm_dwconv_3x3_pair.h", header, *files),
+                      sources={**layer.sources, **files})
+
+
 # Shorter lines than this spend more on the walk's per-line work (edges, padded kernel rows, a
 # channel's setup) than they save: measured on cortex-m4, 6x6 and 3x3 outputs run faster
 # through lm_dwconv_3x3_dsp_s8, 12x12 and 25x5 through the walk.
@@ -263,6 +324,9 @@ WALK_MAX_LINE = 128
 # measured on cortex-m4, 25-, 48-pixel lines run faster in two passes, 12-pixel lines and
 # stride 2 in one.
 TWO_PASS_MIN_LINE = 16
+# Stride-1 lines of this many pixels or more along the rows stay in the two-pass walk rather than
+# lm_dwconv_3x3_tiny.h (_tiny_first).
+TINY_MAX_LINE = 32
 # One input channel: below this many taps the requantization outweighs the shared weights,
 # and lm_dwconv_3x3_mult_dsp_s8 (no padded taps) does better (person_detect's 3x3 first layer).
 ONE_CHANNEL_MIN_TAPS = 16

@@ -37,7 +37,7 @@ import re
 from dataclasses import dataclass
 
 from ..ops.base import Layer, ParamsArg, TensorArg
-from ..ops.conv import depthwise_for_target, walk_block_fits
+from ..ops.conv import depthwise_for_target, tiny_fits, walk_block_fits
 
 ALIGN = 4
 # kernels whose output rows depend on the params only (no geometry compiled in but the row
@@ -51,6 +51,10 @@ ROW_KERNELS = frozenset({
 # view; lm_dwp3x3 (one pass) takes its line length from the params, lm_dw3x3 (two passes, _l)
 # has it built in: cut only across its lines (_h_)
 WALK = re.compile(r"^lm_dwp?3x3_c\d+_w\d+(?:_s[12])?_([hv])_q\d(_l\d+)?$")
+# the instances of lm_dwconv_3x3_tiny.h: the row geometry built in, the rows' from the params
+TINY = re.compile(r"^lm_dwt3x3_c\d+_w\d+_o\d+_s[12]_p[01]_q\d$")
+# ... and those of small maps, whose rows' geometry is built in too: whole layers only
+TINY_MAP = re.compile(r"^lm_dwt3x3_c\d+_w\d+_o\d+_s[12]_p[01]_q\d_h\d+_o\d+_s[12]_p[01]$")
 # the instances of lm_conv_rows.h (ops/conv_rows.py): geometry from lm_conv_params, rows
 # outside the input read as the zero point
 ROWS_INSTANCE = re.compile(r"^lm_conv_rows_g\d+_r\d+_\w+$")
@@ -101,7 +105,7 @@ def row_view(layer: Layer):
     """The RowView of a layer that can run by blocks of rows, else None. A 1x1 convolution
     of stride 1 runs by blocks of pixels instead: each block is a 1 x n image, so a block may
     end inside a row (rows of odd width then add no odd pixel per block)."""
-    walk = WALK.match(layer.kernel or "")
+    walk = WALK.match(layer.kernel or "") or TINY.match(layer.kernel or "")
     rows = ROWS_INSTANCE.match(layer.kernel or "")
     if layer.kernel not in ROW_KERNELS and not walk and not rows:
         return None
@@ -118,7 +122,7 @@ def row_view(layer: Layer):
     if not walk and _pointwise_conv(p):
         pixels = inp.shape[1] * inp.shape[2]
         return RowView("p", pixels, pixels, 1, 1, 1, 0, inp.shape[3], out.shape[3], False)
-    axis = "w" if walk and walk.group(1) == "v" else "h"
+    axis = "w" if walk and walk.re is WALK and walk.group(1) == "v" else "h"
     in_rows, out_rows, k, s, d, pad = (p[f] for f in AXIS[axis])
     if in_rows != inp.shape[1] or out_rows != out.shape[1] or out_rows < 2:
         return None
@@ -160,6 +164,8 @@ def _valid(layer: Layer, v: RowView, b: Block) -> bool:
         return False
     if not v.walk:
         return True
+    if TINY.match(layer.kernel):
+        return tiny_fits(dict(block_params(layer, v, b)))
     two_pass = layer.kernel.startswith("lm_dw3x3_")
     return not (two_pass and v.axis == "w") and walk_block_fits(dict(block_params(layer, v, b)), two_pass)
 
@@ -225,11 +231,13 @@ def alternatives(portable: list[Layer], chosen: list[Layer], features) -> dict[i
     """{position: layer}: for a depthwise layer on the walk down the columns, the same layer on
     the kernel chosen without the walk, which blocks of one or two rows do not slow down
     further (KWS on cortex-m4: 424 k cycles per layer whole or by blocks, against the walk's
-    338 k whole and 529 k in blocks of 5 rows)."""
+    338 k whole and 529 k in blocks of 5 rows); likewise for a small map's instance of
+    lm_dwconv_3x3_tiny.h, which cannot run by blocks."""
     found = {}
     for k, (before, after) in enumerate(zip(portable, chosen)):
         v = row_view(after)
-        if v is None or cheap(v) or before.op is not after.op:
+        whole = v is None and TINY_MAP.match(after.kernel or "")
+        if (v is None and not whole) or (v is not None and cheap(v)) or before.op is not after.op:
             continue
         alt = depthwise_for_target(before, features, walk=False)
         if row_view(alt) is not None:

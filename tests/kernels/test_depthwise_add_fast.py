@@ -1,7 +1,8 @@
 """Fast depthwise, ADD/SUB and PAD folding against the TFLM interpreter (tolerance 0).
 
 One-op models (and PAD -> convolution pairs) built in Python reach every specialization: the
-3x3 walks of lm_dwconv_3x3.h (two passes per line, stride 1, lines of 16 or more) and
+per-channel kernel of lm_dwconv_3x3_tiny.h (small maps, short rows, stride 2; plain and doubled
+sums), the 3x3 walks of lm_dwconv_3x3.h (two passes per line, stride 1, lines of 16 or more) and
 lm_dwconv_3x3_pair.h (along rows and down columns, strides 1 and 2, padded first/last
 columns and kernel rows, inputs of 3 rows, every requantization mode), the one-input-channel
 kernel (multipliers 2 to 12, odd widths, patches), the 3x3 unrolled and general SMLAD kernels,
@@ -106,18 +107,33 @@ DEPTHWISE = {
     "walk columns c16 like kws": depthwise(17, 5, 16, seed=41),
     "walk columns relu c8": depthwise(13, 4, 8, act="RELU", seed=32),
     "walk general requantization": depthwise(6, 9, 4, seed=33, per_channel=False, out_q=(1.6e-3, 3)),
+    "walk columns general requantization": depthwise(11, 4, 4, seed=57, per_channel=False, out_q=(1.6e-3, 3)),
     "3x3 too narrow for the walk": depthwise(6, 2, 4, seed=34),
-    # the two-pass walk (lm_dwconv_3x3.h: stride 1, lines of 16 pixels or more): rows and
+    # small maps (lm_dwconv_3x3_tiny.h, geometry built in): every padding, strides 1 and 2,
+    # odd sizes, 1 to 9 channels; inputs below 3x3 keep lm_dwconv_3x3_dsp_s8
+    "tiny 3x3 c1 same": depthwise(3, 3, 1, seed=48),
+    "tiny 3x3 c2 valid 1x1 out": depthwise(3, 3, 2, padding="VALID", seed=49),
+    "tiny 4x4 c3 stride 2 pad bottom": depthwise(4, 4, 3, stride=2, seed=50),
+    "tiny 5x5 c5 stride 2 both pads": depthwise(5, 5, 5, stride=2, seed=51, act="RELU6"),
+    "tiny 7x5 c9 stride 2 odd": depthwise(7, 5, 9, stride=2, seed=52),
+    "tiny 7x6 c7 relu": depthwise(7, 6, 7, seed=53, act="RELU"),
+    "tiny 6x3 c2 stride 2 valid": depthwise(6, 3, 2, stride=2, padding="VALID", seed=54),
+    "tiny 2x2 c4 below 3x3": depthwise(2, 2, 4, seed=55),
+    "tiny 1x1 c3": depthwise(1, 1, 3, seed=56),
+    # the two-pass walk (lm_dwconv_3x3.h: stride 1, lines of 16 pixels or more down the columns,
+    # 32 or more along the rows; shorter rows: lm_dwconv_3x3_tiny.h, the "rows" cases): rows and
     # columns, a padded first column or none, an odd count of full windows, one or two padded
     # last columns, padded kernel rows, 1 to 5 channels, every requantization mode
-    "two-pass rows c3 same": depthwise(6, 20, 3, seed=42),
+    "two-pass rows c3 same": depthwise(4, 34, 3, seed=42),
     "two-pass columns c5 valid odd": depthwise(19, 6, 5, padding="VALID", seed=43),
-    "two-pass relu6 c2": depthwise(5, 18, 2, act="RELU6", seed=44),
-    "two-pass right shift 1": depthwise(4, 17, 4, seed=45, per_channel=False, out_q=(1.6e-3, 3)),
-    "two-pass general requantization": depthwise(4, 17, 4, seed=45, per_channel=False, out_q=(3e-4, 3)),
+    "two-pass relu6 c2": depthwise(4, 32, 2, act="RELU6", seed=44),
+    "rows right shift 1 doubled": depthwise(4, 17, 4, seed=45, per_channel=False, out_q=(1.6e-3, 3)),
+    "rows general requantization": depthwise(4, 17, 4, seed=45, per_channel=False, out_q=(3e-4, 3)),
+    "rows mixed requantization": depthwise(5, 18, 8, seed=47, out_q=(0.0008, 2)),
+    "two-pass general requantization": depthwise(3, 33, 4, seed=45, per_channel=False, out_q=(3e-4, 3)),
     "two-pass columns c1 tall": depthwise(16, 3, 1, seed=46),
     # per channel: right shifts 2 and 1 (SMMLAR form) next to left shifts (general form)
-    "two-pass mixed requantization": depthwise(5, 18, 8, seed=47, out_q=(0.0008, 2)),
+    "two-pass mixed requantization": depthwise(3, 32, 8, seed=47, out_q=(0.0008, 2)),
     # one input channel, multiplier a multiple of 4 (lm_dwconv_c1_mult_dsp_s8)
     "mult 8 4x4 c1 stride 2": depthwise(11, 9, 1, mult=8, k=(4, 4), stride=2, seed=35),
     "mult 4 5x6 c1 relu6": depthwise(9, 13, 1, mult=4, k=(5, 6), seed=36, act="RELU6"),
@@ -139,11 +155,11 @@ BINARY = {
     "mul broadcast": binary("MUL", (1, 4, 4, 6), (1, 1, 1, 6), seed=8),
 }
 
-QEMU_CASES = ["3x3 c64", "3x3 c7 tail 3 stride 2", "3x3 c8 zero point after shift",
+QEMU_CASES = ["3x3 c64", "tiny 5x5 c5 stride 2 both pads", "tiny 7x5 c9 stride 2 odd", "3x3 c7 tail 3 stride 2", "3x3 c8 zero point after shift",
               "walk columns stride 2 odd c5", "walk relu6 stride 2 valid wide", "walk general requantization",
               "walk columns c16 like kws", "walk 3 rows same c1", "two-pass rows c3 same",
               "two-pass columns c5 valid odd", "two-pass relu6 c2", "two-pass general requantization",
-              "two-pass right shift 1", "two-pass columns c1 tall", "two-pass mixed requantization",
+              "rows right shift 1 doubled", "two-pass columns c1 tall", "two-pass mixed requantization",
               "mult 8 4x4 c1 stride 2", "mult 4 5x6 c1 relu6",
               "5x5 c12 general", "mult 8 10x8 stride 2", "mult 2 tail",
               "mult 8 3x3 c3", "add broadcast rows table", "add same shape table", "sub same shape table",
@@ -212,19 +228,30 @@ def _check_host(models: dict, target: str, workdir, expect_kernels=()):
 def test_depthwise_matches_tflm(target, tmp_path):
     kernels = _check_host({k: c.build() for k, c in DEPTHWISE.items()}, target, tmp_path)
     if target == "cortex-m4":
-        assert kernels["3x3 c64"] == ["lm_dwconv_3x3_dsp_s8"]           # lines too short for the walk
+        assert kernels["3x3 c64"] == ["lm_dwt3x3_c64_w5_o5_s1_p1_q3_h6_o6_s1_p1"]    # lines too short for the walk
+        assert kernels["tiny 3x3 c1 same"] == ["lm_dwt3x3_c1_w3_o3_s1_p1_q3_h3_o3_s1_p1"]
+        assert kernels["tiny 3x3 c2 valid 1x1 out"] == ["lm_dwt3x3_c2_w3_o1_s1_p0_q3_h3_o1_s1_p0"]
+        assert kernels["tiny 4x4 c3 stride 2 pad bottom"] == ["lm_dwt3x3_c3_w4_o2_s2_p0_q3_h4_o2_s2_p0"]
+        assert kernels["tiny 5x5 c5 stride 2 both pads"] == ["lm_dwt3x3_c5_w5_o3_s2_p1_q4_h5_o3_s2_p1"]
+        assert kernels["tiny 7x5 c9 stride 2 odd"] == ["lm_dwt3x3_c9_w5_o3_s2_p1_q3_h7_o4_s2_p1"]
+        assert kernels["tiny 6x3 c2 stride 2 valid"] == ["lm_dwt3x3_c2_w3_o1_s2_p0_q3_h6_o2_s2_p0"]
+        assert kernels["tiny 2x2 c4 below 3x3"] == ["lm_dwconv_3x3_dsp_s8"]
+        assert kernels["tiny 1x1 c3"] == ["lm_dwconv_3x3_dsp_s8"]
         assert kernels["walk columns c16 like kws"] == ["lm_dw3x3_c16_w5_v_q1_l17"]
-        assert kernels["walk rows c4 wide"] == ["lm_dwp3x3_c4_w11_s1_h_q1"]
-        assert kernels["walk relu6 stride 2 valid wide"] == ["lm_dwp3x3_c6_w20_s2_h_q2"]
+        assert kernels["walk rows c4 wide"] == ["lm_dwt3x3_c4_w11_o11_s1_p1_q3"]     # rows: lm_dwconv_3x3_tiny.h
+        assert kernels["walk relu6 stride 2 valid wide"] == ["lm_dwt3x3_c6_w20_o9_s2_p0_q2"]
         assert kernels["walk columns relu c8"] == ["lm_dwp3x3_c8_w4_s1_v_q2"]
-        assert kernels["walk general requantization"] == ["lm_dwp3x3_c4_w9_s1_h_q0"]
-        assert kernels["two-pass rows c3 same"] == ["lm_dw3x3_c3_w20_h_q1_l20"]
+        assert kernels["walk general requantization"] == ["lm_dwt3x3_c4_w9_o9_s1_p1_q3"]
+        assert kernels["walk columns general requantization"] == ["lm_dwp3x3_c4_w4_s1_v_q0"]
+        assert kernels["two-pass rows c3 same"] == ["lm_dw3x3_c3_w34_h_q1_l34"]
         assert kernels["two-pass columns c5 valid odd"] == ["lm_dw3x3_c5_w6_v_q1_l17"]
-        assert kernels["two-pass relu6 c2"] == ["lm_dw3x3_c2_w18_h_q2_l18"]
-        assert kernels["two-pass right shift 1"] == ["lm_dw3x3_c4_w17_h_q1_l17"]
-        assert kernels["two-pass general requantization"] == ["lm_dw3x3_c4_w17_h_q0_l17"]
+        assert kernels["two-pass relu6 c2"] == ["lm_dw3x3_c2_w32_h_q2_l32"]
+        assert kernels["rows right shift 1 doubled"] == ["lm_dwt3x3_c4_w17_o17_s1_p1_q3"]
+        assert kernels["rows general requantization"] == ["lm_dwt3x3_c4_w17_o17_s1_p1_q0"]
+        assert kernels["rows mixed requantization"] == ["lm_dwt3x3_c8_w18_o18_s1_p1_q0"]
+        assert kernels["two-pass general requantization"] == ["lm_dw3x3_c4_w33_h_q0_l33"]
         assert kernels["two-pass columns c1 tall"] == ["lm_dw3x3_c1_w3_v_q1_l16"]
-        assert kernels["two-pass mixed requantization"] == ["lm_dw3x3_c8_w18_h_q0_l18"]
+        assert kernels["two-pass mixed requantization"] == ["lm_dw3x3_c8_w32_h_q0_l32"]
         assert kernels["3x3 too narrow for the walk"] == ["lm_dwconv_3x3_dsp_s8"]
         assert kernels["3x3 c5 tail 1 dilation 2"] == ["lm_dwconv_3x3_dsp_s8"]
         assert kernels["5x5 c12 general"] == ["lm_dwconv_dsp_s8"]
@@ -239,8 +266,8 @@ def test_depthwise_matches_tflm(target, tmp_path):
         assert kernels["mult 2 tail"] == ["lm_dwconv_mult2_dsp_s8"]
         assert kernels["mult 8 3x3 c3"] == ["lm_dwconv_3x3_mult_dsp_s8"]
         assert kernels["mult 3"] == ["lm_dwconv_s8"]        # no SIMD path for multiplier 3, 5, 6, 7, ...
-        assert kernels["3x3 c8 zero point after shift"] == ["lm_dwconv_3x3_dsp_s8"]
-        assert kernels["3x3 c4 large scale"] == ["lm_dwconv_3x3_dsp_s8"]
+        assert kernels["3x3 c8 zero point after shift"] == ["lm_dwt3x3_c8_w7_o7_s1_p1_q0_h6_o6_s1_p1"]
+        assert kernels["3x3 c4 large scale"][0].startswith("lm_dwt3x3_c4_w5_o5_s1_p1_q")
 
 
 def test_dsp_weights_stay_one_byte_each():
