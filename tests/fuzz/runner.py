@@ -154,9 +154,10 @@ def _sanitize_run(gen, seed: int, timeout: float) -> str:
         for name, text in files.items():
             (out / name).write_text(text)
         headers = "".join(files[n] for n in sorted(files) if n.endswith(".h"))
+        runtime = _runtime_headers(files)     # all a runtime file can include: its objects are shared
         objects = []
         for name in sorted(n for n in files if n.endswith(".c")):
-            obj, error = _object(out, name, files[name] + headers, timeout)
+            obj, error = _object(out, name, files[name] + (runtime if name.startswith("lm_") else headers), timeout)
             if error:
                 return "compile: " + one_line(error[-400:])
             objects.append(str(obj))
@@ -165,6 +166,10 @@ def _sanitize_run(gen, seed: int, timeout: float) -> str:
         if cc.returncode != 0:
             return "link: " + one_line(cc.stderr[-400:])
         return _run_sanitized(out / "run", timeout)
+
+
+def _runtime_headers(files: dict[str, str]) -> str:
+    return "".join(files[n] for n in sorted(files) if n.startswith("lm_") and n.endswith(".h"))
 
 
 def _object(folder: Path, name: str, key_text: str, timeout: float) -> tuple[Path, str]:
@@ -239,7 +244,7 @@ def _sanitize_batch(cases, timeout: float) -> tuple[str, int]:
         out = Path(tmp)
         for name, text in files.items():
             (out / name).write_text(text)
-        runtime = "".join(files[n] for n in sorted(files) if n.startswith("lm_") and n.endswith(".h"))
+        runtime = _runtime_headers(files)
         objects, sources = [], []
         for name in sorted(n for n in files if n.endswith(".c")):
             if not name.startswith("lm_"):
