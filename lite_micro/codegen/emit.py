@@ -102,10 +102,20 @@ def fill_lines(items: list[str], width: int, sep: str = ", ", end: str = ",") ->
     return lines
 
 
+@functools.lru_cache(maxsize=None)
+def _decimal(bits: int) -> np.ndarray:
+    """str(v) of every value of a signed `bits`-bit integer, at index v + 2^(bits-1)."""
+    half = 1 << (bits - 1)
+    return np.array([str(v) for v in range(-half, half)], dtype=object)
+
+
 def array_lines(values: np.ndarray) -> list[str]:
     """Table initializer lines (printed with a 4-space indent)."""
     if values.dtype.kind == "f":
         text = [c_float(v) for v in values.reshape(-1).tolist()]
+    elif values.dtype.kind in "iu" and values.dtype.itemsize <= 2:   # small types: by table
+        bits = 8 * values.dtype.itemsize + (values.dtype.kind == "u")
+        text = _decimal(bits)[values.reshape(-1).astype(np.int64) + (1 << (bits - 1))].tolist()
     else:
         text = list(map(str, values.reshape(-1).astype(np.int64).tolist()))
         if values.dtype.itemsize >= 4 and -(1 << 31) in values:

@@ -30,6 +30,12 @@ OPTION_RANGES = {
     "values_count": (0, 1 << 16), "num": (0, 1 << 16), "block_size": (1, 1 << 16),
 }
 
+# Ranks the kernels index by position (NHWC activations, OHWI filters); TFLM requires the same.
+_NHWC = {"input": 4, "output": 4}
+RANKS = {"CONV_2D": {**_NHWC, "weights": 4}, "DEPTHWISE_CONV_2D": {**_NHWC, "weights": 4},
+         "TRANSPOSE_CONV": {**_NHWC, "weights": 4}, "AVERAGE_POOL_2D": _NHWC,
+         "MAX_POOL_2D": _NHWC, "L2_POOL_2D": _NHWC}
+
 
 def fail(where: str, what: str) -> None:
     raise UnsupportedError(f"{where}: {what}")
@@ -47,6 +53,7 @@ def validate(graph: Graph) -> Graph:
             check_tensor(t, users[t.index])
     for op in graph.ops:
         check_options(op)
+        check_ranks(op)
     check_order(graph)
     return graph
 
@@ -114,6 +121,18 @@ def check_options(op: Op) -> None:
         fail(op.describe(), f"option beta = {beta} is not a finite number")
 
 
+def check_ranks(op: Op) -> None:
+    """Inputs and the output of the kernels that index shapes by position have their rank."""
+    for slot, rank in RANKS.get(op.kind, {}).items():
+        if slot == "output":
+            t = op.outputs[0] if op.outputs else None
+        else:
+            t = op.input_or_none(slot) if op.signature is not None else None
+        if t is not None and len(t.shape) != rank:
+            fail(op.describe(), f"{slot} {tensor_label(t)} has rank {len(t.shape)} "
+                 f"(shape {list(t.shape)}), {rank} expected")
+
+
 def check_order(graph: Graph) -> None:
     """Every model output is computed by an op; ops come in an order that writes every tensor
     before it is read, and write only tensors computed at run time (never a constant, a model
@@ -139,9 +158,12 @@ def check_order(graph: Graph) -> None:
 
 
 def _check_written(op: Op, t: Tensor, ready: set, inputs: set) -> None:
+    if t.is_variable:   # state is updated in place by the stateful op that takes it as an input
+        fail(op.describe(), f"writes {tensor_label(t)}, which is a variable (state) tensor; "
+             "an op may take state only as an input")
     if t.is_const:
         fail(op.describe(), f"writes {tensor_label(t)}, which is a constant")
     if t.index in inputs:
         fail(op.describe(), f"writes {tensor_label(t)}, which is a model input")
-    if t.index in ready and not t.is_variable:
+    if t.index in ready:
         fail(op.describe(), f"writes {tensor_label(t)}, which an earlier op already wrote")

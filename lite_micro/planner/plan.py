@@ -21,6 +21,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..ir import Graph, Tensor
 from ..ops.base import Layer
 from .concat import place_concats
@@ -123,7 +125,11 @@ def lower_bound(buffers: list[Buffer]) -> int:
     if not buffers:
         return 0
     end = max(b.last for b in buffers)
-    return max(_live_bytes([b for b in buffers if b.first <= t <= b.last]) for t in range(end + 1))
+    live: list[list[Buffer]] = [[] for _ in range(end + 1)]
+    for b in buffers:                       # each buffer in the steps it is alive, in order
+        for t in range(max(b.first, 0), b.last + 1):
+            live[t].append(b)
+    return max(_live_bytes(at) for at in live)
 
 
 def _live_bytes(live: list[Buffer]) -> int:
@@ -138,12 +144,12 @@ def _live_bytes(live: list[Buffer]) -> int:
     return total + sum(hi - lo for lo, hi in spans.values())
 
 
-def _place_group(members: list[Buffer], placed: list[Buffer]) -> None:
+def _place_group(members: list[Buffer], placed: dict[int, int], overlaps: dict[int, list[Buffer]]) -> None:
     """The lowest origin (4-aligned) at which no member shares a byte with a placed buffer
-    alive with it; every member at origin + rel."""
+    (`placed`: their ids) alive with it; every member at origin + rel."""
     low = -min(m.rel for m in members)
     banned = [(p.offset - m.rel - m.size, p.offset + p.size - m.rel)
-              for m in members for p in placed if p.overlaps_in_time(m)]
+              for m in members for p in overlaps[id(m)] if id(p) in placed]
     for base in sorted({low} | {_align(hi) for _, hi in banned if hi > low}):
         if all(not lo < base < hi for lo, hi in banned):
             break
@@ -151,8 +157,10 @@ def _place_group(members: list[Buffer], placed: list[Buffer]) -> None:
         m.offset = base + m.rel
 
 
-def _place(buffers: list[Buffer], order: list[Buffer]) -> int:
-    placed: list[Buffer] = []
+def _place(buffers: list[Buffer], order: list[Buffer], overlaps: dict[int, list[Buffer]]) -> int:
+    """Place `order` one by one, each in the tightest gap among the placed buffers alive with
+    it (`overlaps`: id of a buffer -> the others alive with it, from alive_together)."""
+    rank: dict[int, int] = {}              # id of each placed buffer -> placing order
     groups: dict[int, list[Buffer]] = {}
     for b in buffers:
         if b.group >= 0:
@@ -160,20 +168,31 @@ def _place(buffers: list[Buffer], order: list[Buffer]) -> int:
     for b in order:
         if b.group >= 0:
             if b.group in groups:
-                _place_group(groups[b.group], placed)
-                placed.extend(groups.pop(b.group))
+                _place_group(groups[b.group], rank, overlaps)
+                for m in groups.pop(b.group):
+                    rank[id(m)] = len(rank)
             continue
-        conflicts = sorted((p for p in placed if p.overlaps_in_time(b)), key=lambda p: p.offset)
+        # placed buffers alive with b by offset (ties in placing order): (offset, rank, end)
+        spans = sorted((p.offset, rank[id(p)], p.offset + p.size) for p in overlaps[id(b)] if id(p) in rank)
         best, best_gap = None, None
         cursor = 0
-        for p in conflicts:
-            gap = p.offset - cursor
+        for offset, _, end in spans:
+            gap = offset - cursor
             if gap >= b.size and (best_gap is None or gap < best_gap):
                 best, best_gap = cursor, gap
-            cursor = max(cursor, _align(p.offset + p.size))
+            cursor = max(cursor, _align(end))
         b.offset = best if best is not None else cursor
-        placed.append(b)
+        rank[id(b)] = len(rank)
     return max((_align(b.offset + b.size) for b in buffers), default=0)
+
+
+def alive_together(buffers: list[Buffer]) -> dict[int, list[Buffer]]:
+    """id of each buffer -> the other buffers alive at some same time, in `buffers`' order."""
+    first = np.array([b.first for b in buffers], dtype=np.int64)
+    last = np.array([b.last for b in buffers], dtype=np.int64)
+    together = (first[:, None] <= last[None, :]) & (first[None, :] <= last[:, None])
+    np.fill_diagonal(together, False)
+    return {id(b): [buffers[j] for j in np.flatnonzero(row).tolist()] for b, row in zip(buffers, together)}
 
 
 STRATEGIES = {
@@ -357,15 +376,15 @@ def _plan_in_order(graph: Graph, layers: list[Layer], order: list[int], techniqu
     by_position = {pos: rows[k] for pos, k in enumerate(order)
                    if k in (rows or {}) and pos not in members} if "rows" in techniques else {}
     chosen, settled = merge_in_place(ordered, buffers, by_tensor, "in_place" in techniques, by_position)
-    best = None
+    best, overlaps = None, alive_together(buffers)
     for name, strategy in STRATEGIES.items():
-        size = _place(buffers, strategy(buffers))
+        size = _place(buffers, strategy(buffers), overlaps)
         if best is None or size < best[0]:
             best = (size, name, [b.offset for b in buffers])
     size, name, offsets = best
     for b, off in zip(buffers, offsets):
         b.offset = off
-    check_no_overlap(buffers)
+    check_no_overlap(buffers, overlaps)
     return Plan(buffers=buffers, arena_bytes=size, lower_bound_bytes=lower_bound(buffers),
                 strategy=name,
                 tensor_offsets={i: b.offset + b.inner.get(i, 0) for i, b in by_tensor.items()},
@@ -374,11 +393,12 @@ def _plan_in_order(graph: Graph, layers: list[Layer], order: list[int], techniqu
                 rows=settled, fused=fused)
 
 
-def check_no_overlap(buffers: list[Buffer]) -> None:
+def check_no_overlap(buffers: list[Buffer], overlaps: dict[int, list[Buffer]] | None = None) -> None:
     """Raise AssertionError if two buffers alive at the same time share bytes (but the input
     and output of a layer run in place by blocks of rows, which planner/simulate.py checks)."""
-    for i, a in enumerate(buffers):
-        for b in buffers[i + 1:]:
+    overlaps = alive_together(buffers) if overlaps is None else overlaps
+    for a in buffers:
+        for b in overlaps[id(a)]:
             handoff = a.group == b.group >= 0 and (a.last == b.first or b.last == a.first)
-            if not handoff and a.overlaps_in_time(b) and a.offset < b.offset + b.size and b.offset < a.offset + a.size:
+            if not handoff and a.offset < b.offset + b.size and b.offset < a.offset + a.size:
                 raise AssertionError(f"buffers '{a.name}' and '{b.name}' overlap in the arena")

@@ -142,7 +142,7 @@ def _row_accesses(rp: _Replay, layer: Layer, rows) -> tuple[list[_Access], list[
         w_rel.append(np.arange(b.r0 * v.out_row, b.r1 * v.out_row, dtype=np.int64))
         w_step.append(np.full((b.r1 - b.r0) * v.out_row, 2 * j, dtype=np.int64))
     r_rel, w_rel = np.concatenate(r_rel), np.concatenate(w_rel)
-    if np.unique(w_rel).size != out.nbytes:
+    if _distinct(w_rel) != out.nbytes:
         raise PlanError(f"layer {layer.op.index}: its blocks of rows do not write each output byte once")
     reads = [_Access(rp.span(inp)[r_rel], np.concatenate(r_step), rp.expect[inp.index][r_rel], f"tensor '{inp.name}'")]
     reads += [rp.whole(t, LATE) for t in layer.inputs if t is not inp]
@@ -178,13 +178,26 @@ def _scratch(rp: _Replay, layer: Layer, i: int) -> list[_Access]:
     return []
 
 
+def _distinct(values: np.ndarray) -> int:
+    """How many different values (np.unique(values).size, without sorting)."""
+    if values.size == 0:
+        return 0
+    low = int(values.min())
+    seen = np.zeros(int(values.max()) - low + 1, dtype=bool)
+    seen[values - low] = True
+    return int(np.count_nonzero(seen))
+
+
 def _check_disjoint(writes: list[_Access], i: int) -> None:
     if len(writes) < 2:
         return
-    addr = np.concatenate([np.unique(w.addr) for w in writes])
-    uniq, counts = np.unique(addr, return_counts=True)
+    counts = np.zeros(1 + max((int(w.addr.max()) for w in writes if w.addr.size), default=0), dtype=np.int64)
+    for w in writes:                  # addresses are in the arena (span and _scratch check): >= 0
+        hit = np.zeros(counts.size, dtype=bool)
+        hit[w.addr] = True
+        counts += hit
     if np.any(counts > 1):
-        raise PlanError(f"layer {i} writes byte {uniq[counts > 1][0]} from two destinations "
+        raise PlanError(f"layer {i} writes byte {np.flatnonzero(counts > 1)[0]} from two destinations "
                         f"({', '.join(w.what for w in writes)})")
 
 

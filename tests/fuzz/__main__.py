@@ -14,7 +14,7 @@ import argparse
 import os
 import sys
 
-from .campaign import campaign
+from .campaign import campaign, sanitize_sample
 
 
 def main(argv=None) -> int:
@@ -26,7 +26,16 @@ def main(argv=None) -> int:
     p.add_argument("--seconds", type=float, help="stop after this long")
     p.add_argument("--sanitize-every", type=int, default=0,
                    help="compile every Nth case, when accepted for the host, with ASan+UBSan and run it")
+    p.add_argument("--sanitize-sample", type=int, default=0, metavar="N",
+                   help="only the host cases: sanitize N accepted mutants, many per executable")
+    p.add_argument("--batch-cases", type=int, default=600,
+                   help="with --sanitize-sample: cases per executable (about 4%% accepted for the host)")
     args = p.parse_args(argv)
+    if args.sanitize_sample:
+        summary = sanitize_sample(args.seed, args.start, args.sanitize_sample, args.jobs, args.batch_cases,
+                                  args.seconds, progress=lambda s: print(s.report(5), flush=True))
+        print(summary.report())
+        return 1 if summary.failures or summary.sanitizer_findings else 0
     summary = campaign(args.seed, args.start, args.cases, args.jobs, args.sanitize_every,
                        args.seconds, progress=lambda s: print(s.report(5), flush=True))
     print(summary.report())

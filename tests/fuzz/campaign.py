@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections
 import functools
 import hashlib
+import itertools
 import multiprocessing
 import os
 import random
@@ -30,8 +31,13 @@ def _model(name: str) -> tuple[bytes, mutate.Layout]:
     return data, mutate.layout(data)
 
 
+@functools.lru_cache(maxsize=None)
+def _names() -> tuple[str, ...]:
+    return tuple(sorted(p.name for p in MODELS_DIR.glob("*.tflite")))
+
+
 def model_names() -> list[str]:
-    return sorted(p.name for p in MODELS_DIR.glob("*.tflite"))
+    return list(_names())
 
 
 def make_case(seed: int, number: int) -> tuple[bytes, str, bool, str]:
@@ -68,6 +74,40 @@ def run_one(seed: int, sanitize_every: int, number: int) -> Result:
     if out.kind in FAILURES or res.sanitizer:
         keep_regression(data, target, res)
     return res
+
+
+def sanitize_chunk(seed: int, numbers: range) -> list[Result]:
+    """The host cases among `numbers` (the others are skipped: not counted), each compiled as
+    `run_one` does with its own prefix; the accepted ones are built into one sanitized
+    executable and run once. On a finding, each is rebuilt alone to attribute it (a finding
+    seen only in the batch is given to the case that was running)."""
+    results, kept = [], []
+    for number in numbers:
+        data, target, inspect, what = make_case(seed, number)
+        if target != "host" or inspect:
+            continue
+        out = runner.run_case(data, target, prefix=f"fz{number}")
+        res = Result(number, out.kind, out.detail, out.message[:300], what, target)
+        results.append(res)
+        if out.kind in FAILURES:
+            keep_regression(data, target, res)
+        if out.gen is not None and out.gen.arena_bytes <= runner.SANITIZE_MAX_ARENA:
+            kept.append((number, out.gen, data, res))
+    verdict = runner.sanitize_batch([(n, gen) for n, gen, _, _ in kept]) if kept else ("", -1)
+    if verdict is None:                       # gcc ran out of time: nothing counted
+        return results
+    finding, running = verdict
+    for number, gen, data, res in kept:
+        single = runner.sanitize_run(gen, seed=number) if finding else ""
+        res.sanitized = single is not None
+        if single:
+            res.sanitizer = single
+            keep_regression(data, "host", res)
+    if finding and not any(res.sanitizer for _, _, _, res in kept):
+        number, _, data, res = next((k for k in kept if k[0] == running), kept[0])
+        res.sanitizer = f"only in a batch: {finding}"
+        keep_regression(data, "host", res)
+    return results
 
 
 def keep_regression(data: bytes, target: str, res: Result) -> Path:
@@ -119,6 +159,31 @@ class Summary:
         for number, finding, what in self.sanitizer_findings[:20]:
             lines.append(f"  SANITIZER case {number}: {finding} [{what}]")
         return "\n".join(lines)
+
+
+def sanitize_sample(seed: int, start: int, sample: int, jobs: int = 1, chunk: int = 600,
+                    seconds: float | None = None, progress=None) -> Summary:
+    """Sanitize at least `sample` accepted host mutants from case `start` on, `chunk` cases
+    (about 4% of them accepted host mutants) per executable, in `jobs` processes."""
+    summary = Summary()
+    t0 = time.monotonic()
+    ctx = multiprocessing.get_context("fork")
+    work = functools.partial(sanitize_chunk, seed)
+    chunks = (range(k, k + chunk) for k in itertools.count(start, chunk))
+    with ctx.Pool(jobs, initializer=_init_worker, maxtasksperchild=50) as pool:
+        pending = collections.deque(pool.apply_async(work, (next(chunks),)) for _ in range(2 * jobs))
+        while pending:
+            for r in pending.popleft().get():
+                summary.add(r)
+            summary.seconds = time.monotonic() - t0
+            if progress:
+                progress(summary)
+            if summary.sanitized >= sample or (seconds is not None and summary.seconds > seconds):
+                pool.terminate()
+                break
+            pending.append(pool.apply_async(work, (next(chunks),)))
+    summary.seconds = time.monotonic() - t0
+    return summary
 
 
 def campaign(seed: int, start: int, cases: int, jobs: int = 1, sanitize_every: int = 0,

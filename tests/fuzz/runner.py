@@ -54,14 +54,15 @@ def _alarm(signum, frame):
     raise CaseTimeout()
 
 
-def run_case(data: bytes, target: str, inspect: bool = False, time_limit: float = TIME_LIMIT_S) -> Outcome:
+def run_case(data: bytes, target: str, inspect: bool = False, time_limit: float = TIME_LIMIT_S,
+             prefix: str = "fz") -> Outcome:
     old = signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, time_limit)
     try:
         if inspect:
             inspect_model(data, target, stack=False)   # the stack measurement compiles C: own tests
             return Outcome("accepted")
-        gen = compile_model(data, Options(target=target, prefix="fz", budget=True))
+        gen = compile_model(data, Options(target=target, prefix=prefix, budget=True))
         return Outcome("accepted", gen=gen if target == "host" else None)
     except CaseTimeout:
         return Outcome("timeout")
@@ -108,8 +109,15 @@ def _unlimit_memory() -> None:
 
 def harness(gen, seed: int) -> str:
     """A main() that fills every input with values of its type, invokes twice and exits."""
+    return "\n".join(["#include <string.h>", f'#include "{gen.prefix}.h"', *model_runner(gen, seed),
+                      "int main(void) {", f"  return run_{gen.prefix}();", "}", ""])
+
+
+def model_runner(gen, seed: int) -> list[str]:
+    """C lines of `static int run_<prefix>(void)`: every input filled with values of its type
+    (drawn from `seed`), two invokes; nonzero when an invoke fails."""
     rng = np.random.default_rng(seed)
-    lines = ["#include <string.h>", f'#include "{gen.prefix}.h"', "int main(void) {"]
+    lines = [f"static int run_{gen.prefix}(void) {{"]
     for k, info in enumerate(gen.inputs):
         if info.dtype == "float32":
             lo, hi = info.value_range
@@ -120,9 +128,8 @@ def harness(gen, seed: int) -> str:
         body = ",".join(str(b) for b in raw) or "0"
         lines.append(f"  static const unsigned char in{k}[] = {{{body}}};")
         lines.append(f"  memcpy((void *){gen.prefix}_input({k}), in{k}, {info.nbytes});")
-    lines += [f"  if ({gen.prefix}_invoke() != 0) return 1;",
-              f"  return {gen.prefix}_invoke() != 0;", "}", ""]
-    return "\n".join(lines)
+    return lines + [f"  if ({gen.prefix}_invoke() != 0) return 1;",
+                    f"  return {gen.prefix}_invoke() != 0;", "}"]
 
 
 OBJECT_CACHE = Path(tempfile.gettempdir()) / "lm-fuzz-objects"
@@ -147,9 +154,10 @@ def _sanitize_run(gen, seed: int, timeout: float) -> str:
         for name, text in files.items():
             (out / name).write_text(text)
         headers = "".join(files[n] for n in sorted(files) if n.endswith(".h"))
+        runtime = _runtime_headers(files)     # all a runtime file can include: its objects are shared
         objects = []
         for name in sorted(n for n in files if n.endswith(".c")):
-            obj, error = _object(out, name, files[name] + headers, timeout)
+            obj, error = _object(out, name, files[name] + (runtime if name.startswith("lm_") else headers), timeout)
             if error:
                 return "compile: " + one_line(error[-400:])
             objects.append(str(obj))
@@ -158,6 +166,10 @@ def _sanitize_run(gen, seed: int, timeout: float) -> str:
         if cc.returncode != 0:
             return "link: " + one_line(cc.stderr[-400:])
         return _run_sanitized(out / "run", timeout)
+
+
+def _runtime_headers(files: dict[str, str]) -> str:
+    return "".join(files[n] for n in sorted(files) if n.startswith("lm_") and n.endswith(".h"))
 
 
 def _object(folder: Path, name: str, key_text: str, timeout: float) -> tuple[Path, str]:
@@ -176,13 +188,81 @@ def _object(folder: Path, name: str, key_text: str, timeout: float) -> tuple[Pat
 
 
 def _run_sanitized(exe: Path, timeout: float) -> str:
+    return _run_sanitized_text(exe, timeout)[0]
+
+
+def _run_sanitized_text(exe: Path, timeout: float) -> tuple[str, str]:
+    """(finding or '', the run's stderr)."""
     env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0", UBSAN_OPTIONS="print_stacktrace=1")
     try:
         run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=timeout, env=env,
                              preexec_fn=_unlimit_memory)
-    except subprocess.TimeoutExpired:
-        return "run: timeout"
+    except subprocess.TimeoutExpired as exc:
+        err = exc.stderr or ""
+        return "run: timeout", err.decode(errors="replace") if isinstance(err, bytes) else err
     if run.returncode != 0 or "runtime error" in run.stderr:
         found = [ln for ln in run.stderr.splitlines() if "runtime error" in ln or "ERROR:" in ln]
-        return "run: " + one_line((found or [f"exit {run.returncode}"])[0])
-    return ""
+        return "run: " + one_line((found or [f"exit {run.returncode}"])[0]), run.stderr
+    return "", run.stderr
+
+
+# ---- many accepted mutants in one executable: one link and one run per batch ----
+
+def batch_harness(cases: list[tuple[int, object]]) -> str:
+    """main() running each (case number, Generated) in turn, inputs drawn from its number as in
+    `harness`; it names each case on stderr before running it (a finding names its case)."""
+    lines = ["#include <stdio.h>", "#include <string.h>"]
+    lines += [f'#include "{gen.prefix}.h"' for _, gen in cases]
+    for number, gen in cases:
+        lines += model_runner(gen, number)
+    lines.append("int main(void) {")
+    for number, gen in cases:
+        lines += [f'  fprintf(stderr, "case {number}\\n");', f"  if (run_{gen.prefix}() != 0) return 1;"]
+    return "\n".join(lines + ["  return 0;", "}", ""])
+
+
+def sanitize_batch(cases: list[tuple[int, object]], timeout: float = 600.0) -> tuple[str, int] | None:
+    """Build every case (distinct prefixes) into one ASan+UBSan executable and run it:
+    ('', -1) when clean, else (the finding, the case it ran in); None when gcc timed out.
+    Runtime objects are cached by content; the models' sources are compiled in one gcc."""
+    try:
+        return _sanitize_batch(cases, timeout)
+    except subprocess.TimeoutExpired as exc:
+        if exc.cmd and exc.cmd[0] == "gcc":
+            return None
+        raise
+
+
+def _sanitize_batch(cases, timeout: float) -> tuple[str, int]:
+    files: dict[str, str] = {}
+    for _, gen in cases:
+        for name, text in gen.files.items():
+            if files.setdefault(name, text) != text:
+                return f"batch: two models ship different {name}", cases[0][0]
+    files["main.c"] = batch_harness(cases)
+    with tempfile.TemporaryDirectory(prefix="lm-fuzz-batch-") as tmp:
+        out = Path(tmp)
+        for name, text in files.items():
+            (out / name).write_text(text)
+        runtime = _runtime_headers(files)
+        objects, sources = [], []
+        for name in sorted(n for n in files if n.endswith(".c")):
+            if not name.startswith("lm_"):
+                sources.append(name)
+                continue
+            obj, error = _object(out, name, files[name] + runtime, timeout)
+            if error:
+                return "compile: " + one_line(error[-400:]), cases[0][0]
+            objects.append(str(obj))
+        cc = subprocess.run(["gcc", *SAN_FLAGS, "-c", *sources], cwd=out, capture_output=True, text=True,
+                            timeout=timeout)
+        if cc.returncode != 0:
+            return "compile: " + one_line(cc.stderr[-400:]), cases[0][0]
+        objects += [str(out / (Path(n).stem + ".o")) for n in sources]
+        cc = subprocess.run(["gcc", *SAN_FLAGS, "-o", str(out / "run"), *objects, "-lm"],
+                            capture_output=True, text=True, timeout=timeout)
+        if cc.returncode != 0:
+            return "link: " + one_line(cc.stderr[-400:]), cases[0][0]
+        finding, stderr = _run_sanitized_text(out / "run", timeout)
+        ran = re.findall(r"^case (\d+)$", stderr, re.M)
+        return finding, (int(ran[-1]) if finding and ran else -1)
