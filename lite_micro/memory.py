@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .codegen.cstructs import runtime_structs
 from .codegen.emit import flash_tables
+from .codegen.fused import fused_struct_counts
 from .codegen.names import Names
 from .codegen.rows import block_structs
 from .errors import LiteMicroError
@@ -20,9 +21,13 @@ def flash_table_bytes(gen) -> int:
 
 
 def flash_params_bytes(gen) -> int:
-    """Bytes of the per-layer `static const` params structs, sized from the runtime headers."""
+    """Bytes of the per-layer `static const` params structs, sized from the runtime headers: one
+    per layer, one per distinct block of a layer run by rows or in a fused residual block."""
     structs, rows = runtime_structs(), gen.plan.rows
-    return sum(structs[layer.params_type].nbytes * (block_structs(rows[i]) if i in rows else 1)
+    count = {i: block_structs(r) for i, r in rows.items()}
+    for f in getattr(gen.plan, "fused", {}).values():
+        count.update(fused_struct_counts(f))
+    return sum(structs[layer.params_type].nbytes * count.get(i, 1)
                for i, layer in enumerate(gen.layers) if layer.params_type)
 
 

@@ -48,6 +48,13 @@ def fused_calls(layers: list[Layer], f, offsets: dict[int, int], arena: str, sym
     return lines, structs
 
 
+def fused_struct_counts(f) -> dict[int, int]:
+    """{layer position: params structs its calls define} for a fused block: one per distinct
+    params (as fused_calls names them); the layers' own whole-layer structs are not defined."""
+    keys = {(f.positions[ROLE[c.kind]], repr(c.params)) for c in f.calls if c.kind != "move"}
+    return {pos: sum(1 for p, _ in keys if p == pos) for pos in f.positions}
+
+
 def _pointers(layer: Layer, call, f) -> dict[int, tuple]:
     """{tensor index: (place, offset)} of the tensors a call passes."""
     if call.kind == "add":
