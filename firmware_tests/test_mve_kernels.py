@@ -121,7 +121,7 @@ CASES = [
      "lm_mve_conv_regs3_rshift_s8", True),
     ("conv2x2-c9-s2", lambda: conv_case(38, 1, 9, 9, 9, 6, 2, 2, "SAME", True),
      "lm_mve_conv_regs_t_rshift_s8", False),
-    ("conv3x3-c6-valid", lambda: conv_case(39, 1, 5, 6, 6, 2, 3, 1, "VALID", True), "lm_mve_conv_regs_t_rshift_s8",
+    ("conv3x3-c6-valid", lambda: conv_case(39, 1, 5, 6, 6, 2, 3, 1, "VALID", True), "lm_mve_conv_regs_rshift_s8",
      False),
     # seven kernel rows of 14 bytes: segments of 3, 3 and 1 vectors
     ("conv7x7-c2-segments", lambda: conv_case(40, 1, 9, 8, 2, 4, 7, 1, "SAME", True), "lm_mve_conv_regs_rshift_s8",

@@ -109,7 +109,7 @@ void lm_mve_conv_rshift_s8(const lm_conv_params *p, const int8_t *in, const int8
 
 /* CONV_2D, groups 1, dil_w 1, two output pixels at a time with their input vectors in Q
  * registers (lm_mve_conv_regs.c), any number of vectors or (regs1 .. regs3) exactly 1-3;
- * regs_t (an even number of vectors), regs1 and regs2 three pixels at a time where they can:
+ * regs_t (4 vectors), regs1 and regs2 three pixels at a time where they can:
  * taps, weights and rq as described there; scratch: two windows of k_h rows of seg_pad bytes,
  * rounded up to 16, + 16, then 2 x (out_c + 4) int32 (3 x for the three-pixel kernels). */
 void lm_mve_conv_regs_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,

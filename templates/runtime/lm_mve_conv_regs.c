@@ -13,7 +13,7 @@
  * where either window leaves the input (padding) or would read past its end goes through
  * copies of both windows in scratch (rows of seg_pad bytes, padding = the input zero point).
  * Pairs follow the output order across rows and batches; a last odd pixel goes alone. With
- * weights in segments of two vectors (1, 2 or an even number of vectors, lite_micro/ops/mve.py
+ * weights in segments of two vectors (1, 2 or 4 vectors, lite_micro/ops/mve.py
  * regs_segment) runs inside the input go three pixels at a time: six vectors in q0..q5, each
  * weight vector feeding three VMLADAVA. A 1x1 convolution of stride 1 without padding is one
  * run over all rows and batches.
@@ -452,7 +452,7 @@ LM_INLINE void lm_mve_conv_regs(const lm_conv_params *p, const int8_t *in, const
     }
 }
 
-/* The kernel for any number of vectors (regs_s8; regs_t_s8: weights in segments of two vectors,
+/* The kernel for any number of vectors (regs_s8; regs_t_s8, 4 vectors: weights in segments of two,
  * three pixels at a time) and for 1, 2, 3 (regs1_s8 ...; 1 and 2 also three pixels at a time),
  * each with its `_rshift` twin. */
 #define LM_MVE_CONV_REGS(NAME, VS, SEG)                                                                         \
