@@ -97,6 +97,16 @@ CASES = [
     # 1x1 with seven vectors per pixel: three segments (3, 3, 1)
     ("conv1x1-c100-segments", lambda: conv_case(42, 1, 4, 3, 100, 5, 1, 1, "VALID", True),
      "lm_mve_conv_regs_rshift_s8", True),
+    # four vectors per pixel: three pixels at a time (weights in segments of two); 1x1 of
+    # stride 1 runs over every row as one run (16 pixels: five threes and a last one alone)
+    ("conv1x1-c64-threes", lambda: conv_case(45, 1, 4, 4, 64, 9, 1, 1, "VALID", True), "lm_mve_conv_regs_t_rshift_s8",
+     True),
+    ("conv2x2-c16-threes-same", lambda: conv_case(46, 1, 7, 8, 16, 6, 2, 1, "SAME", True),
+     "lm_mve_conv_regs_t_rshift_s8", False),
+    ("conv2x2-c16-threes-s2-b2", lambda: conv_case(47, 2, 9, 9, 16, 5, 2, 2, "SAME", False),
+     "lm_mve_conv_regs_t_rshift_s8", False),
+    ("conv1x1-c40-b3-flat", lambda: conv_case(48, 3, 2, 3, 40, 7, 1, 1, "VALID", True),
+     "lm_mve_conv_regs3_rshift_s8", False),
     # small receptive fields held in Q registers (lm_mve_conv_regs.c): direct 16-byte rows
     # (border pixels through a window in scratch), packed words, V = 1..6 vectors
     ("conv3x3-c3-same-s2", lambda: conv_case(2, 1, 9, 7, 3, 8, 3, 2, "SAME", True), "lm_mve_conv_regs3_rshift_s8",
@@ -110,7 +120,7 @@ CASES = [
     ("conv5x5-c1-packed-same", lambda: conv_case(37, 1, 9, 8, 1, 13, 5, 1, "SAME", True),
      "lm_mve_conv_regs3_rshift_s8", True),
     ("conv2x2-c9-s2", lambda: conv_case(38, 1, 9, 9, 9, 6, 2, 2, "SAME", True),
-     "lm_mve_conv_regs_rshift_s8", False),
+     "lm_mve_conv_regs_t_rshift_s8", False),
     ("conv3x3-c6-valid", lambda: conv_case(39, 1, 5, 6, 6, 2, 3, 1, "VALID", True), "lm_mve_conv_regs_rshift_s8",
      False),
     # seven kernel rows of 14 bytes: segments of 3, 3 and 1 vectors
@@ -140,7 +150,8 @@ CASES = [
     # one input channel: run as a plain convolution, the window in registers (packed words)
     ("dw5x5-m2-c1-s2", lambda: dw_case(10, 9, 8, 1, 2, 5, 2, "SAME", False), "lm_mve_conv_regs_rshift_s8", False),
     ("dw3x3-m8-c1-s2", lambda: dw_case(30, 9, 10, 1, 8, 3, 2, "SAME", True), "lm_mve_conv_regs1_rshift_s8", True),
-    ("dw10x8-m8-c1-s2", lambda: dw_case(41, 14, 12, 1, 8, 8, 2, "SAME", True), "lm_mve_conv_regs_rshift_s8", False),
+    ("dw10x8-m8-c1-s2", lambda: dw_case(41, 14, 12, 1, 8, 8, 2, "SAME", True), "lm_mve_conv_regs_t_rshift_s8",
+     False),
     ("dw3x3-m3-c2-gather", lambda: dw_case(34, 5, 6, 2, 3, 3, 1, "VALID", True), "lm_mve_dwconv_rshift_s8", False),
     ("dw3x3-c8-twin-dil2", lambda: dw_case(11, 9, 9, 8, 1, 3, 1, "SAME", True, dil=2), "lm_mve_dwconv_x2_rshift_s8",
      False),

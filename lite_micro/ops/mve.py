@@ -123,15 +123,23 @@ def _regs_cheaper(p: dict, plan: RegsPlan) -> bool:
     return p["k_h"] * p["k_w"] > 1 or 1.5 * plan.vectors + 2.5 * segments + 3 < 2.25 * chunks + 7
 
 
+def regs_segment(vectors: int) -> int:
+    """Vectors per segment: 2 (three pixels at a time, lm_mve_regs_dots3) for 1, 2 or 4 vectors,
+    else REGS_SEGMENT (two pixels). Instructions per pair of channels, three pixels against two:
+    4 vectors 43 against 32 (7.2 against 8 an output), 6 vectors 66 against 44 (even), 3
+    vectors 35 against 21 (worse); the two-pixel pairs at borders prefer segments of 3."""
+    return 2 if vectors in (1, 2, 4) else REGS_SEGMENT
+
+
 def regs_weights(w: np.ndarray, plan: RegsPlan) -> np.ndarray:
-    """[rows, k_h, seg] int8 -> the lanes' weights per segment of REGS_SEGMENT vectors, per row
+    """[rows, k_h, seg] int8 -> the lanes' weights per segment of regs_segment vectors, per row
     (rows padded to even), the segment's vectors x 16 lanes."""
     rows = w.shape[0]
     image = np.zeros((rows + rows % 2, len(plan.lanes)), dtype=np.int8)
     for i, lane in enumerate(plan.lanes):
         if lane is not None:
             image[:rows, i] = w[:, lane[0], lane[1]]
-    step = 16 * REGS_SEGMENT
+    step = 16 * regs_segment(plan.vectors)
     return np.concatenate([image[:, s:s + step].reshape(-1) for s in range(0, image.shape[1], step)])
 
 
@@ -152,12 +160,14 @@ def _conv_regs(layer: Layer, plan: RegsPlan) -> Layer:
                          "vectors, words, reach, seg_pad; load offsets in the input, in the window")]
     args = [ParamsArg(), TensorArg(layer.op.input("input"), const=True), ConstArg("weights"), ConstArg("rq"),
             ConstArg("taps"), ScratchArg(), TensorArg(layer.op.outputs[0])]
-    scratch = 2 * ((p["k_h"] * plan.seg_pad + 31) & ~15) + 8 * (rows + 4)
-    kernel = f"lm_mve_conv_regs{plan.vectors if plan.vectors <= REGS_SEGMENT else ''}_s8"   # 1-3: unrolled
+    seg = regs_segment(plan.vectors)
+    scratch = 2 * ((p["k_h"] * plan.seg_pad + 31) & ~15) + (12 if seg == 2 else 8) * (rows + 4)
+    suffix = plan.vectors if plan.vectors <= REGS_SEGMENT else "_t" if seg == 2 else ""    # 1-3: unrolled
+    kernel = f"lm_mve_conv_regs{suffix}_s8"
     return dataclasses.replace(layer, kernel=kernel, runtime=(*MVE_HEADERS, "lm_mve_conv_regs.c"),
                                consts=consts, args=args, scratch_bytes=scratch,
-                               note=f"MVE: 2 pixels x {plan.vectors} input vectors"
-                               + (" (packed words)" if plan.packed else "") + " in registers, by segments of 3")
+                               note=f"MVE: {5 - seg} pixels x {plan.vectors} input vectors"
+                               + (" (packed words)" if plan.packed else "") + f" in registers, by segments of {seg}")
 
 
 def _conv(layer: Layer) -> Layer:
@@ -261,6 +271,19 @@ def _as_conv(layer: Layer) -> Layer:
                                note=layer.note + ", one input channel: a plain convolution")
 
 
+def band_mode(p: dict) -> int:
+    """How a 3x3 depthwise layer reads padded windows (lm_mve_dw_run): 0 through per-pixel tap
+    offsets, 1 the rows padded at the top or bottom through a band of padded input rows, 2
+    every row through the band."""
+    if p["pad_top"] == 0 and p["pad_left"] == 0 and (p["out_h"] - 1) * p["stride_h"] + 3 <= p["in_h"] \
+            and (p["out_w"] - 1) * p["stride_w"] + 3 <= p["in_w"]:
+        return 0                            # no padding
+    return 2 if p["out_w"] <= BAND_ALL_WIDTH else 1
+
+
+BAND_ALL_WIDTH = 8      # measured on kws_ref_model (out_w 5): the band for every row is cheaper there
+
+
 def _depthwise(layer: Layer) -> Layer:
     p = dict(layer.params)
     if p["in_c"] == 1 and regs_plan(p) is not None:
@@ -282,10 +305,14 @@ def _depthwise(layer: Layer) -> Layer:
             ConstArg("taps"), *extra, ScratchArg(), TensorArg(layer.op.outputs[0])]
     k3 = (mult == 1 and (k_h, k_w, p["dil_h"], p["dil_w"]) == (3, 3, 1, 1)
           and pairs == [(0, 1), (2, 3), (4, 5), (6, 7), (8, None)])      # interior windows unrolled
+    mode = band_mode(p) if k3 else 0
+    consts[2] = dataclasses.replace(consts[2], values=np.append(consts[2].values, mode),
+                                    comment=consts[2].comment + "; band mode")
+    band = p["k_h"] * ((p["out_w"] - 1) * p["stride_w"] + p["k_w"]) * in_c + 16 if mode else 0
     kernel = ("lm_mve_dwconv_x2" if twin else "lm_mve_dwconv" if k3 else "lm_mve_dwconv_m1" if mult == 1
               else "lm_mve_dwconv") + ("_3x3_s8" if k3 else "_s8")
     return dataclasses.replace(layer, kernel=kernel, runtime=(*MVE_HEADERS, "lm_mve_dwconv.c"), consts=consts,
-                               args=args, scratch_bytes=8 * len(pairs) + in_c + 16 + k_h * k_w * in_c + 16,
+                               args=args, scratch_bytes=8 * len(pairs) + in_c + 16 + k_h * k_w * in_c + 16 + band,
                                note=f"depthwise multiplier {mult}, MVE: "
                                + ("2 pixels x 8 channels" if twin else "16 channels") + " x tap pairs per pass")
 

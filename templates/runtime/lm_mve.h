@@ -12,7 +12,7 @@
  *   and shift in the accumulators' channel order (0,4,8,12, 2,6,10,14, 1,5,9,13, 3,7,11,15);
  *   taps: the number of pairs P, 1 if the last pair is a lone tap (else 0), then per pair the
  *   two taps' offsets from the window base in the input (2P), in a copied window (2P), and
- *   (row << 16) | column in the window (2P).
+ *   (row << 16) | column in the window (2P), then the band mode (lm_mve_dwconv.c).
  * Inputs, outputs and the parameter structs are those of the portable kernels (lm_kernels.h,
  * lm_dwconv.h, lm_eltwise.h). Each `_rshift_s8`
  * kernel is its `_s8` twin for layers whose every requantization shift is negative (the
@@ -73,18 +73,30 @@ LM_INLINE int32x4_t lm_mve_requantize_s8(int32x4_t acc, const int32_t *mult, con
     return vminq_s32(v, vdupq_n_s32(act_max));
 }
 
-/* dst[0..n) = src[0..n) (src != NULL) or the byte v. */
+/* dst[0..n) = src[0..n) (src != NULL) or the byte v: a tail-predicated low-overhead loop (the
+ * last 16 bytes' lanes past n are neither read nor written); nothing for n <= 0. */
 LM_INLINE void lm_mve_fill(int8_t *dst, const int8_t *src, int32_t n, int8_t v)
 {
-    const int8x16_t fill = vdupq_n_s8(v);
-    for (; n > 0; n -= 16, dst += 16) {
-        const mve_pred16_t pred = vctp8q((uint32_t)n);
-        if (src != 0) {
-            vstrbq_p_s8(dst, vldrbq_z_s8(src, pred), pred);
-            src += 16;
-        } else {
-            vstrbq_p_s8(dst, fill, pred);
-        }
+    if (n <= 0) {
+        return;
+    }
+    if (src != 0) {
+        __asm__ volatile("dlstp.8 lr, %[n]\n"
+                         "1:\n\t"
+                         "vldrb.u8 q0, [%[s]], #16\n\t"
+                         "vstrb.8 q0, [%[d]], #16\n\t"
+                         "letp lr, 1b"
+                         : [d] "+r"(dst), [s] "+r"(src)
+                         : [n] "r"(n)
+                         : "q0", "lr", "memory");
+    } else {
+        __asm__ volatile("dlstp.8 lr, %[n]\n"
+                         "1:\n\t"
+                         "vstrb.8 %q[f], [%[d]], #16\n\t"
+                         "letp lr, 1b"
+                         : [d] "+r"(dst)
+                         : [n] "r"(n), [f] "w"(vdupq_n_s8(v))
+                         : "lr", "memory");
     }
 }
 
@@ -96,13 +108,18 @@ void lm_mve_conv_rshift_s8(const lm_conv_params *p, const int8_t *in, const int8
                            int8_t *scratch, int8_t *out);
 
 /* CONV_2D, groups 1, dil_w 1, two output pixels at a time with their input vectors in Q
- * registers (lm_mve_conv_regs.c), any number of vectors or (regs1 .. regs3) exactly 1-3:
- * taps, weights and rq as described there; scratch: two windows
- * of k_h rows of seg_pad bytes, rounded up to 16, + 16, then 2 x (out_c + 4) int32. */
+ * registers (lm_mve_conv_regs.c), any number of vectors or (regs1 .. regs3) exactly 1-3;
+ * regs_t (4 vectors), regs1 and regs2 three pixels at a time where they can:
+ * taps, weights and rq as described there; scratch: two windows of k_h rows of seg_pad bytes,
+ * rounded up to 16, + 16, then 2 x (out_c + 4) int32 (3 x for the three-pixel kernels). */
 void lm_mve_conv_regs_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                          const int32_t *taps, int8_t *scratch, int8_t *out);
 void lm_mve_conv_regs_rshift_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                                 const int32_t *taps, int8_t *scratch, int8_t *out);
+void lm_mve_conv_regs_t_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                           const int32_t *taps, int8_t *scratch, int8_t *out);
+void lm_mve_conv_regs_t_rshift_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                                  const int32_t *taps, int8_t *scratch, int8_t *out);
 void lm_mve_conv_regs1_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                           const int32_t *taps, int8_t *scratch, int8_t *out);
 void lm_mve_conv_regs1_rshift_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
@@ -121,8 +138,8 @@ void lm_mve_conv_regs3_rshift_s8(const lm_conv_params *p, const int8_t *in, cons
 void lm_mve_fc_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, const int32_t *rq, int8_t *out);
 void lm_mve_fc_rshift_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, const int32_t *rq, int8_t *out);
 
-/* DEPTHWISE_CONV_2D, multiplier 1. taps as described above. scratch: k_h * k_w * in_c bytes
- * (a border window). */
+/* DEPTHWISE_CONV_2D, multiplier 1. taps as described above. scratch: as lm_mve_dw_run
+ * describes (border offsets, a zero-point row, a border window, the band of the 3x3 kernels). */
 void lm_mve_dwconv_m1_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                          const int32_t *taps, int8_t *scratch, int8_t *out);
 void lm_mve_dwconv_m1_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,

@@ -12,14 +12,19 @@
  * pixels' sums four channels at a time, bias, mult and shift loaded once for both. A pair
  * where either window leaves the input (padding) or would read past its end goes through
  * copies of both windows in scratch (rows of seg_pad bytes, padding = the input zero point).
- * Pairs follow the output order across rows and batches; a last odd pixel goes alone.
+ * Pairs follow the output order across rows and batches; a last odd pixel goes alone. With
+ * weights in segments of two vectors (1, 2 or 4 vectors, lite_micro/ops/mve.py
+ * regs_segment) runs inside the input go three pixels at a time: six vectors in q0..q5, each
+ * weight vector feeding three VMLADAVA. A 1x1 convolution of stride 1 without padding is one
+ * run over all rows and batches.
  *
  * taps (lite_micro/ops/mve.py): V, W (words, 4V; 0 for direct), reach (bytes read from the
  * window base), seg_pad, then the V (direct) or W (packed) offsets in the input, then the
- * same in the scratch window. w: per segment of three vectors (the last one to three), per
+ * same in the scratch window. w: per segment of three (or two) vectors (the last fewer), per
  * output channel (out_c padded to even) its vectors' 16 weight lanes each (zero in lanes
  * that are not taps). rq: per 4 channels bias, mult, shift. scratch: two windows (k_h *
- * seg_pad bytes, rounded up to 16, + 16, each), then 2 x (out_c + 4) int32.
+ * seg_pad bytes, rounded up to 16, + 16, each), then 2 x (out_c + 4) int32 (3 x with segments
+ * of two).
  */
 #include "lm_mve.h"
 
@@ -74,6 +79,43 @@ LM_INLINE int8x16_t lm_mve_words(const int8_t *base, const int32_t *offs)
 #define LM_MVE_GO1 "ldrd %[s0], %[s1], [%[acc]]\n\t"
 #define LM_MVE_GO2 "ldrd %[s0], %[s1], [%[acc]]\n\tldrd %[s2], %[s3], [%[acc2]]\n\t"
 
+/* Three pixels: one output channel's sums over a segment of 1-2 vectors (x0, x1 into a; x2, x3
+ * into b; x4, x5 into c), each weight vector feeding three VMLADAVA. */
+#define LM_MVE_T1(OP, a, b, c)                                                                        \
+    "vldrb.u8 q6, [%[w]], #16\n\t" OP " " a ", %q[x0], q6\n\t" OP " " b ", %q[x2], q6\n\t"            \
+    OP " " c ", %q[x4], q6\n\t"
+#define LM_MVE_T2(OP, a, b, c)                                                                        \
+    LM_MVE_T1(OP, a, b, c)                                                                            \
+    "vldrb.u8 q7, [%[w]], #16\n\tvmladava.s8 " a ", %q[x1], q7\n\tvmladava.s8 " b ", %q[x3], q7\n\t"  \
+    "vmladava.s8 " c ", %q[x5], q7\n\t"
+#define LM_MVE_GO3                                                                                    \
+    "ldrd %[s0], %[s1], [%[acc]]\n\tldrd %[s2], %[s3], [%[acc2]]\n\tldrd %[s4], %[s5], [%[acc3]]\n\t"
+
+/* The sums of `pairs` pairs of output channels over one segment for three pixels (acc, acc2,
+ * acc3), the six sums pinned to even registers. */
+#define LM_MVE_SEG3(TN, OP, GO)                                                                      \
+    do {                                                                                              \
+        register int32_t s0_ __asm__("r0");                                                          \
+        register int32_t s1_ __asm__("r2");                                                          \
+        register int32_t s2_ __asm__("r4");                                                          \
+        register int32_t s3_ __asm__("r6");                                                          \
+        register int32_t s4_ __asm__("r8");                                                          \
+        register int32_t s5_ __asm__("r10");                                                         \
+        register int32_t n_ __asm__("lr") = pairs;                                                   \
+        __asm__ volatile("wls lr, lr, 2f\n"                                                         \
+                         "1:\n\t" GO TN(OP, "%[s0]", "%[s2]", "%[s4]") TN(OP, "%[s1]", "%[s3]", "%[s5]")   \
+                         "strd %[s0], %[s1], [%[acc]], #8\n\tstrd %[s2], %[s3], [%[acc2]], #8\n\t"       \
+                         "strd %[s4], %[s5], [%[acc3]], #8\n\t"                                    \
+                         "le lr, 1b\n"                                                               \
+                         "2:"                                                                        \
+                         : [s0] "=&r"(s0_), [s1] "=&r"(s1_), [s2] "=&r"(s2_), [s3] "=&r"(s3_),      \
+                           [s4] "=&r"(s4_), [s5] "=&r"(s5_), [w] "+r"(w), [acc] "+r"(acc),          \
+                           [acc2] "+r"(acc2), [acc3] "+r"(acc3), [n] "+r"(n_)                        \
+                         : [x0] "w"(x[0]), [x1] "w"(x[1]), [x2] "w"(x[2]), [x3] "w"(x[3]),          \
+                           [x4] "w"(x[4]), [x5] "w"(x[5])                                            \
+                         : "q6", "q7", "memory");                                                    \
+    } while (0)
+
 /* The segment loop of LM_MVE_SEG for 1-3 vectors (vs), first or not. */
 #define LM_MVE_SEGS(TWO, GO)                                                                          \
     switch (vs + (first ? 0 : 3)) {                                                                   \
@@ -119,14 +161,51 @@ LM_INLINE void lm_mve_regs_seg1(const int8_t *base, const int32_t *offs, int pac
     LM_MVE_SEGS(LM_MVE_ONE, LM_MVE_GO1)
 }
 
-/* The sums of every output channel of one pixel (base2 NULL) or two, segment by segment; VS:
- * 1-3 for a layer of that many vectors (one segment, unrolled), 0 for any. */
-LM_INLINE void lm_mve_regs_dots(const int8_t *base, const int8_t *base2, const int32_t *offs, int32_t vecs, int packed,
-                                const int8_t *w, int32_t pairs, int32_t *acc, int32_t *acc2, const int VS)
+/* One segment of 1-2 vectors for three pixels (base[0..2]) into acc[0..2]. */
+LM_INLINE void lm_mve_regs_seg3(const int8_t *const *base, const int32_t *offs, int packed, const int8_t *w,
+                                int32_t pairs, int32_t *const *accs, int vs, int first)
+{
+    int8x16_t x[6] = {vuninitializedq_s8(), vuninitializedq_s8(), vuninitializedq_s8(), vuninitializedq_s8(),
+                      vuninitializedq_s8(), vuninitializedq_s8()};
+    int32_t *acc = accs[0], *acc2 = accs[1], *acc3 = accs[2];
+    int k;
+    for (k = 0; k < 3; ++k) {
+        x[2 * k] = packed ? lm_mve_words(base[k], offs) : vldrbq_s8(base[k] + offs[0]);
+        if (vs > 1) {
+            x[2 * k + 1] = packed ? lm_mve_words(base[k], offs + 4) : vldrbq_s8(base[k] + offs[1]);
+        }
+    }
+    switch (vs + (first ? 0 : 2)) {
+    case 1: LM_MVE_SEG3(LM_MVE_T1, "vmladav.s8", ""); break;
+    case 2: LM_MVE_SEG3(LM_MVE_T2, "vmladav.s8", ""); break;
+    case 3: LM_MVE_SEG3(LM_MVE_T1, "vmladava.s8", LM_MVE_GO3); break;
+    default: LM_MVE_SEG3(LM_MVE_T2, "vmladava.s8", LM_MVE_GO3); break;
+    }
+}
+
+/* The sums of every output channel of three pixels, segments of two vectors (VS: 1 or 2 for a
+ * layer of that many, one segment; 0 for any). */
+LM_INLINE void lm_mve_regs_dots3(const int8_t *const *base, const int32_t *offs, int32_t vecs, int packed,
+                                 const int8_t *w, int32_t pairs, int32_t *const *accs, const int VS)
 {
     int32_t v0;
-    for (v0 = 0; v0 < (VS ? VS : vecs); v0 += 3) {
-        const int vs = VS ? VS : vecs - v0 < 3 ? (int)(vecs - v0) : 3;
+    for (v0 = 0; v0 < (VS ? VS : vecs); v0 += 2) {
+        const int vs = VS ? VS : vecs - v0 < 2 ? 1 : 2;
+        lm_mve_regs_seg3(base, offs + (packed ? 4 * v0 : v0), packed, w, pairs, accs, vs, v0 == 0);
+        w += 32 * vs * pairs;
+    }
+}
+
+/* The sums of every output channel of one pixel (base2 NULL) or two, segment by segment (SEG
+ * vectors, 3 or 2: the weights' layout); VS: 1-3 for a layer of that many vectors (one
+ * segment, unrolled), 0 for any. */
+LM_INLINE void lm_mve_regs_dots(const int8_t *base, const int8_t *base2, const int32_t *offs, int32_t vecs, int packed,
+                                const int8_t *w, int32_t pairs, int32_t *acc, int32_t *acc2, const int VS,
+                                const int SEG)
+{
+    int32_t v0;
+    for (v0 = 0; v0 < (VS ? VS : vecs); v0 += SEG) {
+        const int vs = VS ? VS : vecs - v0 < SEG ? (int)(vecs - v0) : SEG;
         const int32_t *o = offs + (packed ? 4 * v0 : v0);
         if (base2 != 0) {
             lm_mve_regs_seg2(base, base2, o, packed, w, pairs, acc, acc2, vs, v0 == 0);
@@ -146,25 +225,34 @@ LM_INLINE int32x4_t lm_mve_regs_rq(const int32_t *acc, const int32_t *rq, int32_
     return vminq_s32(vmaxq_s32(vaddq_n_s32(v, zp), lo), hi);
 }
 
-/* lm_mve_regs_out for two pixels (acc, acc2 -> out, out + n), sharing the loads of rq. */
-LM_INLINE void lm_mve_regs_out2(const lm_conv_params *p, const int32_t *acc, const int32_t *acc2, const int32_t *rq,
-                                int32_t n, int8_t *out, const int rshift)
+/* lm_mve_regs_out for two pixels (acc, acc2 -> out, out + n) or, THREE, three (acc3 -> out +
+ * 2n), sharing the loads of rq. */
+LM_INLINE void lm_mve_regs_outn(const lm_conv_params *p, const int32_t *acc, const int32_t *acc2,
+                                const int32_t *acc3, const int32_t *rq, int32_t n, int8_t *out, const int rshift,
+                                const int THREE)
 {
     const int32x4_t lo = vdupq_n_s32(p->act_min), hi = vdupq_n_s32(p->act_max);
     const int32_t zp = p->out_zp;
-    int8_t *out2 = out + n;
+    int8_t *out2 = out + n, *out3 = out + 2 * n;
     int32_t i;
-    for (i = n >> 2; i > 0; --i, acc += 4, acc2 += 4, rq += 12, out += 4, out2 += 4) {
+    for (i = n >> 2; i > 0; --i, acc += 4, acc2 += 4, acc3 += 4, rq += 12, out += 4, out2 += 4, out3 += 4) {
         const int32x4_t bias = vldrwq_s32(rq), mult = vldrwq_s32(rq + 4), shift = vldrwq_s32(rq + 8);
         int32x4_t v = lm_mve_rescale(vaddq_s32(vldrwq_s32(acc), bias), mult, shift, rshift);
         int32x4_t u = lm_mve_rescale(vaddq_s32(vldrwq_s32(acc2), bias), mult, shift, rshift);
         vstrbq_s32(out, vminq_s32(vmaxq_s32(vaddq_n_s32(v, zp), lo), hi));
         vstrbq_s32(out2, vminq_s32(vmaxq_s32(vaddq_n_s32(u, zp), lo), hi));
+        if (THREE) {
+            int32x4_t t = lm_mve_rescale(vaddq_s32(vldrwq_s32(acc3), bias), mult, shift, rshift);
+            vstrbq_s32(out3, vminq_s32(vmaxq_s32(vaddq_n_s32(t, zp), lo), hi));
+        }
     }
     if (n & 3) {
         const mve_pred16_t pred = vctp32q((uint32_t)(n & 3));
         vstrbq_p_s32(out, lm_mve_regs_rq(acc, rq, zp, lo, hi, rshift), pred);
         vstrbq_p_s32(out2, lm_mve_regs_rq(acc2, rq, zp, lo, hi, rshift), pred);
+        if (THREE) {
+            vstrbq_p_s32(out3, lm_mve_regs_rq(acc3, rq, zp, lo, hi, rshift), pred);
+        }
     }
 }
 
@@ -200,11 +288,24 @@ static void lm_mve_regs_window(const lm_conv_params *p, const int8_t *in, int32_
         vstrbq_s8(dst, zp);
     }
     dst -= ((p->k_h * seg_pad + 15) & ~15) - kx0 * in_c;
-    for (ky = 0; ky < p->k_h; ++ky, dst += seg_pad, src += p->dil_h * row) {
-        const int32_t iy = iy0 + ky * p->dil_h;
-        if (iy >= 0 && iy < p->in_h && span > 0) {
-            lm_mve_fill(dst, src, span, 0);
+    if (span <= 0) {
+        return;
+    }
+    /* the kernel rows inside the input: [ky0, ky1) */
+    ky = iy0 < 0 ? (-iy0 + p->dil_h - 1) / p->dil_h : 0;
+    n = p->in_h - iy0 > 0 ? (p->in_h - iy0 + p->dil_h - 1) / p->dil_h : 0;
+    n = n < p->k_h ? n : p->k_h;
+    dst += ky * seg_pad;
+    src += ky * p->dil_h * row;
+    if (span <= 16) {               /* one predicated vector a row */
+        const mve_pred16_t pred = vctp8q((uint32_t)span);
+        for (; ky < n; ++ky, dst += seg_pad, src += p->dil_h * row) {
+            vstrbq_p_s8(dst, vldrbq_z_s8(src, pred), pred);
         }
+        return;
+    }
+    for (; ky < n; ++ky, dst += seg_pad, src += p->dil_h * row) {
+        lm_mve_fill(dst, src, span, 0);
     }
 }
 
@@ -235,13 +336,13 @@ typedef struct {
     const int8_t *w;
     int32_t vecs, packed, pairs, seg_pad;
     int8_t *win, *win2;
-    int32_t *acc, *acc2;
+    int32_t *acc, *acc2, *acc3;
 } lm_mve_regs_cfg;
 
 /* Output pixels a and b (b NULL: a alone; b's output follows a's): read in place when both
  * windows are inside, else both through windows in scratch. */
 LM_INLINE void lm_mve_regs_step(const lm_conv_params *p, const lm_mve_regs_cfg *c, const lm_mve_pix *a,
-                                const lm_mve_pix *b, int8_t *out, const int VS, const int rshift)
+                                const lm_mve_pix *b, int8_t *out, const int VS, const int SEG, const int rshift)
 {
     const int8_t *xa = a->x, *xb = b != 0 ? b->x : 0;
     const int32_t *offs = c->offs_in;
@@ -254,18 +355,48 @@ LM_INLINE void lm_mve_regs_step(const lm_conv_params *p, const lm_mve_regs_cfg *
         xb = b != 0 ? c->win2 : 0;
         offs = c->offs_win;
     }
-    lm_mve_regs_dots(xa, xb, offs, c->vecs, c->packed, c->w, c->pairs, c->acc, c->acc2, VS);
+    lm_mve_regs_dots(xa, xb, offs, c->vecs, c->packed, c->w, c->pairs, c->acc, c->acc2, VS, SEG);
     if (b != 0) {
-        lm_mve_regs_out2(p, c->acc, c->acc2, c->rq, p->out_c, out, rshift);
+        lm_mve_regs_outn(p, c->acc, c->acc2, 0, c->rq, p->out_c, out, rshift, 0);
     } else {
         lm_mve_regs_out(p, c->acc, c->rq, p->out_c, out, rshift);
     }
 }
 
+/* A 1x1 convolution of stride 1 without padding: every pixel's window is its own input bytes,
+ * the pixels of all rows and batches one run, the last ones (whose loads would pass the end
+ * of the input) through lm_mve_regs_step. */
+LM_INLINE void lm_mve_regs_flat(const lm_conv_params *p, const lm_mve_regs_cfg *c, int32_t *const *accs,
+                                const int8_t *in, int32_t reach, int8_t *out, const int VS, const int SEG,
+                                const int rshift)
+{
+    const int32_t in_c = p->in_c, out_c = p->out_c, plane = p->in_h * p->in_w, total = p->batches * plane;
+    const int32_t room = total * in_c - reach, hi = room < 0 ? 0 : (room / in_c + 1 < total ? room / in_c + 1 : total);
+    const int8_t *x = in;
+    int32_t n = 0;
+    for (; SEG == 2 && n + 2 < hi; n += 3, out += 3 * out_c, x += 3 * in_c) {
+        const int8_t *const bases[3] = {x, x + in_c, x + 2 * in_c};
+        lm_mve_regs_dots3(bases, c->offs_in, c->vecs, c->packed, c->w, c->pairs, accs, VS);
+        lm_mve_regs_outn(p, c->acc, c->acc2, c->acc3, c->rq, out_c, out, rshift, 1);
+    }
+    for (; n + 1 < hi; n += 2, out += 2 * out_c, x += 2 * in_c) {
+        lm_mve_regs_dots(x, x + in_c, c->offs_in, c->vecs, c->packed, c->w, c->pairs, c->acc, c->acc2, VS, SEG);
+        lm_mve_regs_outn(p, c->acc, c->acc2, 0, c->rq, out_c, out, rshift, 0);
+    }
+    for (; n < total; n += 2, out += 2 * out_c) {
+        const int32_t r = n % plane, r2 = (n + 1) % plane;
+        const lm_mve_pix a = {in + (n - r) * in_c, in + n * in_c, r / p->in_w, r % p->in_w, n < hi};
+        const lm_mve_pix b = {in + (n + 1 - r2) * in_c, in + (n + 1) * in_c, r2 / p->in_w, r2 % p->in_w, n + 1 < hi};
+        lm_mve_regs_step(p, c, &a, n + 1 < total ? &b : 0, out, VS, SEG, rshift);
+    }
+}
+
 /* The output pixels in pairs, in order over rows and batches (a pair may span two rows): runs
- * of pairs inside a row read in place by the tight loop, the others through lm_mve_regs_step. */
+ * of pairs inside a row read in place by the tight loop (SEG 2: three pixels at a time while
+ * three remain), the others through lm_mve_regs_step. scratch (SEG 2): a third row of sums. */
 LM_INLINE void lm_mve_conv_regs(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
-                                const int32_t *taps, int8_t *scratch, int8_t *out, const int VS, const int rshift)
+                                const int32_t *taps, int8_t *scratch, int8_t *out, const int VS, const int SEG,
+                                const int rshift)
 {
     const int32_t vecs = taps[0], packed = taps[1] != 0, reach = taps[2], seg_pad = taps[3];
     const int32_t n_offs = packed ? taps[1] : vecs, out_c = p->out_c, pairs = (out_c + 1) >> 1;
@@ -273,9 +404,15 @@ LM_INLINE void lm_mve_conv_regs(const lm_conv_params *p, const int8_t *in, const
     const int32_t span_h = (p->k_h - 1) * p->dil_h, window = (p->k_h * seg_pad + 31) & ~15;
     int32_t *acc = (int32_t *)(void *)(scratch + 2 * window);
     const lm_mve_regs_cfg c = {taps + 4, taps + 4 + n_offs, rq, w, vecs, packed, pairs, seg_pad,
-                               scratch, scratch + window, acc, acc + out_c + 4};
+                               scratch, scratch + window, acc, acc + out_c + 4, acc + 2 * (out_c + 4)};
+    int32_t *const accs[3] = {c.acc, c.acc2, c.acc3};
     lm_mve_pix pend = {0, 0, 0, 0, 0};
     int32_t b, oy, ox, lo, hi, have = 0;
+    if (p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 && p->pad_left == 0 &&
+        p->out_h == p->in_h && p->out_w == p->in_w) {
+        lm_mve_regs_flat(p, &c, accs, in, reach, out, VS, SEG, rshift);
+        return;
+    }
     for (b = 0; b < p->batches; ++b) {
         const int8_t *in_b = in + b * in_size;
         for (oy = 0; oy < p->out_h; ++oy) {
@@ -289,16 +426,21 @@ LM_INLINE void lm_mve_conv_regs(const lm_conv_params *p, const int8_t *in, const
                 const lm_mve_pix cur = {in_b, x + ox * step, iy0, ox * p->stride_w - p->pad_left, ox >= lo && ox < hi};
                 if (!have && ox >= lo && ox + 1 < hi) {      /* a run of pairs inside */
                     const int8_t *xi = cur.x;
+                    for (; SEG == 2 && ox + 2 < hi; ox += 3, out += 3 * out_c, xi += 3 * step) {
+                        const int8_t *const bases[3] = {xi, xi + step, xi + 2 * step};
+                        lm_mve_regs_dots3(bases, c.offs_in, vecs, packed, w, pairs, accs, VS);
+                        lm_mve_regs_outn(p, c.acc, c.acc2, c.acc3, rq, out_c, out, rshift, 1);
+                    }
                     for (; ox + 1 < hi; ox += 2, out += 2 * out_c, xi += 2 * step) {
-                        lm_mve_regs_dots(xi, xi + step, c.offs_in, vecs, packed, w, pairs, c.acc, c.acc2, VS);
-                        lm_mve_regs_out2(p, c.acc, c.acc2, rq, out_c, out, rshift);
+                        lm_mve_regs_dots(xi, xi + step, c.offs_in, vecs, packed, w, pairs, c.acc, c.acc2, VS, SEG);
+                        lm_mve_regs_outn(p, c.acc, c.acc2, 0, rq, out_c, out, rshift, 0);
                     }
                     --ox;
                 } else if (!have) {
                     pend = cur;
                     have = 1;
                 } else {
-                    lm_mve_regs_step(p, &c, &pend, &cur, out, VS, rshift);
+                    lm_mve_regs_step(p, &c, &pend, &cur, out, VS, SEG, rshift);
                     out += 2 * out_c;
                     have = 0;
                 }
@@ -306,25 +448,27 @@ LM_INLINE void lm_mve_conv_regs(const lm_conv_params *p, const int8_t *in, const
         }
     }
     if (have) {
-        lm_mve_regs_step(p, &c, &pend, 0, out, VS, rshift);
+        lm_mve_regs_step(p, &c, &pend, 0, out, VS, SEG, rshift);
     }
 }
 
-/* The kernel for any number of vectors (regs_s8) and for 1, 2, 3 (regs1_s8 ...), each with its
- * `_rshift` twin. */
-#define LM_MVE_CONV_REGS(NAME, VS)                                                                           \
+/* The kernel for any number of vectors (regs_s8; regs_t_s8, 4 vectors: weights in segments of two,
+ * three pixels at a time) and for 1, 2, 3 (regs1_s8 ...; 1 and 2 also three pixels at a time),
+ * each with its `_rshift` twin. */
+#define LM_MVE_CONV_REGS(NAME, VS, SEG)                                                                         \
     void lm_mve_conv_##NAME##_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,  \
                                  const int32_t *taps, int8_t *scratch, int8_t *out)                           \
     {                                                                                                        \
-        lm_mve_conv_regs(p, in, w, rq, taps, scratch, out, VS, 0);                                           \
+        lm_mve_conv_regs(p, in, w, rq, taps, scratch, out, VS, SEG, 0);                                         \
     }                                                                                                        \
     void lm_mve_conv_##NAME##_rshift_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w,           \
                                         const int32_t *rq, const int32_t *taps, int8_t *scratch, int8_t *out) \
     {                                                                                                        \
-        lm_mve_conv_regs(p, in, w, rq, taps, scratch, out, VS, 1);                                           \
+        lm_mve_conv_regs(p, in, w, rq, taps, scratch, out, VS, SEG, 1);                                         \
     }
 
-LM_MVE_CONV_REGS(regs, 0)
-LM_MVE_CONV_REGS(regs1, 1)
-LM_MVE_CONV_REGS(regs2, 2)
-LM_MVE_CONV_REGS(regs3, 3)
+LM_MVE_CONV_REGS(regs, 0, 3)
+LM_MVE_CONV_REGS(regs_t, 0, 2)
+LM_MVE_CONV_REGS(regs1, 1, 2)
+LM_MVE_CONV_REGS(regs2, 2, 2)
+LM_MVE_CONV_REGS(regs3, 3, 3)

@@ -12,7 +12,9 @@
  * odd channels; 16 -> 8: all 16), the zero point and clamp act on 8 int16 lanes at a time.
  * Interior windows read the input in place through the tap offsets; a border window's taps
  * outside the input point to a row of the input zero point instead. The last pass's store is
- * predicated (VCTP) instead of a scalar tail.
+ * predicated (VCTP) instead of a scalar tail. The unrolled 3x3 kernels can instead read padded
+ * rows from a band of the k_h input rows with their padding columns (band mode, chosen by
+ * lite_micro/ops/mve.py band_mode): every window of such a row is then an interior one.
  */
 #include "lm_mve.h"
 
@@ -232,42 +234,82 @@ static void lm_mve_dw_edge(const lm_dwconv_params *p, const int32_t *inner, cons
     }
 }
 
-/* scratch: the border offsets (2P int32), zrow, then a copied window for the last pixel (its
- * loads past the last channel would leave the input otherwise). */
+/* One band row of the 3x3 window rows: the input row iy (in_zp outside the input) from column
+ * -pad_left on; the band's padding columns hold in_zp from the start and stay so. */
+static void lm_mve_dw_band_row(const lm_dwconv_params *p, const int8_t *in_b, int32_t iy, int32_t band_w,
+                               int8_t *dst)
+{
+    const int32_t in_c = p->in_c, j0 = p->pad_left, j1 = p->pad_left + p->in_w < band_w ? p->pad_left + p->in_w : band_w;
+    if (j1 > j0) {
+        const int inside = iy >= 0 && iy < p->in_h;
+        lm_mve_fill(dst + j0 * in_c, inside ? in_b + iy * p->in_w * in_c : 0, (j1 - j0) * in_c, (int8_t)p->in_zp);
+    }
+}
+
+/* Output pixels [ox, hi) of a row whose windows lie inside the memory at x (the window base of
+ * pixel ox, steps of stride_w pixels): no checks per pixel; twin: two pixels per pass. */
+LM_INLINE int8_t *lm_mve_dw_span(const lm_dwconv_params *p, const int8_t *x, const lm_mve_window *win, int32_t ox,
+                                 int32_t hi, const int8_t *w, const int32_t *rq, const uint8_t *gofs,
+                                 const lm_mve_dw_out *q, int8_t *out, const int gather, const int twin, const int k3,
+                                 const int clamp, const int rshift)
+{
+    const int32_t in_c = p->in_c, out_c = p->out_c;
+    for (; twin && ox + 1 < hi; ox += 2, x += 2 * in_c, out += 2 * out_c) {
+        lm_mve_dw_pass(x, win, w, rq, q, out, gofs, 0, 0, 1, clamp, rshift, k3);
+    }
+    for (; ox < hi; ++ox, x += p->stride_w * in_c, out += out_c) {
+        lm_mve_dw_pixel(p, x, win, w, rq, gofs, q, out, gather, clamp, rshift, k3);
+    }
+    return out;
+}
+
+/* scratch: the border offsets (2P int32), zrow, a copied window for the last pixel (its
+ * loads past the last channel would leave the input otherwise), then (3x3 kernels, band mode
+ * taps[2 + 6P] > 0) the band: the k_h input rows of an output row, padding columns included,
+ * band_w = (out_w - 1) * stride_w + k_w pixels each, + 16 bytes. Band mode 1: the output rows
+ * whose windows leave the input at the top or bottom read the band; 2: every row does. */
 LM_INLINE void lm_mve_dw_run(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                          const int32_t *taps, const uint8_t *gofs, int8_t *scratch, int8_t *out, const int gather,
                          const int twin, const int k3, const int clamp, const int rshift)
 {
     const int32_t in_h = p->in_h, in_w = p->in_w, in_c = p->in_c, out_c = p->out_c, pairs = taps[0], one = taps[1];
     const int32_t span_h = (p->k_h - 1) * p->dil_h, span_w = (p->k_w - 1) * p->dil_w;
+    const int32_t band_mode = k3 ? taps[2 + 6 * pairs] : 0, band_w = (p->out_w - 1) * p->stride_w + p->k_w;
     int32_t *edge_offs = (int32_t *)(void *)scratch;
-    int8_t *zrow = scratch + 8 * pairs, *window = zrow + in_c + 16;
+    int8_t *zrow = scratch + 8 * pairs, *window = zrow + in_c + 16, *band = window + p->k_h * p->k_w * in_c + 16;
     const lm_mve_window inner = {taps + 2, pairs, one, in_c, k3 ? in_w * in_c : 0};
     const lm_mve_window edge = {edge_offs, pairs, one, 0, 0}, copied = {taps + 2 + 2 * pairs, pairs, one, 0, 0};
+    const lm_mve_window banded = {0, pairs, one, in_c, band_w * in_c};
     const lm_mve_dw_out q = {vdupq_n_s8((int8_t)p->act_min), vdupq_n_s8((int8_t)p->act_max), p->out_zp};
     /* the interior columns: [ox_lo, ox_hi) */
     const int32_t ox_lo = (p->pad_left + p->stride_w - 1) / p->stride_w, room = in_w - 1 - span_w + p->pad_left;
     const int32_t ox_hi = room < 0 ? 0 : (room / p->stride_w + 1 < p->out_w ? room / p->stride_w + 1 : p->out_w);
     int32_t b, oy, ox, n;
-    for (n = 0; n < in_c + 16; n += 16) {
-        vstrbq_s8(zrow + n, vdupq_n_s8((int8_t)p->in_zp));
+    lm_mve_fill(zrow, 0, in_c + 16, (int8_t)p->in_zp);
+    if (band_mode) {
+        lm_mve_fill(band, 0, p->k_h * band_w * in_c + 16, (int8_t)p->in_zp);
     }
     for (b = 0; b < p->batches; ++b) {
         const int8_t *in_b = in + b * in_h * in_w * in_c;
         for (oy = 0; oy < p->out_h; ++oy) {
             const int32_t iy0 = oy * p->stride_h - p->pad_top;
+            const int inside = iy0 >= 0 && iy0 + span_h < in_h;
             const int32_t end = oy == p->out_h - 1 ? p->out_w - 1 : p->out_w;     /* the last pixel is copied */
-            const int32_t hi = iy0 >= 0 && iy0 + span_h < in_h ? (ox_hi < end ? ox_hi : end) : 0;
+            const int32_t hi = inside ? (ox_hi < end ? ox_hi : end) : 0;
+            if (band_mode == 2 || (band_mode == 1 && !inside)) {
+                for (n = 0; n < p->k_h; ++n) {
+                    lm_mve_dw_band_row(p, in_b, iy0 + n, band_w, band + n * band_w * in_c);
+                }
+                out = lm_mve_dw_span(p, band, &banded, 0, p->out_w, w, rq, gofs, &q, out, gather, twin, k3, clamp,
+                                     rshift);
+                continue;
+            }
             for (ox = 0; ox < p->out_w;) {
                 const int32_t ix0 = ox * p->stride_w - p->pad_left;
                 const int8_t *x = in_b + (iy0 * in_w + ix0) * in_c;
                 if (ox >= ox_lo && ox < hi) {       /* the row's interior run: no checks per pixel */
-                    for (; twin && ox + 1 < hi; ox += 2, x += 2 * in_c, out += 2 * out_c) {
-                        lm_mve_dw_pass(x, &inner, w, rq, &q, out, gofs, 0, 0, 1, clamp, rshift, k3);
-                    }
-                    for (; ox < hi; ++ox, x += p->stride_w * in_c, out += out_c) {
-                        lm_mve_dw_pixel(p, x, &inner, w, rq, gofs, &q, out, gather, clamp, rshift, k3);
-                    }
+                    out = lm_mve_dw_span(p, x, &inner, ox, hi, w, rq, gofs, &q, out, gather, twin, k3, clamp, rshift);
+                    ox = hi;
                     continue;
                 }
                 if (oy == p->out_h - 1 && ox == p->out_w - 1) {
