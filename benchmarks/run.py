@@ -115,10 +115,11 @@ SMLAD_LIMIT = 0.5           # cycles per MAC: one SMLAD (two MACs) per cycle
 
 def kernel_family(kernel: str) -> str:
     """A kernel's name without its per-layer instance part (lm_dw3x3_c32_w24_h_q1_l24 ->
-    lm_dw3x3): the words up to the first one made of a letter and digits."""
+    lm_dw3x3): the words up to the first one made of a letter and digits other than a type
+    (lm_conv_s8 and lm_conv_s16 stay apart)."""
     words = kernel.split("_")
     for k, word in enumerate(words[1:], 1):
-        if re.fullmatch(r"[a-z]\d+", word):
+        if re.fullmatch(r"[a-z]\d+", word) and word not in ("s8", "s16", "s32"):
             return "_".join(words[:k])
     return kernel
 
