@@ -149,7 +149,20 @@ CASES = [
     ("dw3x3-m3-c5-same", lambda: dw_case(9, 6, 5, 5, 3, 3, 1, "SAME", True), "lm_mve_dwconv_rshift_s8", True),
     # one input channel: run as a plain convolution, the window in registers (packed words)
     ("dw5x5-m2-c1-s2", lambda: dw_case(10, 9, 8, 1, 2, 5, 2, "SAME", False), "lm_mve_conv_regs_rshift_s8", False),
-    ("dw3x3-m8-c1-s2", lambda: dw_case(30, 9, 10, 1, 8, 3, 2, "SAME", True), "lm_mve_conv_regs1_rshift_s8", True),
+    # 3x3, one input channel, multiplier a multiple of 8 (lm_mve_dw1): input bytes as scalars x
+    # 8 channels' weights, two pixels at a time, an odd last pixel alone, rows through a band
+    ("dw3x3-m8-c1-s2", lambda: dw_case(30, 9, 10, 1, 8, 3, 2, "SAME", True), "lm_mve_dw1_rshift_s8", True),
+    ("dw3x3-m8-c1-valid-relu", lambda: dw_case(46, 7, 9, 1, 8, 3, 1, "VALID", False, act="RELU"),
+     "lm_mve_dw1_rshift_s8", True),
+    ("dw3x3-m8-c1-same-odd", lambda: dw_case(47, 7, 11, 1, 8, 3, 1, "SAME", True), "lm_mve_dw1_rshift_s8", False),
+    ("dw3x3-m8-c1-valid-s2-relu6", lambda: dw_case(48, 10, 9, 1, 8, 3, 2, "VALID", True, act="RELU6"),
+     "lm_mve_dw1_rshift_s8", False),
+    ("dw3x3-m16-c1-s2", lambda: dw_case(49, 9, 9, 1, 16, 3, 2, "SAME", True), "lm_mve_dw1_rshift_s8", False),
+    ("dw3x3-m8-c1-left-shift", lambda: dw_case(52, 6, 7, 1, 8, 3, 2, "SAME", True, out_scale=1e-4),
+     "lm_mve_dw1_s8", False),
+    # other multipliers and kernel sizes of one input channel stay plain convolutions
+    ("dw3x3-m4-c1-s2-same", lambda: dw_case(50, 8, 7, 1, 4, 3, 2, "SAME", True), "lm_mve_conv_regs1_rshift_s8",
+     False),
     ("dw10x8-m8-c1-s2", lambda: dw_case(41, 14, 12, 1, 8, 8, 2, "SAME", True), "lm_mve_conv_regs_t_rshift_s8",
      False),
     ("dw3x3-m3-c2-gather", lambda: dw_case(34, 5, 6, 2, 3, 3, 1, "VALID", True), "lm_mve_dwconv_rshift_s8", False),

@@ -286,6 +286,8 @@ BAND_ALL_WIDTH = 8      # measured on kws_ref_model (out_w 5): the band for ever
 
 def _depthwise(layer: Layer) -> Layer:
     p = dict(layer.params)
+    if p["in_c"] == 1 and p["depth_mult"] % 8 == 0 and (p["k_h"], p["k_w"], p["dil_w"]) == (3, 3, 1):
+        return _dw_one_channel(layer)
     if p["in_c"] == 1 and regs_plan(p) is not None:
         return _conv(_as_conv(layer))
     w = {c.name: c for c in layer.consts}["weights"].values          # [k_h, k_w, out_c]
@@ -315,6 +317,28 @@ def _depthwise(layer: Layer) -> Layer:
                                args=args, scratch_bytes=8 * len(pairs) + in_c + 16 + k_h * k_w * in_c + 16 + band,
                                note=f"depthwise multiplier {mult}, MVE: "
                                + ("2 pixels x 8 channels" if twin else "16 channels") + " x tap pairs per pass")
+
+
+def _dw_one_channel(layer: Layer) -> Layer:
+    """3x3, dil_w 1, one input channel, depth multiplier a multiple of 8: lm_mve_dw1_s8, the
+    output channels in int32 lanes, each tap's input byte a scalar times the tap's weights."""
+    p = dict(layer.params)
+    out_c = p["out_c"]
+    band_w = (p["out_w"] - 1) * p["stride_w"] + 3
+    order = np.arange(out_c).reshape(-1, 4, 2).transpose(0, 2, 1).reshape(-1)     # 0,2,4,6,1,3,5,7 per 8
+    w = np.asarray({c.name: c for c in layer.consts}["weights"].values).reshape(9, out_c)[:, order]
+    tables = [_per_row(layer, name, out_c, 8).values[order].reshape(-1, 4) for name in ("bias", "mult", "shift")]
+    consts = [ConstArray("weights", "int8_t", w.reshape(9, -1, 8).transpose(1, 0, 2).reshape(-1),
+                         f"weights [9 taps][{out_c} channels] as [channel/8][tap][8], each 8 in the order "
+                         "0,2,4,6,1,3,5,7"),
+              ConstArray("rq", "int32_t", np.concatenate(tables, axis=1).reshape(-1),
+                         "per 4 channels (in the weights' order): bias, mult, shift")]
+    args = [ParamsArg(), TensorArg(layer.op.input("input"), const=True), ConstArg("weights"), ConstArg("rq"),
+            ScratchArg(), TensorArg(layer.op.outputs[0])]
+    return dataclasses.replace(layer, kernel="lm_mve_dw1_s8", runtime=(*MVE_HEADERS, "lm_mve_dwconv.c"),
+                               consts=consts, args=args, scratch_bytes=3 * band_w + 16,
+                               note=f"3x3 depthwise of one input channel, multiplier {p['depth_mult']}, MVE: "
+                               "input bytes as scalars x 8 channels' weights, two pixels per weight load")
 
 
 def _retarget(kernel: str, runtime: str):

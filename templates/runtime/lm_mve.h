@@ -169,6 +169,14 @@ void lm_mve_dwconv_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t 
 void lm_mve_dwconv_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
                              const int32_t *taps, const uint8_t *gofs, int8_t *scratch, int8_t *out);
 
+/* DEPTHWISE_CONV_2D 3x3, dil_w 1, one input channel, depth multiplier a multiple of 8: w int8
+ * [out_c / 8][9][8], rq per 4 channels bias, mult, shift, both in the channel order
+ * lm_mve_dwconv.c gives; scratch: 3 rows of (out_w - 1) * stride_w + 3 bytes, + 16. */
+void lm_mve_dw1_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                   int8_t *scratch, int8_t *out);
+void lm_mve_dw1_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                          int8_t *scratch, int8_t *out);
+
 /* ADD, SUB and MUL without broadcasting (one row, both inputs contiguous), four elements per
  * step. */
 void lm_mve_add_s8(const lm_eltwise_params *p, const int8_t *in1, const int8_t *in2, int8_t *out);

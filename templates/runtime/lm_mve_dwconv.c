@@ -403,3 +403,220 @@ void lm_mve_dwconv_x2_3x3_rshift_s8(const lm_dwconv_params *p, const int8_t *in,
 {
     lm_mve_dw(p, in, w, rq, taps, 0, scratch, out, 0, 1, 1, 1);
 }
+
+/* DEPTHWISE_CONV_2D 3x3, dil_w 1, one input channel, depth multiplier a multiple of 8
+ * (lm_mve_dw1_s8).
+ *
+ * Output channels in int32 lanes: per tap, the input byte (a scalar) times the tap's weights
+ * (VLDRB.S32, four channels a load) accumulated by VMLA.S32, 8 channels (two vectors) at a
+ * time for two neighbouring output pixels, so that each weight load feeds two pixels. w: int8
+ * [out_c / 8][9][8], each 8 channels in the order 0, 2, 4, 6, 1, 3, 5, 7: the two vectors
+ * narrow back to channel order with
+ * VQMOVNB/VQMOVNT. rq: per 4 channels in that order, bias, mult, shift. The bias holds the input
+ * zero-point term (lm_dwconv.h), so a padded tap reads in_zp: each output row reads a band
+ * of its input rows with their padding columns (in_zp) copied into scratch. */
+typedef struct {
+    const int8_t *w;
+    const int32_t *rq;
+    int32_t out_c, zp, lo, hi;
+} lm_mve_dw1_ctx;
+
+/* One pixel's 8 channels of a group, requantized in lo (channels 0, 2, 4, 6) and hi (1, 3, 5,
+ * 7): narrowed with saturation to int16 in channel order, the output zero point added with
+ * saturation (the clamp range lies inside int8, so the result is unchanged), clamped (or,
+ * without `clamp`, for the range -128..127, saturated to int8) and stored. */
+LM_INLINE void lm_mve_dw1_out(int32x4_t lo, int32x4_t hi, const lm_mve_dw1_ctx *c, int8_t *out, const int clamp)
+{
+    int16x8_t v = vqaddq_n_s16(vqmovntq_s32(vqmovnbq_s32(vdupq_n_s16(0), lo), hi), (int16_t)c->zp);
+    if (clamp) {
+        v = vminq_s16(vmaxq_s16(v, vdupq_n_s16((int16_t)c->lo)), vdupq_n_s16((int16_t)c->hi));
+    } else {
+        v = vreinterpretq_s16_s8(vqmovnbq_s16(vdupq_n_s8(0), v));
+    }
+    vstrbq_s16(out, v);
+}
+
+typedef struct {
+    int32x4_t a0, a1, b0, b1;       /* channels 0-3 and 4-7 of a group, the first and second pixel */
+} lm_mve_dw1_acc;
+
+/* One tap: input bytes at x (and x + dx), the tap's 8 weights at w (the C twin of one tap of
+ * lm_mve_dw1_k3x2, for a pixel alone). */
+LM_INLINE void lm_mve_dw1_tap(lm_mve_dw1_acc *a, const int8_t *x, int32_t dx, const int8_t *w, const int two)
+{
+    const int32x4_t w0 = vldrbq_s32(w), w1 = vldrbq_s32(w + 4);
+    const int32_t v0 = x[0];
+    a->a0 = vmlaq_n_s32(a->a0, w0, v0);
+    a->a1 = vmlaq_n_s32(a->a1, w1, v0);
+    if (two) {
+        const int32_t v1 = x[dx];
+        a->b0 = vmlaq_n_s32(a->b0, w0, v1);
+        a->b1 = vmlaq_n_s32(a->b1, w1, v1);
+    }
+}
+
+/* Inline assembly for the 3x3 taps of two pixels: per tap the two input bytes at
+ * xr + kx and xb + kx, the tap's 8 weights at w + wo, four VMLA; each row then steps both by
+ * `row` (gcc's code for the intrinsics reloaded the weights). */
+#define LM_MVE_DW1_TAP(kx, wo, wo4)                                                        \
+    "ldrsb %[s0], [%[xr], #" kx "]\n\t"                                                    \
+    "ldrsb %[s1], [%[xb], #" kx "]\n\t"                                                    \
+    "vldrb.s32 %q[t0], [%[w], #" wo "]\n\t"                                                \
+    "vldrb.s32 %q[t1], [%[w], #" wo4 "]\n\t"                                               \
+    "vmla.s32 %q[a0], %q[t0], %[s0]\n\t"                                                   \
+    "vmla.s32 %q[a1], %q[t1], %[s0]\n\t"                                                   \
+    "vmla.s32 %q[b0], %q[t0], %[s1]\n\t"                                                   \
+    "vmla.s32 %q[b1], %q[t1], %[s1]\n\t"
+#define LM_MVE_DW1_ROW(w0, w1, w2, w3, w4, w5)                                            \
+    LM_MVE_DW1_TAP("0", w0, w1) LM_MVE_DW1_TAP("1", w2, w3) LM_MVE_DW1_TAP("2", w4, w5)    \
+    "add %[xr], %[xr], %[row]\n\t"                                                         \
+    "add %[xb], %[xb], %[row]\n\t"
+
+LM_INLINE void lm_mve_dw1_k3x2(lm_mve_dw1_acc *a, const int8_t *xr, const int8_t *xb, int32_t row, const int8_t *w)
+{
+    int32x4_t t0, t1;
+    int32_t s0, s1;
+    __asm__ volatile(LM_MVE_DW1_ROW("0", "4", "8", "12", "16", "20")
+                     LM_MVE_DW1_ROW("24", "28", "32", "36", "40", "44")
+                     LM_MVE_DW1_ROW("48", "52", "56", "60", "64", "68")
+                     : [a0] "+w"(a->a0), [a1] "+w"(a->a1), [b0] "+w"(a->b0), [b1] "+w"(a->b1), [t0] "=&w"(t0),
+                       [t1] "=&w"(t1), [s0] "=&r"(s0), [s1] "=&r"(s1), [xr] "+r"(xr), [xb] "+r"(xb)
+                     : [w] "l"(w), [row] "r"(row)
+                     : "memory");
+}
+
+/* lm_mve_dw1_group_out for two pixels, 8 channels, right shifts only, the range -128..127,
+ * in assembly (gcc's code for the intrinsics moved zero vectors into every narrowing). */
+#define LM_MVE_DW1_RESCALE2(m, sh, x, y)                                                  \
+    "vldrw.32 %q[t0], [%[rq], #" m "]\n\t"                                                 \
+    "vldrw.32 %q[t1], [%[rq], #" sh "]\n\t"                                                \
+    "vqrdmulh.s32 %q[" x "], %q[" x "], %q[t0]\n\t"                                         \
+    "vqrdmulh.s32 %q[" y "], %q[" y "], %q[t0]\n\t"                                         \
+    "vshr.s32 %q[t0], %q[" x "], #31\n\t"                                                  \
+    "vqadd.s32 %q[" x "], %q[" x "], %q[t0]\n\t"                                            \
+    "vshr.s32 %q[t0], %q[" y "], #31\n\t"                                                  \
+    "vqadd.s32 %q[" y "], %q[" y "], %q[t0]\n\t"                                            \
+    "vrshl.s32 %q[" x "], %q[" x "], %q[t1]\n\t"                                            \
+    "vrshl.s32 %q[" y "], %q[" y "], %q[t1]\n\t"
+#define LM_MVE_DW1_NARROW(lo, hi, t, o)                                                   \
+    "vqmovnb.s32 %q[" t "], %q[" lo "]\n\t"                                                \
+    "vqmovnt.s32 %q[" t "], %q[" hi "]\n\t"                                                \
+    "vqadd.s16 %q[" t "], %q[" t "], %[zp]\n\t"                                             \
+    "vqmovnb.s16 %q[" lo "], %q[" t "]\n\t"                                                \
+    "vstrb.16 %q[" lo "], [%[" o "]]\n\t"
+
+LM_INLINE void lm_mve_dw1_out2_asm(lm_mve_dw1_acc *a, const int32_t *rq, int32_t zp, int8_t *out, int8_t *out2)
+{
+    int32x4_t t0, t1;
+    __asm__ volatile(LM_MVE_DW1_RESCALE2("16", "32", "a0", "b0") LM_MVE_DW1_RESCALE2("64", "80", "a1", "b1")
+                     LM_MVE_DW1_NARROW("a0", "a1", "t0", "o") LM_MVE_DW1_NARROW("b0", "b1", "t1", "o2")
+                     : [a0] "+w"(a->a0), [a1] "+w"(a->a1), [b0] "+w"(a->b0), [b1] "+w"(a->b1), [t0] "=&w"(t0),
+                       [t1] "=&w"(t1)
+                     : [rq] "r"(rq), [zp] "r"(zp), [o] "l"(out), [o2] "l"(out2)
+                     : "memory");
+}
+
+/* Requantize a group's accumulators (rq: bias, mult, shift of channels 0, 2, 4, 6, then of
+ * 1, 3, 5, 7), each pair of mult and shift loaded once for both pixels, and store them. */
+LM_INLINE void lm_mve_dw1_group_out(lm_mve_dw1_acc *a, const int32_t *rq, const lm_mve_dw1_ctx *c, int8_t *out,
+                                    const int two, const int clamp, const int rshift)
+{
+    int32x4_t m, s;
+    if (two && !clamp && rshift) {
+        lm_mve_dw1_out2_asm(a, rq, c->zp, out, out + c->out_c);
+        return;
+    }
+    m = vldrwq_s32(rq + 4);
+    s = vldrwq_s32(rq + 8);
+    a->a0 = lm_mve_rescale(a->a0, m, s, rshift);
+    if (two) {
+        a->b0 = lm_mve_rescale(a->b0, m, s, rshift);
+    }
+    m = vldrwq_s32(rq + 16);
+    s = vldrwq_s32(rq + 20);
+    a->a1 = lm_mve_rescale(a->a1, m, s, rshift);
+    lm_mve_dw1_out(a->a0, a->a1, c, out, clamp);
+    if (two) {
+        a->b1 = lm_mve_rescale(a->b1, m, s, rshift);
+        lm_mve_dw1_out(a->b0, a->b1, c, out + c->out_c, clamp);
+    }
+}
+
+/* Output channels [0, out_c) of one pixel (two = 0) or of two (two = 1, the second's window
+ * at x + dx, its output at out + out_c), 8 channels a group (w: [group][tap][8]). Taps at x +
+ * ky * row + kx. eight: out_c is 8. */
+LM_INLINE void lm_mve_dw1_pixels(const lm_mve_dw1_ctx *c, const int8_t *x, int32_t dx, int32_t row, int8_t *out,
+                                 const int two, const int eight, const int clamp, const int rshift)
+{
+    const int32_t out_c = eight ? 8 : c->out_c;
+    const int32_t *rq = c->rq;
+    const int8_t *w = c->w;
+    int32_t g, t;
+    for (g = 0; g < out_c; g += 8, rq += 24, w += 72) {
+        lm_mve_dw1_acc a;
+        a.a0 = a.b0 = vldrwq_s32(rq);
+        a.a1 = a.b1 = vldrwq_s32(rq + 12);
+        if (two) {
+            lm_mve_dw1_k3x2(&a, x, x + dx, row, w);
+        } else {
+            for (t = 0; t < 9; ++t) {
+                lm_mve_dw1_tap(&a, x + (t / 3) * row + t % 3, 0, w + 8 * t, 0);
+            }
+        }
+        lm_mve_dw1_group_out(&a, rq, c, out + g, two, clamp, rshift);
+    }
+}
+
+/* One output row from its band (k_h rows of band_w bytes, padding included): pixels two at a
+ * time, an odd last one alone. */
+LM_INLINE void lm_mve_dw1_row(const lm_dwconv_params *p, const lm_mve_dw1_ctx *c, const int8_t *band,
+                              int32_t band_w, int8_t *out, const int eight, const int clamp, const int rshift)
+{
+    const int32_t sw = p->stride_w, out_w = p->out_w;
+    int32_t ox;
+    for (ox = 0; ox + 1 < out_w; ox += 2, band += 2 * sw, out += 2 * c->out_c) {
+        lm_mve_dw1_pixels(c, band, sw, band_w, out, 1, eight, clamp, rshift);
+    }
+    if (ox < out_w) {
+        lm_mve_dw1_pixels(c, band, 0, band_w, out, 0, eight, clamp, rshift);
+    }
+}
+
+/* scratch: the band of k_h input rows an output row reads (rows iy0 + ky * dil_h), band_w =
+ * (out_w - 1) * stride_w + 3 bytes each from column -pad_left, in_zp
+ * outside the input, + 16 bytes. */
+LM_INLINE void lm_mve_dw1(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                          int8_t *scratch, int8_t *out, const int rshift)
+{
+    const lm_mve_dw1_ctx c = {w, rq, p->out_c, p->out_zp, p->act_min, p->act_max};
+    const int32_t band_w = (p->out_w - 1) * p->stride_w + 3;
+    const int clamp = p->act_min != -128 || p->act_max != 127;
+    int32_t b, oy, ky;
+    lm_mve_fill(scratch, 0, p->k_h * band_w + 16, (int8_t)p->in_zp);
+    for (b = 0; b < p->batches; ++b) {
+        const int8_t *in_b = in + b * p->in_h * p->in_w;
+        for (oy = 0; oy < p->out_h; ++oy, out += p->out_w * p->out_c) {
+            const int32_t iy0 = oy * p->stride_h - p->pad_top;
+            for (ky = 0; ky < p->k_h; ++ky) {
+                lm_mve_dw_band_row(p, in_b, iy0 + ky * p->dil_h, band_w, scratch + ky * band_w);
+            }
+            if (p->out_c == 8 && !clamp) {
+                lm_mve_dw1_row(p, &c, scratch, band_w, out, 1, 0, rshift);
+            } else {
+                lm_mve_dw1_row(p, &c, scratch, band_w, out, 0, clamp, rshift);
+            }
+        }
+    }
+}
+
+void lm_mve_dw1_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                   int8_t *scratch, int8_t *out)
+{
+    lm_mve_dw1(p, in, w, rq, scratch, out, 0);
+}
+
+void lm_mve_dw1_rshift_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, const int32_t *rq,
+                          int8_t *scratch, int8_t *out)
+{
+    lm_mve_dw1(p, in, w, rq, scratch, out, 1);
+}
