@@ -169,6 +169,16 @@ LM_INLINE void lm_mve_regs_seg3(const int8_t *const *base, const int32_t *offs, 
                       vuninitializedq_s8(), vuninitializedq_s8()};
     int32_t *acc = accs[0], *acc2 = accs[1], *acc3 = accs[2];
     int k;
+#if !defined(__OPTIMIZE__)
+    /* unoptimized builds: the three-pixel block needs more registers than -O0 leaves, so each
+     * pixel takes the one-pixel block over the same weights (same sums) */
+    (void)acc2;
+    (void)acc3;
+    for (k = 0; k < 3; ++k) {
+        lm_mve_regs_seg1(base[k], offs, packed, w, pairs, accs[k], vs, first);
+    }
+    return;
+#endif
     for (k = 0; k < 3; ++k) {
         x[2 * k] = packed ? lm_mve_words(base[k], offs) : vldrbq_s8(base[k] + offs[0]);
         if (vs > 1) {
