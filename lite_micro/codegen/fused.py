@@ -29,9 +29,9 @@ def fused_calls(layers: list[Layer], f, offsets: dict[int, int], arena: str, sym
         if call.kind == "move":
             lines.append(f"memmove({ptr(call.dst)}, {ptr(call.src)}, {call.nbytes});")
             continue
-        pos = f.positions[ROLE[call.kind]]
+        key = struct_key(f, call)
+        pos = key[0]
         layer = layers[pos]
-        key = (pos, repr(call.params))
         if key not in keys:
             keys[key] = symbol(pos, sum(1 for p, _, _ in structs if p == pos))
             structs.append((pos, keys[key], call.params))
@@ -48,10 +48,15 @@ def fused_calls(layers: list[Layer], f, offsets: dict[int, int], arena: str, sym
     return lines, structs
 
 
+def struct_key(f, call) -> tuple[int, str]:
+    """(layer position, params) of a call: calls with the same key share one params struct."""
+    return f.positions[ROLE[call.kind]], repr(call.params)
+
+
 def fused_struct_counts(f) -> dict[int, int]:
     """{layer position: params structs its calls define} for a fused block: one per distinct
     params (as fused_calls names them); the layers' own whole-layer structs are not defined."""
-    keys = {(f.positions[ROLE[c.kind]], repr(c.params)) for c in f.calls if c.kind != "move"}
+    keys = {struct_key(f, c) for c in f.calls if c.kind != "move"}
     return {pos: sum(1 for p, _ in keys if p == pos) for pos in f.positions}
 
 
