@@ -42,7 +42,7 @@ from .shape_ops import requant_multiplier
 
 INT16_MIN, INT16_MAX = -32768, 32767
 ADD_LEFT_SHIFT = 15                  # CalculateOpDataAdd / Sub for int16 outputs
-CONV_RUNTIME = ("lm_eltwise.h", "lm_reduce.h", "lm_s16.h", "lm_s16_conv.c")
+CONV_RUNTIME = ("lm_eltwise.h", "lm_reduce.h", "lm_s16.h", "lm_s16_rq.h", "lm_s16_conv.c")
 ELTWISE_RUNTIME = ("lm_eltwise.h", "lm_reduce.h", "lm_s16.h", "lm_s16_eltwise.c")
 POOL_RUNTIME = ("lm_eltwise.h", "lm_reduce.h", "lm_s16.h", "lm_s16_pool.c")
 SOFTMAX_RUNTIME = ("lm_eltwise.h", "lm_reduce.h", "lm_s16.h", "lm_s16_softmax.c")

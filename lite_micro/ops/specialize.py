@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 
 from .. import quant
-from . import conv, conv_rows, pooling
+from . import conv, conv_rows, pooling, s16_dsp
 from .base import ConstArg, ConstArray, Layer, ParamsArg, ScratchArg, TensorArg
 from .requant import rq2_table, rq_table
 
@@ -59,6 +59,7 @@ RULES: dict[str, Callable[[Layer, tuple[str, ...]], Layer]] = {
 
 
 def specialize(layers: list[Layer], features: tuple[str, ...]) -> list[Layer]:
+    layers = [s16_dsp.for_target(layer, features) for layer in layers]      # int16x8 conv / FC
     return [RULES[layer.op.kind](layer, features) if layer.op.kind in RULES and layer.kernel else layer
             for layer in layers]
 

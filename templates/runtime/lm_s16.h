@@ -32,6 +32,27 @@ typedef struct {
     int32_t acc32;                         /* 1: 32-bit accumulation (int32 bias), 0: 64-bit */
 } lm_s16_conv_params;
 
+/* lm_conv_s16_dsp (lm_s16_dsp.c): CONV_2D with one group, and FULLY_CONNECTED as a 1x1
+ * convolution over a 1 x batches image. Weights per quad of output channels (zeros pad the
+ * last), per tap [k_h][k_w]: the in_c / 2 pairs, each as 4 words (one per channel: channel
+ * c's weights of input channels 2i, 2i + 1 as int16 halves), then for an odd in_c the last
+ * input channel's 4 weights as 2 words of int16 halves; tap_words words per tap. */
+typedef struct {
+    int32_t batches, in_h, in_w, in_c, out_h, out_w, out_c;
+    int32_t k_h, k_w, stride_h, stride_w, dil_h, dil_w, pad_top, pad_left;
+    int32_t act_min, act_max;              /* int16 clamp of the fused activation */
+    int32_t mode;                          /* sums and requantization: see lm_s16_dsp.c */
+    int32_t pairs, odd, tap_words;         /* in_c / 2, in_c % 2, 4 * pairs + 2 * odd */
+    int32_t merge;                         /* 1: even in_c, no dilation (a row's taps are one run) */
+    int32_t chunk;                         /* mode 3: pairs per 32-bit partial sum */
+    int32_t patch;                         /* 1: odd in_c, each window copied to a patch of at most
+                                              LM_S16_PATCH_MAX int16 (zeros outside the input, one
+                                              zero more to end on a pair), the weights laid out as
+                                              one tap of that many channels */
+} lm_s16_dsp_params;
+
+#define LM_S16_PATCH_MAX 128
+
 typedef struct {
     int32_t size;                          /* elements */
     int32_t in_zp, out_zp;                 /* zero points */
@@ -80,6 +101,11 @@ void lm_conv_s16(const lm_s16_conv_params *p, const void *in, const int8_t *w, c
  * (a grouped convolution with one input channel per group). */
 void lm_dwconv_s16(const lm_s16_conv_params *p, const void *in, const int8_t *w, const int64_t *bias,
                    const int32_t *mult, const int32_t *shift, void *out);
+
+/* CONV_2D (one group) and FULLY_CONNECTED with weights widened to int16 pairs, four output
+ * channels per pass (DSP cores); bias padded to a multiple of 4. */
+void lm_conv_s16_dsp(const lm_s16_dsp_params *p, const void *in, const int32_t *w, const int64_t *bias,
+                     const int32_t *mult, const int32_t *shift, void *out);
 
 /* TRANSPOSE_CONV: weights [out_c][k_h][k_w][in_c], int64 bias (64-bit sums); the fields of
  * lm_s16_conv_params are those of a convolution from the output back to the input (no

@@ -2,23 +2,7 @@
  * int8 weights (TFLM's reference_integer_ops for int16 input), portable C. */
 #include "lm_common.h"
 #include "lm_s16.h"
-
-/* One output: the accumulator plus bias, requantized (64- or 32-bit form, see lm_s16.h) and
- * clamped. With acc32 the sum wraps to 32 bits as TFLM's int32 accumulator does. */
-LM_INLINE int16_t lm_s16_out(int64_t acc, int32_t acc32, int32_t mult, int32_t shift, int32_t lo, int32_t hi)
-{
-    int32_t v;
-    if (acc32) {
-        v = lm_requantize((int32_t)(uint32_t)(uint64_t)acc, mult, shift);
-    } else {
-        /* mult: the reduced multiplier (< 2^15), shift: 15 - shift >= 1; the product wraps
-         * as TFLM's int64 one does (the compiler keeps it inside int64 for sane scales) */
-        const uint64_t prod = (uint64_t)acc * (uint64_t)(int64_t)mult + ((uint64_t)1 << (shift - 1));
-        v = (int32_t)(uint32_t)((uint64_t)((int64_t)prod >> shift));
-    }
-    v = v < lo ? lo : (v > hi ? hi : v);
-    return (int16_t)v;
-}
+#include "lm_s16_rq.h"
 
 void lm_fc_s16(const lm_s16_fc_params *p, const void *in, const int8_t *w, const int64_t *bias,
                const int32_t *mult, const int32_t *shift, void *out)

@@ -1,0 +1,304 @@
+/* litemicro runtime: CONV_2D and FULLY_CONNECTED with int16 activations and int8 weights on
+ * cores with the DSP extension: four output channels per pass, two int16 activations per
+ * word into SMLAD against weights widened offline to int16 pairs (lm_s16.h,
+ * lm_s16_dsp_params). Other cores build the same loops in portable C (lm_dot.h's helpers), so
+ * that the layout is tested everywhere; they keep lm_s16_conv.c's kernels in generated code.
+ *
+ * Sums and requantization, by p->mode (the compiler picks it from the weights and the bias):
+ *   0  int32 bias (TFLM's 32-bit accumulator): the sum wraps to 32 bits, lm_requantize;
+ *   1  int64 bias, sums proven to fit int32: 32-bit sums, TFLM's 64-bit requantization as one
+ *      SMMULR (mult holds m << (32 - s), for right shifts s in [16, 32]);
+ *   2  as 1 with other shifts: the 64-bit requantization of lm_s16_rq.h;
+ *   3  sums that may not fit int32: 32-bit partial sums of at most p->chunk pairs (each fits),
+ *      widened into 64-bit accumulators, then the 64-bit requantization.
+ * Every mode gives TFLM's int64 (or int32, mode 0) accumulation exactly. */
+#include "lm_common.h"
+#include "lm_dot.h"
+#include "lm_s16.h"
+#include "lm_s16_rq.h"
+
+LM_INLINE int32_t lm_s16_read_pair(const int16_t *x)
+{
+    int32_t v;
+    memcpy(&v, x, 4);
+    return v;
+}
+
+/* (a * b + 2^31) >> 32: SMMULR. */
+LM_INLINE int32_t lm_s16_smmulr(int32_t a, int32_t b)
+{
+#if LM_USE_DSP && defined(__GNUC__)
+    int32_t r;
+    __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+#else
+    return (int32_t)(((int64_t)a * b + ((int64_t)1 << 31)) >> 32);
+#endif
+}
+
+/* acc[j] += sum over n pairs of the activation pair x[2i], x[2i + 1] times channel j's weight
+ * pair, the words w[4i + j]. */
+LM_INLINE void lm_s16_quad_pairs(const int16_t *x, const int32_t *w, int32_t n, int32_t *acc)
+{
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+#if LM_USE_DSP && defined(__GNUC__)
+    /* two pairs per pass, the loads grouped so that they pipeline (one cycle each after the
+     * first on the M4): 10 loads, 8 SMLAD */
+    for (; n >= 2; n -= 2) {
+        int32_t v0, v1, t0, t1, t2, t3;
+        __asm__("ldr %[v0], [%[x]], #4\n\t"
+                "ldr %[v1], [%[x]], #4\n\t"
+                "ldr %[t0], [%[w]], #4\n\t"
+                "ldr %[t1], [%[w]], #4\n\t"
+                "ldr %[t2], [%[w]], #4\n\t"
+                "ldr %[t3], [%[w]], #4\n\t"
+                "smlad %[a0], %[v0], %[t0], %[a0]\n\t"
+                "smlad %[a1], %[v0], %[t1], %[a1]\n\t"
+                "smlad %[a2], %[v0], %[t2], %[a2]\n\t"
+                "smlad %[a3], %[v0], %[t3], %[a3]\n\t"
+                "ldr %[t0], [%[w]], #4\n\t"
+                "ldr %[t1], [%[w]], #4\n\t"
+                "ldr %[t2], [%[w]], #4\n\t"
+                "ldr %[t3], [%[w]], #4\n\t"
+                "smlad %[a0], %[v1], %[t0], %[a0]\n\t"
+                "smlad %[a1], %[v1], %[t1], %[a1]\n\t"
+                "smlad %[a2], %[v1], %[t2], %[a2]\n\t"
+                "smlad %[a3], %[v1], %[t3], %[a3]"
+                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [w] "+r"(w),
+                  [v0] "=&r"(v0), [v1] "=&r"(v1), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3)
+                : "m"(*(const int32_t(*)[8])w), "m"(*(const int32_t(*)[2])x));
+    }
+#else
+    for (; n >= 2; n -= 2, x += 4, w += 8) {
+        const int32_t v0 = lm_s16_read_pair(x), v1 = lm_s16_read_pair(x + 2);
+        a0 = lm_simd_mac(v0, w[0], a0);
+        a1 = lm_simd_mac(v0, w[1], a1);
+        a2 = lm_simd_mac(v0, w[2], a2);
+        a3 = lm_simd_mac(v0, w[3], a3);
+        a0 = lm_simd_mac(v1, w[4], a0);
+        a1 = lm_simd_mac(v1, w[5], a1);
+        a2 = lm_simd_mac(v1, w[6], a2);
+        a3 = lm_simd_mac(v1, w[7], a3);
+    }
+#endif
+    if (n > 0) {
+        const int32_t v0 = lm_s16_read_pair(x);
+        a0 = lm_simd_mac(v0, w[0], a0);
+        a1 = lm_simd_mac(v0, w[1], a1);
+        a2 = lm_simd_mac(v0, w[2], a2);
+        a3 = lm_simd_mac(v0, w[3], a3);
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+
+/* An odd last input channel: acc[j] += x * channel j's weight (halfwords of w[0], w[1]). */
+LM_INLINE void lm_s16_quad_single(int32_t x, const int32_t *w, int32_t *acc)
+{
+    acc[0] += x * (int32_t)(int16_t)w[0];
+    acc[1] += x * (w[0] >> 16);
+    acc[2] += x * (int32_t)(int16_t)w[1];
+    acc[3] += x * (w[1] >> 16);
+}
+
+/* Mode 3: a run of n pairs in chunks of at most p->chunk pairs, each summed in 32 bits and
+ * added to the 64-bit sums. */
+static void lm_s16_quad_wide_run(const lm_s16_dsp_params *p, const int16_t *x, const int32_t *w, int32_t n,
+                                 int64_t *wide)
+{
+    int32_t part[4], j;
+    while (n > 0) {
+        const int32_t m = n < p->chunk ? n : p->chunk;
+        part[0] = part[1] = part[2] = part[3] = 0;
+        lm_s16_quad_pairs(x, w, m, part);
+        for (j = 0; j < 4; ++j) {
+            wide[j] += part[j];
+        }
+        x += 2 * m;
+        w += 4 * m;
+        n -= m;
+    }
+}
+
+/* The taps box = {ky0, ky1, kx0, kx1} of one output pixel (window corner iy0, ix0) for the
+ * quad whose weights start at wq: 32-bit sums into acc, or (wide != NULL) 64-bit ones. */
+static void lm_s16_quad_window(const lm_s16_dsp_params *p, const int16_t *img, const int32_t *box, int32_t iy0,
+                               int32_t ix0, const int32_t *wq, int32_t *acc, int64_t *wide)
+{
+    const int32_t kx0 = box[2], kx1 = box[3], step = p->dil_w * p->in_c, tap = p->tap_words;
+    int32_t ky, kx, j;
+    for (ky = box[0]; ky < box[1]; ++ky) {
+        const int16_t *row = img + ((iy0 + ky * p->dil_h) * p->in_w + ix0 + kx0 * p->dil_w) * p->in_c;
+        const int32_t *wt = wq + (ky * p->k_w + kx0) * tap;
+        if (p->merge) {                   /* even channels, no dilation: the row's taps are one run */
+            if (wide) {
+                lm_s16_quad_wide_run(p, row, wt, (kx1 - kx0) * p->pairs, wide);
+            } else {
+                lm_s16_quad_pairs(row, wt, (kx1 - kx0) * p->pairs, acc);
+            }
+            continue;
+        }
+        for (kx = kx0; kx < kx1; ++kx, row += step, wt += tap) {
+            int32_t one[4] = {0, 0, 0, 0};
+            if (wide) {
+                lm_s16_quad_wide_run(p, row, wt, p->pairs, wide);
+            } else {
+                lm_s16_quad_pairs(row, wt, p->pairs, acc);
+            }
+            if (p->odd) {
+                lm_s16_quad_single(row[2 * p->pairs], wt + 4 * p->pairs, wide ? one : acc);
+            }
+            for (j = 0; wide && j < 4; ++j) {
+                wide[j] += one[j];
+            }
+        }
+    }
+}
+
+/* The taps of the window at (iy0, ix0) inside the input: box = {ky0, ky1, kx0, kx1}. */
+static void lm_s16_window_box(const lm_s16_dsp_params *p, int32_t iy0, int32_t ix0, int32_t *box)
+{
+    int32_t k0 = 0, k1 = p->k_h;
+    while (k0 < k1 && iy0 + k0 * p->dil_h < 0) {
+        ++k0;
+    }
+    while (k1 > k0 && iy0 + (k1 - 1) * p->dil_h >= p->in_h) {
+        --k1;
+    }
+    box[0] = k0;
+    box[1] = k1;
+    k0 = 0;
+    k1 = p->k_w;
+    while (k0 < k1 && ix0 + k0 * p->dil_w < 0) {
+        ++k0;
+    }
+    while (k1 > k0 && ix0 + (k1 - 1) * p->dil_w >= p->in_w) {
+        --k1;
+    }
+    box[2] = k0;
+    box[3] = k1;
+}
+
+/* The n (<= 4) outputs of one quad, requantized by p->mode (see the top of this file). */
+LM_INLINE void lm_s16_quad_store(const lm_s16_dsp_params *p, const int32_t *acc, const int64_t *wide,
+                                 const int64_t *bias, const int32_t *mult, const int32_t *shift, int32_t n,
+                                 int16_t *y)
+{
+    const int32_t lo = p->act_min, hi = p->act_max;
+    int32_t j;
+    if (p->mode == 1) {
+        for (j = 0; j < n; ++j) {
+            const int32_t v = lm_s16_smmulr(acc[j], mult[j]);
+            y[j] = (int16_t)(v < lo ? lo : (v > hi ? hi : v));
+        }
+        return;
+    }
+    for (j = 0; j < n; ++j) {
+        y[j] = wide ? lm_s16_out(wide[j] + bias[j], 0, mult[j], shift[j], lo, hi)
+                    : lm_s16_out(acc[j], p->mode == 0, mult[j], shift[j], lo, hi);
+    }
+}
+
+/* A window of in_c * k_h * k_w (odd in_c) copied to patch, zeros for the taps outside the input
+ * and one more zero to make the pairs whole (p->patch: the weights are those of one tap). */
+static void lm_s16_patch(const lm_s16_dsp_params *p, const int16_t *img, int32_t iy0, int32_t ix0, int16_t *patch)
+{
+    int32_t ky, kx, c;
+    for (ky = 0; ky < p->k_h; ++ky) {
+        const int32_t iy = iy0 + ky * p->dil_h;
+        for (kx = 0; kx < p->k_w; ++kx) {
+            const int32_t ix = ix0 + kx * p->dil_w;
+            const int16_t *px = img + (iy * p->in_w + ix) * p->in_c;
+            const int inside = iy >= 0 && iy < p->in_h && ix >= 0 && ix < p->in_w;
+            for (c = 0; c < p->in_c; ++c) {
+                *patch++ = inside ? px[c] : 0;
+            }
+        }
+    }
+    *patch = 0;
+}
+
+/* One output pixel, every quad of output channels, by the general window walk (taps one by
+ * one, or mode 3's 64-bit sums). */
+static void lm_s16_pixel_general(const lm_s16_dsp_params *p, const int16_t *img, const int32_t *box,
+                                 int32_t iy0, int32_t ix0, const int32_t *w, const int64_t *bias,
+                                 const int32_t *mult, const int32_t *shift, int16_t *y)
+{
+    const int32_t quad_words = (p->patch ? 1 : p->k_h * p->k_w) * p->tap_words;
+    int32_t acc[4], oc, j;
+    int64_t wide_sums[4];
+    int64_t *wide = p->mode == 3 ? wide_sums : NULL;
+    for (oc = 0; oc < p->out_c; oc += 4, w += quad_words) {
+        const int32_t n = p->out_c - oc < 4 ? p->out_c - oc : 4;
+        for (j = 0; j < 4; ++j) {           /* bias padded to a multiple of 4 */
+            acc[j] = wide ? 0 : (int32_t)bias[oc + j];
+            wide_sums[j] = 0;
+        }
+        lm_s16_quad_window(p, img, box, iy0, ix0, w, acc, wide);
+        lm_s16_quad_store(p, acc, wide, bias + oc, mult + oc, shift + oc, n, y + oc);
+    }
+}
+
+/* One output pixel, every quad of output channels: the window (or its patch) as `rows` runs
+ * of n pairs, x_step activations and w_step weight words apart. */
+static void lm_s16_pixel(const lm_s16_dsp_params *p, const int16_t *img, int32_t iy0, int32_t ix0,
+                         const int32_t *w, const int64_t *bias, const int32_t *mult, const int32_t *shift,
+                         int16_t *y)
+{
+    static const int32_t whole[4] = {0, 1, 0, 1};
+    const int32_t quad_words = (p->patch ? 1 : p->k_h * p->k_w) * p->tap_words;
+    int32_t box[4], acc[4], oc, r, rows = 1, n = p->pairs, x_step = 0, w_step = 0, w_first = 0;
+    int16_t patch[LM_S16_PATCH_MAX + 1];
+    const int16_t *x0 = patch;
+    if (p->patch) {
+        lm_s16_patch(p, img, iy0, ix0, patch);
+        if (p->mode == 3) {
+            lm_s16_pixel_general(p, patch, whole, 0, 0, w, bias, mult, shift, y);
+            return;
+        }
+    } else {
+        lm_s16_window_box(p, iy0, ix0, box);
+        if (p->mode == 3 || !p->merge) {
+            lm_s16_pixel_general(p, img, box, iy0, ix0, w, bias, mult, shift, y);
+            return;
+        }
+        x0 = img + ((iy0 + box[0] * p->dil_h) * p->in_w + ix0 + box[2] * p->dil_w) * p->in_c;
+        w_first = (box[0] * p->k_w + box[2]) * p->tap_words;
+        rows = box[1] - box[0];
+        n = (box[3] - box[2]) * p->pairs;
+        x_step = p->dil_h * p->in_w * p->in_c;
+        w_step = p->k_w * p->tap_words;
+    }
+    for (oc = 0; oc < p->out_c; oc += 4, w += quad_words) {
+        const int16_t *xr = x0;
+        const int32_t *wr = w + w_first;
+        acc[0] = (int32_t)bias[oc];         /* bias padded to a multiple of 4 */
+        acc[1] = (int32_t)bias[oc + 1];
+        acc[2] = (int32_t)bias[oc + 2];
+        acc[3] = (int32_t)bias[oc + 3];
+        for (r = 0; r < rows; ++r, xr += x_step, wr += w_step) {
+            lm_s16_quad_pairs(xr, wr, n, acc);
+        }
+        lm_s16_quad_store(p, acc, NULL, bias + oc, mult + oc, shift + oc, p->out_c - oc < 4 ? p->out_c - oc : 4,
+                          y + oc);
+    }
+}
+
+void lm_conv_s16_dsp(const lm_s16_dsp_params *p, const void *in, const int32_t *w, const int64_t *bias,
+                     const int32_t *mult, const int32_t *shift, void *out)
+{
+    const int16_t *x = (const int16_t *)in;
+    int16_t *y = (int16_t *)out;
+    int32_t b, oy, ox;
+    for (b = 0; b < p->batches; ++b) {
+        const int16_t *img = x + (int32_t)b * p->in_h * p->in_w * p->in_c;
+        for (oy = 0; oy < p->out_h; ++oy) {
+            for (ox = 0; ox < p->out_w; ++ox, y += p->out_c) {
+                lm_s16_pixel(p, img, oy * p->stride_h - p->pad_top, ox * p->stride_w - p->pad_left, w, bias, mult,
+                             shift, y);
+            }
+        }
+    }
+}
