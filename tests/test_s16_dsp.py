@@ -1,4 +1,4 @@
-"""int16x8 CONV_2D / FULLY_CONNECTED on DSP cores (lm_s16_dsp.c): the
+"""int16x8 CONV_2D / FULLY_CONNECTED / DEPTHWISE_CONV_2D on DSP cores (lm_s16_dsp.c): the
 cortex-m4 generation, its weights in the DSP layout, built for the host (the kernels' portable
 loops over the same constants) against the TFLM interpreter. Each model reaches the paths its
 builder names (lite_micro/testing/models_s16_dsp.py); the same models run in QEMU on a
@@ -27,6 +27,13 @@ def test_every_summing_mode_and_window_form_is_reached():
     assert sorted({p["mode"] for p in layers}) == [0, 1, 2, 3]
     forms = {(p["patch"], p["merge"], p["odd"]) for p in layers}
     assert {(1, 1, 0), (0, 0, 1), (0, 0, 0), (0, 1, 0)} <= forms      # patch, odd per tap, even per tap, rows
+
+
+def test_depthwise_multipliers_1_and_2_take_the_dsp_kernel():
+    gen = compile_model(conv_paths_model(), Options(target="cortex-m4"))
+    dws = [dict(layer.params) for layer in gen.layers if layer.kernel == "lm_dwconv_s16_dsp"]
+    assert sorted(p["out_c"] // p["in_c"] for p in dws) == [1, 2]
+    assert any(p["out_c"] % 4 for p in dws)                        # a channel tail
 
 
 def test_portable_cores_keep_the_portable_kernels():

@@ -24,7 +24,7 @@ import numpy as np
 from .base import ConstArg, ConstArray, Layer, ParamsArg, TensorArg
 from .s16 import CONV_RUNTIME
 
-KERNELS = ("lm_conv_s16", "lm_fc_s16")
+KERNELS = ("lm_conv_s16", "lm_fc_s16", "lm_dwconv_s16")
 DSP_RUNTIME = CONV_RUNTIME + ("lm_dot.h", "lm_s16_dsp.c")
 CHUNK_PAIRS = 255                  # mode 3: 2 * 255 + 1 products of |x * w| <= 2^22 stay < 2^31
 INT32_LIMIT = 1 << 31
@@ -36,6 +36,8 @@ def for_target(layer: Layer, features: tuple[str, ...]) -> Layer:
     """The DSP kernel for an int16x8 convolution (one group) or fully connected layer."""
     if "dsp" not in features or layer.kernel not in KERNELS:
         return layer
+    if layer.kernel == "lm_dwconv_s16":
+        return _depthwise(layer)
     if layer.kernel == "lm_conv_s16" and layer.param("groups") != 1:
         return layer
     consts = {c.name: c for c in layer.consts}
@@ -57,16 +59,50 @@ def for_target(layer: Layer, features: tuple[str, ...]) -> Layer:
     new_consts = [
         ConstArray("weights", "int32_t", pack_quads(w),
                    f"weights {list(w.shape)} widened to int16 pairs, 4 output channels interleaved per pair"),
-        ConstArray("bias", "int64_t", np.pad(bias, (0, -len(bias) % 4)), "bias, padded to a multiple of 4"),
-        ConstArray("mult", "int32_t", mult, "requantization multipliers"
-                   + (" (reduced multiplier << (32 - shift), for SMMULR)" if mode == 1 else "")),
-        consts["shift"]]
+        _bias_const(bias), _mult_const(mult, mode), consts["shift"]]
+    return _dsp_layer(layer, "lm_conv_s16_dsp", params, new_consts,
+                      f"4 channels per pass, SMLAD on int16 pairs, {MODE_NOTES[mode]}")
+
+
+def _dsp_layer(layer: Layer, kernel: str, params: list, consts: list, note: str) -> Layer:
     args = [ParamsArg(), TensorArg(layer.op.input("input"), const=True), ConstArg("weights"), ConstArg("bias"),
             ConstArg("mult"), ConstArg("shift"), TensorArg(layer.op.outputs[0])]
-    return dataclasses.replace(layer, kernel="lm_conv_s16_dsp", runtime=DSP_RUNTIME,
-                               params_type="lm_s16_dsp_params", params=params, consts=new_consts, args=args,
-                               note=layer.note + f"; DSP: 4 channels per pass, SMLAD on int16 pairs, "
-                               f"{MODE_NOTES[mode]}")
+    return dataclasses.replace(layer, kernel=kernel, runtime=DSP_RUNTIME, params_type="lm_s16_dsp_params",
+                               params=params, consts=consts, args=args, note=layer.note + "; DSP: " + note)
+
+
+def _depthwise(layer: Layer) -> Layer:
+    """lm_dwconv_s16_dsp for depth multiplier 1 or 2 when the sums fit int32 (else the portable
+    kernel): weights widened to int16 [k_h][k_w][out_c padded to 4]."""
+    geometry = _conv_geometry(layer)
+    out_c = geometry["out_c"]
+    if layer.param("depth_mult") not in (1, 2):
+        return layer
+    consts = {c.name: c for c in layer.consts}
+    w = np.asarray(consts["weights"].values, np.int64).reshape(-1, out_c)          # [taps, out_c]
+    bias = np.asarray(consts["bias"].values, np.int64).reshape(-1)
+    mode, mult = _mode(0, w.T, bias, consts["mult"].values, consts["shift"].values)
+    if mode == 3:
+        return layer
+    wide = np.pad(w, [(0, 0), (0, -out_c % 4)])
+    params = list(geometry.items()) + [
+        ("act_min", layer.param("act_min")), ("act_max", layer.param("act_max")), ("mode", mode), ("pairs", 0),
+        ("odd", 0), ("tap_words", wide.shape[1] // 2), ("merge", 0), ("chunk", 0), ("patch", 0)]
+    new_consts = [
+        ConstArray("weights", "int16_t", wide.reshape(-1),
+                   f"weights {list(consts['weights'].values.shape)} widened to int16, channels padded to 4"),
+        _bias_const(bias), _mult_const(mult, mode), consts["shift"]]
+    return _dsp_layer(layer, "lm_dwconv_s16_dsp", params, new_consts,
+                      f"4 channels per pass, halfword multiply-accumulates, {MODE_NOTES[mode]}")
+
+
+def _bias_const(bias: np.ndarray) -> ConstArray:
+    return ConstArray("bias", "int64_t", np.pad(bias, (0, -len(bias) % 4)), "bias, padded to a multiple of 4")
+
+
+def _mult_const(mult: np.ndarray, mode: int) -> ConstArray:
+    return ConstArray("mult", "int32_t", mult, "requantization multipliers"
+                      + (" (reduced multiplier << (32 - shift), for SMMULR)" if mode == 1 else ""))
 
 
 MODE_NOTES = {0: "32-bit wrapping sums", 1: "32-bit sums (bound fits), SMMULR requantization",

@@ -1,7 +1,7 @@
 """Small int16x8 models whose convolutions and fully connected layers reach every path of the
-DSP kernel lm_conv_s16_dsp (templates/runtime/lm_s16_dsp.c): odd and even
+DSP kernels lm_conv_s16_dsp and lm_dwconv_s16_dsp (templates/runtime/lm_s16_dsp.c): odd and even
 input channels (a copied patch, a per-tap tail, whole rows), output channels and pixels off
-the tile, SAME padding, stride 2, dilation, and each way of summing
+the tile, SAME padding, stride 2, dilation, depth multipliers 1 and 2, and each way of summing
 (int32 bias; int64 bias whose sums fit int32, requantized by SMMULR or in 64 bits; sums that
 need 64 bits)."""
 from __future__ import annotations

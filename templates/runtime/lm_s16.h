@@ -107,6 +107,12 @@ void lm_dwconv_s16(const lm_s16_conv_params *p, const void *in, const int8_t *w,
 void lm_conv_s16_dsp(const lm_s16_dsp_params *p, const void *in, const int32_t *w, const int64_t *bias,
                      const int32_t *mult, const int32_t *shift, void *out);
 
+/* DEPTHWISE_CONV_2D with depth multiplier 1 or 2 on DSP cores: weights widened to int16,
+ * [k_h][k_w][out_c padded to a multiple of 4] (tap_words = that / 2), bias padded likewise;
+ * modes 1 and 2 of lm_s16_dsp.c only (32-bit sums). */
+void lm_dwconv_s16_dsp(const lm_s16_dsp_params *p, const void *in, const int16_t *w, const int64_t *bias,
+                       const int32_t *mult, const int32_t *shift, void *out);
+
 /* TRANSPOSE_CONV: weights [out_c][k_h][k_w][in_c], int64 bias (64-bit sums); the fields of
  * lm_s16_conv_params are those of a convolution from the output back to the input (no
  * dilation, one group). */

@@ -302,3 +302,110 @@ void lm_conv_s16_dsp(const lm_s16_dsp_params *p, const void *in, const int32_t *
         }
     }
 }
+
+/* ---- DEPTHWISE_CONV_2D, depth multiplier 1 or 2 -------------------------------------------
+ * Weights widened to int16, per tap [k_h][k_w] the out_c channels padded to a multiple of 4
+ * (2 * tap_words int16 per tap); four output channels per pass, each tap one halfword
+ * multiply-accumulate per channel (SMLABB / SMLATT and, for multiplier 2, SMLABT / SMLATB,
+ * which the compiler makes of these products). The sums are 32-bit (modes 1, 2: the compiler
+ * proved they fit). */
+
+LM_INLINE int32_t lm_s16_bb(int32_t x, int32_t w, int32_t acc)
+{
+    return acc + (int32_t)(int16_t)x * (int32_t)(int16_t)w;
+}
+
+LM_INLINE int32_t lm_s16_tt(int32_t x, int32_t w, int32_t acc)
+{
+    return acc + (x >> 16) * (w >> 16);
+}
+
+/* Four output channels from c (input channel c / dm) over the taps of box; dm is 1 or 2 (a
+ * constant after inlining). */
+LM_INLINE void lm_s16_dw_quad(const lm_s16_dsp_params *p, const int16_t *img, const int32_t *box, int32_t iy0,
+                              int32_t ix0, const int16_t *w, int32_t c, int32_t dm, int32_t *acc)
+{
+    const int32_t x_step = p->dil_w * p->in_c, w_step = 2 * p->tap_words;
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], ky, kx;
+    for (ky = box[0]; ky < box[1]; ++ky) {
+        const int16_t *xr = img + ((iy0 + ky * p->dil_h) * p->in_w + ix0 + box[2] * p->dil_w) * p->in_c + c / dm;
+        const int16_t *wr = w + (ky * p->k_w + box[2]) * w_step + c;
+        for (kx = box[2]; kx < box[3]; ++kx, xr += x_step, wr += w_step) {
+            const int32_t w01 = lm_s16_read_pair(wr), w23 = lm_s16_read_pair(wr + 2);
+            const int32_t x01 = lm_s16_read_pair(xr);
+            if (dm == 1) {
+                const int32_t x23 = lm_s16_read_pair(xr + 2);
+                a0 = lm_s16_bb(x01, w01, a0);
+                a1 = lm_s16_tt(x01, w01, a1);
+                a2 = lm_s16_bb(x23, w23, a2);
+                a3 = lm_s16_tt(x23, w23, a3);
+            } else {
+                a0 = lm_s16_bb(x01, w01, a0);
+                a1 = lm_s16_bb(w01 >> 16, x01, a1);
+                a2 = lm_s16_bb(x01 >> 16, w23, a2);
+                a3 = lm_s16_tt(x01, w23, a3);
+            }
+        }
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+
+/* One output channel c (the last ones when out_c is not a multiple of 4). */
+static int32_t lm_s16_dw_one(const lm_s16_dsp_params *p, const int16_t *img, const int32_t *box, int32_t iy0,
+                             int32_t ix0, const int16_t *w, int32_t c, int32_t dm, int32_t acc)
+{
+    int32_t ky, kx;
+    for (ky = box[0]; ky < box[1]; ++ky) {
+        for (kx = box[2]; kx < box[3]; ++kx) {
+            const int32_t iy = iy0 + ky * p->dil_h, ix = ix0 + kx * p->dil_w;
+            acc += (int32_t)img[(iy * p->in_w + ix) * p->in_c + c / dm] * w[(ky * p->k_w + kx) * 2 * p->tap_words + c];
+        }
+    }
+    return acc;
+}
+
+/* One output pixel of the depthwise convolution, every output channel. */
+LM_INLINE void lm_s16_dw_pixel(const lm_s16_dsp_params *p, const int16_t *img, int32_t iy0, int32_t ix0,
+                               const int16_t *w, const int64_t *bias, const int32_t *mult, const int32_t *shift,
+                               int32_t dm, int16_t *y)
+{
+    int32_t box[4], acc[4], c;
+    lm_s16_window_box(p, iy0, ix0, box);
+    for (c = 0; c + 4 <= p->out_c; c += 4) {
+        acc[0] = (int32_t)bias[c];
+        acc[1] = (int32_t)bias[c + 1];
+        acc[2] = (int32_t)bias[c + 2];
+        acc[3] = (int32_t)bias[c + 3];
+        lm_s16_dw_quad(p, img, box, iy0, ix0, w, c, dm, acc);
+        lm_s16_quad_store(p, acc, NULL, bias + c, mult + c, shift + c, 4, y + c);
+    }
+    for (; c < p->out_c; ++c) {
+        acc[0] = lm_s16_dw_one(p, img, box, iy0, ix0, w, c, dm, (int32_t)bias[c]);
+        lm_s16_quad_store(p, acc, NULL, bias + c, mult + c, shift + c, 1, y + c);
+    }
+}
+
+void lm_dwconv_s16_dsp(const lm_s16_dsp_params *p, const void *in, const int16_t *w, const int64_t *bias,
+                       const int32_t *mult, const int32_t *shift, void *out)
+{
+    const int16_t *x = (const int16_t *)in;
+    int16_t *y = (int16_t *)out;
+    const int32_t dm = p->out_c / p->in_c;
+    int32_t b, oy, ox;
+    for (b = 0; b < p->batches; ++b) {
+        const int16_t *img = x + (int32_t)b * p->in_h * p->in_w * p->in_c;
+        for (oy = 0; oy < p->out_h; ++oy) {
+            for (ox = 0; ox < p->out_w; ++ox, y += p->out_c) {
+                const int32_t iy0 = oy * p->stride_h - p->pad_top, ix0 = ox * p->stride_w - p->pad_left;
+                if (dm == 1) {
+                    lm_s16_dw_pixel(p, img, iy0, ix0, w, bias, mult, shift, 1, y);
+                } else {
+                    lm_s16_dw_pixel(p, img, iy0, ix0, w, bias, mult, shift, 2, y);
+                }
+            }
+        }
+    }
+}
