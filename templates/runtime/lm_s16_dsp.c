@@ -36,6 +36,16 @@ LM_INLINE int32_t lm_s16_smmulr(int32_t a, int32_t b)
 #endif
 }
 
+/* v saturated to int16: SSAT. */
+LM_INLINE int16_t lm_s16_sat(int32_t v)
+{
+#if LM_USE_DSP
+    return (int16_t)__ssat(v, 16);
+#else
+    return (int16_t)(v < INT16_MIN ? INT16_MIN : (v > INT16_MAX ? INT16_MAX : v));
+#endif
+}
+
 /* acc[j] += sum over n pairs of the activation pair x[2i], x[2i + 1] times channel j's weight
  * pair, the words w[4i + j]. */
 LM_INLINE void lm_s16_quad_pairs(const int16_t *x, const int32_t *w, int32_t n, int32_t *acc)
@@ -188,6 +198,22 @@ LM_INLINE void lm_s16_quad_store(const lm_s16_dsp_params *p, const int32_t *acc,
 {
     const int32_t lo = p->act_min, hi = p->act_max;
     int32_t j;
+    if (p->mode == 1 && n == 4) {           /* a whole quad: no loop, the sums stay in registers */
+        const int32_t v0 = lm_s16_smmulr(acc[0], mult[0]), v1 = lm_s16_smmulr(acc[1], mult[1]);
+        const int32_t v2 = lm_s16_smmulr(acc[2], mult[2]), v3 = lm_s16_smmulr(acc[3], mult[3]);
+        if (lo == INT16_MIN && hi == INT16_MAX) {
+            y[0] = lm_s16_sat(v0);
+            y[1] = lm_s16_sat(v1);
+            y[2] = lm_s16_sat(v2);
+            y[3] = lm_s16_sat(v3);
+        } else {
+            y[0] = (int16_t)LM_MIN(LM_MAX(v0, lo), hi);
+            y[1] = (int16_t)LM_MIN(LM_MAX(v1, lo), hi);
+            y[2] = (int16_t)LM_MIN(LM_MAX(v2, lo), hi);
+            y[3] = (int16_t)LM_MIN(LM_MAX(v3, lo), hi);
+        }
+        return;
+    }
     if (p->mode == 1) {
         for (j = 0; j < n; ++j) {
             const int32_t v = lm_s16_smmulr(acc[j], mult[j]);
@@ -201,23 +227,44 @@ LM_INLINE void lm_s16_quad_store(const lm_s16_dsp_params *p, const int32_t *acc,
     }
 }
 
-/* A window of in_c * k_h * k_w (odd in_c) copied to patch, zeros for the taps outside the input
- * and one more zero to make the pairs whole (p->patch: the weights are those of one tap). */
-static void lm_s16_patch(const lm_s16_dsp_params *p, const int16_t *img, int32_t iy0, int32_t ix0, int16_t *patch)
+/* n int16 from src to dst, two per word (written so that the compiler keeps it inline rather
+ * than calling a byte-wise memmove). */
+LM_INLINE void lm_s16_copy(int16_t *dst, const int16_t *src, int32_t n)
 {
-    int32_t ky, kx, c;
-    for (ky = 0; ky < p->k_h; ++ky) {
-        const int32_t iy = iy0 + ky * p->dil_h;
-        for (kx = 0; kx < p->k_w; ++kx) {
-            const int32_t ix = ix0 + kx * p->dil_w;
-            const int16_t *px = img + (iy * p->in_w + ix) * p->in_c;
-            const int inside = iy >= 0 && iy < p->in_h && ix >= 0 && ix < p->in_w;
-            for (c = 0; c < p->in_c; ++c) {
-                *patch++ = inside ? px[c] : 0;
-            }
+    for (; n >= 2; n -= 2, src += 2, dst += 2) {
+        const int32_t v = lm_s16_read_pair(src);
+        dst[0] = (int16_t)v;
+        dst[1] = (int16_t)(v >> 16);
+    }
+    if (n > 0) {
+        dst[0] = src[0];
+    }
+}
+
+/* A window of in_c * k_h * k_w (odd in_c) copied to patch, zeros for the taps outside the input
+ * and one more zero to end on a pair (p->patch: the weights are those of one tap); box: the
+ * taps inside (lm_s16_window_box). */
+static void lm_s16_patch(const lm_s16_dsp_params *p, const int16_t *img, const int32_t *box, int32_t iy0,
+                         int32_t ix0, int16_t *patch)
+{
+    const int32_t tap = p->in_c, run = (box[3] - box[2]) * tap, x_step = p->dil_w * tap;
+    const int32_t whole = box[0] == 0 && box[1] == p->k_h && box[2] == 0 && box[3] == p->k_w;
+    int32_t ky, kx;
+    if (!whole) {
+        memset(patch, 0, (size_t)(p->k_h * p->k_w * tap + 1) * sizeof(int16_t));
+    }
+    patch[p->k_h * p->k_w * tap] = 0;
+    for (ky = box[0]; ky < box[1]; ++ky) {
+        const int16_t *src = img + ((iy0 + ky * p->dil_h) * p->in_w + ix0 + box[2] * p->dil_w) * tap;
+        int16_t *dst = patch + (ky * p->k_w + box[2]) * tap;
+        if (p->dil_w == 1) {
+            lm_s16_copy(dst, src, run);
+            continue;
+        }
+        for (kx = box[2]; kx < box[3]; ++kx, src += x_step, dst += tap) {
+            lm_s16_copy(dst, src, tap);
         }
     }
-    *patch = 0;
 }
 
 /* One output pixel, every quad of output channels, by the general window walk (taps one by
@@ -252,14 +299,14 @@ static void lm_s16_pixel(const lm_s16_dsp_params *p, const int16_t *img, int32_t
     int32_t box[4], acc[4], oc, r, rows = 1, n = p->pairs, x_step = 0, w_step = 0, w_first = 0;
     int16_t patch[LM_S16_PATCH_MAX + 1];
     const int16_t *x0 = patch;
+    lm_s16_window_box(p, iy0, ix0, box);
     if (p->patch) {
-        lm_s16_patch(p, img, iy0, ix0, patch);
+        lm_s16_patch(p, img, box, iy0, ix0, patch);
         if (p->mode == 3) {
             lm_s16_pixel_general(p, patch, whole, 0, 0, w, bias, mult, shift, y);
             return;
         }
     } else {
-        lm_s16_window_box(p, iy0, ix0, box);
         if (p->mode == 3 || !p->merge) {
             lm_s16_pixel_general(p, img, box, iy0, ix0, w, bias, mult, shift, y);
             return;
