@@ -6,6 +6,9 @@ cortex-m4 in firmware_tests/test_s16_dsp_qemu.py."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import numpy as np
 import pytest
 
@@ -59,3 +62,15 @@ def test_dsp_layout_bit_exact_on_host(name, host_workdir):
 def test_wide_sums_exceed_int32_at_the_extreme_inputs():
     """The model of the 64-bit case really needs 64 bits: channel 0's sum at the all-32767 input."""
     assert 600 * 127 * 32767 >= s16_dsp.INT32_LIMIT
+
+
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="needs gcc-arm-none-eabi")
+@pytest.mark.parametrize("opt", ["-O0", "-Os"])
+def test_dsp_kernels_compile_strict_at_every_optimization(opt, tmp_path):
+    """The asm blocks need registers an unoptimized build does not leave: those builds take the
+    C loops; every build warning-free."""
+    gen = compile_model(conv_paths_model(), Options(target="cortex-m4", prefix="s16o"))
+    for fname, text in gen.files.items():
+        (tmp_path / fname).write_text(text)
+    subprocess.run(["arm-none-eabi-gcc", "-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror", opt,
+                    "-mcpu=cortex-m4", "-mthumb", "-c", "lm_s16_dsp.c"], cwd=tmp_path, check=True)

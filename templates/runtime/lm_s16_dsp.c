@@ -51,9 +51,10 @@ LM_INLINE int16_t lm_s16_sat(int32_t v)
 LM_INLINE void lm_s16_quad_pairs(const int16_t *x, const int32_t *w, int32_t n, int32_t *acc)
 {
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-#if LM_USE_DSP && defined(__GNUC__)
+#if LM_USE_DSP && defined(__GNUC__) && defined(__OPTIMIZE__)
     /* two pairs per pass, the loads grouped so that they pipeline (one cycle each after the
-     * first on the M4): 10 loads, 8 SMLAD */
+     * first on the M4): 10 loads, 8 SMLAD (unoptimized builds leave too few registers: the C
+     * loop below) */
     for (; n >= 2; n -= 2) {
         int32_t v0, v1, t0, t1, t2, t3;
         __asm__("ldr %[v0], [%[x]], #4\n\t"
