@@ -192,13 +192,31 @@ static void lm_s16_window_box(const lm_s16_dsp_params *p, int32_t iy0, int32_t i
     box[3] = k1;
 }
 
+/* The n (<= 4) outputs of one quad, requantized by p->mode (see the top of this file): the
+ * forms other than a whole quad of mode 1, out of line. */
+static void lm_s16_store_some(const lm_s16_dsp_params *p, const int32_t *acc, const int64_t *wide,
+                              const int64_t *bias, const int32_t *mult, const int32_t *shift, int32_t n,
+                              int16_t *y)
+{
+    const int32_t lo = p->act_min, hi = p->act_max;
+    int32_t j;
+    for (j = 0; j < n; ++j) {
+        if (p->mode == 1) {
+            const int32_t v = lm_s16_smmulr(acc[j], mult[j]);
+            y[j] = (int16_t)(v < lo ? lo : (v > hi ? hi : v));
+        } else {
+            y[j] = wide ? lm_s16_out(wide[j] + bias[j], 0, mult[j], shift[j], lo, hi)
+                        : lm_s16_out(acc[j], p->mode == 0, mult[j], shift[j], lo, hi);
+        }
+    }
+}
+
 /* The n (<= 4) outputs of one quad, requantized by p->mode (see the top of this file). */
 LM_INLINE void lm_s16_quad_store(const lm_s16_dsp_params *p, const int32_t *acc, const int64_t *wide,
                                  const int64_t *bias, const int32_t *mult, const int32_t *shift, int32_t n,
                                  int16_t *y)
 {
     const int32_t lo = p->act_min, hi = p->act_max;
-    int32_t j;
     if (p->mode == 1 && n == 4) {           /* a whole quad: no loop, the sums stay in registers */
         const int32_t v0 = lm_s16_smmulr(acc[0], mult[0]), v1 = lm_s16_smmulr(acc[1], mult[1]);
         const int32_t v2 = lm_s16_smmulr(acc[2], mult[2]), v3 = lm_s16_smmulr(acc[3], mult[3]);
@@ -215,17 +233,7 @@ LM_INLINE void lm_s16_quad_store(const lm_s16_dsp_params *p, const int32_t *acc,
         }
         return;
     }
-    if (p->mode == 1) {
-        for (j = 0; j < n; ++j) {
-            const int32_t v = lm_s16_smmulr(acc[j], mult[j]);
-            y[j] = (int16_t)(v < lo ? lo : (v > hi ? hi : v));
-        }
-        return;
-    }
-    for (j = 0; j < n; ++j) {
-        y[j] = wide ? lm_s16_out(wide[j] + bias[j], 0, mult[j], shift[j], lo, hi)
-                    : lm_s16_out(acc[j], p->mode == 0, mult[j], shift[j], lo, hi);
-    }
+    lm_s16_store_some(p, acc, wide, bias, mult, shift, n, y);
 }
 
 /* n int16 from src to dst, two per word (written so that the compiler keeps it inline rather
@@ -368,37 +376,52 @@ LM_INLINE int32_t lm_s16_tt(int32_t x, int32_t w, int32_t acc)
     return acc + (x >> 16) * (w >> 16);
 }
 
+/* One tap of four output channels: x at the input channel of the first, w at its weight. */
+LM_INLINE void lm_s16_dw_tap(const int16_t *x, const int16_t *w, int32_t dm, int32_t *a)
+{
+    const int32_t w01 = lm_s16_read_pair(w), w23 = lm_s16_read_pair(w + 2), x01 = lm_s16_read_pair(x);
+    if (dm == 1) {
+        const int32_t x23 = lm_s16_read_pair(x + 2);
+        a[0] = lm_s16_bb(x01, w01, a[0]);
+        a[1] = lm_s16_tt(x01, w01, a[1]);
+        a[2] = lm_s16_bb(x23, w23, a[2]);
+        a[3] = lm_s16_tt(x23, w23, a[3]);
+    } else {                                /* channels c, c + 1 read x01's bottom, c + 2, c + 3 its top */
+        a[0] = lm_s16_bb(x01, w01, a[0]);
+        a[1] = lm_s16_bb(w01 >> 16, x01, a[1]);
+        a[2] = lm_s16_bb(x01 >> 16, w23, a[2]);
+        a[3] = lm_s16_tt(x01, w23, a[3]);
+    }
+}
+
 /* Four output channels from c (input channel c / dm) over the taps of box; dm is 1 or 2 (a
- * constant after inlining). */
+ * constant after inlining). Rows of three taps unrolled. */
 LM_INLINE void lm_s16_dw_quad(const lm_s16_dsp_params *p, const int16_t *img, const int32_t *box, int32_t iy0,
                               int32_t ix0, const int16_t *w, int32_t c, int32_t dm, int32_t *acc)
 {
-    const int32_t x_step = p->dil_w * p->in_c, w_step = 2 * p->tap_words;
-    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], ky, kx;
+    const int32_t x_step = p->dil_w * p->in_c, w_step = 2 * p->tap_words, taps = box[3] - box[2];
+    int32_t a[4], ky, kx;
+    a[0] = acc[0];
+    a[1] = acc[1];
+    a[2] = acc[2];
+    a[3] = acc[3];
     for (ky = box[0]; ky < box[1]; ++ky) {
         const int16_t *xr = img + ((iy0 + ky * p->dil_h) * p->in_w + ix0 + box[2] * p->dil_w) * p->in_c + c / dm;
         const int16_t *wr = w + (ky * p->k_w + box[2]) * w_step + c;
-        for (kx = box[2]; kx < box[3]; ++kx, xr += x_step, wr += w_step) {
-            const int32_t w01 = lm_s16_read_pair(wr), w23 = lm_s16_read_pair(wr + 2);
-            const int32_t x01 = lm_s16_read_pair(xr);
-            if (dm == 1) {
-                const int32_t x23 = lm_s16_read_pair(xr + 2);
-                a0 = lm_s16_bb(x01, w01, a0);
-                a1 = lm_s16_tt(x01, w01, a1);
-                a2 = lm_s16_bb(x23, w23, a2);
-                a3 = lm_s16_tt(x23, w23, a3);
-            } else {
-                a0 = lm_s16_bb(x01, w01, a0);
-                a1 = lm_s16_bb(w01 >> 16, x01, a1);
-                a2 = lm_s16_bb(x01 >> 16, w23, a2);
-                a3 = lm_s16_tt(x01, w23, a3);
-            }
+        if (taps == 3) {
+            lm_s16_dw_tap(xr, wr, dm, a);
+            lm_s16_dw_tap(xr + x_step, wr + w_step, dm, a);
+            lm_s16_dw_tap(xr + 2 * x_step, wr + 2 * w_step, dm, a);
+            continue;
+        }
+        for (kx = 0; kx < taps; ++kx, xr += x_step, wr += w_step) {
+            lm_s16_dw_tap(xr, wr, dm, a);
         }
     }
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
+    acc[0] = a[0];
+    acc[1] = a[1];
+    acc[2] = a[2];
+    acc[3] = a[3];
 }
 
 /* One output channel c (the last ones when out_c is not a multiple of 4). */
