@@ -48,9 +48,13 @@ LM_INLINE int16_t lm_s16_sat(int32_t v)
 
 /* acc[j] += sum over n pairs of the activation pair x[2i], x[2i + 1] times channel j's weight
  * pair, the words w[4i + j]. */
-LM_INLINE void lm_s16_quad_pairs(const int16_t *x, const int32_t *w, int32_t n, int32_t *acc)
+typedef struct {
+    int32_t a0, a1, a2, a3;
+} lm_s16_acc4;
+
+LM_INLINE lm_s16_acc4 lm_s16_quad_pairs4(const int16_t *x, const int32_t *w, int32_t n, lm_s16_acc4 acc)
 {
-    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    int32_t a0 = acc.a0, a1 = acc.a1, a2 = acc.a2, a3 = acc.a3;
 #if LM_USE_DSP && defined(__GNUC__) && defined(__OPTIMIZE__)
     /* two pairs per pass, the loads grouped so that they pipeline (one cycle each after the
      * first on the M4): 10 loads, 8 SMLAD (unoptimized builds leave too few registers: the C
@@ -99,10 +103,26 @@ LM_INLINE void lm_s16_quad_pairs(const int16_t *x, const int32_t *w, int32_t n, 
         a2 = lm_simd_mac(v0, w[2], a2);
         a3 = lm_simd_mac(v0, w[3], a3);
     }
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
+    acc.a0 = a0;
+    acc.a1 = a1;
+    acc.a2 = a2;
+    acc.a3 = a3;
+    return acc;
+}
+
+/* The same on four sums in memory. */
+LM_INLINE void lm_s16_quad_pairs(const int16_t *x, const int32_t *w, int32_t n, int32_t *acc)
+{
+    lm_s16_acc4 a;
+    a.a0 = acc[0];
+    a.a1 = acc[1];
+    a.a2 = acc[2];
+    a.a3 = acc[3];
+    a = lm_s16_quad_pairs4(x, w, n, a);
+    acc[0] = a.a0;
+    acc[1] = a.a1;
+    acc[2] = a.a2;
+    acc[3] = a.a3;
 }
 
 /* An odd last input channel: acc[j] += x * channel j's weight (halfwords of w[0], w[1]). */
@@ -330,13 +350,18 @@ static void lm_s16_pixel(const lm_s16_dsp_params *p, const int16_t *img, int32_t
     for (oc = 0; oc < p->out_c; oc += 4, w += quad_words) {
         const int16_t *xr = x0;
         const int32_t *wr = w + w_first;
-        acc[0] = (int32_t)bias[oc];         /* bias padded to a multiple of 4 */
-        acc[1] = (int32_t)bias[oc + 1];
-        acc[2] = (int32_t)bias[oc + 2];
-        acc[3] = (int32_t)bias[oc + 3];
+        lm_s16_acc4 a;
+        a.a0 = (int32_t)bias[oc];           /* bias padded to a multiple of 4 */
+        a.a1 = (int32_t)bias[oc + 1];
+        a.a2 = (int32_t)bias[oc + 2];
+        a.a3 = (int32_t)bias[oc + 3];
         for (r = 0; r < rows; ++r, xr += x_step, wr += w_step) {
-            lm_s16_quad_pairs(xr, wr, n, acc);
+            a = lm_s16_quad_pairs4(xr, wr, n, a);
         }
+        acc[0] = a.a0;
+        acc[1] = a.a1;
+        acc[2] = a.a2;
+        acc[3] = a.a3;
         lm_s16_quad_store(p, acc, NULL, bias + oc, mult + oc, shift + oc, p->out_c - oc < 4 ? p->out_c - oc : 4,
                           y + oc);
     }
