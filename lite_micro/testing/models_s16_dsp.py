@@ -69,9 +69,10 @@ def conv_paths_model(seed: int = 21) -> bytes:
 
 def wide_sums_model(depth: int = 600, units: int = 6, batches: int = 3) -> bytes:
     """int16 [batches, depth] -> FULLY_CONNECTED with weights of magnitude near 127: sums an
-    all-32767 input drives past 2^31 (64-bit sums, in 32-bit chunks) -> int16; and a second
+    all-32767 input drives past 2^31 (64-bit sums, in 32-bit chunks) -> int16; a second
     FULLY_CONNECTED of 400 inputs whose sums fit int32 but whose scale ratio (< 2^-17) needs
-    the 64-bit requantization."""
+    the 64-bit requantization; one of 131 inputs (odd, no patch) and 7 units; one of 5 inputs
+    (a patch) with an int32 bias. Each on its own input, batches rows."""
     rng = np.random.default_rng(depth)
     x = _act((batches, depth), 1.0 / 4096)
     data = (rng.integers(100, 128, (units, depth)) * rng.choice([-1, 1], (units, depth))).astype(np.int8)
@@ -84,6 +85,14 @@ def wide_sums_model(depth: int = 600, units: int = 6, batches: int = 3) -> bytes
     w2 = _weights(rng, (units, 400), 0, 0.0001)
     y2 = _act((batches, units), 0.05)
     x2 = _act((batches, 400), 1.0 / 4096)
+    x3 = _act((batches, 131), 1.0 / 4096)            # odd inputs past the patch: a single per pass
+    w3 = _weights(rng, (7, 131), 0, 0.004)
+    y3 = _act((batches, 7), 0.01)
+    x4 = _act((batches, 5), 1.0 / 4096)              # 5 inputs: a patch; int32 bias
+    w4 = _weights(rng, (3, 5), 0, 0.01)
+    y4 = _act((batches, 3), 0.0005)
     nodes = [Node("FULLY_CONNECTED", [x, wt, _bias(rng, wt, x.scale, np.int64)], [y], fc),
-             Node("FULLY_CONNECTED", [x2, w2, _bias(rng, w2, x2.scale, np.int64)], [y2], fc)]
-    return build_graph(nodes, outputs=[y, y2])
+             Node("FULLY_CONNECTED", [x2, w2, _bias(rng, w2, x2.scale, np.int64)], [y2], fc),
+             Node("FULLY_CONNECTED", [x3, w3, _bias(rng, w3, x3.scale, np.int64)], [y3], fc),
+             Node("FULLY_CONNECTED", [x4, w4, _bias(rng, w4, x4.scale, np.int32)], [y4], fc)]
+    return build_graph(nodes, outputs=[y, y2, y3, y4])
