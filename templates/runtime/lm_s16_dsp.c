@@ -317,46 +317,31 @@ static void lm_s16_pixel_general(const lm_s16_dsp_params *p, const int16_t *img,
     }
 }
 
-/* One output pixel, every quad of output channels: the window (or its patch) as `rows` runs
- * of n pairs, x_step activations and w_step weight words apart. */
-static void lm_s16_pixel(const lm_s16_dsp_params *p, const int16_t *img, int32_t iy0, int32_t ix0,
-                         const int32_t *w, const int64_t *bias, const int32_t *mult, const int32_t *shift,
-                         int16_t *y)
+/* Where a pixel's window lies: `rows` rows x_step activations and w_step weight words apart,
+ * each `taps` runs of n pairs tap_x activations and tap_w words apart. */
+typedef struct {
+    const int16_t *x0;
+    int32_t w_first, rows, taps, n, x_step, w_step, tap_x, tap_w;
+} lm_s16_span;
+
+/* Every quad of output channels over the span (taps is a constant 1 where inlined so). */
+LM_INLINE void lm_s16_quads(const lm_s16_dsp_params *p, const lm_s16_span *sp, int32_t taps, const int32_t *w,
+                            int32_t quad_words, const int64_t *bias, const int32_t *mult, const int32_t *shift,
+                            int16_t *y)
 {
-    static const int32_t whole[4] = {0, 1, 0, 1};
-    const int32_t quad_words = (p->patch ? 1 : p->k_h * p->k_w) * p->tap_words;
-    int32_t box[4], acc[4], oc, r, rows = 1, n = p->pairs, x_step = 0, w_step = 0, w_first = 0;
-    int16_t patch[LM_S16_PATCH_MAX + 1];
-    const int16_t *x0 = patch;
-    lm_s16_window_box(p, iy0, ix0, box);
-    if (p->patch) {
-        lm_s16_patch(p, img, box, iy0, ix0, patch);
-        if (p->mode == 3) {
-            lm_s16_pixel_general(p, patch, whole, 0, 0, w, bias, mult, shift, y);
-            return;
-        }
-    } else {
-        if (p->mode == 3 || !p->merge) {
-            lm_s16_pixel_general(p, img, box, iy0, ix0, w, bias, mult, shift, y);
-            return;
-        }
-        x0 = img + ((iy0 + box[0] * p->dil_h) * p->in_w + ix0 + box[2] * p->dil_w) * p->in_c;
-        w_first = (box[0] * p->k_w + box[2]) * p->tap_words;
-        rows = box[1] - box[0];
-        n = (box[3] - box[2]) * p->pairs;
-        x_step = p->dil_h * p->in_w * p->in_c;
-        w_step = p->k_w * p->tap_words;
-    }
+    int32_t acc[4], oc, r, t;
     for (oc = 0; oc < p->out_c; oc += 4, w += quad_words) {
-        const int16_t *xr = x0;
-        const int32_t *wr = w + w_first;
+        const int16_t *xr = sp->x0;
+        const int32_t *wr = w + sp->w_first;
         lm_s16_acc4 a;
         a.a0 = (int32_t)bias[oc];           /* bias padded to a multiple of 4 */
         a.a1 = (int32_t)bias[oc + 1];
         a.a2 = (int32_t)bias[oc + 2];
         a.a3 = (int32_t)bias[oc + 3];
-        for (r = 0; r < rows; ++r, xr += x_step, wr += w_step) {
-            a = lm_s16_quad_pairs4(xr, wr, n, a);
+        for (r = 0; r < sp->rows; ++r, xr += sp->x_step, wr += sp->w_step) {
+            for (t = 0; t < taps; ++t) {
+                a = lm_s16_quad_pairs4(xr + t * sp->tap_x, wr + t * sp->tap_w, sp->n, a);
+            }
         }
         acc[0] = a.a0;
         acc[1] = a.a1;
@@ -365,6 +350,48 @@ static void lm_s16_pixel(const lm_s16_dsp_params *p, const int16_t *img, int32_t
         lm_s16_quad_store(p, acc, NULL, bias + oc, mult + oc, shift + oc, p->out_c - oc < 4 ? p->out_c - oc : 4,
                           y + oc);
     }
+}
+
+/* One output pixel, every quad of output channels: the window (or its patch) as rows of one
+ * run (a patch, or whole rows of even channels) or of one run per tap (dilation). */
+static void lm_s16_pixel(const lm_s16_dsp_params *p, const int16_t *img, int32_t iy0, int32_t ix0,
+                         const int32_t *w, const int64_t *bias, const int32_t *mult, const int32_t *shift,
+                         int16_t *y)
+{
+    static const int32_t whole[4] = {0, 1, 0, 1};
+    const int32_t quad_words = (p->patch ? 1 : p->k_h * p->k_w) * p->tap_words;
+    int32_t box[4];
+    int16_t patch[LM_S16_PATCH_MAX + 1];
+    lm_s16_span sp = {patch, 0, 1, 1, 0, 0, 0, 0, 0};
+    sp.n = p->pairs;
+    lm_s16_window_box(p, iy0, ix0, box);
+    if (p->patch) {
+        lm_s16_patch(p, img, box, iy0, ix0, patch);
+        if (p->mode == 3) {
+            lm_s16_pixel_general(p, patch, whole, 0, 0, w, bias, mult, shift, y);
+            return;
+        }
+        lm_s16_quads(p, &sp, 1, w, quad_words, bias, mult, shift, y);
+        return;
+    }
+    if (p->mode == 3 || p->odd) {
+        lm_s16_pixel_general(p, img, box, iy0, ix0, w, bias, mult, shift, y);
+        return;
+    }
+    sp.x0 = img + ((iy0 + box[0] * p->dil_h) * p->in_w + ix0 + box[2] * p->dil_w) * p->in_c;
+    sp.w_first = (box[0] * p->k_w + box[2]) * p->tap_words;
+    sp.rows = box[1] - box[0];
+    sp.x_step = p->dil_h * p->in_w * p->in_c;
+    sp.w_step = p->k_w * p->tap_words;
+    if (p->merge) {
+        sp.n = (box[3] - box[2]) * p->pairs;
+        lm_s16_quads(p, &sp, 1, w, quad_words, bias, mult, shift, y);
+        return;
+    }
+    sp.taps = box[3] - box[2];
+    sp.tap_x = p->dil_w * p->in_c;
+    sp.tap_w = p->tap_words;
+    lm_s16_quads(p, &sp, sp.taps, w, quad_words, bias, mult, shift, y);
 }
 
 void lm_conv_s16_dsp(const lm_s16_dsp_params *p, const void *in, const int32_t *w, const int64_t *bias,
