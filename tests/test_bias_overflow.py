@@ -1,9 +1,11 @@
 """Biases near -2^31 and +2^31: the kernels' int32 sums start at the bias and wrap modulo 2^32,
 as TFLM's do (its sums are int32 too), with no signed overflow in the C.
 
-Each model's biases put some output sums across the int32 ends for some inputs. The host build
-traps on a signed int32 overflow (-fsanitize=signed-integer-overflow, trap on error), so a sum
-that overflows in C kills the check; every output must equal the TFLM interpreter's, tolerance 0.
+Conv 1x1 and 3x3, depthwise (multiplier 1 and 2), FC and transpose conv, per channel and per
+tensor, nonzero input zero points (folded into the bias modulo 2^32): each model's biases put
+some output sums across the int32 ends for some inputs. The host build traps on a signed int32
+overflow (-fsanitize=signed-integer-overflow, trap on error), so a sum that overflows in C kills
+the check; every output must equal the TFLM interpreter's, tolerance 0. About 10 CPU-seconds.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from lite_micro.api import Options, compile_model
 from lite_micro.testing.conformance import model_inputs
 from lite_micro.testing.isolate import run_isolated
 from lite_micro.testing.multiop import Node, build_graph
-from lite_micro.testing.oneop import OpCase, TensorSpec
+from lite_micro.testing.oneop import OpCase, TensorSpec, const_i32
 from lite_micro.toolchain.host import build_host
 
 pytest.importorskip("tflite_micro")
@@ -75,12 +77,21 @@ def models() -> dict[str, bytes]:
                                       dict(SAME, depth_multiplier=2)),
         "fc": _one_op("FULLY_CONNECTED", (2, 40), -3, (7, 40), 0, (2, 7), {}),
         "fc_tensor": _one_op("FULLY_CONNECTED", (1, 33), 6, (5, 33), 0, (1, 5), {}, per_channel=False),
+        "transpose_conv": _transpose_conv(),
     }
 
 
-def graph_model() -> bytes:
+def _transpose_conv() -> bytes:
+    inp = TensorSpec((1, 3, 3, 4), "int8", IN_SCALE, -5)
+    (filt, bias), out = weighted("TRANSPOSE_CONV", inp, (5, 3, 3, 4), 0, (1, 6, 6, 5))
+    return OpCase("TRANSPOSE_CONV", [const_i32([1, 6, 6, 5]), filt, inp, bias], [out],
+                  dict(padding="SAME", stride_h=2, stride_w=2), 3).build()
+
+
+def graph_model(small_biases: bool = False) -> bytes:
     """Conv 1x1 and 3x3, depthwise 3x3 and FC (per channel) side by side on one input, each with
-    biases near the int32 ends: one firmware for the cores' kernels (firmware_tests)."""
+    biases near the int32 ends: one firmware for the cores' kernels (firmware_tests). small_biases:
+    the same with biases 2^20 times smaller, which leave the offline bounds on sums room."""
     inp = TensorSpec((1, 6, 6, 8), "int8", IN_SCALE, -7)
     layers = [("CONV_2D", (8, 1, 1, 8), 0, (1, 6, 6, 8), SAME), ("CONV_2D", (6, 3, 3, 8), 0, (1, 6, 6, 6), SAME),
               ("DEPTHWISE_CONV_2D", (1, 3, 3, 8), 3, (1, 6, 6, 8), dict(SAME, depth_multiplier=1)),
@@ -88,6 +99,8 @@ def graph_model() -> bytes:
     nodes = []
     for op, w_shape, dim, out_shape, options in layers:
         consts, out = weighted(op, inp, w_shape, dim, out_shape)
+        if small_biases:
+            consts[1].data = (consts[1].data.astype(np.int64) >> 20).astype(np.int32)
         nodes.append(Node(op, [inp, *consts], [out], options))
     return build_graph(nodes)
 
@@ -159,3 +172,20 @@ def test_an_int64_bias_beyond_2_62_is_refused_in_one_line(tmp_path, capsys):
             continue
         assert code == 2 and len(err.strip().splitlines()) == 1, err
         assert "FULLY_CONNECTED" in err and "beyond +-2^62" in err and str(value) in err, err
+
+
+# kernels whose sums are bounded offline (doubled sums, channel pairs in halfwords, the 3x3 walks)
+BOUNDED = ("lm_conv_quad", "lm_fc_hex", "lm_conv_rows", "lm_dw3x3", "lm_dwt3x3", "lm_dwp3x3")
+
+
+def test_the_bounded_kernels_fall_back_for_extreme_biases():
+    """The offline bounds on sums (rq2_table's doubled sums, pair_halfwords' channel pairs,
+    rows_triples, the walks' records and _sums_fit) count the bias: near an int32 end none holds,
+    and cortex-m4 takes the kernels whose sums may wrap. With small biases the same layers take
+    the bounded forms (so this test sees the choice, not a model that never had it)."""
+    def kernels(small: bool) -> list[str]:
+        model = graph_model(small_biases=small)
+        return [layer.kernel for layer in compile_model(model, Options(target="cortex-m4")).layers]
+
+    assert not any(k.startswith(BOUNDED) for k in kernels(False)), kernels(False)
+    assert all(k.startswith(BOUNDED) for k in kernels(True)), kernels(True)
