@@ -42,11 +42,16 @@ def spatial(op: Op, padding: int, in_hw, k_hw, strides, dilations, out_hw) -> tu
 
 
 def fold_bias(op: Op, bias, weight_sums: np.ndarray, input_zero_point: int) -> np.ndarray:
-    """bias[c] + input_offset * sum(weights[c]): TFLM's (x + input_offset) terms, done once."""
+    """bias[c] + input_offset * sum(weights[c]): TFLM's (x + input_offset) terms, done once,
+    modulo 2^32. TFLM's int32 sums wrap (a bias near -2^31 or 2^31 takes them across), and the
+    kernels' sums wrap as theirs do, so a folded bias outside int32 is taken as its low 32 bits."""
     b = np.zeros(weight_sums.shape, dtype=np.int64) if bias is None else bias.astype(np.int64).reshape(-1)
     if b.shape != weight_sums.shape:
         raise UnsupportedError(f"{op.describe()}: bias has {b.size} values for {weight_sums.size} output channels")
     folded = b - int(input_zero_point) * weight_sums.astype(np.int64)
-    if folded.min(initial=0) < -(1 << 31) or folded.max(initial=0) >= (1 << 31):
-        raise UnsupportedError(f"{op.describe()}: folded bias overflows int32")
-    return folded.astype(np.int32)
+    return wrap_int32(folded).astype(np.int32)
+
+
+def wrap_int32(a) -> np.ndarray:
+    """Integers taken modulo 2^32 as int32 values (a word's bits), in int64."""
+    return ((np.asarray(a).astype(np.int64) + (1 << 31)) % (1 << 32)) - (1 << 31)

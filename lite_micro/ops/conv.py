@@ -190,7 +190,7 @@ def depthwise_for_target(layer: Layer, features, walk: bool = True) -> Layer:
     consts = {c.name: c for c in layer.consts}
     w = consts["weights"].values
     view = _walk_view(p) if walk else None
-    if walk and tiny_fits(p) and _tiny_first(view, consts):
+    if walk and tiny_fits(p) and _tiny_first(view, consts) and _sums_fit(consts):
         return _depthwise_3x3_tiny(layer, p, consts)
     walked = _depthwise_3x3_columns(layer, *view, consts) if view else None
     if walked is not None:
@@ -372,6 +372,16 @@ def _walk_rq(multiplier: int, shift: int, out_zp: int):
     return (multiplier, add, right) if abs(add) <= HI_LIMIT else None
 
 
+def _sums_fit(consts: dict) -> bool:
+    """Whether every partial sum of a channel (its bias, with the input zero point folded in,
+    plus any of its taps' products or zero-point terms) stays inside int32: the one-pass walks
+    (lm_dwconv_3x3_pair.h, lm_dwconv_3x3_tiny.h) add zero-point terms to the starting sums in
+    plain C. A bias near -2^31 or 2^31 leaves no room: such a layer takes another kernel."""
+    bias = np.abs(consts["bias"].values.astype(np.int64))
+    w = np.abs(consts["weights"].values.astype(np.int64)).reshape(-1, len(bias))
+    return bool((bias + 128 * w.sum(axis=0) < 1 << 31).all())
+
+
 def _walk_records(consts: dict, p: dict):
     """lm_dwconv_3x3.h's [C, 4] channel records and mode, or None when a doubled sum could
     leave int32. Per channel (2 bias, multiplier, 2 hi_add, right shift) for the SMMLAR
@@ -408,7 +418,7 @@ def _walk_kind(view: dict, vertical: int, consts: dict):
     if walk is not None:
         return ("lm_dw3x3", "lm_dwconv_3x3.h", "LM_DW3X3_KERNEL", column_walk_weights(w, vertical), *walk,
                 "a line of sums (two pixels per pass), then the line requantized")
-    if not _pair_walk_fits(view):
+    if not (_pair_walk_fits(view) and _sums_fit(consts)):
         return None
     records, mode = _depthwise_records(consts, view, clamp_ok=True)
     return ("lm_dwp3x3", "lm_dwconv_3x3_pair.h", "LM_DWP3X3_KERNEL", pair_walk_weights(w, vertical), records, mode,

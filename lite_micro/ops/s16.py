@@ -46,6 +46,7 @@ CONV_RUNTIME = ("lm_eltwise.h", "lm_reduce.h", "lm_s16.h", "lm_s16_rq.h", "lm_s1
 ELTWISE_RUNTIME = ("lm_eltwise.h", "lm_reduce.h", "lm_s16.h", "lm_s16_eltwise.c")
 POOL_RUNTIME = ("lm_eltwise.h", "lm_reduce.h", "lm_s16.h", "lm_s16_pool.c")
 SOFTMAX_RUNTIME = ("lm_eltwise.h", "lm_reduce.h", "lm_s16.h", "lm_s16_softmax.c")
+BIAS64_LIMIT = 1 << 62           # |int64 bias| bound: the sum of int16 x int8 products cannot leave int64
 TENSOR_TYPE_INT32 = 2                # schema TensorType INT32 (quantized_bias_type)
 
 
@@ -89,6 +90,9 @@ def _accumulation(op: Op, bias: Optional[Tensor], channels: int, int64_only: boo
                                                 f"{op.kind} reads an int64 bias")
         values = np.asarray(bias.data, np.int64).reshape(-1)
         require(values.size == channels, op, f"bias has {values.size} values for {channels} output channels")
+        extreme = values[(values <= -BIAS64_LIMIT) | (values >= BIAS64_LIMIT)].tolist()
+        require(not extreme, op, f"bias tensor {bias.index} holds {extreme[:1]} beyond +-2^62: TFLM's "
+                                 "64-bit sum from it can overflow (undefined behaviour)")
         return acc32, values
     acc32 = (not int64_only and "quantized_bias_type" in op.options
              and op.options.quantized_bias_type == TENSOR_TYPE_INT32)

@@ -13,6 +13,7 @@ import numpy as np
 from .. import quant
 from . import conv, conv_rows, pooling, s16_dsp
 from .base import ConstArg, ConstArray, Layer, ParamsArg, ScratchArg, TensorArg
+from .common import wrap_int32
 from .requant import rq2_table, rq_table
 
 
@@ -149,12 +150,7 @@ def pack_pair_blocks(w: np.ndarray, bias, pairs: int = 2) -> "np.ndarray | None"
     h = halves.reshape(blocks, pairs, groups, 2, 2)      # [block, pair, group, tap pair, tap parity]
     h = h.transpose(0, 2, 4, 1, 3)                       # [block, group, parity, pair, lane]
     words = ((h[..., 0] & 0xFFFF) | (h[..., 1] << 16)).reshape(blocks, -1)
-    return _int32(np.concatenate([starts.reshape(blocks, size), words], axis=1).reshape(-1))
-
-
-def _int32(a: np.ndarray) -> np.ndarray:
-    """Values taken modulo 2^32 as int32 (a word's bits)."""
-    return ((a.astype(np.int64) + (1 << 31)) % (1 << 32)) - (1 << 31)
+    return wrap_int32(np.concatenate([starts.reshape(blocks, size), words], axis=1).reshape(-1))
 
 
 def _rq_const(mult, shift, out_zp: int, per_channel: bool):

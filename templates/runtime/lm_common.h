@@ -18,6 +18,14 @@
 #define LM_MAX(a, b) ((a) > (b) ? (a) : (b))
 #define LM_MIN(a, b) ((a) < (b) ? (a) : (b))
 
+/* a + b modulo 2^32, as every core's ADD (and SMLAD) computes it: the sums of the kernels
+ * start at a bias (any int32) and wrap as TFLM's do on a device, without C's undefined
+ * behaviour on signed overflow. One ADD, as the plain sum. */
+LM_INLINE int32_t lm_wrap_add(int32_t a, int32_t b)
+{
+    return (int32_t)((uint32_t)a + (uint32_t)b);
+}
+
 /* gemmlowp SaturatingRoundingDoublingHighMul: (a * b * 2) >> 32, rounded, saturated. */
 LM_INLINE int32_t lm_srdhm(int32_t a, int32_t b)
 {

@@ -146,7 +146,7 @@ void lm_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, cons
                 }
                 if (!pair) {
                     for (oc = g * group_out; oc < oc_end; ++oc) {
-                        out0[oc] = LM_OUT(bias[oc] + lm_dot_s8(w + oc * patch_len, x0, patch_len), oc);
+                        out0[oc] = LM_OUT(lm_wrap_add(bias[oc], lm_dot_s8(w + oc * patch_len, x0, patch_len)), oc);
                     }
                     continue;
                 }
@@ -161,8 +161,8 @@ void lm_conv_s8(const lm_conv_params *p, const int8_t *in, const int8_t *w, cons
                     out1[oc + 1] = LM_OUT(acc[3], oc + 1);
                 }
                 if (oc < oc_end) {
-                    out0[oc] = LM_OUT(bias[oc] + lm_dot_s8(w + oc * patch_len, x0, patch_len), oc);
-                    out1[oc] = LM_OUT(bias[oc] + lm_dot_s8(w + oc * patch_len, x1, patch_len), oc);
+                    out0[oc] = LM_OUT(lm_wrap_add(bias[oc], lm_dot_s8(w + oc * patch_len, x0, patch_len)), oc);
+                    out1[oc] = LM_OUT(lm_wrap_add(bias[oc], lm_dot_s8(w + oc * patch_len, x1, patch_len)), oc);
                 }
             }
         }

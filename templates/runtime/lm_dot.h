@@ -66,7 +66,7 @@ LM_INLINE int32_t lm_pack_tops(int32_t lo, int32_t hi)
 
 /* SIMD helpers that also exist in portable C, so that kernels written with them run (and are
  * tested) everywhere: lm_simd_even/odd are SXTB16 of a word and of the word rotated by 8
- * (bytes 0, 2 and bytes 1, 3 as two int16 lanes), lm_simd_mac is SMLAD. */
+ * (bytes 0, 2 and bytes 1, 3 as two int16 lanes), lm_simd_mac is SMLAD (wrapping modulo 2^32). */
 #if LM_USE_DSP
 #define lm_simd_even(v) __sxtb16(v)
 #define lm_simd_odd(v) lm_sxtb16_odd(v)
@@ -84,7 +84,8 @@ LM_INLINE int32_t lm_simd_odd(int32_t v)
 
 LM_INLINE int32_t lm_simd_mac(int32_t a, int32_t b, int32_t acc)
 {
-    return acc + (int32_t)(int16_t)a * (int16_t)b + (a >> 16) * (b >> 16);
+    const int32_t lo = (int32_t)(int16_t)a * (int16_t)b, hi = (a >> 16) * (b >> 16);
+    return (int32_t)((uint32_t)acc + (uint32_t)lo + (uint32_t)hi);
 }
 #endif /* LM_USE_DSP */
 
@@ -95,7 +96,8 @@ LM_INLINE int32_t lm_read_word(const int8_t *p)
     return v;
 }
 
-/* sum(w[i] * x[i]) for i < n. */
+/* sum(w[i] * x[i]) for i < n. The portable sums here wrap modulo 2^32 (lm_wrap_add), as
+ * SMLAD does: they start at a bias, which may be any int32. */
 LM_INLINE int32_t lm_dot_s8(const int8_t *w, const int8_t *x, int32_t n)
 {
     int32_t sum = 0;
@@ -107,7 +109,7 @@ LM_INLINE int32_t lm_dot_s8(const int8_t *w, const int8_t *x, int32_t n)
     }
 #endif /* LM_USE_DSP */
     for (; n > 0; --n) {
-        sum += (int32_t)*w++ * (int32_t)*x++;
+        sum = lm_wrap_add(sum, (int32_t)*w++ * (int32_t)*x++);
     }
     return sum;
 }
@@ -129,8 +131,8 @@ LM_INLINE void lm_dot2_s8(const int8_t *w0, const int8_t *w1, const int8_t *x, i
 #endif /* LM_USE_DSP */
     for (; n > 0; --n) {
         const int32_t xv = *x++;
-        s0 += (int32_t)*w0++ * xv;
-        s1 += (int32_t)*w1++ * xv;
+        s0 = lm_wrap_add(s0, (int32_t)*w0++ * xv);
+        s1 = lm_wrap_add(s1, (int32_t)*w1++ * xv);
     }
     sums[0] = s0;
     sums[1] = s1;
@@ -157,10 +159,10 @@ LM_INLINE void lm_dot2x2_s8(const int8_t *w0, const int8_t *w1, const int8_t *x0
 #endif /* LM_USE_DSP */
     for (; n > 0; --n) {
         const int32_t wa = *w0++, wb = *w1++, xa = *x0++, xb = *x1++;
-        s00 += wa * xa;
-        s10 += wb * xa;
-        s01 += wa * xb;
-        s11 += wb * xb;
+        s00 = lm_wrap_add(s00, wa * xa);
+        s10 = lm_wrap_add(s10, wb * xa);
+        s01 = lm_wrap_add(s01, wa * xb);
+        s11 = lm_wrap_add(s11, wb * xb);
     }
     sums[0] = s00;
     sums[1] = s10;
@@ -177,12 +179,7 @@ LM_INLINE void lm_dot2x2_s8(const int8_t *w0, const int8_t *w1, const int8_t *x0
 /* acc + the two lanes' products: SMLAD (wrapping modulo 2^32, as the difference needs). */
 LM_INLINE int32_t lm_wrap_mac(int32_t a, int32_t b, int32_t acc)
 {
-#if LM_USE_DSP
-    return __smlad(a, b, acc);
-#else
-    const int32_t lo = (int32_t)(int16_t)a * (int16_t)b, hi = (a >> 16) * (b >> 16);
-    return (int32_t)((uint32_t)acc + (uint32_t)lo + (uint32_t)hi);
-#endif
+    return lm_simd_mac(a, b, acc);
 }
 
 /* The second channel of a pair from its two sums: (s1 - s0) / 256, exact. */

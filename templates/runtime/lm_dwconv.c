@@ -36,9 +36,9 @@ static int32_t lm_dw_channel(const lm_dwconv_params *p, const int8_t *in_b, cons
             const int32_t ix = ix0 + kx * p->dil_w;
             const int32_t wv = w[(ky * p->k_w + kx) * p->out_c + oc];
             if (iy >= 0 && iy < p->in_h && ix >= 0 && ix < p->in_w) {
-                acc += wv * (int32_t)in_b[(iy * p->in_w + ix) * p->in_c + ic];
+                acc = lm_wrap_add(acc, wv * (int32_t)in_b[(iy * p->in_w + ix) * p->in_c + ic]);
             } else {
-                acc += wv * p->in_zp;
+                acc = lm_wrap_add(acc, wv * p->in_zp);
             }
         }
     }
@@ -80,10 +80,10 @@ void lm_dwconv_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, 
                             for (kx = kx0; kx < kx1; ++kx) {
                                 const int8_t *x = xr + kx * dil_w * in_c;
                                 const int8_t *wt = wr + kx * out_c;
-                                a0 += (int32_t)wt[0] * x[i0];
-                                a1 += (int32_t)wt[1] * x[i1];
-                                a2 += (int32_t)wt[2] * x[i2];
-                                a3 += (int32_t)wt[3] * x[i3];
+                                a0 = lm_wrap_add(a0, (int32_t)wt[0] * x[i0]);
+                                a1 = lm_wrap_add(a1, (int32_t)wt[1] * x[i1]);
+                                a2 = lm_wrap_add(a2, (int32_t)wt[2] * x[i2]);
+                                a3 = lm_wrap_add(a3, (int32_t)wt[3] * x[i3]);
                             }
                         }
                         if (border) {
@@ -102,10 +102,10 @@ void lm_dwconv_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, 
                                     }
                                 }
                             }
-                            a0 += s0 * in_zp;
-                            a1 += s1 * in_zp;
-                            a2 += s2 * in_zp;
-                            a3 += s3 * in_zp;
+                            a0 = lm_wrap_add(a0, s0 * in_zp);
+                            a1 = lm_wrap_add(a1, s1 * in_zp);
+                            a2 = lm_wrap_add(a2, s2 * in_zp);
+                            a3 = lm_wrap_add(a3, s3 * in_zp);
                         }
                         {
                             const int32_t accs[4] = {a0, a1, a2, a3};
@@ -179,19 +179,19 @@ void lm_dwconv_m1_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *
                         const int8_t *x = xr;
                         const int8_t *wt = wr;
                         for (kx = kx0; kx < kx1; ++kx, x += x_step, wt += ch) {
-                            a0 += wt[0] * x[0];
-                            a1 += wt[1] * x[1];
-                            a2 += wt[2] * x[2];
-                            a3 += wt[3] * x[3];
+                            a0 = lm_wrap_add(a0, wt[0] * x[0]);
+                            a1 = lm_wrap_add(a1, wt[1] * x[1]);
+                            a2 = lm_wrap_add(a2, wt[2] * x[2]);
+                            a3 = lm_wrap_add(a3, wt[3] * x[3]);
                         }
                     }
                     if (border) {
                         int32_t sums[4];
                         lm_dw_pad_sums(w + c, k_h, k_w, ch, ky0, ky1, kx0, kx1, sums);
-                        a0 += sums[0] * in_zp;
-                        a1 += sums[1] * in_zp;
-                        a2 += sums[2] * in_zp;
-                        a3 += sums[3] * in_zp;
+                        a0 = lm_wrap_add(a0, sums[0] * in_zp);
+                        a1 = lm_wrap_add(a1, sums[1] * in_zp);
+                        a2 = lm_wrap_add(a2, sums[2] * in_zp);
+                        a3 = lm_wrap_add(a3, sums[3] * in_zp);
                     }
                     out[c] = lm_clamp_s8(lm_requantize(a0, mult[c], shift[c]) + out_zp, act_min, act_max);
                     out[c + 1] = lm_clamp_s8(lm_requantize(a1, mult[c + 1], shift[c + 1]) + out_zp, act_min, act_max);
@@ -328,10 +328,10 @@ LM_INLINE lm_dw_acc lm_dw_pair(const int8_t *xa, const int8_t *xb, const int8_t 
         acc.a3 = __smlad(lm_sxtb16_odd(hi), lm_sxtb16_odd(w23), acc.a3);
     }
 #else
-    acc.a0 += xa[0] * w[0] + xb[0] * w[2];
-    acc.a1 += xa[1 / share] * w[1] + xb[1 / share] * w[3];
-    acc.a2 += xa[2 / share] * w[4] + xb[2 / share] * w[6];
-    acc.a3 += xa[3 / share] * w[5] + xb[3 / share] * w[7];
+    acc.a0 = lm_wrap_add(acc.a0, xa[0] * w[0] + xb[0] * w[2]);
+    acc.a1 = lm_wrap_add(acc.a1, xa[1 / share] * w[1] + xb[1 / share] * w[3]);
+    acc.a2 = lm_wrap_add(acc.a2, xa[2 / share] * w[4] + xb[2 / share] * w[6]);
+    acc.a3 = lm_wrap_add(acc.a3, xa[3 / share] * w[5] + xb[3 / share] * w[7]);
 #endif /* LM_USE_DSP */
     return acc;
 }
@@ -357,10 +357,10 @@ LM_INLINE lm_dw_acc lm_dw_last(const int8_t *x, const int8_t *w, const int32_t s
         acc.a3 = __smlatt(vo, wo, acc.a3);
     }
 #else
-    acc.a0 += x[0] * w[0];
-    acc.a1 += x[1 / share] * w[1];
-    acc.a2 += x[2 / share] * w[2];
-    acc.a3 += x[3 / share] * w[3];
+    acc.a0 = lm_wrap_add(acc.a0, x[0] * w[0]);
+    acc.a1 = lm_wrap_add(acc.a1, x[1 / share] * w[1]);
+    acc.a2 = lm_wrap_add(acc.a2, x[2 / share] * w[2]);
+    acc.a3 = lm_wrap_add(acc.a3, x[3 / share] * w[3]);
 #endif /* LM_USE_DSP */
     return acc;
 }
@@ -474,7 +474,7 @@ LM_INLINE void lm_dw_pixel(const lm_dwconv_params *p, const int8_t *x, int32_t r
         int32_t acc = rec[0];
         for (ky = 0; ky < k_h; ++ky) {
             for (kx = 0; kx < k_w; ++kx, wt += tail) {
-                acc += (int32_t)*wt * xc[ky * row + kx * col];
+                acc = lm_wrap_add(acc, (int32_t)*wt * xc[ky * row + kx * col]);
             }
         }
         acc = usual ? lm_requantize_rq(acc, rec[1], rec[2], rec[3])

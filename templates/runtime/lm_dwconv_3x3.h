@@ -79,9 +79,9 @@ LM_INLINE int32_t lm_dw3_pack(int32_t lo, int32_t hi)
 #define LM_DW3_BT(acc, a, b) __smlabt((a), (b), (acc))
 #define LM_DW3_TB(acc, a, b) __smlatb((a), (b), (acc))
 #else
-#define LM_DW3_BB(acc, a, b) ((acc) + (int32_t)(int16_t)(a) * (int32_t)(int16_t)(b))
-#define LM_DW3_BT(acc, a, b) ((acc) + (int32_t)(int16_t)(a) * ((int32_t)(b) >> 16))
-#define LM_DW3_TB(acc, a, b) ((acc) + ((int32_t)(a) >> 16) * (int32_t)(int16_t)(b))
+#define LM_DW3_BB(acc, a, b) lm_wrap_add((acc), (int32_t)(int16_t)(a) * (int32_t)(int16_t)(b))
+#define LM_DW3_BT(acc, a, b) lm_wrap_add((acc), (int32_t)(int16_t)(a) * ((int32_t)(b) >> 16))
+#define LM_DW3_TB(acc, a, b) lm_wrap_add((acc), ((int32_t)(a) >> 16) * (int32_t)(int16_t)(b))
 #endif
 
 /* One line's doubled weight pairs K0, K1, K2, Wa, Wb. */

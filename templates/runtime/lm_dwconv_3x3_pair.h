@@ -58,8 +58,8 @@ LM_INLINE int32_t lm_dwp_word(const int8_t *p)
 #define LM_DWP_BB(acc, a, b) __smlabb((a), (b), (acc))
 #define LM_DWP_BT(acc, a, b) __smlabt((a), (b), (acc))
 #else
-#define LM_DWP_BB(acc, a, b) ((acc) + (int32_t)(int16_t)(a) * (int32_t)(int16_t)(b))
-#define LM_DWP_BT(acc, a, b) ((acc) + (int32_t)(int16_t)(a) * ((int32_t)(b) >> 16))
+#define LM_DWP_BB(acc, a, b) lm_wrap_add((acc), (int32_t)(int16_t)(a) * (int32_t)(int16_t)(b))
+#define LM_DWP_BT(acc, a, b) lm_wrap_add((acc), (int32_t)(int16_t)(a) * ((int32_t)(b) >> 16))
 #endif
 
 /* One channel's weights for one output row: per slot (input row) the pairs (w0, w1), (w1, w2). */

@@ -21,7 +21,7 @@ void lm_fc_s8(const lm_fc_params *p, const int8_t *in, const int8_t *w, const in
                 out[1] = lm_clamp_s8(lm_requantize(acc[1], mult[c1], shift[c1]) + p->out_zp,
                                      p->act_min, p->act_max);
             } else {
-                acc[0] += lm_dot_s8(w + o * in_depth, x, in_depth);
+                acc[0] = lm_wrap_add(acc[0], lm_dot_s8(w + o * in_depth, x, in_depth));
             }
             out[0] = lm_clamp_s8(lm_requantize(acc[0], mult[c], shift[c]) + p->out_zp, p->act_min, p->act_max);
             if (o + 1 < out_depth) {

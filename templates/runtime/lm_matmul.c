@@ -15,8 +15,8 @@ void lm_batch_matmul_s8(const lm_matmul_params *p, const int8_t *lhs, const int8
                 const int8_t *col = m + j * p->rhs_col_stride;
                 int32_t acc = 0;
                 for (k = 0; k < p->depth; ++k) {
-                    acc += (row[k * p->lhs_depth_stride] + p->lhs_offset) *
-                           (col[k * p->rhs_depth_stride] + p->rhs_offset);
+                    acc = lm_wrap_add(acc, (row[k * p->lhs_depth_stride] + p->lhs_offset) *
+                                               (col[k * p->rhs_depth_stride] + p->rhs_offset));
                 }
                 *out++ = lm_clamp_s8(lm_requantize(acc, p->out_mult, p->out_shift) + p->out_zp, -128, 127);
             }

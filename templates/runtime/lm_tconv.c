@@ -31,7 +31,7 @@ static int32_t lm_tconv_acc(const lm_tconv_params *p, const int8_t *in, const in
             }
             x = in + (iy * p->in_w + ix) * in_c;
             wk = w + ((oc * p->k_h + ky) * p->k_w + kx) * in_c;
-            acc += taps[(ky * p->k_w + kx) * p->out_c + oc] + lm_dot_s8(wk, x, in_c);
+            acc = lm_wrap_add(acc, lm_wrap_add(taps[(ky * p->k_w + kx) * p->out_c + oc], lm_dot_s8(wk, x, in_c)));
         }
     }
     return acc;
@@ -46,7 +46,7 @@ void lm_tconv_s8(const lm_tconv_params *p, const int8_t *in, const int8_t *w, co
         for (oy = 0; oy < p->out_h; ++oy) {
             for (ox = 0; ox < p->out_w; ++ox) {
                 for (oc = 0; oc < p->out_c; ++oc) {
-                    const int32_t acc = bias[oc] + lm_tconv_acc(p, in, w, taps, oy, ox, oc);
+                    const int32_t acc = lm_wrap_add(bias[oc], lm_tconv_acc(p, in, w, taps, oy, ox, oc));
                     *out++ = lm_clamp_s8(lm_requantize(acc, mult[oc], shift[oc]) + p->out_zp, p->act_min, p->act_max);
                 }
             }
