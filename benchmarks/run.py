@@ -122,8 +122,14 @@ def channel_class(row: dict) -> str:
     return f">= {WIDE}" if row["in_channels"] >= WIDE else f"< {WIDE}"
 
 
-def row_target(category: str, channels: str) -> str:
-    """The speed target of a kernel table row: a conv row with < WIDE input channels has none."""
+INT16 = "- (int16: the targets are for int8 kernels)"
+
+
+def row_target(category: str, channels: str, kernel: str = "") -> str:
+    """The speed target of a kernel table row: a conv row with < WIDE input channels has none,
+    nor has an int16 kernel's row (the issue's targets are for the int8 path)."""
+    if kernel.endswith("_s16") and category in TARGETS:
+        return INT16
     if category in CONV and channels != f">= {WIDE}":
         return NARROW
     return TARGETS.get(category, "-")
@@ -155,7 +161,7 @@ def kernel_table(results: dict) -> list[str]:
     for (name, cat, chans), (n, macs, cycles) in sorted(totals.items(), key=lambda kv: -kv[1][2]):
         per = cycles / macs
         rows.append(f"| {name} | {cat} | {chans} | {n} | {macs:,} | {cycles:,} | {per:.2f} "
-                    f"| {per / SMLAD_LIMIT:.1f} | {row_target(cat, chans)} |")
+                    f"| {per / SMLAD_LIMIT:.1f} | {row_target(cat, chans, name)} |")
     return rows
 
 

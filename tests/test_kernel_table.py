@@ -35,3 +35,8 @@ def test_conv_rows_split_by_input_channels():
 def test_a_conv_row_without_channels_gets_no_target():
     assert run.channel_class({"category": "conv kxk"}) == "-"
     assert run.row_target("conv kxk", "-") == run.NARROW
+
+
+def test_int16_rows_get_no_int8_target():
+    rows = run.kernel_table({"m": {"layers": [_row("lm_conv_s16", "conv 1x1", 32, 100, 2000)]}})
+    assert rows[2].endswith(f"| {run.INT16} |")

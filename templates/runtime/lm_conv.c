@@ -890,12 +890,12 @@ static void lm_quad16_taps(const lm_conv_params *p, const int8_t *in_b, int32_t 
 #if LM_CONV_FUSED
 /* The runs of one job (the pairs set up in c, or one widened pair): run 0 the whole blocks
  * into o (step: the second pixel's offset, 0 for a lone last pixel), run 1 the last block when
- * out_c is not a multiple of 4 into t, its zero channels dropped after (only for jobs of one
- * pair). One call site, one instance of the assembly. */
-static void lm_quad16_job(lm_conv_run_ctx *c, const int32_t *w, int32_t out_c, int8_t *o, int32_t step)
+ * out_c is not a multiple of 4 into t (8 bytes of scratch the pair no longer needs), its zero
+ * channels dropped after (only for jobs of one pair). One call site, one instance of the
+ * assembly. */
+static void lm_quad16_job(lm_conv_run_ctx *c, const int32_t *w, int32_t out_c, int8_t *o, int32_t step, int8_t *t)
 {
     const int32_t whole = out_c >> 2, tail = out_c & 3, block = (int32_t)(c->xend - c->xw) + 16;
-    int8_t t[8];
     int32_t r, j;
     for (r = whole > 0 ? 0 : 1; r < (tail ? 2 : 1); ++r) {
         if (r == 0) {
@@ -954,7 +954,7 @@ void lm_conv_quad16_ssat_s8(const lm_conv_params *p, const int8_t *in, const int
             } else {
                 lm_quad16_taps(p, in_b, pix, pair, patch, xw);
             }
-            lm_quad16_job(&c, w, out_c, o, pair ? out_c : 0);
+            lm_quad16_job(&c, w, out_c, o, pair ? out_c : 0, patch);
 #else
             if (direct) {
                 const int8_t *x0 = lm_direct_next(&row, &next, &ox, p->out_w, step_x, step_y);
