@@ -115,7 +115,14 @@ def _layer_row(index, layer, cost) -> dict:
             "elements": int(np.prod(layer.outputs[0].shape)) if layer.outputs else 0,
             "instructions": cost.instructions,
             "cycles_est": cost.cycles_est, "macs": layer.macs,
-            "cycles_per_mac": per_mac(cost.cycles_est, layer.macs)}
+            "cycles_per_mac": per_mac(cost.cycles_est, layer.macs), "in_channels": _in_channels(layer)}
+
+
+def _in_channels(layer) -> "int | None":
+    """A convolution's input channels (its speed target depends on them); None for other ops."""
+    if op_category(layer) not in ("conv 1x1", "conv kxk") or not layer.inputs:
+        return None
+    return int(layer.inputs[0].shape[-1])
 
 
 def kernel_code_bytes(elf) -> int:

@@ -537,18 +537,23 @@ LM_INLINE const int32_t *lm_conv_quad_fused(const int32_t *w, const int32_t *xw,
     return w;
 }
 
-/* lm_conv_quad16_ssat_s8 (taps a multiple of 16): every block of a pixel pair in one block of
- * assembly, the blocks' loop inside it, so that nothing is kept in C between two blocks. With
- * no remainder of groups to decode, the loop counter gives way to a second weight register:
- * per half group the four loads (two taps words, two weight words) issue back to back, 15
- * cycles for 16 MACs; the loop ends when x reaches the pair's end (xend, in memory). Each
- * block's triples follow its weights in w, so that the outputs (as in lm_conv_quad_fused) read
- * them through w; the second pixel's outputs are stored at o0 + step (x), which frees x0 for
- * channel 0. The blocks end at w_end; c->o0 advances. */
+/* lm_conv_quad16_ssat_s8 (taps a multiple of 16): every block of `pairs` pixel pairs in one
+ * block of assembly, the loops over blocks and pairs inside it, so that nothing is kept in C
+ * between two blocks. With no remainder of groups to decode, the loop counter gives way to a
+ * second weight register: per half group the four loads (two taps words, two weight words)
+ * issue back to back, 15 cycles for 16 MACs; the loop ends when x reaches the pair's end (xend,
+ * in memory). Each block's triples follow its weights in w, so that the outputs (as in
+ * lm_conv_quad_fused) read them through w; the second pixel's outputs are stored at o0 + step
+ * (x), which frees x0 for channel 0. The blocks start at w0 and end at w_end. Per pair, when
+ * wide (the count of 8-tap steps) is not 0, the assembly first widens the pair's taps into xw
+ * itself from `in` (pixel 0) and in + inc (pixel 1), 25 cycles per 8 taps, and moves `in` on
+ * by two pixels; after the pair o0 moves on by step (a pair's second row of outputs). */
 typedef struct {
-    const int32_t *xw, *xend, *w_end;
+    const int32_t *xw, *xend, *w0, *w_end;
     int8_t *o0;
     int32_t step;
+    const int8_t *in;
+    int32_t inc, wide, pairs;
 } lm_conv_run_ctx;
 
 #define LM_RUN_HALF_ASM                                                                        \
@@ -573,11 +578,41 @@ typedef struct {
     "asr %[" b "], %[" b "], %[wv]\n\t"                                                        \
     "ssat %[" a "], #8, %[" a "]\n\t"                                                          \
     "ssat %[" b "], #8, %[" b "]\n\t" LM_RUN_STORE(a, b)
-LM_INLINE const int32_t *lm_conv_quad_run(const int32_t *w, lm_conv_run_ctx *c)
+/* 4 taps of two pixels widened (words p0, p1 of pixel 0 and 1; e0, e1 free): even(p0), even(p1),
+ * odd(p0), odd(p1) stored at x */
+#define LM_RUN_WIDEN_ASM(p0, p1, e0, e1)                                                       \
+    "sxtb16 %[" e0 "], %[" p0 "]\n\t"                                                          \
+    "sxtb16 %[" e1 "], %[" p1 "]\n\t"                                                          \
+    "sxtb16 %[" p0 "], %[" p0 "], ror #8\n\t"                                                  \
+    "sxtb16 %[" p1 "], %[" p1 "], ror #8\n\t"                                                  \
+    "str %[" e0 "], [%[x]], #4\n\t"                                                            \
+    "str %[" e1 "], [%[x]], #4\n\t"                                                            \
+    "str %[" p0 "], [%[x]], #4\n\t"                                                            \
+    "str %[" p1 "], [%[x]], #4\n\t"
+LM_INLINE const int32_t *lm_conv_quad_run(lm_conv_run_ctx *c)
 {
     int32_t a0, a1, a2, a3, b0, b1, b2, b3, x0, x1, wv, n;
-    const int32_t *xw;
-    __asm__ volatile("5:\n\t"
+    const int32_t *xw, *w;
+    __asm__ volatile("8:\n\t"
+                     "ldr %[x0], %[wide]\n\t"
+                     "cmp %[x0], #0\n\t"
+                     "beq 7f\n\t"
+                     "ldr %[x1], %[in]\n\t"
+                     "ldr %[wv], %[inc]\n\t"
+                     "ldr %[x], %[xw]\n"
+                     "9:\n\t"
+                     "ldr %[a1], [%[x1], %[wv]]\n\t"
+                     "ldr %[a0], [%[x1]], #4\n\t"
+                     "ldr %[a3], [%[x1], %[wv]]\n\t"
+                     "ldr %[a2], [%[x1]], #4\n\t"
+                     LM_RUN_WIDEN_ASM("a0", "a1", "b0", "b1") LM_RUN_WIDEN_ASM("a2", "a3", "b2", "b3")
+                     "subs %[x0], %[x0], #1\n\t"
+                     "bne 9b\n\t"
+                     "add %[x1], %[x1], %[wv]\n\t"
+                     "str %[x1], %[in]\n"
+                     "7:\n\t"
+                     "ldr %[w], %[w0]\n"
+                     "5:\n\t"
                      "ldr %[a0], [%[w]], #4\n\t"
                      "ldr %[a1], [%[w]], #4\n\t"
                      "ldr %[a2], [%[w]], #4\n\t"
@@ -603,14 +638,23 @@ LM_INLINE const int32_t *lm_conv_quad_run(const int32_t *w, lm_conv_run_ctx *c)
                      "str %[n], %[o0]\n\t"
                      "ldr %[x1], %[w_end]\n\t"
                      "cmp %[w], %[x1]\n\t"
-                     "bne 5b"
-                     : [w] "+r"(w), [x] "=&r"(xw), [n] "=&r"(n), [a0] "=&r"(a0), [a1] "=&r"(a1),
+                     "bne 5b\n\t"
+                     "add %[n], %[n], %[x]\n\t"
+                     "str %[n], %[o0]\n\t"
+                     "ldr %[x0], %[pairs]\n\t"
+                     "subs %[x0], %[x0], #1\n\t"
+                     "str %[x0], %[pairs]\n\t"
+                     "bne 8b"
+                     : [w] "=&r"(w), [x] "=&r"(xw), [n] "=&r"(n), [a0] "=&r"(a0), [a1] "=&r"(a1),
                        [a2] "=&r"(a2), [a3] "=&r"(a3), [b0] "=&r"(b0), [b1] "=&r"(b1), [b2] "=&r"(b2),
-                       [b3] "=&r"(b3), [x0] "=&r"(x0), [x1] "=&r"(x1), [wv] "=&r"(wv), [o0] "+m"(c->o0)
-                     : [xw] "m"(c->xw), [xend] "m"(c->xend), [w_end] "m"(c->w_end), [step] "m"(c->step)
+                       [b3] "=&r"(b3), [x0] "=&r"(x0), [x1] "=&r"(x1), [wv] "=&r"(wv), [o0] "+m"(c->o0),
+                       [in] "+m"(c->in), [pairs] "+m"(c->pairs)
+                     : [xw] "m"(c->xw), [xend] "m"(c->xend), [w_end] "m"(c->w_end), [step] "m"(c->step),
+                       [w0] "m"(c->w0), [inc] "m"(c->inc), [wide] "m"(c->wide)
                      : "cc", "memory");
     return w;
 }
+#undef LM_RUN_WIDEN_ASM
 #undef LM_RUN_HALF_ASM
 #undef LM_RUN_STORE
 #undef LM_RUN_CHANNEL0_ASM
@@ -633,26 +677,6 @@ LM_INLINE void lm_conv_quad_pair_(const lm_conv_params *p, const int32_t *w, con
     int32_t n = (p->out_c + 3) >> 2, acc[8];
     (void)full;
 #if LM_CONV_FUSED
-    if (ssat == 2) {  /* the whole blocks in one run, then the last one's zero channels dropped */
-        int8_t t[8], *o = o0;
-        lm_conv_run_ctx c;
-        int32_t j, whole = p->out_c >> 2, k;
-        const int32_t step = (int32_t)(o1 - o0);
-        c.xw = xw, c.xend = xw + 4 * groups, c.o0 = o0, c.step = step;
-        for (; n > 0; n -= k, whole = 0) {  /* one instance of the assembly for both runs */
-            k = whole > 0 ? whole : 1;
-            if (whole == 0) {
-                o = c.o0, c.o0 = t, c.step = 4;
-            }
-            c.w_end = w + k * (16 + 4 * groups);
-            w = lm_conv_quad_run(w, &c);
-        }
-        for (j = 0; j < tail; ++j) {
-            o[j] = t[j];
-            o[step + j] = t[4 + j];
-        }
-        return;
-    }
     if (ssat) {  /* every block in one block of assembly; the last one's zero channels dropped */
         int8_t t0[4], t1[4];
         lm_conv_fused_ctx c;
@@ -702,7 +726,6 @@ LM_INLINE void lm_conv_quad_pair_(const lm_conv_params *p, const int32_t *w, con
 #undef LM_QUAD_OUT
 #undef LM_QUAD_X2_OUT1
 #undef LM_QUAD_X2_OUT
-#undef LM_CONV_FUSED
 #if LM_USE_DSP && defined(__GNUC__) && defined(__OPTIMIZE__)
 #undef LM_QUAD_WORD_ASM
 #undef LM_QUAD_HALF_ASM
@@ -819,13 +842,134 @@ void lm_conv_quad_ssat_s8(const lm_conv_params *p, const int8_t *in, const int32
     lm_conv_pixels_(p, in, w, rq, zp_post, scratch, out, 1, 0, 1, 1);
 }
 
-/* lm_conv_quad_ssat_s8 for taps (kp) a multiple of 16: the blocks of a pixel pair in one run,
- * each block's triples after its weights. */
+/* ---- lm_conv_quad16_ssat_s8: taps (kp) a multiple of 16, each block's triples after its
+ * weights, the blocks of a pixel pair in one run ---- */
+
+/* lm_widen_pair's quad order, two groups per iteration (half the loop's overhead). */
+LM_INLINE void lm_widen_quad(const int8_t *x0, const int8_t *x1, int32_t groups, int32_t *dst)
+{
+    if (groups & 1) {
+        lm_widen_pair(x0, x1, 1, dst, 1);
+        x0 += 4, x1 += 4, dst += 4;
+    }
+    for (groups >>= 1; groups > 0; --groups, x0 += 8, x1 += 8, dst += 8) {
+        const int32_t v0 = lm_read_word(x0), v1 = lm_read_word(x1);
+        const int32_t u0 = lm_read_word(x0 + 4), u1 = lm_read_word(x1 + 4);
+        dst[0] = lm_simd_even(v0);
+        dst[1] = lm_simd_even(v1);
+        dst[2] = lm_simd_odd(v0);
+        dst[3] = lm_simd_odd(v1);
+        dst[4] = lm_simd_even(u0);
+        dst[5] = lm_simd_even(u1);
+        dst[6] = lm_simd_odd(u0);
+        dst[7] = lm_simd_odd(u1);
+    }
+}
+
+/* The widened taps of pixel pix and (if `pair`) pix + 1 of a padded or kxk convolution: kernel
+ * rows read from the input where both receptive fields lie inside it, else gathered patches. */
+static void lm_quad16_taps(const lm_conv_params *p, const int8_t *in_b, int32_t pix, int pair, int8_t *patch,
+                           int32_t *xw)
+{
+    const int32_t kp = p->k_h * p->k_w * p->in_c;
+    const int8_t *x0, *x1;
+    int32_t r, rows = 0, n = p->k_w * p->in_c >> 2, step = p->dil_h * p->in_w * p->in_c;
+    if (p->dil_w == 1 && (p->k_w * p->in_c & 3) == 0) {
+        rows = lm_inside_pair(p, in_b, pix, pair, &x0, &x1);
+    }
+    if (rows == 0) {
+        x0 = lm_pixel_patch(p, in_b, pix, patch);
+        x1 = pair ? lm_pixel_patch(p, in_b, pix + 1, patch + kp) : x0;
+        rows = 1, n = kp >> 2;
+    }
+    for (r = 0; r < rows; ++r, xw += 4 * n) {
+        lm_widen_quad(x0 + r * step, x1 + r * step, n, xw);
+    }
+}
+
+#if LM_CONV_FUSED
+/* The runs of one job (the pairs set up in c, or one widened pair): run 0 the whole blocks
+ * into o (step: the second pixel's offset, 0 for a lone last pixel), run 1 the last block when
+ * out_c is not a multiple of 4 into t (8 bytes of scratch the pair no longer needs), its zero
+ * channels dropped after (only for jobs of one pair). One call site, one instance of the
+ * assembly. */
+static void lm_quad16_job(lm_conv_run_ctx *c, const int32_t *w, int32_t out_c, int8_t *o, int32_t step, int8_t *t)
+{
+    const int32_t whole = out_c >> 2, tail = out_c & 3, block = (int32_t)(c->xend - c->xw) + 16;
+    int32_t r, j;
+    for (r = whole > 0 ? 0 : 1; r < (tail ? 2 : 1); ++r) {
+        if (r == 0) {
+            c->o0 = o, c->step = step, c->w0 = w, c->w_end = w + whole * block;
+        } else {
+            c->o0 = t, c->step = 4, c->w0 = w + whole * block, c->w_end = c->w0 + block;
+        }
+        lm_conv_quad_run(c);
+        c->wide = 0, c->pairs = 1;  /* a second run: the pair is widened */
+    }
+    for (j = 0, o += out_c - tail; j < tail; ++j) {
+        o[j] = t[j];
+        o[step + j] = t[4 + j];
+    }
+}
+#endif
+
 void lm_conv_quad16_ssat_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, int8_t *scratch,
                             int8_t *out)
 {
-    lm_conv_pixels_(p, in, w, NULL, 0, scratch, out, 1, 0, 1, 2);
+    const int32_t out_c = p->out_c, in_c = p->in_c, groups = p->k_h * p->k_w * in_c >> 2;
+    const int32_t pixels = p->out_h * p->out_w, in_batch = p->in_h * p->in_w * in_c;
+    /* a 1x1 unpadded convolution reads its pixels from the input, walked with pointer steps */
+    const int direct = p->k_h == 1 && p->k_w == 1 && p->pad_top == 0 && p->pad_left == 0;
+    const int32_t step_x = p->stride_w * in_c, step_y = p->stride_h * p->in_w * in_c;
+    /* ... and when they follow each other in the input, every pair but a lone last pixel is
+     * widened and convolved in one run of the assembly */
+    const int run = LM_CONV_FUSED && direct && step_x == in_c && step_y == p->out_w * in_c && (out_c & 3) == 0;
+    int32_t *xw = (int32_t *)(void *)scratch;
+    int8_t *patch = scratch + 16 * groups;
+    int32_t b, pix, n;
+    (void)run;  /* only the DSP cores' assembly runs pairs */
+#if LM_CONV_FUSED
+    lm_conv_run_ctx c;
+    c.xw = xw, c.xend = xw + 4 * groups;
+#endif
+    for (b = 0; b < p->batches; ++b) {
+        const int8_t *in_b = in + b * in_batch, *row = in_b, *next = in_b;
+        int8_t *o = out + b * pixels * out_c;
+        int32_t ox = 0;
+        for (pix = 0; pix < pixels; pix += n, o += n * out_c) {
+            const int pair = pix + 1 < pixels;
+            n = 2;
+#if LM_CONV_FUSED
+            c.wide = 0, c.pairs = 1;
+            if (direct) {  /* the assembly widens the pair (or, in a run, every pair left) itself */
+                const int8_t *x0 = run ? next : lm_direct_next(&row, &next, &ox, p->out_w, step_x, step_y);
+                const int8_t *x1 = !pair ? x0 : run ? x0 + in_c
+                                                    : lm_direct_next(&row, &next, &ox, p->out_w, step_x, step_y);
+                if (run && pair) {
+                    n = (pixels - pix) & ~1;
+                    c.pairs = n >> 1;
+                    next += n * in_c;
+                }
+                c.in = x0, c.inc = (int32_t)(x1 - x0), c.wide = groups >> 1;
+            } else {
+                lm_quad16_taps(p, in_b, pix, pair, patch, xw);
+            }
+            lm_quad16_job(&c, w, out_c, o, pair ? out_c : 0, patch);
+#else
+            if (direct) {
+                const int8_t *x0 = lm_direct_next(&row, &next, &ox, p->out_w, step_x, step_y);
+                lm_widen_quad(x0, pair ? lm_direct_next(&row, &next, &ox, p->out_w, step_x, step_y) : x0,
+                              groups, xw);
+            } else {
+                lm_quad16_taps(p, in_b, pix, pair, patch, xw);
+            }
+            lm_conv_quad_pair_(p, w, NULL, xw, groups, o, pair ? o + out_c : o, 0, 0, 1, 2);
+#endif
+        }
+    }
 }
+
+#undef LM_CONV_FUSED
 
 /* Zero point folded into hi_add (zp_post 0), any clamp range. */
 void lm_conv_quad_clamp_s8(const lm_conv_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,

@@ -83,6 +83,24 @@ CASES = [
     # taps a multiple of 16: every block of a pixel pair in one run (lone last pixel, fewer
     # than 4 output channels, stride 2)
     ("conv1x1_c32_stride2_out3", _conv_case(27, 1, 5, 5, 32, 3, 1, 1, stride=(2, 2)), "lm_conv_quad16_ssat_s8"),
+    # lm_conv_quad16_ssat_s8's run of every pixel pair (1x1, stride 1, out_c a multiple of 4),
+    # the assembly widening the taps itself: an odd pixel count (a lone last pixel), batches;
+    # out_c not a multiple of 4 (each pair, then the last block into a buffer); stride 2 (pairs
+    # whose pixels are apart, widened by the assembly one pair at a time); kxk: kernel rows or
+    # gathered patches widened in C (SAME padding, stride 2, dilation)
+    ("conv1x1_c16_out8_odd_pixels_batch2", _conv_case(28, 2, 3, 5, 16, 8, 1, 1), "lm_conv_quad16_ssat_s8"),
+    ("conv1x1_c48_out12_one_pixel", _conv_case(29, 1, 1, 1, 48, 12, 1, 1, padding="VALID"),
+     "lm_conv_quad16_ssat_s8"),
+    ("conv1x1_c32_out6_odd_width", _conv_case(30, 1, 3, 3, 32, 6, 1, 1), "lm_conv_quad16_ssat_s8"),
+    ("conv1x1_c16_out4_stride2_odd_width", _conv_case(31, 1, 7, 5, 16, 4, 1, 1, stride=(2, 2)),
+     "lm_conv_quad16_ssat_s8"),
+    ("conv1x1_c64_out16_stride2", _conv_case(32, 1, 4, 6, 64, 16, 1, 1, stride=(2, 2), padding="VALID"),
+     "lm_conv_quad16_ssat_s8"),
+    ("conv1x1_c24_out8", _conv_case(33, 1, 3, 3, 24, 8, 1, 1), "lm_conv_quad_ssat_s8"),  # 24 taps: no run
+    ("conv3x3_c16_out8_same_stride2", _conv_case(34, 1, 7, 6, 16, 8, 3, 3, stride=(2, 2)),
+     "lm_conv_quad16_ssat_s8"),
+    ("conv3x3_c32_out5_dilated_valid", _conv_case(35, 1, 7, 7, 32, 5, 3, 3, padding="VALID", dil=(2, 2)),
+     "lm_conv_quad16_ssat_s8"),
     ("conv1x1_c6_odd_out", _conv_case(2, 1, 3, 3, 6, 5, 1, 1, act="RELU"), "lm_conv_quad_clamp_s8"),
     ("conv1x1_stride2_odd_pixels", _conv_case(3, 1, 5, 5, 8, 4, 1, 1, stride=(2, 2)), "lm_conv_quad_ssat_s8"),
     ("conv3x3_c3_stride2_same", _conv_case(4, 1, 9, 7, 3, 8, 3, 3, stride=(2, 2), act="RELU6"),
@@ -121,7 +139,8 @@ CASES = [
     ("fc_1100_in_sums_too_wide_for_pairs", _fc_case(20, 1, 1100, 6), "lm_fc_fast_s8"),
     ("fc_left_shift", _fc_case(16, 1, 8, 4, mult=2.5), "lm_fc_s8"),
 ]
-QEMU_CI = {"conv3x3_c3_stride2_same", "conv3x3_c16_valid_odd_width", "conv1x1_dead_channels_huge_biases",
+QEMU_CI = {"conv3x3_c3_stride2_same", "conv3x3_c16_valid_odd_width", "conv1x1_c16_out8_odd_pixels_batch2",
+           "conv1x1_c32_out6_odd_width", "conv1x1_dead_channels_huge_biases",
            "conv3x3_huge_shift_zp_after", "conv10x4_c1_stride2", "fc_10_in_5_units",
            "fc_batch2_37_in_13_units_per_channel"}
 
