@@ -105,6 +105,11 @@ CASES = [
      "lm_mve_conv_regs_t_rshift_s8", False),
     ("conv2x2-c16-threes-s2-b2", lambda: conv_case(47, 2, 9, 9, 16, 5, 2, 2, "SAME", False),
      "lm_mve_conv_regs_t_rshift_s8", False),
+    # 1x1 of 8 and of 24 input channels: one and two vectors, three pixels at a time
+    ("conv1x1-c8-flat-threes", lambda: conv_case(56, 1, 4, 7, 8, 13, 1, 1, "VALID", True),
+     "lm_mve_conv_regs1_rshift_s8", False),
+    ("conv1x1-c24-s2-threes", lambda: conv_case(57, 2, 7, 11, 24, 10, 1, 2, "SAME", False),
+     "lm_mve_conv_regs2_rshift_s8", False),
     ("conv1x1-c40-b3-flat", lambda: conv_case(48, 3, 2, 3, 40, 7, 1, 1, "VALID", True),
      "lm_mve_conv_regs3_rshift_s8", False),
     # small receptive fields held in Q registers (lm_mve_conv_regs.c): direct 16-byte rows
@@ -146,6 +151,14 @@ CASES = [
      "lm_mve_dwconv_x2_3x3_rshift_s8", False),
     ("dw3x3-m1-c16-s2", lambda: dw_case(7, 9, 9, 16, 1, 3, 2, "SAME", True), "lm_mve_dwconv_3x3_rshift_s8", False),
     ("dw3x3-m1-c3-valid", lambda: dw_case(8, 6, 7, 3, 1, 3, 1, "VALID", False), "lm_mve_dwconv_3x3_rshift_s8", False),
+    # rows wider than the band-for-every-row limit, channels in 16-channel groups then a tail:
+    # interior runs channel group by channel group (the whole 3x3 pass in one asm block)
+    ("dw3x3-c40-wide-relu", lambda: dw_case(53, 6, 13, 40, 1, 3, 1, "SAME", True, act="RELU"),
+     "lm_mve_dwconv_3x3_rshift_s8", True),
+    ("dw3x3-c32-wide-s2-valid", lambda: dw_case(54, 9, 21, 32, 1, 3, 2, "VALID", False),
+     "lm_mve_dwconv_3x3_rshift_s8", False),
+    ("dw3x3-c8-twin-wide-relu6", lambda: dw_case(55, 5, 15, 8, 1, 3, 1, "SAME", True, act="RELU6"),
+     "lm_mve_dwconv_x2_3x3_rshift_s8", False),
     ("dw3x3-m3-c5-same", lambda: dw_case(9, 6, 5, 5, 3, 3, 1, "SAME", True), "lm_mve_dwconv_rshift_s8", True),
     # one input channel: run as a plain convolution, the window in registers (packed words)
     ("dw5x5-m2-c1-s2", lambda: dw_case(10, 9, 8, 1, 2, 5, 2, "SAME", False), "lm_mve_conv_regs_rshift_s8", False),

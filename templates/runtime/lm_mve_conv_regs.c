@@ -58,7 +58,7 @@ LM_INLINE int8x16_t lm_mve_words(const int8_t *base, const int32_t *offs)
  * two pixels (TWO = LM_MVE_TWO) into acc and acc2, or one (LM_MVE_ONE) into acc. GO: "" for
  * the first segment, else the loads of the sums so far. The sums are pinned to even
  * registers, as VMLADAV requires. */
-#define LM_MVE_SEG(VN, OP, GO, TWO)                                                                  \
+#define LM_MVE_SEG(VN, OP, GO, TWO, XS)                                                              \
     do {                                                                                              \
         register int32_t s0_ __asm__("r0");                                                          \
         register int32_t s1_ __asm__("r2");                                                          \
@@ -71,10 +71,17 @@ LM_INLINE int8x16_t lm_mve_words(const int8_t *base, const int32_t *offs)
                          "2:"                                                                        \
                          : [s0] "=&r"(s0_), [s1] "=&r"(s1_), [s2] "=&r"(s2_), [s3] "=&r"(s3_),      \
                            [w] "+r"(w), [acc] "+r"(acc), [acc2] "+r"(acc2)                          \
-                         : [n] "r"(pairs), [x0] "w"(x[0]), [x1] "w"(x[1]), [x2] "w"(x[2]),          \
-                           [x3] "w"(x[3]), [x4] "w"(x[4]), [x5] "w"(x[5])                           \
+                         : [n] "r"(pairs), XS                                                        \
                          : "q6", "q7", "lr", "memory");                                              \
     } while (0)
+
+/* The input vectors a segment's block reads, as asm operands (only those: an operand the block
+ * does not read would still have to be materialized in a Q register). */
+#define LM_MVE_X(k) [x##k] "w"(x[k])
+#define LM_MVE_X6 LM_MVE_X(0), LM_MVE_X(1), LM_MVE_X(2), LM_MVE_X(3), LM_MVE_X(4), LM_MVE_X(5)
+#define LM_MVE_X_V1 LM_MVE_X(0), LM_MVE_X(3)
+#define LM_MVE_X_V2 LM_MVE_X(0), LM_MVE_X(1), LM_MVE_X(3), LM_MVE_X(4)
+#define LM_MVE_X_T1 LM_MVE_X(0), LM_MVE_X(2), LM_MVE_X(4)
 
 #define LM_MVE_GO1 "ldrd %[s0], %[s1], [%[acc]]\n\t"
 #define LM_MVE_GO2 "ldrd %[s0], %[s1], [%[acc]]\n\tldrd %[s2], %[s3], [%[acc2]]\n\t"
@@ -93,7 +100,7 @@ LM_INLINE int8x16_t lm_mve_words(const int8_t *base, const int32_t *offs)
 
 /* The sums of `pairs` pairs of output channels over one segment for three pixels (acc, acc2,
  * acc3), the six sums pinned to even registers. */
-#define LM_MVE_SEG3(TN, OP, GO)                                                                      \
+#define LM_MVE_SEG3(TN, OP, GO, XS)                                                                  \
     do {                                                                                              \
         register int32_t s0_ __asm__("r0");                                                          \
         register int32_t s1_ __asm__("r2");                                                          \
@@ -111,20 +118,19 @@ LM_INLINE int8x16_t lm_mve_words(const int8_t *base, const int32_t *offs)
                          : [s0] "=&r"(s0_), [s1] "=&r"(s1_), [s2] "=&r"(s2_), [s3] "=&r"(s3_),      \
                            [s4] "=&r"(s4_), [s5] "=&r"(s5_), [w] "+r"(w), [acc] "+r"(acc),          \
                            [acc2] "+r"(acc2), [acc3] "+r"(acc3), [n] "+r"(n_)                        \
-                         : [x0] "w"(x[0]), [x1] "w"(x[1]), [x2] "w"(x[2]), [x3] "w"(x[3]),          \
-                           [x4] "w"(x[4]), [x5] "w"(x[5])                                            \
+                         : XS                                                                        \
                          : "q6", "q7", "memory");                                                    \
     } while (0)
 
 /* The segment loop of LM_MVE_SEG for 1-3 vectors (vs), first or not. */
 #define LM_MVE_SEGS(TWO, GO)                                                                          \
     switch (vs + (first ? 0 : 3)) {                                                                   \
-    case 1: LM_MVE_SEG(LM_MVE_V1, "vmladav.s8", "", TWO); break;                                      \
-    case 2: LM_MVE_SEG(LM_MVE_V2, "vmladav.s8", "", TWO); break;                                      \
-    case 3: LM_MVE_SEG(LM_MVE_V3, "vmladav.s8", "", TWO); break;                                      \
-    case 4: LM_MVE_SEG(LM_MVE_V1, "vmladava.s8", GO, TWO); break;                                     \
-    case 5: LM_MVE_SEG(LM_MVE_V2, "vmladava.s8", GO, TWO); break;                                     \
-    default: LM_MVE_SEG(LM_MVE_V3, "vmladava.s8", GO, TWO); break;                                    \
+    case 1: LM_MVE_SEG(LM_MVE_V1, "vmladav.s8", "", TWO, LM_MVE_X_V1); break;                         \
+    case 2: LM_MVE_SEG(LM_MVE_V2, "vmladav.s8", "", TWO, LM_MVE_X_V2); break;                         \
+    case 3: LM_MVE_SEG(LM_MVE_V3, "vmladav.s8", "", TWO, LM_MVE_X6); break;                           \
+    case 4: LM_MVE_SEG(LM_MVE_V1, "vmladava.s8", GO, TWO, LM_MVE_X_V1); break;                        \
+    case 5: LM_MVE_SEG(LM_MVE_V2, "vmladava.s8", GO, TWO, LM_MVE_X_V2); break;                        \
+    default: LM_MVE_SEG(LM_MVE_V3, "vmladava.s8", GO, TWO, LM_MVE_X6); break;                         \
     }
 
 /* vs (1-3) vectors of a pixel at base into x[k0..k0+vs): offs, the segment's offsets. */
@@ -168,10 +174,10 @@ LM_INLINE void lm_mve_regs_seg3(const int8_t *const *base, const int32_t *offs, 
     int8x16_t x[6] = {vuninitializedq_s8(), vuninitializedq_s8(), vuninitializedq_s8(), vuninitializedq_s8(),
                       vuninitializedq_s8(), vuninitializedq_s8()};
     int32_t *acc = accs[0], *acc2 = accs[1], *acc3 = accs[2];
-    int k;
 #if !defined(__OPTIMIZE__)
     /* unoptimized builds: the three-pixel block needs more registers than -O0 leaves, so each
      * pixel takes the one-pixel block over the same weights (same sums) */
+    int k;
     (void)acc2;
     (void)acc3;
     for (k = 0; k < 3; ++k) {
@@ -179,17 +185,15 @@ LM_INLINE void lm_mve_regs_seg3(const int8_t *const *base, const int32_t *offs, 
     }
     return;
 #endif
-    for (k = 0; k < 3; ++k) {
-        x[2 * k] = packed ? lm_mve_words(base[k], offs) : vldrbq_s8(base[k] + offs[0]);
-        if (vs > 1) {
-            x[2 * k + 1] = packed ? lm_mve_words(base[k], offs + 4) : vldrbq_s8(base[k] + offs[1]);
-        }
-    }
+    /* unrolled by hand: gcc kept a loop over k and the vectors in memory */
+    lm_mve_regs_load(x, 0, base[0], offs, packed, vs);
+    lm_mve_regs_load(x, 2, base[1], offs, packed, vs);
+    lm_mve_regs_load(x, 4, base[2], offs, packed, vs);
     switch (vs + (first ? 0 : 2)) {
-    case 1: LM_MVE_SEG3(LM_MVE_T1, "vmladav.s8", ""); break;
-    case 2: LM_MVE_SEG3(LM_MVE_T2, "vmladav.s8", ""); break;
-    case 3: LM_MVE_SEG3(LM_MVE_T1, "vmladava.s8", LM_MVE_GO3); break;
-    default: LM_MVE_SEG3(LM_MVE_T2, "vmladava.s8", LM_MVE_GO3); break;
+    case 1: LM_MVE_SEG3(LM_MVE_T1, "vmladav.s8", "", LM_MVE_X_T1); break;
+    case 2: LM_MVE_SEG3(LM_MVE_T2, "vmladav.s8", "", LM_MVE_X6); break;
+    case 3: LM_MVE_SEG3(LM_MVE_T1, "vmladava.s8", LM_MVE_GO3, LM_MVE_X_T1); break;
+    default: LM_MVE_SEG3(LM_MVE_T2, "vmladava.s8", LM_MVE_GO3, LM_MVE_X6); break;
     }
 }
 

@@ -15,6 +15,8 @@
  * predicated (VCTP) instead of a scalar tail. The unrolled 3x3 kernels can instead read padded
  * rows from a band of the k_h input rows with their padding columns (band mode, chosen by
  * lite_micro/ops/mve.py band_mode): every window of such a row is then an interior one.
+ * Runs of such windows (multiplier 1) go channel group by channel group, the pixels inner; for
+ * right shifts a 3x3 pass in place is one asm block (bias, taps, requantization).
  */
 #include "lm_mve.h"
 
@@ -34,10 +36,67 @@ typedef struct {
  * store the 16 channels in order. Saturating to int16 and then adding the zero point with
  * saturation leaves the clamped result unchanged: the clamp range lies inside int8. Without
  * `clamp` (a range of -128..127) the final saturating narrow to int8 is the clamp. */
+/* The right-shift requantization of one accumulator x (mult at [rq, #m], shift at [rq, #s]),
+ * the temporaries t, u. */
+#define LM_MVE_DW_RQ(x, m, s, t, u)                                                                   \
+    "vldrw.u32 " t ", [%[rq], #" m "]\n\t"                                                        \
+    "vqrdmulh.s32 %q[" x "], %q[" x "], " t "\n\t"                                                 \
+    "vldrw.u32 " t ", [%[rq], #" s "]\n\t"                                                        \
+    "vshr.s32 " u ", %q[" x "], #31\n\t"                                                          \
+    "vqadd.s32 %q[" x "], %q[" x "], " u "\n\t"                                                    \
+    "vrshl.s32 %q[" x "], %q[" x "], " t "\n\t"
+
+/* The four accumulators requantized (right shifts), the zero point added, narrowed with
+ * saturation to int8 in channel order into a0; t, u: two free vector registers. */
+#define LM_MVE_DW_RQ4(t, u)                                                                           \
+    LM_MVE_DW_RQ("a0", "64", "128", t, u) LM_MVE_DW_RQ("a1", "80", "144", t, u)                      \
+    LM_MVE_DW_RQ("a2", "96", "160", t, u) LM_MVE_DW_RQ("a3", "112", "176", t, u)                     \
+    "vqmovnb.s32 " t ", %q[a0]\n\t"                                                                \
+    "vqmovnt.s32 " t ", %q[a1]\n\t"                                                                \
+    "vqmovnb.s32 " u ", %q[a2]\n\t"                                                                \
+    "vqmovnt.s32 " u ", %q[a3]\n\t"                                                                \
+    "vqadd.s16 " t ", " t ", %[zp]\n\t"                                                            \
+    "vqadd.s16 " u ", " u ", %[zp]\n\t"                                                            \
+    "vqmovnb.s16 %q[a0], " t "\n\t"                                                                \
+    "vqmovnt.s16 %q[a0], " u "\n\t"
+
+/* lm_mve_dw_store's arithmetic for right shifts only, in assembly (gcc kept the tables'
+ * addresses on the stack and spilled a shift vector): the 16 channels requantized, the zero
+ * point added, narrowed with saturation to int8 in channel order (into a0). */
+LM_INLINE int8x16_t lm_mve_dw_rq_rshift(int32x4_t a0, int32x4_t a1, int32x4_t a2, int32x4_t a3, const int32_t *rq,
+                                        int32_t zp)
+{
+    int32x4_t t, u;
+    __asm__(LM_MVE_DW_RQ4("%q[t]", "%q[u]")
+            : [a0] "+w"(a0), [a1] "+w"(a1), [a2] "+w"(a2), [a3] "+w"(a3), [t] "=&w"(t), [u] "=&w"(u)
+            : [rq] "r"(rq), [zp] "r"(zp)
+            : "memory");
+    return vreinterpretq_s8_s32(a0);
+}
+
+/* The 16 requantized bytes v clamped (the clamp commutes with the saturating narrow, inside
+ * int8) and stored, the lanes of pred unless full. */
+LM_INLINE void lm_mve_dw_put(int8x16_t v, const lm_mve_dw_out *q, int8_t *out, mve_pred16_t pred, const int full,
+                             const int clamp)
+{
+    if (clamp) {
+        v = vminq_s8(vmaxq_s8(v, q->lo), q->hi);
+    }
+    if (full) {
+        vstrbq_s8(out, v);
+    } else {
+        vstrbq_p_s8(out, v, pred);
+    }
+}
+
 LM_INLINE void lm_mve_dw_store(int32x4_t a0, int32x4_t a1, int32x4_t a2, int32x4_t a3, const int32_t *rq,
                                const lm_mve_dw_out *q, int8_t *out, mve_pred16_t pred, const int full,
                                const int clamp, const int rshift)
 {
+    if (rshift) {
+        lm_mve_dw_put(lm_mve_dw_rq_rshift(a0, a1, a2, a3, rq, q->zp), q, out, pred, full, clamp);
+        return;
+    }
     const int32x4_t r0 = lm_mve_rescale(a0, vldrwq_s32(rq + 16), vldrwq_s32(rq + 32), rshift);
     const int32x4_t r1 = lm_mve_rescale(a1, vldrwq_s32(rq + 20), vldrwq_s32(rq + 36), rshift);
     const int32x4_t r2 = lm_mve_rescale(a2, vldrwq_s32(rq + 24), vldrwq_s32(rq + 40), rshift);
@@ -139,28 +198,83 @@ LM_INLINE void lm_mve_dw_store(int32x4_t a0, int32x4_t a1, int32x4_t a2, int32x4
 
 /* The nine taps of a 3x3 window read in place (pairs (0,1) (2,3) (4,5) (6,7), then tap 8
  * alone), unrolled: each address one add from the last. */
+#define LM_MVE_DW_K3_TAPS                                                                            \
+    LM_MVE_DW_K3_PAIR("", "%[x]", LM_MVE_DW_STEP("%[x]", "%[c]"))                                   \
+    LM_MVE_DW_K3_PAIR(LM_MVE_DW_STEP("%[p]", "%[c]"), "%[p]", LM_MVE_DW_STEP("%[x]", "%[r]"))        \
+    LM_MVE_DW_K3_PAIR(LM_MVE_DW_STEP("%[p]", "%[c]"), "%[p]", LM_MVE_DW_STEP("%[p]", "%[c]"))        \
+    LM_MVE_DW_K3_PAIR(LM_MVE_DW_STEP("%[x]", "%[r2]"), "%[p]", LM_MVE_DW_STEP("%[p]", "%[c]"))       \
+    LM_MVE_DW_STEP("%[p]", "%[c]")                                                                  \
+    LM_MVE_DW_ONE(LM_MVE_DW_CONTIGUOUS, "%[p]")
 #define LM_MVE_DW_K3()                                                                               \
-    __asm__ volatile(LM_MVE_DW_K3_PAIR("", "%[x]", LM_MVE_DW_STEP("%[x]", "%[c]"))                  \
-                     LM_MVE_DW_K3_PAIR(LM_MVE_DW_STEP("%[p]", "%[c]"), "%[p]", LM_MVE_DW_STEP("%[x]", "%[r]")) \
-                     LM_MVE_DW_K3_PAIR(LM_MVE_DW_STEP("%[p]", "%[c]"), "%[p]", LM_MVE_DW_STEP("%[p]", "%[c]")) \
-                     LM_MVE_DW_K3_PAIR(LM_MVE_DW_STEP("%[x]", "%[r2]"), "%[p]", LM_MVE_DW_STEP("%[p]", "%[c]")) \
-                     LM_MVE_DW_STEP("%[p]", "%[c]")                                                  \
-                     LM_MVE_DW_ONE(LM_MVE_DW_CONTIGUOUS, "%[p]")                                     \
+    __asm__ volatile(LM_MVE_DW_K3_TAPS                                                               \
                      : LM_MVE_DW_ACCS, [p] "=&r"(o0)                                                 \
                      : [x] "r"(x), [c] "r"(win->col), [r] "r"(win->row), [r2] "r"(2 * win->row)      \
                      : "q0", "q1", "q2", "q3", "memory")
 
+/* The nine taps with the input column step C (a literal) in post-increments,
+ * each kernel row read through one pointer: x, then p = x + row, p2 = x + 2 row. */
+#define LM_MVE_DW_LD(q, addr) "vldrb.u8 " q ", " addr "\n\t"
+#define LM_MVE_DW_PAIR_AT(a0, a1)                                                                     \
+    LM_MVE_DW_LD("q0", a0) "vldrb.u8 q1, [%[w]], #16\n\t" LM_MVE_DW_LD("q2", a1) LM_MVE_DW_PAIR_MUL       \
+    LM_MVE_DW_WIDEN
+#define LM_MVE_DW_K3_POST(C)                                                                          \
+    "add %[p], %[x], %[r]\n\t"                                                                       \
+    "add %[p2], %[x], %[r2]\n\t"                                                                     \
+    LM_MVE_DW_PAIR_AT("[%[x]], #" C, "[%[x]], #" C) LM_MVE_DW_PAIR_AT("[%[x]]", "[%[p]], #" C)         \
+    LM_MVE_DW_PAIR_AT("[%[p]], #" C, "[%[p]]") LM_MVE_DW_PAIR_AT("[%[p2]], #" C, "[%[p2]], #" C)        \
+    LM_MVE_DW_ONE(LM_MVE_DW_CONTIGUOUS, "%[p2]")
+
+#define LM_MVE_COMMA ,
+
+/* A whole 3x3 pass in place for right shifts in one block (gcc kept the pass's constants on
+ * the stack): the accumulators loaded with the bias, the nine taps (TAPS), the
+ * requantization. */
+#define LM_MVE_DW_K3_PASS(TAPS, OUTS, INS)                                                            \
+    __asm__("vldrw.u32 %q[a0], [%[rq]]\n\t"                                                          \
+            "vldrw.u32 %q[a1], [%[rq], #16]\n\t"                                                     \
+            "vldrw.u32 %q[a2], [%[rq], #32]\n\t"                                                     \
+            "vldrw.u32 %q[a3], [%[rq], #48]\n\t" TAPS LM_MVE_DW_RQ4("q0", "q1")                      \
+            : [a0] "=&w"(a0), [a1] "=&w"(a1), [a2] "=&w"(a2), [a3] "=&w"(a3), [w] "+r"(w),             \
+              [p] "=&r"(o0) OUTS                                                                      \
+            : [r] "r"(win->row), [r2] "r"(2 * win->row), [rq] "r"(rq), [zp] "r"(zp) INS                \
+            : "q0", "q1", "q2", "q3", "memory")
+
+/* That pass's 16 bytes before the clamp. col: 0, or 8 when the caller knows the window's
+ * column step (win->col) is 8 (the twin kernels), for the post-incremented taps (constants
+ * for other steps would cost a copy of the pass each, for a few instructions). */
+LM_INLINE int8x16_t lm_mve_dw_k3_rshift(const int8_t *x, const lm_mve_window *win, const int8_t *w,
+                                        const int32_t *rq, int32_t zp, const int col)
+{
+    int32x4_t a0, a1, a2, a3;
+    const int8_t *o0, *o1 = 0;
+    if (col == 8) {     /* x post-incremented, a second row pointer; no column step register */
+        LM_MVE_DW_K3_PASS(LM_MVE_DW_K3_POST("8"), LM_MVE_COMMA [x] "+r"(x) LM_MVE_COMMA [p2] "=&r"(o1), );
+    } else {
+        LM_MVE_DW_K3_PASS(LM_MVE_DW_K3_TAPS, , LM_MVE_COMMA [x] "r"(x) LM_MVE_COMMA [c] "r"(win->col));
+    }
+    return vreinterpretq_s8_s32(a0);
+}
+
 /* One pass: 16 output channels (the lanes `pred` keeps when not `full`) of one pixel. x: the
  * window base at this pass's first input channel; w, rq: this pass's weights and tables; g:
  * the pass's gather offsets (multiplier > 1). */
-LM_INLINE void lm_mve_dw_pass(const int8_t *x, const lm_mve_window *win, const int8_t *w, const int32_t *rq,
-                              const lm_mve_dw_out *q, int8_t *out, const uint8_t *g, mve_pred16_t pred,
-                              const int gather, const int full, const int clamp, const int rshift, const int k3)
+LM_INLINE void lm_mve_dw_pass_c(const int8_t *x, const lm_mve_window *win, const int8_t *w, const int32_t *rq,
+                                const lm_mve_dw_out *q, int8_t *out, const uint8_t *g, mve_pred16_t pred,
+                                const int gather, const int full, const int clamp, const int rshift, const int k3,
+                                const int col)
 {
-    int32x4_t a0 = vldrwq_s32(rq), a1 = vldrwq_s32(rq + 4), a2 = vldrwq_s32(rq + 8), a3 = vldrwq_s32(rq + 12);
+    int32x4_t a0, a1, a2, a3;
     const int32_t *offs = win->offs;
     const int32_t n = win->pairs - win->single;
     int32_t o0, o1;
+    if (k3 && rshift && win->row != 0) {
+        lm_mve_dw_put(lm_mve_dw_k3_rshift(x, win, w, rq, q->zp, col), q, out, pred, full, clamp);
+        return;
+    }
+    a0 = vldrwq_s32(rq);
+    a1 = vldrwq_s32(rq + 4);
+    a2 = vldrwq_s32(rq + 8);
+    a3 = vldrwq_s32(rq + 12);
     if (k3 && win->row != 0) {
         LM_MVE_DW_K3();
     } else if (gather) {
@@ -176,6 +290,14 @@ LM_INLINE void lm_mve_dw_pass(const int8_t *x, const lm_mve_window *win, const i
         }
     }
     lm_mve_dw_store(a0, a1, a2, a3, rq, q, out, pred, full, clamp, rshift);
+}
+
+/* lm_mve_dw_pass_c for any column step. */
+LM_INLINE void lm_mve_dw_pass(const int8_t *x, const lm_mve_window *win, const int8_t *w, const int32_t *rq,
+                              const lm_mve_dw_out *q, int8_t *out, const uint8_t *g, mve_pred16_t pred,
+                              const int gather, const int full, const int clamp, const int rshift, const int k3)
+{
+    lm_mve_dw_pass_c(x, win, w, rq, q, out, g, pred, gather, full, clamp, rshift, k3, 0);
 }
 
 /* The passes of one output pixel: full passes of 16 channels, then one predicated pass.
@@ -246,6 +368,17 @@ static void lm_mve_dw_band_row(const lm_dwconv_params *p, const int8_t *in_b, in
     }
 }
 
+/* n full passes (16 channels) of pixels sx bytes apart from the window base xc, out_c bytes
+ * apart from o. */
+LM_INLINE void lm_mve_dw_run_px(const int8_t *xc, int32_t n, int32_t sx, int8_t *o, int32_t out_c,
+                                const lm_mve_window *win, const int8_t *w, const int32_t *rq, const lm_mve_dw_out *q,
+                                const int clamp, const int rshift, const int k3)
+{
+    for (; n > 0; --n, xc += sx, o += out_c) {
+        lm_mve_dw_pass(xc, win, w, rq, q, o, 0, 0, 0, 1, clamp, rshift, k3);
+    }
+}
+
 /* Output pixels [ox, hi) of a row whose windows lie inside the memory at x (the window base of
  * pixel ox, steps of stride_w pixels): no checks per pixel; twin: two pixels per pass. */
 LM_INLINE int8_t *lm_mve_dw_span(const lm_dwconv_params *p, const int8_t *x, const lm_mve_window *win, int32_t ox,
@@ -254,8 +387,24 @@ LM_INLINE int8_t *lm_mve_dw_span(const lm_dwconv_params *p, const int8_t *x, con
                                  const int clamp, const int rshift)
 {
     const int32_t in_c = p->in_c, out_c = p->out_c;
-    for (; twin && ox + 1 < hi; ox += 2, x += 2 * in_c, out += 2 * out_c) {
-        lm_mve_dw_pass(x, win, w, rq, q, out, gofs, 0, 0, 1, clamp, rshift, k3);
+    if (!twin && !gather) {     /* multiplier 1: channel group by channel group, the pixels inner */
+        const int32_t n = hi - ox, sx = p->stride_w * in_c, step = 32 * win->pairs;
+        int32_t oc, i;
+        for (oc = 0; oc + 16 <= out_c; oc += 16, w += step, rq += 48) {
+            lm_mve_dw_run_px(x + oc, n, sx, out + oc, out_c, win, w, rq, q, clamp, rshift, k3);
+        }
+        if (oc < out_c) {
+            const mve_pred16_t pred = vctp8q((uint32_t)(out_c - oc));
+            const int8_t *xc = x + oc;
+            int8_t *o = out + oc;
+            for (i = n; i > 0; --i, xc += sx, o += out_c) {
+                lm_mve_dw_pass(xc, win, w, rq, q, o, gofs, pred, 0, 0, clamp, rshift, k3);
+            }
+        }
+        return n > 0 ? out + n * out_c : out;
+    }
+    for (; twin && ox + 1 < hi; ox += 2, x += 2 * in_c, out += 2 * out_c) {     /* in_c (win->col) is 8 */
+        lm_mve_dw_pass_c(x, win, w, rq, q, out, gofs, 0, 0, 1, clamp, rshift, k3, 8);
     }
     for (; ox < hi; ++ox, x += p->stride_w * in_c, out += out_c) {
         lm_mve_dw_pixel(p, x, win, w, rq, gofs, q, out, gather, clamp, rshift, k3);
