@@ -209,7 +209,12 @@ PAD_MODELS = {
     "padv2 zero point conv": (pad_then(_conv(7, 7, 3, 5, 3, 23), (1, 1, 1, 1), value=3), True),
     "padv2 other value": (pad_then(_conv(7, 7, 3, 5, 3, 24), (1, 1, 1, 1), value=9), False),
     "pad before 1x1 conv": (pad_then(_conv(6, 6, 4, 4, 1, 25), (1, 0, 0, 1)), False),
+    # the two-pass walk with two padded kernel rows above a line (its general border weights) and
+    # two padded columns after a line (the pixels past the pairs one by one, the second pass in C)
+    "pad 2 rows walk": (pad_then(depthwise(12, 36, 3, padding="VALID", seed=60), (2, 0, 0, 2)), True),
+    "pad 2 columns walk": (pad_then(depthwise(20, 5, 4, padding="VALID", seed=61), (0, 2, 1, 0)), True),
 }
+WALK_PAD_KERNELS = {"pad 2 rows walk": "lm_dw3x3_c3_w34_h_q1_l34", "pad 2 columns walk": "lm_dw3x3_c4_w4_v_q1_l18"}
 
 
 # ---- checking -------------------------------------------------------------------------
@@ -313,17 +318,30 @@ def test_pad_folds_into_the_convolution(tmp_path):
     kernels = _check_host({k: m for k, (m, _) in PAD_MODELS.items()}, "cortex-m4", tmp_path)
     for name, (_, folds) in PAD_MODELS.items():
         assert (len(kernels[name]) == 1) == folds, (name, kernels[name])
+    for name, kernel in WALK_PAD_KERNELS.items():
+        assert kernels[name] == [kernel], (name, kernels[name])
 
 
 @pytest.mark.skipif(shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None,
                     reason="needs qemu-system-arm and arm-none-eabi-gcc")
 @pytest.mark.parametrize("name", sorted({**DEPTHWISE, **BINARY}) if QEMU_ALL else QEMU_CASES)
 def test_cortex_m4_firmware_matches_tflm(name, tmp_path):
+    _check_qemu({**DEPTHWISE, **BINARY}[name].build(), name, tmp_path)
+
+
+@pytest.mark.skipif(shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None,
+                    reason="needs qemu-system-arm and arm-none-eabi-gcc")
+@pytest.mark.parametrize("name", sorted(WALK_PAD_KERNELS))
+def test_cortex_m4_walk_after_pad_matches_tflm(name, tmp_path):
+    """The two-pass walk's general border lines and its pixels left to C, in its assembly build."""
+    _check_qemu(PAD_MODELS[name][0], name, tmp_path)
+
+
+def _check_qemu(model: bytes, name: str, tmp_path):
     from lite_micro.targets import load_target
     from lite_micro.toolchain.firmware import build_firmware
     from lite_micro.toolchain.qemu import parse_outputs, run_elf
 
-    model = {**DEPTHWISE, **BINARY}[name].build()
     target = load_target("cortex-m4")
     gen = compile_model(model, Options(target="cortex-m4", prefix="fast"))
     sets = input_sets(gen.inputs, 3, 5)
