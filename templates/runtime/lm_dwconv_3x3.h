@@ -276,10 +276,8 @@ typedef char lm_dw3_run_layout[(offsetof(lm_dw3_run, init_r) == 24 && offsetof(l
             "smlad r3, r12, r8, r3\n\t"                                                         \
             "str r3, [r1]\n\t"                                                                  \
             "14:\n\t"                                                                           \
-            "add r3, lr, #60\n\t"                                                               \
-            "stm r3, {r10-r12}\n\t"                                                             \
             "tst r2, #4\n\t"                                                                    \
-            "beq 18f\n\t"                                                                       \
+            "beq 19f\n\t"                                                                       \
             "ldr r1, [lr, #12]\n\t"                                                             \
             "ldr r0, [lr, #4]\n\t"                                                              \
             "ldr r2, [lr, #44]\n\t"                                                             \
@@ -320,7 +318,11 @@ typedef char lm_dw3_run_layout[(offsetof(lm_dw3_run, init_r) == 24 && offsetof(l
             "stm lr, {r0-r2}\n\t"                                                               \
             "bne 10b\n\t"                                                                       \
             "add sp, #8\n\t"                                                                    \
-            "pop {r4-r11, pc}"                                                                  \
+            "pop {r4-r11, pc}\n\t"                                                              \
+            "19:\n\t"                                                                           \
+            "add r3, lr, #60\n\t"                                                               \
+            "stm r3, {r10-r12}\n\t"                                                             \
+            "b 18b"                                                                             \
             :                                                                                   \
             : [o_b0] "i"(R), [o_c0] "i"(2 * (R)), [o_a2] "i"(ST), [o_b2] "i"((ST) + (R)),         \
               [o_c2] "i"((ST) + 2 * (R)), [o_a3] "i"(2 * (ST)), [o_b3] "i"(2 * (ST) + (R)),       \
