@@ -132,6 +132,8 @@ DEPTHWISE = {
     "rows mixed requantization": depthwise(5, 18, 8, seed=47, out_q=(0.0008, 2)),
     "two-pass general requantization": depthwise(3, 33, 4, seed=45, per_channel=False, out_q=(3e-4, 3)),
     "two-pass columns c1 tall": depthwise(16, 3, 1, seed=46),
+    # rows of 24 pixels (TINY_MAX_LINE): the two-pass walk, an odd channel count
+    "two-pass rows 24 c5": depthwise(5, 24, 5, seed=62),
     # per channel: right shifts 2 and 1 (SMMLAR form) next to left shifts (general form)
     "two-pass mixed requantization": depthwise(3, 32, 8, seed=47, out_q=(0.0008, 2)),
     # one input channel, multiplier a multiple of 4 (lm_dwconv_c1_mult_dsp_s8)
@@ -160,7 +162,7 @@ QEMU_CASES = ["3x3 c64", "tiny 5x5 c5 stride 2 both pads", "tiny 7x5 c9 stride 2
               "walk columns stride 2 odd c5", "walk relu6 stride 2 valid wide", "walk general requantization",
               "walk columns c16 like kws", "walk 3 rows same c1", "two-pass rows c3 same",
               "two-pass columns c5 valid odd", "two-pass relu6 c2", "two-pass general requantization",
-              "rows right shift 1 doubled", "two-pass columns c1 tall", "two-pass mixed requantization",
+              "rows right shift 1 doubled", "two-pass columns c1 tall", "two-pass rows 24 c5", "two-pass mixed requantization",
               "mult 8 4x4 c1 stride 2", "mult 4 5x6 c1 relu6",
               "5x5 c12 general", "mult 8 10x8 stride 2", "mult 2 tail",
               "mult 8 3x3 c3", "add broadcast rows table", "add same shape table", "sub same shape table",
@@ -257,6 +259,7 @@ def test_depthwise_matches_tflm(target, tmp_path):
         assert kernels["rows mixed requantization"] == ["lm_dwt3x3_c8_w18_o18_s1_p1_q0"]
         assert kernels["two-pass general requantization"] == ["lm_dw3x3_c4_w33_h_q0_l33"]
         assert kernels["two-pass columns c1 tall"] == ["lm_dw3x3_c1_w3_v_q1_l16"]
+        assert kernels["two-pass rows 24 c5"] == ["lm_dw3x3_c5_w24_h_q1_l24"]
         assert kernels["two-pass mixed requantization"] == ["lm_dw3x3_c8_w32_h_q0_l32"]
         assert kernels["3x3 too narrow for the walk"] == ["lm_dwconv_3x3_dsp_s8"]
         assert kernels["3x3 c5 tail 1 dilation 2"] == ["lm_dwconv_3x3_dsp_s8"]
