@@ -271,8 +271,9 @@ def _tiny_first(view, consts: dict) -> bool:
     applies, and in place of the walks along the rows but for the two-pass walk's lines of
     TINY_MAX_LINE or more. Measured on cortex-m4 (VWW): 6x6 and 3x3 maps 3.6-3.9 cycles/MAC
     against 5.7-6.0 (lm_dwconv_3x3_dsp_s8), stride 2 4.0-4.1 against 4.3-4.6 and 12-pixel lines
-    3.4 against 4.6 (one-pass walk), 24-pixel lines 3.4 against 3.5 (two-pass walk); 48-pixel
-    lines stay faster in two passes (3.0 against 3.3)."""
+    3.4 against 4.6 (one-pass walk), 12-pixel lines 3.43 against 3.40 (two-pass walk: the same,
+    and one more instance of code); 24-pixel lines run faster in two passes (2.84 against 3.38),
+    48-pixel lines too (2.58 against 3.3)."""
     if view is None:
         return True
     p, vertical = view
@@ -325,8 +326,8 @@ WALK_MAX_LINE = 128
 # stride 2 in one.
 TWO_PASS_MIN_LINE = 16
 # Stride-1 lines of this many pixels or more along the rows stay in the two-pass walk rather than
-# lm_dwconv_3x3_tiny.h (_tiny_first).
-TINY_MAX_LINE = 32
+# lm_dwconv_3x3_tiny.h (_tiny_first): VWW's 24-pixel lines 2.84 cycles/MAC against 3.38.
+TINY_MAX_LINE = 24
 # One input channel: below this many taps the requantization outweighs the shared weights,
 # and lm_dwconv_3x3_mult_dsp_s8 (no padded taps) does better (person_detect's 3x3 first layer).
 ONE_CHANNEL_MIN_TAPS = 16

@@ -18,12 +18,14 @@
  *     V[x+1] K0 + V[x+2] K1 + V[x+3] K2 + c[x+1] w20 + (c[x+2], c[x+3]) Wb
  * and the pass hands V[x+2], V[x+3] and the pair (c[x+2], c[x+3]) to the next one, so that a
  * pass over two pixels loads each input byte once. Weights, the starting sum and the pointers
- * stay in registers (thirteen of them on DSP cores, where the loop is written in assembly; Wb
- * and the loop's end are read from the stack). A first column in the padding is the input
- * zero point in the registers (the starting sum has in_zp times every weight taken out);
- * pixels past the last pair of full windows go one by one from the registers the loop hands
- * back (lm_dw3_line). The second pass
- * requantizes the line's sums four at a time.
+ * stay in registers (all fourteen on DSP cores, where the instance's line routine is written
+ * in assembly, LM_DW3_LINES_ASM; the loop's end is read from the stack). A first column in
+ * the padding is the input zero point in the registers (the starting sum has in_zp times
+ * every weight taken out). After the pairs, the routine takes one more pixel inside the input
+ * and the pixel whose last column is padding (from the registers the loop leaves); lines with
+ * more padded columns leave their last pixels to C, one by one (lm_dw3_rest). The second pass
+ * requantizes the line's sums four at a time, in the same routine in mode 1, which runs all
+ * the lines of a channel that share weights (the inner ones) in one call.
  *
  * Every weight is doubled (int16 lanes hold 2 w) and so is the starting sum, so that the
  * second pass requantizes each sum a2 = 2 acc with SMMLAR:
@@ -36,7 +38,8 @@
  * from row clamp(iy0, 0, in_h - 3), with zero weights for the padded kernel rows, whose taps'
  * zero-point term (in_zp times their weights) joins the starting sum. in_h >= 3, in_w >= 3,
  * dilation 1, at most one padded column before a line (the compiler checks, and that the
- * offsets fit the loads' immediates).
+ * offsets fit the loads' immediates). The usual padded kernel rows (row 0 above the input,
+ * row 2 below it) take weights moved from the channel's registers (lm_dw3_edge_rows).
  *
  * wp: per channel the nine weights, [kernel row][column] in the walk's view.
  * rec: four words per channel: (2 bias with the input zero-point term folded in, multiplier,
@@ -48,6 +51,7 @@
 #ifndef LM_DWCONV_3X3_H
 #define LM_DWCONV_3X3_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -100,82 +104,12 @@ LM_INLINE void lm_dw3_set(lm_dw3_w *w, const int8_t *a, const int8_t *b, const i
 }
 
 /* Stride 1: acc[0..n) (n even, n > 0), two pixels per pass. q: input column 1 of the line at
- * kernel row 0 (the pass for pixels x, x + 1 reads columns x + 2, x + 3); ap, bp: V[0], V[1];
- * cp: the pair (c[0], c[1]). */
+ * kernel row 0 (the pass for pixels x, x + 1 reads columns x + 2, x + 3); carry: V[0], V[1]
+ * and the pair (c[0], c[1]) in, the same for the next pixel out. */
 LM_INLINE void lm_dw3_macs_s1(const int8_t *q, int32_t *acc, int32_t n, const lm_dw3_w *w, int32_t init,
                               int32_t *carry, const int32_t ST, const int32_t R)
 {
     int32_t ap = carry[0], bp = carry[1], cp = carry[2];
-#if LM_DW3_ASM
-    /* Two passes per loop, the second with V[x] in t0 instead of ap; an odd count of pairs
-     * enters at the second. 13 registers: Wb and the end are read from a stack array. */
-    const int32_t mem[3] = {w->wb, (int32_t)(intptr_t)(acc + n), (n >> 1) & 1};
-    int32_t t0, t1, a;
-    __asm__ volatile(
-        "ldr %[t1], %[odd]\n\t"
-        "cmp %[t1], #0\n\t"
-        "itt ne\n\t"
-        "movne %[t0], %[ap]\n\t"
-        "bne 2f\n\t"
-        "1:\n\t"
-        "smlad %[a], %[ap], %[k0], %[init]\n\t"
-        "ldrsb %[t0], [%[q], %[o_a2]]\n\t"
-        "ldrsb %[t1], [%[q], %[o_b2]]\n\t"
-        "ldrsb %[ap], [%[q], %[o_c2]]\n\t"
-        "pkhbt %[t0], %[t0], %[t1], lsl #16\n\t"
-        "ldr %[t1], %[wb]\n\t"
-        "smlad %[a], %[bp], %[k1], %[a]\n\t"
-        "smlad %[a], %[t0], %[k2], %[a]\n\t"
-        "smlad %[a], %[cp], %[wa], %[a]\n\t"
-        "smlabt %[a], %[ap], %[t1], %[a]\n\t"
-        "str %[a], [%[acc]], #4\n\t"
-        "smlad %[a], %[bp], %[k0], %[init]\n\t"
-        "smlad %[a], %[t0], %[k1], %[a]\n\t"
-        "smlatb %[a], %[cp], %[wa], %[a]\n\t"
-        "ldrsb %[cp], [%[q], %[o_c3]]\n\t"
-        "pkhbt %[cp], %[ap], %[cp], lsl #16\n\t"
-        "smlad %[a], %[cp], %[t1], %[a]\n\t"
-        "ldrsb %[ap], [%[q], %[o_a3]]\n\t"
-        "ldrsb %[t1], [%[q], %[o_b3]]\n\t"
-        "pkhbt %[bp], %[ap], %[t1], lsl #16\n\t"
-        "smlad %[a], %[bp], %[k2], %[a]\n\t"
-        "str %[a], [%[acc]], #4\n\t"
-        "add %[q], %[q], %[o_a3]\n\t"
-        "2:\n\t"
-        "smlad %[a], %[t0], %[k0], %[init]\n\t"
-        "ldrsb %[ap], [%[q], %[o_a2]]\n\t"
-        "ldrsb %[t1], [%[q], %[o_b2]]\n\t"
-        "ldrsb %[t0], [%[q], %[o_c2]]\n\t"
-        "pkhbt %[ap], %[ap], %[t1], lsl #16\n\t"
-        "ldr %[t1], %[wb]\n\t"
-        "smlad %[a], %[bp], %[k1], %[a]\n\t"
-        "smlad %[a], %[ap], %[k2], %[a]\n\t"
-        "smlad %[a], %[cp], %[wa], %[a]\n\t"
-        "smlabt %[a], %[t0], %[t1], %[a]\n\t"
-        "str %[a], [%[acc]], #4\n\t"
-        "smlad %[a], %[bp], %[k0], %[init]\n\t"
-        "smlad %[a], %[ap], %[k1], %[a]\n\t"
-        "smlatb %[a], %[cp], %[wa], %[a]\n\t"
-        "ldrsb %[cp], [%[q], %[o_c3]]\n\t"
-        "pkhbt %[cp], %[t0], %[cp], lsl #16\n\t"
-        "smlad %[a], %[cp], %[t1], %[a]\n\t"
-        "ldrsb %[t0], [%[q], %[o_a3]]\n\t"
-        "ldrsb %[t1], [%[q], %[o_b3]]\n\t"
-        "pkhbt %[bp], %[t0], %[t1], lsl #16\n\t"
-        "smlad %[a], %[bp], %[k2], %[a]\n\t"
-        "str %[a], [%[acc]], #4\n\t"
-        "add %[q], %[q], %[o_a3]\n\t"
-        "ldr %[t1], %[end]\n\t"
-        "cmp %[acc], %[t1]\n\t"
-        "bne 1b"
-        : [q] "+r"(q), [acc] "+r"(acc), [ap] "+r"(ap), [bp] "+r"(bp), [cp] "+r"(cp), [t0] "=&r"(t0),
-          [t1] "=&r"(t1), [a] "=&r"(a)
-        : [k0] "r"(w->k0), [k1] "r"(w->k1), [k2] "r"(w->k2), [wa] "r"(w->wa), [init] "r"(init),
-          [wb] "m"(mem[0]), [end] "m"(mem[1]), [odd] "m"(mem[2]), [o_a2] "i"(ST), [o_b2] "i"(ST + R),
-          [o_c2] "i"(ST + 2 * R), [o_a3] "i"(2 * ST), [o_b3] "i"(2 * ST + R),
-          [o_c3] "i"(2 * ST + 2 * R)
-        : "cc", "memory");
-#else
     int32_t *const end = acc + n;
     for (; acc != end; acc += 2, q += 2 * ST) {
         const int32_t v2 = lm_dw3_pack(q[ST], q[ST + R]), c2 = q[ST + 2 * R];
@@ -193,11 +127,207 @@ LM_INLINE void lm_dw3_macs_s1(const int8_t *q, int32_t *acc, int32_t n, const lm
         bp = lm_dw3_pack(q[2 * ST], q[2 * ST + R]);
         acc[1] = lm_simd_mac(bp, w->k2, a);
     }
-#endif
     carry[0] = ap;
     carry[1] = bp;
     carry[2] = cp;
 }
+
+/* One pass of LM_DW3_MACS_ASM's loop (two pixels): V[x] in register VX, V[x + 1] in r11 (bp),
+ * the pair (c[x], c[x + 1]) in r12 (cp); leaves V[x + 2] in V2, V[x + 3] in r11, the next pair
+ * in r12. C2 holds c[x + 2] for a while. The three new bytes of each column load back to back. */
+#define LM_DW3_PASS(VX, V2, C2)                                                                 \
+    "smlad r3, " VX ", r5, r4\n\t"                                                              \
+    "ldrsb " V2 ", [r0, %[o_a2]]\n\t"                                                          \
+    "ldrsb lr, [r0, %[o_b2]]\n\t"                                                              \
+    "ldrsb " C2 ", [r0, %[o_c2]]\n\t"                                                          \
+    "pkhbt " V2 ", " V2 ", lr, lsl #16\n\t"                                                     \
+    "smlad r3, r11, r6, r3\n\t"                                                                 \
+    "smlad r3, " V2 ", r7, r3\n\t"                                                              \
+    "smlad r3, r12, r8, r3\n\t"                                                                 \
+    "smlabt r3, " C2 ", r9, r3\n\t"                                                             \
+    "str r3, [r1], #4\n\t"                                                                      \
+    "smlad r3, r11, r5, r4\n\t"                                                                 \
+    "smlad r3, " V2 ", r6, r3\n\t"                                                              \
+    "smlatb r3, r12, r8, r3\n\t"                                                                \
+    "ldrsb lr, [r0, %[o_c3]]\n\t"                                                              \
+    "ldrsb r11, [r0, %[o_a3]]\n\t"                                                             \
+    "ldrsb r12, [r0, %[o_b3]]\n\t"                                                             \
+    "pkhbt r11, r11, r12, lsl #16\n\t"                                                          \
+    "pkhbt r12, " C2 ", lr, lsl #16\n\t"
+
+/* What the instance's line routine (LM_DW3_LINES) reads and updates: `lines` lines from q (the
+ * first line's input at kernel row 0, column 0) and o (its first output), lines apart by
+ * line_in and oline bytes; per line, `pairs` sums (even, > 0) through the pair loop, then by
+ * `tail` bit 1 one more pixel inside the input and by bit 0 the pixel whose last column is
+ * the padding (starting sum init_r: init plus in_zp times that column's weights); by bit 2 the
+ * line's sums (N, the line length) requantized (mode 1) into o, ostep bytes apart. pl: a
+ * padded first column (zz: the input zero point in both halves). carry: V[x], V[x + 1] and the row-2 pair after the loop's
+ * pairs, for the pixels left to the caller (all past the pairs when the tail bits 0 and 1 are
+ * clear, else none). rq: the channel's record (bias, m, h, s). The offsets are fixed: the
+ * assembly reads them. */
+typedef struct {
+    const int8_t *q;
+    int8_t *o;
+    int32_t lines;
+    int32_t *acc;
+    const lm_dw3_w *w;
+    int32_t init, init_r, zz;
+    const int32_t *rq;
+    int32_t line_in, oline, ostep, pairs, tail, pl;
+    int32_t carry[3];
+} lm_dw3_run;
+
+#if LM_DW3_ASM /* the offsets LM_DW3_LINES_ASM reads */
+typedef char lm_dw3_run_layout[(offsetof(lm_dw3_run, init_r) == 24 && offsetof(lm_dw3_run, rq) == 32 &&
+                                offsetof(lm_dw3_run, ostep) == 44 && offsetof(lm_dw3_run, pl) == 56 &&
+                                offsetof(lm_dw3_run, carry) == 60) ? 1 : -1];
+#endif
+
+/* One sum: SMMLAR, ADD, ASR, SSAT of register A into r11 (m, h, s in r4, r5, r6). */
+#define LM_DW3_RQ(A)                                                                            \
+    "smmlar r11, " A ", r4, r5\n\t"                                                             \
+    "add r11, r11, " A ", asr #31\n\t"                                                          \
+    "asr r11, r11, r6\n\t"                                                                      \
+    "ssat r11, #8, r11\n\t"
+
+/* The line routine in assembly with every register assigned (the pair loop keeps fourteen
+ * busy, more than the compiler hands an asm statement): r0 q, r1 acc, r2 V[x] (second pass)
+ * or c[x + 2], r3 the sum, r4 init, r5..r9 the pairs K0, K1, K2, Wa, Wb, r10 V[x] (first
+ * pass) or c[x + 2], r11 V[x + 1], r12 the pair of row 2, lr a scratch; the run's address and
+ * the loop's end on the stack. Two passes per loop; an odd count of pairs enters at the second.
+ * ST: bytes between input columns, R: between input rows (constants of the instance). */
+#define LM_DW3_LINES_ASM(fn, ST, R, N)                                                             \
+    __attribute__((naked, noinline)) static void fn(lm_dw3_run *run __attribute__((unused)))  \
+    {                                                                                           \
+        __asm__ volatile(                                                                       \
+            "push {r4-r11, lr}\n\t"                                                             \
+            "sub sp, #8\n\t"                                                                    \
+            "str r0, [sp]\n\t"                                                                  \
+            "10:\n\t"                                                                           \
+            "ldr lr, [sp]\n\t"                                                                  \
+            "ldr r0, [lr, #0]\n\t"                                                              \
+            "ldr r3, [lr, #56]\n\t"                                                             \
+            "ldr r12, [lr, #28]\n\t"                                                            \
+            "cbnz r3, 11f\n\t"                                                                  \
+            "ldrsb r10, [r0]\n\t"                                                               \
+            "ldrsb r11, [r0, %[o_b0]]\n\t"                                                      \
+            "ldrsb r12, [r0, %[o_c0]]\n\t"                                                      \
+            "pkhbt r10, r10, r11, lsl #16\n\t"                                                  \
+            "add r0, r0, %[o_a2]\n\t"                                                           \
+            "b 12f\n\t"                                                                         \
+            "11:\n\t"                                                                           \
+            "mov r10, r12\n\t"                                                                  \
+            "12:\n\t"                                                                           \
+            "ldrsb r11, [r0]\n\t"                                                               \
+            "ldrsb r2, [r0, %[o_b0]]\n\t"                                                       \
+            "ldrsb r3, [r0, %[o_c0]]\n\t"                                                       \
+            "pkhbt r11, r11, r2, lsl #16\n\t"                                                   \
+            "pkhbt r12, r12, r3, lsl #16\n\t"                                                   \
+            "ldr r1, [lr, #12]\n\t"                                                             \
+            "ldr r2, [lr, #48]\n\t"                                                             \
+            "ldr r4, [lr, #20]\n\t"                                                             \
+            "ldr r3, [lr, #16]\n\t"                                                             \
+            "ldm r3, {r5-r9}\n\t"                                                               \
+            "add r3, r1, r2, lsl #2\n\t"                                                        \
+            "str r3, [sp, #4]\n\t"                                                              \
+            "tst r2, #2\n\t"                                                                    \
+            "itt ne\n\t"                                                                        \
+            "movne r2, r10\n\t"                                                                 \
+            "bne 2f\n\t"                                                                        \
+            "1:\n\t" LM_DW3_PASS("r10", "r2", "r10")                                            \
+            "smlad r3, r12, r9, r3\n\t"                                                         \
+            "smlad r3, r11, r7, r3\n\t"                                                         \
+            "str r3, [r1], #4\n\t"                                                              \
+            "add r0, r0, %[o_a3]\n\t"                                                           \
+            "2:\n\t" LM_DW3_PASS("r2", "r10", "r2")                                             \
+            "ldr lr, [sp, #4]\n\t"                                                              \
+            "smlad r3, r12, r9, r3\n\t"                                                         \
+            "smlad r3, r11, r7, r3\n\t"                                                         \
+            "str r3, [r1], #4\n\t"                                                              \
+            "add r0, r0, %[o_a3]\n\t"                                                           \
+            "cmp r1, lr\n\t"                                                                    \
+            "bne 1b\n\t"                                                                        \
+            "ldr lr, [sp]\n\t"                                                                  \
+            "ldr r2, [lr, #52]\n\t"                                                             \
+            "tst r2, #2\n\t"                                                                    \
+            "beq 13f\n\t"                                                                       \
+            "ldrsb r2, [r0, %[o_a2]]\n\t"                                                       \
+            "ldrsb r3, [r0, %[o_b2]]\n\t"                                                       \
+            "ldrsb lr, [r0, %[o_c2]]\n\t"                                                       \
+            "pkhbt r2, r2, r3, lsl #16\n\t"                                                     \
+            "smlad r3, r10, r5, r4\n\t"                                                         \
+            "smlad r3, r11, r6, r3\n\t"                                                         \
+            "smlad r3, r2, r7, r3\n\t"                                                          \
+            "smlad r3, r12, r8, r3\n\t"                                                         \
+            "smlabt r3, lr, r9, r3\n\t"                                                         \
+            "str r3, [r1], #4\n\t"                                                              \
+            "mov r10, r11\n\t"                                                                  \
+            "mov r11, r2\n\t"                                                                   \
+            "asr r12, r12, #16\n\t"                                                             \
+            "pkhbt r12, r12, lr, lsl #16\n\t"                                                   \
+            "ldr lr, [sp]\n\t"                                                                  \
+            "ldr r2, [lr, #52]\n\t"                                                             \
+            "13:\n\t"                                                                           \
+            "tst r2, #1\n\t"                                                                    \
+            "beq 14f\n\t"                                                                       \
+            "ldr r4, [lr, #24]\n\t"                                                             \
+            "smlad r3, r10, r5, r4\n\t"                                                         \
+            "smlad r3, r11, r6, r3\n\t"                                                         \
+            "smlad r3, r12, r8, r3\n\t"                                                         \
+            "str r3, [r1]\n\t"                                                                  \
+            "14:\n\t"                                                                           \
+            "tst r2, #4\n\t"                                                                    \
+            "beq 19f\n\t"                                                                       \
+            "ldr r1, [lr, #12]\n\t"                                                             \
+            "ldr r0, [lr, #4]\n\t"                                                              \
+            "ldr r2, [lr, #44]\n\t"                                                             \
+            "mov r3, %[n]\n\t"                                                                       \
+            "ldr r6, [lr, #32]\n\t"                                                             \
+            "ldr r4, [r6, #4]\n\t"                                                              \
+            "ldr r5, [r6, #8]\n\t"                                                              \
+            "ldr r6, [r6, #12]\n\t"                                                             \
+            "subs r3, r3, #4\n\t"                                                               \
+            "blt 16f\n\t"                                                                       \
+            "15:\n\t"                                                                           \
+            "ldm r1!, {r7-r10}\n\t" LM_DW3_RQ("r7")                                             \
+            "strb r11, [r0]\n\t" LM_DW3_RQ("r8")                                                \
+            "strb r11, [r0, r2]\n\t"                                                            \
+            "add r0, r0, r2, lsl #1\n\t" LM_DW3_RQ("r9")                                        \
+            "strb r11, [r0]\n\t" LM_DW3_RQ("r10")                                               \
+            "strb r11, [r0, r2]\n\t"                                                            \
+            "add r0, r0, r2, lsl #1\n\t"                                                        \
+            "subs r3, r3, #4\n\t"                                                               \
+            "bge 15b\n\t"                                                                       \
+            "16:\n\t"                                                                           \
+            "adds r3, r3, #4\n\t"                                                               \
+            "beq 18f\n\t"                                                                       \
+            "17:\n\t"                                                                           \
+            "ldr r7, [r1], #4\n\t" LM_DW3_RQ("r7")                                              \
+            "strb r11, [r0]\n\t"                                                                \
+            "add r0, r0, r2\n\t"                                                                \
+            "subs r3, r3, #1\n\t"                                                               \
+            "bne 17b\n\t"                                                                       \
+            "18:\n\t"                                                                           \
+            "ldr lr, [sp]\n\t"                                                                  \
+            "ldm lr, {r0-r2}\n\t"                                                               \
+            "ldr r3, [lr, #36]\n\t"                                                             \
+            "add r0, r0, r3\n\t"                                                                \
+            "ldr r3, [lr, #40]\n\t"                                                             \
+            "add r1, r1, r3\n\t"                                                                \
+            "subs r2, r2, #1\n\t"                                                               \
+            "stm lr, {r0-r2}\n\t"                                                               \
+            "bne 10b\n\t"                                                                       \
+            "add sp, #8\n\t"                                                                    \
+            "pop {r4-r11, pc}\n\t"                                                              \
+            "19:\n\t"                                                                           \
+            "add r3, lr, #60\n\t"                                                               \
+            "stm r3, {r10-r12}\n\t"                                                             \
+            "b 18b"                                                                             \
+            :                                                                                   \
+            : [o_b0] "i"(R), [o_c0] "i"(2 * (R)), [o_a2] "i"(ST), [o_b2] "i"((ST) + (R)),         \
+              [o_c2] "i"((ST) + 2 * (R)), [o_a3] "i"(2 * (ST)), [o_b3] "i"(2 * (ST) + (R)),       \
+              [o_c3] "i"(2 * (ST) + 2 * (R)), [n] "i"(N));                                                  \
+    }
 
 /* A channel's requantization: rec's words 1..3, the clamp range and output zero point. */
 typedef struct {
@@ -247,48 +377,6 @@ LM_INLINE void lm_dw3_store(const int32_t *acc, int32_t n, int8_t *o, int32_t os
                             const int mode)
 {
     const int32_t *end;
-#if LM_DW3_ASM
-    if (mode == 1 && n >= 4) {
-        /* four sums per pass (four pipelined loads), each SMMLAR, ADD, ASR, SSAT, STRB */
-        const int32_t *const end4 = acc + (n & ~3);
-        int32_t a0, a1, a2, a3, t;
-        __asm__ volatile(
-            "1:\n\t"
-            "ldr %[a0], [%[acc]], #4\n\t"
-            "ldr %[a1], [%[acc]], #4\n\t"
-            "ldr %[a2], [%[acc]], #4\n\t"
-            "ldr %[a3], [%[acc]], #4\n\t"
-            "smmlar %[t], %[a0], %[m], %[h]\n\t"
-            "add %[t], %[t], %[a0], asr #31\n\t"
-            "asr %[t], %[t], %[s]\n\t"
-            "ssat %[t], #8, %[t]\n\t"
-            "strb %[t], [%[o]]\n\t"
-            "smmlar %[t], %[a1], %[m], %[h]\n\t"
-            "add %[t], %[t], %[a1], asr #31\n\t"
-            "asr %[t], %[t], %[s]\n\t"
-            "ssat %[t], #8, %[t]\n\t"
-            "strb %[t], [%[o], %[os]]\n\t"
-            "add %[o], %[o], %[os], lsl #1\n\t"
-            "smmlar %[t], %[a2], %[m], %[h]\n\t"
-            "add %[t], %[t], %[a2], asr #31\n\t"
-            "asr %[t], %[t], %[s]\n\t"
-            "ssat %[t], #8, %[t]\n\t"
-            "strb %[t], [%[o]]\n\t"
-            "smmlar %[t], %[a3], %[m], %[h]\n\t"
-            "add %[t], %[t], %[a3], asr #31\n\t"
-            "asr %[t], %[t], %[s]\n\t"
-            "ssat %[t], #8, %[t]\n\t"
-            "strb %[t], [%[o], %[os]]\n\t"
-            "add %[o], %[o], %[os], lsl #1\n\t"
-            "cmp %[acc], %[end]\n\t"
-            "bne 1b"
-            : [acc] "+&r"(acc), [o] "+&r"(o), [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3),
-              [t] "=&r"(t)
-            : [os] "r"(ostep), [m] "r"(q->m), [h] "r"(q->h), [s] "r"(q->s), [end] "r"(end4)
-            : "cc", "memory");
-        n &= 3;
-    }
-#endif
     end = acc + (n & ~1);
     for (; acc != end; acc += 2, o += 2 * ostep) {
         const int32_t a0 = acc[0], a1 = acc[1];
@@ -300,46 +388,66 @@ LM_INLINE void lm_dw3_store(const int32_t *acc, int32_t n, int8_t *o, int32_t os
     }
 }
 
-/* One instance's loop over a line's sums: lm_dw3_macs_s1 with its offsets as constants. */
-typedef void (*lm_dw3_macs_fn)(const int8_t *q, int32_t *acc, int32_t n, const lm_dw3_w *w, int32_t init,
-                               int32_t *carry);
+/* LM_DW3_LINES_ASM's work in portable C (ST, R: constants of the instance). */
+LM_INLINE void lm_dw3_lines_c(lm_dw3_run *r, const int32_t ST, const int32_t R, const int32_t N)
+{
+    for (; r->lines > 0; --r->lines, r->q += r->line_in, r->o += r->oline) {
+        const lm_dw3_w *w = r->w;
+        const int8_t *q = r->q + (r->pl ? 0 : ST);             /* the loop's column 1 */
+        int32_t *acc = r->acc + r->pairs, j;
+        r->carry[0] = r->pl ? r->zz : lm_dw3_pack(r->q[0], r->q[R]);
+        r->carry[1] = lm_dw3_pack(q[0], q[R]);
+        r->carry[2] = lm_dw3_pack(r->pl ? r->zz : r->q[2 * R], q[2 * R]);
+        lm_dw3_macs_s1(q, r->acc, r->pairs, w, r->init, r->carry, ST, R);
+        q += r->pairs * ST;
+        if (r->tail & 2) {                                     /* a pixel with its columns inside */
+            const int32_t v2 = lm_dw3_pack(q[ST], q[ST + R]), c2 = q[ST + 2 * R];
+            int32_t s = lm_simd_mac(r->carry[0], w->k0, r->init);
+            s = lm_simd_mac(r->carry[1], w->k1, s);
+            s = lm_simd_mac(v2, w->k2, s);
+            s = lm_simd_mac(r->carry[2], w->wa, s);
+            *acc++ = LM_DW3_BT(s, c2, w->wb);
+            r->carry[0] = r->carry[1];
+            r->carry[1] = v2;
+            r->carry[2] = lm_dw3_pack(r->carry[2] >> 16, c2);
+        }
+        if (r->tail & 1) {                                     /* its last column the padding */
+            int32_t s = lm_simd_mac(r->carry[0], w->k0, r->init_r);
+            s = lm_simd_mac(r->carry[1], w->k1, s);
+            *acc = lm_simd_mac(r->carry[2], w->wa, s);
+        }
+        for (j = 0; (r->tail & 4) && j < N; ++j) {
+            r->o[j * r->ostep] = (int8_t)lm_dw3_rq(r->acc[j], r->rq[1], r->rq[2], r->rq[3], 1);
+        }
+    }
+}
+
+/* One instance's line routine. */
+typedef void (*lm_dw3_lines_fn)(lm_dw3_run *run);
 
 /* A layer's shape: C channels, real input width W, direction V, L output pixels per line,
- * requantization mode and the instance's loop (constants of the instance, folded into
+ * requantization mode and the instance's line routine (constants of the instance, folded into
  * lm_dw3x3 once inlined). */
 typedef struct {
     int32_t C, W, V, L, mode;
-    lm_dw3_macs_fn macs;
+    lm_dw3_lines_fn lines;
 } lm_dw3_shape;
 
-/* The line geometry: pl (0 or 1) padded columns before the first window, n_loop pixels
- * through the instance's loop (the rest one by one), bytes between input columns (st),
- * input rows (row) and outputs along the line (ostep). */
-typedef struct {
-    int32_t pl, n_loop, in_w, st, row, ostep;
-} lm_dw3_geo;
-
-/* First pass of one line: acc[0..L) = the doubled sums. r0: input at kernel row 0, column 0.
- * After the loop's pairs, the pixels left go one by one from the registers it hands back, with
- * the input zero point for columns past the input. */
-LM_INLINE void lm_dw3_line(const int8_t *r0, int32_t *acc, const lm_dw3_w *w, int32_t init, int32_t zp,
-                           const lm_dw3_geo *g, const lm_dw3_shape *sh)
+/* The pixels of a line the routine left, j >= r->done, one by one from the registers it hands
+ * back (r->carry), with the input zero point for columns past the input (in_w of them). r0:
+ * input at kernel row 0, column 0; ST, R: bytes between input columns and rows. */
+LM_INLINE void lm_dw3_rest(const int8_t *r0, const lm_dw3_run *r, int32_t in_w, int32_t zp, const int32_t ST,
+                           const int32_t R, const int32_t L)
 {
-    const int32_t ST = g->st, R = g->row, zz = lm_dw3_pack(zp, zp);
-    const int8_t *q = r0 + (1 - g->pl) * ST;                 /* the loop's column 1 */
-    const int32_t c0 = g->pl ? zp : r0[2 * R];
-    int32_t carry[3], j;
-    carry[0] = g->pl ? zz : lm_dw3_pack(r0[0], r0[R]);
-    carry[1] = lm_dw3_pack(q[0], q[R]);
-    carry[2] = lm_dw3_pack(c0, q[2 * R]);
-    if (g->n_loop > 0) {
-        sh->macs(q, acc, g->n_loop, w, init, carry);
-    }
-    for (j = g->n_loop; j < sh->L; ++j) {
-        const int32_t col = j + 2 - g->pl;                    /* the pixel's last column */
-        const int8_t *p = r0 + (col < g->in_w ? col * ST : 0);
-        const int32_t v2 = col < g->in_w ? lm_dw3_pack(p[0], p[R]) : zz, c2 = col < g->in_w ? p[2 * R] : zp;
-        int32_t a = lm_simd_mac(carry[0], w->k0, init);
+    const int32_t zz = r->zz;
+    const lm_dw3_w *w = r->w;
+    int32_t *const acc = r->acc;
+    int32_t carry[3] = {r->carry[0], r->carry[1], r->carry[2]}, j;
+    for (j = (r->tail & 3) ? L : r->pairs; j < L; ++j) {
+        const int32_t col = j + 2 - r->pl;                    /* the pixel's last column */
+        const int8_t *p = r0 + (col < in_w ? col * ST : 0);
+        const int32_t v2 = col < in_w ? lm_dw3_pack(p[0], p[R]) : zz, c2 = col < in_w ? p[2 * R] : zp;
+        int32_t a = lm_simd_mac(carry[0], w->k0, r->init);
         a = lm_simd_mac(carry[1], w->k1, a);
         a = lm_simd_mac(v2, w->k2, a);
         a = lm_simd_mac(carry[2], w->wa, a);
@@ -350,29 +458,56 @@ LM_INLINE void lm_dw3_line(const int8_t *r0, int32_t *acc, const lm_dw3_w *w, in
     }
 }
 
+/* Kernel row r of the channel's weights wc when it lies inside the input (input row iy0 + r of
+ * in_h), else zeros. */
+LM_INLINE const int8_t *lm_dw3_slot_row(const int8_t *wc, int32_t r, int32_t iy0, int32_t in_h)
+{
+    static const int8_t zero[3] = {0, 0, 0};
+    return (r >= 0 && r < 3 && iy0 + r >= 0 && iy0 + r < in_h) ? wc + 3 * r : zero;
+}
+
 /* A line with kernel rows in the padding: its weights (slot s holds kernel row s + base - iy0
  * when that row is inside the input, else zeros), *init plus in_zp times the doubled weights
  * of the padded rows, and base, the input row of slot 0. */
-__attribute__((noinline, unused)) static int32_t lm_dw3_border(const lm_dwconv_params *p, int32_t oy,
+LM_INLINE int32_t lm_dw3_border(const lm_dwconv_params *p, int32_t oy,
                                                               const int8_t *wc, lm_dw3_w *w, int32_t *init)
 {
     const int32_t in_h = p->in_h, iy0 = oy * p->stride_h - p->pad_top;
-    const int32_t base = LM_MAX(0, LM_MIN(iy0, in_h - 3));
-    const int8_t zero[3] = {0, 0, 0};
-    const int8_t *rows[3];
-    int32_t s, k, pad = 0;
+    const int32_t base = LM_MAX(0, LM_MIN(iy0, in_h - 3)), d = base - iy0;
+    int32_t s, pad = 0;
     for (s = 0; s < 3; ++s) {
-        const int32_t r = s + base - iy0;             /* kernel row in slot s */
-        rows[s] = (r >= 0 && r < 3 && iy0 + r >= 0 && iy0 + r < in_h) ? wc + 3 * r : zero;
         if (iy0 + s < 0 || iy0 + s >= in_h) {         /* kernel row s in the padding */
-            for (k = 0; k < 3; ++k) {
-                pad += wc[3 * s + k];
-            }
+            pad += wc[3 * s] + wc[3 * s + 1] + wc[3 * s + 2];
         }
     }
-    lm_dw3_set(w, rows[0], rows[1], rows[2]);
+    lm_dw3_set(w, lm_dw3_slot_row(wc, d, iy0, in_h), lm_dw3_slot_row(wc, d + 1, iy0, in_h),
+               lm_dw3_slot_row(wc, d + 2, iy0, in_h));
     *init += 2 * p->in_zp * pad;
     return base;
+}
+
+/* The usual lines with a kernel row in the padding, from the channel's pairs w (no memory
+ * read): kernel row 0 above the input (`top`: slots hold rows 1, 2 and zeros, the input from
+ * the line's row 1) or row 2 below it (slots hold zeros, rows 0, 1, the input from the line's
+ * row -1); *init plus in_zp times the padded row's doubled weights. */
+LM_INLINE void lm_dw3_edge_rows(const lm_dw3_w *w, lm_dw3_w *e, int32_t *init, int32_t zp, const int top)
+{
+    const int32_t h0 = w->k0 >> 16, h1 = w->k1 >> 16, h2 = w->k2 >> 16;
+    if (top) {
+        e->k0 = lm_dw3_pack(h0, w->wa);
+        e->k1 = lm_dw3_pack(h1, w->wa >> 16);
+        e->k2 = lm_dw3_pack(h2, w->wb >> 16);
+        e->wa = 0;
+        e->wb = 0;
+        *init += zp * ((int16_t)w->k0 + (int16_t)w->k1 + (int16_t)w->k2);
+    } else {
+        e->k0 = (int32_t)((uint32_t)w->k0 << 16);
+        e->k1 = (int32_t)((uint32_t)w->k1 << 16);
+        e->k2 = (int32_t)((uint32_t)w->k2 << 16);
+        e->wa = lm_dw3_pack(h0, h1);
+        e->wb = lm_dw3_pack(h1, h2);
+        *init += zp * ((int16_t)w->wa + (w->wa >> 16) + (w->wb >> 16));
+    }
 }
 
 /* Second pass of one line in the layer's requantization mode (mode 0: per channel, the SMMLAR
@@ -389,64 +524,122 @@ LM_INLINE void lm_dw3_store_line(const int32_t *acc, int32_t n, int8_t *o, int32
     }
 }
 
-/* The whole layer, p in the walk's view, acc: L words of stack. Per channel, per line: the
- * sums (lines with kernel rows in the padding with their own weights), then their outputs. */
+/* The run's weights for the lines to come: w, the starting sum init and the edge pixel's. */
+LM_INLINE void lm_dw3_use(lm_dw3_run *r, const lm_dw3_w *w, int32_t init, int32_t zp)
+{
+    r->w = w;
+    r->init = init;
+    r->init_r = init + zp * ((int16_t)w->k2 + (w->k2 >> 16) + (w->wb >> 16));
+}
+
+/* `lines` lines of one channel with the run's weights, from input q (kernel row 0) and output o:
+ * all through the line routine when it requantizes (tail bit 2), else line by line, the pixels
+ * it leaves and the second pass here. */
+LM_INLINE void lm_dw3_lines(lm_dw3_run *r, const int8_t *q, int8_t *o, int32_t lines, const lm_dwconv_params *p,
+                            const lm_dw3_shape *sh)
+{
+    r->q = q;
+    r->o = o;
+    if (r->tail & 4) {
+        r->lines = lines;
+        sh->lines(r);
+        return;
+    }
+    for (; lines > 0; --lines, q += r->line_in, o += r->oline) {
+        const lm_dw3_q rq = {r->rq[1], r->rq[2], r->rq[3], p->act_min, p->act_max, p->out_zp};
+        const int32_t C = sh->C, W = sh->W, V = sh->V;
+        r->q = q;
+        r->lines = 1;
+        sh->lines(r);
+        lm_dw3_rest(q, r, p->in_w, p->in_zp, V ? W * C : C, V ? C : W * C, sh->L);
+        lm_dw3_store_line(r->acc, sh->L, o, r->ostep, &rq, sh->mode);
+    }
+}
+
+/* Line oy of one channel, with kernel rows in the padding: its own weights (wb) and starting
+ * sum (*init); returns the input row of its kernel row 0 slot. */
+LM_INLINE int32_t lm_dw3_border_rows(const lm_dwconv_params *p, int32_t oy, const int8_t *wc, const lm_dw3_w *w,
+                                     lm_dw3_w *wb, int32_t *init)
+{
+    const int32_t iy0 = oy * p->stride_h - p->pad_top;
+    if (iy0 == -1 || (iy0 >= 1 && iy0 + 2 == p->in_h)) {
+        lm_dw3_edge_rows(w, wb, init, p->in_zp, iy0 < 0);
+        return iy0 < 0 ? 0 : iy0 - 1;
+    }
+    return lm_dw3_border(p, oy, wc, wb, init);
+}
+
+/* The run's fields of a layer (p in the walk's view, acc: L words of stack): the line routine
+ * takes the pixels after the pairs when at most one of them has a padded column, and
+ * requantizes in mode 1. */
+LM_INLINE void lm_dw3_setup(lm_dw3_run *r, const lm_dwconv_params *p, int32_t *acc, const lm_dw3_shape *sh)
+{
+    const int32_t C = sh->C, L = sh->L, V = sh->V;
+    const int32_t full = p->in_w - 2 + p->pad_left;   /* pixels whose windows end inside */
+    const int32_t reach = LM_MIN(L, full), pairs = reach & ~1, f = reach - pairs, e = L - reach;
+    r->acc = acc;
+    r->zz = lm_dw3_pack(p->in_zp, p->in_zp);
+    r->line_in = p->stride_h * (V ? C : sh->W * C);
+    r->oline = V ? C : L * C;
+    r->ostep = V ? p->out_h * C : C;
+    r->pairs = pairs;
+    r->tail = e > 1 ? 0 : (f << 1) | e | (sh->mode == 1 ? 4 : 0);
+    r->pl = p->pad_left;
+}
+
+/* The whole layer, p in the walk's view, acc: L words of stack. Per channel, the lines with
+ * kernel rows in the padding one by one with their own weights, the inner ones together. */
 LM_INLINE void lm_dw3x3(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp, const int32_t *rec,
                         int8_t *out, int32_t *acc, const lm_dw3_shape *sh)
 {
-    const int32_t C = sh->C, L = sh->L, V = sh->V;
-    const int32_t in_h = p->in_h, in_w = p->in_w, out_h = p->out_h, pad_top = p->pad_top, zp = p->in_zp;
-    const int32_t sy = p->stride_h, oline = V ? C : L * C;
+    const int32_t C = sh->C, L = sh->L, row = sh->V ? C : sh->W * C;
+    const int32_t in_h = p->in_h, out_h = p->out_h, pad_top = p->pad_top, sy = p->stride_h;
     const int32_t oy_lo = LM_MIN((pad_top + sy - 1) / sy, out_h);
     const int32_t oy_hi = LM_MAX(LM_MIN((in_h - 3 + pad_top) / sy + 1, out_h), oy_lo);
-    const int32_t full = in_w - 2 + p->pad_left;      /* pixels whose windows end inside */
-    lm_dw3_geo g;
-    int32_t b, c, oy;
-    g.pl = p->pad_left;
-    g.n_loop = LM_MIN(L, full) & ~1;
-    g.in_w = in_w;
-    g.st = V ? sh->W * C : C;
-    g.row = V ? C : sh->W * C;
-    g.ostep = V ? out_h * C : C;
-    for (b = 0; b < p->batches; ++b, in += in_h * in_w * C, out += out_h * L * C) {
+    lm_dw3_run r;
+    int32_t b, c, oy, n;
+    lm_dw3_setup(&r, p, acc, sh);
+    for (b = 0; b < p->batches; ++b, in += in_h * p->in_w * C, out += out_h * L * C) {
         for (c = 0; c < C; ++c) {
             const int8_t *wc = wp + 9 * c;
             const int32_t *rc = rec + 4 * c;
-            const lm_dw3_q q = {rc[1], rc[2], rc[3], p->act_min, p->act_max, p->out_zp};
-            const int8_t *r0 = in + c + (oy_lo * sy - pad_top) * g.row;
-            int8_t *o = out + c;
             lm_dw3_w w, wb;
             lm_dw3_set(&w, wc, wc + 3, wc + 6);
-            for (oy = 0; oy < out_h; ++oy, o += oline) {
+            r.rq = rc;
+            for (oy = 0; oy < out_h; oy += n) {
                 const lm_dw3_w *wl = &w;
-                const int8_t *rl = r0;
-                int32_t init = rc[0];
-                if (oy >= oy_lo && oy < oy_hi) {
-                    r0 += sy * g.row;
-                } else {
-                    rl = in + c + lm_dw3_border(p, oy, wc, &wb, &init) * g.row;
+                int32_t init = rc[0], base = oy * sy - pad_top;
+                n = oy >= oy_lo && oy < oy_hi ? oy_hi - oy : 1;     /* the inner lines together */
+                if (n == 1 && (oy < oy_lo || oy >= oy_hi)) {
+                    base = lm_dw3_border_rows(p, oy, wc, &w, &wb, &init);
                     wl = &wb;
                 }
-                lm_dw3_line(rl, acc, wl, init, zp, &g, sh);
-                lm_dw3_store_line(acc, L, o, g.ostep, &q, sh->mode);
+                lm_dw3_use(&r, wl, init, p->in_zp);
+                lm_dw3_lines(&r, in + c + base * row, out + c + oy * r.oline, n, p, sh);
             }
         }
     }
 }
 
 /* An exported instance with the LM_DW_DSP_ARGS signature (`mode` and scratch unused: the
- * requantization mode is the constant MODE): its loop out of line (it needs thirteen free
- * registers), the rest inlined with the shape's constants. */
+ * requantization mode is the constant MODE): its line routine out of line (it needs fourteen
+ * free registers), the rest inlined with the shape's constants. */
+#if LM_DW3_ASM
+#define LM_DW3_LINES(fn, ST, R, N) LM_DW3_LINES_ASM(fn, ST, R, N)
+#else
+#define LM_DW3_LINES(fn, ST, R, N)                                                               \
+    __attribute__((noinline)) static void fn(lm_dw3_run *run)                                   \
+    {                                                                                           \
+        lm_dw3_lines_c(run, (ST), (R), (N));                                                    \
+    }
+#endif
+
 #define LM_DW3X3_KERNEL(name, C, W, V, MODE, L)                                                 \
-    __attribute__((noinline)) static void name##_macs(const int8_t *q, int32_t *acc, int32_t n,       \
-                                                     const lm_dw3_w *w, int32_t init, int32_t *carry) \
-    {                                                                                            \
-        lm_dw3_macs_s1(q, acc, n, w, init, carry, (V) ? (W) * (C) : (C), (V) ? (C) : (W) * (C));    \
-    }                                                                                            \
+    LM_DW3_LINES(name##_lines, (V) ? (W) * (C) : (C), (V) ? (C) : (W) * (C), (L))                \
     void name(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp, const int32_t *rec,     \
               int32_t mode, int8_t *scratch, int8_t *out)                                        \
     {                                                                                            \
-        static const lm_dw3_shape shape = {(C), (W), (V), (L), (MODE), name##_macs};               \
+        static const lm_dw3_shape shape = {(C), (W), (V), (L), (MODE), name##_lines};              \
         int32_t acc[(L)];                                                                        \
         (void)mode;                                                                              \
         (void)scratch;                                                                           \

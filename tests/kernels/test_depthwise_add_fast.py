@@ -132,6 +132,8 @@ DEPTHWISE = {
     "rows mixed requantization": depthwise(5, 18, 8, seed=47, out_q=(0.0008, 2)),
     "two-pass general requantization": depthwise(3, 33, 4, seed=45, per_channel=False, out_q=(3e-4, 3)),
     "two-pass columns c1 tall": depthwise(16, 3, 1, seed=46),
+    # rows of 24 pixels (TINY_MAX_LINE): the two-pass walk, an odd channel count
+    "two-pass rows 24 c5": depthwise(5, 24, 5, seed=62),
     # per channel: right shifts 2 and 1 (SMMLAR form) next to left shifts (general form)
     "two-pass mixed requantization": depthwise(3, 32, 8, seed=47, out_q=(0.0008, 2)),
     # one input channel, multiplier a multiple of 4 (lm_dwconv_c1_mult_dsp_s8)
@@ -160,7 +162,7 @@ QEMU_CASES = ["3x3 c64", "tiny 5x5 c5 stride 2 both pads", "tiny 7x5 c9 stride 2
               "walk columns stride 2 odd c5", "walk relu6 stride 2 valid wide", "walk general requantization",
               "walk columns c16 like kws", "walk 3 rows same c1", "two-pass rows c3 same",
               "two-pass columns c5 valid odd", "two-pass relu6 c2", "two-pass general requantization",
-              "rows right shift 1 doubled", "two-pass columns c1 tall", "two-pass mixed requantization",
+              "rows right shift 1 doubled", "two-pass columns c1 tall", "two-pass rows 24 c5", "two-pass mixed requantization",
               "mult 8 4x4 c1 stride 2", "mult 4 5x6 c1 relu6",
               "5x5 c12 general", "mult 8 10x8 stride 2", "mult 2 tail",
               "mult 8 3x3 c3", "add broadcast rows table", "add same shape table", "sub same shape table",
@@ -209,7 +211,12 @@ PAD_MODELS = {
     "padv2 zero point conv": (pad_then(_conv(7, 7, 3, 5, 3, 23), (1, 1, 1, 1), value=3), True),
     "padv2 other value": (pad_then(_conv(7, 7, 3, 5, 3, 24), (1, 1, 1, 1), value=9), False),
     "pad before 1x1 conv": (pad_then(_conv(6, 6, 4, 4, 1, 25), (1, 0, 0, 1)), False),
+    # the two-pass walk with two padded kernel rows above a line (its general border weights) and
+    # two padded columns after a line (the pixels past the pairs one by one, the second pass in C)
+    "pad 2 rows walk": (pad_then(depthwise(12, 36, 3, padding="VALID", seed=60), (2, 0, 0, 2)), True),
+    "pad 2 columns walk": (pad_then(depthwise(20, 5, 4, padding="VALID", seed=61), (0, 2, 1, 0)), True),
 }
+WALK_PAD_KERNELS = {"pad 2 rows walk": "lm_dw3x3_c3_w34_h_q1_l34", "pad 2 columns walk": "lm_dw3x3_c4_w4_v_q1_l18"}
 
 
 # ---- checking -------------------------------------------------------------------------
@@ -252,6 +259,7 @@ def test_depthwise_matches_tflm(target, tmp_path):
         assert kernels["rows mixed requantization"] == ["lm_dwt3x3_c8_w18_o18_s1_p1_q0"]
         assert kernels["two-pass general requantization"] == ["lm_dw3x3_c4_w33_h_q0_l33"]
         assert kernels["two-pass columns c1 tall"] == ["lm_dw3x3_c1_w3_v_q1_l16"]
+        assert kernels["two-pass rows 24 c5"] == ["lm_dw3x3_c5_w24_h_q1_l24"]
         assert kernels["two-pass mixed requantization"] == ["lm_dw3x3_c8_w32_h_q0_l32"]
         assert kernels["3x3 too narrow for the walk"] == ["lm_dwconv_3x3_dsp_s8"]
         assert kernels["3x3 c5 tail 1 dilation 2"] == ["lm_dwconv_3x3_dsp_s8"]
@@ -313,17 +321,30 @@ def test_pad_folds_into_the_convolution(tmp_path):
     kernels = _check_host({k: m for k, (m, _) in PAD_MODELS.items()}, "cortex-m4", tmp_path)
     for name, (_, folds) in PAD_MODELS.items():
         assert (len(kernels[name]) == 1) == folds, (name, kernels[name])
+    for name, kernel in WALK_PAD_KERNELS.items():
+        assert kernels[name] == [kernel], (name, kernels[name])
 
 
 @pytest.mark.skipif(shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None,
                     reason="needs qemu-system-arm and arm-none-eabi-gcc")
 @pytest.mark.parametrize("name", sorted({**DEPTHWISE, **BINARY}) if QEMU_ALL else QEMU_CASES)
 def test_cortex_m4_firmware_matches_tflm(name, tmp_path):
+    _check_qemu({**DEPTHWISE, **BINARY}[name].build(), name, tmp_path)
+
+
+@pytest.mark.skipif(shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None,
+                    reason="needs qemu-system-arm and arm-none-eabi-gcc")
+@pytest.mark.parametrize("name", sorted(WALK_PAD_KERNELS))
+def test_cortex_m4_walk_after_pad_matches_tflm(name, tmp_path):
+    """The two-pass walk's general border lines and its pixels left to C, in its assembly build."""
+    _check_qemu(PAD_MODELS[name][0], name, tmp_path)
+
+
+def _check_qemu(model: bytes, name: str, tmp_path):
     from lite_micro.targets import load_target
     from lite_micro.toolchain.firmware import build_firmware
     from lite_micro.toolchain.qemu import parse_outputs, run_elf
 
-    model = {**DEPTHWISE, **BINARY}[name].build()
     target = load_target("cortex-m4")
     gen = compile_model(model, Options(target="cortex-m4", prefix="fast"))
     sets = input_sets(gen.inputs, 3, 5)
