@@ -304,7 +304,7 @@ def _fc_pair(layer: Layer, p: dict, consts: dict):
     table = table if not per_channel else np.concatenate(
         [table, np.repeat(table[-1:], 6 * hexes + 4 * quads - len(table), axis=0)])
     return dataclasses.replace(
-        layer, kernel="lm_fc_hex" + ("" if per_channel else "_tensor")
+        layer, kernel="lm_fc_hex" + ("6" if not quads else "") + ("" if per_channel else "_tensor")
         + ("_ssat" if (p["act_min"], p["act_max"]) == (-128, 127) else "") + "_s8",
         consts=[ConstArray("weights", "int32_t", np.concatenate(parts),
                            f"weights {list(w.shape)}: {hexes} blocks of 6 units, then {quads} of 4, each with "

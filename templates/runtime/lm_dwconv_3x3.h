@@ -436,8 +436,8 @@ typedef struct {
 /* The pixels of a line the routine left, j >= r->done, one by one from the registers it hands
  * back (r->carry), with the input zero point for columns past the input (in_w of them). r0:
  * input at kernel row 0, column 0; ST, R: bytes between input columns and rows. */
-LM_INLINE void lm_dw3_rest(const int8_t *r0, const lm_dw3_run *r, int32_t in_w, int32_t zp, const int32_t ST,
-                           const int32_t R, const int32_t L)
+__attribute__((noinline, cold, unused)) static void lm_dw3_rest_pixels(const int8_t *r0, const lm_dw3_run *r, int32_t in_w,
+                                                                int32_t zp, int32_t ST, int32_t R, int32_t L)
 {
     const int32_t zz = r->zz;
     const lm_dw3_w *w = r->w;
@@ -458,6 +458,15 @@ LM_INLINE void lm_dw3_rest(const int8_t *r0, const lm_dw3_run *r, int32_t in_w, 
     }
 }
 
+/* lm_dw3_rest_pixels, out of line (few layers have such lines), when the routine left pixels. */
+LM_INLINE void lm_dw3_rest(const int8_t *r0, const lm_dw3_run *r, int32_t in_w, int32_t zp, const int32_t ST,
+                           const int32_t R, const int32_t L)
+{
+    if (!(r->tail & 3) && r->pairs < L) {
+        lm_dw3_rest_pixels(r0, r, in_w, zp, ST, R, L);
+    }
+}
+
 /* Kernel row r of the channel's weights wc when it lies inside the input (input row iy0 + r of
  * in_h), else zeros. */
 LM_INLINE const int8_t *lm_dw3_slot_row(const int8_t *wc, int32_t r, int32_t iy0, int32_t in_h)
@@ -469,7 +478,7 @@ LM_INLINE const int8_t *lm_dw3_slot_row(const int8_t *wc, int32_t r, int32_t iy0
 /* A line with kernel rows in the padding: its weights (slot s holds kernel row s + base - iy0
  * when that row is inside the input, else zeros), *init plus in_zp times the doubled weights
  * of the padded rows, and base, the input row of slot 0. */
-LM_INLINE int32_t lm_dw3_border(const lm_dwconv_params *p, int32_t oy,
+__attribute__((noinline, cold, unused)) static int32_t lm_dw3_border(const lm_dwconv_params *p, int32_t oy,
                                                               const int8_t *wc, lm_dw3_w *w, int32_t *init)
 {
     const int32_t in_h = p->in_h, iy0 = oy * p->stride_h - p->pad_top;

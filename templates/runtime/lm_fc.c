@@ -501,7 +501,7 @@ LM_INLINE int8_t *lm_fc_copy_out(const int8_t *t, int32_t n, int8_t *out)
  * says the clamp range is [-128, 127], `tensor` (a constant) that one triple serves every unit
  * (then it stays in registers). */
 LM_INLINE void lm_fc_hex_(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
-                          int32_t hex, int8_t *out, const int full, const int tensor)
+                          int32_t hex, int8_t *out, const int full, const int tensor, const int sixes)
 {
     const int32_t in_depth = p->in_depth, out_depth = p->out_depth, act_min = p->act_min, act_max = p->act_max;
     const int32_t m = rq[0], h2 = rq[1], s2 = rq[2];
@@ -537,7 +537,7 @@ LM_INLINE void lm_fc_hex_(const lm_fc_params *p, const int8_t *in, const int32_t
             a0 = s[0], b0 = s[1], a1 = s[2], b1 = s[3], a2 = s[4], b2 = s[5];
             LM_FC_OUT6();
         }
-        for (k = quads; k > 0; --k, q += 4) {
+        for (k = sixes ? 0 : quads; k > 0; --k, q += 4) {
             int32_t a0, b0, a1, b1;
             if (k == 1 && quad_pad) {
                 o = q;
@@ -575,28 +575,23 @@ LM_INLINE void lm_fc_hex_(const lm_fc_params *p, const int8_t *in, const int32_t
 /* Entry points, one instance each (a layer links only the one it calls): per-unit triples
  * (rq: one per unit of every block) or one triple for every unit (`tensor`), any clamp range
  * or [-128, 127] (`ssat`); hex: the number of six-unit blocks before the four-unit ones. */
-void lm_fc_hex_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq, int32_t hex,
-                  int8_t *out)
-{
-    lm_fc_hex_(p, in, w, rq, hex, out, 0, 0);
-}
+#define LM_FC_HEX_ENTRY(name, full, tensor, sixes)                                                        \
+    void name(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq, int32_t hex,      \
+              int8_t *out)                                                                                 \
+    {                                                                                                      \
+        lm_fc_hex_(p, in, w, rq, hex, out, (full), (tensor), (sixes));                                     \
+    }
 
-void lm_fc_hex_ssat_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq, int32_t hex,
-                       int8_t *out)
-{
-    lm_fc_hex_(p, in, w, rq, hex, out, 1, 0);
-}
+LM_FC_HEX_ENTRY(lm_fc_hex_s8, 0, 0, 0)
+LM_FC_HEX_ENTRY(lm_fc_hex_ssat_s8, 1, 0, 0)
+LM_FC_HEX_ENTRY(lm_fc_hex_tensor_s8, 0, 1, 0)
+LM_FC_HEX_ENTRY(lm_fc_hex_tensor_ssat_s8, 1, 1, 0)
+/* The same for layers with no four-unit block (their units, rounded up to even, a multiple of
+ * six): the four-unit loop left out. */
+LM_FC_HEX_ENTRY(lm_fc_hex6_s8, 0, 0, 1)
+LM_FC_HEX_ENTRY(lm_fc_hex6_ssat_s8, 1, 0, 1)
+LM_FC_HEX_ENTRY(lm_fc_hex6_tensor_s8, 0, 1, 1)
+LM_FC_HEX_ENTRY(lm_fc_hex6_tensor_ssat_s8, 1, 1, 1)
 
-void lm_fc_hex_tensor_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
-                         int32_t hex, int8_t *out)
-{
-    lm_fc_hex_(p, in, w, rq, hex, out, 0, 1);
-}
-
-void lm_fc_hex_tensor_ssat_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
-                              int32_t hex, int8_t *out)
-{
-    lm_fc_hex_(p, in, w, rq, hex, out, 1, 1);
-}
-
+#undef LM_FC_HEX_ENTRY
 #undef LM_FC_OUT

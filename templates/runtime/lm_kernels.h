@@ -93,6 +93,15 @@ void lm_fc_hex_ssat_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w
                        int8_t *out);
 void lm_fc_hex_tensor_ssat_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
                               int32_t hex, int8_t *out);
+/* The four forms for layers with no four-unit block (lm_fc_hex6_*: that loop left out). */
+void lm_fc_hex6_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq, int32_t hex,
+                   int8_t *out);
+void lm_fc_hex6_tensor_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
+                          int32_t hex, int8_t *out);
+void lm_fc_hex6_ssat_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq, int32_t hex,
+                        int8_t *out);
+void lm_fc_hex6_tensor_ssat_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
+                               int32_t hex, int8_t *out);
 
 typedef struct {
     int32_t batches, in_h, in_w, channels, out_h, out_w;

@@ -72,10 +72,10 @@ CASES = [
     ("fc_8_in_128_units", _fc_case(31, 1, 8, 128), "lm_fc_hex_tensor_ssat_s8"),
     ("fc_128_in_8_units_relu", _fc_case(32, 1, 128, 8, act="RELU"), "lm_fc_hex_tensor_s8"),
     ("fc_5_in_2_units_per_channel", _fc_case(33, 1, 5, 2, per_channel=True), "lm_fc_hex_ssat_s8"),
-    ("fc_6_in_12_units", _fc_case(34, 2, 6, 12), "lm_fc_hex_tensor_ssat_s8"),
+    ("fc_6_in_12_units", _fc_case(34, 2, 6, 12), "lm_fc_hex6_tensor_ssat_s8"),
     ("fc_1_in_7_units_per_channel_relu6", _fc_case(35, 1, 1, 7, per_channel=True, act="RELU6"), "lm_fc_hex_s8"),
     ("fc_64_in_20_units_per_channel", _fc_case(36, 1, 64, 20, per_channel=True), "lm_fc_hex_ssat_s8"),
-    ("fc_2_in_11_units", _fc_case(37, 1, 2, 11), "lm_fc_hex_tensor_ssat_s8"),
+    ("fc_2_in_11_units", _fc_case(37, 1, 2, 11), "lm_fc_hex6_tensor_ssat_s8"),
     ("conv1x1_huge_bias_single_multiply", _huge_bias_case("CONV_2D", 38), "lm_conv_quad_s8"),
     ("fc_huge_bias_single_multiply", _huge_bias_case("FULLY_CONNECTED", 39), "lm_fc_fast_s8"),
 ]
