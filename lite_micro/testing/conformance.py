@@ -115,10 +115,13 @@ class Spread:
         saturated = float(np.mean((int8 == -128) | (int8 == 127))) if int8.size else 0.0
         return Spread(len(counts), float(counts.max() / flat.size), saturated)
 
-    def informative(self, top: float = 0.75, saturated: float = 0.75) -> bool:
-        """At least two values, none taking more than `top` of the outputs, and at most
-        `saturated` of the int8 outputs at the ends of the range."""
-        return self.distinct >= 2 and self.top_share <= top and self.saturated_share <= saturated
+    def informative(self, top: float = 0.75, saturated: float = 0.75, many: int = 32) -> bool:
+        """At least two values, none taking more than `top` of the outputs unless there are
+        `many` distinct ones (a transposed convolution with a stride past its kernel leaves most
+        outputs at the bias alone, its other outputs still spread), and at most `saturated` of
+        the int8 outputs at the ends of the range."""
+        return (self.distinct >= 2 and (self.top_share <= top or self.distinct >= many)
+                and self.saturated_share <= saturated)
 
 
 def _problem(kind, index, model, message, **extra) -> Mismatch:

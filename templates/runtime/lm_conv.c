@@ -892,8 +892,9 @@ static void lm_quad16_taps(const lm_conv_params *p, const int8_t *in_b, int32_t 
  * into o (step: the second pixel's offset, 0 for a lone last pixel), run 1 the last block when
  * out_c is not a multiple of 4 into t (8 bytes of scratch the pair no longer needs), its zero
  * channels dropped after (only for jobs of one pair). One call site, one instance of the
- * assembly. */
-static void lm_quad16_job(lm_conv_run_ctx *c, const int32_t *w, int32_t out_c, int8_t *o, int32_t step, int8_t *t)
+ * assembly (inlined even in -Og builds, which inline no function called once: its asm needs the
+ * context on the stack, not behind a pointer). */
+LM_INLINE void lm_quad16_job(lm_conv_run_ctx *c, const int32_t *w, int32_t out_c, int8_t *o, int32_t step, int8_t *t)
 {
     const int32_t whole = out_c >> 2, tail = out_c & 3, block = (int32_t)(c->xend - c->xw) + 16;
     int32_t r, j;

@@ -468,10 +468,10 @@ LM_INLINE void lm_dw3_rest(const int8_t *r0, const lm_dw3_run *r, int32_t in_w, 
 }
 
 /* Kernel row r of the channel's weights wc when it lies inside the input (input row iy0 + r of
- * in_h), else zeros. */
-LM_INLINE const int8_t *lm_dw3_slot_row(const int8_t *wc, int32_t r, int32_t iy0, int32_t in_h)
+ * in_h), else `zero` (three zeros). */
+LM_INLINE const int8_t *lm_dw3_slot_row(const int8_t *wc, int32_t r, int32_t iy0, int32_t in_h,
+                                        const int8_t *zero)
 {
-    static const int8_t zero[3] = {0, 0, 0};
     return (r >= 0 && r < 3 && iy0 + r >= 0 && iy0 + r < in_h) ? wc + 3 * r : zero;
 }
 
@@ -483,14 +483,15 @@ __attribute__((noinline, cold, unused)) static int32_t lm_dw3_border(const lm_dw
 {
     const int32_t in_h = p->in_h, iy0 = oy * p->stride_h - p->pad_top;
     const int32_t base = LM_MAX(0, LM_MIN(iy0, in_h - 3)), d = base - iy0;
+    const int8_t zero[3] = {0, 0, 0};       /* on the stack: no data symbol of the runtime's */
     int32_t s, pad = 0;
     for (s = 0; s < 3; ++s) {
         if (iy0 + s < 0 || iy0 + s >= in_h) {         /* kernel row s in the padding */
             pad += wc[3 * s] + wc[3 * s + 1] + wc[3 * s + 2];
         }
     }
-    lm_dw3_set(w, lm_dw3_slot_row(wc, d, iy0, in_h), lm_dw3_slot_row(wc, d + 1, iy0, in_h),
-               lm_dw3_slot_row(wc, d + 2, iy0, in_h));
+    lm_dw3_set(w, lm_dw3_slot_row(wc, d, iy0, in_h, zero), lm_dw3_slot_row(wc, d + 1, iy0, in_h, zero),
+               lm_dw3_slot_row(wc, d + 2, iy0, in_h, zero));
     *init += 2 * p->in_zp * pad;
     return base;
 }

@@ -66,6 +66,9 @@ def test_spread_tells_informative_cases_apart(tmp_path):
     assert not Spread.of([np.full(8, 5, np.int8)]).informative()                  # constant
     assert not Spread.of([np.array([-128, 127] * 4 + [3], np.int8)]).informative()  # saturated
     assert Spread.of([np.array([0, 1], np.int32)]).informative()
+    mostly_bias = np.concatenate([np.full(160, 7, np.int8), np.arange(-20, 20, dtype=np.int8)])
+    assert Spread.of([mostly_bias]).informative()               # 80% one value, 40 others spread
+    assert not Spread.of([mostly_bias[:170]]).informative()     # 94% one value, 10 others
 
 
 def test_unsupported_op_is_recorded_not_passed(tmp_path):
