@@ -128,7 +128,7 @@ INT16 = "- (int16: the targets are for int8 kernels)"
 def row_target(category: str, channels: str, kernel: str = "") -> str:
     """The speed target of a kernel table row: a conv row with < WIDE input channels has none,
     nor has an int16 kernel's row (the issue's targets are for the int8 path)."""
-    if kernel.endswith("_s16") and category in TARGETS:
+    if "s16" in kernel.split("_") and category in TARGETS:      # lm_conv_s16, lm_conv_s16_dsp, ...
         return INT16
     if category in CONV and channels != f">= {WIDE}":
         return NARROW

@@ -40,3 +40,6 @@ def test_a_conv_row_without_channels_gets_no_target():
 def test_int16_rows_get_no_int8_target():
     rows = run.kernel_table({"m": {"layers": [_row("lm_conv_s16", "conv 1x1", 32, 100, 2000)]}})
     assert rows[2].endswith(f"| {run.INT16} |")
+    for kernel in ("lm_conv_s16_dsp", "lm_dwconv_s16_dsp"):
+        row = run.kernel_table({"m": {"layers": [_row(kernel, "depthwise", None, 100, 2000)]}})[2]
+        assert row.endswith(f"| {run.INT16} |"), row
