@@ -114,6 +114,8 @@ def row_view(layer: Layer):
     inp, out = layer.op.input("input"), layer.outputs[0]
     if len(inp.shape) != 4 or inp.shape[0] != 1 or len(layer.outputs) != 1 or inp.dtype != "int8":
         return None
+    if inp.is_const or inp.is_variable:     # no arena buffer to run in (a folded input is a table)
+        return None
     if sum(isinstance(a, ParamsArg) for a in layer.args) != 1 or not _tensor_args(layer):
         return None
     p = dict(layer.params)
