@@ -83,25 +83,20 @@ void lm_fc_fast_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, co
  * bias[u + 1] per pair), then per group of 4 inputs one word per pair for inputs 0 and 2,
  * then one per pair for inputs 1 and 3 (zero inputs and units pad it); rq: one (multiplier,
  * h2, s2) triple per unit of every block (lm_requantize_x2). */
-void lm_fc_hex_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq, int32_t hex,
-                  int8_t *out);
-/* The same with one triple for every unit (per_channel 0), kept in registers; the _ssat forms
- * for the clamp range [-128, 127] (one SSAT per output). */
-void lm_fc_hex_tensor_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
-                         int32_t hex, int8_t *out);
-void lm_fc_hex_ssat_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq, int32_t hex,
-                       int8_t *out);
-void lm_fc_hex_tensor_ssat_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
-                              int32_t hex, int8_t *out);
-/* The four forms for layers with no four-unit block (lm_fc_hex6_*: that loop left out). */
-void lm_fc_hex6_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq, int32_t hex,
-                   int8_t *out);
-void lm_fc_hex6_tensor_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
-                          int32_t hex, int8_t *out);
-void lm_fc_hex6_ssat_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq, int32_t hex,
-                        int8_t *out);
-void lm_fc_hex6_tensor_ssat_s8(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq,
-                               int32_t hex, int8_t *out);
+#define LM_FC_HEX_DECLARE(name) \
+    void name(const lm_fc_params *p, const int8_t *in, const int32_t *w, const int32_t *rq, int32_t hex, int8_t *out)
+LM_FC_HEX_DECLARE(lm_fc_hex_s8);
+/* The same with one triple for every unit (per_channel 0), kept in registers (_tensor); the
+ * _ssat forms for the clamp range [-128, 127] (one SSAT per output); the hex6 forms for layers
+ * with no four-unit block (that loop left out). */
+LM_FC_HEX_DECLARE(lm_fc_hex_tensor_s8);
+LM_FC_HEX_DECLARE(lm_fc_hex_ssat_s8);
+LM_FC_HEX_DECLARE(lm_fc_hex_tensor_ssat_s8);
+LM_FC_HEX_DECLARE(lm_fc_hex6_s8);
+LM_FC_HEX_DECLARE(lm_fc_hex6_tensor_s8);
+LM_FC_HEX_DECLARE(lm_fc_hex6_ssat_s8);
+LM_FC_HEX_DECLARE(lm_fc_hex6_tensor_ssat_s8);
+#undef LM_FC_HEX_DECLARE
 
 typedef struct {
     int32_t batches, in_h, in_w, channels, out_h, out_w;

@@ -188,7 +188,9 @@ static void lm_s16_quad_window(const lm_s16_dsp_params *p, const int16_t *img, c
     }
 }
 
-/* The taps of the window at (iy0, ix0) inside the input: box = {ky0, ky1, kx0, kx1}. */
+/* The taps of the window at (iy0, ix0) inside the input: box = {ky0, ky1, kx0, kx1}. The same
+ * clip as lm_valid_taps (lm_dwconv.c) on each axis, written out: calling a shared helper twice
+ * compiles to about 7 more instructions per pixel on cortex-m4 (+0.4% on keras_conv16x8). */
 static void lm_s16_window_box(const lm_s16_dsp_params *p, int32_t iy0, int32_t ix0, int32_t *box)
 {
     int32_t k0 = 0, k1 = p->k_h;
