@@ -204,14 +204,14 @@ def depthwise_for_target(layer: Layer, features, walk: bool = True) -> Layer:
     if not (dm in (1, 2) or dm % 4 == 0):
         return layer
     if dm > 1:
-        kernel = ("lm_dwconv_mult2_dsp_s8" if dm == 2 else
-                  "lm_dwconv_3x3_mult_dsp_s8" if (p["k_h"], p["k_w"]) == (3, 3) else "lm_dwconv_mult_dsp_s8")
+        three = (p["k_h"], p["k_w"]) == (3, 3)
+        kernel = (f"lm_dwconv{'_3x3' if three else ''}_mult{'2' if dm == 2 else ''}_dsp_s8")
         note = f"depthwise, multiplier {dm}, SMLAD on tap pairs"
     elif (p["k_h"], p["k_w"]) == (3, 3):
         kernel, note = "lm_dwconv_3x3_dsp_s8", "depthwise 3x3 unrolled, SMLAD on tap pairs"
     else:
         kernel, note = "lm_dwconv_dsp_s8", "depthwise, SMLAD on tap pairs"
-    records, usual = _depthwise_records(consts, p)
+    records, usual = _depthwise_records(consts, p, clamp_ok=True)
     scratch = p["k_h"] * p["k_w"] * p["in_c"] if _needs_patch(p) else 0
     return _dsp_layer(layer, kernel, dsp_depthwise_weights(w), f"weights {list(w.shape)} in SMLAD tap-pair order",
                       records, usual, scratch, f"{note}, 4 channels per pass")

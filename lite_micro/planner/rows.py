@@ -46,6 +46,7 @@ ROW_KERNELS = frozenset({
     "lm_conv_s8", "lm_conv_fast_s8", "lm_conv_quad_s8", "lm_conv_quad_ssat_s8", "lm_conv_quad16_ssat_s8",
     "lm_conv_quad_clamp_s8",
     "lm_dwconv_m1_s8", "lm_dwconv_s8", "lm_dwconv_dsp_s8", "lm_dwconv_3x3_dsp_s8", "lm_dwconv_mult2_dsp_s8",
+    "lm_dwconv_3x3_mult2_dsp_s8",
     "lm_dwconv_3x3_mult_dsp_s8", "lm_dwconv_mult_dsp_s8", "lm_dwconv_c1_mult_dsp_s8"})
 # the 3x3 walk instances (ops/conv.py): _h_ walks the rows, _v_ the columns, in a transposed
 # view; lm_dwp3x3 (one pass) takes its line length from the params, lm_dw3x3 (two passes, _l)

@@ -408,18 +408,25 @@ LM_INLINE lm_dw_acc lm_dw_block4(const int8_t *x, int32_t row, int32_t col, cons
     return (taps & 1) ? lm_dw_last(x + kx * col, w, share, acc) : acc;
 }
 
-/* The four outputs of a block. `usual` (a constant): the records hold (bias, multiplier, hi_add,
- * shift_hi) for lm_requantize_rq with the output zero point folded in, and the clamp range is
- * [-128, 127]: one multiply-accumulate, one SSAT. Otherwise they hold (bias, multiplier, shift, 0)
- * and the general requantization, zero point and clamp follow. */
+/* The four outputs of a block. `usual` (a constant) 1: the records hold (bias, multiplier,
+ * hi_add, shift_hi) for lm_requantize_rq with the output zero point folded in, and the clamp
+ * range is [-128, 127]: one multiply-accumulate, one SSAT; 2: the same records, any clamp range
+ * (two compares); 0: they hold (bias, multiplier, shift, 0) and the general requantization, zero
+ * point and clamp follow. */
 LM_INLINE int8_t *lm_dw_store4(lm_dw_acc acc, const int32_t *rec, const lm_dwconv_params *p, int8_t *out,
                                const int usual)
 {
-    if (usual) {
+    if (usual == 1) {
         LM_REQUANTIZE_STORE(acc.a0, rec[1], rec[2], rec[3], 0, 0, 1, -128, 127, out);
         LM_REQUANTIZE_STORE(acc.a1, rec[5], rec[6], rec[7], 0, 0, 1, -128, 127, out);
         LM_REQUANTIZE_STORE(acc.a2, rec[9], rec[10], rec[11], 0, 0, 1, -128, 127, out);
         LM_REQUANTIZE_STORE(acc.a3, rec[13], rec[14], rec[15], 0, 0, 1, -128, 127, out);
+    } else if (usual == 2) {
+        const int32_t lo = p->act_min, hi = p->act_max;
+        LM_REQUANTIZE_STORE(acc.a0, rec[1], rec[2], rec[3], 0, 0, 0, lo, hi, out);
+        LM_REQUANTIZE_STORE(acc.a1, rec[5], rec[6], rec[7], 0, 0, 0, lo, hi, out);
+        LM_REQUANTIZE_STORE(acc.a2, rec[9], rec[10], rec[11], 0, 0, 0, lo, hi, out);
+        LM_REQUANTIZE_STORE(acc.a3, rec[13], rec[14], rec[15], 0, 0, 0, lo, hi, out);
     } else {
         const int32_t out_zp = p->out_zp, act_min = p->act_min, act_max = p->act_max;
         out[0] = lm_clamp_s8(lm_requantize(acc.a0, rec[1], rec[2]) + out_zp, act_min, act_max);
@@ -516,13 +523,15 @@ LM_INLINE void lm_dwconv_dsp(const lm_dwconv_params *p, const int8_t *in, const 
     }
 }
 
-/* One exported kernel: two instances of the walk, `usual` or not (lm_dw_store4). */
+/* One exported kernel: three instances of the walk, one per form of `usual` (lm_dw_store4). */
 #define LM_DW_KERNEL(name, share, fixed3x3)                                                          \
     void name(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp, const int32_t *rec,     \
               int32_t usual, int8_t *scratch, int8_t *out)                                           \
     {                                                                                                \
-        if (usual) {                                                                                 \
+        if (usual == 1) {                                                                            \
             lm_dwconv_dsp(p, in, wp, rec, scratch, out, share, fixed3x3, 1);                         \
+        } else if (usual == 2) {                                                                     \
+            lm_dwconv_dsp(p, in, wp, rec, scratch, out, share, fixed3x3, 2);                         \
         } else {                                                                                     \
             lm_dwconv_dsp(p, in, wp, rec, scratch, out, share, fixed3x3, 0);                         \
         }                                                                                            \
@@ -533,6 +542,7 @@ LM_DW_KERNEL(lm_dwconv_dsp_s8, 1, 0)
 LM_DW_KERNEL(lm_dwconv_mult_dsp_s8, 4, 0)
 LM_DW_KERNEL(lm_dwconv_3x3_mult_dsp_s8, 4, 1)
 LM_DW_KERNEL(lm_dwconv_mult2_dsp_s8, 2, 0)
+LM_DW_KERNEL(lm_dwconv_3x3_mult2_dsp_s8, 2, 1)
 
 /* ---- One input channel, depth multiplier even (micro_speech's first layer) ----
  *

@@ -32,13 +32,13 @@ void lm_dwconv_m1_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *
                      const int32_t *mult, const int32_t *shift, int8_t *out);
 
 /* DSP cores. wp: the SMLAD layout (lm_dwconv.c); rec: per output channel four words, the bias
- * (input zero-point term folded in) and then, when `usual` (clamp range [-128, 127] and a
- * requantization of lm_requantize_rq's short form), multiplier, hi_add (rounding and output
- * zero point), shift_hi; otherwise multiplier, shift, 0. scratch: k_h * k_w * in_c bytes (border
- * patch).
+ * (input zero-point term folded in) and then, when `usual` (1: clamp range [-128, 127], 2: any
+ * clamp range, both with a requantization of lm_requantize_rq's short form), multiplier, hi_add
+ * (rounding and output zero point), shift_hi; otherwise (0) multiplier, shift, 0. scratch:
+ * k_h * k_w * in_c bytes (border patch).
  * _3x3: a 3x3 kernel (any stride, dilation, padding) with its taps unrolled at compile time.
  * _mult: depth multiplier a multiple of 4, one input channel shared by four output channels;
- * _mult2: depth multiplier 2; _3x3_mult: both.
+ * _mult2: depth multiplier 2; _3x3_mult, _3x3_mult2: 3x3 and those.
  * 3x3 with depth multiplier 1 mostly runs in per-layer instances of lm_dwconv_3x3.h. */
 #define LM_DW_DSP_ARGS                                                                           \
     const lm_dwconv_params *p, const int8_t *in, const int8_t *wp, const int32_t *rec, int32_t usual, \
@@ -48,6 +48,7 @@ void lm_dwconv_dsp_s8(LM_DW_DSP_ARGS);
 void lm_dwconv_mult_dsp_s8(LM_DW_DSP_ARGS);
 void lm_dwconv_3x3_mult_dsp_s8(LM_DW_DSP_ARGS);
 void lm_dwconv_mult2_dsp_s8(LM_DW_DSP_ARGS);
+void lm_dwconv_3x3_mult2_dsp_s8(LM_DW_DSP_ARGS);
 /* One input channel, an even depth multiplier, dilation 1 (lm_dwconv.c): wp in its own layout
  * (kernel rows padded to kw4, a multiple of 4 taps); `usual` 2: rec as for 1 with the clamp
  * range [act_min, act_max]; scratch: 2 * k_h * kw4 bytes. */

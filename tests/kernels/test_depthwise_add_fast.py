@@ -87,6 +87,11 @@ DEPTHWISE = {
     "mult 3": depthwise(5, 4, 2, mult=3, seed=16),
     "mult 2 c8 3x3 stride 2": depthwise(9, 8, 8, mult=2, stride=2, seed=17),
     "mult 2 5x5 c4": depthwise(7, 6, 4, mult=2, k=(5, 5), seed=18),
+    # a clamp range other than [-128, 127] with the short requantization (usual 2)
+    "mult 2 3x3 c8 relu6": depthwise(12, 12, 8, mult=2, seed=41, act="RELU6"),
+    "mult 2 3x3 c5 relu tail 2 odd width stride 2": depthwise(7, 9, 5, mult=2, stride=2, seed=42, act="RELU"),
+    "mult 2 5x5 c4 relu6 valid": depthwise(8, 7, 4, mult=2, k=(5, 5), padding="VALID", seed=43, act="RELU6"),
+    "mult 4 3x3 c2 relu6 stride 2": depthwise(7, 7, 2, mult=4, stride=2, seed=44, act="RELU6"),
     # requantization off the usual path (the general sequence in the DSP kernels): a zero point
     # too large to fold at this shift, ...
     "3x3 c8 zero point after shift": depthwise(6, 7, 8, seed=19, per_channel=False, out_q=(23170.0, 100)),
@@ -165,7 +170,9 @@ QEMU_CASES = ["3x3 c64", "tiny 5x5 c5 stride 2 both pads", "tiny 7x5 c9 stride 2
               "rows right shift 1 doubled", "two-pass columns c1 tall", "two-pass rows 24 c5",
               "two-pass mixed requantization",
               "mult 8 4x4 c1 stride 2", "mult 4 5x6 c1 relu6",
-              "5x5 c12 general", "mult 8 10x8 stride 2", "mult 2 tail",
+              "5x5 c12 general", "mult 8 10x8 stride 2", "mult 2 tail", "mult 2 3x3 c8 relu6",
+              "mult 2 3x3 c5 relu tail 2 odd width stride 2", "mult 2 5x5 c4 relu6 valid",
+              "mult 4 3x3 c2 relu6 stride 2",
               "mult 8 3x3 c3", "add broadcast rows table", "add same shape table", "sub same shape table",
               "sub broadcast"]
 
@@ -273,7 +280,11 @@ def test_depthwise_matches_tflm(target, tmp_path):
         assert kernels["mult 8 5x5 c2"] == ["lm_dwconv_mult_dsp_s8"]
         assert kernels["mult 2 4x5 c1 odd width"] == ["lm_conv_rows_g8_r2_ssat"]
         assert kernels["mult 6 9x2 c1 general requantization"] == ["lm_dwconv_c1_mult_dsp_s8"]
-        assert kernels["mult 2 tail"] == ["lm_dwconv_mult2_dsp_s8"]
+        assert kernels["mult 2 tail"] == ["lm_dwconv_3x3_mult2_dsp_s8"]
+        assert kernels["mult 2 3x3 c8 relu6"] == ["lm_dwconv_3x3_mult2_dsp_s8"]
+        assert kernels["mult 2 3x3 c5 relu tail 2 odd width stride 2"] == ["lm_dwconv_3x3_mult2_dsp_s8"]
+        assert kernels["mult 2 5x5 c4 relu6 valid"] == ["lm_dwconv_mult2_dsp_s8"]
+        assert kernels["mult 4 3x3 c2 relu6 stride 2"] == ["lm_dwconv_3x3_mult_dsp_s8"]
         assert kernels["mult 8 3x3 c3"] == ["lm_dwconv_3x3_mult_dsp_s8"]
         assert kernels["mult 3"] == ["lm_dwconv_s8"]        # no SIMD path for multiplier 3, 5, 6, 7, ...
         assert kernels["3x3 c8 zero point after shift"] == ["lm_dwt3x3_c8_w7_o7_s1_p1_q0_h6_o6_s1_p1"]
