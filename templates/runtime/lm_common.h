@@ -26,6 +26,14 @@ LM_INLINE int32_t lm_wrap_add(int32_t a, int32_t b)
     return (int32_t)((uint32_t)a + (uint32_t)b);
 }
 
+/* acc + a * b modulo 2^32 (one MLA): the product too is taken in uint32_t, where it has the
+ * same low 32 bits as the int32 one, so that the compiler fuses the two as it does for a plain
+ * int32 multiply-add. */
+LM_INLINE int32_t lm_wrap_mla(int32_t acc, int32_t a, int32_t b)
+{
+    return (int32_t)((uint32_t)acc + (uint32_t)a * (uint32_t)b);
+}
+
 /* gemmlowp SaturatingRoundingDoublingHighMul: (a * b * 2) >> 32, rounded, saturated. */
 LM_INLINE int32_t lm_srdhm(int32_t a, int32_t b)
 {

@@ -73,17 +73,19 @@ void lm_dwconv_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, 
                         /* input channel of each of the four output channels */
                         const int32_t i0 = oc / depth_mult, i1 = (oc + 1) / depth_mult;
                         const int32_t i2 = (oc + 2) / depth_mult, i3 = (oc + 3) / depth_mult;
-                        int32_t a0 = bias[oc], a1 = bias[oc + 1], a2 = bias[oc + 2], a3 = bias[oc + 3];
+                        /* sums in uint32_t from the bias: they wrap modulo 2^32 (lm_dwconv_m1_s8) */
+                        uint32_t a0 = (uint32_t)bias[oc], a1 = (uint32_t)bias[oc + 1];
+                        uint32_t a2 = (uint32_t)bias[oc + 2], a3 = (uint32_t)bias[oc + 3];
                         for (ky = ky0; ky < ky1; ++ky) {
                             const int8_t *xr = in_b + ((iy0 + ky * dil_h) * in_w + ix0) * in_c;
                             const int8_t *wr = w + ky * k_w * out_c + oc;
                             for (kx = kx0; kx < kx1; ++kx) {
                                 const int8_t *x = xr + kx * dil_w * in_c;
                                 const int8_t *wt = wr + kx * out_c;
-                                a0 = lm_wrap_add(a0, (int32_t)wt[0] * x[i0]);
-                                a1 = lm_wrap_add(a1, (int32_t)wt[1] * x[i1]);
-                                a2 = lm_wrap_add(a2, (int32_t)wt[2] * x[i2]);
-                                a3 = lm_wrap_add(a3, (int32_t)wt[3] * x[i3]);
+                                a0 += (uint32_t)(wt[0] * x[i0]);
+                                a1 += (uint32_t)(wt[1] * x[i1]);
+                                a2 += (uint32_t)(wt[2] * x[i2]);
+                                a3 += (uint32_t)(wt[3] * x[i3]);
                             }
                         }
                         if (border) {
@@ -102,13 +104,13 @@ void lm_dwconv_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *w, 
                                     }
                                 }
                             }
-                            a0 = lm_wrap_add(a0, s0 * in_zp);
-                            a1 = lm_wrap_add(a1, s1 * in_zp);
-                            a2 = lm_wrap_add(a2, s2 * in_zp);
-                            a3 = lm_wrap_add(a3, s3 * in_zp);
+                            a0 += (uint32_t)s0 * (uint32_t)in_zp;
+                            a1 += (uint32_t)s1 * (uint32_t)in_zp;
+                            a2 += (uint32_t)s2 * (uint32_t)in_zp;
+                            a3 += (uint32_t)s3 * (uint32_t)in_zp;
                         }
                         {
-                            const int32_t accs[4] = {a0, a1, a2, a3};
+                            const int32_t accs[4] = {(int32_t)a0, (int32_t)a1, (int32_t)a2, (int32_t)a3};
                             for (j = 0; j < 4; ++j) {
                                 out[oc + j] = lm_clamp_s8(lm_requantize(accs[j], mult[oc + j], shift[oc + j]) + out_zp,
                                                           act_min, act_max);
@@ -154,7 +156,7 @@ void lm_dwconv_m1_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *
     const int32_t pad_top = p->pad_top, pad_left = p->pad_left, in_zp = p->in_zp;
     const int32_t out_zp = p->out_zp, act_min = p->act_min, act_max = p->act_max, batches = p->batches;
     const int32_t x_step = dil_w * ch, row_step = dil_h * in_w * ch, w_row = k_w * ch;
-    int32_t b, oy, ox, c, ky, kx;
+    int32_t b, oy, ox, c, ky;
     for (b = 0; b < batches; ++b) {
         const int8_t *in_b = in + b * in_h * in_w * ch;
         for (oy = 0; oy < out_h; ++oy) {
@@ -164,39 +166,48 @@ void lm_dwconv_m1_s8(const lm_dwconv_params *p, const int8_t *in, const int8_t *
             for (ox = 0; ox < out_w; ++ox) {
                 const int32_t ix0 = ox * stride_w - pad_left;
                 int32_t kx0, kx1;
-                const int8_t *x_first;
-                const int8_t *w_first;
-                int32_t border;
                 lm_valid_taps(ix0, dil_w, k_w, in_w, &kx0, &kx1);
-                border = ky0 != 0 || ky1 != k_h || kx0 != 0 || kx1 != k_w;
-                x_first = in_b + ((iy0 + ky0 * dil_h) * in_w + ix0 + kx0 * dil_w) * ch;
-                w_first = w + (ky0 * k_w + kx0) * ch;
-                for (c = 0; c + 3 < ch; c += 4) {
-                    int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
-                    const int8_t *xr = x_first + c;
-                    const int8_t *wr = w_first + c;
-                    for (ky = ky0; ky < ky1; ++ky, xr += row_step, wr += w_row) {
-                        const int8_t *x = xr;
-                        const int8_t *wt = wr;
-                        for (kx = kx0; kx < kx1; ++kx, x += x_step, wt += ch) {
-                            a0 = lm_wrap_add(a0, wt[0] * x[0]);
-                            a1 = lm_wrap_add(a1, wt[1] * x[1]);
-                            a2 = lm_wrap_add(a2, wt[2] * x[2]);
-                            a3 = lm_wrap_add(a3, wt[3] * x[3]);
+                c = 0;
+                if (ch > 3) {   /* the taps' loops end on the weight pointer: no tap counter */
+                    const int32_t border = ky0 != 0 || ky1 != k_h || kx0 != 0 || kx1 != k_w;
+                    const int8_t *x_first = in_b + ((iy0 + ky0 * dil_h) * in_w + ix0 + kx0 * dil_w) * ch;
+                    const int8_t *w_first = w + (ky0 * k_w + kx0) * ch;
+                    const int32_t kx_len = (kx1 - kx0) * ch;
+                    for (; c + 3 < ch; c += 4) {
+                        /* sums in uint32_t from the bias: they wrap modulo 2^32 as TFLM's, with no
+                         * signed overflow, and the compiler keeps its MLAs (with int32_t sums
+                         * added through lm_wrap_add, the border's multiply and add were two) */
+                        uint32_t a0 = (uint32_t)bias[c], a1 = (uint32_t)bias[c + 1];
+                        uint32_t a2 = (uint32_t)bias[c + 2], a3 = (uint32_t)bias[c + 3];
+                        const int8_t *xr = x_first + c;
+                        const int8_t *wr = w_first + c;
+                        for (ky = ky0; ky < ky1; ++ky, xr += row_step, wr += w_row) {
+                            const int8_t *x = xr;
+                            const int8_t *wt = wr;
+                            for (; wt != wr + kx_len; x += x_step, wt += ch) {
+                                a0 += (uint32_t)(wt[0] * x[0]);
+                                a1 += (uint32_t)(wt[1] * x[1]);
+                                a2 += (uint32_t)(wt[2] * x[2]);
+                                a3 += (uint32_t)(wt[3] * x[3]);
+                            }
                         }
+                        if (border) {
+                            int32_t sums[4];
+                            lm_dw_pad_sums(w + c, k_h, k_w, ch, ky0, ky1, kx0, kx1, sums);
+                            a0 += (uint32_t)sums[0] * (uint32_t)in_zp;
+                            a1 += (uint32_t)sums[1] * (uint32_t)in_zp;
+                            a2 += (uint32_t)sums[2] * (uint32_t)in_zp;
+                            a3 += (uint32_t)sums[3] * (uint32_t)in_zp;
+                        }
+                        out[c] = lm_clamp_s8(lm_requantize((int32_t)a0, mult[c], shift[c]) + out_zp, act_min,
+                                             act_max);
+                        out[c + 1] = lm_clamp_s8(lm_requantize((int32_t)a1, mult[c + 1], shift[c + 1]) + out_zp,
+                                                 act_min, act_max);
+                        out[c + 2] = lm_clamp_s8(lm_requantize((int32_t)a2, mult[c + 2], shift[c + 2]) + out_zp,
+                                                 act_min, act_max);
+                        out[c + 3] = lm_clamp_s8(lm_requantize((int32_t)a3, mult[c + 3], shift[c + 3]) + out_zp,
+                                                 act_min, act_max);
                     }
-                    if (border) {
-                        int32_t sums[4];
-                        lm_dw_pad_sums(w + c, k_h, k_w, ch, ky0, ky1, kx0, kx1, sums);
-                        a0 = lm_wrap_add(a0, sums[0] * in_zp);
-                        a1 = lm_wrap_add(a1, sums[1] * in_zp);
-                        a2 = lm_wrap_add(a2, sums[2] * in_zp);
-                        a3 = lm_wrap_add(a3, sums[3] * in_zp);
-                    }
-                    out[c] = lm_clamp_s8(lm_requantize(a0, mult[c], shift[c]) + out_zp, act_min, act_max);
-                    out[c + 1] = lm_clamp_s8(lm_requantize(a1, mult[c + 1], shift[c + 1]) + out_zp, act_min, act_max);
-                    out[c + 2] = lm_clamp_s8(lm_requantize(a2, mult[c + 2], shift[c + 2]) + out_zp, act_min, act_max);
-                    out[c + 3] = lm_clamp_s8(lm_requantize(a3, mult[c + 3], shift[c + 3]) + out_zp, act_min, act_max);
                 }
                 for (; c < ch; ++c) {
                     const int32_t acc = lm_dw_channel(p, in_b, w, c, c, iy0, ix0, bias[c]);
