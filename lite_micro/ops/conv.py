@@ -288,8 +288,10 @@ def _depthwise_3x3_tiny(layer: Layer, p: dict, consts: dict) -> Layer:
     padding): it saves more there than running by blocks of rows would."""
     # the doubled sums (modes 3, 4: two instructions fewer per output) cost the lines of stride 2
     # a register: measured on cortex-m4, 3-9% fewer cycles at stride 1 and on small maps, 1-3%
-    # more on VWW's 24- and 12-pixel lines of stride 2
-    long_s2 = p["stride_w"] == 2 and p["out_w"] >= WALK_MIN_LINE
+    # more on VWW's 24- and 12-pixel lines of stride 2 (lm_dwconv_3x3_tiny.h); lm_dwconv_3x3_cols.h
+    # gains on all of them (VWW's 24-pixel lines of stride 2: 3.55 -> 3.21 cycles/MAC)
+    cols = _cols_fits(p)
+    long_s2 = p["stride_w"] == 2 and p["out_w"] >= WALK_MIN_LINE and not cols
     doubled = None if long_s2 else _walk_records(consts, p)
     if doubled is not None and doubled[1]:
         records, mode = doubled[0], doubled[1] + 2
@@ -299,21 +301,46 @@ def _depthwise_3x3_tiny(layer: Layer, p: dict, consts: dict) -> Layer:
     name = "lm_dwt3x3_c{}_w{}_o{}_s{}_p{}_q{}".format(*key)
     what = ("DEPTHWISE_CONV_2D 3x3 for {} channels, input width {}, output width {}, stride {} along the rows, "
             "left padding {}, requantization mode {}".format(*key))
-    macro = "LM_DWT3X3_KERNEL"
+    macro = "LM_DWC3X3_KERNEL" if cols else "LM_DWT3X3_KERNEL"
     if max(p["out_h"], p["out_w"]) < WALK_MIN_LINE:
         rows = (p["in_h"], p["out_h"], p["stride_h"], p["pad_top"])
-        key, name, macro = (*key, *rows), name + "_h{}_o{}_s{}_p{}".format(*rows), "LM_DWT3X3_MAP_KERNEL"
+        key, name, macro = (*key, *rows), name + "_h{}_o{}_s{}_p{}".format(*rows), macro.replace("_KERNEL", "_MAP_KERNEL")
         what += ", input height {}, output height {}, stride {} down the columns, top padding {}".format(*rows)
-    header = "lm_dwconv_3x3_tiny.h"
+    header = "lm_dwconv_3x3_cols.h" if cols else "lm_dwconv_3x3_tiny.h"
+    weights = (column_pair_weights if cols else pair_walk_weights)(consts["weights"].values)
+    if cols:        # the loop flag after the left padding: a function of the output width, not in the name
+        key = (*key[:5], int(p["out_w"] > COLS_UNROLL_LINE), *key[5:])
     files = _instance_files(name, key, header, macro, what)
-    return _dsp_layer(layer, name, pair_walk_weights(consts["weights"].values),
+    return _dsp_layer(layer, name, weights,
                       f"weights {list(consts['weights'].values.shape)} in the order of {header}", records, mode, 0,
                       "depthwise 3x3 per channel along the rows, weights in registers, row geometry built in: "
-                      "border pixels take only their taps inside the input",
-                      runtime=(*DWCONV_RUNTIME, "lm_dwconv_3x3_pair.h", header, *files),
+                      "border pixels take only their taps inside the input" +
+                      (", lines unrolled, each input column read once" if cols else ""),
+                      runtime=(*DWCONV_RUNTIME, "lm_dwconv_3x3_pair.h", "lm_dwconv_3x3_tiny.h",
+                               *(("lm_dwconv_3x3_cols.h",) if cols else ()), *files),
                       sources={**layer.sources, **files})
 
 
+def _cols_fits(p: dict) -> bool:
+    """Whether a tiny instance unrolls its lines (lm_dwconv_3x3_cols.h): lines of at most
+    COLS_MAX_LINE pixels."""
+    return p["out_w"] <= COLS_MAX_LINE
+
+
+def column_pair_weights(w: np.ndarray) -> np.ndarray:
+    """[3, 3, C] int8 -> per channel 12 bytes [w00 w01 w10 w11] [w02 w20 w12 w21] [w22 0 0 0]
+    (lm_dwconv_3x3_cols.h: SXTB16 gives the kernel columns' pairs of rows 0 and 1, and row 2)."""
+    k = np.transpose(w, (2, 0, 1)).astype(np.int8)                          # [C, row, col]
+    z = np.zeros(k.shape[0], np.int8)
+    order = [k[:, 0, 0], k[:, 0, 1], k[:, 1, 0], k[:, 1, 1], k[:, 0, 2], k[:, 2, 0], k[:, 1, 2], k[:, 2, 1],
+             k[:, 2, 2], z, z, z]
+    return np.stack(order, axis=1).reshape(-1).astype(np.int8)
+
+
+# Lines of at most this many pixels run unrolled (lm_dwconv_3x3_cols.h).
+COLS_MAX_LINE = 64
+# ... longer ones than this with a loop over their inner columns (three pixels per pass).
+COLS_UNROLL_LINE = 12
 # Shorter lines than this spend more on the walk's per-line work (edges, padded kernel rows, a
 # channel's setup) than they save: measured on cortex-m4, 6x6 and 3x3 outputs run faster
 # through lm_dwconv_3x3_dsp_s8, 12x12 and 25x5 through the walk.

@@ -120,6 +120,16 @@ DEPTHWISE = {
     "tiny 6x3 c2 stride 2 valid": depthwise(6, 3, 2, stride=2, padding="VALID", seed=54),
     "tiny 2x2 c4 below 3x3": depthwise(2, 2, 4, seed=55),
     "tiny 1x1 c3": depthwise(1, 1, 3, seed=56),
+    # lines of 13 to 64 pixels in lm_dwconv_3x3_cols.h: the inner columns in a loop, three
+    # pixels per pass; stride 2 with a padded column at either end or none, stride 1 lines of an
+    # odd width, one input row, 1 to 6 channels, the general requantization
+    "cols loop stride 2 both pads c3": depthwise(7, 29, 3, stride=2, seed=63),
+    "cols loop stride 2 right pad c6 relu6": depthwise(5, 30, 6, stride=2, act="RELU6", seed=64),
+    "cols loop stride 2 valid c5": depthwise(4, 31, 5, stride=2, padding="VALID", seed=67),
+    "cols loop stride 1 valid c1": depthwise(3, 16, 1, padding="VALID", seed=65),
+    "cols loop stride 1 odd c2": depthwise(5, 23, 2, seed=66),
+    "cols loop stride 2 general requantization": depthwise(6, 27, 4, stride=2, seed=68, per_channel=False,
+                                                          out_q=(3e-4, 3)),
     # the two-pass walk (lm_dwconv_3x3.h: stride 1, lines of 16 pixels or more down the columns,
     # 32 or more along the rows; shorter rows: lm_dwconv_3x3_tiny.h, the "rows" cases): rows and
     # columns, a padded first column or none, an odd count of full windows, one or two padded
@@ -157,7 +167,8 @@ BINARY = {
     "mul broadcast": binary("MUL", (1, 4, 4, 6), (1, 1, 1, 6), seed=8),
 }
 
-QEMU_CASES = ["3x3 c64", "tiny 5x5 c5 stride 2 both pads", "tiny 7x5 c9 stride 2 odd", "3x3 c7 tail 3 stride 2",
+QEMU_CASES = ["3x3 c64", "tiny 5x5 c5 stride 2 both pads", "tiny 7x5 c9 stride 2 odd",
+              "cols loop stride 2 both pads c3", "cols loop stride 1 odd c2", "3x3 c7 tail 3 stride 2",
               "3x3 c8 zero point after shift",
               "walk columns stride 2 odd c5", "walk relu6 stride 2 valid wide", "walk general requantization",
               "walk columns c16 like kws", "walk 3 rows same c1", "two-pass rows c3 same",
@@ -248,13 +259,19 @@ def test_depthwise_matches_tflm(target, tmp_path):
         assert kernels["tiny 1x1 c3"] == ["lm_dwconv_3x3_dsp_s8"]
         assert kernels["walk columns c16 like kws"] == ["lm_dw3x3_c16_w5_v_q1_l17"]
         assert kernels["walk rows c4 wide"] == ["lm_dwt3x3_c4_w11_o11_s1_p1_q3"]     # rows: lm_dwconv_3x3_tiny.h
-        assert kernels["walk relu6 stride 2 valid wide"] == ["lm_dwt3x3_c6_w20_o9_s2_p0_q2"]
+        assert kernels["walk relu6 stride 2 valid wide"] == ["lm_dwt3x3_c6_w20_o9_s2_p0_q4"]
         assert kernels["walk columns relu c8"] == ["lm_dwp3x3_c8_w4_s1_v_q2"]
         assert kernels["walk general requantization"] == ["lm_dwt3x3_c4_w9_o9_s1_p1_q3"]
         assert kernels["walk columns general requantization"] == ["lm_dwp3x3_c4_w4_s1_v_q0"]
         assert kernels["two-pass rows c3 same"] == ["lm_dw3x3_c3_w34_h_q1_l34"]
         assert kernels["two-pass columns c5 valid odd"] == ["lm_dw3x3_c5_w6_v_q1_l17"]
         assert kernels["two-pass relu6 c2"] == ["lm_dw3x3_c2_w32_h_q2_l32"]
+        assert kernels["cols loop stride 2 both pads c3"] == ["lm_dwt3x3_c3_w29_o15_s2_p1_q3"]
+        assert kernels["cols loop stride 2 right pad c6 relu6"] == ["lm_dwt3x3_c6_w30_o15_s2_p0_q4"]
+        assert kernels["cols loop stride 2 valid c5"] == ["lm_dwt3x3_c5_w31_o15_s2_p0_q3"]
+        assert kernels["cols loop stride 1 valid c1"] == ["lm_dwt3x3_c1_w16_o14_s1_p0_q3"]
+        assert kernels["cols loop stride 1 odd c2"] == ["lm_dwt3x3_c2_w23_o23_s1_p1_q3"]
+        assert kernels["cols loop stride 2 general requantization"] == ["lm_dwt3x3_c4_w27_o14_s2_p1_q0"]
         assert kernels["rows right shift 1 doubled"] == ["lm_dwt3x3_c4_w17_o17_s1_p1_q3"]
         assert kernels["rows general requantization"] == ["lm_dwt3x3_c4_w17_o17_s1_p1_q0"]
         assert kernels["rows mixed requantization"] == ["lm_dwt3x3_c8_w18_o18_s1_p1_q0"]
