@@ -27,7 +27,8 @@
 
 #include "lm_dwconv_3x3_tiny.h"
 
-/* One channel's weights: the kernel columns' pairs of rows 0 and 1, row 2 as (w20, w21), w22. */
+/* One channel's weights: the kernel columns' pairs of rows 0 and 1, row 2 as (w20, w21), w22 in
+ * the top half of its word (the bottom half: see lm_dwc_channel). */
 typedef struct {
     int32_t v[3], r2, w22;
 } lm_dwc_w;
@@ -35,7 +36,7 @@ typedef struct {
 /* Row 2's weight in column kc (a constant) times the int16 bottom of x, added to acc. */
 LM_INLINE int32_t lm_dwc_row2(int32_t acc, int32_t x, const lm_dwc_w *w, const int32_t kc)
 {
-    return kc == 0 ? LM_DWP_BB(acc, x, w->r2) : kc == 1 ? LM_DWP_BT(acc, x, w->r2) : LM_DWP_BB(acc, x, w->w22);
+    return kc == 0 ? LM_DWP_BB(acc, x, w->r2) : kc == 1 ? LM_DWP_BT(acc, x, w->r2) : LM_DWP_BT(acc, x, w->w22);
 }
 
 /* One input column of a line at q (kernel rows k0 .. k0 + nk - 1 inside the input, q at kernel
@@ -75,6 +76,10 @@ LM_INLINE int32_t lm_dwc_mac(int32_t acc, lm_dwc_x x, const lm_dwc_w *w, const i
 typedef struct {
     int32_t mid, left, right;
 } lm_dwc_init;
+
+#ifndef LM_DWC_PASS
+#define LM_DWC_PASS 2
+#endif
 
 /* The geometry of one instance (constants): channels, input and output width, stride and left
  * padding along the rows, whether the inner columns of a line run in a loop (else every line
@@ -125,7 +130,8 @@ LM_INLINE void lm_dwc_line(const int8_t *q, int8_t *o, const lm_dwc_w *w, const 
     const int32_t S = g->S, PL = g->PL, IW = g->IW;
     const int32_t hi = (g->OW - 1) * S - PL + 2 >= IW ? g->OW - 1 : g->OW;     /* pixels below: no right padding */
     const int32_t a = LM_MAX((PL - 1) * S + 3 - PL, 0);                          /* columns from a: no left one */
-    const int32_t blocks = g->loop ? LM_MAX(hi * S - PL - a, 0) / (3 * S) : 0;
+    const int32_t P = 3 * LM_DWC_PASS * S;                                       /* columns per pass */
+    const int32_t blocks = g->loop ? LM_MAX(hi * S - PL - a, 0) / P : 0;
     const int8_t *qb = q;
     int8_t *ob = o;
     int32_t acc[3] = {0, 0, 0};
@@ -136,10 +142,10 @@ LM_INLINE void lm_dwc_line(const int8_t *q, int8_t *o, const lm_dwc_w *w, const 
     }
     lm_dwc_span(q, o, acc, w, init, rq, zp, k0, nk, 0, a, g);
 #pragma GCC unroll 1
-    for (k = 0; k < blocks; ++k, qb += 3 * S * g->C, ob += 3 * g->C) {
-        lm_dwc_span(qb, ob, acc, w, init, rq, zp, k0, nk, a, a + 3 * S, g);
+    for (k = 0; k < blocks; ++k, qb += P * g->C, ob += 3 * LM_DWC_PASS * g->C) {
+        lm_dwc_span(qb, ob, acc, w, init, rq, zp, k0, nk, a, a + P, g);
     }
-    lm_dwc_span(q, o, acc, w, init, rq, zp, k0, nk, a + blocks * 3 * S, IW, g);
+    lm_dwc_span(q, o, acc, w, init, rq, zp, k0, nk, a + blocks * P, IW, g);
 }
 
 /* in_zp times the weights of kernel row k (k0 .. k0 + nk - 1 inside: the others' whole rows,
@@ -171,7 +177,7 @@ LM_INLINE void lm_dwc_channel(const lm_dwconv_params *p, const int8_t *in, const
     const int32_t row = g->IW * g->C, line_in = sh * row, line_out = g->OW * g->C, zp = p->in_zp;
     const int32_t y_hi = (out_h - 1) * sh - pad_top + 2 >= in_h ? out_h - 1 : out_h;
     const int32_t r0 = lm_dwp_word(wc), r1 = lm_dwp_word(wc + 4);
-    const lm_dwp_q rq = lm_dwp_quant(rc, p);
+    lm_dwp_q rq = lm_dwp_quant(rc, p);
     const int mode = g->mode;
     int32_t t[9];
     lm_dwc_w w;
@@ -182,10 +188,18 @@ LM_INLINE void lm_dwc_channel(const lm_dwconv_params *p, const int8_t *in, const
     w.v[1] = lm_dwt_double(lm_simd_odd(r0), mode);
     w.v[2] = lm_dwt_double(lm_simd_even(r1), mode);
     w.r2 = lm_dwt_double(lm_simd_odd(r1), mode);
-    w.w22 = lm_dwt_double((int32_t)wc[8] & 0xFFFF, mode);
+    w.w22 = (int32_t)((uint32_t)lm_dwt_double((int32_t)wc[8] & 0xFFFF, mode) << 16);
+#if LM_USE_DSP && defined(__GNUC__) && defined(__OPTIMIZE__)
+    /* the right shift of modes 1 to 4 in w22's bottom half: their ASR takes the shift's bottom
+     * byte only, and the word saves a register for the lines */
+    if (mode > 0) {
+        w.w22 |= rq.s & 0xFF;
+        rq.s = w.w22;
+    }
+#endif
     t[0] = (int16_t)w.v[0], t[1] = (int16_t)w.v[1], t[2] = (int16_t)w.v[2];
     t[3] = w.v[0] >> 16, t[4] = w.v[1] >> 16, t[5] = w.v[2] >> 16;
-    t[6] = (int16_t)w.r2, t[7] = w.r2 >> 16, t[8] = (int16_t)w.w22;
+    t[6] = (int16_t)w.r2, t[7] = w.r2 >> 16, t[8] = w.w22 >> 16;
     full = lm_dwc_inits(rc[0], t, zp, 0, 3);
     if (pad_top) {
         const lm_dwc_init top = lm_dwc_inits(rc[0], t, zp, 1, 2);

@@ -16,6 +16,7 @@ LITEMICRO_FAST_KERNELS_QEMU=all).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 
@@ -56,6 +57,17 @@ def depthwise(h, w, c, mult=1, k=(3, 3), stride=1, dil=1, padding="SAME", act="N
     options = dict(padding=padding, stride_h=stride, stride_w=stride, dilation_h_factor=dil,
                    dilation_w_factor=dil, depth_multiplier=mult, fused_activation_function=act)
     return OpCase("DEPTHWISE_CONV_2D", [inp, filt, bias], [out], options)
+
+
+def big_bias(case: OpCase, act="NONE") -> OpCase:
+    """case with biases past 2^30 (the doubled sums could leave int32: the requantization of
+    modes 1 and 2, not 3 and 4) and an output scale that keeps the outputs apart per channel."""
+    inp, filt, bias = case.inputs
+    c = bias.shape[0]
+    data = (1_100_000_000 + 40_000_000 * np.arange(c) * (-1) ** np.arange(c)).astype(np.int32)
+    out = dataclasses.replace(case.outputs[0], scale=float(np.float32(1.1e9 * 0.05 * 0.02 / 60)))
+    return OpCase(case.op, [inp, filt, dataclasses.replace(bias, data=data)], [out],
+                  dict(case.options, fused_activation_function=act))
 
 
 def binary(kind, shape1, shape2, seed=0, act="NONE") -> OpCase:
@@ -128,6 +140,9 @@ DEPTHWISE = {
     "cols loop stride 2 valid c5": depthwise(4, 31, 5, stride=2, padding="VALID", seed=67),
     "cols loop stride 1 valid c1": depthwise(3, 16, 1, padding="VALID", seed=65),
     "cols loop stride 1 odd c2": depthwise(5, 23, 2, seed=66),
+    # biases past 2^30: the requantization of modes 1 (SSAT) and 2 (clamp), unrolled and looped
+    "cols big bias map c4": big_bias(depthwise(6, 5, 4, seed=69, per_channel=False)),
+    "cols big bias loop relu c5": big_bias(depthwise(4, 28, 5, stride=2, seed=70, per_channel=False), "RELU"),
     "cols loop stride 2 general requantization": depthwise(6, 27, 4, stride=2, seed=68, per_channel=False,
                                                           out_q=(3e-4, 3)),
     # the two-pass walk (lm_dwconv_3x3.h: stride 1, lines of 16 pixels or more down the columns,
@@ -168,7 +183,8 @@ BINARY = {
 }
 
 QEMU_CASES = ["3x3 c64", "tiny 5x5 c5 stride 2 both pads", "tiny 7x5 c9 stride 2 odd",
-              "cols loop stride 2 both pads c3", "cols loop stride 1 odd c2", "3x3 c7 tail 3 stride 2",
+              "cols loop stride 2 both pads c3", "cols loop stride 1 odd c2", "cols big bias map c4",
+              "cols big bias loop relu c5", "3x3 c7 tail 3 stride 2",
               "3x3 c8 zero point after shift",
               "walk columns stride 2 odd c5", "walk relu6 stride 2 valid wide", "walk general requantization",
               "walk columns c16 like kws", "walk 3 rows same c1", "two-pass rows c3 same",
@@ -271,6 +287,8 @@ def test_depthwise_matches_tflm(target, tmp_path):
         assert kernels["cols loop stride 2 valid c5"] == ["lm_dwt3x3_c5_w31_o15_s2_p0_q3"]
         assert kernels["cols loop stride 1 valid c1"] == ["lm_dwt3x3_c1_w16_o14_s1_p0_q3"]
         assert kernels["cols loop stride 1 odd c2"] == ["lm_dwt3x3_c2_w23_o23_s1_p1_q3"]
+        assert kernels["cols big bias map c4"] == ["lm_dwt3x3_c4_w5_o5_s1_p1_q1_h6_o6_s1_p1"]
+        assert kernels["cols big bias loop relu c5"] == ["lm_dwt3x3_c5_w28_o14_s2_p0_q2"]
         assert kernels["cols loop stride 2 general requantization"] == ["lm_dwt3x3_c4_w27_o14_s2_p1_q0"]
         assert kernels["rows right shift 1 doubled"] == ["lm_dwt3x3_c4_w17_o17_s1_p1_q3"]
         assert kernels["rows general requantization"] == ["lm_dwt3x3_c4_w17_o17_s1_p1_q0"]
