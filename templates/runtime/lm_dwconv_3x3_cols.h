@@ -5,17 +5,19 @@
  * A layer's generated source instantiates LM_DWC3X3_KERNEL (or LM_DWC3X3_MAP_KERNEL) with its
  * channel count, input and output widths, stride along the rows and left padding as
  * constants, as for lm_dwconv_3x3_tiny.h; the rows' geometry from the params or built in
- * too. Every line is unrolled over its pixels: which columns of a window fall in the padding,
- * every input offset and every output offset are constants, and an input column is read once
- * per line however many windows share it.
+ * too. Every line is unrolled over its pixels (a longer line, LOOP: its columns past the edge
+ * pixels in a loop, 3 LM_DWC_PASS pixels per pass): which columns of a window fall in the
+ * padding, every input offset and every output offset are constants, and an input column is
+ * read once per line however many windows share it.
  *
  * One input column of a line (the three input rows of the kernel at one column): the word
  * (x0, x1) of its first two rows (two loads and a PKHBT) meets the kernel column's word
  * (w0c, w1c) in one SMLAD, the third row's value meets w2c in one SMLABB/SMLABT. A line
  * with its first kernel row in the padding takes the other two rows' values one by one
  * (SMLABT against (w0c, w1c), SMLABB/T against row 2), one with its last kernel row in the
- * padding the SMLAD only. Padded taps' zero-point terms (in_zp times their weights) join the
- * starting sums, once per channel and kind of pixel.
+ * padding the SMLAD only. A padded kernel row's zero-point term (in_zp times its weights) joins
+ * the line's starting sum, once per channel; a padded column is added to an edge pixel as a
+ * column of in_zp values.
  *
  * wp: per channel 12 bytes, [w00 w01 w10 w11] [w02 w20 w12 w21] [w22 0 0 0] (w<row><column>):
  * SXTB16 of the first word gives (w00, w10) and (w01, w11) (ROR 8), of the second (w02, w12)
@@ -71,10 +73,12 @@ LM_INLINE int32_t lm_dwc_mac(int32_t acc, lm_dwc_x x, const lm_dwc_w *w, const i
     return lm_dwc_row2(acc, x.b, w, kc);
 }
 
-/* The starting sums of one kind of line (kernel rows k0 .. k0 + nk - 1 inside the input): the
- * inner pixels', the left edge pixel's (column 0 in the padding), the right edge pixel's. */
+/* The start of one kind of line: every pixel's starting sum (mid), and the value in_zp in
+ * every half of a column (zx): a padded column's taps, added to an edge pixel's sum as an input
+ * column's would be (two multiply-accumulates in place of a register for its own start). */
 typedef struct {
-    int32_t mid, left, right;
+    int32_t mid;
+    lm_dwc_x zx;
 } lm_dwc_init;
 
 #ifndef LM_DWC_PASS
@@ -112,7 +116,13 @@ LM_INLINE void lm_dwc_span(const int8_t *q, int8_t *o, int32_t *acc, const lm_dw
         for (ox = LM_MAX(first, 0); ox <= LM_MIN(last, OW - 1); ++ox) {
             const int32_t x0 = ox * S - PL;
             if (j == LM_MAX(x0, 0)) {
-                acc[ox % 3] = x0 < 0 ? init->left : x0 + 2 >= IW ? init->right : init->mid;
+                acc[ox % 3] = init->mid;
+                if (x0 < 0) {
+                    acc[ox % 3] = lm_dwc_mac(acc[ox % 3], init->zx, w, 0, k0, nk);
+                }
+                if (x0 + 2 >= IW) {
+                    acc[ox % 3] = lm_dwc_mac(acc[ox % 3], init->zx, w, 2, k0, nk);
+                }
             }
             acc[ox % 3] = lm_dwc_mac(acc[ox % 3], x, w, j - x0, k0, nk);
             if (j == LM_MIN(x0 + 2, IW - 1)) {
@@ -148,24 +158,19 @@ LM_INLINE void lm_dwc_line(const int8_t *q, int8_t *o, const lm_dwc_w *w, const 
     lm_dwc_span(q, o, acc, w, init, rq, zp, k0, nk, a + blocks * P, IW, g);
 }
 
-/* in_zp times the weights of kernel row k (k0 .. k0 + nk - 1 inside: the others' whole rows,
- * the edge pixels' padded column) for the three kinds of pixel of one kind of line. */
-LM_INLINE lm_dwc_init lm_dwc_inits(int32_t init, const int32_t *t, int32_t zp, const int32_t k0, const int32_t nk)
+/* The starting sums of one kind of line (kernel rows k0 .. k0 + nk - 1 inside the input): the
+ * channel's plus in_zp times the weights of the kernel row in the padding, if any. */
+LM_INLINE lm_dwc_init lm_dwc_start(int32_t init, const lm_dwc_w *w, int32_t zp, const int32_t k0, const int32_t nk)
 {
     lm_dwc_init r;
-    int32_t k, left = 0, right = 0, rows = 0;
-#pragma GCC unroll 3
-    for (k = 0; k < 3; ++k) {
-        if (k >= k0 && k < k0 + nk) {
-            left += t[3 * k];
-            right += t[3 * k + 2];
-        } else {
-            rows += t[3 * k] + t[3 * k + 1] + t[3 * k + 2];
-        }
+    if (k0 == 1) {
+        init += zp * ((int16_t)w->v[0] + (int16_t)w->v[1] + (int16_t)w->v[2]);
+    } else if (nk == 2) {
+        init += zp * ((int16_t)w->r2 + (w->r2 >> 16) + (w->w22 >> 16));
     }
-    r.mid = init + zp * rows;
-    r.left = r.mid + zp * left;
-    r.right = r.mid + zp * right;
+    r.mid = init;
+    r.zx.a = lm_dwp_pack(zp, zp);
+    r.zx.b = r.zx.a;
     return r;
 }
 
@@ -179,7 +184,6 @@ LM_INLINE void lm_dwc_channel(const lm_dwconv_params *p, const int8_t *in, const
     const int32_t r0 = lm_dwp_word(wc), r1 = lm_dwp_word(wc + 4);
     lm_dwp_q rq = lm_dwp_quant(rc, p);
     const int mode = g->mode;
-    int32_t t[9];
     lm_dwc_w w;
     lm_dwc_init full;
     int32_t oy = 0;
@@ -197,12 +201,9 @@ LM_INLINE void lm_dwc_channel(const lm_dwconv_params *p, const int8_t *in, const
         rq.s = w.w22;
     }
 #endif
-    t[0] = (int16_t)w.v[0], t[1] = (int16_t)w.v[1], t[2] = (int16_t)w.v[2];
-    t[3] = w.v[0] >> 16, t[4] = w.v[1] >> 16, t[5] = w.v[2] >> 16;
-    t[6] = (int16_t)w.r2, t[7] = w.r2 >> 16, t[8] = w.w22 >> 16;
-    full = lm_dwc_inits(rc[0], t, zp, 0, 3);
+    full = lm_dwc_start(rc[0], &w, zp, 0, 3);
     if (pad_top) {
-        const lm_dwc_init top = lm_dwc_inits(rc[0], t, zp, 1, 2);
+        const lm_dwc_init top = lm_dwc_start(rc[0], &w, zp, 1, 2);
         lm_dwc_line(in, out, &w, &top, &rq, p->out_zp, 1, 2, g);
         oy = 1;
         q += line_in - row;
@@ -211,7 +212,7 @@ LM_INLINE void lm_dwc_channel(const lm_dwconv_params *p, const int8_t *in, const
         lm_dwc_line(q, out + oy * line_out, &w, &full, &rq, p->out_zp, 0, 3, g);
     }
     if (y_hi < out_h) {
-        const lm_dwc_init bottom = lm_dwc_inits(rc[0], t, zp, 0, 2);
+        const lm_dwc_init bottom = lm_dwc_start(rc[0], &w, zp, 0, 2);
         lm_dwc_line(q, out + y_hi * line_out, &w, &bottom, &rq, p->out_zp, 0, 2, g);
     }
 }
