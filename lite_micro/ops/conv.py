@@ -256,9 +256,10 @@ def walk_block_fits(p: dict, two_pass: bool) -> bool:
 
 def tiny_fits(p: dict) -> bool:
     """Whether lm_dwconv_3x3_tiny.h applies to params p (of a whole layer or of a block of its
-    rows): 3x3, multiplier 1, no dilation, strides 1 or 2, an input of at least 3x3, at most one
-    padded row or column on each side."""
-    if ((p["k_h"], p["k_w"], p["depth_mult"], p["dil_h"], p["dil_w"]) != (3, 3, 1, 1, 1)
+    rows): 3x3, multiplier 1 (or 2 where lm_dwconv_3x3_cols.h takes the layer), no dilation, strides
+    1 or 2, an input of at least 3x3, at most one padded row or column on each side."""
+    mult_ok = p["depth_mult"] == 1 or (p["depth_mult"] == 2 and _cols_fits(p))
+    if ((p["k_h"], p["k_w"], p["dil_h"], p["dil_w"]) != (3, 3, 1, 1) or not mult_ok
             or p["stride_h"] not in (1, 2) or p["stride_w"] not in (1, 2)):
         return False
     return (p["in_h"] >= 3 and p["in_w"] >= 3 and p["pad_top"] <= 1 and p["pad_left"] <= 1
@@ -297,10 +298,10 @@ def _depthwise_3x3_tiny(layer: Layer, p: dict, consts: dict) -> Layer:
         records, mode = doubled[0], doubled[1] + 2
     else:
         records, mode = _depthwise_records(consts, p, clamp_ok=True)
-    key = (p["in_c"], p["in_w"], p["out_w"], p["stride_w"], p["pad_left"], mode)
-    name = "lm_dwt3x3_c{}_w{}_o{}_s{}_p{}_q{}".format(*key)
+    key, dm = (p["in_c"], p["in_w"], p["out_w"], p["stride_w"], p["pad_left"], mode), p["depth_mult"]
+    name = "lm_dwt3x3_c{}_w{}_o{}_s{}_p{}_q{}".format(*key).replace("_w", f"_m{dm}_w" if dm > 1 else "_w", 1)
     what = ("DEPTHWISE_CONV_2D 3x3 for {} channels, input width {}, output width {}, stride {} along the rows, "
-            "left padding {}, requantization mode {}".format(*key))
+            "left padding {}, requantization mode {}".format(*key)) + (f", depth multiplier {dm}" if dm > 1 else "")
     macro = "LM_DWC3X3_KERNEL" if cols else "LM_DWT3X3_KERNEL"
     if max(p["out_h"], p["out_w"]) < WALK_MIN_LINE:
         rows = (p["in_h"], p["out_h"], p["stride_h"], p["pad_top"])
@@ -308,8 +309,8 @@ def _depthwise_3x3_tiny(layer: Layer, p: dict, consts: dict) -> Layer:
         what += ", input height {}, output height {}, stride {} down the columns, top padding {}".format(*rows)
     header = "lm_dwconv_3x3_cols.h" if cols else "lm_dwconv_3x3_tiny.h"
     weights = (column_pair_weights if cols else pair_walk_weights)(consts["weights"].values)
-    if cols:        # the loop flag after the left padding: a function of the output width, not in the name
-        key = (*key[:5], int(p["out_w"] > COLS_UNROLL_LINE), *key[5:])
+    if cols:        # the multiplier; the loop flag, a function of the output width, not in the name
+        key = (key[0], dm, *key[1:5], int(p["out_w"] > COLS_UNROLL_LINE), *key[5:])
     files = _instance_files(name, key, header, macro, what)
     return _dsp_layer(layer, name, weights,
                       f"weights {list(consts['weights'].values.shape)} in the order of {header}", records, mode, 0,

@@ -85,11 +85,11 @@ typedef struct {
 #define LM_DWC_PASS 2
 #endif
 
-/* The geometry of one instance (constants): channels, input and output width, stride and left
+/* The geometry of one instance (constants): input and output channels, input and output width, stride and left
  * padding along the rows, whether the inner columns of a line run in a loop (else every line
  * is unrolled whole), and the requantization mode. */
 typedef struct {
-    int32_t C, IW, OW, S, PL, loop;
+    int32_t C, CO, IW, OW, S, PL, loop;
     int mode;
 } lm_dwc_geo;
 
@@ -126,7 +126,7 @@ LM_INLINE void lm_dwc_span(const int8_t *q, int8_t *o, int32_t *acc, const lm_dw
             }
             acc[ox % 3] = lm_dwc_mac(acc[ox % 3], x, w, j - x0, k0, nk);
             if (j == LM_MIN(x0 + 2, IW - 1)) {
-                lm_dwt_store(acc[ox % 3], rq, zp, o + ox * g->C, g->mode);
+                lm_dwt_store(acc[ox % 3], rq, zp, o + ox * g->CO, g->mode);
             }
         }
     }
@@ -152,7 +152,7 @@ LM_INLINE void lm_dwc_line(const int8_t *q, int8_t *o, const lm_dwc_w *w, const 
     }
     lm_dwc_span(q, o, acc, w, init, rq, zp, k0, nk, 0, a, g);
 #pragma GCC unroll 1
-    for (k = 0; k < blocks; ++k, qb += P * g->C, ob += 3 * LM_DWC_PASS * g->C) {
+    for (k = 0; k < blocks; ++k, qb += P * g->C, ob += 3 * LM_DWC_PASS * g->CO) {
         lm_dwc_span(qb, ob, acc, w, init, rq, zp, k0, nk, a, a + P, g);
     }
     lm_dwc_span(q, o, acc, w, init, rq, zp, k0, nk, a + blocks * P, IW, g);
@@ -179,7 +179,7 @@ LM_INLINE void lm_dwc_channel(const lm_dwconv_params *p, const int8_t *in, const
                               int8_t *out, const int32_t in_h, const int32_t out_h, const int32_t sh,
                               const int32_t pad_top, const lm_dwc_geo *g)
 {
-    const int32_t row = g->IW * g->C, line_in = sh * row, line_out = g->OW * g->C, zp = p->in_zp;
+    const int32_t row = g->IW * g->C, line_in = sh * row, line_out = g->OW * g->CO, zp = p->in_zp;
     const int32_t y_hi = (out_h - 1) * sh - pad_top + 2 >= in_h ? out_h - 1 : out_h;
     const int32_t r0 = lm_dwp_word(wc), r1 = lm_dwp_word(wc + 4);
     lm_dwp_q rq = lm_dwp_quant(rc, p);
@@ -217,35 +217,37 @@ LM_INLINE void lm_dwc_channel(const lm_dwconv_params *p, const int8_t *in, const
     }
 }
 
-/* The whole layer (as lm_dwt3x3; LOOP: lm_dwc_geo's loop). */
+/* The whole layer (as lm_dwt3x3; C input channels, depth multiplier DM: output channel k reads
+ * input channel k / DM; LOOP: lm_dwc_geo's loop). */
 LM_INLINE void lm_dwc3x3(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp, const int32_t *rec,
-                        int8_t *out, const int32_t C, const int32_t IW, const int32_t OW, const int32_t S,
-                        const int32_t PL, const int32_t LOOP, const int mode, const int32_t IH, const int32_t OH,
-                        const int32_t SH, const int32_t PT)
+                        int8_t *out, const int32_t C, const int32_t DM, const int32_t IW, const int32_t OW,
+                        const int32_t S, const int32_t PL, const int32_t LOOP, const int mode, const int32_t IH,
+                        const int32_t OH, const int32_t SH, const int32_t PT)
 {
     const int32_t in_h = IH ? IH : p->in_h, out_h = IH ? OH : p->out_h;
     const int32_t sh = IH ? SH : p->stride_h, pad_top = IH ? PT : p->pad_top;
-    const lm_dwc_geo g = {C, IW, OW, S, PL, LOOP, mode};
-    int32_t b, c;
-    for (b = 0; b < p->batches; ++b, in += in_h * IW * C, out += out_h * OW * C) {
-        for (c = 0; c < C; ++c) {
-            lm_dwc_channel(p, in + c, wp + 12 * c, rec + 4 * c, out + c, in_h, out_h, sh, pad_top, &g);
+    const lm_dwc_geo g = {C, C * DM, IW, OW, S, PL, LOOP, mode};
+    int32_t b, k;
+    for (b = 0; b < p->batches; ++b, in += in_h * IW * C, out += out_h * OW * C * DM) {
+        for (k = 0; k < C * DM; ++k) {
+            lm_dwc_channel(p, in + k / DM, wp + 12 * k, rec + 4 * k, out + k, in_h, out_h, sh, pad_top, &g);
         }
     }
 }
 
-/* An exported instance with the LM_DW_DSP_ARGS signature, as LM_DWT3X3_MAP_KERNEL (LOOP: the
- * inner columns of a line in a loop). */
-#define LM_DWC3X3_MAP_KERNEL(name, C, IW, OW, S, PL, LOOP, MODE, IH, OH, SH, PT)                      \
+/* An exported instance with the LM_DW_DSP_ARGS signature, as LM_DWT3X3_MAP_KERNEL (DM: the
+ * depth multiplier; LOOP: the inner columns of a line in a loop). */
+#define LM_DWC3X3_MAP_KERNEL(name, C, DM, IW, OW, S, PL, LOOP, MODE, IH, OH, SH, PT)                  \
     void name(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp, const int32_t *rec,    \
               int32_t mode, int8_t *scratch, int8_t *out)                                       \
     {                                                                                           \
         (void)mode;                                                                             \
         (void)scratch;                                                                          \
-        lm_dwc3x3(p, in, wp, rec, out, (C), (IW), (OW), (S), (PL), (LOOP), (MODE), (IH), (OH), (SH), (PT)); \
+        lm_dwc3x3(p, in, wp, rec, out, (C), (DM), (IW), (OW), (S), (PL), (LOOP), (MODE), (IH), (OH), (SH), \
+                  (PT));                                                                        \
     }
 
-#define LM_DWC3X3_KERNEL(name, C, IW, OW, S, PL, LOOP, MODE)                                            \
-    LM_DWC3X3_MAP_KERNEL(name, C, IW, OW, S, PL, LOOP, MODE, 0, 0, 0, 0)
+#define LM_DWC3X3_KERNEL(name, C, DM, IW, OW, S, PL, LOOP, MODE)                                        \
+    LM_DWC3X3_MAP_KERNEL(name, C, DM, IW, OW, S, PL, LOOP, MODE, 0, 0, 0, 0)
 
 #endif /* LM_DWCONV_3X3_COLS_H */

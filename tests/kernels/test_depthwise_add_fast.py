@@ -140,6 +140,10 @@ DEPTHWISE = {
     "cols loop stride 2 valid c5": depthwise(4, 31, 5, stride=2, padding="VALID", seed=67),
     "cols loop stride 1 valid c1": depthwise(3, 16, 1, padding="VALID", seed=65),
     "cols loop stride 1 odd c2": depthwise(5, 23, 2, seed=66),
+    # depth multiplier 2 in lm_dwconv_3x3_cols.h: a loop at stride 2 from one channel, rows
+    # from the params with three channels
+    "cols mult 2 loop stride 2 c1": depthwise(5, 29, 1, mult=2, stride=2, seed=71),
+    "cols mult 2 rows c3 relu": depthwise(9, 10, 3, mult=2, act="RELU", seed=72),
     # biases past 2^30: the requantization of modes 1 (SSAT) and 2 (clamp), unrolled and looped
     "cols big bias map c4": big_bias(depthwise(6, 5, 4, seed=69, per_channel=False)),
     "cols big bias loop relu c5": big_bias(depthwise(4, 28, 5, stride=2, seed=70, per_channel=False), "RELU"),
@@ -192,7 +196,8 @@ QEMU_CASES = ["3x3 c64", "tiny 5x5 c5 stride 2 both pads", "tiny 7x5 c9 stride 2
               "rows right shift 1 doubled", "two-pass columns c1 tall", "two-pass rows 24 c5",
               "two-pass mixed requantization",
               "mult 8 4x4 c1 stride 2", "mult 4 5x6 c1 relu6",
-              "5x5 c12 general", "mult 8 10x8 stride 2", "mult 2 tail",
+              "5x5 c12 general", "mult 8 10x8 stride 2", "mult 2 tail", "mult 2 5x5 c4",
+              "cols mult 2 loop stride 2 c1", "cols mult 2 rows c3 relu",
               "mult 8 3x3 c3", "add broadcast rows table", "add same shape table", "sub same shape table",
               "sub broadcast"]
 
@@ -308,7 +313,11 @@ def test_depthwise_matches_tflm(target, tmp_path):
         assert kernels["mult 8 5x5 c2"] == ["lm_dwconv_mult_dsp_s8"]
         assert kernels["mult 2 4x5 c1 odd width"] == ["lm_conv_rows_g8_r2_ssat"]
         assert kernels["mult 6 9x2 c1 general requantization"] == ["lm_dwconv_c1_mult_dsp_s8"]
-        assert kernels["mult 2 tail"] == ["lm_dwconv_mult2_dsp_s8"]
+        assert kernels["mult 2 tail"] == ["lm_dwt3x3_c3_m2_w5_o5_s1_p1_q3_h5_o5_s1_p1"]      # 3x3: cols
+        assert kernels["mult 2 c8 3x3 stride 2"] == ["lm_dwt3x3_c8_m2_w8_o4_s2_p0_q3_h9_o5_s2_p1"]
+        assert kernels["cols mult 2 loop stride 2 c1"] == ["lm_dwt3x3_c1_m2_w29_o15_s2_p1_q3"]
+        assert kernels["cols mult 2 rows c3 relu"] == ["lm_dwt3x3_c3_m2_w10_o10_s1_p1_q4"]
+        assert kernels["mult 2 5x5 c4"] == ["lm_dwconv_mult2_dsp_s8"]
         assert kernels["mult 8 3x3 c3"] == ["lm_dwconv_3x3_mult_dsp_s8"]
         assert kernels["mult 3"] == ["lm_dwconv_s8"]        # no SIMD path for multiplier 3, 5, 6, 7, ...
         assert kernels["3x3 c8 zero point after shift"] == ["lm_dwt3x3_c8_w7_o7_s1_p1_q0_h6_o6_s1_p1"]
