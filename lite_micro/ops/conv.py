@@ -256,9 +256,10 @@ def walk_block_fits(p: dict, two_pass: bool) -> bool:
 
 def tiny_fits(p: dict) -> bool:
     """Whether lm_dwconv_3x3_tiny.h applies to params p (of a whole layer or of a block of its
-    rows): 3x3, multiplier 1, no dilation, strides 1 or 2, an input of at least 3x3, at most one
-    padded row or column on each side."""
-    if ((p["k_h"], p["k_w"], p["depth_mult"], p["dil_h"], p["dil_w"]) != (3, 3, 1, 1, 1)
+    rows): 3x3, multiplier 1 (or 2 where lm_dwconv_3x3_cols.h takes the layer), no dilation, strides
+    1 or 2, an input of at least 3x3, at most one padded row or column on each side."""
+    mult_ok = p["depth_mult"] == 1 or (p["depth_mult"] == 2 and _cols_fits(p))
+    if ((p["k_h"], p["k_w"], p["dil_h"], p["dil_w"]) != (3, 3, 1, 1) or not mult_ok
             or p["stride_h"] not in (1, 2) or p["stride_w"] not in (1, 2)):
         return False
     return (p["in_h"] >= 3 and p["in_w"] >= 3 and p["pad_top"] <= 1 and p["pad_left"] <= 1
@@ -288,32 +289,59 @@ def _depthwise_3x3_tiny(layer: Layer, p: dict, consts: dict) -> Layer:
     padding): it saves more there than running by blocks of rows would."""
     # the doubled sums (modes 3, 4: two instructions fewer per output) cost the lines of stride 2
     # a register: measured on cortex-m4, 3-9% fewer cycles at stride 1 and on small maps, 1-3%
-    # more on VWW's 24- and 12-pixel lines of stride 2
-    long_s2 = p["stride_w"] == 2 and p["out_w"] >= WALK_MIN_LINE
+    # more on VWW's 24- and 12-pixel lines of stride 2 (lm_dwconv_3x3_tiny.h); lm_dwconv_3x3_cols.h
+    # gains on all of them (VWW's 24-pixel lines of stride 2: 3.55 -> 3.21 cycles/MAC)
+    cols = _cols_fits(p)
+    long_s2 = p["stride_w"] == 2 and p["out_w"] >= WALK_MIN_LINE and not cols
     doubled = None if long_s2 else _walk_records(consts, p)
     if doubled is not None and doubled[1]:
         records, mode = doubled[0], doubled[1] + 2
     else:
         records, mode = _depthwise_records(consts, p, clamp_ok=True)
-    key = (p["in_c"], p["in_w"], p["out_w"], p["stride_w"], p["pad_left"], mode)
-    name = "lm_dwt3x3_c{}_w{}_o{}_s{}_p{}_q{}".format(*key)
+    key, dm = (p["in_c"], p["in_w"], p["out_w"], p["stride_w"], p["pad_left"], mode), p["depth_mult"]
+    name = "lm_dwt3x3_c{}_w{}_o{}_s{}_p{}_q{}".format(*key).replace("_w", f"_m{dm}_w" if dm > 1 else "_w", 1)
     what = ("DEPTHWISE_CONV_2D 3x3 for {} channels, input width {}, output width {}, stride {} along the rows, "
-            "left padding {}, requantization mode {}".format(*key))
-    macro = "LM_DWT3X3_KERNEL"
+            "left padding {}, requantization mode {}".format(*key)) + (f", depth multiplier {dm}" if dm > 1 else "")
+    macro = "LM_DWC3X3_KERNEL" if cols else "LM_DWT3X3_KERNEL"
     if max(p["out_h"], p["out_w"]) < WALK_MIN_LINE:
         rows = (p["in_h"], p["out_h"], p["stride_h"], p["pad_top"])
-        key, name, macro = (*key, *rows), name + "_h{}_o{}_s{}_p{}".format(*rows), "LM_DWT3X3_MAP_KERNEL"
+        key, name, macro = (*key, *rows), name + "_h{}_o{}_s{}_p{}".format(*rows), macro.replace("_KERNEL", "_MAP_KERNEL")
         what += ", input height {}, output height {}, stride {} down the columns, top padding {}".format(*rows)
-    header = "lm_dwconv_3x3_tiny.h"
+    header = "lm_dwconv_3x3_cols.h" if cols else "lm_dwconv_3x3_tiny.h"
+    weights = (column_pair_weights if cols else pair_walk_weights)(consts["weights"].values)
+    if cols:        # the multiplier; the loop flag, a function of the output width, not in the name
+        key = (key[0], dm, *key[1:5], int(p["out_w"] > COLS_UNROLL_LINE), *key[5:])
     files = _instance_files(name, key, header, macro, what)
-    return _dsp_layer(layer, name, pair_walk_weights(consts["weights"].values),
+    return _dsp_layer(layer, name, weights,
                       f"weights {list(consts['weights'].values.shape)} in the order of {header}", records, mode, 0,
                       "depthwise 3x3 per channel along the rows, weights in registers, row geometry built in: "
-                      "border pixels take only their taps inside the input",
-                      runtime=(*DWCONV_RUNTIME, "lm_dwconv_3x3_pair.h", header, *files),
+                      "border pixels take only their taps inside the input" +
+                      (", lines unrolled, each input column read once" if cols else ""),
+                      runtime=(*DWCONV_RUNTIME, "lm_dwconv_3x3_pair.h", "lm_dwconv_3x3_tiny.h",
+                               *(("lm_dwconv_3x3_cols.h",) if cols else ()), *files),
                       sources={**layer.sources, **files})
 
 
+def _cols_fits(p: dict) -> bool:
+    """Whether a tiny instance unrolls its lines (lm_dwconv_3x3_cols.h): lines of at most
+    COLS_MAX_LINE pixels."""
+    return p["out_w"] <= COLS_MAX_LINE
+
+
+def column_pair_weights(w: np.ndarray) -> np.ndarray:
+    """[3, 3, C] int8 -> per channel 12 bytes [w00 w01 w10 w11] [w02 w20 w12 w21] [w22 0 0 0]
+    (lm_dwconv_3x3_cols.h: SXTB16 gives the kernel columns' pairs of rows 0 and 1, and row 2)."""
+    k = np.transpose(w, (2, 0, 1)).astype(np.int8)                          # [C, row, col]
+    z = np.zeros(k.shape[0], np.int8)
+    order = [k[:, 0, 0], k[:, 0, 1], k[:, 1, 0], k[:, 1, 1], k[:, 0, 2], k[:, 2, 0], k[:, 1, 2], k[:, 2, 1],
+             k[:, 2, 2], z, z, z]
+    return np.stack(order, axis=1).reshape(-1).astype(np.int8)
+
+
+# Lines of at most this many pixels run unrolled (lm_dwconv_3x3_cols.h).
+COLS_MAX_LINE = 64
+# ... longer ones than this with a loop over their inner columns (three pixels per pass).
+COLS_UNROLL_LINE = 12
 # Shorter lines than this spend more on the walk's per-line work (edges, padded kernel rows, a
 # channel's setup) than they save: measured on cortex-m4, 6x6 and 3x3 outputs run faster
 # through lm_dwconv_3x3_dsp_s8, 12x12 and 25x5 through the walk.

@@ -53,9 +53,9 @@ ROW_KERNELS = frozenset({
 # has it built in: cut only across its lines (_h_)
 WALK = re.compile(r"^lm_dwp?3x3_c\d+_w\d+(?:_s[12])?_([hv])_q\d(_l\d+)?$")
 # the instances of lm_dwconv_3x3_tiny.h: the row geometry built in, the rows' from the params
-TINY = re.compile(r"^lm_dwt3x3_c\d+_w\d+_o\d+_s[12]_p[01]_q\d$")
+TINY = re.compile(r"^lm_dwt3x3_c\d+(?:_m\d+)?_w\d+_o\d+_s[12]_p[01]_q\d$")
 # ... and those of small maps, whose rows' geometry is built in too: whole layers only
-TINY_MAP = re.compile(r"^lm_dwt3x3_c\d+_w\d+_o\d+_s[12]_p[01]_q\d_h\d+_o\d+_s[12]_p[01]$")
+TINY_MAP = re.compile(r"^lm_dwt3x3_c\d+(?:_m\d+)?_w\d+_o\d+_s[12]_p[01]_q\d_h\d+_o\d+_s[12]_p[01]$")
 # the instances of lm_conv_rows.h (ops/conv_rows.py): geometry from lm_conv_params, rows
 # outside the input read as the zero point
 ROWS_INSTANCE = re.compile(r"^lm_conv_rows_g\d+_r\d+_\w+$")

@@ -16,6 +16,7 @@ LITEMICRO_FAST_KERNELS_QEMU=all).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 
@@ -58,6 +59,17 @@ def depthwise(h, w, c, mult=1, k=(3, 3), stride=1, dil=1, padding="SAME", act="N
     return OpCase("DEPTHWISE_CONV_2D", [inp, filt, bias], [out], options)
 
 
+def big_bias(case: OpCase, act="NONE") -> OpCase:
+    """case with biases past 2^30 (the doubled sums could leave int32: the requantization of
+    modes 1 and 2, not 3 and 4) and an output scale that keeps the outputs apart per channel."""
+    inp, filt, bias = case.inputs
+    c = bias.shape[0]
+    data = (1_100_000_000 + 40_000_000 * np.arange(c) * (-1) ** np.arange(c)).astype(np.int32)
+    out = dataclasses.replace(case.outputs[0], scale=float(np.float32(1.1e9 * 0.05 * 0.02 / 60)))
+    return OpCase(case.op, [inp, filt, dataclasses.replace(bias, data=data)], [out],
+                  dict(case.options, fused_activation_function=act))
+
+
 def binary(kind, shape1, shape2, seed=0, act="NONE") -> OpCase:
     rng = np.random.default_rng(seed)
     out_shape = tuple(np.broadcast_shapes(shape1, shape2))
@@ -90,6 +102,7 @@ DEPTHWISE = {
     # a clamp range other than [-128, 127] with the short requantization (usual 2)
     "mult 2 3x3 c8 relu6": depthwise(12, 12, 8, mult=2, seed=41, act="RELU6"),
     "mult 2 3x3 c5 relu tail 2 odd width stride 2": depthwise(7, 9, 5, mult=2, stride=2, seed=42, act="RELU"),
+    "mult 2 3x3 c4 dilation 2 relu6": depthwise(9, 8, 4, mult=2, dil=2, seed=45, act="RELU6"),
     "mult 2 5x5 c4 relu6 valid": depthwise(8, 7, 4, mult=2, k=(5, 5), padding="VALID", seed=43, act="RELU6"),
     "mult 4 3x3 c2 relu6 stride 2": depthwise(7, 7, 2, mult=4, stride=2, seed=44, act="RELU6"),
     # requantization off the usual path (the general sequence in the DSP kernels): a zero point
@@ -125,6 +138,23 @@ DEPTHWISE = {
     "tiny 6x3 c2 stride 2 valid": depthwise(6, 3, 2, stride=2, padding="VALID", seed=54),
     "tiny 2x2 c4 below 3x3": depthwise(2, 2, 4, seed=55),
     "tiny 1x1 c3": depthwise(1, 1, 3, seed=56),
+    # lines of 13 to 64 pixels in lm_dwconv_3x3_cols.h: the inner columns in a loop, three
+    # pixels per pass; stride 2 with a padded column at either end or none, stride 1 lines of an
+    # odd width, one input row, 1 to 6 channels, the general requantization
+    "cols loop stride 2 both pads c3": depthwise(7, 29, 3, stride=2, seed=63),
+    "cols loop stride 2 right pad c6 relu6": depthwise(5, 30, 6, stride=2, act="RELU6", seed=64),
+    "cols loop stride 2 valid c5": depthwise(4, 31, 5, stride=2, padding="VALID", seed=67),
+    "cols loop stride 1 valid c1": depthwise(3, 16, 1, padding="VALID", seed=65),
+    "cols loop stride 1 odd c2": depthwise(5, 23, 2, seed=66),
+    # depth multiplier 2 in lm_dwconv_3x3_cols.h: a loop at stride 2 from one channel, rows
+    # from the params with three channels
+    "cols mult 2 loop stride 2 c1": depthwise(5, 29, 1, mult=2, stride=2, seed=71),
+    "cols mult 2 rows c3 relu": depthwise(9, 10, 3, mult=2, act="RELU", seed=72),
+    # biases past 2^30: the requantization of modes 1 (SSAT) and 2 (clamp), unrolled and looped
+    "cols big bias map c4": big_bias(depthwise(6, 5, 4, seed=69, per_channel=False)),
+    "cols big bias loop relu c5": big_bias(depthwise(4, 28, 5, stride=2, seed=70, per_channel=False), "RELU"),
+    "cols loop stride 2 general requantization": depthwise(6, 27, 4, stride=2, seed=68, per_channel=False,
+                                                          out_q=(3e-4, 3)),
     # the two-pass walk (lm_dwconv_3x3.h: stride 1, lines of 16 pixels or more down the columns,
     # 32 or more along the rows; shorter rows: lm_dwconv_3x3_tiny.h, the "rows" cases): rows and
     # columns, a padded first column or none, an odd count of full windows, one or two padded
@@ -162,7 +192,9 @@ BINARY = {
     "mul broadcast": binary("MUL", (1, 4, 4, 6), (1, 1, 1, 6), seed=8),
 }
 
-QEMU_CASES = ["3x3 c64", "tiny 5x5 c5 stride 2 both pads", "tiny 7x5 c9 stride 2 odd", "3x3 c7 tail 3 stride 2",
+QEMU_CASES = ["3x3 c64", "tiny 5x5 c5 stride 2 both pads", "tiny 7x5 c9 stride 2 odd",
+              "cols loop stride 2 both pads c3", "cols loop stride 1 odd c2", "cols big bias map c4",
+              "cols big bias loop relu c5", "3x3 c7 tail 3 stride 2",
               "3x3 c8 zero point after shift",
               "walk columns stride 2 odd c5", "walk relu6 stride 2 valid wide", "walk general requantization",
               "walk columns c16 like kws", "walk 3 rows same c1", "two-pass rows c3 same",
@@ -170,9 +202,9 @@ QEMU_CASES = ["3x3 c64", "tiny 5x5 c5 stride 2 both pads", "tiny 7x5 c9 stride 2
               "rows right shift 1 doubled", "two-pass columns c1 tall", "two-pass rows 24 c5",
               "two-pass mixed requantization",
               "mult 8 4x4 c1 stride 2", "mult 4 5x6 c1 relu6",
-              "5x5 c12 general", "mult 8 10x8 stride 2", "mult 2 tail", "mult 2 3x3 c8 relu6",
-              "mult 2 3x3 c5 relu tail 2 odd width stride 2", "mult 2 5x5 c4 relu6 valid",
-              "mult 4 3x3 c2 relu6 stride 2",
+              "5x5 c12 general", "mult 8 10x8 stride 2", "mult 2 tail", "mult 2 5x5 c4",
+              "cols mult 2 loop stride 2 c1", "cols mult 2 rows c3 relu", "mult 2 3x3 c8 relu6",
+              "mult 2 3x3 c4 dilation 2 relu6", "mult 2 5x5 c4 relu6 valid", "mult 4 3x3 c2 relu6 stride 2",
               "mult 8 3x3 c3", "add broadcast rows table", "add same shape table", "sub same shape table",
               "sub broadcast"]
 
@@ -255,13 +287,21 @@ def test_depthwise_matches_tflm(target, tmp_path):
         assert kernels["tiny 1x1 c3"] == ["lm_dwconv_3x3_dsp_s8"]
         assert kernels["walk columns c16 like kws"] == ["lm_dw3x3_c16_w5_v_q1_l17"]
         assert kernels["walk rows c4 wide"] == ["lm_dwt3x3_c4_w11_o11_s1_p1_q3"]     # rows: lm_dwconv_3x3_tiny.h
-        assert kernels["walk relu6 stride 2 valid wide"] == ["lm_dwt3x3_c6_w20_o9_s2_p0_q2"]
+        assert kernels["walk relu6 stride 2 valid wide"] == ["lm_dwt3x3_c6_w20_o9_s2_p0_q4"]
         assert kernels["walk columns relu c8"] == ["lm_dwp3x3_c8_w4_s1_v_q2"]
         assert kernels["walk general requantization"] == ["lm_dwt3x3_c4_w9_o9_s1_p1_q3"]
         assert kernels["walk columns general requantization"] == ["lm_dwp3x3_c4_w4_s1_v_q0"]
         assert kernels["two-pass rows c3 same"] == ["lm_dw3x3_c3_w34_h_q1_l34"]
         assert kernels["two-pass columns c5 valid odd"] == ["lm_dw3x3_c5_w6_v_q1_l17"]
         assert kernels["two-pass relu6 c2"] == ["lm_dw3x3_c2_w32_h_q2_l32"]
+        assert kernels["cols loop stride 2 both pads c3"] == ["lm_dwt3x3_c3_w29_o15_s2_p1_q3"]
+        assert kernels["cols loop stride 2 right pad c6 relu6"] == ["lm_dwt3x3_c6_w30_o15_s2_p0_q4"]
+        assert kernels["cols loop stride 2 valid c5"] == ["lm_dwt3x3_c5_w31_o15_s2_p0_q3"]
+        assert kernels["cols loop stride 1 valid c1"] == ["lm_dwt3x3_c1_w16_o14_s1_p0_q3"]
+        assert kernels["cols loop stride 1 odd c2"] == ["lm_dwt3x3_c2_w23_o23_s1_p1_q3"]
+        assert kernels["cols big bias map c4"] == ["lm_dwt3x3_c4_w5_o5_s1_p1_q1_h6_o6_s1_p1"]
+        assert kernels["cols big bias loop relu c5"] == ["lm_dwt3x3_c5_w28_o14_s2_p0_q2"]
+        assert kernels["cols loop stride 2 general requantization"] == ["lm_dwt3x3_c4_w27_o14_s2_p1_q0"]
         assert kernels["rows right shift 1 doubled"] == ["lm_dwt3x3_c4_w17_o17_s1_p1_q3"]
         assert kernels["rows general requantization"] == ["lm_dwt3x3_c4_w17_o17_s1_p1_q0"]
         assert kernels["rows mixed requantization"] == ["lm_dwt3x3_c8_w18_o18_s1_p1_q0"]
@@ -280,9 +320,14 @@ def test_depthwise_matches_tflm(target, tmp_path):
         assert kernels["mult 8 5x5 c2"] == ["lm_dwconv_mult_dsp_s8"]
         assert kernels["mult 2 4x5 c1 odd width"] == ["lm_conv_rows_g8_r2_ssat"]
         assert kernels["mult 6 9x2 c1 general requantization"] == ["lm_dwconv_c1_mult_dsp_s8"]
-        assert kernels["mult 2 tail"] == ["lm_dwconv_3x3_mult2_dsp_s8"]
-        assert kernels["mult 2 3x3 c8 relu6"] == ["lm_dwconv_3x3_mult2_dsp_s8"]
-        assert kernels["mult 2 3x3 c5 relu tail 2 odd width stride 2"] == ["lm_dwconv_3x3_mult2_dsp_s8"]
+        assert kernels["mult 2 tail"] == ["lm_dwt3x3_c3_m2_w5_o5_s1_p1_q3_h5_o5_s1_p1"]      # 3x3: cols
+        assert kernels["mult 2 c8 3x3 stride 2"] == ["lm_dwt3x3_c8_m2_w8_o4_s2_p0_q3_h9_o5_s2_p1"]
+        assert kernels["cols mult 2 loop stride 2 c1"] == ["lm_dwt3x3_c1_m2_w29_o15_s2_p1_q3"]
+        assert kernels["cols mult 2 rows c3 relu"] == ["lm_dwt3x3_c3_m2_w10_o10_s1_p1_q4"]
+        assert kernels["mult 2 5x5 c4"] == ["lm_dwconv_mult2_dsp_s8"]
+        assert kernels["mult 2 3x3 c8 relu6"] == ["lm_dwt3x3_c8_m2_w12_o12_s1_p1_q4"]
+        assert kernels["mult 2 3x3 c5 relu tail 2 odd width stride 2"] == ["lm_dwt3x3_c5_m2_w9_o5_s2_p1_q4_h7_o4_s2_p1"]
+        assert kernels["mult 2 3x3 c4 dilation 2 relu6"] == ["lm_dwconv_3x3_mult2_dsp_s8"]    # dilation: no cols
         assert kernels["mult 2 5x5 c4 relu6 valid"] == ["lm_dwconv_mult2_dsp_s8"]
         assert kernels["mult 4 3x3 c2 relu6 stride 2"] == ["lm_dwconv_3x3_mult_dsp_s8"]
         assert kernels["mult 8 3x3 c3"] == ["lm_dwconv_3x3_mult_dsp_s8"]
