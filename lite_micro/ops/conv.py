@@ -305,7 +305,8 @@ def _depthwise_3x3_tiny(layer: Layer, p: dict, consts: dict) -> Layer:
     macro = "LM_DWC3X3_KERNEL" if cols else "LM_DWT3X3_KERNEL"
     if max(p["out_h"], p["out_w"]) < WALK_MIN_LINE:
         rows = (p["in_h"], p["out_h"], p["stride_h"], p["pad_top"])
-        key, name, macro = (*key, *rows), name + "_h{}_o{}_s{}_p{}".format(*rows), macro.replace("_KERNEL", "_MAP_KERNEL")
+        key, name = (*key, *rows), name + "_h{}_o{}_s{}_p{}".format(*rows)
+        macro = macro.replace("_KERNEL", "_MAP_KERNEL")
         what += ", input height {}, output height {}, stride {} down the columns, top padding {}".format(*rows)
     header = "lm_dwconv_3x3_cols.h" if cols else "lm_dwconv_3x3_tiny.h"
     weights = (column_pair_weights if cols else pair_walk_weights)(consts["weights"].values)
