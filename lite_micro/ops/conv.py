@@ -13,6 +13,7 @@ from .base import (ConstArg, ConstArray, Layer, ParamsArg, ScratchArg, TensorArg
                    require_int8)
 from . import conv_rows
 from .common import fold_bias, spatial
+from .dwc_asm import lines_routine
 from .requant import HI_LIMIT, rq_table
 
 
@@ -190,7 +191,7 @@ def depthwise_for_target(layer: Layer, features, walk: bool = True) -> Layer:
     consts = {c.name: c for c in layer.consts}
     w = consts["weights"].values
     view = _walk_view(p) if walk else None
-    if walk and tiny_fits(p) and _tiny_first(view, consts) and _sums_fit(consts):
+    if walk and tiny_fits(p) and (_cols_fits(p) or _tiny_first(view, consts)) and _sums_fit(consts):
         return _depthwise_3x3_tiny(layer, p, consts)
     walked = _depthwise_3x3_columns(layer, *view, consts) if view else None
     if walked is not None:
@@ -268,9 +269,9 @@ def tiny_fits(p: dict) -> bool:
 
 
 def _tiny_first(view, consts: dict) -> bool:
-    """Whether lm_dwconv_3x3_tiny.h beats the walk (view: _walk_view's answer): where no walk
-    applies, and in place of the walks along the rows but for the two-pass walk's lines of
-    TINY_MAX_LINE or more. Measured on cortex-m4 (VWW): 6x6 and 3x3 maps 3.6-3.9 cycles/MAC
+    """For lines longer than COLS_MAX_LINE: whether lm_dwconv_3x3_tiny.h beats the walk (view:
+    _walk_view's answer): where no walk applies, and in place of the walks along the rows but for
+    the two-pass walk's lines of TINY_MAX_LINE or more. Measured on cortex-m4 (VWW): 6x6 and 3x3 maps 3.6-3.9 cycles/MAC
     against 5.7-6.0 (lm_dwconv_3x3_dsp_s8), stride 2 4.0-4.1 against 4.3-4.6 and 12-pixel lines
     3.4 against 4.6 (one-pass walk), 12-pixel lines 3.43 against 3.40 (two-pass walk: the same,
     and one more instance of code); 24-pixel lines run faster in two passes (2.84 against 3.38),
@@ -310,9 +311,14 @@ def _depthwise_3x3_tiny(layer: Layer, p: dict, consts: dict) -> Layer:
         what += ", input height {}, output height {}, stride {} down the columns, top padding {}".format(*rows)
     header = "lm_dwconv_3x3_cols.h" if cols else "lm_dwconv_3x3_tiny.h"
     weights = (column_pair_weights if cols else pair_walk_weights)(consts["weights"].values)
+    routine = None
     if cols:        # the multiplier; the loop flag, a function of the output width, not in the name
-        key = (key[0], dm, *key[1:5], int(p["out_w"] > COLS_UNROLL_LINE), *key[5:])
-    files = _instance_files(name, key, header, macro, what)
+        loop = p["out_w"] > COLS_UNROLL_LINE
+        key = (key[0], dm, *key[1:5], int(loop), *key[5:])
+        routine = lines_routine(f"{name}_lines", p["in_c"], p["in_w"], p["out_w"], p["pad_left"], loop) \
+            if _lines_routine_fits(p, mode) else None
+        key = (*key, f"{name.upper()}_LINES")
+    files = _instance_files(name, key, header, macro, what, routine)
     return _dsp_layer(layer, name, weights,
                       f"weights {list(consts['weights'].values.shape)} in the order of {header}", records, mode, 0,
                       "depthwise 3x3 per channel along the rows, weights in registers, row geometry built in: "
@@ -321,6 +327,16 @@ def _depthwise_3x3_tiny(layer: Layer, p: dict, consts: dict) -> Layer:
                       runtime=(*DWCONV_RUNTIME, "lm_dwconv_3x3_pair.h", "lm_dwconv_3x3_tiny.h",
                                *(("lm_dwconv_3x3_cols.h",) if cols else ()), *files),
                       sources={**layer.sources, **files})
+
+
+def _lines_routine_fits(p: dict, mode: int) -> bool:
+    """Whether a column walk instance gets the assembly routine of dwc_asm.py: stride 1 along the
+    rows, multiplier 1, mode 3 (SSAT), maps of 16 pixels or more. Measured on cortex-m4: KWS's
+    25x5 lines 2.85 -> 2.52 cycles/MAC, VWW's 48-, 24-, 12- and 6-pixel lines 2.27 -> 2.15,
+    2.34 -> 2.16, 2.25 -> 2.05, 2.42 -> 2.20; its 3x3 map and the lines of stride 2 run faster in
+    C (2.74 against 2.85; the stride-2 loads leave the routine nothing to gain)."""
+    return (p["stride_w"] == 1 and p["depth_mult"] == 1 and mode == 3
+            and p["out_h"] * p["out_w"] >= LINES_MIN_PIXELS)
 
 
 def _cols_fits(p: dict) -> bool:
@@ -339,10 +355,15 @@ def column_pair_weights(w: np.ndarray) -> np.ndarray:
     return np.stack(order, axis=1).reshape(-1).astype(np.int8)
 
 
-# Lines of at most this many pixels run unrolled (lm_dwconv_3x3_cols.h).
+# Lines of at most this many pixels run unrolled (lm_dwconv_3x3_cols.h), ahead of the walks
+# (depthwise_for_target): measured on cortex-m4, KWS's 25x5 map 3.00 cycles/MAC in the two-pass
+# walk down its columns against 2.85 along its rows (2.52 with dwc_asm.py's routine), VWW's
+# 48- and 24-pixel lines 2.56 and 2.81 in the two-pass walk against 2.27 and 2.34 (2.15, 2.16).
 COLS_MAX_LINE = 64
 # ... longer ones than this with a loop over their inner columns (three pixels per pass).
 COLS_UNROLL_LINE = 12
+# Maps of fewer pixels than this keep lm_dwconv_3x3_cols.h's C lines (_lines_routine_fits).
+LINES_MIN_PIXELS = 16
 # Shorter lines than this spend more on the walk's per-line work (edges, padded kernel rows, a
 # channel's setup) than they save: measured on cortex-m4, 6x6 and 3x3 outputs run faster
 # through lm_dwconv_3x3_dsp_s8, 12x12 and 25x5 through the walk.
@@ -430,13 +451,18 @@ def _walk_records(consts: dict, p: dict):
     return records, 1 if (p["act_min"], p["act_max"]) == (-128, 127) else 2
 
 
-def _instance_files(name: str, key: tuple, header: str, macro: str, what: str) -> dict:
+def _instance_files(name: str, key: tuple, header: str, macro: str, what: str, routine: str | None = None) -> dict:
     """The two generated files of one walk instance (shared by equal layers): `macro` of
-    `header` with the numbers of `key`."""
+    `header` with the numbers of `key`; `routine`: the source of the assembly line routine
+    `{name}_lines` (dwc_asm.py) for LM_DWC_ASM builds, the key's last item its macro (0 without)."""
     decl = (f"/* litemicro runtime: {what} ({header}). */\n#ifndef {name.upper()}_H\n"
             f"#define {name.upper()}_H\n\n#include \"lm_dwconv.h\"\n\nvoid {name}(LM_DW_DSP_ARGS);\n\n#endif\n")
-    source = (f"/* litemicro runtime: {what}. */\n#include \"{header}\"\n#include \"{name}.h\"\n\n"
-              f"{macro}({name}, {', '.join(map(str, key))})\n")
+    source = f"/* litemicro runtime: {what}. */\n#include \"{header}\"\n#include \"{name}.h\"\n\n"
+    if header == "lm_dwconv_3x3_cols.h":
+        lines = f"{name.upper()}_LINES"
+        source += (f"#if LM_DWC_ASM\n{routine}#define {lines} {name}_lines\n#else\n#define {lines} 0\n#endif\n\n"
+                   if routine else f"#define {lines} 0\n\n")
+    source += f"{macro}({name}, {', '.join(map(str, key))})\n"
     return {f"{name}.h": decl, f"{name}.c": source}
 
 

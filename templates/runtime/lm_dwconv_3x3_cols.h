@@ -23,11 +23,26 @@
  * SXTB16 of the first word gives (w00, w10) and (w01, w11) (ROR 8), of the second (w02, w12)
  * and (w20, w21). rec and MODE as for lm_dwconv_3x3_tiny.h (3, 4: the weights doubled once per
  * channel, the sums doubled).
+ *
+ * On DSP cores built by GCC with the optimizer (LM_DWC_ASM), an instance of stride 1, multiplier
+ * 1 and mode 3 runs every channel of a call in its own assembly routine, which the compiler
+ * writes from the instance's geometry (lite_micro/ops/dwc_asm.py, LINES): the same columns and
+ * taps, one register per weight pair, sum, pointer and requantization constant, the starting
+ * sums on its stack.
  */
 #ifndef LM_DWCONV_3X3_COLS_H
 #define LM_DWCONV_3X3_COLS_H
 
+#include <stddef.h>
+
 #include "lm_dwconv_3x3_tiny.h"
+
+/* The instances' assembly line routines (lite_micro/ops/dwc_asm.py) need the optimizer. */
+#if LM_USE_DSP && defined(__GNUC__) && defined(__OPTIMIZE__) && !defined(__clang__)
+#define LM_DWC_ASM 1
+#else
+#define LM_DWC_ASM 0
+#endif
 
 /* One channel's weights: the kernel columns' pairs of rows 0 and 1, row 2 as (w20, w21), w22 in
  * the top half of its word (the bottom half: see lm_dwc_channel). */
@@ -174,6 +189,50 @@ LM_INLINE lm_dwc_init lm_dwc_start(int32_t init, const lm_dwc_w *w, int32_t zp, 
     return r;
 }
 
+/* What an instance's assembly routine (dwc_asm.py) reads, per call: the input at channel 0's
+ * first line (kernel row 0, or row 1 for a top line) and the output; the weights and records
+ * as lm_dwc3x3 reads them (mode 3) and their count of channels; per channel, its inner lines end
+ * end_off bytes past its first line's input; a top line (kernel row 0 in the padding) when
+ * `top`, then the input moves by top_adv; a bottom line (kernel row 2 in the padding) when
+ * `bottom`; lines line_in and line_out bytes apart; the input zero point. The order is fixed:
+ * the assembly reads the words in it. */
+typedef struct {
+    const int8_t *in;
+    int8_t *out;
+    const int8_t *wp;
+    const int32_t *rec;
+    int32_t channels, end_off, line_in, line_out, top, bottom, top_adv, zp;
+} lm_dwc_call;
+
+typedef void (*lm_dwc_lines_fn)(const lm_dwc_call *call);
+
+#if LM_DWC_ASM
+typedef char lm_dwc_call_layout[(offsetof(lm_dwc_call, zp) == 44) ? 1 : -1];
+#endif
+
+/* One batch of a layer through the instance's routine (depth multiplier 1, mode 3). */
+LM_INLINE void lm_dwc_call_lines(lm_dwc_lines_fn lines, const lm_dwconv_params *p, const int8_t *in,
+                                 const int8_t *wp, const int32_t *rec, int8_t *out, const int32_t in_h,
+                                 const int32_t out_h, const int32_t sh, const int32_t pad_top, const lm_dwc_geo *g)
+{
+    const int32_t row = g->IW * g->C, line_in = sh * row;
+    const int32_t y_hi = (out_h - 1) * sh - pad_top + 2 >= in_h ? out_h - 1 : out_h;
+    lm_dwc_call call;
+    call.in = in;
+    call.out = out;
+    call.wp = wp;
+    call.rec = rec;
+    call.channels = g->C;
+    call.end_off = (pad_top ? line_in - row : 0) + (y_hi - (pad_top ? 1 : 0)) * line_in;
+    call.line_in = line_in;
+    call.line_out = g->OW * g->CO;
+    call.top = pad_top != 0;
+    call.bottom = y_hi < out_h;
+    call.top_adv = line_in - row;
+    call.zp = p->in_zp;
+    lines(&call);
+}
+
 /* One channel: weights from wc (doubled for modes 3, 4), the lines as lm_dwt_channel walks them. */
 LM_INLINE void lm_dwc_channel(const lm_dwconv_params *p, const int8_t *in, const int8_t *wc, const int32_t *rc,
                               int8_t *out, const int32_t in_h, const int32_t out_h, const int32_t sh,
@@ -222,13 +281,17 @@ LM_INLINE void lm_dwc_channel(const lm_dwconv_params *p, const int8_t *in, const
 LM_INLINE void lm_dwc3x3(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp, const int32_t *rec,
                         int8_t *out, const int32_t C, const int32_t DM, const int32_t IW, const int32_t OW,
                         const int32_t S, const int32_t PL, const int32_t LOOP, const int mode, const int32_t IH,
-                        const int32_t OH, const int32_t SH, const int32_t PT)
+                        const int32_t OH, const int32_t SH, const int32_t PT, lm_dwc_lines_fn LINES)
 {
     const int32_t in_h = IH ? IH : p->in_h, out_h = IH ? OH : p->out_h;
     const int32_t sh = IH ? SH : p->stride_h, pad_top = IH ? PT : p->pad_top;
     const lm_dwc_geo g = {C, C * DM, IW, OW, S, PL, LOOP, mode};
     int32_t b, k;
     for (b = 0; b < p->batches; ++b, in += in_h * IW * C, out += out_h * OW * C * DM) {
+        if (LINES) {
+            lm_dwc_call_lines(LINES, p, in, wp, rec, out, in_h, out_h, sh, pad_top, &g);
+            continue;
+        }
         for (k = 0; k < C * DM; ++k) {
             lm_dwc_channel(p, in + k / DM, wp + 12 * k, rec + 4 * k, out + k, in_h, out_h, sh, pad_top, &g);
         }
@@ -236,18 +299,19 @@ LM_INLINE void lm_dwc3x3(const lm_dwconv_params *p, const int8_t *in, const int8
 }
 
 /* An exported instance with the LM_DW_DSP_ARGS signature, as LM_DWT3X3_MAP_KERNEL (DM: the
- * depth multiplier; LOOP: the inner columns of a line in a loop). */
-#define LM_DWC3X3_MAP_KERNEL(name, C, DM, IW, OW, S, PL, LOOP, MODE, IH, OH, SH, PT)                  \
+ * depth multiplier; LOOP: the inner columns of a line in a loop; LINES: the instance's assembly
+ * routine for the inner lines, or 0). */
+#define LM_DWC3X3_MAP_KERNEL(name, C, DM, IW, OW, S, PL, LOOP, MODE, IH, OH, SH, PT, LINES)           \
     void name(const lm_dwconv_params *p, const int8_t *in, const int8_t *wp, const int32_t *rec,    \
               int32_t mode, int8_t *scratch, int8_t *out)                                       \
     {                                                                                           \
         (void)mode;                                                                             \
         (void)scratch;                                                                          \
         lm_dwc3x3(p, in, wp, rec, out, (C), (DM), (IW), (OW), (S), (PL), (LOOP), (MODE), (IH), (OH), (SH), \
-                  (PT));                                                                        \
+                  (PT), (LINES));                                                               \
     }
 
-#define LM_DWC3X3_KERNEL(name, C, DM, IW, OW, S, PL, LOOP, MODE)                                        \
-    LM_DWC3X3_MAP_KERNEL(name, C, DM, IW, OW, S, PL, LOOP, MODE, 0, 0, 0, 0)
+#define LM_DWC3X3_KERNEL(name, C, DM, IW, OW, S, PL, LOOP, MODE, LINES)                                 \
+    LM_DWC3X3_MAP_KERNEL(name, C, DM, IW, OW, S, PL, LOOP, MODE, 0, 0, 0, 0, LINES)
 
 #endif /* LM_DWCONV_3X3_COLS_H */

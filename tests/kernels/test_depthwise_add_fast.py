@@ -113,19 +113,20 @@ DEPTHWISE = {
     "3x3 c4 large scale": depthwise(5, 5, 4, seed=21, per_channel=False, out_q=(1.6e-3, 3)),
     "3x3 c6 relu6 tail 2 odd width": depthwise(6, 7, 6, seed=22, act="RELU6"),
     "3x3 c11 stride 2 dilation 2 valid": depthwise(11, 9, 11, stride=2, dil=2, padding="VALID", seed=23),
-    # the 3x3 walk (lm_dwconv_3x3.h): along rows or down columns, every edge and mode
-    "walk rows c4 wide": depthwise(5, 11, 4, seed=24),
-    "walk columns c3 tall odd": depthwise(11, 5, 3, seed=25),
-    "walk rows stride 2 right pad c2": depthwise(7, 18, 2, stride=2, seed=26),
-    "walk columns stride 2 odd c5": depthwise(17, 7, 5, stride=2, seed=27),
-    "walk rows stride 2 both pads c3": depthwise(6, 17, 3, stride=2, seed=28),
-    "walk 3 rows valid c1": depthwise(3, 10, 1, padding="VALID", seed=29),
-    "walk 3 rows same c1": depthwise(3, 9, 1, seed=30),
-    "walk relu6 stride 2 valid wide": depthwise(5, 20, 6, stride=2, padding="VALID", act="RELU6", seed=31),
-    "walk columns c16 like kws": depthwise(17, 5, 16, seed=41),
-    "walk columns relu c8": depthwise(13, 4, 8, act="RELU", seed=32),
-    "walk general requantization": depthwise(6, 9, 4, seed=33, per_channel=False, out_q=(1.6e-3, 3)),
-    "walk columns general requantization": depthwise(11, 4, 4, seed=57, per_channel=False, out_q=(1.6e-3, 3)),
+    # lines of up to 64 pixels (lm_dwconv_3x3_cols.h; at stride 1 in mode 3 on DSP cores its
+    # assembly routine, lite_micro/ops/dwc_asm.py), maps wide and tall: every edge and mode
+    "cols short rows c4 wide": depthwise(5, 11, 4, seed=24),
+    "cols short columns c3 tall odd": depthwise(11, 5, 3, seed=25),
+    "cols short rows stride 2 right pad c2": depthwise(7, 18, 2, stride=2, seed=26),
+    "cols short columns stride 2 odd c5": depthwise(17, 7, 5, stride=2, seed=27),
+    "cols short rows stride 2 both pads c3": depthwise(6, 17, 3, stride=2, seed=28),
+    "cols short 3 rows valid c1": depthwise(3, 10, 1, padding="VALID", seed=29),
+    "cols short 3 rows same c1": depthwise(3, 9, 1, seed=30),
+    "cols short relu6 stride 2 valid wide": depthwise(5, 20, 6, stride=2, padding="VALID", act="RELU6", seed=31),
+    "cols short columns c16 like kws": depthwise(17, 5, 16, seed=41),
+    "cols short columns relu c8": depthwise(13, 4, 8, act="RELU", seed=32),
+    "cols short general requantization": depthwise(6, 9, 4, seed=33, per_channel=False, out_q=(1.6e-3, 3)),
+    "cols short columns general requantization": depthwise(11, 4, 4, seed=57, per_channel=False, out_q=(1.6e-3, 3)),
     "3x3 too narrow for the walk": depthwise(6, 2, 4, seed=34),
     # small maps (lm_dwconv_3x3_tiny.h, geometry built in): every padding, strides 1 and 2,
     # odd sizes, 1 to 9 channels; inputs below 3x3 keep lm_dwconv_3x3_dsp_s8
@@ -155,22 +156,31 @@ DEPTHWISE = {
     "cols big bias loop relu c5": big_bias(depthwise(4, 28, 5, stride=2, seed=70, per_channel=False), "RELU"),
     "cols loop stride 2 general requantization": depthwise(6, 27, 4, stride=2, seed=68, per_channel=False,
                                                           out_q=(3e-4, 3)),
-    # the two-pass walk (lm_dwconv_3x3.h: stride 1, lines of 16 pixels or more down the columns,
-    # 32 or more along the rows; shorter rows: lm_dwconv_3x3_tiny.h, the "rows" cases): rows and
-    # columns, a padded first column or none, an odd count of full windows, one or two padded
-    # last columns, padded kernel rows, 1 to 5 channels, every requantization mode
-    "two-pass rows c3 same": depthwise(4, 34, 3, seed=42),
-    "two-pass columns c5 valid odd": depthwise(19, 6, 5, padding="VALID", seed=43),
-    "two-pass relu6 c2": depthwise(4, 32, 2, act="RELU6", seed=44),
+    # longer lines in lm_dwconv_3x3_cols.h (a loop over their inner columns): a padded first
+    # column or none, an odd count of full windows, padded kernel rows, 1 to 8 channels, every
+    # requantization mode
+    "cols long rows c3 same": depthwise(4, 34, 3, seed=42),
+    "cols long columns c5 valid odd": depthwise(19, 6, 5, padding="VALID", seed=43),
+    "cols long relu6 c2": depthwise(4, 32, 2, act="RELU6", seed=44),
     "rows right shift 1 doubled": depthwise(4, 17, 4, seed=45, per_channel=False, out_q=(1.6e-3, 3)),
     "rows general requantization": depthwise(4, 17, 4, seed=45, per_channel=False, out_q=(3e-4, 3)),
     "rows mixed requantization": depthwise(5, 18, 8, seed=47, out_q=(0.0008, 2)),
-    "two-pass general requantization": depthwise(3, 33, 4, seed=45, per_channel=False, out_q=(3e-4, 3)),
-    "two-pass columns c1 tall": depthwise(16, 3, 1, seed=46),
-    # rows of 24 pixels (TINY_MAX_LINE): the two-pass walk, an odd channel count
-    "two-pass rows 24 c5": depthwise(5, 24, 5, seed=62),
+    "cols long general requantization": depthwise(3, 33, 4, seed=45, per_channel=False, out_q=(3e-4, 3)),
+    "cols long columns c1 tall": depthwise(16, 3, 1, seed=46),
+    # rows of 24 pixels (VWW's), an odd channel count
+    "cols long rows 24 c5": depthwise(5, 24, 5, seed=62),
     # per channel: right shifts 2 and 1 (SMMLAR form) next to left shifts (general form)
-    "two-pass mixed requantization": depthwise(3, 32, 8, seed=47, out_q=(0.0008, 2)),
+    "cols long mixed requantization": depthwise(3, 32, 8, seed=47, out_q=(0.0008, 2)),
+    # lines of more than 64 pixels: the two-pass walk (lm_dwconv_3x3.h: stride 1) along the rows
+    # and down the columns, every requantization mode; the one-pass walk (lm_dwconv_3x3_pair.h)
+    # down the columns at stride 2
+    "wide two-pass rows c2": depthwise(4, 70, 2, seed=80),
+    "wide two-pass columns c1": depthwise(72, 66, 1, seed=81),
+    "wide two-pass columns relu c2": depthwise(70, 66, 2, act="RELU", seed=83),
+    "wide two-pass general requantization": depthwise(3, 67, 4, seed=84, per_channel=False, out_q=(3e-4, 3)),
+    "wide pair walk columns stride 2 c1": depthwise(141, 133, 1, stride=2, seed=85),
+    "wide pair walk columns stride 2 relu6 valid c2": depthwise(139, 134, 2, stride=2, padding="VALID", seed=86,
+                                                                 act="RELU6"),
     # one input channel, multiplier a multiple of 4 (lm_dwconv_c1_mult_dsp_s8)
     "mult 8 4x4 c1 stride 2": depthwise(11, 9, 1, mult=8, k=(4, 4), stride=2, seed=35),
     "mult 4 5x6 c1 relu6": depthwise(9, 13, 1, mult=4, k=(5, 6), seed=36, act="RELU6"),
@@ -196,11 +206,13 @@ QEMU_CASES = ["3x3 c64", "tiny 5x5 c5 stride 2 both pads", "tiny 7x5 c9 stride 2
               "cols loop stride 2 both pads c3", "cols loop stride 1 odd c2", "cols big bias map c4",
               "cols big bias loop relu c5", "3x3 c7 tail 3 stride 2",
               "3x3 c8 zero point after shift",
-              "walk columns stride 2 odd c5", "walk relu6 stride 2 valid wide", "walk general requantization",
-              "walk columns c16 like kws", "walk 3 rows same c1", "two-pass rows c3 same",
-              "two-pass columns c5 valid odd", "two-pass relu6 c2", "two-pass general requantization",
-              "rows right shift 1 doubled", "two-pass columns c1 tall", "two-pass rows 24 c5",
-              "two-pass mixed requantization",
+              "cols short columns stride 2 odd c5", "cols short relu6 stride 2 valid wide",
+              "cols short general requantization",
+              "cols short columns c16 like kws", "cols short 3 rows same c1", "cols long rows c3 same",
+              "cols long columns c5 valid odd", "cols long relu6 c2", "cols long general requantization",
+              "rows right shift 1 doubled", "cols long columns c1 tall", "cols long rows 24 c5",
+              "cols long mixed requantization", "cols short columns c3 tall odd", "cols loop stride 1 valid c1",
+              "cols short 3 rows valid c1", "wide two-pass columns c1", "wide pair walk columns stride 2 c1",
               "mult 8 4x4 c1 stride 2", "mult 4 5x6 c1 relu6",
               "5x5 c12 general", "mult 8 10x8 stride 2", "mult 2 tail", "mult 2 5x5 c4",
               "cols mult 2 loop stride 2 c1", "cols mult 2 rows c3 relu", "mult 2 3x3 c8 relu6",
@@ -285,15 +297,15 @@ def test_depthwise_matches_tflm(target, tmp_path):
         assert kernels["tiny 6x3 c2 stride 2 valid"] == ["lm_dwt3x3_c2_w3_o1_s2_p0_q3_h6_o2_s2_p0"]
         assert kernels["tiny 2x2 c4 below 3x3"] == ["lm_dwconv_3x3_dsp_s8"]
         assert kernels["tiny 1x1 c3"] == ["lm_dwconv_3x3_dsp_s8"]
-        assert kernels["walk columns c16 like kws"] == ["lm_dw3x3_c16_w5_v_q1_l17"]
-        assert kernels["walk rows c4 wide"] == ["lm_dwt3x3_c4_w11_o11_s1_p1_q3"]     # rows: lm_dwconv_3x3_tiny.h
-        assert kernels["walk relu6 stride 2 valid wide"] == ["lm_dwt3x3_c6_w20_o9_s2_p0_q4"]
-        assert kernels["walk columns relu c8"] == ["lm_dwp3x3_c8_w4_s1_v_q2"]
-        assert kernels["walk general requantization"] == ["lm_dwt3x3_c4_w9_o9_s1_p1_q3"]
-        assert kernels["walk columns general requantization"] == ["lm_dwp3x3_c4_w4_s1_v_q0"]
-        assert kernels["two-pass rows c3 same"] == ["lm_dw3x3_c3_w34_h_q1_l34"]
-        assert kernels["two-pass columns c5 valid odd"] == ["lm_dw3x3_c5_w6_v_q1_l17"]
-        assert kernels["two-pass relu6 c2"] == ["lm_dw3x3_c2_w32_h_q2_l32"]
+        assert kernels["cols short columns c16 like kws"] == ['lm_dwt3x3_c16_w5_o5_s1_p1_q3']
+        assert kernels["cols short rows c4 wide"] == ["lm_dwt3x3_c4_w11_o11_s1_p1_q3"]     # rows: lm_dwconv_3x3_tiny.h
+        assert kernels["cols short relu6 stride 2 valid wide"] == ["lm_dwt3x3_c6_w20_o9_s2_p0_q4"]
+        assert kernels["cols short columns relu c8"] == ['lm_dwt3x3_c8_w4_o4_s1_p1_q4']
+        assert kernels["cols short general requantization"] == ["lm_dwt3x3_c4_w9_o9_s1_p1_q3"]
+        assert kernels["cols short columns general requantization"] == ['lm_dwt3x3_c4_w4_o4_s1_p1_q3']
+        assert kernels["cols long rows c3 same"] == ['lm_dwt3x3_c3_w34_o34_s1_p1_q3']
+        assert kernels["cols long columns c5 valid odd"] == ['lm_dwt3x3_c5_w6_o4_s1_p0_q3']
+        assert kernels["cols long relu6 c2"] == ['lm_dwt3x3_c2_w32_o32_s1_p1_q4']
         assert kernels["cols loop stride 2 both pads c3"] == ["lm_dwt3x3_c3_w29_o15_s2_p1_q3"]
         assert kernels["cols loop stride 2 right pad c6 relu6"] == ["lm_dwt3x3_c6_w30_o15_s2_p0_q4"]
         assert kernels["cols loop stride 2 valid c5"] == ["lm_dwt3x3_c5_w31_o15_s2_p0_q3"]
@@ -305,10 +317,16 @@ def test_depthwise_matches_tflm(target, tmp_path):
         assert kernels["rows right shift 1 doubled"] == ["lm_dwt3x3_c4_w17_o17_s1_p1_q3"]
         assert kernels["rows general requantization"] == ["lm_dwt3x3_c4_w17_o17_s1_p1_q0"]
         assert kernels["rows mixed requantization"] == ["lm_dwt3x3_c8_w18_o18_s1_p1_q0"]
-        assert kernels["two-pass general requantization"] == ["lm_dw3x3_c4_w33_h_q0_l33"]
-        assert kernels["two-pass columns c1 tall"] == ["lm_dw3x3_c1_w3_v_q1_l16"]
-        assert kernels["two-pass rows 24 c5"] == ["lm_dw3x3_c5_w24_h_q1_l24"]
-        assert kernels["two-pass mixed requantization"] == ["lm_dw3x3_c8_w32_h_q0_l32"]
+        assert kernels["cols long general requantization"] == ['lm_dwt3x3_c4_w33_o33_s1_p1_q0']
+        assert kernels["cols long columns c1 tall"] == ['lm_dwt3x3_c1_w3_o3_s1_p1_q3']
+        assert kernels["cols long rows 24 c5"] == ['lm_dwt3x3_c5_w24_o24_s1_p1_q3']
+        assert kernels["cols long mixed requantization"] == ['lm_dwt3x3_c8_w32_o32_s1_p1_q0']
+        assert kernels["wide two-pass rows c2"] == ["lm_dw3x3_c2_w70_h_q1_l70"]
+        assert kernels["wide two-pass columns c1"] == ["lm_dw3x3_c1_w66_v_q1_l72"]
+        assert kernels["wide two-pass columns relu c2"] == ["lm_dw3x3_c2_w66_v_q2_l70"]
+        assert kernels["wide two-pass general requantization"] == ["lm_dw3x3_c4_w67_h_q0_l67"]
+        assert kernels["wide pair walk columns stride 2 c1"] == ["lm_dwp3x3_c1_w133_s2_v_q1"]
+        assert kernels["wide pair walk columns stride 2 relu6 valid c2"] == ["lm_dwp3x3_c2_w134_s2_v_q2"]
         assert kernels["3x3 too narrow for the walk"] == ["lm_dwconv_3x3_dsp_s8"]
         assert kernels["3x3 c5 tail 1 dilation 2"] == ["lm_dwconv_3x3_dsp_s8"]
         assert kernels["5x5 c12 general"] == ["lm_dwconv_dsp_s8"]
