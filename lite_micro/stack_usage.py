@@ -46,11 +46,40 @@ def invoke_stack(gen, target) -> StackUsage:
         if proc.returncode != 0:
             raise LiteMicroError(f"compiling for the stack measure failed: {proc.stderr.strip()[:200]}")
         graphs = [p.read_text() for p in sorted(Path(tmp).glob("*.ci"))]
-    return deepest(graphs, f"{gen.prefix}_invoke")
+        naked = _naked_frames(Path(tmp), graphs)
+    return deepest(graphs, f"{gen.prefix}_invoke", naked)
 
 
-def deepest(graphs: list[str], root: str) -> StackUsage:
-    """Deepest stack from `root` over GCC call-graph files (one text per translation unit)."""
+_ZERO = re.compile(r'node: \{ title: "(?:([^"]+)\.c:)?([^"]+)" label: "[^"]*\\n0 bytes \(static\)"')
+_PUSH = re.compile(r"\t(?:push(?:\.w)?|stmdb(?:\.w)?\s+sp!,)\s*\{([^}]*)\}")
+_SUB = re.compile(r"\tsub(?:\.w)?\s+sp,\s*(?:sp,\s*)?#(\d+)")
+
+
+def _naked_frames(tmp: Path, graphs: list[str]) -> dict[str, int]:
+    """Frames of the functions GCC reports at 0 bytes (naked routines: assembly that sets up its
+    own frame, the kernels' line routines), from their code: the registers of the PUSH they
+    start with and the SUB from sp after it."""
+    wanted = {(unit, name) for text in graphs for unit, name in _ZERO.findall(text)}
+    objdump = COMPILER.replace("gcc", "objdump")
+    frames: dict[str, int] = {}
+    for unit in sorted({u for u, _ in wanted if u}):
+        obj = tmp / f"{unit}.o"
+        if not obj.exists() or shutil.which(objdump) is None:
+            continue
+        code = subprocess.run([objdump, "-d", str(obj)], capture_output=True, text=True).stdout
+        for name in [n for u, n in wanted if u == unit]:
+            body = code.split(f"<{name}>:", 1)[1].split("\n\n", 1)[0] if f"<{name}>:" in code else ""
+            head = "\n".join(body.strip().splitlines()[:2])
+            push, sub = _PUSH.search(head), _SUB.search(head)
+            size = (4 * len(push.group(1).split(",")) if push else 0) + (int(sub.group(1)) if sub else 0)
+            if size:
+                frames[f"{unit}.c:{name}"] = size
+    return frames
+
+
+def deepest(graphs: list[str], root: str, naked: dict[str, int] | None = None) -> StackUsage:
+    """Deepest stack from `root` over GCC call-graph files (one text per translation unit);
+    naked: frames of the functions the files give 0 bytes (_naked_frames)."""
     frames: dict[str, tuple[int, bool]] = {}
     calls: dict[str, list[str]] = {}
     for text in graphs:
@@ -58,7 +87,7 @@ def deepest(graphs: list[str], root: str) -> StackUsage:
         local_targets: list[str] = []
         for name, size, kind in _NODE.findall(text):
             if size:
-                frames[name] = (int(size), kind == "static")
+                frames[name] = (max(int(size), (naked or {}).get(name, 0)), kind == "static")
         edges = _EDGE.findall(text)
         called = {dst for _, dst in edges}
         local_targets = [n for n in frames if n.startswith(unit + ":") and n not in called]

@@ -41,7 +41,7 @@ def test_dsp_layouts_bit_exact_through_portable_path(name, host_workdir):
     from lite_micro.toolchain.host import build_host
 
     gen = compile_model(model_path(name), Options(target="cortex-m4", prefix=f"{name}_m4"))
-    assert any((layer.kernel or "").startswith("lm_dw3x3_") for layer in gen.layers)     # lm_dwconv_3x3.h
+    assert any((layer.kernel or "").startswith("lm_dwt3x3_") for layer in gen.layers)    # lm_dwconv_3x3_cols.h
     module = build_host([gen], host_workdir)
     ref = Reference(model_path(name).read_bytes())
     for s in input_sets(gen.inputs, 6, 3):

@@ -87,10 +87,22 @@ def test_replay_catches_a_wrong_direction():
         simulate(gen.graph, plan)
 
 
+def test_fast_mode_leaves_short_lines_whole():
+    """The column walk over lines of five pixels repeats each channel's set-up per call: only
+    ram_mode small runs the layer in place, on the same kernel."""
+    short = MODELS["dw3_tall"]
+    fast = compile_model(short, Options(target="cortex-m4", prefix="t"))
+    small = compile_model(short, Options(target="cortex-m4", prefix="t", ram_mode="small"))
+    assert row_view(fast.layers[0]).line == 5 and fast.layers[0].kernel.startswith("lm_dwt3x3_")
+    assert 0 not in fast.plan.rows and 0 in small.plan.rows
+    assert small.layers[0].kernel == fast.layers[0].kernel
+    assert small.arena_bytes < fast.arena_bytes
+
+
 def test_fast_mode_leaves_the_column_walk_whole():
     """The walk down the columns would walk shorter lines: only ram_mode small runs the layer
     in place, on the kernel chosen without the walk."""
-    walk = MODELS["dw3_tall"]
+    walk = MODELS["dw3_walk_tall"]
     fast = compile_model(walk, Options(target="cortex-m4", prefix="t"))
     small = compile_model(walk, Options(target="cortex-m4", prefix="t", ram_mode="small"))
     assert row_view(fast.layers[0]).axis == "w"

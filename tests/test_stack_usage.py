@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from lite_micro.stack_usage import deepest
+import shutil
+import subprocess
+
+import pytest
+
+from lite_micro.stack_usage import _naked_frames, deepest
+from lite_micro.toolchain.firmware import COMPILER
 
 MODEL = '''graph: { title: "m.c"
 node: { title: "m_invoke" label: "m_invoke\\nm.c:10:5\\n16 bytes (static)" }
@@ -41,3 +47,22 @@ edge: { sourcename: "f" targetname: "f" label: "r.c:2:5" }
 }'''
     usage = deepest([text], "f")
     assert usage.bytes == 8 and not usage.bounded
+
+
+def test_naked_routines_count_the_frame_their_code_sets_up(tmp_path):
+    # a kernel calling its assembly line routine (naked: GCC gives it 0 bytes); the routine's
+    # PUSH of nine registers and SUB of 92 bytes come from its object code
+    if shutil.which(COMPILER) is None:
+        pytest.skip(f"{COMPILER} not installed")
+    src = tmp_path / "k.c"
+    src.write_text('__attribute__((naked, noinline)) static void lines(void)\n{\n    __asm__ volatile(\n'
+                   '"push {r4, r5, r6, r7, r8, r9, r10, r11, lr}\\n\\tsub sp, sp, #92\\n\\tadd sp, sp, #92\\n\\t"\n'
+                   '"pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}\\n\\t" ::: "memory");\n}\n'
+                   'void kernel(void)\n{\n    lines();\n}\n')
+    subprocess.run([COMPILER, "-mcpu=cortex-m4", "-mthumb", "-O2", "-c", "-fcallgraph-info=su", "k.c"],
+                   cwd=tmp_path, check=True)
+    graphs = [(tmp_path / "k.ci").read_text()]
+    naked = _naked_frames(tmp_path, graphs)
+    assert naked == {"k.c:lines": 9 * 4 + 92}
+    usage = deepest(graphs, "kernel", naked)
+    assert usage.bytes >= 128 and usage.bounded

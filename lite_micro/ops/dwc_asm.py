@@ -136,7 +136,8 @@ ENTRY = ["push {r4, r5, r6, r7, r8, r9, r10, r11, lr}", f"sub sp, sp, #{FRAME_BY
          f"str r12, [sp, #{FRAME['zp']}]"]
 # per channel: its weights (12 bytes, column_pair_weights) doubled into r7..r11 with the right
 # shift under w22, its record (2 bias, multiplier, 2 hi_add, shift) into r5, r12, lr, r6, the
-# nine starting sums (the padded taps' in_zp terms) into the frame, r0 and r1 at its first line
+# starting sums (the padded taps' in_zp terms; a top or bottom line's only if the call has one)
+# into the frame, r0 and r1 at its first line
 CHANNEL = [f"ldr r0, [sp, #{FRAME['wp']}]", f"ldr r1, [sp, #{FRAME['rec']}]", "ldmia r0!, {r2, r3, r4}",
            "ldrd r5, r12, [r1, #0]", "ldrd lr, r6, [r1, #8]", "adds r1, r1, #16",
            f"str r0, [sp, #{FRAME['wp']}]", f"str r1, [sp, #{FRAME['rec']}]",
@@ -146,11 +147,13 @@ CHANNEL = [f"ldr r0, [sp, #{FRAME['wp']}]", f"ldr r1, [sp, #{FRAME['rec']}]", "l
            f"ldr r0, [sp, #{FRAME['zp']}]", "pkhbt r0, r0, r0, lsl #16",
            "smlad r1, r0, r7, r5", "smlabb r1, r0, r10, r1", "smlad r2, r0, r9, r5", "smlabt r2, r0, r11, r2",
            f"strd r5, r1, [sp, #{SUMS['full']}]", f"str r2, [sp, #{SUMS['full'] + 8}]",
+           f"ldr r4, [sp, #{FRAME['top']}]", "cbz r4, 9f",
            "smlabb r3, r0, r7, r5", "smlabb r3, r0, r8, r3", "smlabb r3, r0, r9, r3",
            "smlabt r1, r0, r7, r3", "smlabb r1, r0, r10, r1", "smlabt r2, r0, r9, r3", "smlabt r2, r0, r11, r2",
-           f"strd r3, r1, [sp, #{SUMS['top']}]", f"str r2, [sp, #{SUMS['top'] + 8}]",
+           f"strd r3, r1, [sp, #{SUMS['top']}]", f"str r2, [sp, #{SUMS['top'] + 8}]", "9:",
+           f"ldr r4, [sp, #{FRAME['bottom']}]", "cbz r4, 9f",
            "smlad r3, r0, r10, r5", "smlabt r3, r0, r11, r3", "smlad r1, r0, r7, r3", "smlad r2, r0, r9, r3",
-           f"strd r3, r1, [sp, #{SUMS['bottom']}]", f"str r2, [sp, #{SUMS['bottom'] + 8}]",
+           f"strd r3, r1, [sp, #{SUMS['bottom']}]", f"str r2, [sp, #{SUMS['bottom'] + 8}]", "9:",
            f"ldrd r0, r1, [sp, #{FRAME['q']}]", "adds r2, r0, #1", "adds r3, r1, #1",
            f"strd r2, r3, [sp, #{FRAME['q']}]", f"ldr r2, [sp, #{FRAME['end_off']}]", "add r2, r0, r2",
            f"str r2, [sp, #{FRAME['end']}]"]

@@ -77,6 +77,7 @@ class RowView:
     in_row: int             # bytes of one input row
     out_row: int            # bytes of one output row
     walk: bool              # the 3x3 walk: its conditions are checked per block
+    line: int = 0           # output pixels per row of a depthwise 3x3 per-channel kernel (walks, column walk)
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,8 @@ def row_view(layer: Layer):
     in_rows, out_rows, k, s, d, pad = (p[f] for f in AXIS[axis])
     if in_rows != inp.shape[1] or out_rows != out.shape[1] or out_rows < 2:
         return None
-    return RowView(axis, in_rows, out_rows, k, s, d, pad, inp.nbytes // in_rows, out.nbytes // out_rows, bool(walk))
+    return RowView(axis, in_rows, out_rows, k, s, d, pad, inp.nbytes // in_rows, out.nbytes // out_rows, bool(walk),
+                   out.shape[2] if walk and axis == "h" else 0)
 
 
 def _pointwise_conv(p: dict) -> bool:
@@ -226,8 +228,15 @@ def cheap(v: RowView) -> bool:
     """Whether blocks cost next to no cycles: each call repeats only the kernel's set-up (on
     cortex-m4, under 0.3% of VWW, person_detect, micro_speech; 0.05% for KWS's 1x1
     convolutions). Blocks of the 3x3 walk down the columns (axis "w") cut every line it walks
-    short, which costs much more (KWS: +57% for each depthwise layer with 5 calls)."""
-    return v.axis != "w"
+    short, which costs much more (KWS: +57% for each depthwise layer with 5 calls); a per-channel
+    depthwise kernel over lines shorter than SHORT_LINE pixels repeats each channel's set-up
+    against little work per row (KWS's 25x5 map in the column walk: 2.19 cycles/MAC whole, 2.49
+    in blocks of 5 rows)."""
+    return v.axis != "w" and not (v.walk and v.line < SHORT_LINE)
+
+
+# Rows of fewer output pixels than this make blocks of a per-channel depthwise kernel costly (cheap).
+SHORT_LINE = 8
 
 
 def alternatives(portable: list[Layer], chosen: list[Layer], features) -> dict[int, Layer]:
@@ -240,7 +249,7 @@ def alternatives(portable: list[Layer], chosen: list[Layer], features) -> dict[i
     for k, (before, after) in enumerate(zip(portable, chosen)):
         v = row_view(after)
         whole = v is None and TINY_MAP.match(after.kernel or "")
-        if (v is None and not whole) or (v is not None and cheap(v)) or before.op is not after.op:
+        if (v is None and not whole) or (v is not None and v.axis != "w") or before.op is not after.op:
             continue
         alt = depthwise_for_target(before, features, walk=False)
         if row_view(alt) is not None:

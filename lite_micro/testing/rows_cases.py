@@ -20,6 +20,7 @@ CASES = [
     ("conv1_s2", "CONV_2D", 8, 8, 4, 8, 1, 1, 2, "VALID"),
     ("conv3_s1_valid", "CONV_2D", 9, 6, 2, 4, 3, 3, 1, "VALID"),
     ("dw3_tall", "DEPTHWISE_CONV_2D", 12, 5, 8, 1, 3, 3, 1, "SAME"),
+    ("dw3_walk_tall", "DEPTHWISE_CONV_2D", 72, 66, 2, 1, 3, 3, 1, "SAME"),
     ("dw3_wide", "DEPTHWISE_CONV_2D", 6, 12, 4, 1, 3, 3, 1, "SAME"),
     ("dw3_s2", "DEPTHWISE_CONV_2D", 9, 10, 4, 1, 3, 3, 2, "VALID"),
     ("dw3_s2_same", "DEPTHWISE_CONV_2D", 10, 12, 4, 1, 3, 3, 2, "SAME"),

@@ -1,0 +1,36 @@
+"""The assembly routine of the depthwise 3x3 column walk (lite_micro/ops/dwc_asm.py): its shape per
+geometry. Its results are checked against the TFLM interpreter in QEMU by
+tests/kernels/test_depthwise_add_fast.py (the "cols" cases) and by the example models."""
+
+from __future__ import annotations
+
+import re
+
+from lite_micro.ops import dwc_asm
+
+
+def _instructions(text: str) -> list[str]:
+    return re.findall(r'"([^"\\]+)\\n\\t"', text)
+
+
+def test_every_pixel_stored_once_per_kind_of_line():
+    # KWS's 25x5 map: five pixels per line, unrolled; a top, an inner and a bottom line
+    ins = _instructions(dwc_asm.lines_routine("f", 64, 5, 5, 1, False))
+    stores = [i for i in ins if i.startswith("strb")]
+    assert len(stores) == 3 * 5
+    assert sorted({i.rsplit("#", 1)[1] for i in stores}) == sorted(f"{64 * k}]" for k in range(5))
+    # nine taps per inner pixel but the padded columns' (folded into the starting sums)
+    inner = ins[ins.index("1:"):ins.index("4:")]
+    assert sum(i.startswith(("smlad", "smlab")) for i in inner) == 2 * (3 * 3 + 2 * 2)
+
+
+def test_long_lines_loop_over_their_inner_columns():
+    ins = _instructions(dwc_asm.lines_routine("f", 8, 48, 48, 1, True))
+    assert "2:" in ins and "bne 2b" in ins                  # the inner lines' loop over blocks of pixels
+    assert len([i for i in ins if i.startswith("strb")]) < 3 * 48
+
+
+def test_offsets_past_the_immediates_keep_the_c_walk():
+    # 512 channels of 5 pixels: row 2 of a column lies 5120 bytes past row 0, beyond LDRSB's 4095
+    assert dwc_asm.lines_routine("f", 512, 5, 5, 1, False) is None
+    assert dwc_asm.lines_routine("f", 128, 6, 6, 1, False) is not None
