@@ -29,7 +29,7 @@ from .concat import place_concats
 from .fuse import MAX_CALLS, Fused, fused_groups, to_bands
 from .inplace import merge_in_place
 from .order import best_order, moves
-from .rows import RowChoice, Rows, options
+from .rows import RowChoice, Rows, options, row_view
 from .simulate import simulate
 
 ALIGN = 4
@@ -225,7 +225,8 @@ def plan_memory(graph: Graph, layers: list[Layer], in_place: bool = True, reorde
     offers every block size, for the smallest peak whatever the cycles. With `arena_budget`,
     the blocks are chosen for the fewest calls whose arena fits it (the smallest arena when
     none does). `alternatives` ({position: layer}, rows.alternatives): in ram_mode small, the
-    layer to run by blocks instead of one whose blocks would cost more."""
+    layer to run by blocks instead of one whose blocks would cost more (next to the layer's own
+    blocks where those run on rows: the smaller region wins)."""
     if ram_mode not in RAM_MODES:
         raise ValueError(f"ram_mode {ram_mode!r}: one of {', '.join(RAM_MODES)}")
     stored = list(range(len(layers)))
@@ -325,9 +326,12 @@ def choose_rows(graph: Graph, layers: list[Layer], order: list[int], techniques:
     alternatives = alternatives or {}
 
     def offer(k: int, layer: Layer) -> list[RowChoice]:
-        if k in alternatives:
-            return [dataclasses.replace(c, layer=alternatives[k]) for c in options(alternatives[k], cheap_only)]
-        return options(layer, cheap_only)
+        if k not in alternatives:
+            return options(layer, cheap_only)
+        alt = [dataclasses.replace(c, layer=alternatives[k]) for c in options(alternatives[k], cheap_only)]
+        view = row_view(layer)
+        own = options(layer, cheap_only) if view is not None and view.axis != "w" else []
+        return sorted(own + alt, key=lambda c: (c.region, c.layer is not None, c.calls))
 
     offered = {k: found for k, found in ((k, offer(k, layer)) for k, layer in enumerate(layers)) if found}
     if not offered:

@@ -240,16 +240,18 @@ SHORT_LINE = 8
 
 
 def alternatives(portable: list[Layer], chosen: list[Layer], features) -> dict[int, Layer]:
-    """{position: layer}: for a depthwise layer on the walk down the columns, the same layer on
-    the kernel chosen without the walk, which blocks of one or two rows do not slow down
+    """{position: layer}: for a depthwise layer whose blocks are not cheap, the same layer on
+    the kernel chosen without the walks, which blocks of one or two rows do not slow down
     further (KWS on cortex-m4: 424 k cycles per layer whole or by blocks, against the walk's
-    338 k whole and 529 k in blocks of 5 rows); likewise for a small map's instance of
-    lm_dwconv_3x3_tiny.h, which cannot run by blocks."""
+    338 k whole and 529 k in blocks of 5 rows): in place of the walk down the columns, offered
+    next to the layer's own blocks for the short lines of the column walk (the smaller region
+    wins, plan.choose_rows); likewise for a small map's instance of lm_dwconv_3x3_tiny.h, which
+    cannot run by blocks."""
     found = {}
     for k, (before, after) in enumerate(zip(portable, chosen)):
         v = row_view(after)
         whole = v is None and TINY_MAP.match(after.kernel or "")
-        if (v is None and not whole) or (v is not None and v.axis != "w") or before.op is not after.op:
+        if (v is None and not whole) or (v is not None and cheap(v)) or before.op is not after.op:
             continue
         alt = depthwise_for_target(before, features, walk=False)
         if row_view(alt) is not None:
