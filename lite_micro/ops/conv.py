@@ -315,7 +315,9 @@ def _depthwise_3x3_tiny(layer: Layer, p: dict, consts: dict) -> Layer:
     if cols:        # the multiplier; the loop flag, a function of the output width, not in the name
         loop = p["out_w"] > COLS_UNROLL_LINE
         key = (key[0], dm, *key[1:5], int(loop), *key[5:])
-        routine = lines_routine(f"{name}_lines", p["in_c"], p["in_w"], p["out_w"], p["pad_left"], loop) \
+        edges = (p["pad_top"] > 0, (p["out_h"] - 1) * p["stride_h"] - p["pad_top"] + 2 >= p["in_h"]) \
+            if macro.endswith("_MAP_KERNEL") else None          # a map's rows are built in
+        routine = lines_routine(f"{name}_lines", p["in_c"], p["in_w"], p["out_w"], p["pad_left"], loop, edges) \
             if _lines_routine_fits(p, mode) else None
         key = (*key, f"{name.upper()}_LINES")
     files = _instance_files(name, key, header, macro, what, routine)

@@ -136,51 +136,69 @@ ENTRY = ["push {r4, r5, r6, r7, r8, r9, r10, r11, lr}", f"sub sp, sp, #{FRAME_BY
          f"str r12, [sp, #{FRAME['zp']}]"]
 # per channel: its weights (12 bytes, column_pair_weights) doubled into r7..r11 with the right
 # shift under w22, its record (2 bias, multiplier, 2 hi_add, shift) into r5, r12, lr, r6, the
-# starting sums (the padded taps' in_zp terms; a top or bottom line's only if the call has one)
-# into the frame, r0 and r1 at its first line
-CHANNEL = [f"ldr r0, [sp, #{FRAME['wp']}]", f"ldr r1, [sp, #{FRAME['rec']}]", "ldmia r0!, {r2, r3, r4}",
-           "ldrd r5, r12, [r1, #0]", "ldrd lr, r6, [r1, #8]", "adds r1, r1, #16",
-           f"str r0, [sp, #{FRAME['wp']}]", f"str r1, [sp, #{FRAME['rec']}]",
-           "sxtb16 r7, r2", "sxtb16 r8, r2, ror #8", "sxtb16 r9, r3", "sxtb16 r10, r3, ror #8", "sxtb r11, r4",
-           "sadd16 r7, r7, r7", "sadd16 r8, r8, r8", "sadd16 r9, r9, r9", "sadd16 r10, r10, r10",
-           "lsl r11, r11, #17", "bfi r11, r6, #0, #8",
-           f"ldr r0, [sp, #{FRAME['zp']}]", "pkhbt r0, r0, r0, lsl #16",
-           "smlad r1, r0, r7, r5", "smlabb r1, r0, r10, r1", "smlad r2, r0, r9, r5", "smlabt r2, r0, r11, r2",
-           f"strd r5, r1, [sp, #{SUMS['full']}]", f"str r2, [sp, #{SUMS['full'] + 8}]",
-           f"ldr r4, [sp, #{FRAME['top']}]", "cbz r4, 9f",
-           "smlabb r3, r0, r7, r5", "smlabb r3, r0, r8, r3", "smlabb r3, r0, r9, r3",
-           "smlabt r1, r0, r7, r3", "smlabb r1, r0, r10, r1", "smlabt r2, r0, r9, r3", "smlabt r2, r0, r11, r2",
-           f"strd r3, r1, [sp, #{SUMS['top']}]", f"str r2, [sp, #{SUMS['top'] + 8}]", "9:",
-           f"ldr r4, [sp, #{FRAME['bottom']}]", "cbz r4, 9f",
-           "smlad r3, r0, r10, r5", "smlabt r3, r0, r11, r3", "smlad r1, r0, r7, r3", "smlad r2, r0, r9, r3",
-           f"strd r3, r1, [sp, #{SUMS['bottom']}]", f"str r2, [sp, #{SUMS['bottom'] + 8}]", "9:",
-           f"ldrd r0, r1, [sp, #{FRAME['q']}]", "adds r2, r0, #1", "adds r3, r1, #1",
-           f"strd r2, r3, [sp, #{FRAME['q']}]", f"ldr r2, [sp, #{FRAME['end_off']}]", "add r2, r0, r2",
-           f"str r2, [sp, #{FRAME['end']}]"]
-NEXT = [f"ldr r2, [sp, #{FRAME['wp']}]", f"ldr r3, [sp, #{FRAME['wp_end']}]", "cmp r2, r3", "bne 8b"]
-EXIT = [f"add sp, sp, #{FRAME_BYTES}", "pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}"]
+# starting sums (the padded taps' in_zp terms) into the frame, r0 and r1 at its first line
+SETUP = ["ldr r0, [sp, #{wp}]", "ldr r1, [sp, #{rec}]", "ldmia r0!, {{r2, r3, r4}}",
+         "ldrd r5, r12, [r1, #0]", "ldrd lr, r6, [r1, #8]", "adds r1, r1, #16",
+         "str r0, [sp, #{wp}]", "str r1, [sp, #{rec}]",
+         "sxtb16 r7, r2", "sxtb16 r8, r2, ror #8", "sxtb16 r9, r3", "sxtb16 r10, r3, ror #8", "sxtb r11, r4",
+         "sadd16 r7, r7, r7", "sadd16 r8, r8, r8", "sadd16 r9, r9, r9", "sadd16 r10, r10, r10",
+         "lsl r11, r11, #17", "bfi r11, r6, #0, #8",
+         "ldr r0, [sp, #{zp}]", "pkhbt r0, r0, r0, lsl #16",
+         "smlad r1, r0, r7, r5", "smlabb r1, r0, r10, r1", "smlad r2, r0, r9, r5", "smlabt r2, r0, r11, r2",
+         "strd r5, r1, [sp, #{sum_full}]", "str r2, [sp, #{sum_full8}]"]
+TOP_SUMS = ["smlabb r3, r0, r7, r5", "smlabb r3, r0, r8, r3", "smlabb r3, r0, r9, r3",
+            "smlabt r1, r0, r7, r3", "smlabb r1, r0, r10, r1", "smlabt r2, r0, r9, r3", "smlabt r2, r0, r11, r2",
+            "strd r3, r1, [sp, #{sum_top}]", "str r2, [sp, #{sum_top8}]"]
+BOTTOM_SUMS = ["smlad r3, r0, r10, r5", "smlabt r3, r0, r11, r3", "smlad r1, r0, r7, r3", "smlad r2, r0, r9, r3",
+               "strd r3, r1, [sp, #{sum_bottom}]", "str r2, [sp, #{sum_bottom8}]"]
+START = ["ldrd r0, r1, [sp, #{q}]", "adds r2, r0, #1", "adds r3, r1, #1", "strd r2, r3, [sp, #{q}]",
+         "ldr r2, [sp, #{end_off}]", "add r2, r0, r2", "str r2, [sp, #{end}]"]
+NEXT = ["ldr r2, [sp, #{wp}]", "ldr r3, [sp, #{wp_end}]", "cmp r2, r3", "bne 8b"]
+EXIT = ["add sp, sp, #{frame}", "pop {{r4, r5, r6, r7, r8, r9, r10, r11, pc}}"]
+OFFSETS = dict(FRAME, frame=FRAME_BYTES, **{f"sum_{k}": v for k, v in SUMS.items()},
+               **{f"sum_{k}8": v + 8 for k, v in SUMS.items()})
 
 
-def channel_code(c: int, dm: int, iw: int, ow: int, s: int, pl: int, loop: bool) -> list[str] | None:
-    """One channel's lines: the top line if the run says so (its input advance then to the
-    first inner line), the inner lines until r0 reaches the end, the bottom line if the run says so."""
+def _fill(code: list[str]) -> list[str]:
+    return [ins.format(**OFFSETS) for ins in code]
+
+
+def _edge(flag: str, known: bool | None, code: list[str], label: int) -> list[str]:
+    """code when the call has the edge line `flag` (top or bottom): always or never when the
+    instance knows (known), else behind the call's word."""
+    if known is not None:
+        return code if known else []
+    return [f"ldr r4, [sp, #{FRAME[flag]}]", f"cbz r4, {label}f", *code, f"{label}:"] if len(code) < 20 else \
+        [f"ldr r4, [sp, #{FRAME[flag]}]", "cmp r4, #0", f"beq {label}f", *code, f"{label}:"]
+
+
+def channel_code(c: int, dm: int, iw: int, ow: int, s: int, pl: int, loop: bool,
+                 edges: tuple[bool, bool] | None = None) -> list[str] | None:
+    """One channel: its set-up, the top line (kernel row 0 in the padding; then the input moves
+    to the first inner line), the inner lines until r0 reaches the end, the bottom line (kernel
+    row 2 in the padding); edges: (top, bottom) when the instance knows them (a map's rows built
+    in), else the call says."""
     lines = {kind: line_code(c, dm, iw, ow, s, pl, loop, kind) for kind in ("top", "full", "bottom")}
     if any(v is None for v in lines.values()):
         return None
-    return ([f"ldr r2, [sp, #{FRAME['top']}]", "cmp r2, #0", "beq 3f", *lines["top"],
-             f"ldr r2, [sp, #{FRAME['top_adv']}]", f"ldr r3, [sp, #{FRAME['line_out']}]", "add r0, r0, r2",
-             "add r1, r1, r3", "3:", f"ldr r2, [sp, #{FRAME['end']}]", "cmp r0, r2", "beq 4f", "1:",
-             *lines["full"], f"ldrd r2, r3, [sp, #{FRAME['line_in']}]", "add r0, r0, r2", "add r1, r1, r3",
-             f"ldr r2, [sp, #{FRAME['end']}]", "cmp r0, r2", "bne 1b", "4:",
-             f"ldr r2, [sp, #{FRAME['bottom']}]", "cmp r2, #0", "beq 5f", *lines["bottom"], "5:"])
+    top, bottom = edges if edges is not None else (None, None)
+    top_line = [*lines["top"], f"ldr r2, [sp, #{FRAME['top_adv']}]", f"ldr r3, [sp, #{FRAME['line_out']}]",
+                "add r0, r0, r2", "add r1, r1, r3"]
+    return (_fill(SETUP) + _edge("top", top, _fill(TOP_SUMS), 9) + _edge("bottom", bottom, _fill(BOTTOM_SUMS), 9)
+            + _fill(START) + _edge("top", top, top_line, 3)
+            + [f"ldr r2, [sp, #{FRAME['end']}]", "cmp r0, r2", "beq 4f", "1:",
+               *lines["full"], f"ldrd r2, r3, [sp, #{FRAME['line_in']}]", "add r0, r0, r2", "add r1, r1, r3",
+               f"ldr r2, [sp, #{FRAME['end']}]", "cmp r0, r2", "bne 1b", "4:"]
+            + _edge("bottom", bottom, lines["bottom"], 5))
 
 
-def lines_routine(fn: str, c: int, iw: int, ow: int, pl: int, loop: bool) -> str | None:
+def lines_routine(fn: str, c: int, iw: int, ow: int, pl: int, loop: bool,
+                  edges: tuple[bool, bool] | None = None) -> str | None:
     """C source of the naked routine `fn(const lm_dwc_call *call)` (DSP cores with GCC's
     optimizer, LM_DWC_ASM): every channel of one call, or None when the geometry does not fit it."""
-    body = channel_code(c, 1, iw, ow, 1, pl, loop)
+    body = channel_code(c, 1, iw, ow, 1, pl, loop, edges)
     if body is None:
         return None
-    text = "".join(f'        "{ins}\\n\\t"\n' for ins in ENTRY + ["8:"] + CHANNEL + body + NEXT + EXIT)
+    text = "".join(f'        "{ins}\\n\\t"\n' for ins in ENTRY + ["8:"] + body + _fill(NEXT) + _fill(EXIT))
     return (f"__attribute__((naked, noinline)) static void {fn}(const lm_dwc_call *call __attribute__((unused)))\n"
             f"{{\n    __asm__ volatile(\n{text}        ::: \"memory\");\n}}\n")

@@ -156,6 +156,8 @@ DEPTHWISE = {
     "cols big bias loop relu c5": big_bias(depthwise(4, 28, 5, stride=2, seed=70, per_channel=False), "RELU"),
     "cols loop stride 2 general requantization": depthwise(6, 27, 4, stride=2, seed=68, per_channel=False,
                                                           out_q=(3e-4, 3)),
+    # a map of 4x5 outputs, rows built in, no padded row (the routine without edge lines)
+    "cols map valid c3": depthwise(6, 7, 3, padding="VALID", seed=87),
     # longer lines in lm_dwconv_3x3_cols.h (a loop over their inner columns): a padded first
     # column or none, an odd count of full windows, padded kernel rows, 1 to 8 channels, every
     # requantization mode
@@ -212,7 +214,8 @@ QEMU_CASES = ["3x3 c64", "tiny 5x5 c5 stride 2 both pads", "tiny 7x5 c9 stride 2
               "cols long columns c5 valid odd", "cols long relu6 c2", "cols long general requantization",
               "rows right shift 1 doubled", "cols long columns c1 tall", "cols long rows 24 c5",
               "cols long mixed requantization", "cols short columns c3 tall odd", "cols loop stride 1 valid c1",
-              "cols short 3 rows valid c1", "wide two-pass columns c1", "wide pair walk columns stride 2 c1",
+              "cols short 3 rows valid c1", "cols map valid c3", "wide two-pass columns c1",
+              "wide pair walk columns stride 2 c1",
               "mult 8 4x4 c1 stride 2", "mult 4 5x6 c1 relu6",
               "5x5 c12 general", "mult 8 10x8 stride 2", "mult 2 tail", "mult 2 5x5 c4",
               "cols mult 2 loop stride 2 c1", "cols mult 2 rows c3 relu", "mult 2 3x3 c8 relu6",
@@ -321,6 +324,7 @@ def test_depthwise_matches_tflm(target, tmp_path):
         assert kernels["cols long columns c1 tall"] == ['lm_dwt3x3_c1_w3_o3_s1_p1_q3']
         assert kernels["cols long rows 24 c5"] == ['lm_dwt3x3_c5_w24_o24_s1_p1_q3']
         assert kernels["cols long mixed requantization"] == ['lm_dwt3x3_c8_w32_o32_s1_p1_q0']
+        assert kernels["cols map valid c3"] == ["lm_dwt3x3_c3_w7_o5_s1_p0_q3_h6_o4_s1_p0"]
         assert kernels["wide two-pass rows c2"] == ["lm_dw3x3_c2_w70_h_q1_l70"]
         assert kernels["wide two-pass columns c1"] == ["lm_dw3x3_c1_w66_v_q1_l72"]
         assert kernels["wide two-pass columns relu c2"] == ["lm_dw3x3_c2_w66_v_q2_l70"]
