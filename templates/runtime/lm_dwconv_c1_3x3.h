@@ -150,7 +150,7 @@ LM_INLINE void lm_dwc1_border(lm_dwc1_patch *t, const int8_t *in, int32_t iy, in
     lm_dwc1_patch_of(t, v, S);
 }
 
-#if LM_USE_DSP && defined(__GNUC__) && defined(__OPTIMIZE__)
+#if LM_USE_DSP && defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
 /* The requantized sum on register x_ (the multiply-accumulate of lm_rq2_clamp with the right
  * shift SH an immediate): clamped to [-128, 127] (MODE 3, the shift in the SSAT) or to [LO, HI]
  * (MODE 4). */
@@ -198,7 +198,7 @@ LM_INLINE void lm_dwc1_border(lm_dwc1_patch *t, const int8_t *in, int32_t iy, in
         : "memory")
 #endif
 
-#if LM_USE_DSP && defined(__GNUC__) && defined(__OPTIMIZE__)
+#if LM_USE_DSP && defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
 #define LM_DWC1_HAS_ASM 1
 #else
 #define LM_DWC1_HAS_ASM 0

@@ -403,6 +403,27 @@ def test_walk_and_one_channel_weights_stay_int8():
     assert sorted(packed.tolist()) == sorted(w1.reshape(-1).tolist() + [0] * (5 * 2 * 4))
 
 
+def test_one_channel_3x3_records_hold_the_doubled_weights():
+    """lm_dwconv_c1_3x3.h's records: per channel the doubled bias, the nine weights doubled in
+    int16 halves (column pairs of rows 0 and 1, row 2's first two, then its last in the top half
+    of a word whose bottom half is 0), the multiplier and hi_add; the shift is left out (the
+    instance has it built in)."""
+    from lite_micro.ops.conv import c1_3x3_records
+    w = (np.arange(9 * 4).reshape(3, 3, 4) * 37 % 255 - 127).astype(np.int8)
+    walk = np.array([[2 * b, 1 << 30 | b, 5 + b, 3 + b] for b in range(4)], dtype=np.int64)
+    rec = c1_3x3_records(walk, w)
+    w = w.astype(np.int64)
+    assert rec.shape == (4, 8) and rec.min() >= -(1 << 31) and rec.max() < 1 << 31
+    words = rec.astype(np.int64) & 0xFFFFFFFF
+    lo = ((words & 0xFFFF) ^ 0x8000) - 0x8000
+    hi = ((words >> 16) ^ 0x8000) - 0x8000
+    for c in range(4):
+        taps = [(lo[c, k + 1], hi[c, k + 1]) for k in range(3)]
+        assert [t for pair in taps for t in pair] == [2 * w[r, k, c] for k in range(3) for r in (0, 1)]
+        assert (lo[c, 4], hi[c, 4], lo[c, 5], hi[c, 5]) == (2 * w[2, 0, c], 2 * w[2, 1, c], 0, 2 * w[2, 2, c])
+        assert (rec[c, 0], rec[c, 6], rec[c, 7]) == (2 * c, 1 << 30 | c, 5 + c)
+
+
 @pytest.mark.parametrize("target", ["host", "cortex-m4"])
 def test_add_sub_mul_match_tflm(target, tmp_path):
     kernels = _check_host({k: c.build() for k, c in BINARY.items()}, target, tmp_path)
