@@ -71,6 +71,13 @@ def big_bias(case: OpCase, act="NONE") -> OpCase:
                   dict(case.options, fused_activation_function=act))
 
 
+def batch_of(n: int, case: OpCase) -> OpCase:
+    """case with n images in a batch."""
+    inp, out = case.inputs[0], case.outputs[0]
+    return OpCase(case.op, [dataclasses.replace(inp, shape=(n, *inp.shape[1:])), *case.inputs[1:]],
+                  [dataclasses.replace(out, shape=(n, *out.shape[1:]))], case.options)
+
+
 def binary(kind, shape1, shape2, seed=0, act="NONE") -> OpCase:
     rng = np.random.default_rng(seed)
     out_shape = tuple(np.broadcast_shapes(shape1, shape2))
@@ -192,7 +199,10 @@ DEPTHWISE = {
     "c1 3x3 mult 8 stride 2 relu6 even": depthwise(10, 10, 1, mult=8, stride=2, act="RELU6", seed=84),
     "c1 3x3 mult 16 stride 1 relu odd": depthwise(5, 7, 1, mult=16, act="RELU", seed=85),
     "c1 3x3 mult 12 stride 2 two wide": depthwise(6, 4, 1, mult=12, stride=2, seed=86),
-    # ... and where it does not apply: the general requantization, a single output column
+    "c1 3x3 mult 4 stride 2 batch 2": batch_of(2, depthwise(7, 8, 1, mult=4, stride=2, seed=90)),
+    # ... and where it does not apply: the general requantization, a single output column,
+    # biases whose doubled sums could leave int32
+    "c1 3x3 mult 4 big bias": big_bias(depthwise(6, 6, 1, mult=4, seed=91, per_channel=False)),
     "c1 3x3 mult 4 general requantization": depthwise(6, 7, 1, mult=4, seed=87, per_channel=False,
                                                       out_q=(3e-4, 3)),
     "c1 3x3 mult 4 one column": depthwise(5, 3, 1, mult=4, padding="VALID", seed=88),
@@ -358,7 +368,9 @@ def test_depthwise_matches_tflm(target, tmp_path):
                 == "lm_dwc1_3x3_m16_i5x7_o5x7_s1x1_p1x1_q4_r2_127")
         assert _shifts_cut(kernels["c1 3x3 mult 12 stride 2 two wide"]) == "lm_dwc1_3x3_m12_i6x4_o3x2_s2x2_p0x0_q3"
         assert not kernels["c1 3x3 mult 4 general requantization"][0].startswith("lm_dwc1_")
+        assert _shifts_cut(kernels["c1 3x3 mult 4 stride 2 batch 2"]) == "lm_dwc1_3x3_m4_i7x8_o4x4_s2x2_p1x0_q3"
         assert not kernels["c1 3x3 mult 4 one column"][0].startswith("lm_dwc1_")
+        assert not kernels["c1 3x3 mult 4 big bias"][0].startswith("lm_dwc1_")
         assert kernels["mult 2 tail"] == ["lm_dwt3x3_c3_m2_w5_o5_s1_p1_q3_h5_o5_s1_p1"]      # 3x3: cols
         assert kernels["mult 2 c8 3x3 stride 2"] == ["lm_dwt3x3_c8_m2_w8_o4_s2_p0_q3_h9_o5_s2_p1"]
         assert kernels["cols mult 2 loop stride 2 c1"] == ["lm_dwt3x3_c1_m2_w29_o15_s2_p1_q3"]
