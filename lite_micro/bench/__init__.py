@@ -115,7 +115,8 @@ def _layer_row(index, layer, cost) -> dict:
             "elements": int(np.prod(layer.outputs[0].shape)) if layer.outputs else 0,
             "instructions": cost.instructions,
             "cycles_est": cost.cycles_est, "macs": layer.macs,
-            "cycles_per_mac": per_mac(cost.cycles_est, layer.macs), "in_channels": _in_channels(layer)}
+            "cycles_per_mac": per_mac(cost.cycles_est, layer.macs), "in_channels": _in_channels(layer),
+            "kernel_size": _kernel_size(layer)}
 
 
 def _in_channels(layer) -> "int | None":
@@ -123,6 +124,17 @@ def _in_channels(layer) -> "int | None":
     if op_category(layer) not in ("conv 1x1", "conv kxk") or not layer.inputs:
         return None
     return int(layer.inputs[0].shape[-1])
+
+
+def _kernel_size(layer) -> "str | None":
+    """A convolution's kernel size, 'k_h x k_w' from its weights (the depthwise speed target is for
+    3x3); None for other ops."""
+    if op_category(layer) not in ("conv 1x1", "conv kxk", "depthwise") or isinstance(layer.op, str):
+        return None
+    weights = layer.op.input_or_none("weights")
+    if weights is None or len(weights.shape) != 4:
+        return None
+    return f"{weights.shape[1]}x{weights.shape[2]}"
 
 
 def kernel_code_bytes(elf) -> int:

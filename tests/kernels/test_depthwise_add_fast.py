@@ -5,7 +5,8 @@ per-channel kernel of lm_dwconv_3x3_tiny.h (small maps, short rows, stride 2; pl
 sums), the 3x3 walks of lm_dwconv_3x3.h (two passes per line, stride 1, lines of 16 or more) and
 lm_dwconv_3x3_pair.h (along rows and down columns, strides 1 and 2, padded first/last
 columns and kernel rows, inputs of 3 rows, every requantization mode), the one-input-channel
-kernel (multipliers 2 to 12, odd widths, patches), the 3x3 unrolled and general SMLAD kernels,
+kernel (multipliers 2 to 12, odd widths, patches) and its 3x3 kernel of two pixels per pass
+(lm_dwconv_c1_3x3.h), the 3x3 unrolled and general SMLAD kernels,
 depth multiplier 1, 2, 4 and 8, channel tails (channels % 4 = 1..3, and 1..3 channels in all),
 odd widths, SAME/VALID padding, stride 2, dilation; ADD/SUB with and without broadcasting,
 below and above the size that switches to rescale tables. Each case is compiled for the host
@@ -68,6 +69,13 @@ def big_bias(case: OpCase, act="NONE") -> OpCase:
     out = dataclasses.replace(case.outputs[0], scale=float(np.float32(1.1e9 * 0.05 * 0.02 / 60)))
     return OpCase(case.op, [inp, filt, dataclasses.replace(bias, data=data)], [out],
                   dict(case.options, fused_activation_function=act))
+
+
+def batch_of(n: int, case: OpCase) -> OpCase:
+    """case with n images in a batch."""
+    inp, out = case.inputs[0], case.outputs[0]
+    return OpCase(case.op, [dataclasses.replace(inp, shape=(n, *inp.shape[1:])), *case.inputs[1:]],
+                  [dataclasses.replace(out, shape=(n, *out.shape[1:]))], case.options)
 
 
 def binary(kind, shape1, shape2, seed=0, act="NONE") -> OpCase:
@@ -191,6 +199,25 @@ DEPTHWISE = {
     "mult 2 4x5 c1 odd width": depthwise(8, 9, 1, mult=2, k=(4, 5), seed=39),
     "mult 6 9x2 c1 general requantization": depthwise(10, 5, 1, mult=6, k=(9, 2), seed=40, per_channel=False,
                                                       out_q=(1.6e-3, 3)),
+    # 3x3 on one input channel (lm_dwconv_c1_3x3.h, person_detect's first layer): two pixels per
+    # pass, strides 1 and 2, SAME and VALID, odd widths (the last pair overlaps) and heights,
+    # padded first and last rows and columns, groups of 8 and 6 channels, per tensor and per
+    # channel, SSAT and a clamp range
+    "c1 3x3 mult 8 stride 2 odd": depthwise(13, 17, 1, mult=8, stride=2, seed=80),
+    "c1 3x3 mult 4 stride 1 same": depthwise(7, 9, 1, mult=4, seed=81, per_channel=False),
+    "c1 3x3 mult 2 stride 1 valid long": depthwise(4, 70, 1, mult=2, padding="VALID", seed=82),
+    "c1 3x3 mult 6 stride 2 valid relu6": depthwise(9, 12, 1, mult=6, stride=2, padding="VALID", act="RELU6",
+                                                   seed=83, per_channel=False),
+    "c1 3x3 mult 8 stride 2 relu6 even": depthwise(10, 10, 1, mult=8, stride=2, act="RELU6", seed=84),
+    "c1 3x3 mult 16 stride 1 relu odd": depthwise(5, 7, 1, mult=16, act="RELU", seed=85),
+    "c1 3x3 mult 12 stride 2 two wide": depthwise(6, 4, 1, mult=12, stride=2, seed=86),
+    "c1 3x3 mult 4 stride 2 batch 2": batch_of(2, depthwise(7, 8, 1, mult=4, stride=2, seed=90)),
+    # ... and where it does not apply: the general requantization, a single output column,
+    # biases whose doubled sums could leave int32
+    "c1 3x3 mult 4 big bias": big_bias(depthwise(6, 6, 1, mult=4, seed=91, per_channel=False)),
+    "c1 3x3 mult 4 general requantization": depthwise(6, 7, 1, mult=4, seed=87, per_channel=False,
+                                                      out_q=(3e-4, 3)),
+    "c1 3x3 mult 4 one column": depthwise(5, 3, 1, mult=4, padding="VALID", seed=88),
 }
 
 BINARY = {
@@ -216,7 +243,8 @@ QEMU_CASES = ["3x3 c64", "tiny 5x5 c5 stride 2 both pads", "tiny 7x5 c9 stride 2
               "cols long mixed requantization", "cols short columns c3 tall odd", "cols loop stride 1 valid c1",
               "cols short 3 rows valid c1", "cols map valid c3", "wide two-pass columns c1",
               "wide pair walk columns stride 2 c1",
-              "mult 8 4x4 c1 stride 2", "mult 4 5x6 c1 relu6",
+              "mult 8 4x4 c1 stride 2", "mult 4 5x6 c1 relu6", "c1 3x3 mult 8 stride 2 odd",
+              "c1 3x3 mult 6 stride 2 valid relu6", "c1 3x3 mult 16 stride 1 relu odd",
               "5x5 c12 general", "mult 8 10x8 stride 2", "mult 2 tail", "mult 2 5x5 c4",
               "cols mult 2 loop stride 2 c1", "cols mult 2 rows c3 relu", "mult 2 3x3 c8 relu6",
               "mult 2 3x3 c4 dilation 2 relu6", "mult 2 5x5 c4 relu6 valid", "mult 4 3x3 c2 relu6 stride 2",
@@ -270,6 +298,9 @@ PAD_MODELS = {
     # two padded columns after a line (the pixels past the pairs one by one, the second pass in C)
     "pad 2 rows walk": (pad_then(depthwise(12, 36, 3, padding="VALID", seed=60), (2, 0, 0, 2)), True),
     "pad 2 columns walk": (pad_then(depthwise(20, 5, 4, padding="VALID", seed=61), (0, 2, 1, 0)), True),
+    # one input channel, 3x3: two padded rows above, two padded columns on the left
+    "pad 2 c1 3x3 mult 4": (pad_then(depthwise(10, 11, 1, mult=4, padding="VALID", stride=2, seed=89),
+                                     (2, 1, 2, 0)), True),
 }
 WALK_PAD_KERNELS = {"pad 2 rows walk": "lm_dw3x3_c3_w34_h_q1_l34", "pad 2 columns walk": "lm_dw3x3_c4_w4_v_q1_l18"}
 
@@ -285,6 +316,12 @@ def _check_host(models: dict, target: str, workdir, expect_kernels=()):
             got, want = module.run(gen.prefix, s)[0], ref.run(s, 1)[0]
             assert np.array_equal(got, want), f"{name} ({target}): {np.count_nonzero(got != want)} bytes differ"
     return {name: [layer.kernel for layer in gen.layers] for name, gen in zip(models, gens)}
+
+
+def _shifts_cut(kernels: list) -> str:
+    """A one-layer model's lm_dwconv_c1_3x3.h instance name without its last part (a hash of the
+    right shifts it has built in)."""
+    return kernels[0].rsplit("_", 1)[0] if len(kernels) == 1 else str(kernels)
 
 
 @pytest.mark.parametrize("target", ["host", "cortex-m4"])
@@ -342,6 +379,20 @@ def test_depthwise_matches_tflm(target, tmp_path):
         assert kernels["mult 8 5x5 c2"] == ["lm_dwconv_mult_dsp_s8"]
         assert kernels["mult 2 4x5 c1 odd width"] == ["lm_conv_rows_g8_r2_ssat"]
         assert kernels["mult 6 9x2 c1 general requantization"] == ["lm_dwconv_c1_mult_dsp_s8"]
+        assert _shifts_cut(kernels["c1 3x3 mult 8 stride 2 odd"]) == "lm_dwc1_3x3_m8_i13x17_o7x9_s2x2_p1x1_q3"
+        assert _shifts_cut(kernels["c1 3x3 mult 4 stride 1 same"]) == "lm_dwc1_3x3_m4_i7x9_o7x9_s1x1_p1x1_q3"
+        assert _shifts_cut(kernels["c1 3x3 mult 2 stride 1 valid long"]) == "lm_dwc1_3x3_m2_i4x70_o2x68_s1x1_p0x0_q3"
+        assert (_shifts_cut(kernels["c1 3x3 mult 6 stride 2 valid relu6"])
+                == "lm_dwc1_3x3_m6_i9x12_o4x5_s2x2_p0x0_q4_r0_127")
+        assert (_shifts_cut(kernels["c1 3x3 mult 8 stride 2 relu6 even"])
+                == "lm_dwc1_3x3_m8_i10x10_o5x5_s2x2_p0x0_q4_r1_127")
+        assert (_shifts_cut(kernels["c1 3x3 mult 16 stride 1 relu odd"])
+                == "lm_dwc1_3x3_m16_i5x7_o5x7_s1x1_p1x1_q4_r2_127")
+        assert _shifts_cut(kernels["c1 3x3 mult 12 stride 2 two wide"]) == "lm_dwc1_3x3_m12_i6x4_o3x2_s2x2_p0x0_q3"
+        assert not kernels["c1 3x3 mult 4 general requantization"][0].startswith("lm_dwc1_")
+        assert _shifts_cut(kernels["c1 3x3 mult 4 stride 2 batch 2"]) == "lm_dwc1_3x3_m4_i7x8_o4x4_s2x2_p1x0_q3"
+        assert not kernels["c1 3x3 mult 4 one column"][0].startswith("lm_dwc1_")
+        assert not kernels["c1 3x3 mult 4 big bias"][0].startswith("lm_dwc1_")
         assert kernels["mult 2 tail"] == ["lm_dwt3x3_c3_m2_w5_o5_s1_p1_q3_h5_o5_s1_p1"]      # 3x3: cols
         assert kernels["mult 2 c8 3x3 stride 2"] == ["lm_dwt3x3_c8_m2_w8_o4_s2_p0_q3_h9_o5_s2_p1"]
         assert kernels["cols mult 2 loop stride 2 c1"] == ["lm_dwt3x3_c1_m2_w29_o15_s2_p1_q3"]
@@ -386,6 +437,27 @@ def test_walk_and_one_channel_weights_stay_int8():
     assert sorted(packed.tolist()) == sorted(w1.reshape(-1).tolist() + [0] * (5 * 2 * 4))
 
 
+def test_one_channel_3x3_records_hold_the_doubled_weights():
+    """lm_dwconv_c1_3x3.h's records: per channel the doubled bias, the nine weights doubled in
+    int16 halves (column pairs of rows 0 and 1, row 2's first two, then its last in the top half
+    of a word whose bottom half is 0), the multiplier and hi_add; the shift is left out (the
+    instance has it built in)."""
+    from lite_micro.ops.conv import c1_3x3_records
+    w = (np.arange(9 * 4).reshape(3, 3, 4) * 37 % 255 - 127).astype(np.int8)
+    walk = np.array([[2 * b, 1 << 30 | b, 5 + b, 3 + b] for b in range(4)], dtype=np.int64)
+    rec = c1_3x3_records(walk, w)
+    w = w.astype(np.int64)
+    assert rec.shape == (4, 8) and rec.min() >= -(1 << 31) and rec.max() < 1 << 31
+    words = rec.astype(np.int64) & 0xFFFFFFFF
+    lo = ((words & 0xFFFF) ^ 0x8000) - 0x8000
+    hi = ((words >> 16) ^ 0x8000) - 0x8000
+    for c in range(4):
+        taps = [(lo[c, k + 1], hi[c, k + 1]) for k in range(3)]
+        assert [t for pair in taps for t in pair] == [2 * w[r, k, c] for k in range(3) for r in (0, 1)]
+        assert (lo[c, 4], hi[c, 4], lo[c, 5], hi[c, 5]) == (2 * w[2, 0, c], 2 * w[2, 1, c], 0, 2 * w[2, 2, c])
+        assert (rec[c, 0], rec[c, 6], rec[c, 7]) == (2 * c, 1 << 30 | c, 5 + c)
+
+
 @pytest.mark.parametrize("target", ["host", "cortex-m4"])
 def test_add_sub_mul_match_tflm(target, tmp_path):
     kernels = _check_host({k: c.build() for k, c in BINARY.items()}, target, tmp_path)
@@ -402,6 +474,7 @@ def test_pad_folds_into_the_convolution(tmp_path):
         assert (len(kernels[name]) == 1) == folds, (name, kernels[name])
     for name, kernel in WALK_PAD_KERNELS.items():
         assert kernels[name] == [kernel], (name, kernels[name])
+    assert _shifts_cut(kernels["pad 2 c1 3x3 mult 4"]) == "lm_dwc1_3x3_m4_i7x9_o4x5_s2x2_p2x2_q3", kernels
 
 
 @pytest.mark.skipif(shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None,
