@@ -30,7 +30,14 @@ def test_long_lines_loop_over_their_inner_columns():
     assert len([i for i in ins if i.startswith("strb")]) < 3 * 48
 
 
-def test_offsets_past_the_immediates_keep_the_c_walk():
+def test_wide_rows_take_their_own_base_registers():
     # 512 channels of 5 pixels: row 2 of a column lies 5120 bytes past row 0, beyond LDRSB's 4095
-    assert dwc_asm.lines_routine("f", 512, 5, 5, 1, False) is None
-    assert dwc_asm.lines_routine("f", 128, 6, 6, 1, False) is not None
+    narrow = _instructions(dwc_asm.lines_routine("f", 128, 6, 6, 1, False))
+    wide = _instructions(dwc_asm.lines_routine("f", 512, 5, 5, 1, False))
+    assert not any("[r12, #" in i for i in narrow) and any("[r12, #" in i for i in wide)
+    assert max(int(i.rsplit("#", 1)[1].rstrip("]")) for i in wide if i.startswith("ldrsb")) <= 4095
+
+
+def test_offsets_past_the_immediates_keep_the_c_walk():
+    # 960 channels of 7 pixels, unrolled: the last column lies 5760 bytes past the first
+    assert dwc_asm.lines_routine("f", 960, 7, 7, 1, False) is None

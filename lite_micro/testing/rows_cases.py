@@ -20,7 +20,7 @@ CASES = [
     ("conv1_s2", "CONV_2D", 8, 8, 4, 8, 1, 1, 2, "VALID"),
     ("conv3_s1_valid", "CONV_2D", 9, 6, 2, 4, 3, 3, 1, "VALID"),
     ("dw3_tall", "DEPTHWISE_CONV_2D", 12, 5, 8, 1, 3, 3, 1, "SAME"),
-    ("dw3_walk_tall", "DEPTHWISE_CONV_2D", 72, 66, 2, 1, 3, 3, 1, "SAME"),
+    ("dw3_long", "DEPTHWISE_CONV_2D", 72, 66, 2, 1, 3, 3, 1, "SAME"),
     ("dw3_wide", "DEPTHWISE_CONV_2D", 6, 12, 4, 1, 3, 3, 1, "SAME"),
     ("dw3_s2", "DEPTHWISE_CONV_2D", 9, 10, 4, 1, 3, 3, 2, "VALID"),
     ("dw3_s2_same", "DEPTHWISE_CONV_2D", 10, 12, 4, 1, 3, 3, 2, "SAME"),
@@ -57,12 +57,12 @@ def conv_node(inp: TensorSpec, op: str, n: int, kh: int, kw: int, s: int, paddin
 
 
 def rows_case(op: str, h: int, w: int, c: int, n: int, kh: int, kw: int, s: int, padding: str,
-              seed: int = 0) -> bytes:
-    """The one-op model: int8 input [1, h, w, c]."""
+              seed: int = 0, act: str = "NONE") -> bytes:
+    """The one-op model: int8 input [1, h, w, c]; act: its fused activation."""
     rng = np.random.default_rng(seed)
     inp = TensorSpec((1, h, w, c), "int8", 0.05, int(rng.integers(-20, 20)))
     consts, out, options = conv_node(inp, op, n, kh, kw, s, padding, rng)
-    return OpCase(op, [inp, *consts], [out], options).build()
+    return OpCase(op, [inp, *consts], [out], dict(options, fused_activation_function=act)).build()
 
 
 def random_net(seed: int) -> bytes:

@@ -181,11 +181,14 @@ DEPTHWISE = {
     "cols long rows 24 c5": depthwise(5, 24, 5, seed=62),
     # per channel: right shifts 2 and 1 (SMMLAR form) next to left shifts (general form)
     "cols long mixed requantization": depthwise(3, 32, 8, seed=47, out_q=(0.0008, 2)),
-    # lines of more than 64 pixels: the two-pass walk (lm_dwconv_3x3.h: stride 1) along the rows
-    # and down the columns, every requantization mode; the one-pass walk (lm_dwconv_3x3_pair.h)
-    # down the columns at stride 2
-    "wide two-pass rows c2": depthwise(4, 70, 2, seed=80),
-    "wide two-pass columns c1": depthwise(72, 66, 1, seed=81),
+    # lines of more than 64 pixels: the column walk where its assembly routine applies (mode 3,
+    # stride 1: a loop over blocks of pixels); else the two-pass walk (lm_dwconv_3x3.h: stride 1)
+    # along the rows and down the columns, the one-pass walk (lm_dwconv_3x3_pair.h) down the
+    # columns at stride 2; 320 channels (past the routine's immediates and the walks'): one pass
+    # per channel (lm_dwconv_3x3_tiny.h)
+    "wide cols rows c2": depthwise(4, 70, 2, seed=80),
+    "wide cols columns c1": depthwise(72, 66, 1, seed=81),
+    "wide tiny rows c320": depthwise(3, 70, 320, seed=88),
     "wide two-pass columns relu c2": depthwise(70, 66, 2, act="RELU", seed=83),
     "wide two-pass general requantization": depthwise(3, 67, 4, seed=84, per_channel=False, out_q=(3e-4, 3)),
     "wide pair walk columns stride 2 c1": depthwise(141, 133, 1, stride=2, seed=85),
@@ -241,8 +244,8 @@ QEMU_CASES = ["3x3 c64", "tiny 5x5 c5 stride 2 both pads", "tiny 7x5 c9 stride 2
               "cols long columns c5 valid odd", "cols long relu6 c2", "cols long general requantization",
               "rows right shift 1 doubled", "cols long columns c1 tall", "cols long rows 24 c5",
               "cols long mixed requantization", "cols short columns c3 tall odd", "cols loop stride 1 valid c1",
-              "cols short 3 rows valid c1", "cols map valid c3", "wide two-pass columns c1",
-              "wide pair walk columns stride 2 c1",
+              "cols short 3 rows valid c1", "cols map valid c3", "wide cols columns c1",
+              "wide pair walk columns stride 2 c1", "wide two-pass columns relu c2", "wide cols rows c2",
               "mult 8 4x4 c1 stride 2", "mult 4 5x6 c1 relu6", "c1 3x3 mult 8 stride 2 odd",
               "c1 3x3 mult 6 stride 2 valid relu6", "c1 3x3 mult 16 stride 1 relu odd",
               "5x5 c12 general", "mult 8 10x8 stride 2", "mult 2 tail", "mult 2 5x5 c4",
@@ -362,8 +365,9 @@ def test_depthwise_matches_tflm(target, tmp_path):
         assert kernels["cols long rows 24 c5"] == ['lm_dwt3x3_c5_w24_o24_s1_p1_q3']
         assert kernels["cols long mixed requantization"] == ['lm_dwt3x3_c8_w32_o32_s1_p1_q0']
         assert kernels["cols map valid c3"] == ["lm_dwt3x3_c3_w7_o5_s1_p0_q3_h6_o4_s1_p0"]
-        assert kernels["wide two-pass rows c2"] == ["lm_dw3x3_c2_w70_h_q1_l70"]
-        assert kernels["wide two-pass columns c1"] == ["lm_dw3x3_c1_w66_v_q1_l72"]
+        assert kernels["wide cols rows c2"] == ['lm_dwt3x3_c2_w70_o70_s1_p1_q3']
+        assert kernels["wide tiny rows c320"] == ["lm_dwt3x3_c320_w70_o70_s1_p1_q3"]     # lm_dwconv_3x3_tiny.h
+        assert kernels["wide cols columns c1"] == ['lm_dwt3x3_c1_w66_o66_s1_p1_q3']
         assert kernels["wide two-pass columns relu c2"] == ["lm_dw3x3_c2_w66_v_q2_l70"]
         assert kernels["wide two-pass general requantization"] == ["lm_dw3x3_c4_w67_h_q0_l67"]
         assert kernels["wide pair walk columns stride 2 c1"] == ["lm_dwp3x3_c1_w133_s2_v_q1"]
