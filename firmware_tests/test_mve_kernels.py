@@ -108,6 +108,10 @@ CASES = [
     # 1x1 of 8 and of 24 input channels: one and two vectors, three pixels at a time
     ("conv1x1-c8-flat-threes", lambda: conv_case(56, 1, 4, 7, 8, 13, 1, 1, "VALID", True),
      "lm_mve_conv_regs1_rshift_s8", False),
+    # sums stored per pair of channels pixel by pixel (one STM) and gathered back for the
+    # requantization: 18 channels (a tail of two) over 35 pixels (threes, then a pair)
+    ("conv1x1-c8-o18-threes-tail", lambda: conv_case(58, 1, 5, 7, 8, 18, 1, 1, "VALID", True),
+     "lm_mve_conv_regs1_rshift_s8", True),
     ("conv1x1-c24-s2-threes", lambda: conv_case(57, 2, 7, 11, 24, 10, 1, 2, "SAME", False),
      "lm_mve_conv_regs2_rshift_s8", False),
     ("conv1x1-c40-b3-flat", lambda: conv_case(48, 3, 2, 3, 40, 7, 1, 1, "VALID", True),

@@ -6,10 +6,11 @@
  * rows, as 4-byte words packed four to a vector ("packed", unaligned LDRs). Two neighbouring
  * pixels go together: the vectors come in segments of up to three per pixel, held in
  * q0..q5 (three of each pixel), and every weight vector, loaded once, feeds two VMLADAVA,
- * one per pixel; the sums of a pair of output channels for both pixels go out by two STRDs
- * to two int32 rows (the next segment loads them back and accumulates). No patch is built
- * for a pair of pixels whose windows lie inside the input; then one pass requantizes both
- * pixels' sums four channels at a time, bias, mult and shift loaded once for both. A pair
+ * one per pixel; the sums of a pair of output channels for both pixels go out by one STM
+ * (pixel by pixel, two sums each; the next segment loads them back by one LDM and
+ * accumulates). No patch is built for a pair of pixels whose windows lie inside the input;
+ * then one pass requantizes both pixels' sums four channels at a time (each pixel's four
+ * sums by one gather load), bias, mult and shift loaded once for both. A pair
  * where either window leaves the input (padding) or would read past its end goes through
  * copies of both windows in scratch (rows of seg_pad bytes, padding = the input zero point).
  * Pairs follow the output order across rows and batches; a last odd pixel goes alone. With
@@ -55,9 +56,9 @@ LM_INLINE int8x16_t lm_mve_words(const int8_t *base, const int32_t *offs)
 #define LM_MVE_ONE(s)
 
 /* The sums of `pairs` pairs of output channels over one segment, in a low-overhead loop: for
- * two pixels (TWO = LM_MVE_TWO) into acc and acc2, or one (LM_MVE_ONE) into acc. GO: "" for
- * the first segment, else the loads of the sums so far. The sums are pinned to even
- * registers, as VMLADAV requires. */
+ * two pixels (TWO = LM_MVE_TWO) or one (LM_MVE_ONE), per pair of channels the pixels' two
+ * sums each in turn at acc (one STM). GO: "" for the first segment, else the loads of the
+ * sums so far. The sums are pinned to even registers, as VMLADAV requires. */
 #define LM_MVE_SEG(VN, OP, GO, TWO, XS)                                                              \
     do {                                                                                              \
         register int32_t s0_ __asm__("r0");                                                          \
@@ -66,11 +67,11 @@ LM_INLINE int8x16_t lm_mve_words(const int8_t *base, const int32_t *offs)
         register int32_t s3_ __asm__("r6");                                                          \
         __asm__ volatile("wls lr, %[n], 2f\n"                                                       \
                          "1:\n\t" GO VN(OP, "%[s0]", "%[s2]", TWO) VN(OP, "%[s1]", "%[s3]", TWO)     \
-                         "strd %[s0], %[s1], [%[acc]], #8\n\t" TWO("strd %[s2], %[s3], [%[acc2]], #8\n\t") \
+                         "stmia %[acc]!, {%[s0], %[s1]" TWO(", %[s2], %[s3]") "}\n\t"             \
                          "le lr, 1b\n"                                                               \
                          "2:"                                                                        \
                          : [s0] "=&r"(s0_), [s1] "=&r"(s1_), [s2] "=&r"(s2_), [s3] "=&r"(s3_),      \
-                           [w] "+r"(w), [acc] "+r"(acc), [acc2] "+r"(acc2)                          \
+                           [w] "+r"(w), [acc] "+r"(acc)                                              \
                          : [n] "r"(pairs), XS                                                        \
                          : "q6", "q7", "lr", "memory");                                              \
     } while (0)
@@ -84,7 +85,7 @@ LM_INLINE int8x16_t lm_mve_words(const int8_t *base, const int32_t *offs)
 #define LM_MVE_X_T1 LM_MVE_X(0), LM_MVE_X(2), LM_MVE_X(4)
 
 #define LM_MVE_GO1 "ldrd %[s0], %[s1], [%[acc]]\n\t"
-#define LM_MVE_GO2 "ldrd %[s0], %[s1], [%[acc]]\n\tldrd %[s2], %[s3], [%[acc2]]\n\t"
+#define LM_MVE_GO2 "ldm %[acc], {%[s0], %[s1], %[s2], %[s3]}\n\t"
 
 /* Three pixels: one output channel's sums over a segment of 1-2 vectors (x0, x1 into a; x2, x3
  * into b; x4, x5 into c), each weight vector feeding three VMLADAVA. */
@@ -95,11 +96,10 @@ LM_INLINE int8x16_t lm_mve_words(const int8_t *base, const int32_t *offs)
     LM_MVE_T1(OP, a, b, c)                                                                            \
     "vldrb.u8 q7, [%[w]], #16\n\tvmladava.s8 " a ", %q[x1], q7\n\tvmladava.s8 " b ", %q[x3], q7\n\t"  \
     "vmladava.s8 " c ", %q[x5], q7\n\t"
-#define LM_MVE_GO3                                                                                    \
-    "ldrd %[s0], %[s1], [%[acc]]\n\tldrd %[s2], %[s3], [%[acc2]]\n\tldrd %[s4], %[s5], [%[acc3]]\n\t"
+#define LM_MVE_GO3 "ldm %[acc], {%[s0], %[s1], %[s2], %[s3], %[s4], %[s5]}\n\t"
 
-/* The sums of `pairs` pairs of output channels over one segment for three pixels (acc, acc2,
- * acc3), the six sums pinned to even registers. */
+/* The sums of `pairs` pairs of output channels over one segment for three pixels, per pair the
+ * three pixels' two sums each in turn at acc (one STM), the six sums pinned to even registers. */
 #define LM_MVE_SEG3(TN, OP, GO, XS)                                                                  \
     do {                                                                                              \
         register int32_t s0_ __asm__("r0");                                                          \
@@ -111,13 +111,11 @@ LM_INLINE int8x16_t lm_mve_words(const int8_t *base, const int32_t *offs)
         register int32_t n_ __asm__("lr") = pairs;                                                   \
         __asm__ volatile("wls lr, lr, 2f\n"                                                         \
                          "1:\n\t" GO TN(OP, "%[s0]", "%[s2]", "%[s4]") TN(OP, "%[s1]", "%[s3]", "%[s5]")   \
-                         "strd %[s0], %[s1], [%[acc]], #8\n\tstrd %[s2], %[s3], [%[acc2]], #8\n\t"       \
-                         "strd %[s4], %[s5], [%[acc3]], #8\n\t"                                    \
+                         "stmia %[acc]!, {%[s0], %[s1], %[s2], %[s3], %[s4], %[s5]}\n\t"          \
                          "le lr, 1b\n"                                                               \
                          "2:"                                                                        \
                          : [s0] "=&r"(s0_), [s1] "=&r"(s1_), [s2] "=&r"(s2_), [s3] "=&r"(s3_),      \
-                           [s4] "=&r"(s4_), [s5] "=&r"(s5_), [w] "+r"(w), [acc] "+r"(acc),          \
-                           [acc2] "+r"(acc2), [acc3] "+r"(acc3), [n] "+r"(n_)                        \
+                           [s4] "=&r"(s4_), [s5] "=&r"(s5_), [w] "+r"(w), [acc] "+r"(acc), [n] "+r"(n_) \
                          : XS                                                                        \
                          : "q6", "q7", "memory");                                                    \
     } while (0)
@@ -145,9 +143,9 @@ LM_INLINE void lm_mve_regs_load(int8x16_t *x, int k0, const int8_t *base, const 
     }
 }
 
-/* One segment for two pixels (base, base2) into acc, acc2. */
+/* One segment for two pixels (base, base2) into acc (per pair of channels 2 x 2 sums). */
 LM_INLINE void lm_mve_regs_seg2(const int8_t *base, const int8_t *base2, const int32_t *offs, int packed,
-                             const int8_t *w, int32_t pairs, int32_t *acc, int32_t *acc2, int vs, int first)
+                             const int8_t *w, int32_t pairs, int32_t *acc, int vs, int first)
 {
     int8x16_t x[6] = {vuninitializedq_s8(), vuninitializedq_s8(), vuninitializedq_s8(), vuninitializedq_s8(),
                       vuninitializedq_s8(), vuninitializedq_s8()};
@@ -162,26 +160,29 @@ LM_INLINE void lm_mve_regs_seg1(const int8_t *base, const int32_t *offs, int pac
 {
     int8x16_t x[6] = {vuninitializedq_s8(), vuninitializedq_s8(), vuninitializedq_s8(), vuninitializedq_s8(),
                       vuninitializedq_s8(), vuninitializedq_s8()};
-    int32_t *acc2 = acc;
     lm_mve_regs_load(x, 0, base, offs, packed, vs);
     LM_MVE_SEGS(LM_MVE_ONE, LM_MVE_GO1)
 }
 
-/* One segment of 1-2 vectors for three pixels (base[0..2]) into acc[0..2]. */
+/* One segment of 1-2 vectors for three pixels (base[0..2]) into acc (per pair of channels 3 x 2
+ * sums). */
 LM_INLINE void lm_mve_regs_seg3(const int8_t *const *base, const int32_t *offs, int packed, const int8_t *w,
-                                int32_t pairs, int32_t *const *accs, int vs, int first)
+                                int32_t pairs, int32_t *acc, int vs, int first)
 {
     int8x16_t x[6] = {vuninitializedq_s8(), vuninitializedq_s8(), vuninitializedq_s8(), vuninitializedq_s8(),
                       vuninitializedq_s8(), vuninitializedq_s8()};
-    int32_t *acc = accs[0], *acc2 = accs[1], *acc3 = accs[2];
 #if !defined(__OPTIMIZE__)
-    /* unoptimized builds: the three-pixel block needs more registers than -O0 leaves, so each
-     * pixel takes the one-pixel block over the same weights (same sums) */
-    int k;
-    (void)acc2;
-    (void)acc3;
-    for (k = 0; k < 3; ++k) {
-        lm_mve_regs_seg1(base[k], offs, packed, w, pairs, accs[k], vs, first);
+    /* unoptimized builds: the three-pixel block needs more registers than -O0 leaves, so the
+     * same sums in the same order come from intrinsics, channel by channel */
+    int32_t c, k, v;
+    for (c = 0; c < 2 * pairs; ++c, w += 16 * vs) {
+        for (k = 0; k < 3; ++k) {
+            int32_t *s = acc + 6 * (c >> 1) + 2 * k + (c & 1);
+            lm_mve_regs_load(x, 0, base[k], offs, packed, vs);
+            for (v = 0, *s = first ? 0 : *s; v < vs; ++v) {
+                *s = vmladavaq_s8(*s, x[v], vldrbq_s8(w + 16 * v));
+            }
+        }
     }
     return;
 #endif
@@ -200,12 +201,12 @@ LM_INLINE void lm_mve_regs_seg3(const int8_t *const *base, const int32_t *offs, 
 /* The sums of every output channel of three pixels, segments of two vectors (VS: 1 or 2 for a
  * layer of that many, one segment; 0 for any). */
 LM_INLINE void lm_mve_regs_dots3(const int8_t *const *base, const int32_t *offs, int32_t vecs, int packed,
-                                 const int8_t *w, int32_t pairs, int32_t *const *accs, const int VS)
+                                 const int8_t *w, int32_t pairs, int32_t *acc, const int VS)
 {
     int32_t v0;
     for (v0 = 0; v0 < (VS ? VS : vecs); v0 += 2) {
         const int vs = VS ? VS : vecs - v0 < 2 ? 1 : 2;
-        lm_mve_regs_seg3(base, offs + (packed ? 4 * v0 : v0), packed, w, pairs, accs, vs, v0 == 0);
+        lm_mve_regs_seg3(base, offs + (packed ? 4 * v0 : v0), packed, w, pairs, acc, vs, v0 == 0);
         w += 32 * vs * pairs;
     }
 }
@@ -214,15 +215,14 @@ LM_INLINE void lm_mve_regs_dots3(const int8_t *const *base, const int32_t *offs,
  * vectors, 3 or 2: the weights' layout); VS: 1-3 for a layer of that many vectors (one
  * segment, unrolled), 0 for any. */
 LM_INLINE void lm_mve_regs_dots(const int8_t *base, const int8_t *base2, const int32_t *offs, int32_t vecs, int packed,
-                                const int8_t *w, int32_t pairs, int32_t *acc, int32_t *acc2, const int VS,
-                                const int SEG)
+                                const int8_t *w, int32_t pairs, int32_t *acc, const int VS, const int SEG)
 {
     int32_t v0;
     for (v0 = 0; v0 < (VS ? VS : vecs); v0 += SEG) {
         const int vs = VS ? VS : vecs - v0 < SEG ? (int)(vecs - v0) : SEG;
         const int32_t *o = offs + (packed ? 4 * v0 : v0);
         if (base2 != 0) {
-            lm_mve_regs_seg2(base, base2, o, packed, w, pairs, acc, acc2, vs, v0 == 0);
+            lm_mve_regs_seg2(base, base2, o, packed, w, pairs, acc, vs, v0 == 0);
         } else {
             lm_mve_regs_seg1(base, o, packed, w, pairs, acc, vs, v0 == 0);
         }
@@ -230,42 +230,100 @@ LM_INLINE void lm_mve_regs_dots(const int8_t *base, const int8_t *base2, const i
     }
 }
 
-/* acc[0..4) + bias, requantized, zero point, clamp; rq: bias, mult, shift of 4 channels. */
-LM_INLINE int32x4_t lm_mve_regs_rq(const int32_t *acc, const int32_t *rq, int32_t zp, int32x4_t lo, int32x4_t hi,
+/* x (4 channels' sums) + bias, requantized, zero point, clamp; rq: bias, mult, shift of 4 channels. */
+LM_INLINE int32x4_t lm_mve_regs_rq(int32x4_t x, const int32_t *rq, int32_t zp, int32x4_t lo, int32x4_t hi,
                                    const int rshift)
 {
-    const int32x4_t v = lm_mve_rescale(vaddq_s32(vldrwq_s32(acc), vldrwq_s32(rq)), vldrwq_s32(rq + 4),
-                                       vldrwq_s32(rq + 8), rshift);
+    const int32x4_t v = lm_mve_rescale(vaddq_s32(x, vldrwq_s32(rq)), vldrwq_s32(rq + 4), vldrwq_s32(rq + 8), rshift);
     return vminq_s32(vmaxq_s32(vaddq_n_s32(v, zp), lo), hi);
 }
 
-/* lm_mve_regs_out for two pixels (acc, acc2 -> out, out + n) or, THREE, three (acc3 -> out +
- * 2n), sharing the loads of rq. */
-LM_INLINE void lm_mve_regs_outn(const lm_conv_params *p, const int32_t *acc, const int32_t *acc2,
-                                const int32_t *acc3, const int32_t *rq, int32_t n, int8_t *out, const int rshift,
-                                const int THREE)
+/* One pixel's four sums (LD: their gather into v) + bias (b), requantized with right shifts
+ * (mult m, shift s), the zero point added, clamped (lo, hi) and stored at [o] (a low register,
+ * as the narrowing store requires), post-incremented. */
+#define LM_MVE_OUT_PIX(LD, o)                                                                         \
+    LD "\n\t"                                                                                        \
+    "vadd.i32 %q[v], %q[v], %q[b]\n\t"                                                            \
+    "vqrdmulh.s32 %q[v], %q[v], %q[m]\n\t"                                                        \
+    "vshr.s32 %q[t], %q[v], #31\n\t"                                                              \
+    "vqadd.s32 %q[v], %q[v], %q[t]\n\t"                                                           \
+    "vrshl.s32 %q[v], %q[v], %q[s]\n\t"                                                           \
+    "vadd.i32 %q[v], %q[v], %[zp]\n\t"                                                            \
+    "vmax.s32 %q[v], %q[v], %q[lo]\n\t"                                                           \
+    "vmin.s32 %q[v], %q[v], %q[hi]\n\t"                                                           \
+    "vstrb.32 %q[v], [%[" o "]], #4\n\t"
+
+/* lm_mve_regs_outn's groups of four channels for right shifts, in assembly (gcc spilled the
+ * gathered sums): per group bias, mult and shift loaded once, then each pixel's sums. */
+#define LM_MVE_OUTN_ASM(THIRD, WB)                                                                    \
+    __asm__ volatile("wls lr, %[n], 2f\n"                                                          \
+                     "1:\n\t"                                                                     \
+                     "vldrw.u32 %q[b], [%[rq]], #16\n\t"                                          \
+                     "vldrw.u32 %q[m], [%[rq]], #16\n\t"                                          \
+                     "vldrw.u32 %q[s], [%[rq]], #16\n\t"                                          \
+                     LM_MVE_OUT_PIX("vldrw.u32 %q[v], [%q[qb], #" WB "]!", "o1")                    \
+                     LM_MVE_OUT_PIX("vldrw.u32 %q[v], [%q[qb], #8]", "o2")                           \
+                     THIRD                                                                          \
+                     "le lr, 1b\n"                                                                  \
+                     "2:"                                                                           \
+                     : [qb] "+w"(qb), [rq] "+r"(rq), [o1] "+l"(out), [o2] "+l"(out2), [o3] "+l"(out3), \
+                       [v] "=&w"(v), [t] "=&w"(t), [b] "=&w"(b), [m] "=&w"(m), [s] "=&w"(s)       \
+                     : [n] "r"(n >> 2), [zp] "r"(zp), [lo] "w"(lo), [hi] "w"(hi)                    \
+                     : "lr", "memory")
+
+/* The sums of the next four channels of P (2 or 3) pixels stored per pair of channels P x 2:
+ * pixel 0's (the addresses in *qb, advanced to them first), pixel 1's and (P 3) pixel 2's, each
+ * by one gather with immediate offsets. */
+LM_INLINE void lm_mve_regs_sums(uint32x4_t *qb, int32x4_t *a, const int P)
+{
+    a[0] = P == 3 ? vldrwq_gather_base_wb_s32(qb, 48) : vldrwq_gather_base_wb_s32(qb, 32);
+    a[1] = vldrwq_gather_base_s32(*qb, 8);
+    a[2] = P == 3 ? vldrwq_gather_base_s32(*qb, 16) : a[1];
+}
+
+/* lm_mve_regs_out for P (2 or 3) pixels whose sums lie per pair of channels P x 2 at acc (those
+ * of pixel k's channels 4i..4i+3 at acc + 4Pi + 2k + (0, 1, 2P, 2P + 1)) into out, out + n
+ * (and out + 2n), sharing the loads of rq. */
+LM_INLINE void lm_mve_regs_outn(const lm_conv_params *p, const int32_t *acc, const int32_t *rq, int32_t n,
+                                int8_t *out, const int rshift, const int P)
 {
     const int32x4_t lo = vdupq_n_s32(p->act_min), hi = vdupq_n_s32(p->act_max);
+    const uint32_t lanes[4] = {0, 4, 8 * (uint32_t)P, 8 * (uint32_t)P + 4};
+    uint32x4_t qb = vaddq_n_u32(vld1q_u32(lanes), (uint32_t)(uintptr_t)acc - 16 * (uint32_t)P);
     const int32_t zp = p->out_zp;
     int8_t *out2 = out + n, *out3 = out + 2 * n;
-    int32_t i;
-    for (i = n >> 2; i > 0; --i, acc += 4, acc2 += 4, acc3 += 4, rq += 12, out += 4, out2 += 4, out3 += 4) {
+    int32x4_t a[3];
+    int32_t i = n >> 2;
+#if defined(__OPTIMIZE__)
+    if (rshift) {
+        int32x4_t v, t, b, m, s;
+        if (P == 3) {
+            LM_MVE_OUTN_ASM(LM_MVE_OUT_PIX("vldrw.u32 %q[v], [%q[qb], #16]", "o3"), "48");
+        } else {
+            LM_MVE_OUTN_ASM("", "32");
+        }
+        i = 0;
+    }
+#endif
+    for (; i > 0; --i, rq += 12, out += 4, out2 += 4, out3 += 4) {
         const int32x4_t bias = vldrwq_s32(rq), mult = vldrwq_s32(rq + 4), shift = vldrwq_s32(rq + 8);
-        int32x4_t v = lm_mve_rescale(vaddq_s32(vldrwq_s32(acc), bias), mult, shift, rshift);
-        int32x4_t u = lm_mve_rescale(vaddq_s32(vldrwq_s32(acc2), bias), mult, shift, rshift);
-        vstrbq_s32(out, vminq_s32(vmaxq_s32(vaddq_n_s32(v, zp), lo), hi));
-        vstrbq_s32(out2, vminq_s32(vmaxq_s32(vaddq_n_s32(u, zp), lo), hi));
-        if (THREE) {
-            int32x4_t t = lm_mve_rescale(vaddq_s32(vldrwq_s32(acc3), bias), mult, shift, rshift);
-            vstrbq_s32(out3, vminq_s32(vmaxq_s32(vaddq_n_s32(t, zp), lo), hi));
+        lm_mve_regs_sums(&qb, a, P);
+        vstrbq_s32(out, vminq_s32(vmaxq_s32(vaddq_n_s32(lm_mve_rescale(vaddq_s32(a[0], bias), mult, shift, rshift),
+                                                        zp), lo), hi));
+        vstrbq_s32(out2, vminq_s32(vmaxq_s32(vaddq_n_s32(lm_mve_rescale(vaddq_s32(a[1], bias), mult, shift, rshift),
+                                                         zp), lo), hi));
+        if (P == 3) {
+            vstrbq_s32(out3, vminq_s32(vmaxq_s32(vaddq_n_s32(lm_mve_rescale(vaddq_s32(a[2], bias), mult, shift,
+                                                                            rshift), zp), lo), hi));
         }
     }
     if (n & 3) {
         const mve_pred16_t pred = vctp32q((uint32_t)(n & 3));
-        vstrbq_p_s32(out, lm_mve_regs_rq(acc, rq, zp, lo, hi, rshift), pred);
-        vstrbq_p_s32(out2, lm_mve_regs_rq(acc2, rq, zp, lo, hi, rshift), pred);
-        if (THREE) {
-            vstrbq_p_s32(out3, lm_mve_regs_rq(acc3, rq, zp, lo, hi, rshift), pred);
+        lm_mve_regs_sums(&qb, a, P);
+        vstrbq_p_s32(out, lm_mve_regs_rq(a[0], rq, zp, lo, hi, rshift), pred);
+        vstrbq_p_s32(out2, lm_mve_regs_rq(a[1], rq, zp, lo, hi, rshift), pred);
+        if (P == 3) {
+            vstrbq_p_s32(out3, lm_mve_regs_rq(a[2], rq, zp, lo, hi, rshift), pred);
         }
     }
 }
@@ -278,10 +336,10 @@ LM_INLINE void lm_mve_regs_out(const lm_conv_params *p, const int32_t *acc, cons
     const int32_t zp = p->out_zp;
     int32_t i;
     for (i = n >> 2; i > 0; --i, acc += 4, rq += 12, out += 4) {
-        vstrbq_s32(out, lm_mve_regs_rq(acc, rq, zp, lo, hi, rshift));
+        vstrbq_s32(out, lm_mve_regs_rq(vldrwq_s32(acc), rq, zp, lo, hi, rshift));
     }
     if (n & 3) {
-        vstrbq_p_s32(out, lm_mve_regs_rq(acc, rq, zp, lo, hi, rshift), vctp32q((uint32_t)(n & 3)));
+        vstrbq_p_s32(out, lm_mve_regs_rq(vldrwq_s32(acc), rq, zp, lo, hi, rshift), vctp32q((uint32_t)(n & 3)));
     }
 }
 
@@ -350,7 +408,7 @@ typedef struct {
     const int8_t *w;
     int32_t vecs, packed, pairs, seg_pad;
     int8_t *win, *win2;
-    int32_t *acc, *acc2, *acc3;
+    int32_t *acc;
 } lm_mve_regs_cfg;
 
 /* Output pixels a and b (b NULL: a alone; b's output follows a's): read in place when both
@@ -369,9 +427,9 @@ LM_INLINE void lm_mve_regs_step(const lm_conv_params *p, const lm_mve_regs_cfg *
         xb = b != 0 ? c->win2 : 0;
         offs = c->offs_win;
     }
-    lm_mve_regs_dots(xa, xb, offs, c->vecs, c->packed, c->w, c->pairs, c->acc, c->acc2, VS, SEG);
+    lm_mve_regs_dots(xa, xb, offs, c->vecs, c->packed, c->w, c->pairs, c->acc, VS, SEG);
     if (b != 0) {
-        lm_mve_regs_outn(p, c->acc, c->acc2, 0, c->rq, p->out_c, out, rshift, 0);
+        lm_mve_regs_outn(p, c->acc, c->rq, p->out_c, out, rshift, 2);
     } else {
         lm_mve_regs_out(p, c->acc, c->rq, p->out_c, out, rshift);
     }
@@ -380,8 +438,7 @@ LM_INLINE void lm_mve_regs_step(const lm_conv_params *p, const lm_mve_regs_cfg *
 /* A 1x1 convolution of stride 1 without padding: every pixel's window is its own input bytes,
  * the pixels of all rows and batches one run, the last ones (whose loads would pass the end
  * of the input) through lm_mve_regs_step. */
-LM_INLINE void lm_mve_regs_flat(const lm_conv_params *p, const lm_mve_regs_cfg *c, int32_t *const *accs,
-                                const int8_t *in, int32_t reach, int8_t *out, const int VS, const int SEG,
+LM_INLINE void lm_mve_regs_flat(const lm_conv_params *p, const lm_mve_regs_cfg *c, const int8_t *in, int32_t reach, int8_t *out, const int VS, const int SEG,
                                 const int rshift)
 {
     const int32_t in_c = p->in_c, out_c = p->out_c, plane = p->in_h * p->in_w, total = p->batches * plane;
@@ -390,12 +447,12 @@ LM_INLINE void lm_mve_regs_flat(const lm_conv_params *p, const lm_mve_regs_cfg *
     int32_t n = 0;
     for (; SEG == 2 && n + 2 < hi; n += 3, out += 3 * out_c, x += 3 * in_c) {
         const int8_t *const bases[3] = {x, x + in_c, x + 2 * in_c};
-        lm_mve_regs_dots3(bases, c->offs_in, c->vecs, c->packed, c->w, c->pairs, accs, VS);
-        lm_mve_regs_outn(p, c->acc, c->acc2, c->acc3, c->rq, out_c, out, rshift, 1);
+        lm_mve_regs_dots3(bases, c->offs_in, c->vecs, c->packed, c->w, c->pairs, c->acc, VS);
+        lm_mve_regs_outn(p, c->acc, c->rq, out_c, out, rshift, 3);
     }
     for (; n + 1 < hi; n += 2, out += 2 * out_c, x += 2 * in_c) {
-        lm_mve_regs_dots(x, x + in_c, c->offs_in, c->vecs, c->packed, c->w, c->pairs, c->acc, c->acc2, VS, SEG);
-        lm_mve_regs_outn(p, c->acc, c->acc2, 0, c->rq, out_c, out, rshift, 0);
+        lm_mve_regs_dots(x, x + in_c, c->offs_in, c->vecs, c->packed, c->w, c->pairs, c->acc, VS, SEG);
+        lm_mve_regs_outn(p, c->acc, c->rq, out_c, out, rshift, 2);
     }
     for (; n < total; n += 2, out += 2 * out_c) {
         const int32_t r = n % plane, r2 = (n + 1) % plane;
@@ -416,15 +473,13 @@ LM_INLINE void lm_mve_conv_regs(const lm_conv_params *p, const int8_t *in, const
     const int32_t n_offs = packed ? taps[1] : vecs, out_c = p->out_c, pairs = (out_c + 1) >> 1;
     const int32_t step = p->stride_w * p->in_c, row = p->in_w * p->in_c, in_size = p->in_h * row;
     const int32_t span_h = (p->k_h - 1) * p->dil_h, window = (p->k_h * seg_pad + 31) & ~15;
-    int32_t *acc = (int32_t *)(void *)(scratch + 2 * window);
     const lm_mve_regs_cfg c = {taps + 4, taps + 4 + n_offs, rq, w, vecs, packed, pairs, seg_pad,
-                               scratch, scratch + window, acc, acc + out_c + 4, acc + 2 * (out_c + 4)};
-    int32_t *const accs[3] = {c.acc, c.acc2, c.acc3};
+                               scratch, scratch + window, (int32_t *)(void *)(scratch + 2 * window)};
     lm_mve_pix pend = {0, 0, 0, 0, 0};
     int32_t b, oy, ox, lo, hi, have = 0;
     if (p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 && p->pad_left == 0 &&
         p->out_h == p->in_h && p->out_w == p->in_w) {
-        lm_mve_regs_flat(p, &c, accs, in, reach, out, VS, SEG, rshift);
+        lm_mve_regs_flat(p, &c, in, reach, out, VS, SEG, rshift);
         return;
     }
     for (b = 0; b < p->batches; ++b) {
@@ -442,12 +497,12 @@ LM_INLINE void lm_mve_conv_regs(const lm_conv_params *p, const int8_t *in, const
                     const int8_t *xi = cur.x;
                     for (; SEG == 2 && ox + 2 < hi; ox += 3, out += 3 * out_c, xi += 3 * step) {
                         const int8_t *const bases[3] = {xi, xi + step, xi + 2 * step};
-                        lm_mve_regs_dots3(bases, c.offs_in, vecs, packed, w, pairs, accs, VS);
-                        lm_mve_regs_outn(p, c.acc, c.acc2, c.acc3, rq, out_c, out, rshift, 1);
+                        lm_mve_regs_dots3(bases, c.offs_in, vecs, packed, w, pairs, c.acc, VS);
+                        lm_mve_regs_outn(p, c.acc, rq, out_c, out, rshift, 3);
                     }
                     for (; ox + 1 < hi; ox += 2, out += 2 * out_c, xi += 2 * step) {
-                        lm_mve_regs_dots(xi, xi + step, c.offs_in, vecs, packed, w, pairs, c.acc, c.acc2, VS, SEG);
-                        lm_mve_regs_outn(p, c.acc, c.acc2, 0, rq, out_c, out, rshift, 0);
+                        lm_mve_regs_dots(xi, xi + step, c.offs_in, vecs, packed, w, pairs, c.acc, VS, SEG);
+                        lm_mve_regs_outn(p, c.acc, rq, out_c, out, rshift, 2);
                     }
                     --ox;
                 } else if (!have) {
