@@ -31,9 +31,10 @@ from lite_micro.testing.ties import exact_tie_cases
 
 CASES = case_count(30)
 LIGHT_CASES = case_count(20)    # strategies.LIGHT: enough for the floor to apply
-INFORMATIVE_FLOOR = 0.7   # measured lowest shares over five seeds: 73-100% per op at CI's counts
-                          # (docs/conformance-thorough.md); the margin keeps a fresh seed from
-                          # failing by chance
+INFORMATIVE_FLOOR = 0.6   # measured lowest shares over five seeds: 73-100% per op at CI's counts
+                          # (docs/conformance-thorough.md), and LOGISTIC once 67% (seed 444964476,
+                          # 83-97% over six others); the margin keeps a fresh seed from failing
+                          # by chance, a degenerate strategy stays far below it
 REGRESSIONS = os.path.join(os.path.dirname(__file__), "regressions")
 SHRINK_SECONDS = {"left": 240.0}   # for the whole session: a broken kernel shared by
                                    # many ops must not turn CI into hours of shrinking
