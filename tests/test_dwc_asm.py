@@ -39,5 +39,8 @@ def test_wide_rows_take_their_own_base_registers():
 
 
 def test_offsets_past_the_immediates_keep_the_c_walk():
-    # 960 channels of 7 pixels, unrolled: the last column lies 5760 bytes past the first
-    assert dwc_asm.lines_routine("f", 960, 7, 7, 1, False) is None
+    # 960 channels of 7 pixels: unrolled, the last column would lie 5760 bytes past the first;
+    # a loop over blocks of 3 pixels moves the bases instead
+    assert "bne 2b" in _instructions(dwc_asm.lines_routine("f", 960, 7, 7, 1, False))
+    # 2100 channels of 3 pixels: 4200 bytes from the first column to the last, no loop to move
+    assert dwc_asm.lines_routine("f", 2100, 3, 3, 1, False) is None
